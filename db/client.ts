@@ -1,0 +1,48 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
+import { databaseUrl } from '@/lib/env';
+import * as schema from './schema';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+/** A transaction handle: the same query API as Database. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+interface Connection {
+  sql: Sql;
+  db: Database;
+}
+
+// One pool per process. `npm run dev` provides DATABASE_URL (an embedded PostgreSQL when the
+// user set none); the global survives Next's hot reloads so edits don't leak connections.
+const globalForDb = globalThis as unknown as { billfoldDb?: Connection };
+
+export function connect(url: string, options: { max?: number } = {}): Connection {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: 'billfold' } });
+  return { sql, db: drizzle(sql, { schema }) };
+}
+
+function connection(): Connection {
+  globalForDb.billfoldDb ??= connect(databaseUrl());
+  return globalForDb.billfoldDb;
+}
+
+/**
+ * The Drizzle client, connected on first use rather than at import, so `next build` can load
+ * modules without a database. It behaves as the real instance (including `instanceof`).
+ */
+export const db: Database = new Proxy({} as Database, {
+  getPrototypeOf() {
+    return Object.getPrototypeOf(connection().db);
+  },
+  get(_target, property) {
+    const target = connection().db;
+    const value = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
+
+export async function closeDb(): Promise<void> {
+  const current = globalForDb.billfoldDb;
+  globalForDb.billfoldDb = undefined;
+  await current?.sql.end({ timeout: 5 });
+}

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, char, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './auth';
+import { prices } from './catalog';
+import { customers, paymentProvider } from './customers';
+
+/** Every status Stripe has for a subscription; PayPal's map onto these. */
+export const subscriptionStatus = pgEnum('subscription_status', [
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'unpaid',
+  'canceled',
+  'paused',
+]);
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    provider: paymentProvider('provider').notNull(),
+    providerSubscriptionId: text('provider_subscription_id').notNull(),
+    status: subscriptionStatus('status').notNull(),
+    priceId: uuid('price_id')
+      .notNull()
+      .references(() => prices.id),
+    quantity: integer('quantity').notNull().default(1),
+    currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    canceledAt: timestamp('canceled_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    trialEnd: timestamp('trial_end', { withTimezone: true }),
+    providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_provider_subscription_key').on(t.provider, t.providerSubscriptionId),
+    index('subscriptions_user_id_idx').on(t.userId),
+    // At most one subscription per account that is live or still being set up.
+    uniqueIndex('subscriptions_one_live_per_user')
+      .on(t.userId)
+      .where(sql`${t.status} IN ('incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused')`),
+  ],
+);
+
+export const invoiceStatus = pgEnum('invoice_status', ['draft', 'open', 'paid', 'uncollectible', 'void']);
+
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    subscriptionId: uuid('subscription_id').references(() => subscriptions.id),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    provider: paymentProvider('provider').notNull(),
+    providerInvoiceId: text('provider_invoice_id').notNull(),
+    number: text('number'),
+    status: invoiceStatus('status').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    amountDue: bigint('amount_due', { mode: 'number' }).notNull(),
+    amountPaid: bigint('amount_paid', { mode: 'number' }).notNull().default(0),
+    hostedInvoiceUrl: text('hosted_invoice_url'),
+    invoicePdf: text('invoice_pdf'),
+    periodStart: timestamp('period_start', { withTimezone: true }),
+    periodEnd: timestamp('period_end', { withTimezone: true }),
+    providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('invoices_provider_invoice_key').on(t.provider, t.providerInvoiceId),
+    index('invoices_customer_id_idx').on(t.customerId),
+    index('invoices_subscription_id_idx').on(t.subscriptionId),
+  ],
+);

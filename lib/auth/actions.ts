@@ -1,0 +1,65 @@
+import 'server-only';
+import { unstable_rethrow } from 'next/navigation';
+import { z } from 'zod';
+import { log } from '@/lib/log';
+import { AuthorizationError, UserFacingError } from './errors';
+import { requireAdmin, requireUser } from './guards';
+import type { SessionUser } from './users';
+
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T; message?: string }
+  | { ok: false; error: string; code: string; fieldErrors?: Record<string, string> };
+
+function inputFrom(input: unknown): unknown {
+  if (!(input instanceof FormData)) return input;
+  const object: Record<string, FormDataEntryValue> = {};
+  for (const [key, value] of input.entries()) {
+    // React's own hidden fields for progressive enhancement are not part of the input.
+    if (!key.startsWith('$ACTION')) object[key] = value;
+  }
+  return object;
+}
+
+async function run<S extends z.ZodType, T>(
+  schema: S,
+  rawInput: unknown,
+  body: (input: z.output<S>) => Promise<T>,
+): Promise<ActionResult<T>> {
+  try {
+    const parsed = schema.safeParse(inputFrom(rawInput));
+    if (!parsed.success) {
+      const fieldErrors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? 'form');
+        fieldErrors[field] ??= issue.message;
+      }
+      return { ok: false, error: 'Please correct the highlighted fields.', code: 'invalid_input', fieldErrors };
+    }
+    return { ok: true, data: await body(parsed.data) };
+  } catch (error) {
+    unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
+    if (error instanceof AuthorizationError || error instanceof UserFacingError) {
+      return { ok: false, error: error.message, code: error.code };
+    }
+    log.error({ err: error }, 'server action failed');
+    return { ok: false, error: 'Something went wrong on our side. Nothing was changed; please try again.', code: 'internal' };
+  }
+}
+
+/**
+ * Every server action is built by one of these: the input is parsed with zod and the caller
+ * is checked before the body runs, so no action can forget either.
+ */
+export function publicAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>) => Promise<T>) {
+  return (input: z.input<S> | FormData) => run(schema, input, body);
+}
+
+export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>, user: SessionUser) => Promise<T>) {
+  return (input: z.input<S> | FormData) =>
+    run(schema, input, async (parsed) => body(parsed, await requireUser()));
+}
+
+export function adminAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>, admin: SessionUser) => Promise<T>) {
+  return (input: z.input<S> | FormData) =>
+    run(schema, input, async (parsed) => body(parsed, await requireAdmin()));
+}

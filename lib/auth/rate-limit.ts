@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { rateLimits } from '@/db/schema';
+
+export interface RateLimitRule {
+  /** Most events allowed per window. */
+  limit: number;
+  windowSeconds: number;
+}
+
+/**
+ * Fixed-window counters in PostgreSQL, so every server process shares them. `count` returns
+ * the number of events in the key's current window after adding `by`.
+ */
+export async function countEvent(db: Database, key: string, rule: RateLimitRule, by = 1): Promise<number> {
+  const [row] = await db
+    .insert(rateLimits)
+    .values({ key, windowStart: sql`now()`, count: by })
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      set: {
+        // A window that has run out starts again from this event.
+        count: sql`case when ${rateLimits.windowStart} < now() - make_interval(secs => ${rule.windowSeconds}) then ${by} else ${rateLimits.count} + ${by} end`,
+        windowStart: sql`case when ${rateLimits.windowStart} < now() - make_interval(secs => ${rule.windowSeconds}) then now() else ${rateLimits.windowStart} end`,
+      },
+    })
+    .returning({ count: rateLimits.count });
+  return row?.count ?? by;
+}
+
+/** Seconds until `key` may be used again, or 0 when it is under its limit. */
+export async function retryAfter(db: Database, key: string, rule: RateLimitRule): Promise<number> {
+  const [row] = await db
+    .select({
+      count: rateLimits.count,
+      remaining: sql<number>`ceil(extract(epoch from (${rateLimits.windowStart} + make_interval(secs => ${rule.windowSeconds}) - now())))::int`,
+    })
+    .from(rateLimits)
+    .where(sql`${rateLimits.key} = ${key}`);
+  if (!row || row.remaining <= 0 || row.count < rule.limit) return 0;
+  return row.remaining;
+}
+
+export async function resetKey(db: Database, key: string): Promise<void> {
+  await db.delete(rateLimits).where(sql`${rateLimits.key} = ${key}`);
+}

