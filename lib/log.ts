@@ -11,8 +11,9 @@ export const REDACTED = '[redacted]';
 const SENSITIVE_KEY =
   /pass(word)?|secret|token|authorization|cookie|^card$|card_?number|cvc|cvv|signature|api_?key|client_secret|private|credential/i;
 
-// 13–19 digits, optionally grouped by single spaces or dashes, as card numbers are written.
-const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+// 13–19 digits, optionally grouped by single spaces or dashes, as card numbers are written;
+// not bounded by \b, so a PAN glued to letters ("x4242…") is still found.
+const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
 const SECRET_TOKEN = /\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9+/=]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\bBearer\s+[A-Za-z0-9._~+/=-]+/g;
 
 function passesLuhn(digits: string): boolean {

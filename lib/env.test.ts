@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv, type PaymentsMode } from './env';
+
+const SECRET = 'a'.repeat(40);
+const STRIPE_TEST = { STRIPE_SECRET_KEY: 'sk_test_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+const STRIPE_LIVE = { STRIPE_SECRET_KEY: 'sk_live_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
+const PAYPAL_SANDBOX = { PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret', PAYPAL_WEBHOOK_ID: 'WH-1' };
+const PAYPAL_LIVE = { ...PAYPAL_SANDBOX, PAYPAL_ENVIRONMENT: 'live' };
+
+const KEYS: Record<PaymentsMode, Record<string, string>> = {
+  sandbox: {},
+  test: { ...STRIPE_TEST, ...PAYPAL_SANDBOX },
+  live: { ...STRIPE_LIVE, ...PAYPAL_LIVE },
+};
+
+function failure(source: Record<string, string>): EnvError {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('payments mode × NODE_ENV', () => {
+  const matrix: { mode: PaymentsMode; nodeEnv: string; allowTest?: boolean; starts: boolean; variable?: string }[] = [
+    { mode: 'sandbox', nodeEnv: 'development', starts: true },
+    { mode: 'sandbox', nodeEnv: 'test', starts: true },
+    { mode: 'sandbox', nodeEnv: 'production', starts: false, variable: 'BILLFOLD_ALLOW_TEST_MODE' },
+    { mode: 'sandbox', nodeEnv: 'production', allowTest: true, starts: true },
+    { mode: 'test', nodeEnv: 'development', starts: true },
+    { mode: 'test', nodeEnv: 'test', starts: true },
+    { mode: 'test', nodeEnv: 'production', starts: false, variable: 'BILLFOLD_ALLOW_TEST_MODE' },
+    { mode: 'test', nodeEnv: 'production', allowTest: true, starts: true },
+    { mode: 'live', nodeEnv: 'development', starts: false, variable: 'STRIPE_SECRET_KEY' },
+    { mode: 'live', nodeEnv: 'test', starts: false, variable: 'STRIPE_SECRET_KEY' },
+    { mode: 'live', nodeEnv: 'production', starts: true },
+    { mode: 'live', nodeEnv: 'production', allowTest: true, starts: true },
+  ];
+
+  for (const { mode, nodeEnv, allowTest, starts, variable } of matrix) {
+    const source = { NODE_ENV: nodeEnv, AUTH_SECRET: SECRET, ...KEYS[mode], ...(allowTest ? { BILLFOLD_ALLOW_TEST_MODE: '1' } : {}) };
+    const label = `${mode} keys with NODE_ENV=${nodeEnv}${allowTest ? ' and BILLFOLD_ALLOW_TEST_MODE=1' : ''}`;
+    if (starts) {
+      it(`starts in ${mode} mode with ${label}`, () => {
+        expect(parseEnv(source).paymentsMode).toBe(mode);
+      });
+    } else {
+      it(`refuses ${label}, naming ${variable}`, () => {
+        const error = failure(source);
+        expect(error.variable).toBe(variable);
+        expect(error.message).toMatch(new RegExp(`^Configuration error: ${variable} `));
+        expect(error.message).not.toContain('\n');
+      });
+    }
+  }
+});
+
+describe('provider keys', () => {
+  it('derives test mode from Stripe test keys alone, with PayPal off', () => {
+    const config = parseEnv(STRIPE_TEST);
+    expect(config.paymentsMode).toBe('test');
+    expect(config.paypal).toBeNull();
+  });
+
+  it('derives live mode from PayPal live credentials alone in production', () => {
+    expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...PAYPAL_LIVE }).paymentsMode).toBe('live');
+  });
+
+  it('refuses a PayPal live environment outside production, naming PAYPAL_ENVIRONMENT', () => {
+    expect(failure(PAYPAL_LIVE).variable).toBe('PAYPAL_ENVIRONMENT');
+  });
+
+  it('refuses a Stripe test secret key with a live publishable key', () => {
+    const error = failure({ ...STRIPE_TEST, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_live_abc' });
+    expect(error.variable).toBe('NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY');
+    expect(error.message).toMatch(/same Stripe mode/);
+  });
+
+  it('refuses Stripe in test mode with PayPal live', () => {
+    const error = failure({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...STRIPE_TEST, ...PAYPAL_LIVE });
+    expect(error.variable).toBe('PAYPAL_ENVIRONMENT');
+    expect(error.message).toMatch(/both providers must use the same mode/);
+  });
+
+  it('refuses half a Stripe key pair, naming the missing half', () => {
+    expect(failure({ STRIPE_SECRET_KEY: 'sk_test_abc' }).variable).toBe('NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY');
+    expect(failure({ NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }).variable).toBe('STRIPE_SECRET_KEY');
+  });
+
+  it('refuses real Stripe keys without a webhook signing secret', () => {
+    expect(failure({ STRIPE_SECRET_KEY: 'sk_test_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_test_abc' }).variable).toBe('STRIPE_WEBHOOK_SECRET');
+  });
+
+  it('refuses something that is not a Stripe key', () => {
+    expect(failure({ ...STRIPE_TEST, STRIPE_SECRET_KEY: 'pk_test_abc' }).variable).toBe('STRIPE_SECRET_KEY');
+  });
+
+  it('accepts restricted keys and several webhook secrets for rotation', () => {
+    const config = parseEnv({ ...STRIPE_TEST, STRIPE_SECRET_KEY: 'rk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_new, whsec_old' });
+    expect(config.stripe.webhookSecrets).toEqual(['whsec_new', 'whsec_old']);
+  });
+
+  it('refuses a webhook secret that is not a whsec_ secret', () => {
+    expect(failure({ ...STRIPE_TEST, STRIPE_WEBHOOK_SECRET: 'whsec_ok,nope' }).variable).toBe('STRIPE_WEBHOOK_SECRET');
+  });
+
+  it('refuses PayPal credentials without a webhook id, and half a pair', () => {
+    expect(failure({ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's' }).variable).toBe('PAYPAL_WEBHOOK_ID');
+    expect(failure({ PAYPAL_CLIENT_ID: 'id' }).variable).toBe('PAYPAL_CLIENT_SECRET');
+    expect(failure({ PAYPAL_WEBHOOK_ID: 'WH-1' }).variable).toBe('PAYPAL_CLIENT_ID');
+  });
+});
+
+describe('other variables', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = parseEnv({});
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, sandboxPort: 4242, paymentsMode: 'sandbox', sandboxUrl: 'http://127.0.0.1:4242' });
+    expect(config.oauth).toEqual({ github: null, google: null });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(parseEnv({ STRIPE_SECRET_KEY: '', PORT: '' }).paymentsMode).toBe('sandbox');
+  });
+
+  it('refuses a port that is not a port', () => {
+    expect(failure({ PORT: 'eighty' }).variable).toBe('PORT');
+    expect(failure({ SANDBOX_PORT: '70000' }).variable).toBe('SANDBOX_PORT');
+  });
+
+  it('refuses a DATABASE_URL that is not a postgres URL', () => {
+    expect(failure({ DATABASE_URL: 'mysql://localhost/db' }).variable).toBe('DATABASE_URL');
+  });
+
+  it('requires a long AUTH_SECRET, and one in production', () => {
+    expect(failure({ AUTH_SECRET: 'short' }).variable).toBe('AUTH_SECRET');
+    expect(failure({ NODE_ENV: 'production', ...KEYS.live }).variable).toBe('AUTH_SECRET');
+  });
+
+  it('normalises ADMIN_EMAILS to lower case', () => {
+    expect([...parseEnv({ ADMIN_EMAILS: ' Ada@Example.com , bob@example.com,' }).adminEmails]).toEqual(['ada@example.com', 'bob@example.com']);
+  });
+
+  it('switches an OAuth provider on only with both its id and secret', () => {
+    expect(parseEnv({ AUTH_GITHUB_ID: 'id', AUTH_GITHUB_SECRET: 's' }).oauth.github).toEqual({ clientId: 'id', clientSecret: 's' });
+    expect(failure({ AUTH_GOOGLE_ID: 'id' }).variable).toBe('AUTH_GOOGLE_SECRET');
+  });
+});

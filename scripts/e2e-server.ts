@@ -1,0 +1,29 @@
+/**
+ * The server Playwright starts: a fresh database (on DATABASE_URL's server, or a throwaway
+ * embedded one), then the production stack on it, exactly as `npm start` runs it.
+ */
+import postgres from 'postgres';
+import { runStack } from './lib/orchestrator';
+import { startTemporaryPostgres } from './lib/postgres';
+import { runCli } from './lib/stack';
+
+runCli(async () => {
+  let baseUrl = process.env.DATABASE_URL;
+  if (!baseUrl) {
+    const temporary = await startTemporaryPostgres(Number(process.env.E2E_DATABASE_PORT ?? 54331));
+    process.on('exit', () => void temporary.stop());
+    baseUrl = temporary.url;
+  }
+  const database = `billfold_e2e_${process.pid}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${database}" with (force)`);
+    await admin.unsafe(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${database}`;
+  process.env.DATABASE_URL = url.toString();
+  await runStack({ production: true });
+});

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { connect } from '@/db/client';
+import { migrateDatabase } from '@/db/migrate';
+import { seedCatalog } from '@/db/seed';
+import { assertPortFree, StartupError } from './ports';
+import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, validateEnv } from './stack';
+
+const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+/**
+ * Database (DATABASE_URL, or the embedded PostgreSQL under .data/) → migrations → demo catalog
+ * → sandbox (in sandbox mode) → queue worker → Next.js. SIGINT/SIGTERM stop every child, then
+ * the embedded database; if any child dies, everything stops.
+ */
+export async function runStack({ production }: { production: boolean }): Promise<void> {
+  Object.assign(process.env, { NODE_ENV: production ? 'production' : 'development' });
+  loadDotEnv(!production);
+  if (!production) ensureDevAuthSecret();
+  const config = validateEnv();
+
+  if (production && !fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
+    throw new StartupError('There is no production build: run `npm run build` first.');
+  }
+  await assertPortFree(config.port, 'Billfold', 'PORT');
+  if (config.paymentsMode === 'sandbox') await assertPortFree(config.sandboxPort, 'the sandbox', 'SANDBOX_PORT');
+
+  const { url, embedded } = await resolveDatabase();
+  const children: ChildProcess[] = [];
+  let stopping = false;
+
+  async function stop(code: number): Promise<never> {
+    if (!stopping) {
+      stopping = true;
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await embedded?.stop();
+    }
+    process.exit(code);
+  }
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    await migrateDatabase(url);
+    const { sql, db } = connect(url, { max: 1 });
+    await seedCatalog(db).finally(() => sql.end());
+  } catch (error) {
+    await embedded?.stop();
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new StartupError(`Could not prepare the database at ${redactUrl(url)}: ${detail}`);
+  }
+
+  function start(name: string, command: string, args: string[]) {
+    const child = spawn(command, args, { stdio: 'inherit', env: process.env });
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`billfold: ${name} stopped (${signal ?? `exit code ${code}`}); stopping everything.`);
+      void stop(code || 1);
+    });
+    children.push(child);
+  }
+
+  if (config.paymentsMode === 'sandbox') start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
+  start('worker', bin('tsx'), ['scripts/worker.ts']);
+  start('next', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)]);
+
+  console.log(
+    `billfold: ${production ? 'production' : 'development'} stack on http://localhost:${config.port} ` +
+      `(payments: ${config.paymentsMode}${embedded ? ', embedded PostgreSQL in .data/' : ''})`,
+  );
+}
