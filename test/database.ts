@@ -11,7 +11,7 @@ export interface TestDatabase {
  * Gives the calling test file a database of its own, cloned from the migrated template and
  * dropped afterwards. Use the returned object's `db` inside tests (it is set in beforeAll).
  */
-export function useTestDatabase(): TestDatabase {
+export function isolatedDatabase(): TestDatabase {
   const handle = {} as TestDatabase;
   const name = `billfold_t_${inject('templateDatabase').split('_').pop()}_${crypto.randomUUID().slice(0, 8)}`;
   let close: (() => Promise<void>) | undefined;

@@ -1,0 +1,103 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, signIn, signOut, signUp, uniqueEmail } from './support';
+
+test.describe('accounts', () => {
+  test('a visitor signs up, lands on their account, signs out and signs back in', async ({ page }) => {
+    const email = uniqueEmail('journey');
+    await signUp(page, email, { name: 'Ada Lovelace' });
+    await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
+    await expect(page.getByTestId('account-email')).toHaveText(email);
+    await expect(page.getByTestId('account-name')).toHaveText('Ada Lovelace');
+
+    await signOut(page);
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Faccount/);
+
+    await page.getByLabel('Email').fill(email.toUpperCase());
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL('/account');
+    await expect(page.getByTestId('account-email')).toHaveText(email);
+  });
+
+  test('a wrong password and an unknown email get the same clear error and no session', async ({ page }) => {
+    const email = uniqueEmail('wrong');
+    await signUp(page, email);
+    await signOut(page);
+
+    await signIn(page, email, 'not the password');
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText('Email or password is incorrect.');
+    await expect(page).toHaveURL(/\/sign-in/);
+
+    await signIn(page, uniqueEmail('nobody'), 'not the password');
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText('Email or password is incorrect.');
+
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/sign-in/);
+  });
+
+  test('signing up with a taken email says so and offers to sign in', async ({ page }) => {
+    const email = uniqueEmail('taken');
+    await signUp(page, email);
+    await signOut(page);
+
+    await page.goto('/sign-up');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('another passphrase');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText('An account with this email already exists. Sign in instead.');
+    await expect(page.getByRole('link', { name: 'Sign in' }).last()).toBeVisible();
+  });
+
+  test('sign-up explains a short password and a malformed email next to the fields', async ({ page }) => {
+    await page.goto('/sign-up');
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByText('Enter a valid email address.')).toBeVisible();
+    await expect(page.getByText('Use at least 10 characters.')).toBeVisible();
+  });
+
+  test('a burst of wrong passwords is refused with a rate-limit message, even when the right one follows', async ({ page }) => {
+    const email = uniqueEmail('burst');
+    await signUp(page, email);
+    await signOut(page);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await signIn(page, email, `guess number ${attempt}`);
+      await expect(page.getByRole('main').getByRole('alert')).toHaveText('Email or password is incorrect.');
+    }
+    await signIn(page, email, PASSWORD);
+    await expect(page.getByRole('main').getByRole('alert')).toContainText('Too many sign-in attempts');
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/sign-in/);
+  });
+
+  test('a visitor sent to sign in comes back to the page they wanted, never to another site', async ({ page }) => {
+    const email = uniqueEmail('return');
+    await signUp(page, email);
+    await signOut(page);
+    await page.goto('/sign-in?next=//evil.example/steal');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL('/account');
+  });
+});
+
+test('the home page shows the catalog with prices in their own currency', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Field Notebook' })).toBeVisible();
+  const washi = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Washi Tape Set' }) });
+  await expect(washi).toContainText('¥1,980');
+  const pro = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Pro' }) });
+  await expect(pro).toContainText('$29.00');
+  await expect(pro).toContainText('14-day free trial');
+  await expect(page.getByTestId('payments-mode')).toContainText('Sandbox mode');
+});
+
+test('health reports the database and the sandbox as JSON', async ({ request }) => {
+  const response = await request.get('/api/health');
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  expect(body).toMatchObject({ status: 'ok', paymentsMode: 'sandbox', checks: { database: { ok: true }, sandbox: { ok: true } } });
+});

@@ -1,0 +1,158 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { routesUnder, signIn, signUp, uniqueEmail } from './support';
+
+const ACCOUNT_PAGES = routesUnder('(account)', 'page.tsx');
+const ADMIN_PAGES = routesUnder('(admin)', 'page.tsx');
+const ADMIN_ROUTES = routesUnder('api/admin', 'route.ts');
+
+interface ServerAction {
+  id: string;
+  exportedName: string;
+  /** A page that can invoke the action (Next only runs an action on a page that imports it). */
+  pagePath: string;
+}
+
+/** Every server action the production build defines under app/(admin)/, from Next's own manifest. */
+function adminActions(): ServerAction[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(process.cwd(), '.next/server/server-reference-manifest.json'), 'utf8')) as {
+    node: Record<string, { filename?: string; exportedName?: string; workers: Record<string, unknown> }>;
+  };
+  return Object.entries(manifest.node)
+    .filter(([, entry]) => entry.filename?.startsWith('app/(admin)/'))
+    .map(([id, entry]) => {
+      const worker = Object.keys(entry.workers).find((name) => name.endsWith('/page')) ?? 'app/page';
+      const segments = worker.split('/').slice(1, -1).filter((segment) => !/^\(.*\)$/.test(segment));
+      return { id, exportedName: entry.exportedName ?? '', pagePath: `/${segments.join('/')}` };
+    });
+}
+
+// A cookie that gets past the proxy's "is there a session?" redirect but is no session at all.
+const FORGED_SESSION = { name: 'authjs.session-token', value: 'forged', domain: '127.0.0.1', path: '/' };
+
+/** Calls a server action the way the browser's fetch does, with whatever session `request` carries. */
+async function callAction(request: APIRequestContext, baseURL: string, pagePath: string, actionId: string, args: unknown[]) {
+  const response = await request.post(pagePath, {
+    headers: { 'Next-Action': actionId, 'Content-Type': 'text/plain;charset=UTF-8', Origin: baseURL, Accept: 'text/x-component' },
+    data: JSON.stringify(args),
+    maxRedirects: 0,
+  });
+  return { status: response.status(), body: await response.text() };
+}
+
+async function signInAsAdmin(page: Page) {
+  await signIn(page, E2E_ADMIN_EMAIL);
+  await expect(page.getByRole('link', { name: 'Admin' })).toBeVisible();
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  // ADMIN_EMAILS names this address, so signing up with it makes the run's admin.
+  const context = await browser.newContext();
+  await signUp(await context.newPage(), E2E_ADMIN_EMAIL);
+  await context.close();
+});
+
+test('the authorization tests cover at least the pages, routes and actions that exist today', () => {
+  expect(ACCOUNT_PAGES).toContain('/account');
+  expect(ADMIN_PAGES).toContain('/admin');
+  expect(ADMIN_ROUTES).toContain('/api/admin/users');
+  expect(adminActions().map((action) => action.exportedName)).toContain('changeUserRole');
+});
+
+test('an anonymous visitor is sent to sign in by every account page', async ({ page }) => {
+  for (const pagePath of ACCOUNT_PAGES) {
+    await page.goto(pagePath);
+    await expect(page, pagePath).toHaveURL(new RegExp(`/sign-in\\?next=${encodeURIComponent(pagePath)}`));
+  }
+});
+
+test('an anonymous visitor is refused by every admin page, route and action, even past the proxy', async ({ page, baseURL }) => {
+  for (const pagePath of ADMIN_PAGES) {
+    await page.goto(pagePath);
+    await expect(page, pagePath).toHaveURL(/\/sign-in/);
+  }
+  for (const route of ADMIN_ROUTES) {
+    expect((await page.request.get(route)).status(), route).toBe(401);
+  }
+  // The proxy only redirects; with a forged cookie it lets the request through, and the
+  // pages, routes and actions must still refuse on their own.
+  await page.context().addCookies([FORGED_SESSION]);
+  for (const pagePath of [...ADMIN_PAGES, ...ACCOUNT_PAGES]) {
+    await page.goto(pagePath);
+    await expect(page, pagePath).toHaveURL(/\/sign-in/);
+  }
+  for (const route of ADMIN_ROUTES) {
+    expect((await page.request.get(route)).status(), route).toBe(401);
+  }
+  for (const action of adminActions()) {
+    const result = await callAction(page.request, baseURL!, action.pagePath, action.id, [{ email: E2E_ADMIN_EMAIL, role: 'customer' }]);
+    expect(result.body, action.exportedName).toContain('"code":"unauthenticated"');
+  }
+});
+
+test('a customer is refused by every admin page, route and action, and nothing changes', async ({ browser, baseURL }) => {
+  // An admin exists, and so does a customer whose role the forged calls try to change.
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signInAsAdmin(adminPage);
+  const victim = uniqueEmail('victim');
+  const customerContext = await browser.newContext();
+  const customer = await customerContext.newPage();
+  await signUp(customer, victim);
+
+  for (const pagePath of ADMIN_PAGES) {
+    const response = await customer.goto(pagePath);
+    expect(response?.status(), pagePath).toBe(404);
+    await expect(customer.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
+  }
+  await expect(customer.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+
+  for (const route of ADMIN_ROUTES) {
+    const response = await customerContext.request.get(route);
+    expect(response.status(), route).toBe(403);
+    expect(await response.json()).toEqual({ error: { code: 'forbidden', message: 'You do not have access to this.' } });
+  }
+
+  for (const action of adminActions()) {
+    const result = await callAction(customerContext.request, baseURL!, action.pagePath, action.id, [{ email: victim, role: 'admin' }]);
+    expect(result.body, action.exportedName).toContain('"code":"forbidden"');
+  }
+
+  // The forged promotion did not happen: the customer is still a customer, in the admin's view too.
+  await customer.goto('/admin');
+  await expect(customer.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
+  await adminPage.goto('/admin');
+  await expect(adminPage.getByTestId(`user-row-${victim}`)).toContainText('customer');
+
+  await adminContext.close();
+  await customerContext.close();
+});
+
+test('an admin can promote a customer, who then sees the admin area', async ({ browser }) => {
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signInAsAdmin(adminPage);
+  const promoted = uniqueEmail('promoted');
+  const customerContext = await browser.newContext();
+  const customer = await customerContext.newPage();
+  await signUp(customer, promoted);
+
+  await adminPage.goto('/admin');
+  const row = adminPage.getByTestId(`user-row-${promoted}`);
+  await row.getByRole('button', { name: 'Make admin' }).click();
+  await expect(row).toContainText('admin');
+  await expect(row.getByRole('button', { name: 'Remove admin' })).toBeVisible();
+
+  // The role is read from the database on every request: no new sign-in needed.
+  await customer.goto('/admin');
+  await expect(customer.getByRole('heading', { name: 'Admin' })).toBeVisible();
+  const api = await customerContext.request.get('/api/admin/users');
+  expect(api.status()).toBe(200);
+
+  await adminContext.close();
+  await customerContext.close();
+});
