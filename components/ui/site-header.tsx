@@ -14,8 +14,8 @@ export async function SiteHeader() {
           </span>
           Billfold
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1 text-sm sm:gap-2">
-          <Link href="/" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+        <nav aria-label="Main" className="flex items-center gap-1 text-sm whitespace-nowrap sm:gap-2">
+          <Link href="/" className="hidden rounded-lg px-3 py-2 hover:bg-stone-100 sm:inline-block">
             Shop
           </Link>
           {user ? (

@@ -87,6 +87,7 @@ CREATE TABLE "products" (
 	"description" text DEFAULT '' NOT NULL,
 	"kind" text NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
+	"position" integer DEFAULT 0 NOT NULL,
 	"stripe_product_id" text,
 	"paypal_product_id" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -12,6 +12,8 @@ export const products = pgTable('products', {
   /** Plans are sold on the pricing page, other products in the shop. */
   kind: text('kind', { enum: ['good', 'plan'] }).notNull(),
   active: boolean('active').notNull().default(true),
+  /** Display order in the shop and on the pricing page, lowest first. */
+  position: integer('position').notNull().default(0),
   stripeProductId: text('stripe_product_id').unique(),
   paypalProductId: text('paypal_product_id').unique(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

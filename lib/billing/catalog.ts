@@ -29,7 +29,7 @@ export async function listCatalog(db: Database): Promise<CatalogProduct[]> {
     .from(products)
     .innerJoin(prices, eq(prices.productId, products.id))
     .where(and(eq(products.active, true), eq(prices.active, true)))
-    .orderBy(asc(products.createdAt), asc(products.slug), asc(prices.amount));
+    .orderBy(asc(products.position), asc(products.name), asc(prices.interval), asc(prices.currency), asc(prices.amount));
 
   const byId = new Map<string, CatalogProduct>();
   for (const { product, price } of rows) {
