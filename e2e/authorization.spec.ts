@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
@@ -45,6 +45,16 @@ async function callAction(request: APIRequestContext, baseURL: string, pagePath:
 async function signInAsAdmin(page: Page) {
   await signIn(page, E2E_ADMIN_EMAIL);
   await expect(page.getByRole('link', { name: 'Admin' })).toBeVisible();
+}
+
+/** Two people in two browsers: the run's admin, and a newly signed-up customer. */
+async function adminAndCustomer(browser: Browser) {
+  const adminPage = await (await browser.newContext()).newPage();
+  await signInAsAdmin(adminPage);
+  const customerEmail = uniqueEmail('customer');
+  const customer = await (await browser.newContext()).newPage();
+  await signUp(customer, customerEmail);
+  return { adminPage, customer, customerEmail };
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -95,14 +105,9 @@ test('an anonymous visitor is refused by every admin page, route and action, eve
 });
 
 test('a customer is refused by every admin page, route and action, and nothing changes', async ({ browser, baseURL }) => {
-  // An admin exists, and so does a customer whose role the forged calls try to change.
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  await signInAsAdmin(adminPage);
-  const victim = uniqueEmail('victim');
-  const customerContext = await browser.newContext();
-  const customer = await customerContext.newPage();
-  await signUp(customer, victim);
+  // An admin is signed in, and so is a customer whose role the forged calls try to change.
+  const { adminPage, customer, customerEmail: victim } = await adminAndCustomer(browser);
+  const customerContext = customer.context();
 
   for (const pagePath of ADMIN_PAGES) {
     const response = await customer.goto(pagePath);
@@ -128,18 +133,13 @@ test('a customer is refused by every admin page, route and action, and nothing c
   await adminPage.goto('/admin');
   await expect(adminPage.getByTestId(`user-row-${victim}`)).toContainText('customer');
 
-  await adminContext.close();
+  await adminPage.context().close();
   await customerContext.close();
 });
 
 test('an admin can promote a customer, who then sees the admin area', async ({ browser }) => {
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  await signInAsAdmin(adminPage);
-  const promoted = uniqueEmail('promoted');
-  const customerContext = await browser.newContext();
-  const customer = await customerContext.newPage();
-  await signUp(customer, promoted);
+  const { adminPage, customer, customerEmail: promoted } = await adminAndCustomer(browser);
+  const customerContext = customer.context();
 
   await adminPage.goto('/admin');
   const row = adminPage.getByTestId(`user-row-${promoted}`);
@@ -153,6 +153,6 @@ test('an admin can promote a customer, who then sees the admin area', async ({ b
   const api = await customerContext.request.get('/api/admin/users');
   expect(api.status()).toBe(200);
 
-  await adminContext.close();
+  await adminPage.context().close();
   await customerContext.close();
 });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 import type { AdapterAccountType } from 'next-auth/adapters';
 
 export const userRole = pgEnum('user_role', ['customer', 'admin']);
@@ -18,8 +19,7 @@ export const users = pgTable(
     /** argon2id PHC string; null for accounts that only sign in with OAuth. */
     passwordHash: text('password_hash'),
     role: userRole('role').notNull().default('customer'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)],
 );

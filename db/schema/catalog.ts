@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, char, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, char, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 
 export const priceType = pgEnum('price_type', ['one_time', 'recurring']);
 export const billingInterval = pgEnum('billing_interval', ['day', 'week', 'month', 'year']);
@@ -16,8 +17,7 @@ export const products = pgTable('products', {
   position: integer('position').notNull().default(0),
   stripeProductId: text('stripe_product_id').unique(),
   paypalProductId: text('paypal_product_id').unique(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  ...timestamps,
 });
 
 export const prices = pgTable(
@@ -39,8 +39,7 @@ export const prices = pgTable(
     active: boolean('active').notNull().default(true),
     stripePriceId: text('stripe_price_id').unique(),
     paypalPlanId: text('paypal_plan_id').unique(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     index('prices_product_id_idx').on(t.productId),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 import { users } from './auth';
 
 export const paymentProvider = pgEnum('payment_provider', ['stripe', 'paypal']);
@@ -16,8 +17,7 @@ export const customers = pgTable(
     email: text('email').notNull(),
     provider: paymentProvider('provider').notNull(),
     providerCustomerId: text('provider_customer_id').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     uniqueIndex('customers_provider_customer_key').on(t.provider, t.providerCustomerId),

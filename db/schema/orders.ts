@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, char, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 import { users } from './auth';
 import { prices } from './catalog';
 import { customers } from './customers';
@@ -28,8 +29,7 @@ export const orders = pgTable(
     amountSubtotal: bigint('amount_subtotal', { mode: 'number' }).notNull(),
     amountTotal: bigint('amount_total', { mode: 'number' }).notNull(),
     paidAt: timestamp('paid_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     index('orders_user_id_idx').on(t.userId),

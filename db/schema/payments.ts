@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 import { paymentProvider } from './customers';
 import { orders } from './orders';
 
@@ -30,8 +31,7 @@ export const payments = pgTable(
     failureMessage: text('failure_message'),
     /** The provider object's own last-change time: older events never overwrite newer state. */
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     uniqueIndex('payments_provider_payment_key').on(t.provider, t.providerPaymentId),
@@ -58,8 +58,7 @@ export const refunds = pgTable(
     reason: text('reason'),
     /** Who asked for it, when it came from an admin (null when the provider reported it first). */
     requestedBy: text('requested_by'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     uniqueIndex('refunds_provider_refund_key').on(t.provider, t.providerRefundId),
@@ -93,8 +92,7 @@ export const disputes = pgTable(
     reason: text('reason'),
     evidenceDueBy: timestamp('evidence_due_by', { withTimezone: true }),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [uniqueIndex('disputes_provider_dispute_key').on(t.provider, t.providerDisputeId), index('disputes_payment_id_idx').on(t.paymentId)],
 );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, char, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
 import { users } from './auth';
 import { prices } from './catalog';
 import { customers, paymentProvider } from './customers';
@@ -40,8 +41,7 @@ export const subscriptions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     trialEnd: timestamp('trial_end', { withTimezone: true }),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     uniqueIndex('subscriptions_provider_subscription_key').on(t.provider, t.providerSubscriptionId),
@@ -75,8 +75,7 @@ export const invoices = pgTable(
     periodStart: timestamp('period_start', { withTimezone: true }),
     periodEnd: timestamp('period_end', { withTimezone: true }),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (t) => [
     uniqueIndex('invoices_provider_invoice_key').on(t.provider, t.providerInvoiceId),
