@@ -38,6 +38,7 @@ runCli(async () => {
     throw new StartupError((error as Error).message);
   }
 
+  await run('lock file complete for npm ci', bin('tsx'), ['scripts/complete-lockfile.ts', '--check']);
   await run('typecheck', bin('tsc'), ['--noEmit']);
   await run('lint', bin('eslint'), ['--max-warnings=0', '.']);
 
