@@ -15,6 +15,11 @@ const config = [
     },
   },
   {
+    // Playwright fixtures call `use`, which is not React's hook.
+    files: ['e2e/**'],
+    rules: { 'react-hooks/rules-of-hooks': 'off' },
+  },
+  {
     // Command-line entry points talk to a person on a terminal.
     files: ['scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { PASSWORD, signIn, signOut, signUp, uniqueEmail } from './support';
+import { expect, PASSWORD, signIn, signOut, signUp, test, uniqueEmail } from './support';
 
 test.describe('accounts', () => {
   test('a visitor signs up, lands on their account, signs out and signs back in', async ({ page }) => {

@@ -1,8 +1,8 @@
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
-import { routesUnder, signIn, signUp, uniqueEmail } from './support';
+import { clientHeaders, expect, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
 const ACCOUNT_PAGES = routesUnder('(account)', 'page.tsx');
 const ADMIN_PAGES = routesUnder('(admin)', 'page.tsx');
@@ -49,10 +49,10 @@ async function signInAsAdmin(page: Page) {
 
 /** Two people in two browsers: the run's admin, and a newly signed-up customer. */
 async function adminAndCustomer(browser: Browser) {
-  const adminPage = await (await browser.newContext()).newPage();
+  const adminPage = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
   await signInAsAdmin(adminPage);
   const customerEmail = uniqueEmail('customer');
-  const customer = await (await browser.newContext()).newPage();
+  const customer = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
   await signUp(customer, customerEmail);
   return { adminPage, customer, customerEmail };
 }
@@ -61,7 +61,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
   // ADMIN_EMAILS names this address, so signing up with it makes the run's admin.
-  const context = await browser.newContext();
+  const context = await browser.newContext({ extraHTTPHeaders: clientHeaders() });
   await signUp(await context.newPage(), E2E_ADMIN_EMAIL);
   await context.close();
 });

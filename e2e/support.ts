@@ -1,8 +1,24 @@
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const PASSWORD = 'a sturdy passphrase';
+
+/**
+ * Each test (and each extra browser context) comes from its own client address, as real
+ * customers do, so per-client rate limits apply to a test only as they would to one person.
+ */
+export function clientHeaders(): Record<string, string> {
+  const octet = () => Math.floor(Math.random() * 250) + 1;
+  return { 'X-Forwarded-For': `198.18.${octet()}.${octet()}` };
+}
+
+export const test = base.extend({
+  extraHTTPHeaders: async ({}, use) => {
+    await use(clientHeaders());
+  },
+});
+export { expect };
 
 export function uniqueEmail(label: string): string {
   return `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;

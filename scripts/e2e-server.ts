@@ -17,7 +17,9 @@ runCli(async () => {
   const database = `billfold_e2e_${process.pid}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`drop database if exists "${database}" with (force)`);
+    // Only one e2e stack runs at a time (it owns its ports), so earlier runs' databases are stale.
+    const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'billfold\_e2e\_%'`;
+    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
     await admin.unsafe(`create database "${database}"`);
   } finally {
     await admin.end();

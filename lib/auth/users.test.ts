@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { auditLog, users } from '@/db/schema';
 import { isolatedDatabase } from '@/test/database';
 import { UserFacingError } from './errors';
-import { authenticateWithPassword, RateLimitedError, registerWithPassword, setRole, SIGN_IN_FAILURES_PER_ACCOUNT, WRONG_CREDENTIALS } from './users';
+import { authenticateWithPassword, RateLimitedError, registerWithPassword, setRole, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_UPS_PER_CLIENT, WRONG_CREDENTIALS } from './users';
 
 const t = isolatedDatabase();
 const NO_ADMINS = new Set<string>();
@@ -48,7 +48,7 @@ describe('sign-up', () => {
 
   it('throttles a burst of sign-ups from one client', async () => {
     const key = client();
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < SIGN_UPS_PER_CLIENT.limit; i++) {
       await registerWithPassword(t.db, { email: uniqueEmail(), password: 'a long password', clientKey: key }, NO_ADMINS);
     }
     const error = await refusal(registerWithPassword(t.db, { email: uniqueEmail(), password: 'a long password', clientKey: key }, NO_ADMINS));

@@ -39,7 +39,7 @@ export async function findUserByEmail(db: Database, email: string): Promise<User
 
 export const SIGN_IN_FAILURES_PER_ACCOUNT: RateLimitRule = { limit: 5, windowSeconds: 15 * 60 };
 export const SIGN_IN_FAILURES_PER_CLIENT: RateLimitRule = { limit: 20, windowSeconds: 15 * 60 };
-export const SIGN_UPS_PER_CLIENT: RateLimitRule = { limit: 10, windowSeconds: 60 * 60 };
+export const SIGN_UPS_PER_CLIENT: RateLimitRule = { limit: 20, windowSeconds: 60 * 60 };
 
 export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
 
