@@ -1,5 +1,6 @@
 /** `npm run admin -- promote <email>` / `demote <email>`: change a user's role from the command line. */
 import { connect } from '@/db/client';
+import { migrateDatabase } from '@/db/migrate';
 import { UserFacingError } from '@/lib/auth/errors';
 import { setRole } from '@/lib/auth/users';
 import { StartupError } from './lib/ports';
@@ -12,6 +13,7 @@ runCli(async () => {
   }
   loadDotEnv(process.env.NODE_ENV !== 'production');
   const { url, embedded } = await resolveDatabase();
+  await migrateDatabase(url); // a database nobody has started the app on yet has no tables
   const { sql, db } = connect(url, { max: 1 });
   try {
     const user = await setRole(db, email, command === 'promote' ? 'admin' : 'customer', { kind: 'cli' });
