@@ -4,7 +4,7 @@ import { migrateDatabase } from '@/db/migrate';
 import { UserFacingError } from '@/lib/auth/errors';
 import { setRole } from '@/lib/auth/users';
 import { StartupError } from './lib/ports';
-import { loadDotEnv, resolveDatabase, runCli } from './lib/stack';
+import { loadDotEnv, resolveDatabase, runCli, say } from './lib/stack';
 
 runCli(async () => {
   const [command, email] = process.argv.slice(2);
@@ -17,7 +17,7 @@ runCli(async () => {
   const { sql, db } = connect(url, { max: 1 });
   try {
     const user = await setRole(db, email, command === 'promote' ? 'admin' : 'customer', { kind: 'cli' });
-    console.log(`billfold: ${user.email} is now ${user.role === 'admin' ? 'an admin' : 'a customer'}`);
+    say(`billfold: ${user.email} is now ${user.role === 'admin' ? 'an admin' : 'a customer'}`);
   } catch (error) {
     if (error instanceof UserFacingError) throw new StartupError(error.message);
     throw error;

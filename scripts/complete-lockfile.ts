@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, runCli } from './lib/stack';
+import { ROOT, runCli, say } from './lib/stack';
 import { StartupError } from './lib/ports';
 
 interface LockEntry {
@@ -58,11 +58,11 @@ runCli(async () => {
     if (missing.size > 0) {
       throw new StartupError(`package-lock.json lacks ${missing.size} platform packages, so \`npm ci\` would fail: run \`npm run lockfile\` and commit it.`);
     }
-    console.log('package-lock.json is complete');
+    say('package-lock.json is complete');
     return;
   }
   for (const [key, entry] of missing) lock.packages[key] = entry;
   const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
   fs.writeFileSync(file, `${JSON.stringify({ ...lock, packages: sorted }, null, 2)}\n`);
-  console.log(`package-lock.json: recorded ${missing.size} platform packages`);
+  say(`package-lock.json: recorded ${missing.size} platform packages`);
 });

@@ -3,7 +3,7 @@ import { connect } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedCatalog } from '@/db/seed';
 import { StartupError } from './lib/ports';
-import { loadDotEnv, resolveDatabase, runCli } from './lib/stack';
+import { loadDotEnv, resolveDatabase, runCli, say } from './lib/stack';
 
 runCli(async () => {
   const command = process.argv[2];
@@ -15,9 +15,9 @@ runCli(async () => {
     if (command === 'seed') {
       const { sql, db } = connect(url, { max: 1 });
       await seedCatalog(db).finally(() => sql.end());
-      console.log('billfold: demo catalog seeded');
+      say('billfold: demo catalog seeded');
     } else {
-      console.log('billfold: migrations applied');
+      say('billfold: migrations applied');
     }
   } finally {
     await embedded?.stop();

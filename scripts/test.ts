@@ -7,21 +7,21 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { findBrowser } from './lib/browser';
 import { startTemporaryPostgres, type RunningPostgres } from './lib/postgres';
-import { ROOT, runCli } from './lib/stack';
+import { ROOT, runCli, say } from './lib/stack';
 import { StartupError } from './lib/ports';
 
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 
 function run(label: string, command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   const started = Date.now();
-  console.log(`\n▶ ${label}`);
+  say(`\n▶ ${label}`);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (code === 0) {
-        console.log(`✔ ${label} (${seconds} s)`);
+        say(`✔ ${label} (${seconds} s)`);
         resolve();
       } else {
         reject(new StartupError(`${label} failed (${signal ?? `exit code ${code}`}) after ${seconds} s.`));
@@ -47,7 +47,7 @@ runCli(async () => {
   if (!databaseUrl) {
     embedded = await startTemporaryPostgres(Number(process.env.TEST_DATABASE_PORT ?? 54330));
     databaseUrl = embedded.url;
-    console.log('(no DATABASE_URL: using a throwaway embedded PostgreSQL)');
+    say('(no DATABASE_URL: using a throwaway embedded PostgreSQL)');
   }
   try {
     const env = { DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: '1' };

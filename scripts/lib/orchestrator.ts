@@ -5,7 +5,7 @@ import { connect } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedCatalog } from '@/db/seed';
 import { assertPortFree, StartupError } from './ports';
-import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, validateEnv } from './stack';
+import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, say, validateEnv } from './stack';
 
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 
@@ -82,7 +82,7 @@ export async function runStack({ production }: { production: boolean }): Promise
   start('worker', bin('tsx'), ['scripts/worker.ts']);
   start('next', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)]);
 
-  console.log(
+  say(
     `billfold: ${production ? 'production' : 'development'} stack on http://localhost:${config.port} ` +
       `(payments: ${config.paymentsMode}${embedded ? ', embedded PostgreSQL in .data/' : ''})`,
   );

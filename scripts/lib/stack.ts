@@ -74,6 +74,11 @@ async function reachableEmbedded(port: number): Promise<string | null> {
   }
 }
 
+/** A line for the person at the terminal (not a log record: those go through lib/log.ts). */
+export function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
 /** Runs `main`, printing a StartupError as its one line (no stack) and exiting 1. */
 export function runCli(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
