@@ -1,47 +1,103 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Store } from './store';
+import { createStripeApi } from './stripe/api';
+import { handleChallenge } from './stripe/three-d-secure';
+import { WebhookDispatcher, type Chaos, type RetryPolicy } from './stripe/webhooks';
 
 /**
- * The local provider emulator (shared/design.md, "The sandbox"). This is its frame: the HTTP
- * server, health and Stripe-shaped errors. The Stripe and PayPal APIs, browser scripts and
- * signed webhooks are added in sandbox/stripe and sandbox/paypal.
+ * The local provider emulator (shared/design.md, "The sandbox"): Stripe's REST API under /v1,
+ * the 3-D Secure challenge, signed webhooks, and the sandbox's own admin endpoints under
+ * /_sandbox. State lives in PostgreSQL (schema `sandbox`).
  */
+
+export interface SandboxOptions {
+  port: number;
+  host?: string;
+  databaseUrl: string;
+  /** Allows POST /_sandbox/reset, which deletes every sandbox object. Off in production. */
+  allowReset: boolean;
+  chaos?: Partial<Chaos>;
+  retry?: Partial<RetryPolicy>;
+}
 
 export interface SandboxServer {
   url: string;
+  store: Store;
+  dispatcher: WebhookDispatcher;
+  chaos: Chaos;
+  retry: RetryPolicy;
   close(): Promise<void>;
 }
 
-function stripeError(response: http.ServerResponse, status: number, error: { type: string; message: string; code?: string }) {
-  response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${crypto.randomUUID().replaceAll('-', '').slice(0, 14)}` });
-  response.end(JSON.stringify({ error }));
+function json(response: http.ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
-export function createSandboxServer(): http.Server {
-  return http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://sandbox.local');
-    if (url.pathname === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ ok: true, service: 'billfold-sandbox' }));
-      return;
-    }
-    stripeError(response, 404, {
-      type: 'invalid_request_error',
-      code: 'resource_missing',
-      message: `Unrecognized request URL (${request.method} ${url.pathname}).`,
+async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of request) {
+    text += String(chunk);
+    if (text.length > 16_384) throw new Error('body too large');
+  }
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
+  const store = new Store(options.databaseUrl);
+  await store.migrate();
+  const chaos: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0, ...options.chaos };
+  const retry: RetryPolicy = { baseDelayMs: 2_000, maxDelayMs: 60 * 60 * 1000, maxAttempts: 12, timeoutMs: 10_000, ...options.retry };
+  const dispatcher = new WebhookDispatcher(store, () => chaos, () => retry);
+  const stripeApi = createStripeApi(store, { faultRate: () => chaos.apiFaultRate, onEvents: () => dispatcher.wake() });
+
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? `127.0.0.1:${options.port}`}`);
+    const route = async () => {
+      if (url.pathname === '/health') return json(response, 200, { ok: true, service: 'billfold-sandbox' });
+      if (url.pathname.startsWith('/v1/')) return stripeApi(request, response, url);
+      if (url.pathname.startsWith('/3ds/')) return handleChallenge(store, request, response, url, () => dispatcher.wake());
+      if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
+        if (!options.allowReset) return json(response, 403, { error: { message: 'Reset is disabled in production.' } });
+        await store.reset();
+        return json(response, 200, { reset: true });
+      }
+      if (url.pathname === '/_sandbox/chaos') {
+        if (request.method === 'POST') Object.assign(chaos, await readJson(request));
+        return json(response, 200, chaos);
+      }
+      if (url.pathname === '/_sandbox/retry') {
+        if (request.method === 'POST') Object.assign(retry, await readJson(request));
+        return json(response, 200, retry);
+      }
+      return json(response, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${url.pathname}).` } });
+    };
+    route().catch((error: unknown) => {
+      process.stderr.write(`sandbox: ${request.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (!response.headersSent) json(response, 500, { error: { type: 'api_error', message: 'The sandbox failed to handle this request.' } });
     });
   });
-}
+  server.keepAliveTimeout = 65_000;
 
-export async function startSandbox(port: number, host = '127.0.0.1'): Promise<SandboxServer> {
-  const server = createSandboxServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
-  const { port: bound } = server.address() as AddressInfo;
+  dispatcher.start();
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${bound}`,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    store,
+    dispatcher,
+    chaos,
+    retry,
+    async close() {
+      await dispatcher.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await store.close();
+    },
   };
 }

@@ -1,0 +1,51 @@
+import type Stripe from 'stripe';
+import type { RequestContext } from './context';
+import { newId, nowSeconds } from './ids';
+import { API_VERSION } from './version';
+
+export type EventType = Stripe.Event.Type;
+export type EventObject<T extends EventType> = Extract<Stripe.Event, { type: T }>['data']['object'];
+
+/**
+ * Records the event Stripe would send for a state change, and queues one delivery per enabled
+ * webhook endpoint that listens for it, in the request's transaction: a rolled-back change
+ * never sends an event, a committed one always does.
+ */
+export async function emit<T extends EventType>(
+  ctx: Pick<RequestContext, 'tx' | 'requestId' | 'idempotencyKey' | 'raisedEvents'>,
+  type: T,
+  object: EventObject<T>,
+  previousAttributes?: Partial<EventObject<T>>,
+): Promise<Stripe.Event> {
+  const event = {
+    id: newId('evt'),
+    object: 'event',
+    api_version: API_VERSION,
+    created: nowSeconds(),
+    data: { object, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
+    livemode: false,
+    pending_webhooks: 0,
+    request: { id: ctx.requestId || null, idempotency_key: ctx.idempotencyKey },
+    type,
+  } as Stripe.Event;
+  const sql = ctx.tx.sql;
+  const queued = await sql`
+    insert into sandbox.deliveries (event_id, endpoint_id)
+    select ${event.id}, id from sandbox.objects
+    where type = 'webhook_endpoint' and data->>'status' = 'enabled'
+      and (data->'enabled_events' ? '*' or data->'enabled_events' ? ${type})
+    returning id`;
+  event.pending_webhooks = queued.length;
+  await ctx.tx.insert(event);
+  ctx.raisedEvents.push(event.id);
+  return event;
+}
+
+/** The fields of `after` that differ from `before`, with their old values, as Stripe reports them. */
+export function previousAttributes<T extends object>(before: T, after: T): Partial<T> {
+  const changed: Partial<T> = {};
+  for (const key of Object.keys(after) as (keyof T)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changed[key] = before[key];
+  }
+  return changed;
+}

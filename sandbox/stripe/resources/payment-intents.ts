@@ -1,0 +1,459 @@
+import type Stripe from 'stripe';
+import type { RequestContext } from '../context';
+import type { Route } from '../routes';
+import { CommittedError, invalidRequest, StripeApiError, unexpectedState } from '../errors';
+import { emit, previousAttributes } from '../events';
+import { newId, nowSeconds, randomToken } from '../ids';
+import { p, parseParams } from '../params';
+import { createCharge } from './charges';
+import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { openDispute } from './disputes';
+import { attachPaymentMethod, resolvePaymentMethod, type SandboxPaymentMethod } from './payment-methods';
+
+/** A PaymentIntent plus the sandbox's note of the 3-D Secure challenge in progress. */
+export type SandboxPaymentIntent = Stripe.PaymentIntent & {
+  _sandbox?: { offSession?: boolean; challenge?: 'pending' | 'completed'; returnUrl?: string };
+};
+
+const CONFIRMABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const CANCELABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+
+const CONFIRM_FIELDS = {
+  payment_method: p.id(),
+  return_url: p.string(),
+  off_session: p.any(),
+  setup_future_usage: p.emptyable(p.oneOf(['on_session', 'off_session'] as const)),
+  receipt_email: p.emptyable(p.string()),
+  use_stripe_sdk: p.bool(),
+  error_on_requires_action: p.bool(),
+  capture_method: p.oneOf(['automatic', 'automatic_async', 'manual'] as const),
+  payment_method_options: p.any(),
+  payment_method_types: p.array(p.string()),
+  payment_method_data: p.any(),
+  mandate_data: p.any(),
+  radar_options: p.any(),
+  shipping: p.any(),
+  // Sent by Stripe.js alongside a publishable key.
+  client_secret: p.string(),
+  key: p.any(),
+  expected_payment_method_type: p.any(),
+};
+
+function parseOffSession(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true' || value === 'one_off' || value === 'recurring') return true;
+  throw invalidRequest(`Invalid off_session: must be true, false, one_off or recurring`, 'off_session');
+}
+
+/** Stripe.js reads and confirms an intent with a publishable key only together with its client secret. */
+function checkClientSecret(ctx: RequestContext, intent: { client_secret: string | null }, given: string | undefined) {
+  if (ctx.auth.kind !== 'publishable') return;
+  if (!given || given !== intent.client_secret) {
+    throw new StripeApiError(404, {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message: 'No such payment_intent: the client_secret does not match.',
+      param: 'client_secret',
+    });
+  }
+}
+
+function cardError(intent: Stripe.PaymentIntent, failure: NonNullable<Stripe.PaymentIntent['last_payment_error']>): CommittedError {
+  return new CommittedError(
+    new StripeApiError(402, {
+      type: 'card_error',
+      code: failure.code,
+      decline_code: failure.decline_code,
+      message: failure.message ?? 'Your card was declined.',
+      doc_url: failure.doc_url,
+      payment_intent: intent,
+      payment_method: failure.payment_method,
+      charge: typeof failure.charge === 'string' ? failure.charge : undefined,
+    }),
+  );
+}
+
+async function saveAndAnnounce(ctx: RequestContext, before: Stripe.PaymentIntent, after: SandboxPaymentIntent, type?: Parameters<typeof emit>[1]) {
+  await ctx.tx.save(after);
+  if (type) await emit(ctx, type as 'payment_intent.succeeded', after, previousAttributes(before, after));
+}
+
+/**
+ * Takes a confirmed PaymentIntent through its card's behaviour: 3-D Secure, a decline, or a
+ * charge that succeeds (then, for 4000000000000259, a dispute).
+ */
+export async function runPayment(ctx: RequestContext, before: SandboxPaymentIntent, paymentMethod: SandboxPaymentMethod, authenticated: boolean): Promise<SandboxPaymentIntent | CommittedError> {
+  const behaviour = paymentMethod._sandbox.behaviour;
+  const offSession = before._sandbox?.offSession ?? false;
+  const needsAuthentication = behaviour.kind === 'authenticate_always' || (behaviour.kind === 'authenticate_on_setup' && !paymentMethod._sandbox.offSessionReady);
+
+  if (needsAuthentication && !authenticated) {
+    if (offSession) {
+      return decline(ctx, before, paymentMethod, {
+        code: 'authentication_required',
+        declineCode: 'authentication_required',
+        message: 'Your card was declined. This transaction requires authentication.',
+      });
+    }
+    const challengeUrl = `${ctx.baseUrl}/3ds/challenge/${before.id}?client_secret=${encodeURIComponent(before.client_secret ?? '')}`;
+    const returnUrl = before._sandbox?.returnUrl;
+    const after: SandboxPaymentIntent = {
+      ...before,
+      status: 'requires_action',
+      payment_method: paymentMethod.id,
+      next_action: returnUrl
+        ? { type: 'redirect_to_url', redirect_to_url: { url: `${challengeUrl}&return_url=${encodeURIComponent(returnUrl)}`, return_url: returnUrl } }
+        : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: challengeUrl, source: paymentMethod.id } as unknown as Stripe.PaymentIntent.NextAction.UseStripeSdk },
+      last_payment_error: null,
+      _sandbox: { ...before._sandbox, challenge: 'pending' },
+    };
+    await saveAndAnnounce(ctx, before, after, 'payment_intent.requires_action');
+    return after;
+  }
+
+  if (behaviour.kind === 'declines') {
+    return decline(ctx, before, paymentMethod, { code: behaviour.code, declineCode: behaviour.declineCode, message: behaviour.message });
+  }
+  if (behaviour.kind === 'attach_then_decline') {
+    return decline(ctx, before, paymentMethod, { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' });
+  }
+
+  const capture = before.capture_method !== 'manual';
+  const charge = await createCharge(ctx, before, paymentMethod, { succeeded: true, capture, threeDSecure: authenticated });
+  let paymentMethodAfter = paymentMethod;
+  if (before.setup_future_usage && typeof before.customer === 'string') {
+    paymentMethodAfter = await attachPaymentMethod(ctx, paymentMethod, before.customer);
+  }
+  if (authenticated || behaviour.kind !== 'authenticate_on_setup') {
+    // A card authenticated once (or never needing it) can be charged off-session later.
+    paymentMethodAfter = { ...paymentMethodAfter, _sandbox: { ...paymentMethodAfter._sandbox, offSessionReady: true } };
+    await ctx.tx.save(paymentMethodAfter);
+  }
+  const after: SandboxPaymentIntent = {
+    ...before,
+    status: capture ? 'succeeded' : 'requires_capture',
+    amount_received: capture ? before.amount : 0,
+    amount_capturable: capture ? 0 : before.amount,
+    latest_charge: charge.id,
+    payment_method: paymentMethod.id,
+    next_action: null,
+    last_payment_error: null,
+    _sandbox: { ...before._sandbox, challenge: authenticated ? 'completed' : before._sandbox?.challenge },
+  };
+  await ctx.tx.save(after);
+  await emit(ctx, 'charge.succeeded', charge);
+  if (capture) await emit(ctx, 'payment_intent.succeeded', after, previousAttributes(before, after));
+  else await emit(ctx, 'payment_intent.amount_capturable_updated', after, previousAttributes(before, after));
+  if (behaviour.kind === 'succeeds_then_disputed' && capture) await openDispute(ctx, charge);
+  return after;
+}
+
+async function decline(
+  ctx: RequestContext,
+  before: SandboxPaymentIntent,
+  paymentMethod: SandboxPaymentMethod,
+  failure: { code: string; declineCode: string; message: string },
+): Promise<CommittedError> {
+  const charge = await createCharge(ctx, before, paymentMethod, { succeeded: false, capture: false, failure });
+  const lastPaymentError: NonNullable<Stripe.PaymentIntent['last_payment_error']> = {
+    type: 'card_error',
+    code: failure.code,
+    decline_code: failure.declineCode,
+    message: failure.message,
+    doc_url: `https://stripe.com/docs/error-codes/${failure.code.replaceAll('_', '-')}`,
+    charge: charge.id,
+    payment_method: paymentMethod,
+  };
+  const after: SandboxPaymentIntent = {
+    ...before,
+    status: 'requires_payment_method',
+    latest_charge: charge.id,
+    // As at Stripe, a failed attempt detaches the payment method from the intent.
+    payment_method: null,
+    next_action: null,
+    last_payment_error: lastPaymentError,
+    _sandbox: { ...before._sandbox, challenge: undefined },
+  };
+  await ctx.tx.save(after);
+  await emit(ctx, 'charge.failed', charge);
+  await emit(ctx, 'payment_intent.payment_failed', after, previousAttributes(before, after));
+  return cardError(after, lastPaymentError);
+}
+
+async function confirm(ctx: RequestContext, before: SandboxPaymentIntent, params: ReturnType<typeof parseConfirm>): Promise<SandboxPaymentIntent | CommittedError> {
+  if (!CONFIRMABLE.includes(before.status)) {
+    throw unexpectedState(
+      before.status === 'succeeded'
+        ? 'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.'
+        : `You cannot confirm this PaymentIntent because it has a status of ${before.status}.`,
+    );
+  }
+  const paymentMethodId = params.payment_method ?? (typeof before.payment_method === 'string' ? before.payment_method : null);
+  if (!paymentMethodId) {
+    throw invalidRequest(
+      "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
+      'payment_method',
+      'payment_intent_unexpected_state',
+    );
+  }
+  const paymentMethod = await resolvePaymentMethod(ctx, paymentMethodId);
+  if (paymentMethod.customer && before.customer && paymentMethod.customer !== before.customer) {
+    throw invalidRequest('The provided PaymentMethod belongs to a different customer than this PaymentIntent.', 'payment_method');
+  }
+  if (paymentMethod.customer && !before.customer && ctx.auth.kind === 'secret') {
+    throw invalidRequest(
+      'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
+      'payment_method',
+    );
+  }
+  const offSession = params.off_session;
+  if (offSession && !before.customer) throw invalidRequest('When off_session is true, a customer is required.', 'off_session');
+  const confirmed: SandboxPaymentIntent = {
+    ...before,
+    payment_method: paymentMethod.id,
+    ...(params.receipt_email !== undefined ? { receipt_email: params.receipt_email } : {}),
+    ...(params.setup_future_usage !== undefined ? { setup_future_usage: params.setup_future_usage } : {}),
+    ...(params.capture_method !== undefined ? { capture_method: params.capture_method } : {}),
+    _sandbox: { ...before._sandbox, offSession, returnUrl: params.return_url },
+  };
+  if (params.error_on_requires_action) {
+    const behaviour = paymentMethod._sandbox.behaviour;
+    if (behaviour.kind === 'authenticate_always' || (behaviour.kind === 'authenticate_on_setup' && !paymentMethod._sandbox.offSessionReady)) {
+      return decline(ctx, confirmed, paymentMethod, { code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' });
+    }
+  }
+  return runPayment(ctx, confirmed, paymentMethod, false);
+}
+
+function parseConfirm(ctx: RequestContext) {
+  const params = parseParams(CONFIRM_FIELDS, ctx.params);
+  return { ...params, off_session: parseOffSession(params.off_session) };
+}
+
+export const paymentIntentRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/payment_intents',
+    async handler(ctx) {
+      const params = parseParams(
+        {
+          ...CONFIRM_FIELDS,
+          amount: p.int({ min: 1, max: 99999999 }).req(),
+          currency: p.currency().req(),
+          customer: p.id(),
+          description: p.string({ max: 1000 }),
+          metadata: p.metadata(),
+          confirm: p.bool(),
+          confirmation_method: p.oneOf(['automatic', 'manual'] as const),
+          automatic_payment_methods: p.object({ enabled: p.bool().req(), allow_redirects: p.oneOf(['always', 'never'] as const) }),
+          statement_descriptor: p.string({ max: 22 }),
+          statement_descriptor_suffix: p.string({ max: 22 }),
+          excluded_payment_method_types: p.array(p.string()),
+          payment_method_configuration: p.any(),
+          application_fee_amount: p.any(),
+          transfer_data: p.any(),
+          on_behalf_of: p.any(),
+          transfer_group: p.any(),
+          hooks: p.any(),
+        },
+        ctx.params,
+      );
+      if (params.automatic_payment_methods?.enabled && params.payment_method_types) {
+        throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods');
+      }
+      if (params.customer) await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');
+      const id = newId('pi');
+      const paymentMethodTypes = params.payment_method_types ?? ['card'];
+      const intent: SandboxPaymentIntent = {
+        id,
+        object: 'payment_intent',
+        allowed_payment_method_types: null,
+        amount: params.amount,
+        amount_capturable: 0,
+        amount_details: { tip: {} },
+        amount_received: 0,
+        application: null,
+        application_fee_amount: null,
+        automatic_payment_methods: params.automatic_payment_methods
+          ? { enabled: params.automatic_payment_methods.enabled, allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always' }
+          : params.payment_method_types
+            ? null
+            : { enabled: true, allow_redirects: 'always' },
+        canceled_at: null,
+        cancellation_reason: null,
+        capture_method: params.capture_method ?? 'automatic_async',
+        client_secret: `${id}_secret_${randomToken(25)}`,
+        confirmation_method: params.confirmation_method ?? 'automatic',
+        created: nowSeconds(),
+        currency: params.currency,
+        customer: params.customer ?? null,
+        customer_account: null,
+        description: params.description ?? null,
+        excluded_payment_method_types: params.excluded_payment_method_types ?? null,
+        last_payment_error: null,
+        latest_charge: null,
+        livemode: false,
+        managed_payments: null,
+        metadata: mergeMetadata({}, params.metadata),
+        next_action: null,
+        on_behalf_of: null,
+        payment_method: null,
+        payment_method_configuration_details: null,
+        payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+        payment_method_types: paymentMethodTypes,
+        payment_record: null,
+        processing: null,
+        receipt_email: params.receipt_email ?? null,
+        review: null,
+        setup_future_usage: params.setup_future_usage ?? null,
+        shipping: null,
+        source: null,
+        statement_descriptor: params.statement_descriptor ?? null,
+        statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
+        status: 'requires_payment_method',
+        transfer_data: null,
+        transfer_group: null,
+      };
+      if (params.payment_method) {
+        const paymentMethod = await resolvePaymentMethod(ctx, params.payment_method);
+        intent.payment_method = paymentMethod.id;
+        intent.status = 'requires_confirmation';
+      }
+      await ctx.tx.insert(intent);
+      await emit(ctx, 'payment_intent.created', intent);
+      if (!params.confirm) return intent;
+      return confirm(ctx, intent, { ...params, payment_method: typeof intent.payment_method === 'string' ? intent.payment_method : undefined, off_session: parseOffSession(params.off_session) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/payment_intents/:id',
+    publishable: true,
+    async handler(ctx) {
+      const params = parseParams({ client_secret: p.string(), key: p.any() }, ctx.params);
+      const intent = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent');
+      checkClientSecret(ctx, intent, params.client_secret);
+      return intent;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents/:id',
+    async handler(ctx) {
+      const params = parseParams(
+        {
+          amount: p.int({ min: 1, max: 99999999 }),
+          currency: p.currency(),
+          customer: p.id(),
+          description: p.emptyable(p.string({ max: 1000 })),
+          metadata: p.metadata(),
+          payment_method: p.id(),
+          payment_method_types: p.array(p.string()),
+          receipt_email: p.emptyable(p.string()),
+          setup_future_usage: p.emptyable(p.oneOf(['on_session', 'off_session'] as const)),
+          capture_method: p.oneOf(['automatic', 'automatic_async', 'manual'] as const),
+          statement_descriptor: p.string({ max: 22 }),
+          statement_descriptor_suffix: p.string({ max: 22 }),
+          payment_method_options: p.any(),
+          shipping: p.any(),
+        },
+        ctx.params,
+      );
+      const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
+      const changesMoney = params.amount !== undefined || params.currency !== undefined || params.payment_method !== undefined || params.customer !== undefined;
+      if (changesMoney && !CONFIRMABLE.includes(before.status)) {
+        throw unexpectedState(`You cannot update this PaymentIntent's amount, currency, customer or payment method because it has a status of ${before.status}.`);
+      }
+      if (params.customer) await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');
+      const paymentMethod = params.payment_method ? await resolvePaymentMethod(ctx, params.payment_method) : undefined;
+      const after: SandboxPaymentIntent = {
+        ...before,
+        ...(params.amount !== undefined ? { amount: params.amount } : {}),
+        ...(params.currency !== undefined ? { currency: params.currency } : {}),
+        ...(params.customer !== undefined ? { customer: params.customer } : {}),
+        ...(params.description !== undefined ? { description: params.description } : {}),
+        ...(params.receipt_email !== undefined ? { receipt_email: params.receipt_email } : {}),
+        ...(params.setup_future_usage !== undefined ? { setup_future_usage: params.setup_future_usage } : {}),
+        ...(params.capture_method !== undefined ? { capture_method: params.capture_method } : {}),
+        ...(params.statement_descriptor !== undefined ? { statement_descriptor: params.statement_descriptor } : {}),
+        ...(params.payment_method_types !== undefined ? { payment_method_types: params.payment_method_types } : {}),
+        ...(paymentMethod ? { payment_method: paymentMethod.id, status: 'requires_confirmation' as const } : {}),
+        metadata: mergeMetadata(before.metadata, params.metadata),
+      };
+      // A changed amount or payment method abandons a pending 3-D Secure challenge.
+      if (before.status === 'requires_action' && changesMoney) {
+        after.status = after.payment_method ? 'requires_confirmation' : 'requires_payment_method';
+        after.next_action = null;
+      }
+      // Stripe has no payment_intent.updated event: updates are silent.
+      await ctx.tx.save(after);
+      return after;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents/:id/confirm',
+    publishable: true,
+    async handler(ctx) {
+      const params = parseConfirm(ctx);
+      const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
+      checkClientSecret(ctx, before, params.client_secret);
+      return confirm(ctx, before, params);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents/:id/cancel',
+    async handler(ctx) {
+      const params = parseParams({ cancellation_reason: p.oneOf(['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const) }, ctx.params);
+      const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
+      if (!CANCELABLE.includes(before.status)) {
+        throw unexpectedState(
+          `You cannot cancel this PaymentIntent because it has a status of ${before.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,
+        );
+      }
+      const after: SandboxPaymentIntent = {
+        ...before,
+        status: 'canceled',
+        canceled_at: nowSeconds(),
+        cancellation_reason: params.cancellation_reason ?? null,
+        amount_capturable: 0,
+        next_action: null,
+      };
+      await ctx.tx.save(after);
+      await emit(ctx, 'payment_intent.canceled', after, previousAttributes(before, after));
+      return after;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents/:id/capture',
+    async handler(ctx) {
+      const params = parseParams({ amount_to_capture: p.int({ min: 1 }), metadata: p.metadata(), final_capture: p.bool(), statement_descriptor: p.any() }, ctx.params);
+      const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
+      if (before.status !== 'requires_capture') {
+        throw unexpectedState(`This PaymentIntent could not be captured because it has a status of ${before.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`);
+      }
+      const amount = params.amount_to_capture ?? before.amount_capturable;
+      if (amount > before.amount_capturable) {
+        throw invalidRequest(`The amount to capture (${amount}) is greater than the amount capturable (${before.amount_capturable}).`, 'amount_to_capture', 'amount_too_large');
+      }
+      const charge = await mustGet<Stripe.Charge>(ctx, 'charge', String(before.latest_charge), 'charge', 'id', true);
+      const capturedCharge: Stripe.Charge = { ...charge, captured: true, amount_captured: amount };
+      await ctx.tx.save(capturedCharge);
+      const after: SandboxPaymentIntent = { ...before, status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata: mergeMetadata(before.metadata, params.metadata) };
+      await ctx.tx.save(after);
+      await emit(ctx, 'charge.captured', capturedCharge, previousAttributes(charge, capturedCharge));
+      await emit(ctx, 'payment_intent.succeeded', after, previousAttributes(before, after));
+      return after;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/payment_intents',
+    async handler(ctx) {
+      const params = parseParams({ ...LIST_PARAMS, customer: p.string() }, ctx.params);
+      return listObjects(ctx, 'payment_intent', '/v1/payment_intents', params, { customer: params.customer });
+    },
+  },
+];

@@ -1,0 +1,46 @@
+import type { RequestContext } from './context';
+import { chargeRoutes } from './resources/charges';
+import { customerRoutes } from './resources/customers';
+import { disputeRoutes } from './resources/disputes';
+import { eventRoutes } from './resources/events';
+import { paymentIntentRoutes } from './resources/payment-intents';
+import { paymentMethodRoutes } from './resources/payment-methods';
+import { priceRoutes } from './resources/prices';
+import { productRoutes } from './resources/products';
+import { refundRoutes } from './resources/refunds';
+import { webhookEndpointRoutes } from './resources/webhook-endpoints';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** `/v1/payment_intents/:id/confirm` */
+  path: string;
+  handler(ctx: RequestContext): Promise<unknown>;
+  /** Callable with a publishable key, as Stripe.js does. */
+  publishable?: boolean;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+}
+
+const ROUTES: CompiledRoute[] = [
+  ...customerRoutes,
+  ...productRoutes,
+  ...priceRoutes,
+  ...paymentMethodRoutes,
+  ...paymentIntentRoutes,
+  ...chargeRoutes,
+  ...refundRoutes,
+  ...disputeRoutes,
+  ...eventRoutes,
+  ...webhookEndpointRoutes,
+].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, '([^/]+)')}/?$`) }));
+
+export function matchRoute(method: string, pathname: string): { handler: Route['handler']; publishable: boolean; params: string[] } | null {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(pathname);
+    if (match) return { handler: route.handler, publishable: Boolean(route.publishable), params: match.slice(1).map(decodeURIComponent) };
+  }
+  return null;
+}
