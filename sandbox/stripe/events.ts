@@ -28,15 +28,23 @@ export async function emit<T extends EventType>(
     request: { id: ctx.requestId || null, idempotency_key: ctx.idempotencyKey },
     type,
   } as Stripe.Event;
+  // One round trip: queue a delivery per listening endpoint and store the event with its
+  // pending_webhooks count.
   const sql = ctx.tx.sql;
-  const queued = await sql`
-    insert into sandbox.deliveries (event_id, endpoint_id)
-    select ${event.id}, id from sandbox.objects
-    where type = 'webhook_endpoint' and data->>'status' = 'enabled'
-      and (data->'enabled_events' ? '*' or data->'enabled_events' ? ${type})
-    returning id`;
-  event.pending_webhooks = queued.length;
-  await ctx.tx.insert(event);
+  const [row] = await sql<{ queued: number }[]>`
+    with targets as (
+      select id from sandbox.objects
+      where type = 'webhook_endpoint' and data->>'status' = 'enabled'
+        and (data->'enabled_events' ? '*' or data->'enabled_events' ? ${type})
+    ),
+    queued as (insert into sandbox.deliveries (event_id, endpoint_id) select ${event.id}, id from targets returning 1),
+    stored as (
+      insert into sandbox.objects (id, type, created, data)
+      values (${event.id}, 'event', ${event.created}, jsonb_set(${sql.json(event as never)}::jsonb, '{pending_webhooks}', to_jsonb((select count(*) from targets))))
+      returning 1
+    )
+    select (select count(*) from targets)::int as queued, (select count(*) from stored)::int as stored`;
+  event.pending_webhooks = row?.queued ?? 0;
   ctx.raisedEvents.push(event.id);
   return event;
 }
