@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleDashboard } from './dashboard';
 import { Store } from './store';
 import { createStripeApi } from './stripe/api';
 import { handleChallenge } from './stripe/three-d-secure';
@@ -57,6 +58,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? `127.0.0.1:${options.port}`}`);
     const route = async () => {
       if (url.pathname === '/health') return json(response, 200, { ok: true, service: 'billfold-sandbox' });
+      if (url.pathname === '/' || url.pathname.startsWith('/_sandbox/dashboard/')) return handleDashboard(store, request, response, url, () => dispatcher.wake());
       if (url.pathname.startsWith('/v1/')) return stripeApi(request, response, url);
       if (url.pathname.startsWith('/3ds/')) return handleChallenge(store, request, response, url, () => dispatcher.wake());
       if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
