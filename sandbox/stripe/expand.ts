@@ -14,8 +14,12 @@ type Json = Record<string, unknown>;
 export function publicView<T>(value: T): T {
   if (Array.isArray(value)) return value.map(publicView) as T;
   if (value === null || typeof value !== 'object') return value;
+  // PostgreSQL's jsonb reorders keys; Stripe leads with id and object.
+  const source = value as Json;
   const out: Json = {};
-  for (const [key, inner] of Object.entries(value as Json)) {
+  if ('id' in source) out.id = source.id;
+  if ('object' in source) out.object = source.object;
+  for (const [key, inner] of Object.entries(source)) {
     if (!key.startsWith('_')) out[key] = publicView(inner);
   }
   return out as T;

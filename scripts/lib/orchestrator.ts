@@ -9,6 +9,35 @@ import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, say, validateEn
 
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 
+const SANDBOX_ADMIN_KEY = 'sk_test_billfold_orchestrator';
+
+async function sandboxCall(base: string, method: string, path: string, body?: Record<string, string>): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${SANDBOX_ADMIN_KEY}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: body ? new URLSearchParams(body) : undefined,
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new StartupError(`The sandbox refused ${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Waits for the sandbox, replaces any endpoint for `url` with a fresh one, returns its secret. */
+async function registerSandboxWebhook(base: string, url: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const healthy = await fetch(`${base}/health`).then((response) => response.ok, () => false);
+    if (healthy) break;
+    if (attempt > 300) throw new StartupError(`The sandbox did not answer at ${base} within 30 s.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const existing = (await sandboxCall(base, 'GET', '/v1/webhook_endpoints?limit=100')) as { data: { id: string; url: string }[] };
+  for (const endpoint of existing.data.filter((candidate) => candidate.url === url)) {
+    await sandboxCall(base, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`);
+  }
+  const created = await sandboxCall(base, 'POST', '/v1/webhook_endpoints', { url, 'enabled_events[0]': '*', description: 'Billfold (registered by npm run dev)' });
+  return String(created.secret);
+}
+
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
@@ -78,7 +107,12 @@ export async function runStack({ production }: { production: boolean }): Promise
     children.push(child);
   }
 
-  if (config.paymentsMode === 'sandbox') start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
+  if (config.paymentsMode === 'sandbox') {
+    start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
+    // The app's webhook route is registered with the sandbox on every start, as a developer
+    // registers it with Stripe; its signing secret reaches the app through the environment.
+    process.env.STRIPE_WEBHOOK_SECRET = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
+  }
   start('worker', bin('tsx'), ['scripts/worker.ts']);
   start('next', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)]);
 
