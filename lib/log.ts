@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { passesLuhn } from './luhn';
 
 /**
  * Structured logs that never carry card data or secrets. Redaction does not rely on callers
@@ -16,20 +17,6 @@ const SENSITIVE_KEY =
 const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
 const SECRET_TOKEN = /\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9+/=]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\bBearer\s+[A-Za-z0-9._~+/=-]+/g;
 
-function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 export function scrubString(text: string): string {
   return text

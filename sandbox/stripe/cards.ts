@@ -75,20 +75,6 @@ export const TEST_PAYMENT_METHODS: Readonly<Record<string, string>> = {
   pm_card_createDispute: '4000000000000259',
 };
 
-export function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 export function brandOf(number: string): TestCard['brand'] {
   if (/^3[47]/.test(number)) return 'amex';

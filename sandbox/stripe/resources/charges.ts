@@ -3,7 +3,7 @@ import type { RequestContext } from '../context';
 import type { Route } from '../routes';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata } from './common';
 import type { SandboxPaymentMethod } from './payment-methods';
 
 export interface ChargeOutcome {
@@ -103,14 +103,7 @@ export async function createCharge(ctx: RequestContext, intent: Stripe.PaymentIn
 }
 
 export const chargeRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: '/v1/charges/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Charge>(ctx, 'charge', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/charges/:id', 'charge'),
   {
     method: 'GET',
     path: '/v1/charges',

@@ -1,8 +1,9 @@
 import type { StoredObject } from '../../store';
 import type { RequestContext } from '../context';
+import type { Route } from '../routes';
 import { invalidRequest, resourceMissing } from '../errors';
 import { listOf } from '../expand';
-import { p } from '../params';
+import { p, parseParams } from '../params';
 
 /** Parameters every list endpoint takes. */
 export const LIST_PARAMS = {
@@ -77,4 +78,16 @@ export function pathId(ctx: RequestContext, index = 0): string {
   const id = ctx.path[index];
   if (!id) throw invalidRequest('Missing id in the URL.');
   return id;
+}
+
+/** `GET /v1/<resources>/:id`: the object, or 404 resource_missing naming `kind`. */
+export function retrieveRoute(path: string, type: string, kind = type): Route {
+  return {
+    method: 'GET',
+    path,
+    async handler(ctx) {
+      parseParams({}, ctx.params);
+      return mustGet(ctx, type, pathId(ctx), kind);
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 
 const EVIDENCE_FIELDS = [
   'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal', 'customer_communication',
@@ -63,14 +63,7 @@ export async function settleDispute(ctx: RequestContext, before: Stripe.Dispute,
 const OPEN: Stripe.Dispute.Status[] = ['needs_response', 'under_review', 'warning_needs_response', 'warning_under_review'];
 
 export const disputeRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: '/v1/disputes/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Dispute>(ctx, 'dispute', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/disputes/:id', 'dispute'),
   {
     method: 'POST',
     path: '/v1/disputes/:id',

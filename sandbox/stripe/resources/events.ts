@@ -1,17 +1,10 @@
 import type Stripe from 'stripe';
 import type { Route } from '../routes';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects } from './common';
 
 export const eventRoutes: Route[] = [
-  {
-    method: 'GET',
-    path: '/v1/events/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Event>(ctx, 'event', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/events/:id', 'event'),
   {
     method: 'GET',
     path: '/v1/events',

@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import type Stripe from 'stripe';
 import type { RequestContext } from '../context';
 import type { Route } from '../routes';
-import { cardFor, passesLuhn, TEST_PAYMENT_METHODS, type TestCard } from '../cards';
+import { passesLuhn } from '@/lib/luhn';
+import { cardFor, TEST_PAYMENT_METHODS, type TestCard } from '../cards';
 import { invalidRequest, StripeApiError } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 
 /** A stored card PaymentMethod, with the sandbox's private note of how its card behaves. */
 export type SandboxPaymentMethod = Stripe.PaymentMethod & {
@@ -152,14 +153,7 @@ export const paymentMethodRoutes: Route[] = [
       return createCardPaymentMethod(ctx, { number, exp_month, exp_year, cvc }, params.billing_details, params.metadata);
     },
   },
-  {
-    method: 'GET',
-    path: '/v1/payment_methods/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<SandboxPaymentMethod>(ctx, 'payment_method', pathId(ctx), 'PaymentMethod');
-    },
-  },
+  retrieveRoute('/v1/payment_methods/:id', 'payment_method', 'PaymentMethod'),
   {
     method: 'POST',
     path: '/v1/payment_methods/:id',

@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 import { createProduct } from './products';
 
 const RECURRING = p.object({
@@ -94,14 +94,7 @@ export const priceRoutes: Route[] = [
       return price;
     },
   },
-  {
-    method: 'GET',
-    path: '/v1/prices/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Price>(ctx, 'price', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/prices/:id', 'price'),
   {
     method: 'POST',
     path: '/v1/prices/:id',

@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 
 const PRODUCT_FIELDS = {
   name: p.string({ max: 250 }),
@@ -63,14 +63,7 @@ export const productRoutes: Route[] = [
       return createProduct(ctx, params);
     },
   },
-  {
-    method: 'GET',
-    path: '/v1/products/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Product>(ctx, 'product', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/products/:id', 'product'),
   {
     method: 'POST',
     path: '/v1/products/:id',

@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 import type { SandboxPaymentIntent } from './payment-intents';
 
 export const refundRoutes: Route[] = [
@@ -78,14 +78,7 @@ export const refundRoutes: Route[] = [
       return refund;
     },
   },
-  {
-    method: 'GET',
-    path: '/v1/refunds/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<Stripe.Refund>(ctx, 'refund', pathId(ctx));
-    },
-  },
+  retrieveRoute('/v1/refunds/:id', 'refund'),
   {
     method: 'POST',
     path: '/v1/refunds/:id',

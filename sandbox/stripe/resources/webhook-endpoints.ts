@@ -4,7 +4,7 @@ import { invalidRequest } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { p, parseParams } from '../params';
 import { API_VERSION } from '../version';
-import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
+import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 
 /** The endpoint as stored: its signing secret is kept, but shown only when it is created. */
 export type SandboxWebhookEndpoint = Stripe.WebhookEndpoint & { _sandbox: { secret: string } };
@@ -61,14 +61,7 @@ export const webhookEndpointRoutes: Route[] = [
       return endpoint;
     },
   },
-  {
-    method: 'GET',
-    path: '/v1/webhook_endpoints/:id',
-    async handler(ctx) {
-      parseParams({}, ctx.params);
-      return mustGet<SandboxWebhookEndpoint>(ctx, 'webhook_endpoint', pathId(ctx), 'webhook_endpoint');
-    },
-  },
+  retrieveRoute('/v1/webhook_endpoints/:id', 'webhook_endpoint', 'webhook_endpoint'),
   {
     method: 'POST',
     path: '/v1/webhook_endpoints/:id',

@@ -1,18 +1,9 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { isolatedSandbox, SECRET_KEY, sdkFor } from '@/test/sandbox';
+import { isolatedSandbox, SECRET_KEY, sdkFor, stripeError } from '@/test/sandbox';
 
 const t = isolatedSandbox();
 
-async function refusal(promise: Promise<unknown>): Promise<InstanceType<typeof Stripe.errors.StripeError>> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Stripe.errors.StripeError) return error;
-    throw error;
-  }
-  throw new Error('expected the sandbox to refuse the request');
-}
 
 /** A raw call, for what the SDK would never send. */
 async function raw(path: string, init: RequestInit & { key?: string | null } = {}) {
@@ -45,7 +36,7 @@ describe('authentication', () => {
   });
 
   it('refuses a publishable key where Stripe.js never goes', async () => {
-    const error = await refusal(sdkFor(t.server.url, 'pk_test_x').customers.create({ email: 'a@example.com' }));
+    const error = await stripeError(sdkFor(t.server.url, 'pk_test_x').customers.create({ email: 'a@example.com' }));
     expect(error.statusCode).toBe(401);
     expect(error.message).toContain('publishable API key');
   });
@@ -53,7 +44,7 @@ describe('authentication', () => {
 
 describe('parameters', () => {
   it('refuses an unknown parameter, naming it', async () => {
-    const error = await refusal(t.stripe.customers.create({ email: 'x@example.com', favourite_colour: 'green' } as Stripe.CustomerCreateParams));
+    const error = await stripeError(t.stripe.customers.create({ email: 'x@example.com', favourite_colour: 'green' } as Stripe.CustomerCreateParams));
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(error.param).toBe('favourite_colour');
     expect(error.message).toBe('Received unknown parameter: favourite_colour');
@@ -63,7 +54,7 @@ describe('parameters', () => {
     const wrongType = await raw('/v1/payment_intents', { method: 'POST', body: 'amount=ten&currency=usd' });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error).toMatchObject({ type: 'invalid_request_error', param: 'amount', message: 'Invalid integer: ten' });
-    const missing = await refusal(t.stripe.paymentIntents.create({ currency: 'usd' } as Stripe.PaymentIntentCreateParams));
+    const missing = await stripeError(t.stripe.paymentIntents.create({ currency: 'usd' } as Stripe.PaymentIntentCreateParams));
     expect(missing.param).toBe('amount');
     const nested = await raw('/v1/payment_intents', { method: 'POST', body: 'amount=100&currency=usd&automatic_payment_methods[enabled]=maybe' });
     expect(nested.body.error).toMatchObject({ param: 'automatic_payment_methods[enabled]', message: 'Invalid boolean: maybe' });
@@ -91,7 +82,7 @@ describe('parameters', () => {
   });
 
   it('answers an unknown id with 404 resource_missing and an unknown URL with 404', async () => {
-    const missing = await refusal(t.stripe.paymentIntents.retrieve('pi_doesnotexist'));
+    const missing = await stripeError(t.stripe.paymentIntents.retrieve('pi_doesnotexist'));
     expect(missing.statusCode).toBe(404);
     expect(missing.code).toBe('resource_missing');
     expect(missing.message).toBe("No such payment_intent: 'pi_doesnotexist'");
@@ -126,7 +117,7 @@ describe('idempotency', () => {
 
   it('refuses the same key with different parameters with idempotency_error', async () => {
     await t.stripe.customers.create({ email: 'one@example.com' }, { idempotencyKey: 'customer:u_1' });
-    const error = await refusal(t.stripe.customers.create({ email: 'two@example.com' }, { idempotencyKey: 'customer:u_1' }));
+    const error = await stripeError(t.stripe.customers.create({ email: 'two@example.com' }, { idempotencyKey: 'customer:u_1' }));
     expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
     expect(error.statusCode).toBe(400);
   });
@@ -134,8 +125,8 @@ describe('idempotency', () => {
   it('replays a card decline rather than charging again', async () => {
     const options = { idempotencyKey: 'checkout:o_decline:confirm' };
     const params = { amount: 900, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true };
-    const first = await refusal(t.stripe.paymentIntents.create(params, options));
-    const second = await refusal(t.stripe.paymentIntents.create(params, options));
+    const first = await stripeError(t.stripe.paymentIntents.create(params, options));
+    const second = await stripeError(t.stripe.paymentIntents.create(params, options));
     expect(second.payment_intent?.id).toBe(first.payment_intent?.id);
     expect(second.headers?.['idempotent-replayed']).toBe('true');
   });
@@ -156,7 +147,7 @@ describe('idempotency', () => {
   });
 
   it('lets a key be reused after a request that failed validation', async () => {
-    await refusal(t.stripe.customers.create({ email: 'a@example.com', bogus: 1 } as Stripe.CustomerCreateParams, { idempotencyKey: 'retry-after-400' }));
+    await stripeError(t.stripe.customers.create({ email: 'a@example.com', bogus: 1 } as Stripe.CustomerCreateParams, { idempotencyKey: 'retry-after-400' }));
     const customer = await t.stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'retry-after-400' });
     expect(customer.email).toBe('a@example.com');
   });
@@ -191,7 +182,7 @@ describe('lists', () => {
     await t.stripe.prices.create({ product: product.id, unit_amount: 9000, currency: 'usd', recurring: { interval: 'year' }, lookup_key: 'plan-yearly' });
     const found = await t.stripe.prices.list({ lookup_keys: ['plan-monthly', 'plan-yearly'] });
     expect(found.data.map((price) => price.lookup_key).sort()).toEqual(['plan-monthly', 'plan-yearly']);
-    const taken = await refusal(t.stripe.prices.create({ product: product.id, unit_amount: 1, currency: 'usd', lookup_key: 'plan-monthly' }));
+    const taken = await stripeError(t.stripe.prices.create({ product: product.id, unit_amount: 1, currency: 'usd', lookup_key: 'plan-monthly' }));
     expect(taken.param).toBe('lookup_key');
     const moved = await t.stripe.prices.create({ product: product.id, unit_amount: 1000, currency: 'usd', recurring: { interval: 'month' }, lookup_key: 'plan-monthly', transfer_lookup_key: true });
     const again = await t.stripe.prices.list({ lookup_keys: ['plan-monthly'] });
@@ -216,7 +207,7 @@ describe('expand', () => {
     expect((charge.payment_intent as Stripe.PaymentIntent).id).toBe(intent.id);
     const list = await t.stripe.paymentIntents.list({ customer: customer.id, expand: ['data.payment_method'] });
     expect((list.data[0]!.payment_method as Stripe.PaymentMethod).card?.last4).toBe('4242');
-    const bad = await refusal(t.stripe.paymentIntents.retrieve(intent.id, { expand: ['no_such_field'] }));
+    const bad = await stripeError(t.stripe.paymentIntents.retrieve(intent.id, { expand: ['no_such_field'] }));
     expect(bad.param).toBe('expand');
   });
 });
@@ -226,13 +217,13 @@ describe('refunds', () => {
     const intent = await t.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
     const first = await t.stripe.refunds.create({ payment_intent: intent.id, amount: 400 });
     expect(first).toMatchObject({ status: 'succeeded', amount: 400 });
-    const tooMuch = await refusal(t.stripe.refunds.create({ payment_intent: intent.id, amount: 700 }));
+    const tooMuch = await stripeError(t.stripe.refunds.create({ payment_intent: intent.id, amount: 700 }));
     expect(tooMuch.param).toBe('amount');
     const rest = await t.stripe.refunds.create({ payment_intent: intent.id });
     expect(rest.amount).toBe(600);
     const charge = await t.stripe.charges.retrieve(String(intent.latest_charge));
     expect(charge).toMatchObject({ amount_refunded: 1000, refunded: true });
-    const again = await refusal(t.stripe.refunds.create({ payment_intent: intent.id }));
+    const again = await stripeError(t.stripe.refunds.create({ payment_intent: intent.id }));
     expect(again.code).toBe('charge_already_refunded');
   });
 

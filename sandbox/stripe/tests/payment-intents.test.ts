@@ -1,18 +1,9 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { isolatedSandbox } from '@/test/sandbox';
+import { isolatedSandbox, stripeError } from '@/test/sandbox';
 
 const t = isolatedSandbox();
 
-async function cardError(promise: Promise<unknown>): Promise<InstanceType<typeof Stripe.errors.StripeError>> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Stripe.errors.StripeError) return error;
-    throw error;
-  }
-  throw new Error('expected the sandbox to refuse the request');
-}
 
 /** A PaymentMethod made from a raw card number with the publishable key, as Stripe.js does. */
 async function cardPaymentMethod(number: string) {
@@ -44,7 +35,7 @@ describe('test cards', () => {
     it(`${number} is declined with ${code}/${declineCode}, and the intent can be paid with another card`, async () => {
       const intent = await t.stripe.paymentIntents.create({ amount: 500, currency: 'usd' });
       const paymentMethod = await cardPaymentMethod(number);
-      const error = await cardError(t.stripe.paymentIntents.confirm(intent.id, { payment_method: paymentMethod.id }));
+      const error = await stripeError(t.stripe.paymentIntents.confirm(intent.id, { payment_method: paymentMethod.id }));
       expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
       expect(error.statusCode).toBe(402);
       expect(error.code).toBe(code);
@@ -86,7 +77,7 @@ describe('test cards', () => {
     expect(failed.status).toBe('requires_payment_method');
     expect(failed.last_payment_error?.code).toBe('payment_intent_authentication_failure');
 
-    const error = await cardError(
+    const error = await stripeError(
       t.stripe.paymentIntents.create({ amount: 900, currency: 'eur', customer: customer.id, payment_method: paymentMethod.id, off_session: true, confirm: true }),
     );
     expect(error.code).toBe('authentication_required');
@@ -97,7 +88,7 @@ describe('test cards', () => {
     const paymentMethod = await cardPaymentMethod('4000000000000341');
     const attached = await t.stripe.paymentMethods.attach(paymentMethod.id, { customer: customer.id });
     expect(attached.customer).toBe(customer.id);
-    const error = await cardError(t.stripe.paymentIntents.create({ amount: 700, currency: 'usd', customer: customer.id, payment_method: paymentMethod.id, off_session: true, confirm: true }));
+    const error = await stripeError(t.stripe.paymentIntents.create({ amount: 700, currency: 'usd', customer: customer.id, payment_method: paymentMethod.id, off_session: true, confirm: true }));
     expect(error.code).toBe('card_declined');
   });
 
@@ -115,7 +106,7 @@ describe('test cards', () => {
     const intent = await t.stripe.paymentIntents.create({ amount: 1000, currency: 'jpy', payment_method: 'pm_card_visa', confirm: true });
     expect(intent.status).toBe('succeeded');
     expect(intent.currency).toBe('jpy');
-    const error = await cardError(t.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true }));
+    const error = await stripeError(t.stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true }));
     expect(error.decline_code).toBe('insufficient_funds');
   });
 });
@@ -153,14 +144,14 @@ describe('payment intent lifecycle', () => {
     const canceled = await t.stripe.paymentIntents.cancel(open.id, { cancellation_reason: 'abandoned' });
     expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
     const paid = await t.stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
-    const error = await cardError(t.stripe.paymentIntents.cancel(paid.id));
+    const error = await stripeError(t.stripe.paymentIntents.cancel(paid.id));
     expect(error.code).toBe('payment_intent_unexpected_state');
     expect(error.statusCode).toBe(400);
   });
 
   it('refuses to confirm a paid intent again', async () => {
     const paid = await t.stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
-    const error = await cardError(t.stripe.paymentIntents.confirm(paid.id, { payment_method: 'pm_card_visa' }));
+    const error = await stripeError(t.stripe.paymentIntents.confirm(paid.id, { payment_method: 'pm_card_visa' }));
     expect(error.code).toBe('payment_intent_unexpected_state');
   });
 
@@ -168,9 +159,9 @@ describe('payment intent lifecycle', () => {
     const intent = await t.stripe.paymentIntents.create({ amount: 300, currency: 'usd' });
     const read = await t.publishable.paymentIntents.retrieve(intent.id, { client_secret: String(intent.client_secret) });
     expect(read.id).toBe(intent.id);
-    const wrongSecret = await cardError(t.publishable.paymentIntents.retrieve(intent.id, { client_secret: `${intent.id}_secret_wrong` }));
+    const wrongSecret = await stripeError(t.publishable.paymentIntents.retrieve(intent.id, { client_secret: `${intent.id}_secret_wrong` }));
     expect(wrongSecret.statusCode).toBe(404);
-    const notAllowed = await cardError(t.publishable.customers.list());
+    const notAllowed = await stripeError(t.publishable.customers.list());
     expect(notAllowed.statusCode).toBe(401);
     const paymentMethod = await cardPaymentMethod('4242424242424242');
     const confirmed = await t.publishable.paymentIntents.confirm(intent.id, { payment_method: paymentMethod.id, client_secret: String(intent.client_secret) } as Stripe.PaymentIntentConfirmParams);
