@@ -64,6 +64,12 @@ export interface ListQuery {
   endingBefore?: string;
   createdGte?: number;
   createdLte?: number;
+  /** JSON the object must contain (`data @> contains`), e.g. a price among a subscription's items. */
+  contains?: object;
+  /** `data->>field` must be one of the values. */
+  anyOf?: Record<string, string[]>;
+  /** `data->>field` must be none of the values. */
+  noneOf?: Record<string, string[]>;
 }
 
 export class Store {
@@ -146,6 +152,9 @@ export class Tx {
     }
     if (query.createdGte !== undefined) conditions.push(sql`created >= ${query.createdGte}`);
     if (query.createdLte !== undefined) conditions.push(sql`created <= ${query.createdLte}`);
+    if (query.contains) conditions.push(sql`data @> ${sql.json(query.contains as never)}`);
+    for (const [field, values] of Object.entries(query.anyOf ?? {})) conditions.push(sql`data->>${field} in ${sql(values)}`);
+    for (const [field, values] of Object.entries(query.noneOf ?? {})) conditions.push(sql`data->>${field} not in ${sql(values)}`);
     if (cursorSeq !== undefined) conditions.push(query.startingAfter ? sql`seq < ${cursorSeq}` : sql`seq > ${cursorSeq}`);
     const where = conditions.reduce((acc, condition) => sql`${acc} and ${condition}`);
     const ascending = Boolean(query.endingBefore);

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { RequestContext } from './context';
+import { publicView } from './expand';
 import { newId, nowSeconds } from './ids';
 import { API_VERSION } from './version';
 
@@ -22,7 +23,8 @@ export async function emit<T extends EventType>(
     object: 'event',
     api_version: API_VERSION,
     created: nowSeconds(),
-    data: { object, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
+    // Webhooks carry the stored event as is: private `_…` bookkeeping must not go with it.
+    data: { object: publicView(object), ...(previousAttributes ? { previous_attributes: publicView(previousAttributes) } : {}) },
     livemode: false,
     pending_webhooks: 0,
     request: { id: ctx.requestId || null, idempotency_key: ctx.idempotencyKey },

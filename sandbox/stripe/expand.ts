@@ -46,6 +46,10 @@ async function expandAt(tx: Tx, node: unknown, parts: string[], fullPath: string
   const object = node as Json;
   const [head, ...rest] = parts;
   if (head === undefined) return;
+  // Includable fields (an invoice's `confirmation_secret`, `payments`) are stored aside and
+  // appear only when expanded, as at Stripe.
+  const includable = object._includable;
+  if (!(head in object) && includable && typeof includable === 'object' && head in includable) object[head] = (includable as Json)[head];
   if (!(head in object)) throw invalidRequest(`This property cannot be expanded (${fullPath}).`, 'expand');
   let value = object[head];
   if (typeof value === 'string' && /^[a-z]+_[A-Za-z0-9]+$/.test(value)) {

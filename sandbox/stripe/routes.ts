@@ -3,11 +3,15 @@ import { chargeRoutes } from './resources/charges';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
 import { eventRoutes } from './resources/events';
+import { invoiceRoutes } from './resources/invoices';
 import { paymentIntentRoutes } from './resources/payment-intents';
 import { paymentMethodRoutes } from './resources/payment-methods';
 import { priceRoutes } from './resources/prices';
 import { productRoutes } from './resources/products';
 import { refundRoutes } from './resources/refunds';
+import { setupIntentRoutes } from './resources/setup-intents';
+import { subscriptionRoutes } from './resources/subscriptions';
+import { testClockRoutes } from './resources/test-clocks';
 import { webhookEndpointRoutes } from './resources/webhook-endpoints';
 
 export interface Route {
@@ -34,6 +38,10 @@ const ROUTES: CompiledRoute[] = [
   ...disputeRoutes,
   ...eventRoutes,
   ...webhookEndpointRoutes,
+  ...setupIntentRoutes,
+  ...subscriptionRoutes,
+  ...invoiceRoutes,
+  ...testClockRoutes,
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, '([^/]+)')}/?$`) }));
 
 export function matchRoute(method: string, pathname: string): { handler: Route['handler']; publishable: boolean; params: string[] } | null {

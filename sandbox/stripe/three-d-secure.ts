@@ -5,8 +5,10 @@ import type { RequestContext } from './context';
 import { CommittedError, invalidRequest, StripeApiError } from './errors';
 import { emit, previousAttributes } from './events';
 import { randomToken } from './ids';
+import { settleInvoicePayment } from './billing/invoicing';
 import { runPayment, type SandboxPaymentIntent } from './resources/payment-intents';
 import type { SandboxPaymentMethod } from './resources/payment-methods';
+import { finishSetupChallenge, type SandboxSetupIntent } from './resources/setup-intents';
 
 /**
  * The issuer's 3-D Secure challenge: a page with "Complete" and "Fail", shown by the Stripe.js
@@ -49,13 +51,14 @@ export async function finishChallenge(
     const after: SandboxPaymentIntent = { ...before, status: 'requires_payment_method', payment_method: null, next_action: null, last_payment_error: error, _sandbox: { ...before._sandbox, challenge: undefined } };
     await tx.save(after);
     await emit(ctx, 'payment_intent.payment_failed', after, previousAttributes(before, after));
+    await settleInvoicePayment(ctx, after, 'failed');
     return after;
   });
   return { intent, raisedEvents };
 }
 
-function challengePage(intent: SandboxPaymentIntent, clientSecret: string, returnUrl: string | null): string {
-  const amount = `${intent.amount} ${intent.currency.toUpperCase()} (minor units)`;
+/** `what` names the thing authenticated: "this 1999 USD (minor units) payment", "saving this card". */
+function challengePage(intentId: string, what: string, clientSecret: string, returnUrl: string | null): string {
   const hidden = `<input type="hidden" name="client_secret" value="${escapeHtml(clientSecret)}">${returnUrl ? `<input type="hidden" name="return_url" value="${escapeHtml(returnUrl)}">` : ''}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>3-D Secure test authentication</title>
@@ -65,15 +68,15 @@ h1{font-size:18px;margin:0 0 8px}p{color:#545969;margin:0 0 20px}.row{display:fl
 button{flex:1;padding:10px 14px;border-radius:8px;border:1px solid #d5dbe1;background:#fff;font:inherit;cursor:pointer}
 button.primary{background:#635bff;border-color:#635bff;color:#fff}</style></head>
 <body><main><h1>3-D Secure test authentication</h1>
-<p>The Billfold sandbox is standing in for the card issuer. Complete or fail the authentication of this ${escapeHtml(amount)} payment.</p>
+<p>The Billfold sandbox is standing in for the card issuer. Complete or fail the authentication of ${escapeHtml(what)}.</p>
 <div class="row">
-<form method="post" action="/3ds/challenge/${intent.id}/fail">${hidden}<button type="submit">Fail</button></form>
-<form method="post" action="/3ds/challenge/${intent.id}/complete">${hidden}<button type="submit" class="primary">Complete</button></form>
+<form method="post" action="/3ds/challenge/${intentId}/fail">${hidden}<button type="submit">Fail</button></form>
+<form method="post" action="/3ds/challenge/${intentId}/complete">${hidden}<button type="submit" class="primary">Complete</button></form>
 </div></main></body></html>`;
 }
 
-function donePage(intent: SandboxPaymentIntent): string {
-  const message = JSON.stringify({ type: 'billfold-sandbox-3ds', paymentIntent: intent.id, status: intent.status });
+function donePage(finished: { paymentIntent: string } | { setupIntent: string }, status: string): string {
+  const message = JSON.stringify({ type: 'billfold-sandbox-3ds', ...finished, status });
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authentication finished</title></head>
 <body><p>Authentication finished. You can close this window.</p><script>window.parent.postMessage(${message}, '*');</script></body></html>`;
 }
@@ -96,12 +99,14 @@ export async function handleChallenge(store: Store, request: http.IncomingMessag
   };
   if (!match) return send(404, '<p>Not found</p>');
   const [, intentId = '', outcome] = match;
+  // The same page finishes SetupIntents (seti_…), saving a card rather than paying.
+  if (intentId.startsWith('seti_')) return handleSetupChallenge(store, request, url, intentId, outcome as 'complete' | 'fail' | undefined, onEvents, send);
   try {
     if (!outcome) {
       const clientSecret = url.searchParams.get('client_secret') ?? '';
       const intent = await store.reader.get<SandboxPaymentIntent>('payment_intent', intentId);
       if (!intent || intent.client_secret !== clientSecret) return send(404, '<p>No such payment.</p>');
-      return send(200, challengePage(intent, clientSecret, url.searchParams.get('return_url')));
+      return send(200, challengePage(intent.id, `this ${intent.amount} ${intent.currency.toUpperCase()} (minor units) payment`, clientSecret, url.searchParams.get('return_url')));
     }
     if (request.method !== 'POST') return send(405, '<p>Use the buttons on the challenge page.</p>');
     const form = await readForm(request);
@@ -115,7 +120,42 @@ export async function handleChallenge(store: Store, request: http.IncomingMessag
       target.searchParams.set('redirect_status', intent.status === 'succeeded' || intent.status === 'requires_capture' ? 'succeeded' : 'failed');
       return send(303, '', { Location: target.toString() });
     }
-    return send(200, donePage(intent));
+    return send(200, donePage({ paymentIntent: intent.id }, intent.status));
+  } catch (error) {
+    const message = error instanceof StripeApiError ? error.message : 'The sandbox could not finish the authentication.';
+    return send(error instanceof StripeApiError ? error.status : 500, `<p>${escapeHtml(message)}</p>`);
+  }
+}
+
+async function handleSetupChallenge(
+  store: Store,
+  request: http.IncomingMessage,
+  url: URL,
+  intentId: string,
+  outcome: 'complete' | 'fail' | undefined,
+  onEvents: (ids: string[]) => void,
+  send: (status: number, html: string, headers?: Record<string, string>) => void,
+): Promise<void> {
+  try {
+    if (!outcome) {
+      const clientSecret = url.searchParams.get('client_secret') ?? '';
+      const intent = await store.reader.get<SandboxSetupIntent>('setup_intent', intentId);
+      if (!intent || intent.client_secret !== clientSecret) return send(404, '<p>No such card setup.</p>');
+      return send(200, challengePage(intent.id, 'saving this card for future payments', clientSecret, url.searchParams.get('return_url')));
+    }
+    if (request.method !== 'POST') return send(405, '<p>Use the buttons on the challenge page.</p>');
+    const form = await readForm(request);
+    const { intent, raisedEvents } = await finishSetupChallenge(store, intentId, form.get('client_secret') ?? '', outcome, url.origin);
+    onEvents(raisedEvents);
+    const returnUrl = form.get('return_url');
+    if (returnUrl) {
+      const target = new URL(returnUrl);
+      target.searchParams.set('setup_intent', intent.id);
+      target.searchParams.set('setup_intent_client_secret', intent.client_secret ?? '');
+      target.searchParams.set('redirect_status', intent.status === 'succeeded' ? 'succeeded' : 'failed');
+      return send(303, '', { Location: target.toString() });
+    }
+    return send(200, donePage({ setupIntent: intent.id }, intent.status));
   } catch (error) {
     const message = error instanceof StripeApiError ? error.message : 'The sandbox could not finish the authentication.';
     return send(error instanceof StripeApiError ? error.status : 500, `<p>${escapeHtml(message)}</p>`);

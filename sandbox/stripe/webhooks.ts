@@ -40,6 +40,7 @@ interface DueDelivery {
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
+  private nextDue: NodeJS.Timeout | undefined;
   private running = false;
   private again = false;
   private stopped = false;
@@ -52,13 +53,15 @@ export class WebhookDispatcher {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.wake(), 250);
+    // A slow safety poll; retries are woken exactly when they fall due (scheduleNextDue).
+    this.timer = setInterval(() => this.wake(), 1000);
     this.wake();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.nextDue) clearTimeout(this.nextDue);
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
@@ -86,7 +89,7 @@ export class WebhookDispatcher {
           update sandbox.deliveries set next_attempt_at = now() + interval '1 minute', updated_at = now()
           where id in (select id from sandbox.deliveries where status = 'pending' and next_attempt_at <= now() order by id limit 64 for update skip locked)
           returning id, event_id, endpoint_id, attempts`;
-        if (due.length === 0 || this.stopped) return;
+        if (due.length === 0 || this.stopped) return this.scheduleNextDue();
         due.sort((a, b) => Number(a.id) - Number(b.id));
         if (this.chaos().shuffle) due.sort(() => Math.random() - 0.5);
         await Promise.all(due.map((delivery) => this.deliver(delivery)));
@@ -94,6 +97,15 @@ export class WebhookDispatcher {
     } catch (error) {
       if (!this.stopped) process.stderr.write(`sandbox: webhook delivery loop: ${error instanceof Error ? error.message : String(error)}\n`);
     }
+  }
+
+  /** Wakes up when the earliest pending retry falls due, so backoff delays are kept exactly. */
+  private async scheduleNextDue(): Promise<void> {
+    const [row] = await this.store.sql<{ ms: number | null }[]>`
+      select ceil(extract(epoch from (min(next_attempt_at) - now())) * 1000)::int as ms from sandbox.deliveries where status = 'pending'`;
+    if (row?.ms === null || row?.ms === undefined || this.stopped) return;
+    if (this.nextDue) clearTimeout(this.nextDue);
+    this.nextDue = setTimeout(() => this.wake(), Math.max(5, row.ms));
   }
 
   private async deliver(delivery: DueDelivery): Promise<void> {

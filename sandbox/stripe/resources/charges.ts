@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { RequestContext } from '../context';
 import type { Route } from '../routes';
-import { newId, nowSeconds, randomToken } from '../ids';
+import { customerTime } from '../billing/clock';
+import { newId, randomToken } from '../ids';
 import { p, parseParams } from '../params';
 import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata } from './common';
 import type { SandboxPaymentMethod } from './payment-methods';
@@ -30,7 +31,7 @@ export async function createCharge(ctx: RequestContext, intent: Stripe.PaymentIn
     billing_details: paymentMethod.billing_details,
     calculated_statement_descriptor: 'BILLFOLD SANDBOX',
     captured,
-    created: nowSeconds(),
+    created: await customerTime(ctx.tx, intent.customer),
     currency: intent.currency,
     customer: intent.customer,
     description: intent.description,

@@ -1,4 +1,4 @@
-import type { StoredObject } from '../../store';
+import type { ListQuery, StoredObject } from '../../store';
 import type { RequestContext } from '../context';
 import type { Route } from '../routes';
 import { invalidRequest, resourceMissing } from '../errors';
@@ -40,7 +40,14 @@ function createdRange(created: unknown): { gte?: number; lte?: number } {
   return range;
 }
 
-export async function listObjects<T extends StoredObject>(ctx: RequestContext, type: string, url: string, params: ListParams, filters: Record<string, string | undefined> = {}) {
+export async function listObjects<T extends StoredObject>(
+  ctx: RequestContext,
+  type: string,
+  url: string,
+  params: ListParams,
+  filters: Record<string, string | undefined> = {},
+  conditions: Pick<ListQuery, 'contains' | 'anyOf' | 'noneOf'> = {},
+) {
   if (params.starting_after && params.ending_before) {
     throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before');
   }
@@ -52,6 +59,7 @@ export async function listObjects<T extends StoredObject>(ctx: RequestContext, t
     endingBefore: params.ending_before,
     createdGte: range.gte,
     createdLte: range.lte,
+    ...conditions,
   });
   return listOf(url, data, hasMore);
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Route } from '../routes';
+import { TEST_CLOCK } from '../billing/clock';
 import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
@@ -26,12 +27,14 @@ export const customerRoutes: Route[] = [
     path: '/v1/customers',
     async handler(ctx) {
       const params = parseParams({ ...CUSTOMER_FIELDS, payment_method: p.id(), test_clock: p.id() }, ctx.params);
+      // A customer on a test clock lives in the clock's time from its creation on.
+      const clock = params.test_clock ? await mustGet<Stripe.TestHelpers.TestClock>(ctx, TEST_CLOCK, params.test_clock, 'test_clock', 'test_clock') : null;
       const customer: Stripe.Customer = {
         id: newId('cus'),
         object: 'customer',
         address: params.address ? { city: null, country: null, line1: null, line2: null, postal_code: null, state: null, ...params.address } : null,
         balance: 0,
-        created: nowSeconds(),
+        created: clock?.frozen_time ?? nowSeconds(),
         currency: null,
         default_source: null,
         delinquent: false,

@@ -5,14 +5,18 @@ import { CommittedError, invalidRequest, StripeApiError, unexpectedState } from 
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { p, parseParams } from '../params';
+import { settleInvoicePayment } from '../billing/invoicing';
 import { createCharge } from './charges';
 import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
 import { openDispute } from './disputes';
 import { attachPaymentMethod, resolvePaymentMethod, type SandboxPaymentMethod } from './payment-methods';
 
-/** A PaymentIntent plus the sandbox's note of the 3-D Secure challenge in progress. */
+/**
+ * A PaymentIntent plus the sandbox's note of the 3-D Secure challenge in progress, and of the
+ * invoice it pays (the pinned API version links them only through the invoice's `payments`).
+ */
 export type SandboxPaymentIntent = Stripe.PaymentIntent & {
-  _sandbox?: { offSession?: boolean; challenge?: 'pending' | 'completed'; returnUrl?: string };
+  _sandbox?: { offSession?: boolean; challenge?: 'pending' | 'completed'; returnUrl?: string; invoice?: string };
 };
 
 const CONFIRMABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -108,6 +112,7 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
       _sandbox: { ...before._sandbox, challenge: 'pending' },
     };
     await saveAndAnnounce(ctx, before, after, 'payment_intent.requires_action');
+    await settleInvoicePayment(ctx, after, 'requires_action');
     return after;
   }
 
@@ -144,6 +149,7 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
   await emit(ctx, 'charge.succeeded', charge);
   if (capture) await emit(ctx, 'payment_intent.succeeded', after, previousAttributes(before, after));
   else await emit(ctx, 'payment_intent.amount_capturable_updated', after, previousAttributes(before, after));
+  if (capture) await settleInvoicePayment(ctx, after, 'succeeded');
   if (behaviour.kind === 'succeeds_then_disputed' && capture) await openDispute(ctx, charge);
   return after;
 }
@@ -177,6 +183,7 @@ async function decline(
   await ctx.tx.save(after);
   await emit(ctx, 'charge.failed', charge);
   await emit(ctx, 'payment_intent.payment_failed', after, previousAttributes(before, after));
+  await settleInvoicePayment(ctx, after, 'failed');
   return cardError(after, lastPaymentError);
 }
 
@@ -214,7 +221,9 @@ async function confirm(ctx: RequestContext, before: SandboxPaymentIntent, params
     ...(params.receipt_email !== undefined ? { receipt_email: params.receipt_email } : {}),
     ...(params.setup_future_usage !== undefined ? { setup_future_usage: params.setup_future_usage } : {}),
     ...(params.capture_method !== undefined ? { capture_method: params.capture_method } : {}),
-    _sandbox: { ...before._sandbox, offSession, returnUrl: params.return_url },
+    // With use_stripe_sdk (Stripe.js), Stripe answers a 3-D Secure challenge with a use_stripe_sdk
+    // next action for its modal even when a return_url came along; only without it a redirect.
+    _sandbox: { ...before._sandbox, offSession, returnUrl: params.use_stripe_sdk ? undefined : params.return_url },
   };
   if (params.error_on_requires_action) {
     const behaviour = paymentMethod._sandbox.behaviour;
@@ -223,6 +232,63 @@ async function confirm(ctx: RequestContext, before: SandboxPaymentIntent, params
     }
   }
   return runPayment(ctx, confirmed, paymentMethod, false);
+}
+
+/** A PaymentIntent awaiting a payment method, with Stripe's defaults; `fields` set the rest. */
+export function newPaymentIntent(
+  fields: Pick<SandboxPaymentIntent, 'amount' | 'currency'> & Partial<Omit<SandboxPaymentIntent, 'id' | 'object' | 'client_secret'>>,
+): SandboxPaymentIntent {
+  const id = newId('pi');
+  return {
+    id,
+    object: 'payment_intent',
+    allowed_payment_method_types: null,
+    amount_capturable: 0,
+    amount_details: { tip: {} },
+    amount_received: 0,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: { enabled: true, allow_redirects: 'always' },
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'automatic_async',
+    client_secret: `${id}_secret_${randomToken(25)}`,
+    confirmation_method: 'automatic',
+    created: nowSeconds(),
+    customer: null,
+    customer_account: null,
+    description: null,
+    excluded_payment_method_types: null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    managed_payments: null,
+    metadata: {},
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: null,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: ['card'],
+    payment_record: null,
+    processing: null,
+    receipt_email: null,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    source: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: 'requires_payment_method',
+    transfer_data: null,
+    transfer_group: null,
+    ...fields,
+  };
+}
+
+/** Confirms an intent from the server as `/confirm` would (invoices paying themselves). */
+export function confirmPaymentIntent(ctx: RequestContext, before: SandboxPaymentIntent, paymentMethod: string, offSession: boolean): Promise<SandboxPaymentIntent | CommittedError> {
+  return confirm(ctx, before, { payment_method: paymentMethod, off_session: offSession });
 }
 
 function parseConfirm(ctx: RequestContext) {
@@ -262,58 +328,26 @@ export const paymentIntentRoutes: Route[] = [
         throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods');
       }
       if (params.customer) await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');
-      const id = newId('pi');
-      const paymentMethodTypes = params.payment_method_types ?? ['card'];
-      const intent: SandboxPaymentIntent = {
-        id,
-        object: 'payment_intent',
-        allowed_payment_method_types: null,
+      const intent = newPaymentIntent({
         amount: params.amount,
-        amount_capturable: 0,
-        amount_details: { tip: {} },
-        amount_received: 0,
-        application: null,
-        application_fee_amount: null,
+        currency: params.currency,
         automatic_payment_methods: params.automatic_payment_methods
           ? { enabled: params.automatic_payment_methods.enabled, allow_redirects: params.automatic_payment_methods.allow_redirects ?? 'always' }
           : params.payment_method_types
             ? null
             : { enabled: true, allow_redirects: 'always' },
-        canceled_at: null,
-        cancellation_reason: null,
         capture_method: params.capture_method ?? 'automatic_async',
-        client_secret: `${id}_secret_${randomToken(25)}`,
         confirmation_method: params.confirmation_method ?? 'automatic',
-        created: nowSeconds(),
-        currency: params.currency,
         customer: params.customer ?? null,
-        customer_account: null,
         description: params.description ?? null,
         excluded_payment_method_types: params.excluded_payment_method_types ?? null,
-        last_payment_error: null,
-        latest_charge: null,
-        livemode: false,
-        managed_payments: null,
         metadata: mergeMetadata({}, params.metadata),
-        next_action: null,
-        on_behalf_of: null,
-        payment_method: null,
-        payment_method_configuration_details: null,
-        payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
-        payment_method_types: paymentMethodTypes,
-        payment_record: null,
-        processing: null,
+        payment_method_types: params.payment_method_types ?? ['card'],
         receipt_email: params.receipt_email ?? null,
-        review: null,
         setup_future_usage: params.setup_future_usage ?? null,
-        shipping: null,
-        source: null,
         statement_descriptor: params.statement_descriptor ?? null,
         statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
-        status: 'requires_payment_method',
-        transfer_data: null,
-        transfer_group: null,
-      };
+      });
       if (params.payment_method) {
         const paymentMethod = await resolvePaymentMethod(ctx, params.payment_method);
         intent.payment_method = paymentMethod.id;
@@ -361,6 +395,9 @@ export const paymentIntentRoutes: Route[] = [
       );
       const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
       const changesMoney = params.amount !== undefined || params.currency !== undefined || params.payment_method !== undefined || params.customer !== undefined;
+      if (before._sandbox?.invoice && (params.amount !== undefined || params.currency !== undefined || params.customer !== undefined)) {
+        throw invalidRequest(`This PaymentIntent pays invoice ${before._sandbox.invoice}: its amount, currency and customer follow the invoice and cannot be updated.`);
+      }
       if (changesMoney && !CONFIRMABLE.includes(before.status)) {
         throw unexpectedState(`You cannot update this PaymentIntent's amount, currency, customer or payment method because it has a status of ${before.status}.`);
       }
@@ -407,6 +444,9 @@ export const paymentIntentRoutes: Route[] = [
     async handler(ctx) {
       const params = parseParams({ cancellation_reason: p.oneOf(['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const) }, ctx.params);
       const before = await mustGet<SandboxPaymentIntent>(ctx, 'payment_intent', pathId(ctx), 'payment_intent', 'id', true);
+      if (before._sandbox?.invoice) {
+        throw unexpectedState(`This PaymentIntent pays invoice ${before._sandbox.invoice}; void the invoice instead of canceling its PaymentIntent.`);
+      }
       if (!CANCELABLE.includes(before.status)) {
         throw unexpectedState(
           `You cannot cancel this PaymentIntent because it has a status of ${before.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,

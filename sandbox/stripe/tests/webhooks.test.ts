@@ -2,8 +2,8 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, isolatedSandbox, webhookReceiver } from '@/test/sandbox';
 
-// Retries every 50 ms here, so backoff is observable in a test.
-const t = isolatedSandbox({ retry: { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 4, timeoutMs: 2000 } });
+// Retries after 100, 200, 400 ms here, so backoff is observable in a test.
+const t = isolatedSandbox({ retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 5, timeoutMs: 2000 } });
 
 let answer = 200;
 let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
