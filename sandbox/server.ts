@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { handleDashboard } from './dashboard';
 import { Store } from './store';
 import { createStripeApi } from './stripe/api';
+import { handleInvoicePage } from './stripe/billing/invoice-page';
+import { handleBillingSettings } from './stripe/billing/settings';
+import { answerApiPreflight, handleBrowser } from './stripe/browser';
 import { handleChallenge } from './stripe/three-d-secure';
 import { WebhookDispatcher, type Chaos, type RetryPolicy } from './stripe/webhooks';
 
@@ -59,8 +62,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
     const route = async () => {
       if (url.pathname === '/health') return json(response, 200, { ok: true, service: 'billfold-sandbox' });
       if (url.pathname === '/' || url.pathname.startsWith('/_sandbox/dashboard/')) return handleDashboard(store, request, response, url, () => dispatcher.wake());
+      if (url.pathname.startsWith('/v1/') && request.method === 'OPTIONS') return answerApiPreflight(request, response);
       if (url.pathname.startsWith('/v1/')) return stripeApi(request, response, url);
+      if (url.pathname.startsWith('/js/') || url.pathname.startsWith('/elements/')) return handleBrowser(request, response, url);
       if (url.pathname.startsWith('/3ds/')) return handleChallenge(store, request, response, url, () => dispatcher.wake());
+      if (url.pathname.startsWith('/invoices/')) return handleInvoicePage(store, request, response, url);
+      if (url.pathname === '/_sandbox/billing') return handleBillingSettings(store, request, response);
       if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
         if (!options.allowReset) return json(response, 403, { error: { message: 'Reset is disabled in production.' } });
         await store.reset();

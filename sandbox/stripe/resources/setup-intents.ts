@@ -178,7 +178,7 @@ export async function runSetup(ctx: RequestContext, before: SandboxSetupIntent, 
   return after;
 }
 
-async function confirm(ctx: RequestContext, before: SandboxSetupIntent, params: { payment_method?: string; return_url?: string }): Promise<SandboxSetupIntent | CommittedError> {
+async function confirm(ctx: RequestContext, before: SandboxSetupIntent, params: { payment_method?: string; return_url?: string; use_stripe_sdk?: boolean }): Promise<SandboxSetupIntent | CommittedError> {
   if (!CONFIRMABLE.includes(before.status)) {
     throw unexpectedSetupState(
       before.status === 'succeeded'
@@ -202,7 +202,9 @@ async function confirm(ctx: RequestContext, before: SandboxSetupIntent, params: 
   const confirmed: SandboxSetupIntent = {
     ...before,
     payment_method: paymentMethod.id,
-    _sandbox: { ...before._sandbox, ...(params.return_url ? { returnUrl: params.return_url } : {}) },
+    // As for PaymentIntents: Stripe.js (use_stripe_sdk) gets the modal challenge even when a
+    // return_url came along; only without it is 3-D Secure a redirect.
+    _sandbox: { ...before._sandbox, returnUrl: params.use_stripe_sdk ? undefined : (params.return_url ?? before._sandbox?.returnUrl) },
   };
   return runSetup(ctx, confirmed, paymentMethod, false);
 }
@@ -296,7 +298,7 @@ export const setupIntentRoutes: Route[] = [
         await ctx.tx.save(intent);
       }
       if (!params.confirm) return intent;
-      return confirm(ctx, intent, { payment_method: params.payment_method ? String(intent.payment_method) : undefined, return_url: params.return_url });
+      return confirm(ctx, intent, { payment_method: params.payment_method ? String(intent.payment_method) : undefined, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk });
     },
   },
   {

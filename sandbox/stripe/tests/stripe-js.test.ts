@@ -1,0 +1,425 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
+import type Stripe from 'stripe';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, findBrowser } from '@/scripts/lib/browser';
+import { isolatedSandbox } from '@/test/sandbox';
+
+const t = isolatedSandbox();
+
+const EXPIRY = `12 / ${String((new Date().getFullYear() + 2) % 100).padStart(2, '0')}`;
+const STRIPE_JS_PACKAGE = path.resolve('node_modules/@stripe/stripe-js');
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+// The shop lives on an origin of its own, as in development (localhost:3000 beside the sandbox):
+// a server on another port that passes every request to the sandbox's demo shop, while the page
+// loads Stripe.js, the card frame and the API from the sandbox's address, across origins.
+let shop: http.Server;
+let SHOP: string;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: findBrowser(), args: CHROMIUM_ARGS });
+  shop = http.createServer((request, response) => {
+    void forwardToSandbox(request, response).catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  SHOP = `http://localhost:${(shop.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => shop?.close(resolve));
+});
+
+async function forwardToSandbox(request: http.IncomingMessage, response: http.ServerResponse) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const upstream = await fetch(`${t.server.url}${request.url}`, {
+    method: request.method,
+    headers: { 'Content-Type': request.headers['content-type'] ?? 'text/plain' },
+    body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+  });
+  response.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+  response.end(Buffer.from(await upstream.arrayBuffer()));
+}
+
+interface Shop {
+  page: Page;
+  /** Requests to the Stripe API made by the page or its frames, since the page opened. */
+  apiCalls: Request[];
+}
+
+async function openShop(query = ''): Promise<Shop> {
+  const context = await browser.newContext({ locale: 'en-US' });
+  contexts.push(context);
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const apiCalls: Request[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/v1/') && request.method() !== 'OPTIONS') apiCalls.push(request);
+  });
+  await page.goto(`${SHOP}/js/demo${query}`);
+  await page.locator('#pay:not([disabled])').waitFor();
+  return { page, apiCalls };
+}
+
+function cardFrame(page: Page) {
+  return page.frameLocator('#payment-element iframe');
+}
+
+async function typeCard(page: Page, card: { number: string; expiry?: string; cvc?: string; zip?: string }) {
+  const frame = cardFrame(page);
+  await frame.getByLabel('Card number').fill(card.number);
+  await frame.getByLabel('Expiration date').fill(card.expiry ?? EXPIRY);
+  await frame.getByLabel('Security code').fill(card.cvc ?? '123');
+  await frame.getByLabel('ZIP').fill(card.zip ?? '94103');
+}
+
+/** Presses the shop's button and waits for the outcome; returns the message shown. */
+async function pressPay(page: Page, during?: () => Promise<void>): Promise<string> {
+  await page.locator('#pay').click();
+  await during?.();
+  await page.locator('#message[data-state="succeeded"], #message[data-state="error"]').waitFor();
+  return (await page.locator('#message').textContent()) ?? '';
+}
+
+async function shownIntentId(page: Page): Promise<string> {
+  return (await page.locator('#message').getAttribute('data-intent')) ?? '';
+}
+
+function challenge(page: Page) {
+  return page.frameLocator('iframe[title="3D Secure authentication"]');
+}
+
+describe('paying on a shop page through the Stripe.js stand-in', { timeout: 40_000 }, () => {
+  it('takes a payment with 4242 4242 4242 4242 in the Payment Element', async () => {
+    const { page } = await openShop('?amount=1999&currency=usd');
+    await typeCard(page, { number: '4242424242424242' });
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+
+    const intent = await t.stripe.paymentIntents.retrieve(await shownIntentId(page));
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 1999, amount_received: 1999, currency: 'usd' });
+    const paymentMethod = await t.stripe.paymentMethods.retrieve(String(intent.payment_method));
+    expect(paymentMethod.card).toMatchObject({ brand: 'visa', last4: '4242', exp_month: 12 });
+    expect(paymentMethod.billing_details.address).toMatchObject({ postal_code: '94103', country: 'US' });
+  });
+
+  it('shows the decline message and lets the customer pay with another card', async () => {
+    const { page } = await openShop();
+    const intentId = await shownIntentId(page);
+    await typeCard(page, { number: '4000000000000002' });
+    expect(await pressPay(page)).toBe('Your card was declined.');
+    const declined = await t.stripe.paymentIntents.retrieve(intentId);
+    expect(declined.status).toBe('requires_payment_method');
+    expect(declined.last_payment_error?.decline_code).toBe('generic_decline');
+
+    await cardFrame(page).getByLabel('Card number').fill('4242424242424242');
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+    expect(await shownIntentId(page)).toBe(intentId);
+    expect((await t.stripe.paymentIntents.retrieve(intentId)).status).toBe('succeeded');
+  });
+
+  it('refuses a card number that fails the Luhn check inside the frame, without calling the API', async () => {
+    const { page, apiCalls } = await openShop();
+    await typeCard(page, { number: '4242424242424241' });
+    await cardFrame(page).getByText('Your card number is invalid.').waitFor();
+    apiCalls.length = 0;
+    expect(await pressPay(page)).toBe('Your card number is invalid.');
+    expect(apiCalls.map((request) => request.url())).toEqual([]);
+  });
+
+  it('refuses an expiration date in the past without calling the API', async () => {
+    const { page, apiCalls } = await openShop();
+    await typeCard(page, { number: '4242424242424242', expiry: '01 / 20' });
+    apiCalls.length = 0;
+    expect(await pressPay(page)).toBe("Your card's expiration year is in the past.");
+    await cardFrame(page).getByText("Your card's expiration year is in the past.").waitFor();
+    expect(apiCalls).toEqual([]);
+  });
+
+  it('points out every missing field when the customer pays with an empty form', async () => {
+    const { page, apiCalls } = await openShop();
+    apiCalls.length = 0;
+    expect(await pressPay(page)).toBe('Your card number is incomplete.');
+    const frame = cardFrame(page);
+    for (const message of ['Your card number is incomplete.', "Your card's expiration date is incomplete.", "Your card's security code is incomplete.", 'Your ZIP is incomplete.']) {
+      await frame.getByText(message).waitFor();
+    }
+    await expect(frame.getByLabel('Card number').getAttribute('aria-invalid')).resolves.toBe('true');
+    expect(apiCalls).toEqual([]);
+  });
+
+  it('asks for 3-D Secure in a modal and takes the payment once the customer completes it', async () => {
+    const { page } = await openShop('?amount=2500&currency=eur');
+    await typeCard(page, { number: '4000002760003184' });
+    const message = await pressPay(page, async () => {
+      await challenge(page).getByRole('button', { name: 'Complete' }).click();
+    });
+    expect(message).toBe('Payment succeeded.');
+    expect(await page.locator('[data-billfold-stripe-3ds]').count()).toBe(0);
+    const intent = await t.stripe.paymentIntents.retrieve(await shownIntentId(page));
+    expect(intent).toMatchObject({ status: 'succeeded', amount_received: 2500 });
+  });
+
+  it('reports the authentication failure when the customer fails 3-D Secure', async () => {
+    const { page } = await openShop();
+    const intentId = await shownIntentId(page);
+    await typeCard(page, { number: '4000002760003184' });
+    const message = await pressPay(page, async () => {
+      await challenge(page).getByRole('button', { name: 'Fail' }).click();
+    });
+    expect(message).toBe('We are unable to authenticate your payment method. Please choose a different payment method and try again.');
+    const intent = await t.stripe.paymentIntents.retrieve(intentId);
+    expect(intent.status).toBe('requires_payment_method');
+    expect(intent.last_payment_error?.code).toBe('payment_intent_authentication_failure');
+  });
+
+  it('treats closing the 3-D Secure dialog as a failed authentication', async () => {
+    const { page } = await openShop();
+    await typeCard(page, { number: '4000002760003184' });
+    const message = await pressPay(page, async () => {
+      await challenge(page).getByRole('button', { name: 'Complete' }).waitFor();
+      await page.getByRole('button', { name: 'Cancel authentication' }).click();
+    });
+    expect(message).toContain('We are unable to authenticate your payment method.');
+  });
+
+  it('keeps the card number out of the shop page: only the sandbox frame sends it', async () => {
+    const { page, apiCalls } = await openShop();
+    await typeCard(page, { number: '5555555555554444' });
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+
+    const html = await page.content();
+    expect(html).not.toContain('5555555555554444');
+    expect(html).not.toContain('5555 5555 5555 4444');
+    const carrying = apiCalls.filter((request) => (request.postData() ?? '').includes('5555555555554444'));
+    expect(carrying).toHaveLength(1);
+    expect(new URL(carrying[0]?.url() ?? '').pathname).toBe('/v1/payment_methods');
+    expect(carrying[0]?.frame().url()).toMatch(new RegExp(`^${t.server.url}/elements/frame\\?type=payment#`));
+    const confirm = apiCalls.find((request) => request.url().endsWith('/confirm'));
+    expect(confirm?.frame()).toBe(page.mainFrame());
+    expect(confirm?.postData()).toMatch(/payment_method=pm_/);
+    expect(confirm?.postData()).toContain('use_stripe_sdk=true');
+  });
+
+  it('emits change, focus and blur events shaped like Stripe’s', async () => {
+    const { page } = await openShop();
+    const frame = cardFrame(page);
+    await frame.getByLabel('Card number').fill('4242424242424241');
+    await frame.getByLabel('Card number').fill('4242424242424242');
+    await frame.getByLabel('Expiration date').fill(EXPIRY);
+    await frame.getByLabel('Security code').fill('123');
+    await frame.getByLabel('ZIP').fill('94103');
+    await page.locator('h1').click();
+    const events = await page.evaluate('window.demo.events');
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { type: 'ready', event: { elementType: 'payment' } },
+        { type: 'focus', event: { elementType: 'payment' } },
+        { type: 'blur', event: { elementType: 'payment' } },
+        {
+          type: 'change',
+          event: {
+            elementType: 'payment',
+            empty: false,
+            complete: false,
+            collapsed: false,
+            brand: 'visa',
+            value: { type: 'card' },
+            error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' },
+          },
+        },
+        { type: 'change', event: { elementType: 'payment', empty: false, complete: true, collapsed: false, brand: 'visa', value: { type: 'card' } } },
+      ]),
+    );
+    expect(await page.locator('#payment-element').getAttribute('class')).toContain('StripeElement--complete');
+  });
+
+  it('creates the PaymentIntent after elements.submit() in the deferred flow', async () => {
+    const { page } = await openShop('?flow=deferred&amount=4200&currency=gbp');
+    expect(await shownIntentId(page)).toBe('');
+    await typeCard(page, { number: '4242424242424242', zip: '' });
+    const frame = cardFrame(page);
+    await frame.getByLabel('Country').selectOption('GB');
+    await frame.getByLabel('Postal code').fill('SW1A 1AA');
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+    const intent = await t.stripe.paymentIntents.retrieve(await shownIntentId(page));
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 4200, currency: 'gbp' });
+    const paymentMethod = await t.stripe.paymentMethods.retrieve(String(intent.payment_method));
+    expect(paymentMethod.billing_details.address).toMatchObject({ country: 'GB', postal_code: 'SW1A 1AA' });
+  });
+
+  it('refuses confirmPayment in the deferred flow when elements.submit() was not called', async () => {
+    const { page } = await openShop('?flow=deferred');
+    await typeCard(page, { number: '4242424242424242' });
+    const outcome = await page.evaluate(`window.demo.stripe
+      .confirmPayment({ elements: window.demo.elements, clientSecret: 'pi_123_secret_abc', redirect: 'if_required' })
+      .then(() => 'resolved', (error) => error.name + ': ' + error.message)`);
+    expect(outcome).toMatch(/^IntegrationError: elements\.submit\(\) must be called before stripe\.confirmPayment\(\)/);
+  });
+
+  it('finishes a payment confirmed on the server with createPaymentMethod and handleNextAction', async () => {
+    const { page } = await openShop('?flow=deferred&amount=3000&currency=eur');
+    await typeCard(page, { number: '4000002760003184' });
+    const paymentMethod = await page.evaluate(`(async () => {
+      const submitted = await window.demo.elements.submit();
+      if (submitted.error) return submitted;
+      return (await window.demo.stripe.createPaymentMethod({ elements: window.demo.elements })).paymentMethod;
+    })()`);
+    expect(paymentMethod).toMatchObject({ object: 'payment_method', type: 'card', card: { brand: 'visa', last4: '3184' } });
+
+    const intent = await t.stripe.paymentIntents.create({ amount: 3000, currency: 'eur', payment_method: (paymentMethod as { id: string }).id, confirm: true });
+    expect(intent.status).toBe('requires_action');
+    await page.evaluate(`void window.demo.stripe.handleNextAction({ clientSecret: ${JSON.stringify(intent.client_secret)} }).then((result) => { window.finished = result; })`);
+    await challenge(page).getByRole('button', { name: 'Complete' }).click();
+    await page.waitForFunction('window.finished');
+    const finished = await page.evaluate('window.finished');
+    expect(finished).toMatchObject({ paymentIntent: { id: intent.id, status: 'succeeded' } });
+  });
+
+  it('saves a card on a SetupIntent with confirmSetup', async () => {
+    const { page } = await openShop('?mode=setup');
+    await typeCard(page, { number: '4242424242424242' });
+    expect(await pressPay(page)).toBe('Card saved.');
+    const setupIntent = await t.stripe.setupIntents.retrieve(await shownIntentId(page));
+    expect(setupIntent.status).toBe('succeeded');
+    expect(setupIntent.id).toMatch(/^seti_/);
+  });
+
+  it('pays through the Card Element with confirmCardPayment', async () => {
+    const { page } = await openShop('?element=card');
+    await typeCard(page, { number: '4242424242424242' });
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+    expect((await t.stripe.paymentIntents.retrieve(await shownIntentId(page))).status).toBe('succeeded');
+  });
+
+  it('shows the Card Element’s validation errors through its change events', async () => {
+    const { page } = await openShop('?element=card');
+    await cardFrame(page).getByLabel('Card number').fill('4242424242424241');
+    await page.locator('#message[data-state="error"]').waitFor();
+    expect(await page.locator('#message').textContent()).toBe('Your card number is invalid.');
+    expect(await page.locator('#payment-element').getAttribute('class')).toContain('StripeElement--invalid');
+  });
+
+  it('sends the customer to the return_url with Stripe’s query parameters when redirect is always', async () => {
+    const { page } = await openShop('?redirect=always');
+    const intentId = await shownIntentId(page);
+    await typeCard(page, { number: '4000002760003184' });
+    await page.locator('#pay').click();
+    await challenge(page).getByRole('button', { name: 'Complete' }).click();
+    await page.waitForURL(`${SHOP}/js/demo/complete?**`);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('payment_intent')).toBe(intentId);
+    expect(url.searchParams.get('payment_intent_client_secret')).toMatch(new RegExp(`^${intentId}_secret_`));
+    expect(url.searchParams.get('redirect_status')).toBe('succeeded');
+    await page.locator('#message[data-state="succeeded"]').waitFor();
+    expect(await page.locator('#message').textContent()).toBe('Payment succeeded. (redirect_status: succeeded)');
+  });
+
+  it('reports a loaderror when the client secret names no intent', async () => {
+    const { page } = await openShop();
+    const error = await page.evaluate(`new Promise((resolve) => {
+      const holder = document.createElement('div');
+      document.body.appendChild(holder);
+      const element = window.demo.stripe.elements({ clientSecret: 'pi_missing_secret_nope' }).create('payment');
+      element.on('loaderror', (event) => resolve(event));
+      element.mount(holder);
+    })`);
+    expect(error).toMatchObject({ elementType: 'payment', error: { type: 'invalid_request_error', code: 'resource_missing' } });
+  });
+});
+
+describe('loading through @stripe/stripe-js', { timeout: 40_000 }, () => {
+  it('lets loadStripe() use the sandbox’s Stripe.js instead of injecting js.stripe.com', async () => {
+    const stripeJsModule = fs.readFileSync(path.join(STRIPE_JS_PACKAGE, 'dist/index.mjs'), 'utf8');
+    const releaseTrain = /var RELEASE_TRAIN = '([a-z0-9]+)'/.exec(stripeJsModule)?.[1];
+    const packageVersion = (JSON.parse(fs.readFileSync(path.join(STRIPE_JS_PACKAGE, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(releaseTrain).toBeTruthy();
+
+    const { page } = await openShop();
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning' || message.type() === 'error') warnings.push(message.text());
+    });
+    const stripeJsRequests: string[] = [];
+    await page.route('https://js.stripe.com/**', (route) => {
+      stripeJsRequests.push(route.request().url());
+      return route.abort();
+    });
+    await page.route(`${SHOP}/vendor/stripe-js.mjs`, (route) => route.fulfill({ contentType: 'text/javascript', body: stripeJsModule }));
+    await page.addScriptTag({
+      type: 'module',
+      content: `import { loadStripe } from '/vendor/stripe-js.mjs';
+        window.loaded = loadStripe('pk_test_shop').then(async (stripe) => ({
+          version: window.Stripe.version,
+          wrappers: stripe._wrappers,
+          isStripe: ['elements', 'createToken', 'createPaymentMethod', 'confirmCardPayment', 'confirmPayment'].every((name) => typeof stripe[name] === 'function'),
+          retrieved: (await stripe.retrievePaymentIntent(window.demo.config.clientSecret)).paymentIntent.status,
+        }));`,
+    });
+    await page.waitForFunction('window.loaded !== undefined');
+    const loaded = await page.evaluate('window.loaded');
+    expect(loaded).toEqual({
+      version: releaseTrain,
+      wrappers: [expect.objectContaining({ name: 'stripe-js', version: packageVersion })],
+      isStripe: true,
+      retrieved: 'requires_payment_method',
+    });
+    expect(stripeJsRequests).toEqual([]);
+    expect(warnings.filter((text) => text.includes('Stripe.js'))).toEqual([]);
+  });
+});
+
+describe('what the sandbox serves to browsers', () => {
+  it('answers the CORS preflight of the API for any origin', async () => {
+    const response = await fetch(`${t.server.url}/v1/payment_intents/pi_1/confirm`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://shop.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+  });
+
+  it('answers a confirmation from Stripe.js (use_stripe_sdk) with the challenge for its modal, even with a return_url', async () => {
+    const intent = await t.stripe.paymentIntents.create({ amount: 700, currency: 'eur' });
+    const paymentMethod = await t.publishable.paymentMethods.create({ type: 'card', card: { number: '4000002760003184', exp_month: 12, exp_year: new Date().getFullYear() + 2, cvc: '123' } });
+    const confirmed = await t.publishable.paymentIntents.confirm(intent.id, {
+      payment_method: paymentMethod.id,
+      return_url: 'https://shop.example/checkout/complete',
+      use_stripe_sdk: true,
+      client_secret: String(intent.client_secret),
+    } as Stripe.PaymentIntentConfirmParams);
+    expect(confirmed.status).toBe('requires_action');
+    expect(confirmed.next_action?.type).toBe('use_stripe_sdk');
+  });
+
+  it('lets any page frame the card form, whose own policy allows only the sandbox', async () => {
+    const response = await fetch(`${t.server.url}/elements/frame?type=payment`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-frame-options')).toBeNull();
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain('frame-ancestors *');
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("connect-src 'self'");
+    const html = await response.text();
+    for (const label of ['Card number', 'Expiration date', 'Security code', 'ZIP code']) expect(html).toContain(`>${label}</label>`);
+  });
+
+  it('serves Stripe.js as a script any origin can load, revalidated with an ETag', async () => {
+    const first = await fetch(`${t.server.url}/js/stripe.js`);
+    expect(first.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = first.headers.get('etag') ?? '';
+    const again = await fetch(`${t.server.url}/js/stripe.js`, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+  });
+});
