@@ -92,8 +92,10 @@ export function createStripeApi(store: Store, options: ApiOptions) {
       if (object instanceof CommittedError) return object;
       const expand = params.expand;
       const paths = Array.isArray(expand) ? expand.filter((item): item is string => typeof item === 'string') : [];
+      if (paths.length === 0) return publicView(object);
+      // Expansion edits the response in place: work on a copy, never on a stored object.
       const body = JSON.parse(JSON.stringify(object)) as Record<string, unknown>;
-      if (paths.length > 0) await expandPaths(tx, body, paths);
+      await expandPaths(tx, body, paths);
       return publicView(body);
     });
     if (raisedEvents.length > 0) options.onEvents(raisedEvents);

@@ -2,11 +2,20 @@ import crypto from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+// Random bytes are drawn in blocks: one system call per few hundred ids, not one per id.
+const POOL_SIZE = 8192;
+let pool = Buffer.alloc(0);
+let offset = POOL_SIZE;
+
 /** Random base62 text, as in Stripe's ids (`pi_3Qx…`). */
 export function randomToken(length = 24): string {
-  const bytes = crypto.randomBytes(length);
+  if (offset + length > pool.length) {
+    pool = crypto.randomBytes(Math.max(POOL_SIZE, length));
+    offset = 0;
+  }
   let out = '';
-  for (const byte of bytes) out += ALPHABET[byte % ALPHABET.length];
+  for (let i = 0; i < length; i++) out += ALPHABET[(pool[offset + i] as number) % ALPHABET.length];
+  offset += length;
   return out;
 }
 

@@ -129,8 +129,8 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
   if (before.setup_future_usage && typeof before.customer === 'string') {
     paymentMethodAfter = await attachPaymentMethod(ctx, paymentMethod, before.customer);
   }
-  if (authenticated || behaviour.kind !== 'authenticate_on_setup') {
-    // A card authenticated once (or never needing it) can be charged off-session later.
+  if (authenticated && !paymentMethodAfter._sandbox.offSessionReady) {
+    // Once authenticated, a 3-D Secure card can be charged off-session (4000002500003155).
     paymentMethodAfter = { ...paymentMethodAfter, _sandbox: { ...paymentMethodAfter._sandbox, offSessionReady: true } };
     await ctx.tx.save(paymentMethodAfter);
   }

@@ -79,7 +79,8 @@ export async function createCardPaymentMethod(
     livemode: false,
     metadata: mergeMetadata({}, metadata),
     type: 'card',
-    _sandbox: { behaviour: test.behaviour, offSessionReady: false },
+    // Only cards that ask for 3-D Secure need a first authenticated payment before off-session use.
+    _sandbox: { behaviour: test.behaviour, offSessionReady: test.behaviour.kind !== 'authenticate_on_setup' && test.behaviour.kind !== 'authenticate_always' },
   };
   await ctx.tx.insert(paymentMethod);
   return paymentMethod;
