@@ -41,6 +41,11 @@ export const db: Database = new Proxy({} as Database, {
   },
 });
 
+/** The raw postgres.js client behind `db`, for the few places that hand a transaction to pg-boss. */
+export function sqlClient(): Sql {
+  return connection().sql;
+}
+
 export async function closeDb(): Promise<void> {
   const current = globalForDb.billfoldDb;
   globalForDb.billfoldDb = undefined;

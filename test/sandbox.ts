@@ -10,6 +10,8 @@ export const PUBLISHABLE_KEY = 'pk_test_billfold_sandbox';
 
 export interface TestSandbox {
   server: SandboxServer;
+  /** The test file's own database, which the sandbox's schema shares with Billfold's tables. */
+  databaseUrl: string;
   /** The official SDK, pointed at the sandbox. */
   stripe: Stripe;
   /** The SDK with the publishable key, as Stripe.js would call. */
@@ -26,6 +28,7 @@ export function isolatedSandbox(options: Partial<SandboxOptions> = {}): TestSand
   const database = isolatedDatabase();
   const handle = {} as TestSandbox;
   beforeAll(async () => {
+    handle.databaseUrl = database.url;
     handle.server = await startSandbox({ port: 0, databaseUrl: database.url, allowReset: true, ...options });
     handle.stripe = sdkFor(handle.server.url, SECRET_KEY);
     handle.publishable = sdkFor(handle.server.url, PUBLISHABLE_KEY);

@@ -1,20 +1,30 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
+import type Stripe from 'stripe';
+import type { Database } from '@/db/client';
 import { log } from '@/lib/log';
-import { QUEUES } from './queues';
+import { createBoss, startBoss } from './boss';
+import { WEBHOOK_QUEUE, type WebhookJob } from './queues';
+import { processWebhookEvent } from './webhook-worker';
 
-/** pg-boss keeps its tables in their own schema beside Billfold's. */
-export function createBoss(connectionString: string): PgBoss {
-  return new PgBoss({ connectionString, schema: 'pgboss', application_name: 'billfold-worker' });
+export interface WorkerDeps {
+  db: Database;
+  stripe: Stripe;
 }
 
-export async function startWorker(connectionString: string): Promise<PgBoss> {
-  const boss = createBoss(connectionString);
-  boss.on('error', (error) => log.error({ err: error }, 'queue error'));
-  await boss.start();
-  for (const [name, handler] of Object.entries(QUEUES)) {
-    await boss.createQueue(name);
-    await boss.work(name, handler);
+/** Starts pg-boss and the handler of every queue. */
+export async function startWorker(
+  connectionString: string,
+  deps: WorkerDeps,
+  options: { pollingIntervalSeconds?: number; boss?: Partial<PgBoss.ConstructorOptions> } = {},
+): Promise<PgBoss> {
+  const boss = await startBoss(createBoss(connectionString, 'worker', options.boss));
+  // Four workers with one job each: events are applied concurrently, and a failing one is
+  // retried on its own (pg-boss retries with backoff whatever the handler throws).
+  for (let i = 0; i < 4; i++) {
+    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async ([job]) => {
+      if (job) await processWebhookEvent(deps, job.data.webhookEventId);
+    });
   }
-  log.info({ queues: Object.keys(QUEUES) }, 'worker started');
+  log.info({ queues: [WEBHOOK_QUEUE] }, 'worker started');
   return boss;
 }

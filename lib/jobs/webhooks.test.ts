@@ -1,0 +1,255 @@
+import { eq, sql as dsql } from 'drizzle-orm';
+import type PgBoss from 'pg-boss';
+import postgres, { type Sql } from 'postgres';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect, type Database } from '@/db/client';
+import { orders, payments, refunds, webhookEvents } from '@/db/schema';
+import { isolatedSandbox } from '@/test/sandbox';
+import { createBoss, startBoss } from './boss';
+import { WEBHOOK_QUEUE } from './queues';
+import { startWorker } from './worker';
+import { processWebhookEvent } from './webhook-worker';
+
+const t = isolatedSandbox();
+const SECRET = 'whsec_billfold_webhook_tests';
+const ROTATED = 'whsec_billfold_previous_secret';
+
+let sql: Sql;
+let db: Database;
+let boss: PgBoss;
+let closeDb: () => Promise<void>;
+let POST: (request: Request) => Promise<Response>;
+
+beforeAll(async () => {
+  const connection = connect(databaseUrlOf());
+  db = connection.db;
+  closeDb = () => connection.sql.end({ timeout: 5 });
+  sql = postgres(databaseUrlOf(), { max: 4, onnotice: () => {} });
+  boss = await startBoss(createBoss(databaseUrlOf(), 'producer'));
+  // The route handler reads its configuration from the environment, as in production.
+  const { port } = new URL(t.server.url);
+  Object.assign(process.env, { DATABASE_URL: databaseUrlOf(), STRIPE_WEBHOOK_SECRET: `${SECRET},${ROTATED}`, SANDBOX_PORT: port, NODE_ENV: 'test' });
+  vi.resetModules();
+  ({ POST } = await import('@/app/api/webhooks/stripe/route'));
+});
+
+afterAll(async () => {
+  const { producer } = await import('./boss');
+  await (await producer(databaseUrlOf())).stop({ graceful: false, close: true });
+  const { closeDb: closeGlobal } = await import('@/db/client');
+  await closeGlobal();
+  await boss.stop({ graceful: false, close: true });
+  await sql.end();
+  await closeDb();
+});
+
+function databaseUrlOf(): string {
+  return t.databaseUrl;
+}
+
+function signed(payload: string, options: { secret?: string; timestamp?: number } = {}): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'stripe-signature': t.stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, timestamp: options.timestamp }),
+  };
+}
+
+function deliver(body: string, headers: Record<string, string>): Promise<Response> {
+  return POST(new Request('http://localhost/api/webhooks/stripe', { method: 'POST', body, headers }));
+}
+
+async function counts() {
+  const [events] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_events`;
+  const [jobs] = await sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'webhook-events'`;
+  return { events: events?.n ?? 0, jobs: jobs?.n ?? 0 };
+}
+
+async function newOrder(amount: number, currency = 'USD') {
+  const [order] = await db.insert(orders).values({ email: 'buyer@example.com', currency, amountSubtotal: amount, amountTotal: amount }).returning();
+  return order!;
+}
+
+/** Every event the sandbox raised about one PaymentIntent, as Stripe would deliver them. */
+async function eventsFor(intentId: string): Promise<Stripe.Event[]> {
+  const all: Stripe.Event[] = [];
+  for await (const event of t.stripe.events.list({ limit: 100 })) {
+    if (JSON.stringify(event.data.object).includes(intentId)) all.push(event);
+  }
+  return all;
+}
+
+async function ingest(event: Stripe.Event): Promise<void> {
+  const body = JSON.stringify(event);
+  const response = await deliver(body, signed(body));
+  expect(response.status).toBe(200);
+}
+
+async function storedIds(): Promise<string[]> {
+  return (await db.select({ id: webhookEvents.id }).from(webhookEvents)).map((row) => row.id);
+}
+
+describe('the Stripe webhook route', () => {
+  const event = { id: 'evt_route_1', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } }, created: 1, livemode: false, api_version: null, pending_webhooks: 0, request: null };
+  const body = JSON.stringify(event);
+
+  it('refuses a missing, wrong, stale or altered signature with 400 and writes nothing', async () => {
+    const before = await counts();
+    const refusals = [
+      await deliver(body, { 'content-type': 'application/json' }),
+      await deliver(body, signed(body, { secret: 'whsec_someone_else' })),
+      await deliver(body, signed(body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })),
+      await deliver(body.replace('cus_1', 'cus_2'), signed(body)),
+      await deliver(body, { 'content-type': 'application/json', 'stripe-signature': 'garbage' }),
+    ];
+    expect(refusals.map((response) => response.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts an event signed with either secret during a rotation, stores it once and enqueues one job', async () => {
+    const before = await counts();
+    const first = await deliver(body, signed(body, { secret: ROTATED }));
+    expect(first.status).toBe(200);
+    const again = await deliver(body, signed(body));
+    expect(await again.json()).toEqual({ received: true, duplicate: true });
+    expect(await counts()).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });
+  });
+
+  it('stores 50 concurrent deliveries of one event once, with one job', async () => {
+    const copy = JSON.stringify({ ...event, id: 'evt_route_storm' });
+    const before = await counts();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => deliver(copy, signed(copy))));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(await counts()).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });
+  });
+
+  it('stores and acknowledges event types Billfold ignores, then marks them ignored', async () => {
+    const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.eventId, 'evt_route_1'));
+    await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+    const [after] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
+    expect(after).toMatchObject({ status: 'ignored', attempts: 1 });
+  });
+});
+
+describe('applying payment events', () => {
+  async function payOrder(amount: number, currency = 'usd') {
+    const order = await newOrder(amount, currency.toUpperCase());
+    const intent = await t.stripe.paymentIntents.create({ amount, currency, metadata: { order_id: order.id } });
+    await t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclined' }).catch(() => undefined);
+    await t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    await t.stripe.refunds.create({ payment_intent: intent.id, amount: Math.floor(amount / 4) });
+    return { order, intent };
+  }
+
+  it('brings an order to the right state whatever order its events arrive in', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { order, intent } = await payOrder(2000 + round);
+      const events = await eventsFor(intent.id);
+      expect(events.length).toBeGreaterThanOrEqual(5);
+      const shuffled = [...events].sort(() => Math.random() - 0.5);
+      const knownBefore = new Set(await storedIds());
+      for (const event of shuffled) await ingest(event);
+      const fresh = (await storedIds()).filter((id) => !knownBefore.has(id)).sort(() => Math.random() - 0.5);
+      // Applied concurrently and in random order, as several workers would.
+      await Promise.all(fresh.map((id) => processWebhookEvent({ db, stripe: t.stripe }, id)));
+
+      const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
+      expect(stored?.status).toBe('partially_refunded');
+      expect(stored?.paidAt).not.toBeNull();
+      const [payment] = await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id));
+      expect(payment).toMatchObject({ status: 'succeeded', amount: 2000 + round, amountCaptured: 2000 + round, amountRefunded: Math.floor((2000 + round) / 4), currency: 'USD', orderId: order.id });
+      const paymentRefunds = await db.select().from(refunds).where(eq(refunds.paymentId, payment!.id));
+      expect(paymentRefunds).toHaveLength(1);
+    }
+  });
+
+  it('records a declined payment as payment_failed, and the order stays payable', async () => {
+    const order = await newOrder(900);
+    const intent = await t.stripe.paymentIntents.create({ amount: 900, currency: 'usd', metadata: { order_id: order.id } });
+    await t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }).catch(() => undefined);
+    const known = new Set(await storedIds());
+    for (const event of await eventsFor(intent.id)) await ingest(event);
+    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate))) await processWebhookEvent({ db, stripe: t.stripe }, id);
+    const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
+    expect(stored?.status).toBe('payment_failed');
+    const [payment] = await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id));
+    expect(payment).toMatchObject({ status: 'requires_payment_method', failureCode: 'insufficient_funds' });
+  });
+
+  it('records a dispute once its payment is known, retrying until then', async () => {
+    const order = await newOrder(1500);
+    const intent = await t.stripe.paymentIntents.create({ amount: 1500, currency: 'usd', metadata: { order_id: order.id }, payment_method: 'pm_card_createDispute', confirm: true });
+    const events = await eventsFor(intent.id);
+    const dispute = events.find((event) => event.type === 'charge.dispute.created')!;
+    const known = new Set(await storedIds());
+    await ingest(dispute);
+    const [disputeRow] = (await storedIds()).filter((id) => !known.has(id));
+    await expect(processWebhookEvent({ db, stripe: t.stripe }, disputeRow!)).rejects.toThrow(/not recorded yet/);
+    for (const event of events.filter((candidate) => candidate.type !== 'charge.dispute.created')) await ingest(event);
+    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate) && candidate !== disputeRow)) await processWebhookEvent({ db, stripe: t.stripe }, id);
+    await processWebhookEvent({ db, stripe: t.stripe }, disputeRow!);
+    const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, disputeRow!));
+    expect(row).toMatchObject({ status: 'processed', attempts: 2 });
+    const found = await db.execute(dsql`select status, amount from disputes`);
+    expect(found.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('parks an event as dead with its error after the last attempt', async () => {
+    const [row] = await db
+      .insert(webhookEvents)
+      .values({ provider: 'stripe', eventId: 'evt_broken', type: 'payment_intent.succeeded', payload: { id: 'evt_broken', type: 'payment_intent.succeeded', data: { object: { id: 'pi_missing' } } }, attempts: 7, status: 'failed' })
+      .returning();
+    await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+    const [after] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
+    expect(after?.status).toBe('dead');
+    expect(after?.lastError).toContain('pi_missing');
+  });
+});
+
+describe('a worker that dies', () => {
+  async function paidOrderEvent() {
+    const order = await newOrder(3100);
+    const intent = await t.stripe.paymentIntents.create({ amount: 3100, currency: 'usd', metadata: { order_id: order.id }, payment_method: 'pm_card_visa', confirm: true });
+    const succeeded = (await eventsFor(intent.id)).find((event) => event.type === 'payment_intent.succeeded')!;
+    const known = new Set(await storedIds());
+    await ingest(succeeded);
+    const [rowId] = (await storedIds()).filter((id) => !known.has(id));
+    return { order, intent, rowId: rowId! };
+  }
+
+  it('is replaced after a restart, and each event is applied exactly once', async () => {
+    // A job left running by a dead worker is presumed lost after a second here (60 s in production).
+    await boss.updateQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, expireInSeconds: 1, retryLimit: 7, retryDelay: 1, retryBackoff: false });
+    // Drain jobs the other tests left queued, as a live worker would have.
+    for (let jobs = await boss.fetch(WEBHOOK_QUEUE, { batchSize: 100 }); jobs && jobs.length > 0; jobs = await boss.fetch(WEBHOOK_QUEUE, { batchSize: 100 })) {
+      await boss.complete(WEBHOOK_QUEUE, jobs.map((job) => job.id));
+    }
+
+    // One worker dies before doing anything; another dies after applying, before acknowledging.
+    const untouched = await paidOrderEvent();
+    const applied = await paidOrderEvent();
+    const taken = await boss.fetch<{ webhookEventId: string }>(WEBHOOK_QUEUE, { batchSize: 10 });
+    expect(taken?.map((job) => job.data.webhookEventId).sort()).toEqual([untouched.rowId, applied.rowId].sort());
+    await processWebhookEvent({ db, stripe: t.stripe }, applied.rowId);
+
+    const worker = await startWorker(databaseUrlOf(), { db, stripe: t.stripe }, { pollingIntervalSeconds: 0.5, boss: { maintenanceIntervalSeconds: 1 } });
+    try {
+      for (const { order } of [untouched, applied]) {
+        await expect.poll(async () => (await db.select().from(orders).where(eq(orders.id, order.id)))[0]?.status, { timeout: 20_000, interval: 200 }).toBe('paid');
+      }
+      await expect
+        .poll(async () => (await sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = ${WEBHOOK_QUEUE} and state = 'completed'`)[0]?.n ?? 0, { timeout: 20_000, interval: 200 })
+        .toBeGreaterThanOrEqual(2);
+    } finally {
+      await worker.stop({ graceful: false, close: true });
+    }
+    const rows = await db.select().from(webhookEvents).where(dsql`${webhookEvents.id} in (${untouched.rowId}, ${applied.rowId})`);
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual([
+      ['processed', 1],
+      ['processed', 1],
+    ]);
+    for (const { intent } of [untouched, applied]) {
+      expect(await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id))).toHaveLength(1);
+    }
+  }, 60_000);
+});
