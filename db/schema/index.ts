@@ -6,3 +6,4 @@ export * from './payments';
 export * from './subscriptions';
 export * from './webhooks';
 export * from './audit';
+export * from './emails';

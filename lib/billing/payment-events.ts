@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { disputes, orders, payments, refunds } from '@/db/schema';
+import { queueReceipt } from '@/lib/mail/receipts';
 
 /**
  * Provider-neutral facts about money, as a provider reports them *now* (lib/payments/<provider>
@@ -143,10 +144,12 @@ async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
   const status = orderStatusFrom(order.status, orderPayments);
   if (status === order.status) return;
   const becomesPaid = order.paidAt === null && (status === 'paid' || status === 'partially_refunded' || status === 'refunded');
-  await tx
+  const [updated] = await tx
     .update(orders)
     .set({ status, updatedAt: sql`now()`, ...(becomesPaid ? { paidAt: sql`now()` } : {}) })
-    .where(eq(orders.id, orderId));
+    .where(eq(orders.id, orderId))
+    .returning();
+  if (becomesPaid && updated) await queueReceipt(tx, updated);
 }
 
 /** Applies one provider payment (and its refunds) to payments, refunds and the order. */

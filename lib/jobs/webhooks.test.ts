@@ -4,7 +4,8 @@ import postgres, { type Sql } from 'postgres';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Database } from '@/db/client';
-import { orders, payments, refunds, webhookEvents } from '@/db/schema';
+import { emails, orders, payments, refunds, webhookEvents } from '@/db/schema';
+import { formatMoney } from '@/lib/money';
 import { isolatedSandbox } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_QUEUE } from './queues';
@@ -160,6 +161,10 @@ describe('applying payment events', () => {
       expect(payment).toMatchObject({ status: 'succeeded', amount: 2000 + round, amountCaptured: 2000 + round, amountRefunded: Math.floor((2000 + round) / 4), currency: 'USD', orderId: order.id });
       const paymentRefunds = await db.select().from(refunds).where(eq(refunds.paymentId, payment!.id));
       expect(paymentRefunds).toHaveLength(1);
+      const receipts = await db.select().from(emails).where(eq(emails.ref, order.id));
+      expect(receipts).toHaveLength(1);
+      expect(receipts[0]).toMatchObject({ kind: 'receipt', to: 'buyer@example.com' });
+      expect(receipts[0]?.text).toContain(`Total paid: ${formatMoney({ amount: 2000 + round, currency: 'USD' })}`);
     }
   });
 
@@ -248,8 +253,9 @@ describe('a worker that dies', () => {
       ['processed', 1],
       ['processed', 1],
     ]);
-    for (const { intent } of [untouched, applied]) {
+    for (const { intent, order } of [untouched, applied]) {
       expect(await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id))).toHaveLength(1);
+      expect(await db.select().from(emails).where(eq(emails.ref, order.id))).toHaveLength(1);
     }
   }, 60_000);
 });
