@@ -111,7 +111,9 @@ export async function runStack({ production }: { production: boolean }): Promise
     start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
     // The app's webhook route is registered with the sandbox on every start, as a developer
     // registers it with Stripe; its signing secret reaches the app through the environment.
-    process.env.STRIPE_WEBHOOK_SECRET = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
+    // Secrets already set stay valid too (e.g. a forwarding tool's, or a benchmark's own).
+    const sandboxSecret = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
+    process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
   }
   start('worker', bin('tsx'), ['scripts/worker.ts']);
   start('next', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)]);

@@ -1,0 +1,131 @@
+/**
+ * Webhook ingestion under load (issue target: at 200 signed events/s for 60 s, the endpoint's
+ * p99 < 50 ms with no non-2xx answer, and the worker's backlog drained within 10 s of the end).
+ * Runs the production stack (`npm run build` first) on its own database and ports, sends
+ * `payment_intent.succeeded` events for real sandbox PaymentIntents at a fixed rate (open loop),
+ * then waits for the worker to apply them all.
+ *
+ *   npm run bench:webhooks [-- --rate 200 --seconds 60]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import postgres from 'postgres';
+import Stripe from 'stripe';
+import { startTemporaryPostgres } from '../scripts/lib/postgres';
+import { ROOT, runCli, say } from '../scripts/lib/stack';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const SECRET = 'whsec_billfold_bench_secret';
+
+runCli(async () => {
+  if (!fs.existsSync(`${ROOT}/.next/BUILD_ID`)) throw new Error('Run `npm run build` first: the benchmark measures the production server.');
+  const rate = option('rate', 200);
+  const seconds = option('seconds', 60);
+  const port = option('port', 3400);
+  const sandboxPort = option('sandbox-port', 4600);
+  const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(54333);
+  const base = new URL(process.env.DATABASE_URL ?? temporary!.url);
+  const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
+  await admin.unsafe('drop database if exists billfold_bench with (force)');
+  await admin.unsafe('create database billfold_bench');
+  await admin.end();
+  base.pathname = '/billfold_bench';
+  const databaseUrl = base.toString();
+
+  const stack = spawn(`${ROOT}/node_modules/.bin/tsx`, ['scripts/dev.ts', '--production'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      AUTH_SECRET: 'bench-secret-that-is-long-enough-for-auth-js-0123456789',
+      BILLFOLD_ALLOW_TEST_MODE: '1',
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: 'error',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+  try {
+    const app = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
+      if (i > 600) throw new Error('the stack did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', telemetry: false });
+    const intents: string[] = [];
+    for (let i = 0; i < 200; i++) intents.push((await stripe.paymentIntents.create({ amount: 1000 + i, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })).id);
+    // Let the sandbox's own deliveries of those payments settle before measuring.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    const latencies: number[] = [];
+    let failures = 0;
+    const total = rate * seconds;
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let n = 0; n < total; n++) {
+      const due = started + (n * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const intent = intents[n % intents.length]!;
+      const payload = JSON.stringify({
+        id: `evt_bench_${n}`,
+        object: 'event',
+        api_version: Stripe.API_VERSION,
+        created: Math.floor(Date.now() / 1000),
+        type: 'payment_intent.succeeded',
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        data: { object: { id: intent, object: 'payment_intent' } },
+      });
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+      const sent = performance.now();
+      inFlight.push(
+        fetch(`${app}/api/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header }, body: payload })
+          .then(async (response) => {
+            await response.arrayBuffer();
+            latencies.push(performance.now() - sent);
+            if (!response.ok) failures++;
+          })
+          .catch(() => {
+            failures++;
+          }),
+      );
+    }
+    await Promise.all(inFlight);
+    const loadEnded = performance.now();
+    let drainedAfter = Number.NaN;
+    for (;;) {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_events where event_id like 'evt_bench_%' and status not in ('processed', 'ignored', 'dead')`;
+      if ((row?.n ?? 1) === 0) {
+        drainedAfter = (performance.now() - loadEnded) / 1000;
+        break;
+      }
+      if (performance.now() - loadEnded > 120_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [dead] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_events where status = 'dead'`;
+    latencies.sort((a, b) => a - b);
+    say(`webhook bench: ${total} signed events at ${rate}/s for ${seconds} s`);
+    say(`  endpoint latency ms: p50 ${percentile(latencies, 50).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)} (target p99 < 50)`);
+    say(`  non-2xx or failed: ${failures} (target 0); dead events: ${dead?.n ?? 0}`);
+    say(`  backlog drained ${Number.isNaN(drainedAfter) ? 'NOT within 120 s' : `${drainedAfter.toFixed(1)} s`} after the load stopped (target ≤ 10 s)`);
+    if (failures > 0 || percentile(latencies, 99) >= 50 || !(drainedAfter <= 10)) process.exitCode = 1;
+  } finally {
+    await sql.end();
+    stack.kill('SIGTERM');
+    await new Promise((resolve) => stack.once('exit', resolve));
+    await temporary?.stop();
+  }
+});
