@@ -1,13 +1,41 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { env } from '@/lib/env';
+import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { checkoutSecurityHeaders } from '@/lib/security-headers';
 
 /**
- * Only a convenience redirect to the sign-in page for visitors with no session cookie.
- * It is not a security boundary: every page, action and route checks the caller itself
- * (lib/auth/guards.ts), so bypassing this proxy gains nothing.
+ * Two jobs, neither of them authorization:
+ * - the checkout pages get their security headers, with a fresh CSP nonce per request that
+ *   Next.js reads from the request's CSP header and puts on its own scripts;
+ * - /account and /admin send visitors with no session cookie to sign in. That is only a
+ *   convenience: every page, action and route checks the caller itself (lib/auth/guards.ts),
+ *   so bypassing this proxy gains nothing.
  */
 const SESSION_COOKIES = ['authjs.session-token', '__Secure-authjs.session-token'];
 
-export function proxy(request: NextRequest) {
+const CHECKOUT_PAGE = /^\/(cart|checkout)(\/|$)/;
+const MEMBER_AREA = /^\/(account|admin)(\/|$)/;
+
+function withCheckoutHeaders(request: NextRequest): NextResponse {
+  const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
+  const config = env();
+  const https = request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
+  const headers = checkoutSecurityHeaders({
+    nonce,
+    paymentOrigins: stripeBrowserConfig().origins,
+    development: config.nodeEnv === 'development',
+    production: config.nodeEnv === 'production',
+    https,
+  });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('x-nonce', nonce);
+  requestHeaders.set('Content-Security-Policy', headers['Content-Security-Policy'] ?? '');
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+function redirectVisitorsWithoutSession(request: NextRequest): NextResponse {
   const hasSession = SESSION_COOKIES.some((name) => request.cookies.has(name));
   if (hasSession) return NextResponse.next();
   const url = request.nextUrl.clone();
@@ -16,4 +44,11 @@ export function proxy(request: NextRequest) {
   return NextResponse.redirect(url);
 }
 
-export const config = { matcher: ['/account/:path*', '/admin/:path*'] };
+export function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  if (CHECKOUT_PAGE.test(pathname)) return withCheckoutHeaders(request);
+  if (MEMBER_AREA.test(pathname)) return redirectVisitorsWithoutSession(request);
+  return NextResponse.next();
+}
+
+export const config = { matcher: ['/account/:path*', '/admin/:path*', '/cart', '/checkout/:path*'] };

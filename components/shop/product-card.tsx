@@ -1,5 +1,6 @@
 import type { CatalogProduct } from '@/lib/billing/catalog';
 import { formatMoney } from '@/lib/money';
+import { AddToCartButton } from './add-to-cart-button';
 
 export function ProductCard({ product }: { product: CatalogProduct }) {
   return (
@@ -8,10 +9,11 @@ export function ProductCard({ product }: { product: CatalogProduct }) {
         {product.name}
       </h3>
       <p className="mt-2 flex-1 text-sm text-stone-600">{product.description}</p>
-      <ul className="mt-4 space-y-1">
+      <ul className="mt-4 space-y-3">
         {product.prices.map((price) => (
-          <li key={price.id} className="text-xl font-semibold tabular-nums">
-            {formatMoney(price.price)}
+          <li key={price.id} className="flex flex-wrap items-center justify-between gap-3">
+            <span className="text-xl font-semibold tabular-nums">{formatMoney(price.price)}</span>
+            {price.type === 'one_time' ? <AddToCartButton priceId={price.id} productName={product.name} /> : null}
           </li>
         ))}
       </ul>

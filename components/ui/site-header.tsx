@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { signOutUser } from '@/app/(auth)/actions';
+import { CartLink } from '@/components/shop/cart-link';
 import { Button } from '@/components/ui/button';
 import { getCurrentUser } from '@/lib/auth/guards';
 
@@ -7,7 +8,7 @@ export async function SiteHeader() {
   const user = await getCurrentUser();
   return (
     <header className="border-b border-stone-200 bg-white/80 backdrop-blur">
-      <div className="mx-auto flex h-16 max-w-6xl items-center justify-between gap-4 px-4 sm:px-6">
+      <div className="mx-auto flex h-16 max-w-6xl items-center justify-between gap-2 px-4 sm:gap-4 sm:px-6">
         <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
           <span aria-hidden className="grid size-8 place-items-center rounded-lg bg-brand-600 text-sm text-white">
             B
@@ -18,6 +19,7 @@ export async function SiteHeader() {
           <Link href="/" className="hidden rounded-lg px-3 py-2 hover:bg-stone-100 sm:inline-block">
             Shop
           </Link>
+          <CartLink />
           {user ? (
             <>
               <Link href="/account" className="rounded-lg px-3 py-2 hover:bg-stone-100">

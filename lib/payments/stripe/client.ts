@@ -2,11 +2,12 @@ import Stripe from 'stripe';
 import { env } from '@/lib/env';
 
 /**
- * The keys the sandbox accepts in `sandbox` mode (it takes any test-mode key; these name the
- * caller in its logs). They are not secrets.
+ * The secret key the sandbox accepts in `sandbox` mode (it takes any test-mode key; this one
+ * names the caller in its logs). It is not a secret.
  */
 export const SANDBOX_SECRET_KEY = 'sk_test_billfold_sandbox';
-export const SANDBOX_PUBLISHABLE_KEY = 'pk_test_billfold_sandbox';
+// The browser side lives in ./browser.ts, which the proxy imports without the SDK.
+export { SANDBOX_PUBLISHABLE_KEY, stripeBrowserConfig } from './browser';
 
 const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 
@@ -28,14 +29,4 @@ export function stripe(): Stripe {
   }
   globalForStripe.billfoldStripe = client;
   return client;
-}
-
-/** What the browser needs: the publishable key and, in sandbox mode, where Stripe.js comes from. */
-export function stripeBrowserConfig(): { publishableKey: string; scriptUrl: string | null; origins: string[] } {
-  const config = env();
-  if (config.paymentsMode === 'sandbox') {
-    const origin = new URL(config.sandboxUrl).origin;
-    return { publishableKey: SANDBOX_PUBLISHABLE_KEY, scriptUrl: `${origin}/js/stripe.js`, origins: [origin] };
-  }
-  return { publishableKey: String(config.stripe.publishableKey), scriptUrl: null, origins: ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'] };
 }

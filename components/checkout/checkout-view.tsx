@@ -1,0 +1,187 @@
+'use client';
+
+import Link from 'next/link';
+import { useEffect, useState, useTransition } from 'react';
+import { startCheckout } from '@/app/(shop)/checkout/actions';
+import { clearCart, useCart } from '@/components/shop/cart-store';
+import { useCartQuote } from '@/components/shop/use-cart-quote';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+import { OrderSummary } from './order-summary';
+import { linesMatchItems, type CheckoutSessionView } from './order-view';
+import { PaymentForm } from './payment-form';
+
+interface CheckoutViewProps {
+  /** The signed-in customer's email; null for a guest. */
+  signedInEmail: string | null;
+  publishableKey: string;
+  sandboxScriptUrl: string | null;
+  nonce: string | undefined;
+  /** This browser's order in progress (from its cookie), to carry on after a refresh. */
+  resumed: CheckoutSessionView | null;
+}
+
+/**
+ * The checkout page's payment script and CSP come with a full page load. Reached by a
+ * client-side navigation (say, sign-in sending the customer back here), load it properly.
+ */
+function useOwnDocument() {
+  useEffect(() => {
+    const [entry] = performance.getEntriesByType('navigation');
+    if (entry && new URL(entry.name).pathname !== window.location.pathname) window.location.reload();
+  }, []);
+}
+
+export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, nonce, resumed }: CheckoutViewProps) {
+  useOwnDocument();
+  const { items, ready } = useCart();
+  const [session, setSession] = useState<CheckoutSessionView | null>(resumed);
+  const [editingDetails, setEditingDetails] = useState(false);
+  const [email, setEmail] = useState(resumed?.order.email ?? '');
+  const [error, setError] = useState<{ message: string; email?: string } | null>(null);
+  const [paid, setPaid] = useState(false);
+  const [continuing, startContinuing] = useTransition();
+
+  // The intent in hand is only good for the cart it was made for; a cart changed elsewhere (another
+  // tab) goes back through Continue, which updates the same order and intent.
+  const cartChanged = session !== null && !editingDetails && !linesMatchItems(session.order.lines, items);
+  const current = session && !editingDetails && !cartChanged && session.clientSecret ? { ...session, clientSecret: session.clientSecret } : null;
+  const quote = useCartQuote(items, ready && !current && !paid);
+
+  if (paid) {
+    return (
+      <p role="status" className="rounded-2xl border border-stone-200 bg-white p-6">
+        Payment sent. Taking you to your order…
+      </p>
+    );
+  }
+  if (!ready) return <p className="text-stone-500">Loading your checkout…</p>;
+  if (items.length === 0) {
+    return (
+      <div className="rounded-2xl border border-dashed border-stone-300 bg-white px-6 py-12 text-center">
+        <p className="font-medium">Your cart is empty.</p>
+        {session ? (
+          // Emptied while this page was open: most likely paid in another tab.
+          <p className="mt-2 text-stone-600">
+            Paid for order #{session.order.number} in another tab?{' '}
+            <a href={`/checkout/complete?order=${encodeURIComponent(session.order.token)}`} className="font-medium text-brand-600 hover:underline">
+              See order #{session.order.number}
+            </a>
+          </p>
+        ) : null}
+        <Link href="/" className="mt-4 inline-block font-medium text-brand-600 hover:underline">
+          Continue shopping
+        </Link>
+      </div>
+    );
+  }
+
+  function continueToPayment() {
+    setError(null);
+    startContinuing(async () => {
+      const result = await startCheckout({ items: [...items], email: signedInEmail ? undefined : email });
+      if (result.ok) {
+        setSession(result.data);
+        setEditingDetails(false);
+      } else {
+        setError({ message: result.error, email: result.fieldErrors?.email });
+      }
+    });
+  }
+
+  if (current) {
+    const { order, clientSecret } = current;
+    const completeUrl = () => `${window.location.origin}/checkout/complete?order=${encodeURIComponent(order.token)}`;
+    return (
+      <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
+        <section aria-labelledby="payment-heading" className="rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
+          <h2 id="payment-heading" className="text-base font-semibold">
+            Payment
+          </h2>
+          <p className="mt-1 mb-5 text-sm text-stone-600">
+            Paying as <span className="font-medium text-ink">{order.email}</span>
+            {signedInEmail ? null : (
+              <>
+                {' · '}
+                <button type="button" className="font-medium text-brand-600 hover:underline" onClick={() => setEditingDetails(true)}>
+                  Change email
+                </button>
+              </>
+            )}
+          </p>
+          <PaymentForm
+            clientSecret={clientSecret}
+            publishableKey={publishableKey}
+            sandboxScriptUrl={sandboxScriptUrl}
+            nonce={nonce}
+            payLabel={`Pay ${order.total}`}
+            returnUrl={completeUrl}
+            onPaid={() => {
+              setPaid(true);
+              clearCart();
+              window.location.assign(completeUrl());
+            }}
+          />
+          <p className="mt-4 text-xs text-stone-500">Card details go straight to our payment provider in a secure frame; they never reach our servers.</p>
+        </section>
+        <OrderSummary heading={`Order #${order.number}`} lines={order.lines} total={order.total}>
+          <p className="sr-only" data-testid="order-number">
+            {order.number}
+          </p>
+        </OrderSummary>
+      </div>
+    );
+  }
+
+  const priced = quote.status === 'priced' ? quote.quote : quote.status === 'loading' ? quote.last : null;
+  return (
+    <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
+      <form
+        aria-labelledby="details-heading"
+        className="space-y-5 rounded-2xl border border-stone-200 bg-white p-6 shadow-xs"
+        onSubmit={(event) => {
+          event.preventDefault();
+          continueToPayment();
+        }}
+        noValidate
+      >
+        <h2 id="details-heading" className="text-base font-semibold">
+          Your details
+        </h2>
+        {cartChanged ? <Alert tone="info">Your cart changed since you started paying. Check the new total, then continue.</Alert> : null}
+        {quote.status === 'refused' ? <Alert>{quote.error}</Alert> : null}
+        {error && !error.email ? <Alert>{error.message}</Alert> : null}
+        {signedInEmail ? (
+          <p className="text-sm text-stone-600">
+            Signed in as <span className="font-medium text-ink">{signedInEmail}</span>. The receipt goes to this address.
+          </p>
+        ) : (
+          <>
+            <Field
+              id="email"
+              name="email"
+              type="email"
+              label="Email"
+              autoComplete="email"
+              required
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              error={error?.email}
+            />
+            <p className="text-sm text-stone-600">
+              We send the receipt here. Have an account?{' '}
+              <Link href="/sign-in?next=/checkout" className="font-medium text-brand-600 hover:underline">
+                Sign in
+              </Link>
+            </p>
+          </>
+        )}
+        <Button type="submit" className="w-full py-2.5 text-base" disabled={continuing || quote.status !== 'priced'}>
+          {continuing ? 'Preparing payment…' : 'Continue to payment'}
+        </Button>
+      </form>
+      {priced && quote.status !== 'refused' ? <OrderSummary lines={priced.lines} total={priced.total} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+'use client';
+
+import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
+import type { Appearance, PaymentIntent, StripeError } from '@stripe/stripe-js';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { loadCardPayments } from './stripe-loader';
+
+const APPEARANCE: Appearance = {
+  theme: 'stripe',
+  variables: { colorPrimary: '#23634f', colorText: '#16201c', colorDanger: '#b91c1c', borderRadius: '8px' },
+};
+
+/** The provider has the payment: the order waits for its webhook, and the customer for us. */
+const TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_capture'];
+
+const NOT_CHARGED = 'You have not been charged.';
+
+function messageFor(error: StripeError): string {
+  if (error.type === 'card_error') return `${error.message ?? 'Your card was declined.'} ${NOT_CHARGED} Try again, or use another card.`;
+  if (error.type === 'validation_error') return error.message ?? 'Check your card details.';
+  if (error.code === 'payment_intent_authentication_failure') {
+    return `Your bank could not confirm this payment (3-D Secure was not completed). ${NOT_CHARGED} Try again, or use another card.`;
+  }
+  if (error.type === 'api_connection_error') return `We could not reach the payment service. Check your connection and try again. ${NOT_CHARGED}`;
+  return `The payment did not go through. ${NOT_CHARGED} Please try again.`;
+}
+
+interface PaymentFormProps {
+  clientSecret: string;
+  payLabel: string;
+  publishableKey: string;
+  sandboxScriptUrl: string | null;
+  nonce: string | undefined;
+  /** Where the provider sends the customer back after a redirect-based step. */
+  returnUrl: () => string;
+  onPaid: () => void;
+}
+
+export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, nonce, ...rest }: PaymentFormProps) {
+  const [stripe] = useState(() => loadCardPayments(publishableKey, sandboxScriptUrl, nonce));
+  const [loadFailed, setLoadFailed] = useState(false);
+
+  useEffect(() => {
+    stripe.then(
+      (loaded) => setLoadFailed(loaded === null),
+      () => setLoadFailed(true),
+    );
+  }, [stripe]);
+
+  if (loadFailed) {
+    return <Alert>The payment form could not be loaded. Check your connection and refresh this page; your order is saved.</Alert>;
+  }
+  return (
+    // One Elements group per intent: its client secret cannot change once it is mounted.
+    <Elements key={clientSecret} stripe={stripe} options={{ clientSecret, appearance: APPEARANCE }}>
+      <PayForm clientSecret={clientSecret} {...rest} />
+    </Elements>
+  );
+}
+
+function PayForm({ clientSecret, payLabel, returnUrl, onPaid }: Pick<PaymentFormProps, 'clientSecret' | 'payLabel' | 'returnUrl' | 'onPaid'>) {
+  const stripe = useStripe();
+  const elements = useElements();
+  const [ready, setReady] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // Set synchronously, before React re-renders the disabled button: a double click, or Enter
+  // pressed twice, confirms once.
+  const inFlight = useRef(false);
+
+  async function pay(event: FormEvent) {
+    event.preventDefault();
+    if (!stripe || !elements || inFlight.current) return;
+    inFlight.current = true;
+    setPending(true);
+    setError(null);
+    try {
+      const result = await stripe.confirmPayment({ elements, confirmParams: { return_url: returnUrl() }, redirect: 'if_required' });
+      let status = result.error ? result.error.payment_intent?.status : result.paymentIntent.status;
+      if (result.error?.code === 'payment_intent_unexpected_state' && !status) {
+        // Confirmed already, say in another tab: ask the provider how it stands.
+        status = (await stripe.retrievePaymentIntent(clientSecret)).paymentIntent?.status;
+      }
+      if (status && TAKEN.includes(status)) {
+        onPaid(); // the page is leaving: stay "Processing…"
+        return;
+      }
+      setError(result.error ? messageFor(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
+    } catch {
+      setError(`Something went wrong while paying. ${NOT_CHARGED} Please try again.`);
+    }
+    inFlight.current = false;
+    setPending(false);
+  }
+
+  return (
+    <form onSubmit={pay} aria-label="Card payment" className="space-y-5">
+      <PaymentElement
+        onReady={() => setReady(true)}
+        onLoadError={() => setError('The payment form could not be loaded. Check your connection and refresh this page; your order is saved.')}
+      />
+      {error ? (
+        <div data-testid="payment-error">
+          <Alert>{error}</Alert>
+        </div>
+      ) : null}
+      <Button type="submit" className="w-full py-2.5 text-base" disabled={!stripe || !ready || pending}>
+        {pending ? 'Processing…' : payLabel}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,131 @@
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import Stripe from 'stripe';
+import { clientHeaders, test as base } from './support';
+
+/** The sandbox the e2e stack runs (playwright.config.ts), read through the official SDK. */
+export const SANDBOX_ORIGIN = `http://127.0.0.1:${Number(process.env.E2E_SANDBOX_PORT ?? 4343)}`;
+export const sandbox = new Stripe('sk_test_billfold_e2e', { host: '127.0.0.1', port: new URL(SANDBOX_ORIGIN).port, protocol: 'http', telemetry: false });
+
+export const EXPIRY = `12 / ${String((new Date().getFullYear() + 2) % 100).padStart(2, '0')}`;
+
+export interface PolicyReport {
+  violations: string[];
+  /** Every script the pages asked for, by URL. */
+  scripts: string[];
+}
+
+/**
+ * A customer of their own (see support.ts's clientHeaders) for our origin only: the header must
+ * not go to the sandbox, whose CORS preflight, like Stripe's, does not allow X-Forwarded-For.
+ */
+export async function asOwnClient(context: BrowserContext, baseURL: string): Promise<void> {
+  const origin = new URL(baseURL).origin;
+  const headers = clientHeaders();
+  await context.route(
+    (url) => url.origin === origin,
+    (route) => route.continue({ headers: { ...route.request().headers(), ...headers } }),
+  );
+}
+
+/** A second person, in a browser of their own. */
+export async function newCustomer(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  await asOwnClient(context, baseURL);
+  return context.newPage();
+}
+
+/**
+ * Every journey in these specs runs with a watch on the Content-Security-Policy: a violation
+ * anywhere (our page or the payment frames) fails the test, as does a script from any origin
+ * but ours and the payment provider's.
+ */
+export const test = base.extend<{ policy: PolicyReport }>({
+  extraHTTPHeaders: async ({}, use) => {
+    await use(undefined);
+  },
+  context: async ({ context, baseURL }, use) => {
+    await asOwnClient(context, baseURL ?? '');
+    await use(context);
+  },
+  policy: [
+    async ({ page, baseURL }, use) => {
+      const report: PolicyReport = { violations: [], scripts: [] };
+      await page.exposeBinding('__reportPolicyViolation', (_source, violation: string) => {
+        report.violations.push(violation);
+      });
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          const report = (window as unknown as { __reportPolicyViolation?: (text: string) => void }).__reportPolicyViolation;
+          report?.(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} on ${event.documentURI}`);
+        });
+      });
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) report.violations.push(message.text());
+      });
+      page.on('request', (request) => {
+        if (request.resourceType() === 'script') report.scripts.push(request.url());
+      });
+      await use(report);
+      expect(report.violations, 'Content-Security-Policy violations').toEqual([]);
+      const allowed = [new URL(baseURL ?? '').origin, SANDBOX_ORIGIN];
+      expect(report.scripts.filter((url) => !allowed.includes(new URL(url).origin)), 'scripts from other origins').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+export async function addToCart(page: Page, product: string, times = 1) {
+  if (new URL(page.url(), 'http://x').pathname !== '/') await page.goto('/');
+  const card = page.getByRole('article').filter({ has: page.getByRole('heading', { name: product }) });
+  for (let i = 0; i < times; i++) {
+    await card.getByRole('button', { name: /Add to cart/ }).click();
+    await expect(card.getByRole('status')).toHaveText('Added to your cart');
+  }
+}
+
+/** Opens checkout, gives the guest's email and waits for the card form. */
+export async function continueToPayment(page: Page, email?: string) {
+  if (new URL(page.url(), 'http://x').pathname !== '/checkout') await page.goto('/checkout');
+  if (email) await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await expect(payButton(page)).toBeEnabled();
+}
+
+export function payButton(page: Page) {
+  return page.getByRole('button', { name: /^Pay / });
+}
+
+export function cardFrame(page: Page) {
+  return page.frameLocator('iframe[title="Secure payment input frame"]');
+}
+
+export async function enterCard(page: Page, number: string) {
+  const frame = cardFrame(page);
+  await frame.getByLabel('Card number').fill(number);
+  await frame.getByLabel('Expiration date').fill(EXPIRY);
+  await frame.getByLabel('Security code').fill('123');
+  await frame.getByLabel('ZIP').fill('94103');
+}
+
+export function threeDSecure(page: Page) {
+  return page.frameLocator('iframe[title="3D Secure authentication"]');
+}
+
+export async function expectConfirmation(page: Page) {
+  await expect(page).toHaveURL(/\/checkout\/complete\?order=/);
+  // "Processing" until the webhook pipeline has applied payment_intent.succeeded, then "Paid".
+  await expect(page.getByTestId('order-status')).toHaveText(/Processing|Paid/);
+  if (fs.existsSync(path.join(process.cwd(), 'app/api/webhooks/stripe/route.ts'))) {
+    await expect(page.getByTestId('order-status')).toHaveText('Paid', { timeout: 30_000 });
+  }
+}
+
+/** The PaymentIntents of the one sandbox customer with this email. */
+export async function intentsFor(email: string) {
+  const customers = await sandbox.customers.list({ email, limit: 10 });
+  expect(customers.data, `sandbox customers for ${email}`).toHaveLength(1);
+  return (await sandbox.paymentIntents.list({ customer: customers.data[0]!.id, limit: 100 })).data;
+}

@@ -1,0 +1,44 @@
+import 'server-only';
+import { cookies, headers } from 'next/headers';
+import { db } from '@/db/client';
+import { env } from '@/lib/env';
+import { stripe } from '@/lib/payments/stripe/client';
+import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import type { CheckoutDependencies } from './checkout';
+import { signOrderToken, verifyOrderToken } from './order-token';
+
+/**
+ * The request side of checkout for pages, actions and routes: the card provider in use, and
+ * the signed, httpOnly cookie that keeps the browser's current order across refreshes.
+ */
+
+const CHECKOUT_COOKIE = 'billfold_checkout';
+const COOKIE_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
+
+export function checkoutDependencies(): CheckoutDependencies {
+  return { db, payments: stripeCardPayments(stripe()) };
+}
+
+function tokenSecret(): string {
+  const secret = env().authSecret;
+  if (!secret) throw new Error('AUTH_SECRET is not set: checkout cannot sign order tokens');
+  return secret;
+}
+
+export function orderToken(orderId: string): string {
+  return signOrderToken(tokenSecret(), orderId);
+}
+
+export function orderIdFromToken(token: string | null | undefined): string | null {
+  return verifyOrderToken(tokenSecret(), token);
+}
+
+/** The order this browser is checking out, when its cookie carries a valid token. */
+export async function currentCheckoutOrderId(): Promise<string | null> {
+  return orderIdFromToken((await cookies()).get(CHECKOUT_COOKIE)?.value);
+}
+
+export async function rememberCheckoutOrder(orderId: string): Promise<void> {
+  const secure = (await headers()).get('x-forwarded-proto') === 'https' || Boolean(env().authUrl?.startsWith('https://'));
+  (await cookies()).set(CHECKOUT_COOKIE, orderToken(orderId), { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: COOKIE_MAX_AGE_SECONDS });
+}

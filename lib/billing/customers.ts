@@ -1,0 +1,38 @@
+import crypto from 'node:crypto';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import { customers } from '@/db/schema';
+import type { CardPaymentProvider } from '@/lib/payments/card-payments';
+import type { Buyer } from './orders';
+
+export type Customer = typeof customers.$inferSelect;
+
+function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * The buyer's one customer at the provider: per account, or per guest email. Callers in
+ * parallel (two tabs, a double submit) are serialised on a lock named after the buyer, and the
+ * provider call carries a key named after them too, so a retry after a lost response finds
+ * the customer it already made instead of making a second. It commits on its own, so a
+ * payment step that fails afterwards does not lose the customer.
+ */
+export async function ensureProviderCustomer(db: Database, provider: CardPaymentProvider, buyer: Buyer): Promise<Customer> {
+  const email = normalizeEmail(buyer.email);
+  // A guest's email stays out of idempotency keys and lock names, which end up in logs.
+  const who = buyer.userId ?? `guest:${crypto.createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billfold:customer:${provider.name}:${who}`}, 0))`);
+    const match = buyer.userId
+      ? and(eq(customers.provider, provider.name), eq(customers.userId, buyer.userId))
+      : and(eq(customers.provider, provider.name), isNull(customers.userId), sql`lower(${customers.email}) = ${email}`);
+    const [existing] = await tx.select().from(customers).where(match);
+    if (existing) return existing;
+
+    const created = await provider.createCustomer({ email, userId: buyer.userId }, `customer:${who}`);
+    const [customer] = await tx.insert(customers).values({ userId: buyer.userId, email, provider: provider.name, providerCustomerId: created.id }).returning();
+    if (!customer) throw new Error('inserting a customer returned no row');
+    return customer;
+  });
+}

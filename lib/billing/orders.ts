@@ -1,0 +1,134 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { Database, Transaction } from '@/db/client';
+import { orderItems, orders, payments } from '@/db/schema';
+import type { PaymentProviderName } from '@/lib/payments/card-payments';
+import { money, type Money } from '@/lib/money';
+import type { PricedCart } from './cart';
+
+export type Order = typeof orders.$inferSelect;
+export type OrderStatus = Order['status'];
+export type Payment = typeof payments.$inferSelect;
+
+/** Who is buying: an account, or a guest known only by email. */
+export interface Buyer {
+  userId: string | null;
+  email: string;
+}
+
+export interface OrderLine {
+  priceId: string;
+  description: string;
+  quantity: number;
+  unitAmount: Money;
+  amountTotal: Money;
+}
+
+export interface OrderDetails {
+  id: string;
+  number: number;
+  email: string;
+  status: OrderStatus;
+  total: Money;
+  lines: OrderLine[];
+  paidAt: Date | null;
+  /** A guest order (no account): only its signed token shows it. */
+  guest: boolean;
+}
+
+/** Statuses in which an order may still be paid, and so still be changed at checkout. */
+export const PAYABLE_STATUSES: readonly OrderStatus[] = ['open', 'payment_failed'];
+
+type Executor = Database | Transaction;
+
+function lineValues(orderId: string, cart: PricedCart) {
+  return cart.lines.map((line) => ({
+    orderId,
+    priceId: line.priceId,
+    description: line.description,
+    unitAmount: line.unitAmount.amount,
+    quantity: line.quantity,
+    amountTotal: line.amountTotal.amount,
+    currency: line.unitAmount.currency,
+  }));
+}
+
+/** A new open order with its lines, written together. */
+export async function createOrder(db: Database, buyer: Buyer, cart: PricedCart): Promise<Order> {
+  return db.transaction(async (tx) => {
+    const [order] = await tx
+      .insert(orders)
+      .values({ userId: buyer.userId, email: buyer.email, currency: cart.currency, amountSubtotal: cart.subtotal.amount, amountTotal: cart.total.amount })
+      .returning();
+    if (!order) throw new Error('inserting an order returned no row');
+    await tx.insert(orderItems).values(lineValues(order.id, cart));
+    return order;
+  });
+}
+
+/**
+ * Makes a still payable order say what the cart now says: its lines, amounts, email and
+ * customer. Null when the order is no longer payable (then nothing is changed).
+ */
+export async function reviseOrder(tx: Transaction, orderId: string, buyer: Buyer, customerId: string, cart: PricedCart): Promise<Order | null> {
+  const [order] = await tx
+    .update(orders)
+    .set({ email: buyer.email, customerId, currency: cart.currency, amountSubtotal: cart.subtotal.amount, amountTotal: cart.total.amount, updatedAt: new Date() })
+    .where(and(eq(orders.id, orderId), inArray(orders.status, [...PAYABLE_STATUSES])))
+    .returning();
+  if (!order) return null;
+  await tx.delete(orderItems).where(eq(orderItems.orderId, orderId));
+  await tx.insert(orderItems).values(lineValues(orderId, cart));
+  return order;
+}
+
+export async function orderLines(db: Executor, orderId: string): Promise<OrderLine[]> {
+  const rows = await db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.description), asc(orderItems.id));
+  return rows.map((row) => ({
+    priceId: row.priceId,
+    description: row.description,
+    quantity: row.quantity,
+    unitAmount: money(row.unitAmount, row.currency),
+    amountTotal: money(row.amountTotal, row.currency),
+  }));
+}
+
+export function linesMatchCart(lines: readonly OrderLine[], cart: PricedCart): boolean {
+  const key = (priceId: string, quantity: number, unit: Money) => `${priceId}:${quantity}:${unit.amount}:${unit.currency}`;
+  const a = lines.map((line) => key(line.priceId, line.quantity, line.unitAmount)).sort();
+  const b = cart.lines.map((line) => key(line.priceId, line.quantity, line.unitAmount)).sort();
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+export async function orderDetails(db: Executor, order: Order): Promise<OrderDetails> {
+  return {
+    id: order.id,
+    number: order.number,
+    email: order.email,
+    status: order.status,
+    total: money(order.amountTotal, order.currency),
+    lines: await orderLines(db, order.id),
+    paidAt: order.paidAt,
+    guest: order.userId === null,
+  };
+}
+
+/**
+ * The order a visitor holding its signed token may see: a guest order (the token is the proof),
+ * or an account's order when that account is signed in. Anyone else gets null, as for an
+ * order that does not exist.
+ */
+export async function findOrderForViewer(db: Database, orderId: string, viewerUserId: string | null): Promise<Order | null> {
+  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
+  if (!order) return null;
+  if (order.userId !== null && order.userId !== viewerUserId) return null;
+  return order;
+}
+
+/** The provider payments made for an order, newest first. */
+export async function paymentsForOrder(db: Executor, orderId: string, provider: PaymentProviderName): Promise<Payment[]> {
+  return db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.provider, provider)))
+    .orderBy(desc(payments.createdAt), desc(payments.id));
+}
