@@ -4,7 +4,7 @@ import type { Database } from '@/db/client';
 import { log } from '@/lib/log';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_QUEUE, type WebhookJob } from './queues';
-import { processWebhookEvent } from './webhook-worker';
+import { processWebhookEvents } from './webhook-worker';
 
 export interface WorkerDeps {
   db: Database;
@@ -18,11 +18,16 @@ export async function startWorker(
   options: { pollingIntervalSeconds?: number; boss?: Partial<PgBoss.ConstructorOptions> } = {},
 ): Promise<PgBoss> {
   const boss = await startBoss(createBoss(connectionString, 'worker', options.boss));
-  // Four workers with one job each: events are applied concurrently, and a failing one is
-  // retried on its own (pg-boss retries with backoff whatever the handler throws).
-  for (let i = 0; i < 4; i++) {
-    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async ([job]) => {
-      if (job) await processWebhookEvent(deps, job.data.webhookEventId);
+  // pg-boss pauses a worker for its polling interval after every fetch, so throughput comes
+  // from batches: each fetch takes up to 50 jobs, applied together (events about the same
+  // object share one re-fetch). A job that fails is failed on its own and retried with backoff.
+  for (let i = 0; i < 2; i++) {
+    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+      const failures = await processWebhookEvents(deps, jobs.map((job) => job.data.webhookEventId));
+      for (const job of jobs) {
+        const failure = failures.get(job.data.webhookEventId);
+        if (failure) await boss.fail(WEBHOOK_QUEUE, job.id, { message: failure.message });
+      }
     });
   }
   log.info({ queues: [WEBHOOK_QUEUE] }, 'worker started');

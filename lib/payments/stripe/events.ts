@@ -9,6 +9,8 @@ import { normalizeCurrency } from '@/lib/money';
  */
 export interface StripeEventAction {
   key: { provider: Provider; providerPaymentId: string };
+  /** What `refetch` reads (`payment:pi_…`, `dispute:du_…`): events with the same target can share one read. */
+  target: string;
   refetch(): Promise<BillingChange>;
 }
 
@@ -71,6 +73,7 @@ function disputeFrom(dispute: Stripe.Dispute, providerPaymentId: string): Provid
 function paymentAction(stripe: Stripe, paymentIntentId: string): StripeEventAction {
   return {
     key: { provider: 'stripe', providerPaymentId: paymentIntentId },
+    target: `payment:${paymentIntentId}`,
     async refetch() {
       const intent = await stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
       const payment = paymentFrom(intent);
@@ -98,6 +101,7 @@ const onDispute: Handler = (stripe, event) => {
   if (!paymentIntentId) return null;
   return {
     key: { provider: 'stripe', providerPaymentId: paymentIntentId },
+    target: `dispute:${disputeId}`,
     async refetch() {
       return { kind: 'dispute', dispute: disputeFrom(await stripe.disputes.retrieve(disputeId), paymentIntentId) };
     },
