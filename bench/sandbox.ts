@@ -9,15 +9,7 @@ import { spawn } from 'node:child_process';
 import Stripe from 'stripe';
 import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { runCli, say } from '../scripts/lib/stack';
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+import { option, percentile } from './measure';
 
 runCli(async () => {
   const seconds = option('seconds', 15);
