@@ -1,4 +1,4 @@
-import type { Order } from '@/lib/billing/order-history';
+import type { Order } from '@/lib/billing/orders';
 
 const LABELS: Record<Order['status'], { text: string; tone: string }> = {
   open: { text: 'Awaiting payment', tone: 'bg-stone-100 text-stone-700' },

@@ -2,24 +2,14 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, users } from '@/db/schema';
 import { isolatedDatabase } from '@/test/database';
-import { UserFacingError } from './errors';
 import { authenticateWithPassword, RateLimitedError, registerWithPassword, setRole, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_UPS_PER_CLIENT, WRONG_CREDENTIALS } from './users';
+import { userFacingError } from '@/test/errors';
 
 const t = isolatedDatabase();
 const NO_ADMINS = new Set<string>();
 let counter = 0;
 const uniqueEmail = () => `person${++counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
 const client = () => `10.0.0.${++counter}`;
-
-async function refusal(promise: Promise<unknown>): Promise<UserFacingError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UserFacingError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('sign-up', () => {
   it('stores an argon2id hash, never the password, and makes a customer', async () => {
@@ -33,7 +23,7 @@ describe('sign-up', () => {
   it('refuses an email that is already taken, whatever its case, and creates nothing', async () => {
     const email = uniqueEmail();
     await registerWithPassword(t.db, { email, password: 'first password!', clientKey: client() }, NO_ADMINS);
-    const error = await refusal(registerWithPassword(t.db, { email: email.toUpperCase(), password: 'second password', clientKey: client() }, NO_ADMINS));
+    const error = await userFacingError(registerWithPassword(t.db, { email: email.toUpperCase(), password: 'second password', clientKey: client() }, NO_ADMINS));
     expect(error.code).toBe('email_taken');
     expect(error.message).toMatch(/already exists/);
     const rows = await t.db.select().from(users).where(eq(users.email, email));
@@ -51,7 +41,7 @@ describe('sign-up', () => {
     for (let i = 0; i < SIGN_UPS_PER_CLIENT.limit; i++) {
       await registerWithPassword(t.db, { email: uniqueEmail(), password: 'a long password', clientKey: key }, NO_ADMINS);
     }
-    const error = await refusal(registerWithPassword(t.db, { email: uniqueEmail(), password: 'a long password', clientKey: key }, NO_ADMINS));
+    const error = await userFacingError(registerWithPassword(t.db, { email: uniqueEmail(), password: 'a long password', clientKey: key }, NO_ADMINS));
     expect(error).toBeInstanceOf(RateLimitedError);
   });
 });
@@ -67,8 +57,8 @@ describe('sign-in with a password', () => {
   it('gives the same message for an unknown email and a wrong password', async () => {
     const email = uniqueEmail();
     await registerWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS);
-    const wrong = await refusal(authenticateWithPassword(t.db, { email, password: 'wrong password', clientKey: client() }, NO_ADMINS));
-    const unknown = await refusal(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'wrong password', clientKey: client() }, NO_ADMINS));
+    const wrong = await userFacingError(authenticateWithPassword(t.db, { email, password: 'wrong password', clientKey: client() }, NO_ADMINS));
+    const unknown = await userFacingError(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'wrong password', clientKey: client() }, NO_ADMINS));
     expect(wrong.message).toBe(WRONG_CREDENTIALS);
     expect(unknown.message).toBe(WRONG_CREDENTIALS);
     expect(wrong.code).toBe(unknown.code);
@@ -79,7 +69,7 @@ describe('sign-in with a password', () => {
     await registerWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS);
     const time = async (candidate: string) => {
       const started = performance.now();
-      await refusal(authenticateWithPassword(t.db, { email: candidate, password: 'wrong password', clientKey: client() }, NO_ADMINS));
+      await userFacingError(authenticateWithPassword(t.db, { email: candidate, password: 'wrong password', clientKey: client() }, NO_ADMINS));
       return performance.now() - started;
     };
     await time(uniqueEmail()); // warm the dummy hash
@@ -98,7 +88,7 @@ describe('sign-in with a password', () => {
   it('refuses an OAuth-only account (no password) with the usual message', async () => {
     const email = uniqueEmail();
     await t.db.insert(users).values({ email });
-    const error = await refusal(authenticateWithPassword(t.db, { email, password: 'anything at all', clientKey: client() }, NO_ADMINS));
+    const error = await userFacingError(authenticateWithPassword(t.db, { email, password: 'anything at all', clientKey: client() }, NO_ADMINS));
     expect(error.message).toBe(WRONG_CREDENTIALS);
   });
 
@@ -109,10 +99,10 @@ describe('sign-in with a password', () => {
     await registerWithPassword(t.db, { email: other, password: 'right password', clientKey: client() }, NO_ADMINS);
     const attacker = client();
     for (let i = 0; i < SIGN_IN_FAILURES_PER_ACCOUNT.limit; i++) {
-      const error = await refusal(authenticateWithPassword(t.db, { email, password: `guess ${i}`, clientKey: attacker }, NO_ADMINS));
+      const error = await userFacingError(authenticateWithPassword(t.db, { email, password: `guess ${i}`, clientKey: attacker }, NO_ADMINS));
       expect(error.code).toBe('wrong_credentials');
     }
-    const locked = await refusal(authenticateWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS));
+    const locked = await userFacingError(authenticateWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS));
     expect(locked).toBeInstanceOf(RateLimitedError);
     expect(locked.message).toMatch(/Too many attempts/);
     await expect(authenticateWithPassword(t.db, { email: other, password: 'right password', clientKey: client() }, NO_ADMINS)).resolves.toBeTruthy();
@@ -122,7 +112,7 @@ describe('sign-in with a password', () => {
     const attacker = client();
     let limited = false;
     for (let i = 0; i < 25 && !limited; i++) {
-      const error = await refusal(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'guess', clientKey: attacker }, NO_ADMINS));
+      const error = await userFacingError(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'guess', clientKey: attacker }, NO_ADMINS));
       limited = error instanceof RateLimitedError;
     }
     expect(limited).toBe(true);
@@ -154,7 +144,7 @@ describe('roles', () => {
   });
 
   it('refuses an unknown email', async () => {
-    expect((await refusal(setRole(t.db, uniqueEmail(), 'admin', { kind: 'cli' }))).code).toBe('not_found');
+    expect((await userFacingError(setRole(t.db, uniqueEmail(), 'admin', { kind: 'cli' }))).code).toBe('not_found');
   });
 
   it('never demotes the last admin, even when two admins demote each other at once', async () => {

@@ -4,6 +4,7 @@ import { prices, products } from '@/db/schema';
 import { UserFacingError } from '@/lib/auth/errors';
 import { z } from 'zod';
 import { addMoney, money, multiplyMoney, type Money } from '@/lib/money';
+import { isUuid } from '@/lib/uuid';
 
 /**
  * The cart as the browser keeps it: price ids and quantities, never an amount. Everything a
@@ -44,8 +45,6 @@ export const CartItemsInput = z
   .array(z.strictObject({ priceId: z.string().max(64), quantity: z.number().int() }))
   .max(MAX_LINES, `A cart holds at most ${MAX_LINES} different items.`);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export class CartError extends UserFacingError {}
 
 const UNAVAILABLE = 'An item in your cart is no longer available. Remove it from your cart and try again.';
@@ -60,7 +59,7 @@ export async function priceCart(db: Database, items: readonly CartItem[]): Promi
       throw new CartError(`Quantities must be whole numbers from ${MIN_QUANTITY} to ${MAX_QUANTITY}.`, 'invalid_quantity');
     }
     // A malformed id is no different from an unknown one, and must not reach a uuid column.
-    if (!UUID.test(item.priceId)) throw new CartError(UNAVAILABLE, 'unknown_price');
+    if (!isUuid(item.priceId)) throw new CartError(UNAVAILABLE, 'unknown_price');
     const id = item.priceId.toLowerCase();
     if (seen.has(id)) throw new CartError('Your cart lists the same item twice. Refresh the page and try again.', 'duplicate_item');
     seen.add(id);

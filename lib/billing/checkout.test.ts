@@ -10,6 +10,7 @@ import { CartError, priceCart, type CartItem } from './cart';
 import { orderProgress, preparePaymentIntentForOrder, PROVIDER_UNAVAILABLE_MESSAGE, resumeCheckout, startCheckout, type CheckoutDependencies } from './checkout';
 import { ensureProviderCustomer } from './customers';
 import { createOrder, type Buyer } from './orders';
+import { userFacingError } from '@/test/errors';
 
 const t = isolatedDatabase();
 const sandbox = isolatedSandbox();
@@ -35,16 +36,6 @@ async function intentsOf(buyer: Buyer) {
   expect(rows).toHaveLength(1);
   const list = await sandbox.stripe.paymentIntents.list({ customer: rows[0]!.providerCustomerId, limit: 100 });
   return list.data;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<UserFacingError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UserFacingError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('starting a card checkout', () => {
@@ -196,7 +187,7 @@ describe('starting a card checkout', () => {
       notebooks(100),
     ];
     for (const items of carts) {
-      expect(await refusal(startCheckout(deps, { buyer, items, currentOrderId: null }))).toBeInstanceOf(CartError);
+      expect(await userFacingError(startCheckout(deps, { buyer, items, currentOrderId: null }))).toBeInstanceOf(CartError);
     }
     const [after] = await t.db.select({ n: count() }).from(orders);
     expect(after!.n).toBe(before!.n);
@@ -213,7 +204,7 @@ describe('when the payment provider fails', () => {
     sandbox.server.chaos.apiFaultRate = 1;
     let error: UserFacingError;
     try {
-      error = await refusal(startCheckout(deps, { buyer, items: notebooks(2), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
+      error = await userFacingError(startCheckout(deps, { buyer, items: notebooks(2), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
     } finally {
       sandbox.server.chaos.apiFaultRate = 0;
     }
@@ -232,7 +223,7 @@ describe('when the payment provider fails', () => {
   it('says so clearly when the provider cannot be reached at all', async () => {
     const unreachable = { db: t.db, payments: stripeCardPayments(sdkFor('http://127.0.0.1:9', SECRET_KEY)) };
     const remembered: string[] = [];
-    const error = await refusal(startCheckout(unreachable, { buyer: guest('offline'), items: notebooks(1), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
+    const error = await userFacingError(startCheckout(unreachable, { buyer: guest('offline'), items: notebooks(1), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
     expect(error.code).toBe('provider_unavailable');
     const [order] = await t.db.select().from(orders).where(eq(orders.id, remembered[0]!));
     expect(order?.status).toBe('open');

@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
+import { isUuid } from '@/lib/uuid';
 
 /**
  * A guest has no account, so what proves an order is theirs is a token only our server can
  * make: the order id with an HMAC of it. It travels in the checkout cookie and in the
  * confirmation link; an order id or number on its own opens nothing.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function mac(secret: string, orderId: string): string {
   // The purpose is part of the message, so this HMAC can never be mistaken for another use of the secret.
@@ -22,7 +21,7 @@ export function verifyOrderToken(secret: string, token: string | null | undefine
   if (!token) return null;
   const dot = token.indexOf('.');
   const orderId = token.slice(0, dot);
-  if (dot < 0 || !UUID.test(orderId)) return null;
+  if (dot < 0 || !isUuid(orderId)) return null;
   const given = Buffer.from(token.slice(dot + 1));
   const expected = Buffer.from(mac(secret, orderId));
   return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? orderId : null;

@@ -3,6 +3,7 @@ import type { Database, Transaction } from '@/db/client';
 import { orderItems, orders, payments } from '@/db/schema';
 import type { PaymentProviderName } from '@/lib/payments/card-payments';
 import { money, type Money } from '@/lib/money';
+import { isUuid } from '@/lib/uuid';
 import type { PricedCart } from './cart';
 
 export type Order = typeof orders.$inferSelect;
@@ -30,6 +31,7 @@ export interface OrderDetails {
   status: OrderStatus;
   total: Money;
   lines: OrderLine[];
+  createdAt: Date;
   paidAt: Date | null;
   /** A guest order (no account): only its signed token shows it. */
   guest: boolean;
@@ -107,6 +109,7 @@ export async function orderDetails(db: Executor, order: Order): Promise<OrderDet
     status: order.status,
     total: money(order.amountTotal, order.currency),
     lines: await orderLines(db, order.id),
+    createdAt: order.createdAt,
     paidAt: order.paidAt,
     guest: order.userId === null,
   };
@@ -131,4 +134,19 @@ export async function paymentsForOrder(db: Executor, orderId: string, provider: 
     .from(payments)
     .where(and(eq(payments.orderId, orderId), eq(payments.provider, provider)))
     .orderBy(desc(payments.createdAt), desc(payments.id));
+}
+
+/** A signed-in customer's orders, newest first. Ownership is part of the query. */
+export async function ordersForUser(db: Database, userId: string, limit = 50): Promise<Order[]> {
+  return db.select().from(orders).where(eq(orders.userId, userId)).orderBy(desc(orders.createdAt)).limit(limit);
+}
+
+/**
+ * One of the customer's orders with its lines; null for an order that does not exist or
+ * belongs to someone else (the page answers 404 either way, so ids cannot be probed).
+ */
+export async function orderForUser(db: Database, userId: string, orderId: string): Promise<OrderDetails | null> {
+  if (!isUuid(orderId)) return null;
+  const [order] = await db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.userId, userId)));
+  return order ? orderDetails(db, order) : null;
 }

@@ -4,7 +4,7 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { OrderStatus } from '@/components/account/order-status';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
-import { ordersForUser } from '@/lib/billing/order-history';
+import { ordersForUser } from '@/lib/billing/orders';
 import { formatMoney } from '@/lib/money';
 
 export const metadata: Metadata = { title: 'Your account' };

@@ -5,7 +5,7 @@ import { OrderStatus } from '@/components/account/order-status';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
-import { orderForUser } from '@/lib/billing/order-history';
+import { orderForUser } from '@/lib/billing/orders';
 import { formatMoney } from '@/lib/money';
 
 export const metadata: Metadata = { title: 'Order' };
@@ -13,9 +13,8 @@ export const metadata: Metadata = { title: 'Order' };
 export default async function OrderPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requireUserForPage(`/account/orders/${id}`);
-  const found = await orderForUser(db, user.id, id);
-  if (!found) notFound();
-  const { order, items } = found;
+  const order = await orderForUser(db, user.id, id);
+  if (!order) notFound();
   return (
     <>
       <PageHeader title={`Order #${order.number}`} description={`Placed ${order.createdAt.toLocaleDateString('en-US', { dateStyle: 'long' })}.`}>
@@ -31,11 +30,11 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
             </tr>
           </thead>
           <tbody className="divide-y divide-stone-100">
-            {items.map((item) => (
-              <tr key={item.id}>
-                <td className="py-2 pr-4">{item.description}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">{item.quantity}</td>
-                <td className="py-2 text-right tabular-nums">{formatMoney({ amount: item.amountTotal, currency: item.currency })}</td>
+            {order.lines.map((line) => (
+              <tr key={line.priceId}>
+                <td className="py-2 pr-4">{line.description}</td>
+                <td className="py-2 pr-4 text-right tabular-nums">{line.quantity}</td>
+                <td className="py-2 text-right tabular-nums">{formatMoney(line.amountTotal)}</td>
               </tr>
             ))}
           </tbody>
@@ -45,7 +44,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
                 Total
               </th>
               <td className="pt-3 text-right font-semibold tabular-nums" data-testid="order-total">
-                {formatMoney({ amount: order.amountTotal, currency: order.currency })}
+                {formatMoney(order.total)}
               </td>
             </tr>
           </tfoot>

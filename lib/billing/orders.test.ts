@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { orderItems, orders, prices, users } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { isolatedDatabase } from '@/test/database';
-import { orderForUser, ordersForUser } from './order-history';
+import { orderForUser, ordersForUser } from './orders';
 
 const t = isolatedDatabase();
 
@@ -20,8 +20,8 @@ describe('order history', () => {
     const { user, order } = await customerWithOrder('ada@example.com');
     expect((await ordersForUser(t.db, user.id)).map((row) => row.id)).toEqual([order.id]);
     const found = await orderForUser(t.db, user.id, order.id);
-    expect(found?.items).toHaveLength(1);
-    expect(found?.items[0]).toMatchObject({ quantity: 2, amountTotal: 3600 });
+    expect(found?.lines).toHaveLength(1);
+    expect(found?.lines[0]).toMatchObject({ quantity: 2, amountTotal: { amount: 3600, currency: 'USD' } });
   });
 
   it('never shows another customer’s order, whatever id is guessed', async () => {
