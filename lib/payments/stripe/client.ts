@@ -7,7 +7,6 @@ import { env } from '@/lib/env';
  */
 export const SANDBOX_SECRET_KEY = 'sk_test_billfold_sandbox';
 // The browser side lives in ./browser.ts, which the proxy imports without the SDK.
-export { SANDBOX_PUBLISHABLE_KEY, stripeBrowserConfig } from './browser';
 
 const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 
