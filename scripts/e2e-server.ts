@@ -7,6 +7,16 @@ import { runStack } from './lib/orchestrator';
 import { startTemporaryPostgres } from './lib/postgres';
 import { runCli } from './lib/stack';
 
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 runCli(async () => {
   let baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) {
@@ -17,9 +27,12 @@ runCli(async () => {
   const database = `billfold_e2e_${process.pid}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   try {
-    // Only one e2e stack runs at a time (it owns its ports), so earlier runs' databases are stale.
-    const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'billfold\_e2e\_%'`;
-    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+    // Each run's database is named after its process: those of processes that are gone are
+    // stale, those of a live run (another checkout on other ports) are left alone.
+    const earlier = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'billfold\_e2e\_%'`;
+    for (const { datname } of earlier) {
+      if (!processAlive(Number(datname.slice('billfold_e2e_'.length)))) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+    }
     await admin.unsafe(`create database "${database}"`);
   } finally {
     await admin.end();
