@@ -1,4 +1,5 @@
 /** `npm run worker`: the queue worker on its own (the dev orchestrator starts one too). */
+import os from 'node:os';
 import { db } from '@/db/client';
 import { startWorker } from '@/lib/jobs/worker';
 import { stripe } from '@/lib/payments/stripe/client';
@@ -6,10 +7,15 @@ import { log } from '@/lib/log';
 import { loadDotEnv, runCli, validateEnv } from './lib/stack';
 import { StartupError } from './lib/ports';
 
+const WORKER_NICENESS = 10;
+
 runCli(async () => {
   loadDotEnv(process.env.NODE_ENV !== 'production');
   const config = validateEnv();
   if (!config.databaseUrl) throw new StartupError('DATABASE_URL is missing: the worker needs the database the app uses (npm run dev sets it).');
+  // The worker catches up; the web process answers people and providers. When both want the
+  // CPU (a webhook storm on a small machine), the web process goes first.
+  os.setPriority(WORKER_NICENESS);
   const boss = await startWorker(config.databaseUrl, { db, stripe: stripe() });
   const shutdown = async () => {
     log.info('worker stopping');

@@ -124,6 +124,23 @@ describe('the Stripe webhook route', () => {
     expect(await counts()).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });
   });
 
+  it('enqueues the job exactly as pg-boss itself would, with the queue’s retry, expiry and retention policy', async () => {
+    const copy = JSON.stringify({ ...event, id: 'evt_route_policy' });
+    await deliver(copy, signed(copy));
+    const [stored] = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.eventId, 'evt_route_policy'));
+    const reference = await boss.send(WEBHOOK_QUEUE, { webhookEventId: stored!.id });
+    const columns = dsql.raw(
+      `data, state, priority, retry_limit, retry_count, retry_delay, retry_backoff, singleton_key, singleton_on, expire_in, dead_letter, policy,
+       date_trunc('minute', keep_until - created_on) as retention`,
+    );
+    const jobs = await db.execute<Record<string, unknown>>(dsql`select id, ${columns} from pgboss.job where name = ${WEBHOOK_QUEUE} and id in (${stored!.id}, ${reference})`);
+    const ours = jobs.find((job) => job.id === stored!.id);
+    const theirs = jobs.find((job) => job.id === reference);
+    expect(ours).toBeDefined();
+    expect({ ...ours, id: undefined }).toEqual({ ...theirs, id: undefined });
+    await boss.cancel(WEBHOOK_QUEUE, reference!);
+  });
+
   it('stores and acknowledges event types Billfold ignores, then marks them ignored', async () => {
     const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.eventId, 'evt_route_1'));
     await processWebhookEvent({ db, stripe: t.stripe }, row!.id);

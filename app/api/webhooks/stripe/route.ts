@@ -11,6 +11,10 @@ export const dynamic = 'force-dynamic';
 // Stripe's events are a few kilobytes; anything near this is not one.
 const MAX_BODY_BYTES = 1024 * 1024;
 
+// `no-transform` keeps Next from gzipping a 40-byte acknowledgement: under a webhook storm the
+// compressor costs more CPU than the rest of the answer.
+const ACKNOWLEDGEMENT_HEADERS = { 'Cache-Control': 'no-store, no-transform' };
+
 /**
  * Stripe's webhooks: verify the signature on the raw body, store the event once and enqueue it
  * in one transaction, answer 200. The queue worker applies it (lib/jobs/webhook-worker.ts), so
@@ -26,6 +30,9 @@ export async function POST(request: Request): Promise<Response> {
     log.warn({ hasSignature: request.headers.has('stripe-signature'), bytes: rawBody.length }, 'stripe webhook refused: signature did not verify');
     return Response.json({ error: 'invalid signature' }, { status: 400 });
   }
-  const outcome = await recordWebhookEvent(sqlClient(), await producer(databaseUrl()), { provider: 'stripe', eventId: event.id, type: event.type, payload: event });
-  return Response.json({ received: true, duplicate: outcome === 'duplicate' });
+  // pg-boss's schema and queues are created once per process; the event's job is written by
+  // recordWebhookEvent itself, in the statement that stores the event.
+  await producer(databaseUrl());
+  const outcome = await recordWebhookEvent(sqlClient(), { provider: 'stripe', eventId: event.id, type: event.type, payloadJson: rawBody });
+  return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
 }
