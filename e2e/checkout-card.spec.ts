@@ -1,4 +1,4 @@
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PASSWORD, signOut, signUp, uniqueEmail } from './support';
@@ -11,6 +11,7 @@ import {
   expectConfirmation,
   intentsFor,
   newCustomer,
+  orderNumber,
   payButton,
   sandbox,
   SANDBOX_ORIGIN,
@@ -19,11 +20,6 @@ import {
 } from './checkout-support';
 
 test.describe.configure({ timeout: 90_000 });
-
-/** The order number the checkout shows, once the order exists. */
-async function orderNumber(page: Page): Promise<string> {
-  return (await page.getByTestId('order-number').textContent())?.trim() ?? '';
-}
 
 test.describe('paying for a cart by card', () => {
   test('a guest adds goods to the cart, pays by card and sees the order confirmed', async ({ page }) => {

@@ -2,6 +2,7 @@ import { expect, type Browser, type BrowserContext, type Page } from '@playwrigh
 import fs from 'node:fs';
 import path from 'node:path';
 import Stripe from 'stripe';
+import type { ArmedFault } from '../sandbox/stripe/faults';
 import { clientHeaders, test as base } from './support';
 
 /** The sandbox the e2e stack runs (playwright.config.ts), read through the official SDK. */
@@ -94,6 +95,11 @@ export async function continueToPayment(page: Page, email?: string) {
   await expect(payButton(page)).toBeEnabled();
 }
 
+/** The order number the checkout shows, once the order exists. */
+export async function orderNumber(page: Page): Promise<string> {
+  return (await page.getByTestId('order-number').textContent())?.trim() ?? '';
+}
+
 export function payButton(page: Page) {
   return page.getByRole('button', { name: /^Pay / });
 }
@@ -128,4 +134,31 @@ export async function intentsFor(email: string) {
   const customers = await sandbox.customers.list({ email, limit: 10 });
   expect(customers.data, `sandbox customers for ${email}`).toHaveLength(1);
   return (await sandbox.paymentIntents.list({ customer: customers.data[0]!.id, limit: 100 })).data;
+}
+
+/** A fault for one customer's requests, as the sandbox's admin call takes it (README, "Chaos switches"). */
+export interface ProviderFault {
+  /** The customer's email: only requests about that customer fail. */
+  email: string;
+  kind: 'unreachable' | '500';
+  times?: number;
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** `:id` stands for any one path segment. */
+  path?: string;
+}
+
+/**
+ * Makes the payment provider fail for one customer, through the sandbox's admin endpoint as a
+ * tester would: journeys running beside this one, for other customers, are not disturbed.
+ */
+export async function armProviderFault(fault: ProviderFault): Promise<void> {
+  const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ faults: [fault] }) });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+/** The faults still armed for this customer: none once every one has fired. */
+export async function faultsArmedFor(email: string): Promise<ArmedFault[]> {
+  const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos`);
+  const body = (await response.json()) as { faults: ArmedFault[] };
+  return body.faults.filter((fault) => fault.email === email);
 }

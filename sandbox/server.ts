@@ -6,6 +6,7 @@ import { createStripeApi } from './stripe/api';
 import { handleInvoicePage } from './stripe/billing/invoice-page';
 import { handleBillingSettings } from './stripe/billing/settings';
 import { answerApiPreflight, handleBrowser } from './stripe/browser';
+import { CustomerFaults, parseFaults } from './stripe/faults';
 import { handleChallenge } from './stripe/three-d-secure';
 import { WebhookDispatcher, type Chaos, type RetryPolicy } from './stripe/webhooks';
 
@@ -30,6 +31,8 @@ export interface SandboxServer {
   store: Store;
   dispatcher: WebhookDispatcher;
   chaos: Chaos;
+  /** Faults armed for one customer's requests (POST /_sandbox/chaos with `faults`). */
+  faults: CustomerFaults;
   retry: RetryPolicy;
   close(): Promise<void>;
 }
@@ -55,7 +58,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
   const chaos: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0, ...options.chaos };
   const retry: RetryPolicy = { baseDelayMs: 2_000, maxDelayMs: 60 * 60 * 1000, maxAttempts: 12, timeoutMs: 10_000, ...options.retry };
   const dispatcher = new WebhookDispatcher(store, () => chaos, () => retry);
-  const stripeApi = createStripeApi(store, { faultRate: () => chaos.apiFaultRate, onEvents: () => dispatcher.wake() });
+  const faults = new CustomerFaults();
+  const stripeApi = createStripeApi(store, {
+    faultRate: () => chaos.apiFaultRate,
+    customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
+    onEvents: () => dispatcher.wake(),
+  });
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? `127.0.0.1:${options.port}`}`);
@@ -71,11 +79,22 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
       if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
         if (!options.allowReset) return json(response, 403, { error: { message: 'Reset is disabled in production.' } });
         await store.reset();
+        faults.clear();
         return json(response, 200, { reset: true });
       }
       if (url.pathname === '/_sandbox/chaos') {
-        if (request.method === 'POST') Object.assign(chaos, await readJson(request));
-        return json(response, 200, chaos);
+        if (request.method === 'POST') {
+          // `faults` are added to those armed (other tests' customers keep theirs); the other
+          // keys are the global switches. A refused fault changes nothing at all.
+          const { faults: requested, ...switches } = await readJson(request);
+          if (requested !== undefined) {
+            const parsed = parseFaults(requested);
+            const armed = typeof parsed === 'string' ? parsed : faults.arm(parsed);
+            if (typeof armed === 'string') return json(response, 400, { error: { message: armed } });
+          }
+          Object.assign(chaos, switches);
+        }
+        return json(response, 200, { ...chaos, faults: faults.list() });
       }
       if (url.pathname === '/_sandbox/retry') {
         if (request.method === 'POST') Object.assign(retry, await readJson(request));
@@ -101,6 +120,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
     store,
     dispatcher,
     chaos,
+    faults,
     retry,
     async close() {
       await dispatcher.stop();

@@ -111,8 +111,8 @@ export class Tx {
   }
 
   /** Any object by id, whatever its type (for expand). */
-  async getAny(id: string): Promise<StoredObject | null> {
-    const [row] = await this.sql<{ data: StoredObject }[]>`select data from sandbox.objects where id = ${id}`;
+  async getAny<T extends StoredObject = StoredObject>(id: string): Promise<T | null> {
+    const [row] = await this.sql<{ data: T }[]>`select data from sandbox.objects where id = ${id}`;
     return row?.data ?? null;
   }
 

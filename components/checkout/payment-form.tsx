@@ -17,6 +17,16 @@ const TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requ
 
 const NOT_CHARGED = 'You have not been charged.';
 
+/**
+ * The provider failed on its side, or its answer never arrived: the payment may or may not have
+ * been taken, so the form asks the provider before it says anything about a charge.
+ */
+const UNANSWERED: readonly StripeError['type'][] = ['api_error', 'api_connection_error'];
+
+/** Neither the confirm nor the check after it got an answer: say what is certain, no more. */
+const OUTCOME_UNKNOWN =
+  'We could not reach our payment provider to finish this payment. Your order is saved and can only be paid once: please try again in a moment.';
+
 function messageFor(error: StripeError): string {
   if (error.type === 'card_error') return `${error.message ?? 'Your card was declined.'} ${NOT_CHARGED} Try again, or use another card.`;
   if (error.type === 'validation_error') return error.message ?? 'Check your card details.';
@@ -24,6 +34,7 @@ function messageFor(error: StripeError): string {
     return `Your bank could not confirm this payment (3-D Secure was not completed). ${NOT_CHARGED} Try again, or use another card.`;
   }
   if (error.type === 'api_connection_error') return `We could not reach the payment service. Check your connection and try again. ${NOT_CHARGED}`;
+  if (error.type === 'api_error') return `Our payment provider had a problem and did not take this payment. ${NOT_CHARGED} Please try again in a moment.`;
   return `The payment did not go through. ${NOT_CHARGED} Please try again.`;
 }
 
@@ -79,15 +90,18 @@ function PayForm({ clientSecret, payLabel, returnUrl, onPaid }: Pick<PaymentForm
     try {
       const result = await stripe.confirmPayment({ elements, confirmParams: { return_url: returnUrl() }, redirect: 'if_required' });
       let status = result.error ? result.error.payment_intent?.status : result.paymentIntent.status;
-      if (result.error?.code === 'payment_intent_unexpected_state' && !status) {
-        // Confirmed already, say in another tab: ask the provider how it stands.
+      const unanswered = result.error !== undefined && UNANSWERED.includes(result.error.type);
+      if (!status && (result.error?.code === 'payment_intent_unexpected_state' || unanswered)) {
+        // Confirmed already (say in another tab), or the provider's answer was lost: ask it how
+        // the payment stands. Retrying is safe either way: the order has one intent, paid once.
         status = (await stripe.retrievePaymentIntent(clientSecret)).paymentIntent?.status;
       }
       if (status && TAKEN.includes(status)) {
         onPaid(); // the page is leaving: stay "Processing…"
         return;
       }
-      setError(result.error ? messageFor(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
+      if (unanswered && !status) setError(OUTCOME_UNKNOWN);
+      else setError(result.error ? messageFor(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
     } catch {
       setError(`Something went wrong while paying. ${NOT_CHARGED} Please try again.`);
     }

@@ -4,6 +4,7 @@ import type { Store } from '../store';
 import type { ApiKey, RequestContext } from './context';
 import { CommittedError, StripeApiError, type StripeErrorBody } from './errors';
 import { expandPaths, publicView } from './expand';
+import type { FaultKind } from './faults';
 import { parseForm, type FormObject } from './form';
 import { randomToken } from './ids';
 import { matchRoute } from './routes';
@@ -12,6 +13,8 @@ import { API_VERSION } from './version';
 export interface ApiOptions {
   /** Chance (0–1) that a request fails with a 500 before doing anything, for reliability tests. */
   faultRate(): number;
+  /** The fault armed for a customer this request concerns, if any (faults.ts), spent as it fires. */
+  customerFault(method: string, pathname: string, params: FormObject): Promise<FaultKind | null>;
   /** Called after a request that raised events has committed. */
   onEvents(eventIds: string[]): void;
 }
@@ -158,6 +161,17 @@ export function createStripeApi(store: Store, options: ApiOptions) {
         throw new StripeApiError(400, { type: 'invalid_request_error', message: 'Invalid request: the body must be application/x-www-form-urlencoded, as Stripe expects.' });
       }
       const params = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : body);
+      // Before the idempotency key is claimed: a request that meets a fault did nothing, so its
+      // retry with the same key is a first attempt, as at Stripe after a request never arrived.
+      const fault = await options.customerFault(method, url.pathname, params);
+      if (fault === 'unreachable') {
+        // No answer at all, as when the network dies: the caller sees its connection reset.
+        request.socket.destroy();
+        return;
+      }
+      if (fault === '500') {
+        throw new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred (sandbox chaos: a fault armed for this customer).' });
+      }
       const idempotencyKey = method === 'POST' ? ((request.headers['idempotency-key'] as string | undefined) ?? null) : null;
       if (idempotencyKey && idempotencyKey.length > 255) {
         throw new StripeApiError(400, { type: 'invalid_request_error', message: 'Idempotency-Key must be at most 255 characters.' });

@@ -8,6 +8,14 @@ import { env } from '@/lib/env';
 export const SANDBOX_SECRET_KEY = 'sk_test_billfold_sandbox';
 // The browser side lives in ./browser.ts, which the proxy imports without the SDK.
 
+/**
+ * How the app's SDK client behaves on the wire. `maxNetworkRetries`: the SDK itself repeats a
+ * request that got no answer, a 409 or a 5xx, with the same idempotency key, that many times
+ * before the caller sees the error (a dropped connection is repeated at least once whatever it
+ * says); two rides out a blip without keeping a customer waiting long.
+ */
+export const STRIPE_CLIENT_OPTIONS = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, appInfo: { name: 'Billfold' } } satisfies Stripe.StripeConfig;
+
 const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 
 /**
@@ -17,7 +25,7 @@ const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 export function stripe(): Stripe {
   if (globalForStripe.billfoldStripe) return globalForStripe.billfoldStripe;
   const config = env();
-  const options: ConstructorParameters<typeof Stripe>[1] = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, appInfo: { name: 'Billfold' } };
+  const options: Stripe.StripeConfig = { ...STRIPE_CLIENT_OPTIONS };
   let client: Stripe;
   if (config.paymentsMode === 'sandbox') {
     const { hostname, port } = new URL(config.sandboxUrl);
