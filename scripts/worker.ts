@@ -10,7 +10,7 @@ runCli(async () => {
   loadDotEnv(process.env.NODE_ENV !== 'production');
   const config = validateEnv();
   if (!config.databaseUrl) throw new StartupError('DATABASE_URL is missing: the worker needs the database the app uses (npm run dev sets it).');
-  const boss = await startWorker(config.databaseUrl, { db, stripe: stripe() });
+  const boss = await startWorker(config.databaseUrl, { db, stripe: stripe(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours });
   const shutdown = async () => {
     log.info('worker stopping');
     await boss.stop({ graceful: true, timeout: 10_000 });
