@@ -216,6 +216,32 @@ test.describe('paying for a cart by card', () => {
     expect(intents[0]).toMatchObject({ status: 'succeeded', amount: 5400 });
   });
 
+  test('a tab left open after the shop gave up on the checkout starts afresh when Pay is pressed, and pays a new intent', async ({ page }) => {
+    const email = uniqueEmail('stale-tab');
+    await addToCart(page, 'Field Notebook', 2);
+    await continueToPayment(page, email);
+    const [abandoned] = await intentsFor(email);
+    // What the worker's sweep does once the checkout has been idle for CHECKOUT_ABANDON_AFTER_HOURS.
+    await sandbox.paymentIntents.cancel(abandoned!.id, { cancellation_reason: 'abandoned' });
+
+    await enterCard(page, '4242424242424242');
+    await payButton(page).click();
+    await expect(page.getByText('This checkout had expired, so we started it again. You have not been charged')).toBeVisible();
+    await expect(payButton(page)).toHaveText('Pay $36.00');
+    await expect(payButton(page)).toBeEnabled();
+    const number = await orderNumber(page);
+
+    await enterCard(page, '4242424242424242');
+    await payButton(page).click();
+    await expectConfirmation(page);
+    await expect(page.getByRole('heading', { name: `Order #${number}` })).toBeVisible();
+    const intents = await intentsFor(email);
+    expect(intents.map((intent) => [intent.id === abandoned!.id ? 'abandoned' : 'fresh', intent.status]).sort()).toEqual([
+      ['abandoned', 'canceled'],
+      ['fresh', 'succeeded'],
+    ]);
+  });
+
   test('a cart that mixes currencies is refused with a clear message, and nothing can be paid', async ({ page }) => {
     await addToCart(page, 'Field Notebook');
     await addToCart(page, 'Washi Tape Set');

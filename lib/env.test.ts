@@ -146,4 +146,17 @@ describe('other variables', () => {
     expect(parseEnv({ AUTH_GITHUB_ID: 'id', AUTH_GITHUB_SECRET: 's' }).oauth.github).toEqual({ clientId: 'id', clientSecret: 's' });
     expect(failure({ AUTH_GOOGLE_ID: 'id' }).variable).toBe('AUTH_GOOGLE_SECRET');
   });
+
+  it('abandons unpaid checkouts after 24 hours unless CHECKOUT_ABANDON_AFTER_HOURS says otherwise', () => {
+    expect(parseEnv({}).checkout.abandonAfterHours).toBe(24);
+    expect(parseEnv({ CHECKOUT_ABANDON_AFTER_HOURS: ' 72 ' }).checkout.abandonAfterHours).toBe(72);
+  });
+
+  it('refuses a CHECKOUT_ABANDON_AFTER_HOURS that is not a whole number of hours from 1 to a year', () => {
+    for (const value of ['0', '-1', '1.5', '24h', '8761']) {
+      const error = failure({ CHECKOUT_ABANDON_AFTER_HOURS: value });
+      expect(error.variable).toBe('CHECKOUT_ABANDON_AFTER_HOURS');
+      expect(error.message).not.toContain('\n');
+    }
+  });
 });

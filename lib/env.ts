@@ -55,6 +55,14 @@ const RawEnv = z.object({
   SANDBOX_PORT: port(4242),
   BILLFOLD_ALLOW_TEST_MODE: optionalString.pipe(z.enum(['0', '1']).optional()),
   LOG_LEVEL: optionalString.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  CHECKOUT_ABANDON_AFTER_HOURS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of hours')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1 hour').max(8760, 'must be at most 8760 hours (a year)'))
+      .optional(),
+  ),
 });
 
 type RawEnv = z.infer<typeof RawEnv>;
@@ -86,6 +94,10 @@ export interface Env {
   sandboxPort: number;
   sandboxUrl: string;
   logLevel: NonNullable<RawEnv['LOG_LEVEL']>;
+  checkout: {
+    /** Hours without checkout activity after which an unpaid order is abandoned and its payment canceled. */
+    abandonAfterHours: number;
+  };
 }
 
 /** A configuration error: `message` is the one line a person reads to fix it. */
@@ -223,6 +235,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     sandboxPort: raw.SANDBOX_PORT,
     sandboxUrl: `http://127.0.0.1:${raw.SANDBOX_PORT}`,
     logLevel: raw.LOG_LEVEL ?? (raw.NODE_ENV === 'test' ? 'silent' : 'info'),
+    checkout: { abandonAfterHours: raw.CHECKOUT_ABANDON_AFTER_HOURS ?? 24 },
   };
 }
 

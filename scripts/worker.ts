@@ -16,7 +16,7 @@ runCli(async () => {
   // The worker catches up; the web process answers people and providers. When both want the
   // CPU (a webhook storm on a small machine), the web process goes first.
   os.setPriority(WORKER_NICENESS);
-  const boss = await startWorker(config.databaseUrl, { db, stripe: stripe() });
+  const boss = await startWorker(config.databaseUrl, { db, stripe: stripe(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours });
   const shutdown = async () => {
     log.info('worker stopping');
     await boss.stop({ graceful: true, timeout: 10_000 });

@@ -9,9 +9,13 @@ export function createBoss(connectionString: string, role: 'worker' | 'producer'
     schema: 'pgboss',
     application_name: `billfold-${role}`,
     max: role === 'producer' ? 2 : 4,
-    // Only the worker runs maintenance; the web process only sends.
+    // Only the worker runs maintenance and cron; the web process only sends. Periodic work
+    // (the abandoned-checkout sweep) uses pg-boss's own schedules rather than a job that sends
+    // its successor: the schedule lives in the database, survives restarts and deploys, and
+    // pg-boss sends each tick once however many workers run, where a self-re-sending chain
+    // breaks for good if one send is lost and doubles if two workers each start one.
     supervise: role === 'worker',
-    schedule: false,
+    schedule: role === 'worker',
     ...overrides,
   });
 }

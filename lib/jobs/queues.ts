@@ -10,9 +10,20 @@ export interface WebhookJob {
   webhookEventId: string;
 }
 
-/** Retry policy per queue: exponential backoff from 2 s; a job running 60 s is presumed dead. */
+/** The sweep of abandoned checkouts (lib/billing/abandoned-checkouts.ts), sent by pg-boss's cron. */
+export const CHECKOUT_SWEEP_QUEUE = 'abandoned-checkouts';
+
+/** Every 15 minutes: an abandoned checkout is canceled at most a quarter of an hour past its age. */
+export const CHECKOUT_SWEEP_CRON = '*/15 * * * *';
+
+/**
+ * Retry policy per queue. Webhook events: exponential backoff from 2 s; a job running 60 s is
+ * presumed dead. The sweep: `stately` keeps at most one run waiting and one running, so a slow
+ * run never piles up ticks behind it; a failed run is not retried, the next tick is the retry.
+ */
 export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [WEBHOOK_QUEUE]: { retryLimit: WEBHOOK_MAX_ATTEMPTS - 1, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
+  [CHECKOUT_SWEEP_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 60 * 60 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */
