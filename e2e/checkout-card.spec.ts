@@ -45,6 +45,16 @@ test.describe('paying for a cart by card', () => {
 
     const [intent] = await intentsFor(email);
     expect(intent).toMatchObject({ status: 'succeeded', amount: 3600, currency: 'usd', receipt_email: email, metadata: { order_number: number } });
+
+    // Sandbox mode: the receipt ends in the developer outbox, kept there and never sent.
+    await page.goto('/dev/outbox');
+    const receipt = page.locator('section', { hasText: `To ${email}` });
+    await expect(receipt.getByRole('heading', { name: `Your receipt for order #${number} ($36.00)` })).toBeVisible();
+    await expect(receipt.getByTestId('outbox-message')).toContainText('2 × Field Notebook');
+    await expect(async () => {
+      await page.reload();
+      await expect(receipt.getByTestId('outbox-state')).toHaveText('Kept in the outbox (sandbox mode never sends)', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
   });
 
   test('a signed-in customer pays as their account, without typing an email', async ({ page }) => {

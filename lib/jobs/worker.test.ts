@@ -20,7 +20,7 @@ beforeAll(async () => {
   db = connection.db;
   closeDb = () => connection.sql.end({ timeout: 5 });
   await seedCatalog(db);
-  worker = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24 }, { pollingIntervalSeconds: 0.5 });
+  worker = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5 });
 });
 
 afterAll(async () => {
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('the worker and abandoned checkouts', () => {
   it('keeps one schedule for the sweep, however often workers start', async () => {
-    const again = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24 });
+    const again = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } });
     await again.stop({ graceful: false, close: true });
     const schedules = await worker.getSchedules();
     expect(schedules.filter((schedule) => schedule.name === CHECKOUT_SWEEP_QUEUE).map((schedule) => schedule.cron)).toEqual([CHECKOUT_SWEEP_CRON]);
