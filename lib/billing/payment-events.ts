@@ -195,21 +195,13 @@ export async function applyDispute(tx: Transaction, dispute: ProviderDispute): P
 
 /**
  * Applies changes that a provider event produced. `refetch` is called inside the payment's
- * lock and returns the change to apply, built from the provider's current object. `settle`
- * runs in the same transaction, so whatever records the change as applied (the event ledger)
- * commits with it or not at all.
+ * lock and returns the change to apply, built from the provider's current object.
  */
-export async function applyBillingChange(
-  db: Database,
-  key: { provider: Provider; providerPaymentId: string },
-  refetch: () => Promise<BillingChange>,
-  settle?: (tx: Transaction) => Promise<void>,
-): Promise<void> {
+export async function applyBillingChange(db: Database, key: { provider: Provider; providerPaymentId: string }, refetch: () => Promise<BillingChange>): Promise<void> {
   await db.transaction(async (tx) => {
     await lockProviderPayment(tx, key.provider, key.providerPaymentId);
     const change = await refetch();
     if (change.kind === 'payment') await applyPayment(tx, change.payment, change.refunds);
     else await applyDispute(tx, change.dispute);
-    await settle?.(tx);
   });
 }
