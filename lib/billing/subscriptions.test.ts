@@ -272,6 +272,67 @@ describe('changing plans', () => {
     expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'pro', name: 'Pro' });
   });
 
+  it('downgrades at the period end through a schedule, and the renewal then charges the new plan', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'downgrade');
+    await subscribed(subscriber, 'pro-monthly-usd');
+    const trialEnd = (await currentSubscription(t.db, subscriber.userId))!.trialEnd!;
+    await advanceClock(t, clock, Math.floor(trialEnd.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    const pro = await currentSubscription(t.db, subscriber.userId);
+    expect(pro).toMatchObject({ status: 'active', plan: { lookupKey: 'pro-monthly-usd' } });
+    const periodEnd = pro!.currentPeriodEnd!;
+
+    const preview = await previewPlanChange(t.deps, subscriber, 'starter-monthly-usd');
+    expect(preview).toMatchObject({ timing: 'period_end', effectiveAt: periodEnd, amountDue: { amount: 900, currency: 'USD' } });
+    expect(await changePlan(t.deps, subscriber, 'starter-monthly-usd')).toEqual({ timing: 'period_end', effectiveAt: periodEnd });
+    await events.applyNew();
+    const pending = await currentSubscription(t.db, subscriber.userId);
+    expect(pending).toMatchObject({
+      status: 'active',
+      plan: { lookupKey: 'pro-monthly-usd' },
+      pendingChange: { plan: { lookupKey: 'starter-monthly-usd' }, effectiveAt: periodEnd },
+      nextCharge: { amount: { amount: 900, currency: 'USD' }, at: periodEnd },
+    });
+    expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'pro', name: 'Pro' });
+    const before = await snapshot();
+    expect((await userFacingError(changePlan(t.deps, subscriber, 'starter-monthly-usd'))).code).toBe('already_scheduled');
+    expect(await snapshot()).toEqual(before);
+
+    await advanceClock(t, clock, Math.floor(periodEnd.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    const starter = await currentSubscription(t.db, subscriber.userId);
+    expect(starter).toMatchObject({ status: 'active', plan: { lookupKey: 'starter-monthly-usd' }, pendingChange: null });
+    expect((await invoicesFor(t.db, subscriber.userId))[0]).toMatchObject({ status: 'paid', amountPaid: { amount: 900, currency: 'USD' } });
+    expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'starter', name: 'Starter' });
+  });
+
+  it('drops a pending downgrade when the subscriber keeps the current plan, upgrades, or cancels', async () => {
+    const subscriber = await newSubscriber(t.db, 'pending');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    const pendingLookupKey = async () => (await currentSubscription(t.db, subscriber.userId))?.pendingChange?.plan.lookupKey ?? null;
+
+    expect((await changePlan(t.deps, subscriber, 'starter-yearly-usd')).timing).toBe('period_end');
+    expect(await pendingLookupKey()).toBe('starter-yearly-usd');
+    expect((await changePlan(t.deps, subscriber, 'starter-monthly-usd')).timing).toBe('now');
+    expect(await pendingLookupKey()).toBeNull();
+
+    // The same downgrade again in the same period is a new change at the provider.
+    await changePlan(t.deps, subscriber, 'starter-yearly-usd');
+    expect(await pendingLookupKey()).toBe('starter-yearly-usd');
+    expect((await changePlan(t.deps, subscriber, 'pro-monthly-usd')).timing).toBe('now');
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ plan: { lookupKey: 'pro-monthly-usd' }, pendingChange: null });
+    const [atSandbox] = await subscriptionsAtSandbox(subscriber);
+    expect(atSandbox?.schedule).toBeNull();
+
+    await changePlan(t.deps, subscriber, 'starter-monthly-usd');
+    expect(await pendingLookupKey()).toBe('starter-monthly-usd');
+    await cancelSubscription(t.deps, subscriber);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ plan: { lookupKey: 'pro-monthly-usd' }, pendingChange: null, cancelAtPeriodEnd: true });
+    expect((await userFacingError(changePlan(t.deps, subscriber, 'starter-monthly-usd'))).code).toBe('cancellation_pending');
+  });
+
   it('leaves the plan as it was when the upgrade’s charge is declined', async () => {
     const subscriber = await newSubscriber(t.db, 'declined');
     await subscribed(subscriber, 'starter-monthly-usd');
