@@ -306,6 +306,22 @@ describe('changing plans', () => {
     expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'starter', name: 'Starter' });
   });
 
+  it('changes plan at once during a trial, charging nothing until the trial ends on the new plan', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'trialchange');
+    await subscribed(subscriber, 'pro-monthly-usd');
+    const preview = await previewPlanChange(t.deps, subscriber, 'starter-monthly-usd');
+    expect(preview).toMatchObject({ timing: 'now', amountDue: { amount: 0, currency: 'USD' } });
+    expect((await changePlan(t.deps, subscriber, 'starter-monthly-usd')).timing).toBe('now');
+    await events.applyNew();
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'trialing', plan: { lookupKey: 'starter-monthly-usd' }, pendingChange: null, nextCharge: { amount: { amount: 900, currency: 'USD' } } });
+
+    await advanceClock(t, clock, Math.floor(view!.trialEnd!.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', plan: { lookupKey: 'starter-monthly-usd' } });
+    expect((await invoicesFor(t.db, subscriber.userId))[0]).toMatchObject({ status: 'paid', amountPaid: { amount: 900, currency: 'USD' } });
+  });
+
   it('drops a pending downgrade when the subscriber keeps the current plan, upgrades, or cancels', async () => {
     const subscriber = await newSubscriber(t.db, 'pending');
     await subscribed(subscriber, 'starter-monthly-usd');
