@@ -413,6 +413,21 @@ describe('renewals and dunning, driven by the test clock', () => {
     ]);
   });
 
+  it('renews a subscription whose customer Billfold made, moved through time by the sandbox one customer at a time', async () => {
+    const subscriber = await newSubscriber(t.db, 'traveller');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    const [customer] = await t.db.select().from(customers).where(eq(customers.userId, subscriber.userId));
+    const response = await fetch(`${t.sandbox.server.url}/_sandbox/customers/${customer!.providerCustomerId}/advance`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ days: 32 }),
+    });
+    expect(response.status).toBe(200);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.status)).toEqual(['paid', 'paid']);
+  });
+
   it('goes past_due when the renewal fails, emails the subscriber, and is active again after paying with a new card', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'dunning');
     await subscribed(subscriber, 'starter-monthly-usd');
