@@ -476,6 +476,37 @@ describe('renewals and dunning, driven by the test clock', () => {
     expect(invoice).toMatchObject({ status: 'paid', amountPaid: 900 });
   });
 
+  it('asks the subscriber to confirm a renewal their bank wants authenticated, by email and in the app', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'authenticate');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    // A card that always asks for 3-D Secure, saved with the challenge completed.
+    const update = await startPaymentMethodUpdate(t.deps, subscriber);
+    const setup = await confirmSetup(t, update.clientSecret, '4000002760003184');
+    expect(setup.status).toBe('requires_action');
+    const challenge = await fetch(`${t.sandbox.server.url}/3ds/challenge/${setup.id}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_secret: update.clientSecret }),
+    });
+    expect(challenge.status).toBe(200);
+    await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
+    const periodEnd = Math.floor((await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!.getTime() / 1000);
+
+    await advanceClock(t, clock, periodEnd + 2 * 3600);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ openInvoice: { amountDue: { amount: 900, currency: 'USD' }, needsAction: true } });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toMatchObject({ kind: 'action_required', amountDue: { amount: 900, currency: 'USD' } });
+    const asked = await emailsTo(t.db, subscriber.email);
+    expect(asked.map((email) => email.kind)).toContain('payment_action_required');
+    expect(asked.map((email) => email.kind)).not.toContain('payment_failed');
+
+    const pay = await payOpenInvoice(t.deps, subscriber);
+    expect((await confirmPayment(t, pay.clientSecret)).status).toBe('succeeded');
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null, paymentMethod: { last4: '4242' } });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();
+  });
+
   it('retries a failed renewal, emailing each failure, and ends the subscription after the last retry', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'exhausted');
     await subscribed(subscriber, 'starter-monthly-usd');
