@@ -17,8 +17,8 @@ export const emails = pgTable(
   'emails',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['receipt'] }).notNull(),
-    /** What the email is about, e.g. the order id for a receipt. */
+    kind: text('kind', { enum: ['receipt', 'payment_failed', 'payment_action_required', 'trial_ending'] }).notNull(),
+    /** What the email is about: the order id for a receipt, the invoice and attempt for a failed payment. */
     ref: text('ref').notNull(),
     to: text('to').notNull(),
     subject: text('subject').notNull(),
