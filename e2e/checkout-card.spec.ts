@@ -45,6 +45,16 @@ test.describe('paying for a cart by card', () => {
 
     const [intent] = await intentsFor(email);
     expect(intent).toMatchObject({ status: 'succeeded', amount: 3600, currency: 'usd', receipt_email: email, metadata: { order_number: number } });
+
+    // Sandbox mode: the receipt ends in the developer outbox, kept there and never sent.
+    await page.goto('/dev/outbox');
+    const receipt = page.locator('section', { hasText: `To ${email}` });
+    await expect(receipt.getByRole('heading', { name: `Your receipt for order #${number} ($36.00)` })).toBeVisible();
+    await expect(receipt.getByTestId('outbox-message')).toContainText('2 × Field Notebook');
+    await expect(async () => {
+      await page.reload();
+      await expect(receipt.getByTestId('outbox-state')).toHaveText('Kept in the outbox (sandbox mode never sends)', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
   });
 
   test('a signed-in customer pays as their account, without typing an email', async ({ page }) => {
@@ -214,6 +224,32 @@ test.describe('paying for a cart by card', () => {
     const intents = await intentsFor(email);
     expect(intents.map((intent) => intent.id)).toEqual([first!.id]);
     expect(intents[0]).toMatchObject({ status: 'succeeded', amount: 5400 });
+  });
+
+  test('a tab left open after the shop gave up on the checkout starts afresh when Pay is pressed, and pays a new intent', async ({ page }) => {
+    const email = uniqueEmail('stale-tab');
+    await addToCart(page, 'Field Notebook', 2);
+    await continueToPayment(page, email);
+    const [abandoned] = await intentsFor(email);
+    // What the worker's sweep does once the checkout has been idle for CHECKOUT_ABANDON_AFTER_HOURS.
+    await sandbox.paymentIntents.cancel(abandoned!.id, { cancellation_reason: 'abandoned' });
+
+    await enterCard(page, '4242424242424242');
+    await payButton(page).click();
+    await expect(page.getByText('This checkout had expired, so we started it again. You have not been charged')).toBeVisible();
+    await expect(payButton(page)).toHaveText('Pay $36.00');
+    await expect(payButton(page)).toBeEnabled();
+    const number = await orderNumber(page);
+
+    await enterCard(page, '4242424242424242');
+    await payButton(page).click();
+    await expectConfirmation(page);
+    await expect(page.getByRole('heading', { name: `Order #${number}` })).toBeVisible();
+    const intents = await intentsFor(email);
+    expect(intents.map((intent) => [intent.id === abandoned!.id ? 'abandoned' : 'fresh', intent.status]).sort()).toEqual([
+      ['abandoned', 'canceled'],
+      ['fresh', 'succeeded'],
+    ]);
   });
 
   test('a cart that mixes currencies is refused with a clear message, and nothing can be paid', async ({ page }) => {

@@ -6,11 +6,13 @@ const STRIPE_TEST = { STRIPE_SECRET_KEY: 'sk_test_abc', NEXT_PUBLIC_STRIPE_PUBLI
 const STRIPE_LIVE = { STRIPE_SECRET_KEY: 'sk_live_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
 const PAYPAL_SANDBOX = { PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 'secret', PAYPAL_WEBHOOK_ID: 'WH-1' };
 const PAYPAL_LIVE = { ...PAYPAL_SANDBOX, PAYPAL_ENVIRONMENT: 'live' };
+const SMTP_URL = 'smtps://mailer:hunter2-Secret@smtp.example.com:465';
+const MAIL = { SMTP_URL, MAIL_FROM: 'Shop <receipts@example.com>' };
 
 const KEYS: Record<PaymentsMode, Record<string, string>> = {
   sandbox: {},
   test: { ...STRIPE_TEST, ...PAYPAL_SANDBOX },
-  live: { ...STRIPE_LIVE, ...PAYPAL_LIVE },
+  live: { ...STRIPE_LIVE, ...PAYPAL_LIVE, ...MAIL },
 };
 
 function failure(source: Record<string, string>): EnvError {
@@ -65,7 +67,7 @@ describe('provider keys', () => {
   });
 
   it('derives live mode from PayPal live credentials alone in production', () => {
-    expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...PAYPAL_LIVE }).paymentsMode).toBe('live');
+    expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...PAYPAL_LIVE, ...MAIL }).paymentsMode).toBe('live');
   });
 
   it('refuses a PayPal live environment outside production, naming PAYPAL_ENVIRONMENT', () => {
@@ -79,7 +81,7 @@ describe('provider keys', () => {
   });
 
   it('refuses Stripe in test mode with PayPal live', () => {
-    const error = failure({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...STRIPE_TEST, ...PAYPAL_LIVE });
+    const error = failure({ NODE_ENV: 'production', AUTH_SECRET: SECRET, ...STRIPE_TEST, ...PAYPAL_LIVE, ...MAIL });
     expect(error.variable).toBe('PAYPAL_ENVIRONMENT');
     expect(error.message).toMatch(/both providers must use the same mode/);
   });
@@ -145,5 +147,66 @@ describe('other variables', () => {
   it('switches an OAuth provider on only with both its id and secret', () => {
     expect(parseEnv({ AUTH_GITHUB_ID: 'id', AUTH_GITHUB_SECRET: 's' }).oauth.github).toEqual({ clientId: 'id', clientSecret: 's' });
     expect(failure({ AUTH_GOOGLE_ID: 'id' }).variable).toBe('AUTH_GOOGLE_SECRET');
+  });
+
+  it('abandons unpaid checkouts after 24 hours unless CHECKOUT_ABANDON_AFTER_HOURS says otherwise', () => {
+    expect(parseEnv({}).checkout.abandonAfterHours).toBe(24);
+    expect(parseEnv({ CHECKOUT_ABANDON_AFTER_HOURS: ' 72 ' }).checkout.abandonAfterHours).toBe(72);
+  });
+
+  it('refuses a CHECKOUT_ABANDON_AFTER_HOURS that is not a whole number of hours from 1 to a year', () => {
+    for (const value of ['0', '-1', '1.5', '24h', '8761']) {
+      const error = failure({ CHECKOUT_ABANDON_AFTER_HOURS: value });
+      expect(error.variable).toBe('CHECKOUT_ABANDON_AFTER_HOURS');
+      expect(error.message).not.toContain('\n');
+    }
+  });
+});
+
+describe('email delivery', () => {
+  const LIVE = { NODE_ENV: 'production', AUTH_SECRET: SECRET, ...STRIPE_LIVE };
+
+  it('refuses live mode without SMTP_URL, in one line naming it', () => {
+    const error = failure({ ...LIVE, MAIL_FROM: MAIL.MAIL_FROM });
+    expect(error.variable).toBe('SMTP_URL');
+    expect(error.message).toMatch(/^Configuration error: SMTP_URL is missing: live mode delivers receipts by email/);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses live mode without MAIL_FROM rather than sending as a placeholder address', () => {
+    expect(failure({ ...LIVE, SMTP_URL }).variable).toBe('MAIL_FROM');
+  });
+
+  it('delivers over SMTP in live mode', () => {
+    expect(parseEnv({ ...LIVE, ...MAIL }).mail).toEqual({ delivery: 'smtp', smtpUrl: SMTP_URL, from: 'Shop <receipts@example.com>' });
+  });
+
+  it('delivers over SMTP in test mode when SMTP_URL is set, from the default address unless MAIL_FROM says otherwise', () => {
+    expect(parseEnv({ ...STRIPE_TEST, SMTP_URL: 'smtp://127.0.0.1:2525' }).mail).toEqual({ delivery: 'smtp', smtpUrl: 'smtp://127.0.0.1:2525', from: 'Billfold <no-reply@localhost>' });
+  });
+
+  it('leaves email unsent in test mode without SMTP_URL, and still starts', () => {
+    expect(parseEnv(STRIPE_TEST).mail.delivery).toBe('off');
+    expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: SECRET, BILLFOLD_ALLOW_TEST_MODE: '1', ...STRIPE_TEST }).mail.delivery).toBe('off');
+  });
+
+  it('keeps email in the outbox in sandbox mode, even with SMTP_URL set', () => {
+    expect(parseEnv({ SMTP_URL }).mail).toEqual({ delivery: 'outbox', from: 'Billfold <no-reply@localhost>' });
+  });
+
+  it('refuses an SMTP_URL that is not smtp:// or smtps://, without repeating its password', () => {
+    for (const value of ['https://user:hunter2-Secret@smtp.example.com', 'smtp:/hunter2-Secret', 'hunter2-Secret']) {
+      const error = failure({ ...STRIPE_TEST, SMTP_URL: value });
+      expect(error.variable).toBe('SMTP_URL');
+      expect(error.message).toMatch(/must be an smtp:\/\/ or smtps:\/\/ URL/);
+      expect(error.message).not.toContain('hunter2-Secret');
+    }
+  });
+
+  it('accepts MAIL_FROM as an address with or without a name, and refuses anything else', () => {
+    expect(parseEnv({ MAIL_FROM: 'receipts@example.com' }).mail.from).toBe('receipts@example.com');
+    expect(parseEnv({ MAIL_FROM: '"Shop, Inc." <receipts@example.com>' }).mail.from).toBe('"Shop, Inc." <receipts@example.com>');
+    expect(failure({ MAIL_FROM: 'receipts' }).variable).toBe('MAIL_FROM');
+    expect(failure({ MAIL_FROM: 'Shop <receipts@example.com>\r\nBcc: everyone@example.com' }).variable).toBe('MAIL_FROM');
   });
 });

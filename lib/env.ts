@@ -29,6 +29,12 @@ const port = (fallback: number) =>
       return parsed;
     });
 
+/** `a@b` or `Name <a@b>`, on one line (it becomes a header). */
+const MAIL_ADDRESS = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
+
+/** Outside live mode, email that is delivered at all says where it came from. */
+export const DEFAULT_MAIL_FROM = 'Billfold <no-reply@localhost>';
+
 const RawEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port(3000),
@@ -55,9 +61,28 @@ const RawEnv = z.object({
   SANDBOX_PORT: port(4242),
   BILLFOLD_ALLOW_TEST_MODE: optionalString.pipe(z.enum(['0', '1']).optional()),
   LOG_LEVEL: optionalString.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  CHECKOUT_ABANDON_AFTER_HOURS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of hours')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1 hour').max(8760, 'must be at most 8760 hours (a year)'))
+      .optional(),
+  ),
+  // The message names the variable only: the value may carry an SMTP password.
+  SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com:465' }).optional()),
+  MAIL_FROM: optionalString.pipe(z.string().regex(MAIL_ADDRESS, 'must be an email address, optionally with a name: Shop <receipts@example.com>').optional()),
 });
 
 type RawEnv = z.infer<typeof RawEnv>;
+
+/**
+ * What the worker does with the email outbox: `smtp` delivers it; `outbox` (sandbox mode)
+ * keeps it at /dev/outbox and never delivers, whatever SMTP_URL says, so a demo never mails a
+ * real address; `off` (test mode without SMTP_URL) leaves it unsent until SMTP_URL is set.
+ * Live mode is always `smtp`: it refuses to start without SMTP_URL.
+ */
+export type MailConfig = { from: string } & ({ delivery: 'smtp'; smtpUrl: string } | { delivery: 'outbox' | 'off' });
 
 export interface Env {
   nodeEnv: RawEnv['NODE_ENV'];
@@ -86,6 +111,11 @@ export interface Env {
   sandboxPort: number;
   sandboxUrl: string;
   logLevel: NonNullable<RawEnv['LOG_LEVEL']>;
+  checkout: {
+    /** Hours without checkout activity after which an unpaid order is abandoned and its payment canceled. */
+    abandonAfterHours: number;
+  };
+  mail: MailConfig;
 }
 
 /** A configuration error: `message` is the one line a person reads to fix it. */
@@ -171,6 +201,18 @@ function derivePayments(raw: RawEnv): Pick<Env, 'paymentsMode' | 'stripe' | 'pay
   };
 }
 
+function deriveMail(raw: RawEnv, paymentsMode: PaymentsMode): MailConfig {
+  if (paymentsMode === 'live') {
+    // A live shop that cannot send receipts would take money silently: refuse to start instead.
+    if (!raw.SMTP_URL) throw new EnvError('SMTP_URL', 'is missing: live mode delivers receipts by email (set smtp:// or smtps://user:password@host of your mail service)');
+    if (!raw.MAIL_FROM) throw new EnvError('MAIL_FROM', 'is missing: live mode needs the address receipts are sent from, e.g. Shop <receipts@example.com>');
+    return { delivery: 'smtp', smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM };
+  }
+  const from = raw.MAIL_FROM ?? DEFAULT_MAIL_FROM;
+  if (paymentsMode === 'sandbox') return { delivery: 'outbox', from };
+  return raw.SMTP_URL ? { delivery: 'smtp', smtpUrl: raw.SMTP_URL, from } : { delivery: 'off', from };
+}
+
 function oauthPair(idVar: string, id: string | undefined, secretVar: string, secret: string | undefined) {
   requirePair([idVar, id], [secretVar, secret]);
   return id && secret ? { clientId: id, clientSecret: secret } : null;
@@ -200,6 +242,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (raw.NODE_ENV === 'production' && !raw.AUTH_SECRET) {
     throw new EnvError('AUTH_SECRET', 'is missing: production needs a secret of at least 32 characters (try: openssl rand -base64 32)');
   }
+  const mail = deriveMail(raw, payments.paymentsMode);
 
   const adminEmails = new Set(
     (raw.ADMIN_EMAILS ?? '')
@@ -223,6 +266,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     sandboxPort: raw.SANDBOX_PORT,
     sandboxUrl: `http://127.0.0.1:${raw.SANDBOX_PORT}`,
     logLevel: raw.LOG_LEVEL ?? (raw.NODE_ENV === 'test' ? 'silent' : 'info'),
+    checkout: { abandonAfterHours: raw.CHECKOUT_ABANDON_AFTER_HOURS ?? 24 },
+    mail,
   };
 }
 

@@ -59,6 +59,17 @@ describe('log redaction', () => {
     expect(text).not.toContain('eyJhbGciOi');
   });
 
+  it('masks the password of an SMTP or database URL, keeping the rest readable', () => {
+    const { logger, output } = capture();
+    logger.info({ smtp: 'smtps://mailer:hunter2-Secret@smtp.example.com:465' }, 'mail configured');
+    logger.error(new Error('connect failed for smtp://user:p%40ss%2Fword@127.0.0.1:2525'), 'smtp');
+    logger.info('database postgres://billfold:dbpass@db.internal:5432/billfold and postgres://postgres@127.0.0.1:5432/test');
+    const text = output();
+    for (const secret of ['hunter2-Secret', 'p%40ss%2Fword', 'dbpass']) expect(text).not.toContain(secret);
+    expect(text).toContain('smtps://mailer:[redacted]@smtp.example.com:465');
+    expect(text).toContain('postgres://postgres@127.0.0.1:5432/test');
+  });
+
   it('keeps ordinary numbers, ids and amounts readable', () => {
     const { logger, output } = capture();
     logger.info({ orderId: 'ord_123', amount: 1999, currency: 'USD', timestamp: 1_700_000_000_000, phone: '1234567890123' }, 'order paid');

@@ -17,9 +17,12 @@ const SENSITIVE_KEY =
 const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
 const SECRET_TOKEN = /\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9+/=]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\bBearer\s+[A-Za-z0-9._~+/=-]+/g;
 
+// The password of any URL with credentials (SMTP_URL, DATABASE_URL): scheme://user:password@…
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):[^\s@/]+@/gi;
 
 export function scrubString(text: string): string {
   return text
+    .replace(URL_PASSWORD, `$1:${REDACTED}@`)
     .replace(CARD_CANDIDATE, (candidate) => {
       const digits = candidate.replace(/[ -]/g, '');
       return passesLuhn(digits) ? `${REDACTED}card…${digits.slice(-4)}` : candidate;

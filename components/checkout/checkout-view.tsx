@@ -30,6 +30,7 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
   const [editingDetails, setEditingDetails] = useState(false);
   const [email, setEmail] = useState(resumed?.order.email ?? '');
   const [error, setError] = useState<{ message: string; email?: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [paid, setPaid] = useState(false);
   const [continuing, startContinuing] = useTransition();
 
@@ -67,8 +68,9 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
     );
   }
 
-  function continueToPayment() {
+  function continueToPayment(reason: string | null = null) {
     setError(null);
+    setNotice(reason);
     startContinuing(async () => {
       const result = await startCheckout({ items: [...items], email: signedInEmail ? undefined : email });
       if (result.ok) {
@@ -78,6 +80,15 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
         setError({ message: result.error, email: result.fieldErrors?.email });
       }
     });
+  }
+
+  /**
+   * The intent in hand was canceled: the shop gave up on this checkout while the tab stayed
+   * open. Never show it again; Continue's own call makes a fresh order (or intent) for the cart.
+   */
+  function restartExpiredCheckout() {
+    setSession((previous) => (previous ? { ...previous, clientSecret: null } : previous));
+    continueToPayment('This checkout had expired, so we started it again. You have not been charged: enter your card details to pay.');
   }
 
   if (current) {
@@ -100,6 +111,11 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
               </>
             )}
           </p>
+          {notice ? (
+            <div className="mb-5">
+              <Alert tone="info">{notice}</Alert>
+            </div>
+          ) : null}
           <PaymentForm
             clientSecret={clientSecret}
             publishableKey={publishableKey}
@@ -112,6 +128,7 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
               clearCart();
               window.location.assign(completeUrl());
             }}
+            onExpired={restartExpiredCheckout}
           />
           <p className="mt-4 text-xs text-stone-500">Card details go straight to our payment provider in a secure frame; they never reach our servers.</p>
         </section>
@@ -140,6 +157,7 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
           Your details
         </h2>
         {cartChanged ? <Alert tone="info">Your cart changed since you started paying. Check the new total, then continue.</Alert> : null}
+        {notice ? <Alert tone="info">{notice}</Alert> : null}
         {quote.status === 'refused' ? <Alert>{quote.error}</Alert> : null}
         {error && !error.email ? <Alert>{error.message}</Alert> : null}
         {signedInEmail ? (

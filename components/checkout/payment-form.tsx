@@ -29,6 +29,8 @@ interface PaymentFormProps {
   /** Where the provider sends the customer back after a redirect-based step. */
   returnUrl: () => string;
   onPaid: () => void;
+  /** The intent was canceled (the shop abandoned this checkout while the tab stayed open): it can never pay. */
+  onExpired: () => void;
 }
 
 export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, nonce, ...rest }: PaymentFormProps) {
@@ -53,7 +55,7 @@ export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, no
   );
 }
 
-function PayForm({ clientSecret, payLabel, returnUrl, onPaid }: Pick<PaymentFormProps, 'clientSecret' | 'payLabel' | 'returnUrl' | 'onPaid'>) {
+function PayForm({ clientSecret, payLabel, returnUrl, onPaid, onExpired }: Pick<PaymentFormProps, 'clientSecret' | 'payLabel' | 'returnUrl' | 'onPaid' | 'onExpired'>) {
   const stripe = useStripe();
   const elements = useElements();
   const [ready, setReady] = useState(false);
@@ -82,6 +84,10 @@ function PayForm({ clientSecret, payLabel, returnUrl, onPaid }: Pick<PaymentForm
         onPaid(); // the page is leaving: stay "Processing…"
         return;
       }
+      if (status === 'canceled') {
+        onExpired(); // this form is replaced by a fresh checkout: stay "Processing…"
+        return;
+      }
       if (unanswered && !status) setError(OUTCOME_UNKNOWN);
       else setError(result.error ? confirmationErrorMessage(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
     } catch {
@@ -95,7 +101,12 @@ function PayForm({ clientSecret, payLabel, returnUrl, onPaid }: Pick<PaymentForm
     <form onSubmit={pay} aria-label="Card payment" className="space-y-5">
       <PaymentElement
         onReady={() => setReady(true)}
-        onLoadError={() => setError('The payment form could not be loaded. Check your connection and refresh this page; your order is saved.')}
+        onLoadError={async () => {
+          // Stripe.js may refuse to show the form for a canceled intent: start afresh rather than ask for a refresh.
+          const intent = stripe ? await stripe.retrievePaymentIntent(clientSecret).catch(() => null) : null;
+          if (intent?.paymentIntent?.status === 'canceled') onExpired();
+          else setError('The payment form could not be loaded. Check your connection and refresh this page; your order is saved.');
+        }}
       />
       {error ? (
         <div data-testid="payment-error">

@@ -40,6 +40,23 @@ export const subscriptions = pgTable(
     canceledAt: timestamp('canceled_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     trialEnd: timestamp('trial_end', { withTimezone: true }),
+    trialStart: timestamp('trial_start', { withTimezone: true }),
+    cancelAt: timestamp('cancel_at', { withTimezone: true }),
+    /** When the provider created it: the newest of an account's subscriptions is its current one. */
+    providerCreatedAt: timestamp('provider_created_at', { withTimezone: true }).notNull(),
+    /** The card renewals are charged to, as far as it may be shown. */
+    providerPaymentMethodId: text('provider_payment_method_id'),
+    paymentMethodBrand: text('payment_method_brand'),
+    paymentMethodLast4: text('payment_method_last4'),
+    paymentMethodExpMonth: integer('payment_method_exp_month'),
+    paymentMethodExpYear: integer('payment_method_exp_year'),
+    /** A plan change planned for later (a downgrade at the period end) and the provider object carrying it. */
+    pendingPriceId: uuid('pending_price_id').references(() => prices.id),
+    pendingChangeAt: timestamp('pending_change_at', { withTimezone: true }),
+    providerScheduleId: text('provider_schedule_id'),
+    latestProviderInvoiceId: text('latest_provider_invoice_id'),
+    /** The trial end the subscriber was told about (the provider's notice a few days before it). */
+    trialEndingNoticeFor: timestamp('trial_ending_notice_for', { withTimezone: true }),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
     ...timestamps,
   },
@@ -74,12 +91,22 @@ export const invoices = pgTable(
     invoicePdf: text('invoice_pdf'),
     periodStart: timestamp('period_start', { withTimezone: true }),
     periodEnd: timestamp('period_end', { withTimezone: true }),
+    amountRemaining: bigint('amount_remaining', { mode: 'number' }).notNull().default(0),
+    /** When the provider created it (its date on the invoice), and when it is due or was paid. */
+    providerCreatedAt: timestamp('provider_created_at', { withTimezone: true }).notNull(),
+    dueDate: timestamp('due_date', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    billingReason: text('billing_reason'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextPaymentAttempt: timestamp('next_payment_attempt', { withTimezone: true }),
+    /** The status of the payment collecting it (`requires_action`: the bank wants the subscriber to confirm). */
+    paymentStatus: text('payment_status'),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('invoices_provider_invoice_key').on(t.provider, t.providerInvoiceId),
     index('invoices_customer_id_idx').on(t.customerId),
-    index('invoices_subscription_id_idx').on(t.subscriptionId),
+    index('invoices_subscription_id_idx').on(t.subscriptionId, t.providerCreatedAt),
   ],
 );

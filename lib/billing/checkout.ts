@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import { orders, payments } from '@/db/schema';
 import { UserFacingError } from '@/lib/auth/errors';
 import { log } from '@/lib/log';
@@ -32,8 +32,8 @@ export interface CheckoutSession {
   clientSecret: string;
 }
 
-/** Intent statuses in which nothing has been paid yet, so the intent may still change. */
-const CHANGEABLE: readonly PaymentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+/** Intent statuses in which nothing has been paid yet, so the intent may still change (or be canceled). */
+export const CHANGEABLE: readonly PaymentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 /** The customer confirmed and the provider took it: we wait for its webhook to say "paid". */
 const CONFIRMED: readonly PaymentStatus[] = ['processing', 'requires_capture', 'succeeded'];
 
@@ -42,6 +42,21 @@ export const PROVIDER_UNAVAILABLE_MESSAGE =
 
 /** The order can no longer take this cart: paid (or being paid), closed, or not the buyer's. */
 class OrderNotPayableError extends Error {}
+
+/**
+ * The lock every change to an order's payment intents takes: checkout below, and the sweep of
+ * abandoned checkouts (./abandoned-checkouts.ts), so neither acts on an intent the other is
+ * changing. Held until the transaction ends.
+ */
+export async function lockOrderCheckout(tx: Transaction, orderId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billfold:checkout:${orderId}`}, 0))`);
+}
+
+/** The same lock without waiting: false when a checkout of the order is running right now. */
+export async function tryLockOrderCheckout(tx: Transaction, orderId: string): Promise<boolean> {
+  const [row] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${`billfold:checkout:${orderId}`}, 0)) as locked`);
+  return row?.locked === true;
+}
 
 function requestFingerprint(cart: PricedCart, request: PaymentIntentRequest): string {
   const lines = cart.lines.map((line) => `${line.priceId}x${line.quantity}@${line.unitAmount.amount}`).sort();
@@ -72,7 +87,7 @@ export async function preparePaymentIntentForOrder(deps: CheckoutDependencies, o
   const provider = deps.payments;
   const customer = await ensureProviderCustomer(deps.db, provider, buyer);
   return deps.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billfold:checkout:${orderId}`}, 0))`);
+    await lockOrderCheckout(tx, orderId);
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
     if (!order || !PAYABLE_STATUSES.includes(order.status) || order.userId !== buyer.userId) throw new OrderNotPayableError();
 

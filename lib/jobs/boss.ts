@@ -1,17 +1,22 @@
 import PgBoss from 'pg-boss';
+import type { Transaction } from '@/db/client';
 import { log } from '@/lib/log';
-import { QUEUE_OPTIONS } from './queues';
+import { BOSS_SCHEMA, QUEUE_OPTIONS, transactionExecutor } from './queues';
 
 /** pg-boss keeps its tables in their own schema beside Billfold's. */
 export function createBoss(connectionString: string, role: 'worker' | 'producer', overrides: Partial<PgBoss.ConstructorOptions> = {}): PgBoss {
   return new PgBoss({
     connectionString,
-    schema: 'pgboss',
+    schema: BOSS_SCHEMA,
     application_name: `billfold-${role}`,
     max: role === 'producer' ? 2 : 4,
-    // Only the worker runs maintenance; the web process only sends.
+    // Only the worker runs maintenance and cron; the web process only sends. Periodic work
+    // (the abandoned-checkout sweep) uses pg-boss's own schedules rather than a job that sends
+    // its successor: the schedule lives in the database, survives restarts and deploys, and
+    // pg-boss sends each tick once however many workers run, where a self-re-sending chain
+    // breaks for good if one send is lost and doubles if two workers each start one.
     supervise: role === 'worker',
-    schedule: false,
+    schedule: role === 'worker',
     ...overrides,
   });
 }
@@ -35,4 +40,25 @@ export function producer(connectionString: string): Promise<PgBoss> {
     throw error;
   });
   return globalForBoss.billfoldProducer;
+}
+
+let jobWriter: PgBoss | undefined;
+
+/**
+ * Enqueues a job in the caller's Drizzle transaction, so the job commits or rolls back with the
+ * rows it is about. It runs pg-boss's own insert on that transaction, through an instance that
+ * is never started and has no connection of its own, so domain code (lib/mail) can enqueue
+ * without a started pg-boss being passed down to it. Like pg-boss's send, it writes nothing
+ * (and returns null) while the queue does not exist yet: the worker creates its queues at
+ * start, and whatever sweeps the queue's rows must cover that case.
+ */
+export function sendInTransaction(tx: Transaction, queue: string, data: object): Promise<string | null> {
+  jobWriter ??= new PgBoss({
+    schema: BOSS_SCHEMA,
+    db: { executeSql: () => Promise.reject(new Error('the job writer only runs on a transaction it is given')) },
+    supervise: false,
+    schedule: false,
+    migrate: false,
+  });
+  return jobWriter.send(queue, data, { db: transactionExecutor(tx) });
 }

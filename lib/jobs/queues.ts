@@ -1,4 +1,10 @@
+import { is } from 'drizzle-orm';
+import { PostgresJsSession } from 'drizzle-orm/postgres-js';
 import type PgBoss from 'pg-boss';
+import type { Transaction } from '@/db/client';
+
+/** pg-boss keeps its tables in this schema beside Billfold's. */
+export const BOSS_SCHEMA = 'pgboss';
 
 /** Verified provider events waiting to be applied (one job per stored webhook_events row). */
 export const WEBHOOK_QUEUE = 'webhook-events';
@@ -10,9 +16,37 @@ export interface WebhookJob {
   webhookEventId: string;
 }
 
-/** Retry policy per queue: exponential backoff from 2 s; a job running 60 s is presumed dead. */
+/** The sweep of abandoned checkouts (lib/billing/abandoned-checkouts.ts), sent by pg-boss's cron. */
+export const CHECKOUT_SWEEP_QUEUE = 'abandoned-checkouts';
+
+/** Every 15 minutes: an abandoned checkout is canceled at most a quarter of an hour past its age. */
+export const CHECKOUT_SWEEP_CRON = '*/15 * * * *';
+
+/** Emails waiting to be delivered (one job per `emails` row; the row is the truth, the job a nudge). */
+export const EMAIL_QUEUE = 'email-delivery';
+
+/**
+ * How many times an email is tried before it is marked failed for an admin. With pg-boss's
+ * jittered backoff from a minute, the attempts span 9 to 17 hours: long enough to ride out an
+ * SMTP provider's outage, short enough that a receipt is not days late.
+ */
+export const EMAIL_MAX_ATTEMPTS = 10;
+
+export interface EmailJob {
+  emailId: string;
+}
+
+/**
+ * Retry policy per queue. Webhook events: exponential backoff from 2 s; a job running 60 s is
+ * presumed dead. The sweep: `stately` keeps at most one run waiting and one running, so a slow
+ * run never piles up ticks behind it; a failed run is not retried, the next tick is the retry.
+ * Email: backoff from 60 s (an SMTP outage lasts minutes to hours); the SMTP client gives up well
+ * within the 120 s after which a job is presumed dead (lib/mail/smtp.ts).
+ */
 export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [WEBHOOK_QUEUE]: { retryLimit: WEBHOOK_MAX_ATTEMPTS - 1, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
+  [CHECKOUT_SWEEP_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 60 * 60 },
+  [EMAIL_QUEUE]: { retryLimit: EMAIL_MAX_ATTEMPTS - 1, retryDelay: 60, retryBackoff: true, expireInSeconds: 120 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */
@@ -32,4 +66,14 @@ export function bossExecutor(tx: { unsafe(query: string, parameters?: never[], o
       return { rows };
     },
   };
+}
+
+/**
+ * Executes pg-boss's SQL inside a Drizzle transaction: Drizzle runs each transaction on a
+ * postgres.js transaction of its own, and pg-boss's statements join it there.
+ */
+export function transactionExecutor(tx: Transaction): PgBoss.Db {
+  const session = tx._.session;
+  if (!is(session, PostgresJsSession)) throw new Error('a job can only join a transaction of the postgres.js Drizzle client');
+  return bossExecutor(session.client);
 }

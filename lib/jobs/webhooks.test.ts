@@ -254,7 +254,7 @@ describe('a worker that dies', () => {
     expect(taken?.map((job) => job.data.webhookEventId).sort()).toEqual([untouched.rowId, applied.rowId].sort());
     await processWebhookEvent({ db, stripe: t.stripe }, applied.rowId);
 
-    const worker = await startWorker(databaseUrlOf(), { db, stripe: t.stripe }, { pollingIntervalSeconds: 0.5, boss: { maintenanceIntervalSeconds: 1 } });
+    const worker = await startWorker(databaseUrlOf(), { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5, boss: { maintenanceIntervalSeconds: 1 } });
     try {
       for (const { order } of [untouched, applied]) {
         await expect.poll(async () => (await db.select().from(orders).where(eq(orders.id, order.id)))[0]?.status, { timeout: 20_000, interval: 200 }).toBe('paid');

@@ -1,28 +1,48 @@
 import type PgBoss from 'pg-boss';
 import type Stripe from 'stripe';
 import type { Database } from '@/db/client';
+import { abandonStaleCheckouts } from '@/lib/billing/abandoned-checkouts';
 import { log } from '@/lib/log';
+import type { MailDelivery } from '@/lib/mail/mailer';
+import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
 import { createBoss, startBoss } from './boss';
-import { WEBHOOK_QUEUE, type WebhookJob } from './queues';
+import { deliverEmail, sweepOutbox } from './email-worker';
+import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, type EmailJob, type WebhookJob } from './queues';
 import { processWebhookEvents } from './webhook-worker';
 
 export interface WorkerDeps {
   db: Database;
   stripe: Stripe;
+  /** Hours without checkout activity after which an unpaid order is abandoned (env CHECKOUT_ABANDON_AFTER_HOURS). */
+  abandonCheckoutsAfterHours: number;
+  /** From the configuration: `mailDelivery(env().mail)`. */
+  mail: MailDelivery;
+}
+
+export interface WorkerOptions {
+  pollingIntervalSeconds?: number;
+  /** How often unsent email without a job is looked for (also once at start). */
+  sweepIntervalSeconds?: number;
+  boss?: Partial<PgBoss.ConstructorOptions>;
+}
+
+/** One run of the abandoned-checkout sweep, as the scheduled job does it. */
+async function sweepAbandonedCheckouts(deps: WorkerDeps): Promise<void> {
+  const report = await abandonStaleCheckouts({ db: deps.db, payments: stripeCardPayments(deps.stripe) }, { afterHours: deps.abandonCheckoutsAfterHours });
+  const acted = report.ordersAbandoned + report.ordersClosed + report.intentsLeft + report.ordersFailed > 0 || report.interrupted;
+  if (acted) log.info({ ...report }, 'abandoned checkouts swept');
+  else log.debug({ ...report }, 'abandoned checkouts swept');
 }
 
 /** Starts pg-boss and the handler of every queue. */
-export async function startWorker(
-  connectionString: string,
-  deps: WorkerDeps,
-  options: { pollingIntervalSeconds?: number; boss?: Partial<PgBoss.ConstructorOptions> } = {},
-): Promise<PgBoss> {
+export async function startWorker(connectionString: string, deps: WorkerDeps, options: WorkerOptions = {}): Promise<PgBoss> {
   const boss = await startBoss(createBoss(connectionString, 'worker', options.boss));
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
   // pg-boss pauses a worker for its polling interval after every fetch, so throughput comes
   // from batches: each fetch takes up to 50 jobs, applied together (events about the same
   // object share one re-fetch). A job that fails is failed on its own and retried with backoff.
   for (let i = 0; i < 2; i++) {
-    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds }, async (jobs) => {
       const failures = await processWebhookEvents(deps, jobs.map((job) => job.data.webhookEventId));
       for (const job of jobs) {
         const failure = failures.get(job.data.webhookEventId);
@@ -30,6 +50,35 @@ export async function startWorker(
       }
     });
   }
-  log.info({ queues: [WEBHOOK_QUEUE] }, 'worker started');
+  const queues = [WEBHOOK_QUEUE, CHECKOUT_SWEEP_QUEUE];
+
+  await boss.work(CHECKOUT_SWEEP_QUEUE, async () => {
+    await sweepAbandonedCheckouts(deps);
+  });
+  // An upsert: every worker start (re)states the one schedule, and pg-boss sends one job a tick.
+  await boss.schedule(CHECKOUT_SWEEP_QUEUE, CHECKOUT_SWEEP_CRON);
+
+  const { mail } = deps;
+  if (mail.mode === 'off') {
+    // Jobs stay queued and the rows pending: a restart with SMTP_URL set delivers them.
+    log.warn('email delivery is off: test mode without SMTP_URL, so email stays unsent in the outbox until SMTP_URL is set');
+  } else {
+    if (mail.mode === 'outbox') log.info('sandbox mode: email is kept in the outbox (/dev/outbox) and never delivered');
+    // One email per job: each holds its row locked while the SMTP server answers, so two
+    // workers keep one slow server from holding up the rest.
+    const emailDeps = { db: deps.db, delivery: mail };
+    for (let i = 0; i < 2; i++) {
+      await boss.work<EmailJob>(EMAIL_QUEUE, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+        if (job) await deliverEmail(emailDeps, job.data.emailId);
+      });
+    }
+    const sweep = () => sweepOutbox(deps.db).catch((error: unknown) => log.error({ err: error }, 'email sweep failed'));
+    await sweep();
+    const timer = setInterval(() => void sweep(), (options.sweepIntervalSeconds ?? 60) * 1000);
+    timer.unref();
+    boss.once('stopped', () => clearInterval(timer));
+    queues.push(EMAIL_QUEUE);
+  }
+  log.info({ queues, mail: mail.mode, abandonCheckoutsAfterHours: deps.abandonCheckoutsAfterHours }, 'worker started');
   return boss;
 }

@@ -1,13 +1,14 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
-import { emails, orderItems, type orders } from '@/db/schema';
+import { orderItems, type orders } from '@/db/schema';
 import { formatMoney } from '@/lib/money';
+import { queueEmail } from './outbox';
 
 /**
- * Writes the receipt of a paid order to the outbox, in the transaction that marked it paid:
- * `(kind, ref)` is unique, so a redelivered or replayed event never sends a second one.
- * In sandbox mode the outbox is where email ends (/dev/outbox); a production mailer sends
- * what is unsent (see README, "Email").
+ * Writes the receipt of a paid order to the outbox, with its delivery job, in the transaction
+ * that marked it paid: one receipt per order, however often the event is redelivered or
+ * replayed. The worker delivers it over SMTP, or in sandbox mode keeps it at /dev/outbox (see
+ * README, "Webhooks, the worker and email").
  */
 export async function queueReceipt(tx: Transaction, order: typeof orders.$inferSelect): Promise<void> {
   const lines = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(asc(orderItems.description));
@@ -21,8 +22,5 @@ export async function queueReceipt(tx: Transaction, order: typeof orders.$inferS
     '',
     'Billfold',
   ].join('\n');
-  await tx
-    .insert(emails)
-    .values({ kind: 'receipt', ref: order.id, to: order.email, subject: `Your receipt for order #${order.number} (${total})`, text })
-    .onConflictDoNothing({ target: [emails.kind, emails.ref] });
+  await queueEmail(tx, { kind: 'receipt', ref: order.id, to: order.email, subject: `Your receipt for order #${order.number} (${total})`, text });
 }

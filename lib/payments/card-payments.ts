@@ -27,12 +27,26 @@ export interface ProviderPaymentIntent {
   clientSecret: string;
 }
 
+/**
+ * What came of asking the provider to cancel an intent. `refused`: the provider would not,
+ * because the intent is being paid or has been (Stripe: `payment_intent_unexpected_state`);
+ * the money is the customer's decision now, so the caller leaves it alone.
+ */
+export type CancelOutcome = { outcome: 'canceled'; intent: ProviderPaymentIntent } | { outcome: 'refused' };
+
 export interface CardPaymentProvider {
   readonly name: PaymentProviderName;
   createCustomer(customer: { email: string; userId: string | null }, idempotencyKey: string): Promise<{ id: string }>;
   createPaymentIntent(request: PaymentIntentRequest, idempotencyKey: string): Promise<ProviderPaymentIntent>;
   updatePaymentIntent(id: string, request: PaymentIntentRequest, idempotencyKey: string): Promise<ProviderPaymentIntent>;
   retrievePaymentIntent(id: string): Promise<ProviderPaymentIntent>;
+  /** Cancels an intent nobody is paying any more, so its client secret can never pay. */
+  cancelPaymentIntent(id: string, reason: 'abandoned', idempotencyKey: string): Promise<CancelOutcome>;
+  /**
+   * Every intent the provider holds for one of our orders (the order id it carries) among one
+   * customer's intents created since `createdSince`, including any we never recorded.
+   */
+  paymentIntentsForOrder(query: { customerId: string; orderId: string; createdSince: Date }): Promise<ProviderPaymentIntent[]>;
 }
 
 /**

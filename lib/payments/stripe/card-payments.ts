@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import {
   PaymentProviderUnavailableError,
+  type CancelOutcome,
   type CardPaymentProvider,
   type PaymentIntentRequest,
   type PaymentStatus,
@@ -87,6 +88,30 @@ export function stripeCardPayments(client: Stripe): CardPaymentProvider {
 
     async retrievePaymentIntent(id) {
       return toIntent(await call(() => client.paymentIntents.retrieve(id)));
+    },
+
+    async cancelPaymentIntent(id, reason, idempotencyKey): Promise<CancelOutcome> {
+      try {
+        return { outcome: 'canceled', intent: toIntent(await call(() => client.paymentIntents.cancel(id, { cancellation_reason: reason }, { idempotencyKey }))) };
+      } catch (error) {
+        // Stripe answers 400 payment_intent_unexpected_state for an intent that has succeeded,
+        // is processing a card payment or is already canceled: not a failure, just not ours to cancel.
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') return { outcome: 'refused' };
+        throw error;
+      }
+    },
+
+    async paymentIntentsForOrder({ customerId, orderId, createdSince }) {
+      // Stripe's list cannot filter by metadata, but it can by customer and creation time, and
+      // (unlike the search API, which lags by up to a minute) it reads its own writes.
+      const found: ProviderPaymentIntent[] = [];
+      await call(async () => {
+        const created = { gte: Math.floor(createdSince.getTime() / 1000) };
+        for await (const intent of client.paymentIntents.list({ customer: customerId, created, limit: 100 })) {
+          if (intent.metadata.order_id === orderId) found.push(toIntent(intent));
+        }
+      });
+      return found;
     },
   };
 }

@@ -20,7 +20,9 @@ export type SandboxPaymentIntent = Stripe.PaymentIntent & {
 };
 
 const CONFIRMABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-const CANCELABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+// Stripe cancels a `processing` intent only for a few asynchronous payment methods (some bank
+// debits); a card payment in flight cannot be canceled, and cards are all the sandbox emulates.
+const CANCELABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action'];
 
 const CONFIRM_FIELDS = {
   payment_method: p.id(),

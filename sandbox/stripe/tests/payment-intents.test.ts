@@ -149,6 +149,21 @@ describe('payment intent lifecycle', () => {
     expect(error.statusCode).toBe(400);
   });
 
+  it('refuses to cancel a card payment that is processing, or an intent canceled already, as Stripe does', async () => {
+    const inFlight = await t.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+    // No sandbox card stays in `processing` (Stripe's cards do not either, but for a moment):
+    // the state is set directly, as a bank would leave it.
+    await t.server.store.sql`update sandbox.objects set data = jsonb_set(data, '{status}', '"processing"') where id = ${inFlight.id}`;
+    const processing = await stripeError(t.stripe.paymentIntents.cancel(inFlight.id, { cancellation_reason: 'abandoned' }));
+    expect({ status: processing.statusCode, type: processing.type, code: processing.code }).toEqual({ status: 400, type: 'StripeInvalidRequestError', code: 'payment_intent_unexpected_state' });
+    expect(await t.stripe.paymentIntents.retrieve(inFlight.id)).toMatchObject({ status: 'processing', canceled_at: null });
+
+    const open = await t.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+    await t.stripe.paymentIntents.cancel(open.id);
+    const again = await stripeError(t.stripe.paymentIntents.cancel(open.id));
+    expect({ status: again.statusCode, code: again.code }).toEqual({ status: 400, code: 'payment_intent_unexpected_state' });
+  });
+
   it('refuses to confirm a paid intent again', async () => {
     const paid = await t.stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
     const error = await stripeError(t.stripe.paymentIntents.confirm(paid.id, { payment_method: 'pm_card_visa' }));

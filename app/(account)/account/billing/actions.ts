@@ -1,0 +1,58 @@
+'use server';
+
+import { z } from 'zod';
+import { userAction } from '@/lib/auth/actions';
+import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
+import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
+import { subscriptionDependencies } from '@/lib/billing/subscription-context';
+import type { Money } from '@/lib/money';
+import type { SessionUser } from '@/lib/auth/users';
+
+/**
+ * The subscriber portal's actions. Each works on the caller's own subscription only: which one
+ * is never an input, so another account's cannot be named.
+ */
+
+const PlanInput = z.strictObject({ lookupKey: z.string().trim().min(1, 'Choose a plan.').max(100) });
+const NoInput = z.strictObject({});
+
+const subscriber = (user: SessionUser) => ({ userId: user.id, email: user.email });
+
+export const previewPlanChange = userAction(
+  PlanInput,
+  async ({ lookupKey }, user): Promise<{ timing: 'now' | 'period_end'; effectiveAt: string; amountDue: Money; lines: { description: string; amount: Money }[] }> => {
+    const result = await preview(subscriptionDependencies(), subscriber(user), lookupKey);
+    return { ...result, effectiveAt: result.effectiveAt.toISOString() };
+  },
+);
+
+export const changePlan = userAction(PlanInput, async ({ lookupKey }, user): Promise<{ timing: 'now' | 'period_end'; effectiveAt: string }> => {
+  const result = await change(subscriptionDependencies(), subscriber(user), lookupKey);
+  return { timing: result.timing, effectiveAt: result.effectiveAt.toISOString() };
+});
+
+export const cancelSubscription = userAction(NoInput, async (_input, user): Promise<{ endsAt: string }> => {
+  const { endsAt } = await cancel(subscriptionDependencies(), subscriber(user));
+  return { endsAt: endsAt.toISOString() };
+});
+
+export const resumeSubscription = userAction(NoInput, async (_input, user): Promise<Record<string, never>> => {
+  await resume(subscriptionDependencies(), subscriber(user));
+  return {};
+});
+
+export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string }> => {
+  return startCardUpdate(subscriptionDependencies(), subscriber(user));
+});
+
+export const finishPaymentMethodUpdate = userAction(
+  z.strictObject({ setupIntentId: z.string().trim().regex(/^seti_[A-Za-z0-9]+$/, 'That card setup is not valid.') }),
+  async ({ setupIntentId }, user): Promise<Record<string, never>> => {
+    await finishCardUpdate(subscriptionDependencies(), subscriber(user), setupIntentId);
+    return {};
+  },
+);
+
+export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string; amountDue: Money }> => {
+  return payInvoice(subscriptionDependencies(), subscriber(user));
+});

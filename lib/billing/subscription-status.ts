@@ -1,0 +1,11 @@
+import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+
+/**
+ * Statuses in which a subscription is live or still being set up: an account has at most one
+ * (the partial unique index `subscriptions_one_live_per_user` says the same).
+ */
+export const LIVE_STATUSES: SubscriptionStatus[] = ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused'];
+
+export function isLive(status: SubscriptionStatus): boolean {
+  return LIVE_STATUSES.includes(status);
+}
