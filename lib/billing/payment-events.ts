@@ -2,6 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { disputes, orders, payments, refunds } from '@/db/schema';
 import { queueReceipt } from '@/lib/mail/receipts';
+import { NotYetKnownError } from './not-yet-known';
+import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
 
 /**
  * Provider-neutral facts about money, as a provider reports them *now* (lib/payments/<provider>
@@ -50,15 +52,15 @@ export interface ProviderDispute {
   evidenceDueBy: Date | null;
 }
 
-export type BillingChange = { kind: 'payment'; payment: ProviderPayment; refunds?: ProviderRefund[] } | { kind: 'dispute'; dispute: ProviderDispute };
+export type BillingChange = { kind: 'payment'; payment: ProviderPayment; refunds?: ProviderRefund[] } | { kind: 'dispute'; dispute: ProviderDispute } | SubscriptionChange;
 
-/** Raised when a change refers to something we do not know yet; the job is retried later. */
-export class NotYetKnownError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotYetKnownError';
-  }
-}
+/**
+ * What a change is serialised on: a payment (its refunds and disputes with it), or a customer
+ * (their subscriptions and invoices: see lockBillingCustomer).
+ */
+export type BillingKey = { provider: Provider; providerPaymentId: string } | { provider: Provider; providerCustomerId: string };
+
+export { NotYetKnownError };
 
 /**
  * Serialises every change to one provider payment: the caller re-fetches the provider object
@@ -184,23 +186,28 @@ export async function applyDispute(tx: Transaction, dispute: ProviderDispute): P
     });
 }
 
+/** Applies one change, in a transaction that already holds its key's lock. */
+export async function applyChange(tx: Transaction, change: BillingChange): Promise<void> {
+  if (change.kind === 'payment') await applyPayment(tx, change.payment, change.refunds);
+  else if (change.kind === 'dispute') await applyDispute(tx, change.dispute);
+  else await applySubscriptionChange(tx, change);
+}
+
+export async function lockBillingKey(tx: Transaction, key: BillingKey): Promise<void> {
+  if ('providerPaymentId' in key) await lockProviderPayment(tx, key.provider, key.providerPaymentId);
+  else await lockBillingCustomer(tx, key.provider, key.providerCustomerId);
+}
+
 /**
- * Applies changes that a provider event produced. `refetch` is called inside the payment's
- * lock and returns the change to apply, built from the provider's current object. `settle`
- * runs in the same transaction, so whatever records the change as applied (the event ledger)
- * commits with it or not at all.
+ * Applies changes that a provider event produced. `refetch` is called inside the key's lock
+ * and returns the change to apply, built from the provider's current objects. `settle` runs in
+ * the same transaction, so whatever records the change as applied (the event ledger) commits
+ * with it or not at all.
  */
-export async function applyBillingChange(
-  db: Database,
-  key: { provider: Provider; providerPaymentId: string },
-  refetch: () => Promise<BillingChange>,
-  settle?: (tx: Transaction) => Promise<void>,
-): Promise<void> {
+export async function applyBillingChange(db: Database, key: BillingKey, refetch: () => Promise<BillingChange>, settle?: (tx: Transaction) => Promise<void>): Promise<void> {
   await db.transaction(async (tx) => {
-    await lockProviderPayment(tx, key.provider, key.providerPaymentId);
-    const change = await refetch();
-    if (change.kind === 'payment') await applyPayment(tx, change.payment, change.refunds);
-    else await applyDispute(tx, change.dispute);
+    await lockBillingKey(tx, key);
+    await applyChange(tx, await refetch());
     await settle?.(tx);
   });
 }

@@ -1,4 +1,11 @@
+import { count, eq } from 'drizzle-orm';
+import { subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/auth/errors';
+import type { SubscriptionCheckout } from '@/lib/payments/subscriptions';
+import { ensureProviderCustomer } from './customers';
+import { providerPriceFor, subscribablePlan } from './plans';
+import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';
+import { isLive } from './subscription-status';
 import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 
 export interface StartedSubscription {
@@ -9,6 +16,51 @@ export interface StartedSubscription {
   clientSecret: string;
 }
 
-export async function startSubscription(_deps: SubscriptionDependencies, _subscriber: Subscriber, _lookupKey: string): Promise<StartedSubscription> {
-  throw new UserFacingError('Not available yet');
+export const ALREADY_SUBSCRIBED_MESSAGE = 'You already have a subscription. You can change your plan from your billing page.';
+
+function started(subscriptionId: string, checkout: SubscriptionCheckout): StartedSubscription {
+  if (!checkout.confirmation) throw new Error(`subscription ${checkout.subscription.id} has nothing to confirm`);
+  return { subscriptionId, ...checkout.confirmation };
+}
+
+/**
+ * Starts the account's subscription to a plan, or resumes the one it is already starting.
+ *
+ * One account never gets two live subscriptions: requests are serialised on the account's
+ * billing lock (double clicks, two tabs, retries), each looks at what the provider holds for
+ * the account before creating anything, and the partial unique index backs that up. A
+ * subscription still waiting for its first payment (or a trial's card) is handed back as it is
+ * when it is for the same plan, and ended when the subscriber picked another plan instead.
+ */
+export async function startSubscription(deps: SubscriptionDependencies, subscriber: Subscriber, lookupKey: string): Promise<StartedSubscription> {
+  const plan = await subscribablePlan(deps.db, lookupKey);
+  await withProvider(() => ensureProviderCustomer(deps.db, deps.payments, subscriber));
+  const provider = deps.subscriptions;
+  return withAccountLock(deps, subscriber, new UserFacingError('Your account could not be set up for billing. Please try again.', 'no_customer'), async (tx, customer) => {
+    const providerPriceId = await providerPriceFor(tx, provider, plan);
+
+    const live = await liveRowOf(tx, subscriber.userId);
+    if (live) {
+      // Our row may lag behind the provider (a first payment that expired, a trial that ended).
+      const current = await provider.retrieveSubscriptionCheckout(live.providerSubscriptionId);
+      const row = await record(tx, deps, current.subscription);
+      if (isLive(current.subscription.status)) {
+        if (current.subscription.price.id === providerPriceId && current.confirmation) return started(row.id, current);
+        if (current.subscription.status !== 'incomplete') throw new UserFacingError(ALREADY_SUBSCRIBED_MESSAGE, 'already_subscribed');
+        // An abandoned first payment for another plan: end it, so it can never be paid as well.
+        const ended = await provider.cancelSubscriptionNow(current.subscription.id, `subscribe:${subscriber.userId}:replace:${current.subscription.id}`);
+        await record(tx, deps, ended, { latestInvoice: true });
+      }
+    }
+
+    // Every earlier subscription of the account is recorded by now, so `attempt` names this
+    // one: a retry after a lost answer replays it, a subscription after an ended one is new.
+    const [{ attempt } = { attempt: 0 }] = await tx.select({ attempt: count() }).from(subscriptions).where(eq(subscriptions.userId, subscriber.userId));
+    const checkout = await provider.createSubscription(
+      { customerId: customer.providerCustomerId, priceId: providerPriceId, trialDays: plan.trialDays, metadata: { user_id: subscriber.userId, price_id: plan.priceId } },
+      `subscribe:${subscriber.userId}:${plan.priceId}:${attempt}`,
+    );
+    const row = await record(tx, deps, checkout.subscription, { latestInvoice: true });
+    return started(row.id, checkout);
+  });
 }

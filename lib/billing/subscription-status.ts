@@ -9,3 +9,6 @@ export const LIVE_STATUSES: SubscriptionStatus[] = ['incomplete', 'trialing', 'a
 export function isLive(status: SubscriptionStatus): boolean {
   return LIVE_STATUSES.includes(status);
 }
+
+/** Statuses after which nothing about a subscription can change at the provider. */
+export const ENDED: SubscriptionStatus[] = ['canceled', 'incomplete_expired'];

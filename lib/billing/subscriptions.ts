@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import type { CardPaymentProvider } from '@/lib/payments/card-payments';
 import type { InvoiceStatus, SubscriptionProvider, SubscriptionStatus } from '@/lib/payments/subscriptions';
@@ -101,22 +101,13 @@ function planView(price: typeof prices.$inferSelect, product: typeof products.$i
  * The account's subscription row: the live one, else the most recent. Ownership is part of the
  * query, so no caller can reach another account's subscription.
  */
-export async function subscriptionRowFor(db: Database, userId: string): Promise<SubscriptionRow | null> {
+export async function subscriptionRowFor(db: Database | Transaction, userId: string): Promise<SubscriptionRow | null> {
   const [row] = await db
     .select()
     .from(subscriptions)
     .where(eq(subscriptions.userId, userId))
     .orderBy(desc(inArray(subscriptions.status, LIVE_STATUSES)), desc(subscriptions.providerCreatedAt))
     .limit(1);
-  return row ?? null;
-}
-
-/** The account's live subscription row (at most one, by the partial unique index). */
-export async function liveSubscriptionRow(db: Database, userId: string): Promise<SubscriptionRow | null> {
-  const [row] = await db
-    .select()
-    .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, LIVE_STATUSES)));
   return row ?? null;
 }
 

@@ -150,15 +150,31 @@ export interface SubscriptionProvider {
   previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
   /** An off-session SetupIntent to save a new card; an open one made for the same purpose is reused. */
   setupIntentForNewCard(customerId: string, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderSetupIntent>;
-  retrieveSetupIntent(id: string): Promise<ProviderSetupIntent>;
+  /** Null when the provider has no SetupIntent with this id. */
+  retrieveSetupIntent(id: string): Promise<ProviderSetupIntent | null>;
   /** Makes a saved card what the customer's invoices, and the subscription's, are charged to. */
   makeDefaultPaymentMethod(
     request: { customerId: string; subscriptionId: string | null; paymentMethodId: string },
     idempotencyKey: string,
   ): Promise<void>;
+  retrieveCard(paymentMethodId: string): Promise<ProviderCard | null>;
   /** The card invoices are charged to now (the customer's default), if any. */
   retrieveDefaultCard(customerId: string, subscriptionId: string | null): Promise<ProviderCard | null>;
   retrieveInvoice(id: string): Promise<ProviderInvoice>;
   /** The client secret that pays an open invoice in the browser. */
   invoicePaymentSecret(id: string): Promise<string>;
+}
+
+/**
+ * A change that had to be paid at once was not: the card was declined or needs the
+ * subscriber's confirmation. The provider undid the change; `message` is the provider's.
+ */
+export class PaymentDeclinedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'PaymentDeclinedError';
+  }
 }

@@ -41,7 +41,7 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
+export async function call<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {

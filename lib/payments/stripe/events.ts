@@ -1,15 +1,24 @@
 import type Stripe from 'stripe';
-import type { BillingChange, DisputeStatus, PaymentStatus, Provider, ProviderDispute, ProviderPayment, ProviderRefund, RefundStatus } from '@/lib/billing/payment-events';
+import type { BillingChange, BillingKey, DisputeStatus, PaymentStatus, ProviderDispute, ProviderPayment, ProviderRefund, RefundStatus } from '@/lib/billing/payment-events';
+import { makeSavedCardDefault } from '@/lib/billing/default-card';
+import { adoptsInvoiceCard, type SubscriptionChange } from '@/lib/billing/subscription-events';
 import { normalizeCurrency } from '@/lib/money';
+import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/subscriptions';
+import { NEW_CARD_PURPOSE, stripeSubscriptions } from './subscriptions';
+import { ENDED } from '@/lib/billing/subscription-status';
 
 /**
  * Stripe events → provider-neutral billing changes. Handlers never trust the event's copy of
- * the object: they name the payment it concerns, and `refetch` reads its current state from
- * Stripe (under the payment's lock), so duplicated and out-of-order events are harmless.
+ * the object: they name the object it concerns (a payment, a subscription, an invoice), and
+ * `refetch` reads its current state from Stripe (under the lock of `key`: the payment, or the
+ * customer a subscription bills), so duplicated and out-of-order events are harmless.
  */
 export interface StripeEventAction {
-  key: { provider: Provider; providerPaymentId: string };
-  /** What `refetch` reads (`payment:pi_…`, `dispute:du_…`): events with the same target can share one read. */
+  key: BillingKey;
+  /**
+   * What `refetch` reads (`payment:pi_…`, `dispute:du_…`, `subscription:sub_…`,
+   * `invoice:in_…`): events with the same target can share one read.
+   */
   target: string;
   refetch(): Promise<BillingChange>;
 }
@@ -108,6 +117,104 @@ const onDispute: Handler = (stripe, event) => {
   };
 };
 
+/** A subscription as Stripe holds it now, with its latest invoice. */
+async function currentSubscription(stripe: Stripe, subscriptionId: string, trialEndingNotice?: Date): Promise<SubscriptionChange> {
+  const billing = stripeSubscriptions(stripe);
+  const subscription = await billing.retrieveSubscription(subscriptionId);
+  const invoices: ProviderInvoice[] = subscription.latestInvoiceId ? [await billing.retrieveInvoice(subscription.latestInvoiceId)] : [];
+  return { kind: 'subscription', subscription, invoices, ...(trialEndingNotice ? { trialEndingNotice } : {}) };
+}
+
+function subscriptionAction(stripe: Stripe, subscriptionId: string, customerId: string): StripeEventAction {
+  return {
+    key: { provider: 'stripe', providerCustomerId: customerId },
+    target: `subscription:${subscriptionId}`,
+    refetch: () => currentSubscription(stripe, subscriptionId),
+  };
+}
+
+const onSubscription: Handler = (stripe, event) => {
+  const subscription = event.data.object as Stripe.Subscription;
+  const customerId = idOf(subscription.customer);
+  return customerId ? subscriptionAction(stripe, subscription.id, customerId) : null;
+};
+
+/**
+ * Stripe's notice that a trial ends in three days. The notice itself is the fact to act on (an
+ * email), so it has a target of its own rather than sharing the subscription's read; the email
+ * goes out only if the re-fetched trial still ends when the notice said.
+ */
+const onTrialWillEnd: Handler = (stripe, event) => {
+  const subscription = event.data.object as Stripe.Subscription;
+  const customerId = idOf(subscription.customer);
+  if (!customerId || !subscription.trial_end) return null;
+  const trialEnd = new Date(subscription.trial_end * 1000);
+  return {
+    key: { provider: 'stripe', providerCustomerId: customerId },
+    target: `trial-notice:${subscription.id}:${subscription.trial_end}`,
+    refetch: () => currentSubscription(stripe, subscription.id, trialEnd),
+  };
+};
+
+const onSubscriptionSchedule: Handler = (stripe, event) => {
+  const schedule = event.data.object as Stripe.SubscriptionSchedule;
+  const subscriptionId = idOf(schedule.subscription) ?? idOf(schedule.released_subscription);
+  const customerId = idOf(schedule.customer);
+  return subscriptionId && customerId ? subscriptionAction(stripe, subscriptionId, customerId) : null;
+};
+
+/**
+ * An invoice, its subscription, and the card it was paid with: when the subscriber paid an
+ * open invoice with a new card ("update card and pay"), that card becomes the default for the
+ * renewals that follow (the key makes a repeated application one change at Stripe).
+ */
+const onInvoice: Handler = (stripe, event) => {
+  const invoiceId = (event.data.object as Stripe.Invoice).id;
+  const customerId = idOf((event.data.object as Stripe.Invoice).customer);
+  if (!invoiceId || !customerId) return null;
+  return {
+    key: { provider: 'stripe', providerCustomerId: customerId },
+    target: `invoice:${invoiceId}`,
+    async refetch(): Promise<SubscriptionChange> {
+      const billing = stripeSubscriptions(stripe);
+      const invoice = await billing.retrieveInvoice(invoiceId);
+      let subscription: ProviderSubscription | null = invoice.subscriptionId ? await billing.retrieveSubscription(invoice.subscriptionId) : null;
+      const card = adoptsInvoiceCard(invoice, await billing.retrieveDefaultCard(invoice.customerId, null));
+      if (card) {
+        await billing.makeDefaultPaymentMethod(
+          { customerId: invoice.customerId, subscriptionId: subscription && !ENDED.includes(subscription.status) ? subscription.id : null, paymentMethodId: card.id },
+          `default-card:${invoice.id}:${card.id}`,
+        );
+        if (subscription) subscription = await billing.retrieveSubscription(subscription.id);
+      }
+      return { kind: 'subscription', subscription, invoices: [invoice] };
+    },
+  };
+};
+
+/**
+ * A card saved from the portal (finishPaymentMethodUpdate does the same when the browser comes
+ * back; this covers a browser that never did): it becomes the default if it is the newest card.
+ */
+const onSetupIntentSucceeded: Handler = (stripe, event) => {
+  const intent = event.data.object as Stripe.SetupIntent;
+  const customerId = idOf(intent.customer);
+  const subscriptionId = intent.metadata?.subscription_id ?? null;
+  if (intent.metadata?.purpose !== NEW_CARD_PURPOSE || !customerId || !subscriptionId) return null;
+  return {
+    key: { provider: 'stripe', providerCustomerId: customerId },
+    target: `setup:${intent.id}`,
+    async refetch(): Promise<SubscriptionChange> {
+      const billing = stripeSubscriptions(stripe);
+      const current = await billing.retrieveSetupIntent(intent.id);
+      if (current?.status === 'succeeded' && current.paymentMethodId) {
+        await makeSavedCardDefault(billing, { customerId, subscription: await billing.retrieveSubscription(subscriptionId), setupIntent: current });
+      }
+      return currentSubscription(stripe, subscriptionId);
+    },
+  };
+};
+
 /** One small handler per event type Billfold acts on; every other type is stored and ignored. */
 const HANDLERS: Partial<Record<Stripe.Event.Type, Handler>> = {
   'payment_intent.succeeded': onPaymentIntent,
@@ -124,6 +231,30 @@ const HANDLERS: Partial<Record<Stripe.Event.Type, Handler>> = {
   'charge.dispute.created': onDispute,
   'charge.dispute.updated': onDispute,
   'charge.dispute.closed': onDispute,
+  'customer.subscription.created': onSubscription,
+  'customer.subscription.updated': onSubscription,
+  'customer.subscription.deleted': onSubscription,
+  'customer.subscription.paused': onSubscription,
+  'customer.subscription.resumed': onSubscription,
+  'customer.subscription.pending_update_applied': onSubscription,
+  'customer.subscription.pending_update_expired': onSubscription,
+  'customer.subscription.trial_will_end': onTrialWillEnd,
+  'subscription_schedule.created': onSubscriptionSchedule,
+  'subscription_schedule.updated': onSubscriptionSchedule,
+  'subscription_schedule.released': onSubscriptionSchedule,
+  'subscription_schedule.canceled': onSubscriptionSchedule,
+  'subscription_schedule.completed': onSubscriptionSchedule,
+  'subscription_schedule.aborted': onSubscriptionSchedule,
+  'invoice.created': onInvoice,
+  'invoice.finalized': onInvoice,
+  'invoice.updated': onInvoice,
+  'invoice.paid': onInvoice,
+  'invoice.payment_succeeded': onInvoice,
+  'invoice.payment_failed': onInvoice,
+  'invoice.payment_action_required': onInvoice,
+  'invoice.voided': onInvoice,
+  'invoice.marked_uncollectible': onInvoice,
+  'setup_intent.succeeded': onSetupIntentSucceeded,
 };
 
 /** What a Stripe event asks Billfold to do, or null for an event type it ignores. */

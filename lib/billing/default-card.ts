@@ -1,0 +1,35 @@
+import type { ProviderCard, ProviderSetupIntent, ProviderSubscription, SubscriptionProvider } from '@/lib/payments/subscriptions';
+import { ENDED } from './subscription-status';
+
+/**
+ * Whether `card` may replace the default: it is the default already (the subscription's may
+ * still lag), or at least as new as it. A late event about an older card never undoes a newer one.
+ */
+export function mayBecomeDefault(card: ProviderCard, current: ProviderCard | null): boolean {
+  return !current || current.id === card.id || card.created.getTime() >= current.created.getTime();
+}
+
+/**
+ * Makes the card a succeeded SetupIntent saved the default, for the customer's invoices and the
+ * subscription's renewals. Called when the browser comes back from saving it, and again from the
+ * webhook (for a browser that never came back): one key per SetupIntent and card, so the second
+ * is a replay at the provider.
+ */
+export async function makeSavedCardDefault(
+  provider: SubscriptionProvider,
+  { customerId, subscription, setupIntent }: { customerId: string; subscription: ProviderSubscription | null; setupIntent: ProviderSetupIntent },
+): Promise<boolean> {
+  if (setupIntent.status !== 'succeeded' || !setupIntent.paymentMethodId) return false;
+  const [card, current] = await Promise.all([provider.retrieveCard(setupIntent.paymentMethodId), provider.retrieveDefaultCard(customerId, null)]);
+  if (!card || !mayBecomeDefault(card, current)) return false;
+  await provider.makeDefaultPaymentMethod(
+    {
+      customerId,
+      // An ended subscription cannot change any more; the customer's default is still updated.
+      subscriptionId: subscription && !ENDED.includes(subscription.status) ? subscription.id : null,
+      paymentMethodId: card.id,
+    },
+    `default-card:${setupIntent.id}:${card.id}`,
+  );
+  return true;
+}

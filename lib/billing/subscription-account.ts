@@ -1,0 +1,98 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Transaction } from '@/db/client';
+import { customers, subscriptions } from '@/db/schema';
+import { UserFacingError } from '@/lib/auth/errors';
+import { log } from '@/lib/log';
+import { PaymentProviderUnavailableError } from '@/lib/payments/card-payments';
+import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/subscriptions';
+import { applySubscriptionChange, lockBillingCustomer } from './subscription-events';
+import { LIVE_STATUSES } from './subscription-status';
+import type { Subscriber, SubscriptionDependencies } from './subscriptions';
+
+/**
+ * What every subscription action does around its one decision: find the account's customer and
+ * subscription (ownership is the query: only the caller's own), hold the customer's billing lock
+ * while it changes things at the provider, and record the provider's answer the way webhooks do,
+ * so the page shows it at once and a webhook arriving later changes nothing.
+ */
+
+export type Customer = typeof customers.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+export const PROVIDER_UNAVAILABLE = 'We could not reach our payment provider. Nothing was changed; please try again in a moment.';
+
+/** Runs a step that calls the provider; an outage becomes a message that nothing changed. */
+export async function withProvider<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof PaymentProviderUnavailableError) {
+      log.warn({ err: error.cause, provider: error.provider }, 'payment provider unavailable in a subscription action');
+      throw new UserFacingError(PROVIDER_UNAVAILABLE, 'provider_unavailable');
+    }
+    throw error;
+  }
+}
+
+export async function customerOf(tx: Transaction, deps: SubscriptionDependencies, userId: string): Promise<Customer | null> {
+  const [row] = await tx
+    .select()
+    .from(customers)
+    .where(and(eq(customers.userId, userId), eq(customers.provider, deps.subscriptions.name)));
+  return row ?? null;
+}
+
+/** The account's live subscription row, locked by the caller's billing lock. */
+export async function liveRowOf(tx: Transaction, userId: string): Promise<SubscriptionRow | null> {
+  const [row] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, LIVE_STATUSES)));
+  return row ?? null;
+}
+
+/**
+ * Runs `step` in a transaction holding the account's billing lock (the same lock webhooks take
+ * to apply this customer's changes). Refused with `noCustomer`'s message when the account has
+ * never been a customer.
+ */
+export async function withAccountLock<T>(
+  deps: SubscriptionDependencies,
+  subscriber: Subscriber,
+  noCustomer: UserFacingError,
+  step: (tx: Transaction, customer: Customer) => Promise<T>,
+): Promise<T> {
+  return withProvider(() =>
+    deps.db.transaction(async (tx) => {
+      const customer = await customerOf(tx, deps, subscriber.userId);
+      if (!customer) throw noCustomer;
+      await lockBillingCustomer(tx, customer.provider, customer.providerCustomerId);
+      return step(tx, customer);
+    }),
+  );
+}
+
+/**
+ * Records the provider's answer (and, when asked, the subscription's latest invoice) exactly
+ * as a webhook would, and returns the row.
+ */
+export async function record(tx: Transaction, deps: SubscriptionDependencies, subscription: ProviderSubscription, options: { latestInvoice?: boolean } = {}): Promise<SubscriptionRow> {
+  const invoices: ProviderInvoice[] = options.latestInvoice && subscription.latestInvoiceId ? [await deps.subscriptions.retrieveInvoice(subscription.latestInvoiceId)] : [];
+  await applySubscriptionChange(tx, { kind: 'subscription', subscription, invoices });
+  const [row] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
+  if (!row) throw new Error(`subscription ${subscription.id} was not recorded`);
+  return row;
+}
+
+/**
+ * A key for a change to a subscription, from our ids and the row's version: every change is
+ * recorded (rewriting the row) before the next is made under the same lock, so a request
+ * repeated after a lost answer replays, and a later change (cancel, resume, cancel again in
+ * one period) is new at the provider.
+ */
+export function changeKey(kind: string, row: SubscriptionRow, ...parts: string[]): string {
+  return [kind, row.providerSubscriptionId, ...parts, `v${row.updatedAt.getTime()}`].join(':');
+}

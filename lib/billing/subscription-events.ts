@@ -1,0 +1,245 @@
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import type { Transaction } from '@/db/client';
+import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
+import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
+import { money } from '@/lib/money';
+import type { PaymentProviderName } from '@/lib/payments/card-payments';
+import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/subscriptions';
+import { NotYetKnownError } from './not-yet-known';
+import { LIVE_STATUSES, isLive } from './subscription-status';
+
+/**
+ * Subscriptions and their invoices as a provider reports them *now*: the provider folder
+ * re-fetches the objects under the customer's lock (lockBillingCustomer) before building a
+ * change, so applying one is an upsert of the newest state, safe in any order and any number
+ * of times. Emails that report a state (a failed renewal, a trial about to end) are queued in
+ * the same transaction, once per (kind, ref).
+ */
+export interface SubscriptionChange {
+  kind: 'subscription';
+  /** The subscription concerned, when there is one (an invoice may have none). */
+  subscription: ProviderSubscription | null;
+  invoices: ProviderInvoice[];
+  /** The provider announced the trial ending at this date (Stripe: `trial_will_end`). */
+  trialEndingNotice?: Date;
+}
+
+/**
+ * Serialises everything that changes one customer's billing state at the provider or here:
+ * webhook applications and the subscription actions (subscribe, change, cancel) alike. One
+ * lock per customer rather than per subscription, because an account's subscriptions depend
+ * on each other (at most one live): replacing one and recording the other happen as one step.
+ */
+export async function lockBillingCustomer(tx: Transaction, provider: PaymentProviderName, providerCustomerId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billing-customer:${provider}:${providerCustomerId}`}, 0))`);
+}
+
+async function customerRow(tx: Transaction, provider: PaymentProviderName, providerCustomerId: string) {
+  const [row] = await tx
+    .select()
+    .from(customers)
+    .where(and(eq(customers.provider, provider), eq(customers.providerCustomerId, providerCustomerId)));
+  if (!row) throw new NotYetKnownError(`customer ${providerCustomerId} is not recorded yet`);
+  return row;
+}
+
+/** Our price for the provider's: by the id recorded when we created it there, else by its lookup key. */
+async function priceRow(tx: Transaction, provider: PaymentProviderName, price: ProviderPriceRef) {
+  const byProviderId = provider === 'stripe' ? eq(prices.stripePriceId, price.id) : eq(prices.paypalPlanId, price.id);
+  const [row] = await tx
+    .select({ price: prices, product: products })
+    .from(prices)
+    .innerJoin(products, eq(products.id, prices.productId))
+    .where(price.lookupKey ? or(byProviderId, eq(prices.lookupKey, price.lookupKey)) : byProviderId)
+    .limit(1);
+  if (!row) throw new Error(`${provider} price ${price.id} (${price.lookupKey ?? 'no lookup key'}) is not in the catalog`);
+  return row;
+}
+
+function cardColumns(card: ProviderCard | null) {
+  return {
+    providerPaymentMethodId: card?.id ?? null,
+    paymentMethodBrand: card?.brand ?? null,
+    paymentMethodLast4: card?.last4 ?? null,
+    paymentMethodExpMonth: card?.expMonth ?? null,
+    paymentMethodExpYear: card?.expYear ?? null,
+  };
+}
+
+type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+async function upsertSubscription(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionRow> {
+  const customer = await customerRow(tx, subscription.provider, subscription.customerId);
+  if (!customer.userId) throw new Error(`subscription ${subscription.id} bills customer ${subscription.customerId}, who has no account`);
+  const { price } = await priceRow(tx, subscription.provider, subscription.price);
+  const pending = subscription.pendingChange ? await priceRow(tx, subscription.provider, subscription.pendingChange.price) : null;
+
+  if (isLive(subscription.status)) {
+    // The account's other live subscription has ended at the provider, but its end is not
+    // recorded yet: its own event (queued too) records it, and this one is retried after.
+    const [other] = await tx
+      .select({ id: subscriptions.providerSubscriptionId })
+      .from(subscriptions)
+      .where(
+        and(
+          eq(subscriptions.userId, customer.userId),
+          inArray(subscriptions.status, LIVE_STATUSES),
+          ne(subscriptions.providerSubscriptionId, subscription.id),
+        ),
+      );
+    if (other) throw new NotYetKnownError(`subscription ${subscription.id} is live, but ${other.id} is still recorded as the account's live one`);
+  }
+
+  const values = {
+    status: subscription.status,
+    priceId: price.id,
+    quantity: subscription.quantity,
+    currentPeriodStart: subscription.currentPeriodStart,
+    currentPeriodEnd: subscription.currentPeriodEnd,
+    cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+    cancelAt: subscription.cancelAt,
+    canceledAt: subscription.canceledAt,
+    endedAt: subscription.endedAt,
+    trialStart: subscription.trialStart,
+    trialEnd: subscription.trialEnd,
+    ...cardColumns(subscription.paymentMethod),
+    pendingPriceId: pending?.price.id ?? null,
+    pendingChangeAt: subscription.pendingChange?.effectiveAt ?? null,
+    providerScheduleId: subscription.scheduleId,
+    latestProviderInvoiceId: subscription.latestInvoiceId,
+    providerUpdatedAt: sql`now()`,
+    updatedAt: sql`now()`,
+  };
+  const [row] = await tx
+    .insert(subscriptions)
+    .values({
+      ...values,
+      userId: customer.userId,
+      customerId: customer.id,
+      provider: subscription.provider,
+      providerSubscriptionId: subscription.id,
+      providerCreatedAt: subscription.created,
+    })
+    .onConflictDoUpdate({ target: [subscriptions.provider, subscriptions.providerSubscriptionId], set: values })
+    .returning();
+  if (!row) throw new Error(`subscription ${subscription.id} was not stored`);
+  return row;
+}
+
+async function upsertInvoice(tx: Transaction, invoice: ProviderInvoice, subscriptionRowId: string | null): Promise<typeof invoices.$inferSelect> {
+  const customer = await customerRow(tx, invoice.provider, invoice.customerId);
+  const values = {
+    subscriptionId: subscriptionRowId,
+    number: invoice.number,
+    status: invoice.status,
+    currency: invoice.amountDue.currency,
+    amountDue: invoice.amountDue.amount,
+    amountPaid: invoice.amountPaid.amount,
+    amountRemaining: invoice.amountRemaining.amount,
+    hostedInvoiceUrl: invoice.hostedInvoiceUrl,
+    invoicePdf: invoice.invoicePdf,
+    periodStart: invoice.periodStart,
+    periodEnd: invoice.periodEnd,
+    dueDate: invoice.dueDate,
+    paidAt: invoice.paidAt,
+    billingReason: invoice.billingReason,
+    attemptCount: invoice.attemptCount,
+    nextPaymentAttempt: invoice.nextPaymentAttempt,
+    paymentStatus: invoice.payment?.status ?? null,
+    providerUpdatedAt: sql`now()`,
+    updatedAt: sql`now()`,
+  };
+  const [row] = await tx
+    .insert(invoices)
+    .values({ ...values, customerId: customer.id, provider: invoice.provider, providerInvoiceId: invoice.id, providerCreatedAt: invoice.created })
+    .onConflictDoUpdate({ target: [invoices.provider, invoices.providerInvoiceId], set: values })
+    .returning();
+  if (!row) throw new Error(`invoice ${invoice.id} was not stored`);
+  return row;
+}
+
+/** The subscription row an invoice belongs to: the one just written, or one recorded before. */
+async function subscriptionRowOf(tx: Transaction, invoice: ProviderInvoice, written: SubscriptionRow | null): Promise<SubscriptionRow | null> {
+  if (!invoice.subscriptionId) return null;
+  if (written?.providerSubscriptionId === invoice.subscriptionId) return written;
+  const [row] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.provider, invoice.provider), eq(subscriptions.providerSubscriptionId, invoice.subscriptionId)));
+  if (!row) throw new NotYetKnownError(`invoice ${invoice.id} is for subscription ${invoice.subscriptionId}, which is not recorded yet`);
+  return row;
+}
+
+async function planName(tx: Transaction, priceId: string): Promise<string> {
+  const [row] = await tx.select({ name: products.name }).from(prices).innerJoin(products, eq(products.id, prices.productId)).where(eq(prices.id, priceId));
+  return row?.name ?? 'Billfold';
+}
+
+/**
+ * Dunning: a renewal the provider could not collect. Only subscriptions that are behind
+ * (`past_due`, `unpaid`) or renewing are told by email; a first payment that fails is shown
+ * to the subscriber on the page they are paying on.
+ */
+async function sendInvoiceNotices(tx: Transaction, invoice: ProviderInvoice, subscription: SubscriptionRow | null): Promise<void> {
+  if (!subscription || invoice.status !== 'open' || invoice.amountRemaining.amount === 0 || !invoice.payment) return;
+  if (subscription.status === 'incomplete' || subscription.status === 'incomplete_expired') return;
+  const [customer] = await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, subscription.customerId));
+  if (!customer) return;
+  const notice = {
+    to: customer.email,
+    invoiceId: invoice.id,
+    attempt: invoice.attemptCount,
+    planName: await planName(tx, subscription.priceId),
+    amountDue: invoice.amountRemaining,
+    nextAttempt: invoice.nextPaymentAttempt,
+  };
+  if (invoice.payment.status === 'requires_action') await queueActionRequiredEmail(tx, notice);
+  else if (invoice.payment.status === 'requires_payment_method' && invoice.payment.failureMessage !== null && invoice.attemptCount > 0) {
+    await queuePaymentFailedEmail(tx, notice);
+  }
+}
+
+async function sendTrialNotice(tx: Transaction, row: SubscriptionRow, trialEnd: Date): Promise<void> {
+  // The notice is about the trial as it still is: ended, canceled or moved trials get none.
+  if (row.status !== 'trialing' || row.trialEnd?.getTime() !== trialEnd.getTime() || row.cancelAtPeriodEnd) return;
+  await tx.update(subscriptions).set({ trialEndingNoticeFor: trialEnd }).where(eq(subscriptions.id, row.id));
+  const [details] = await tx
+    .select({ email: customers.email, name: products.name, amount: prices.amount, currency: prices.currency })
+    .from(subscriptions)
+    .innerJoin(customers, eq(customers.id, subscriptions.customerId))
+    .innerJoin(prices, eq(prices.id, sql`coalesce(${subscriptions.pendingPriceId}, ${subscriptions.priceId})`))
+    .innerJoin(products, eq(products.id, prices.productId))
+    .where(eq(subscriptions.id, row.id));
+  if (!details) return;
+  await queueTrialEndingEmail(tx, {
+    to: details.email,
+    subscriptionId: row.id,
+    planName: details.name,
+    trialEnd,
+    charge: money(details.amount * row.quantity, details.currency),
+    cardLast4: row.paymentMethodLast4,
+  });
+}
+
+/** Applies a subscription and its invoices, as the provider holds them now. */
+export async function applySubscriptionChange(tx: Transaction, change: SubscriptionChange): Promise<void> {
+  const row = change.subscription ? await upsertSubscription(tx, change.subscription) : null;
+  for (const invoice of change.invoices) {
+    const owner = await subscriptionRowOf(tx, invoice, row);
+    await upsertInvoice(tx, invoice, owner?.id ?? null);
+    await sendInvoiceNotices(tx, invoice, owner);
+  }
+  if (row && change.trialEndingNotice) await sendTrialNotice(tx, row, change.trialEndingNotice);
+}
+
+/**
+ * Whether a paid invoice's card should become the default: the subscriber gave it to pay this
+ * invoice (it was set up for future use) and it is newer than the card on file, so a late
+ * event about an older payment never undoes a card changed since.
+ */
+export function adoptsInvoiceCard(invoice: ProviderInvoice, currentDefault: ProviderCard | null): ProviderCard | null {
+  const card = invoice.payment?.card;
+  if (invoice.status !== 'paid' || !invoice.payment?.setupFutureUsage || !card) return null;
+  if (currentDefault && (currentDefault.id === card.id || currentDefault.created.getTime() > card.created.getTime())) return null;
+  return card;
+}

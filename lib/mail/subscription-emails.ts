@@ -1,0 +1,88 @@
+import type { Transaction } from '@/db/client';
+import { env } from '@/lib/env';
+import { formatMoney, type Money } from '@/lib/money';
+import { queueEmail } from './outbox';
+
+/**
+ * The emails a subscription's billing sends: a failed renewal (dunning), a renewal the bank
+ * wants confirmed, and a trial about to end. Each is queued in the transaction that records
+ * what it reports, once per (kind, ref), so redelivered events never send a second.
+ */
+
+function link(path: string): string {
+  const config = env();
+  return new URL(path, config.authUrl ?? `http://localhost:${config.port}`).toString();
+}
+
+function day(date: Date): string {
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}
+
+export interface InvoiceNotice {
+  to: string;
+  invoiceId: string;
+  /** The provider's attempt number: one email per failed attempt. */
+  attempt: number;
+  planName: string;
+  amountDue: Money;
+  nextAttempt: Date | null;
+}
+
+export async function queuePaymentFailedEmail(tx: Transaction, notice: InvoiceNotice): Promise<void> {
+  const amount = formatMoney(notice.amountDue);
+  const text = [
+    `We could not charge your card for your ${notice.planName} subscription (${amount}).`,
+    '',
+    notice.nextAttempt
+      ? `We will try again on ${day(notice.nextAttempt)}. To keep your subscription without interruption, update your card and pay now:`
+      : 'To keep your subscription, update your card and pay now:',
+    link('/account/billing/pay'),
+    '',
+    'Billfold',
+  ].join('\n');
+  await queueEmail(tx, { kind: 'payment_failed', ref: `${notice.invoiceId}:${notice.attempt}`, to: notice.to, subject: `Your payment of ${amount} failed`, text });
+}
+
+export async function queueActionRequiredEmail(tx: Transaction, notice: InvoiceNotice): Promise<void> {
+  const amount = formatMoney(notice.amountDue);
+  const text = [
+    `Your bank needs you to confirm the payment of ${amount} for your ${notice.planName} subscription.`,
+    '',
+    'Confirm it (or pay with another card) here:',
+    link('/account/billing/pay'),
+    '',
+    'Billfold',
+  ].join('\n');
+  await queueEmail(tx, { kind: 'payment_action_required', ref: `${notice.invoiceId}:${notice.attempt}`, to: notice.to, subject: `Please confirm your payment of ${amount}`, text });
+}
+
+export interface TrialNotice {
+  to: string;
+  subscriptionId: string;
+  planName: string;
+  trialEnd: Date;
+  /** What the trial's end will charge, or null when no card is on file. */
+  charge: Money | null;
+  cardLast4: string | null;
+}
+
+export async function queueTrialEndingEmail(tx: Transaction, notice: TrialNotice): Promise<void> {
+  const text = [
+    `Your free trial of ${notice.planName} ends on ${day(notice.trialEnd)}.`,
+    '',
+    notice.cardLast4 && notice.charge
+      ? `Your card ending ${notice.cardLast4} will then be charged ${formatMoney(notice.charge)}. Nothing to do if you would like to continue; to change or cancel your plan:`
+      : 'Add a card to keep your subscription after the trial:',
+    link('/account/billing'),
+    '',
+    'Billfold',
+  ].join('\n');
+  await queueEmail(tx, {
+    kind: 'trial_ending',
+    // One per trial end: a trial that is extended gets a notice for its new end.
+    ref: `${notice.subscriptionId}:${notice.trialEnd.toISOString()}`,
+    to: notice.to,
+    subject: `Your ${notice.planName} trial ends on ${day(notice.trialEnd)}`,
+    text,
+  });
+}
