@@ -26,7 +26,7 @@ test.describe('choosing a plan and subscribing', () => {
     await page.goto('/');
     await page.getByRole('link', { name: 'Pricing' }).click();
     await expect(page.getByRole('heading', { name: 'Pricing' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'Monthly' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('navigation', { name: 'Billing period' }).getByRole('link', { name: 'Monthly' })).toHaveAttribute('aria-current', 'page');
     await expect(page.getByTestId('plan-starter-monthly-usd').getByTestId('plan-price')).toHaveText('$9.00');
     await expect(page.getByTestId('plan-pro-monthly-usd').getByTestId('plan-price')).toHaveText('$29.00');
     await expect(page.getByTestId('plan-pro-monthly-jpy').getByTestId('plan-price')).toHaveText('¥4,200');
@@ -34,9 +34,9 @@ test.describe('choosing a plan and subscribing', () => {
     await expect(page.getByTestId('plan-starter-monthly-usd')).not.toContainText('free trial');
     await expect(page.getByTestId('plan-starter-yearly-usd')).toHaveCount(0);
 
-    await page.getByRole('link', { name: 'Yearly' }).click();
+    await page.getByRole('navigation', { name: 'Billing period' }).getByRole('link', { name: 'Yearly' }).click();
     await expect(page).toHaveURL(/\/pricing\?billing=yearly$/);
-    await expect(page.getByRole('link', { name: 'Yearly' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('navigation', { name: 'Billing period' }).getByRole('link', { name: 'Yearly' })).toHaveAttribute('aria-current', 'page');
     await expect(page.getByTestId('plan-starter-yearly-usd').getByTestId('plan-price')).toHaveText('$90.00');
     await expect(page.getByTestId('plan-pro-yearly-usd').getByTestId('plan-price')).toHaveText('$290.00');
     await expect(page.getByTestId('plan-starter-monthly-usd')).toHaveCount(0);

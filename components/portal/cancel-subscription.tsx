@@ -5,6 +5,7 @@ import { cancelSubscription, resumeSubscription } from '@/app/(account)/account/
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { longDate } from './dates';
+import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 
 interface CancelSubscriptionProps {
@@ -19,6 +20,7 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ text: string; expectCanceling: boolean } | null>(null);
   const [pending, startTransition] = useTransition();
+  const hydrated = useHydrated();
   const sync = useRefreshUntil(message === null || message.expectCanceling === cancelAtPeriodEnd);
   // Until the provider's webhook has reached our database, show what the provider just said.
   const canceling = sync.waiting && message ? message.expectCanceling : cancelAtPeriodEnd;
@@ -55,7 +57,7 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
           <p className="text-sm text-stone-600">
             Your subscription ends on <span className="font-medium text-ink">{periodEnd ?? 'the end of this period'}</span>. Changed your mind? Resume it before then and nothing changes.
           </p>
-          <Button type="button" onClick={resume} disabled={pending}>
+          <Button type="button" onClick={resume} disabled={!hydrated || pending}>
             {pending ? 'Resuming…' : 'Resume subscription'}
           </Button>
         </>
@@ -74,7 +76,7 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
           </div>
         </div>
       ) : (
-        <Button type="button" variant="danger" onClick={() => setConfirming(true)}>
+        <Button type="button" variant="danger" disabled={!hydrated} onClick={() => setConfirming(true)}>
           Cancel subscription
         </Button>
       )}

@@ -60,11 +60,13 @@ interface CardFormProps {
 }
 
 export function CardForm({ publishableKey, sandboxScriptUrl, nonce, collect, ...rest }: CardFormProps) {
-  const [stripe] = useState(() => loadCardPayments(publishableKey, sandboxScriptUrl, nonce));
+  // Loaded in the browser only (the server renders the form without it); Elements takes a
+  // null that later becomes the promise.
+  const [stripe] = useState(() => (typeof window === 'undefined' ? null : loadCardPayments(publishableKey, sandboxScriptUrl, nonce)));
   const [loadFailed, setLoadFailed] = useState(false);
 
   useEffect(() => {
-    stripe.then(
+    stripe?.then(
       (loaded) => setLoadFailed(loaded === null),
       () => setLoadFailed(true),
     );

@@ -6,6 +6,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { formatMoney, type Money } from '@/lib/money';
 import { longDate } from './dates';
+import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 
 export interface PlanOption {
@@ -36,6 +37,7 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
   const [pending, startTransition] = useTransition();
   const shown = done ? (done.timing === 'now' ? currentLookupKey === done.target.lookupKey : pendingLookupKey === done.target.lookupKey) : true;
   const sync = useRefreshUntil(shown);
+  const hydrated = useHydrated();
 
   function showPreview(option: PlanOption) {
     setError(null);
@@ -87,7 +89,7 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
             <Button
               type="button"
               variant="secondary"
-              disabled={pending}
+              disabled={!hydrated || pending}
               onClick={() => showPreview(option)}
               aria-label={`Switch to ${option.name} (${option.priceLabel})`}
             >

@@ -6,6 +6,7 @@ import { finishPaymentMethodUpdate, startPaymentMethodUpdate } from '@/app/(acco
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { CardForm } from './card-form';
+import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 
 interface UpdateCardProps {
@@ -26,6 +27,7 @@ export function UpdateCard({ currency, currentCard, publishableKey, sandboxScrip
   const [open, setOpen] = useState(false);
   const [savedOver, setSavedOver] = useState<string | null | undefined>(undefined);
   const sync = useRefreshUntil(savedOver === undefined || savedOver !== currentCard);
+  const hydrated = useHydrated();
 
   if (savedOver !== undefined) {
     return (
@@ -40,7 +42,7 @@ export function UpdateCard({ currency, currentCard, publishableKey, sandboxScrip
   }
   if (!open) {
     return (
-      <Button type="button" variant="secondary" onClick={() => setOpen(true)}>
+      <Button type="button" variant="secondary" disabled={!hydrated} onClick={() => setOpen(true)}>
         {currentCard ? 'Update card' : 'Add a card'}
       </Button>
     );
