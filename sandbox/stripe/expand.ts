@@ -52,7 +52,8 @@ async function expandAt(tx: Tx, node: unknown, parts: string[], fullPath: string
   if (!(head in object) && includable && typeof includable === 'object' && head in includable) object[head] = (includable as Json)[head];
   if (!(head in object)) throw invalidRequest(`This property cannot be expanded (${fullPath}).`, 'expand');
   let value = object[head];
-  if (typeof value === 'string' && /^[a-z]+_[A-Za-z0-9]+$/.test(value)) {
+  // Ids are a lowercase prefix (`cus`, `sub_sched`) and a random part.
+  if (typeof value === 'string' && /^[a-z]+(?:_[a-z]+)*_[A-Za-z0-9]+$/.test(value)) {
     const found = await tx.getAny(value);
     if (found) {
       value = found as unknown as Json;

@@ -10,6 +10,7 @@ import { priceRoutes } from './resources/prices';
 import { productRoutes } from './resources/products';
 import { refundRoutes } from './resources/refunds';
 import { setupIntentRoutes } from './resources/setup-intents';
+import { subscriptionScheduleRoutes } from './resources/subscription-schedules';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { testClockRoutes } from './resources/test-clocks';
 import { webhookEndpointRoutes } from './resources/webhook-endpoints';
@@ -40,6 +41,7 @@ const ROUTES: CompiledRoute[] = [
   ...webhookEndpointRoutes,
   ...setupIntentRoutes,
   ...subscriptionRoutes,
+  ...subscriptionScheduleRoutes,
   ...invoiceRoutes,
   ...testClockRoutes,
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, '([^/]+)')}/?$`) }));

@@ -1,13 +1,17 @@
 import type Stripe from 'stripe';
 import type { RequestContext } from '../context';
+import { invalidRequest } from '../errors';
+import { emit } from '../events';
 import type { SandboxInvoice } from '../resources/invoices';
 import type { SandboxSubscription } from '../resources/subscriptions';
 import { TEST_CLOCK } from './clock';
 import { collectInvoice } from './invoicing';
+import { advanceSchedule, SCHEDULE, type Schedule } from './schedules';
 import {
   cancelSubscriptionNow,
   currentPeriod,
   expireIncomplete,
+  expirePendingUpdate,
   finalizeDueDraft,
   INCOMPLETE_WINDOW,
   renewSubscription,
@@ -24,18 +28,22 @@ import {
  * (see test-clocks.ts).
  */
 
+type SubscriptionStep = 'trial_will_end' | 'upcoming' | 'expire' | 'pending_update_expiry' | 'cancel' | 'renew';
 type Work =
-  | { at: number; rank: number; kind: 'trial_will_end' | 'upcoming' | 'expire' | 'cancel' | 'renew'; subscription: SandboxSubscription }
-  | { at: number; rank: number; kind: 'finalize' | 'retry'; invoice: SandboxInvoice };
+  | { at: number; rank: number; kind: SubscriptionStep; subscription: SandboxSubscription }
+  | { at: number; rank: number; kind: 'finalize' | 'retry'; invoice: SandboxInvoice }
+  | { at: number; rank: number; kind: 'schedule'; schedule: Schedule };
 
-// At the same moment: notices first, then endings, then invoices already due, then new periods.
-const RANK = { trial_will_end: 0, upcoming: 1, expire: 2, cancel: 3, finalize: 4, retry: 5, renew: 6 } as const;
+// At the same moment: notices first, then endings, then schedule phases (so a renewal at a phase
+// boundary bills the new phase's prices), then invoices already due, then new periods.
+const RANK = { trial_will_end: 0, upcoming: 1, expire: 2, pending_update_expiry: 2, schedule: 3, cancel: 4, finalize: 5, retry: 6, renew: 7 } as const;
 // A runaway guard: years of daily renewals for a handful of subscriptions stay far below it.
 const MAX_STEPS = 20_000;
 
 function subscriptionWork(subscription: SandboxSubscription): Work[] {
   const work: Work[] = [];
-  const add = (kind: 'trial_will_end' | 'upcoming' | 'expire' | 'cancel' | 'renew', at: number) => work.push({ at, rank: RANK[kind], kind, subscription });
+  const add = (kind: SubscriptionStep, at: number) => work.push({ at, rank: RANK[kind], kind, subscription });
+  if (subscription.pending_update) add('pending_update_expiry', subscription.pending_update.expires_at);
   switch (subscription.status) {
     case 'incomplete':
       add('expire', subscription.created + INCOMPLETE_WINDOW);
@@ -63,6 +71,11 @@ function subscriptionWork(subscription: SandboxSubscription): Work[] {
   return work;
 }
 
+function scheduleWork(schedule: Schedule): Work[] {
+  const at = schedule.status === 'not_started' ? schedule.phases[0]?.start_date : schedule.current_phase?.end_date;
+  return at === undefined ? [] : [{ at, rank: RANK.schedule, kind: 'schedule', schedule }];
+}
+
 function invoiceWork(invoice: SandboxInvoice): Work[] {
   if (invoice.status === 'draft' && invoice.automatically_finalizes_at !== null) {
     return [{ at: invoice.automatically_finalizes_at, rank: RANK.finalize, kind: 'finalize', invoice }];
@@ -84,7 +97,14 @@ async function nextWork(ctx: RequestContext, clockId: string): Promise<Work | nu
     where type = 'invoice' and data->>'test_clock' = ${clockId}
       and ((data->>'status' = 'draft' and data->>'automatically_finalizes_at' is not null)
         or (data->>'status' = 'open' and data->>'next_payment_attempt' is not null))`;
-  const work = [...subscriptions.flatMap((row) => subscriptionWork(row.data)), ...invoices.flatMap((row) => invoiceWork(row.data))];
+  const schedules = await sql<{ data: Schedule }[]>`
+    select data from sandbox.objects
+    where type = ${SCHEDULE} and data->>'test_clock' = ${clockId} and data->>'status' in ('not_started', 'active')`;
+  const work = [
+    ...subscriptions.flatMap((row) => subscriptionWork(row.data)),
+    ...invoices.flatMap((row) => invoiceWork(row.data)),
+    ...schedules.flatMap((row) => scheduleWork(row.data)),
+  ];
   work.sort((a, b) => a.at - b.at || a.rank - b.rank);
   return work[0] ?? null;
 }
@@ -97,6 +117,10 @@ async function perform(ctx: RequestContext, work: Work, at: number): Promise<voi
       return sendUpcomingInvoice(ctx, work.subscription, at);
     case 'expire':
       return expireIncomplete(ctx, work.subscription, at);
+    case 'pending_update_expiry':
+      return expirePendingUpdate(ctx, work.subscription, at);
+    case 'schedule':
+      return advanceSchedule(ctx, work.schedule, at);
     case 'cancel':
       await cancelSubscriptionNow(ctx, work.subscription, at, { reason: 'cancellation_requested', scheduled: true });
       return;
@@ -123,7 +147,7 @@ export async function runClockUntil(ctx: RequestContext, clockId: string, from: 
     if (step >= MAX_STEPS) throw new Error(`test clock ${clockId}: more than ${MAX_STEPS} billing steps in one advance`);
     const work = await nextWork(ctx, clockId);
     if (!work || work.at > target) break;
-    const key = `${work.kind}:${'subscription' in work ? work.subscription.id : work.invoice.id}:${work.at}`;
+    const key = `${work.kind}:${'subscription' in work ? work.subscription.id : 'invoice' in work ? work.invoice.id : work.schedule.id}:${work.at}`;
     // Every step changes what is due; the same step twice means the engine is stuck.
     if (key === previous) throw new Error(`test clock ${clockId}: ${key} did not take effect`);
     previous = key;
@@ -132,4 +156,24 @@ export async function runClockUntil(ctx: RequestContext, clockId: string, from: 
     await perform(ctx, work, now);
   }
   await setFrozenTime(ctx, clockId, target);
+}
+
+/**
+ * Advances a test clock (locked by the caller) to `frozenTime`: `advancing`, everything due on
+ * the way, then `ready` at the new time, with both events. Used by the test clock API and by the
+ * sandbox's per-customer time travel.
+ */
+export async function advanceClock(ctx: RequestContext, before: Stripe.TestHelpers.TestClock, frozenTime: number): Promise<Stripe.TestHelpers.TestClock> {
+  if (frozenTime <= before.frozen_time) {
+    throw invalidRequest(`The test clock's new frozen_time must be after its current frozen_time (${before.frozen_time}).`, 'frozen_time');
+  }
+  const advancing: Stripe.TestHelpers.TestClock = { ...before, status: 'advancing', status_details: { advancing: { target_frozen_time: frozenTime } } };
+  await ctx.tx.save(advancing);
+  await emit(ctx, 'test_helpers.test_clock.advancing', advancing, { status: before.status, status_details: before.status_details });
+  await runClockUntil(ctx, before.id, before.frozen_time, frozenTime);
+  const moved = (await ctx.tx.getForUpdate<Stripe.TestHelpers.TestClock>(TEST_CLOCK, before.id)) ?? advancing;
+  const ready: Stripe.TestHelpers.TestClock = { ...moved, frozen_time: frozenTime, status: 'ready', status_details: {} };
+  await ctx.tx.save(ready);
+  await emit(ctx, 'test_helpers.test_clock.ready', ready, { status: 'advancing', frozen_time: before.frozen_time, status_details: advancing.status_details });
+  return ready;
 }

@@ -315,11 +315,14 @@ export async function settleInvoicePayment(ctx: RequestContext, intent: SandboxP
   } else if (outcome === 'failed') {
     await recordFailedAttempt(ctx, invoice, now, automatic);
   } else {
-    // The attempt is counted when the authentication it waits for ends, in success or failure.
     const after: SandboxInvoice = { ...invoice, attempted: true };
     await ctx.tx.save(after);
     await announce(ctx, 'invoice.payment_action_required', after, invoice);
-    if (automatic) await onAutomaticCollectionFailed(ctx, after, false);
+    // The billing engine's own attempt (a renewal, a retry) has failed: nobody is there to
+    // authenticate, so it counts, with invoice.payment_failed, past_due and the next retry; the
+    // customer can still authenticate the PaymentIntent later. An on-session attempt is counted
+    // when the authentication it waits for ends, in success or failure.
+    if (automatic) await recordFailedAttempt(ctx, after, now, true);
   }
 }
 

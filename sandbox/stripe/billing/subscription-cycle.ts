@@ -22,6 +22,7 @@ import {
 } from './invoicing';
 import { fromInvoiceItem, periodLine, ProductNames, prorationLine, toInvoiceItem, type BillableLine } from './lines';
 import { nextBoundary, recurrenceOf } from './periods';
+import { endScheduleOf, scheduledItemsAt } from './schedules';
 import { billingSettings } from './settings';
 
 /**
@@ -127,7 +128,7 @@ export async function onInvoiceResolved(ctx: RequestContext, invoice: SandboxInv
   const before = await ctx.tx.getForUpdate<SandboxSubscription>('subscription', id);
   if (!before) return;
   const now = await customerTime(ctx.tx, customerIdOf(before));
-  const after: SandboxSubscription = { ...before };
+  let after: SandboxSubscription = { ...before };
   if (how === 'paid' && typeof intent?.payment_method === 'string' && before.payment_settings?.save_default_payment_method === 'on_subscription') {
     after.default_payment_method = intent.payment_method;
   }
@@ -136,7 +137,33 @@ export async function onInvoiceResolved(ctx: RequestContext, invoice: SandboxInv
     const stillOpen = (await invoicesOfSubscription(ctx, id, ['open'])).filter((other) => other.id !== invoice.id);
     if (stillOpen.length === 0) after.status = before.trial_end !== null && before.trial_end > now ? 'trialing' : 'active';
   }
+  // The invoice of a pending update (payment_behavior=pending_if_incomplete): paid, the update
+  // applies; voided (or written off), it is dropped.
+  const pending = before._sandbox.pendingUpdate;
+  const applied = pending?.invoice === invoice.id && how === 'paid';
+  if (pending?.invoice === invoice.id) {
+    if (applied) {
+      after = withItems({ ...after, billing_cycle_anchor: pending.billingCycleAnchor, ...(pending.endsTrial ? { status: 'active' as const, trial_end: pending.trialEnd } : {}) }, pending.items);
+    }
+    after = { ...after, pending_update: null, _sandbox: { ...after._sandbox, pendingUpdate: undefined } };
+  }
   await saveSubscription(ctx, before, after);
+  // Announced only when the update was shown as pending (its first payment attempt failed).
+  if (applied && before.pending_update) await announce(ctx, 'customer.subscription.pending_update_applied', after, before);
+}
+
+/** A pending update was not paid in time: its invoice is voided and the update dropped. */
+export async function expirePendingUpdate(ctx: RequestContext, subscription: SandboxSubscription, at: number): Promise<void> {
+  const invoiceId = subscription._sandbox.pendingUpdate?.invoice;
+  const invoice = invoiceId ? await ctx.tx.getForUpdate<SandboxInvoice>('invoice', invoiceId) : null;
+  if (invoice && (invoice.status === 'open' || invoice.status === 'uncollectible')) {
+    await voidInvoice(ctx, invoice, at);
+  } else {
+    const before = (await ctx.tx.getForUpdate<SandboxSubscription>('subscription', subscription.id)) ?? subscription;
+    await saveSubscription(ctx, before, { ...before, pending_update: null, _sandbox: { ...before._sandbox, pendingUpdate: undefined } });
+  }
+  const expired = await ctx.tx.get<SandboxSubscription>('subscription', subscription.id);
+  if (expired) await announce(ctx, 'customer.subscription.pending_update_expired', expired);
 }
 
 /** An automatic attempt failed: past_due, and after the last retry the account's chosen fate. */
@@ -186,10 +213,13 @@ export async function cancelSubscriptionNow(ctx: RequestContext, before: Sandbox
     },
   };
   await ctx.tx.save(after);
+  const pendingInvoice = before._sandbox.pendingUpdate?.invoice;
   for (const invoice of await invoicesOfSubscription(ctx, before.id, ['draft', 'open'])) {
-    if (before.status === 'incomplete' && invoice.status === 'open') await voidInvoice(ctx, invoice, at);
+    // A pending update dies with its subscription, and so does the invoice that would apply it.
+    if ((before.status === 'incomplete' || invoice.id === pendingInvoice) && invoice.status === 'open') await voidInvoice(ctx, invoice, at);
     else await stopAutomaticCollection(ctx, invoice);
   }
+  if (pendingInvoice) after = (await ctx.tx.get<SandboxSubscription>('subscription', before.id)) ?? after;
   const period = currentPeriod(before);
   if (options.prorate && (before.status === 'active' || before.status === 'past_due') && at < period.end) {
     const names = new ProductNames(ctx.tx);
@@ -209,6 +239,7 @@ export async function cancelSubscriptionNow(ctx: RequestContext, before: Sandbox
     }
   }
   await announce(ctx, 'customer.subscription.deleted', after);
+  await endScheduleOf(ctx, after, at, after.cancellation_details?.reason ?? null);
   return after;
 }
 
@@ -217,6 +248,7 @@ export async function expireIncomplete(ctx: RequestContext, subscription: Sandbo
   for (const invoice of await invoicesOfSubscription(ctx, subscription.id, ['open'])) await voidInvoice(ctx, invoice, at);
   const before = (await ctx.tx.getForUpdate<SandboxSubscription>('subscription', subscription.id)) ?? subscription;
   await saveSubscription(ctx, before, { ...before, status: 'incomplete_expired', ended_at: at, canceled_at: at });
+  await endScheduleOf(ctx, before, at, null);
 }
 
 export async function sendTrialWillEnd(ctx: RequestContext, before: SandboxSubscription): Promise<void> {
@@ -269,7 +301,8 @@ export async function upcomingRenewal(
   const customer = await ctx.tx.get<Stripe.Customer>('customer', customerIdOf(subscription));
   if (!customer) throw new Error(`subscription ${subscription.id} lost its customer`);
   const period = currentPeriod(subscription);
-  const items = options.items ?? subscription.items.data;
+  // A schedule whose next phase starts at the renewal changes what the renewal bills.
+  const items = options.items ?? (await scheduledItemsAt(ctx, subscription, period.end)) ?? subscription.items.data;
   const next = nextPeriod(subscription, items);
   const names = new ProductNames(ctx.tx);
   const lines = [...(await pendingLines(ctx, subscription.id)), ...(options.extra ?? [])];

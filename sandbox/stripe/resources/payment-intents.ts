@@ -94,7 +94,9 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
   const needsAuthentication = behaviour.kind === 'authenticate_always' || (behaviour.kind === 'authenticate_on_setup' && !paymentMethod._sandbox.offSessionReady);
 
   if (needsAuthentication && !authenticated) {
-    if (offSession) {
+    // Off-session, a merchant's own PaymentIntent fails; an invoice's (Stripe Billing charging a
+    // renewal) waits in requires_action for the customer to authenticate on-session, as at Stripe.
+    if (offSession && !before._sandbox?.invoice) {
       return decline(ctx, before, paymentMethod, {
         code: 'authentication_required',
         declineCode: 'authentication_required',

@@ -11,6 +11,7 @@ import {
   cancelSubscriptionNow,
   currentPeriod,
   ENDED,
+  INCOMPLETE_WINDOW,
   invoiceNow,
   itemsInPeriod,
   pendingLines,
@@ -29,8 +30,23 @@ import { createSetupIntent } from './setup-intents';
 
 /** A subscription plus the sandbox's note of the notices it has already sent. */
 export type SandboxSubscription = Stripe.Subscription & {
-  _sandbox: { trialWillEndSent: boolean; /** The period end whose `invoice.upcoming` went out. */ upcomingNoticeFor?: number };
+  _sandbox: {
+    trialWillEndSent: boolean;
+    /** The period end whose `invoice.upcoming` went out. */
+    upcomingNoticeFor?: number;
+    /** An update made with `payment_behavior=pending_if_incomplete`, applied when `invoice` is paid. */
+    pendingUpdate?: PendingChange;
+  };
 };
+
+export interface PendingChange {
+  invoice: string;
+  items: Stripe.SubscriptionItem[];
+  billingCycleAnchor: number;
+  /** The update ends the trial (`trial_end=now`): applied, the subscription becomes active. */
+  endsTrial: boolean;
+  trialEnd: number | null;
+}
 
 const MAX_TRIAL_SECONDS = 730 * 86_400;
 
@@ -53,9 +69,12 @@ type Behavior = 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete
 
 function refusePending(behavior: Behavior | undefined): void {
   if (behavior === 'pending_if_incomplete') {
-    throw invalidRequest('The Billfold sandbox does not support pending updates (`payment_behavior=pending_if_incomplete`) yet.', 'payment_behavior');
+    throw invalidRequest('`pending_if_incomplete` is only used with updates and cannot be passed when creating a subscription.', 'payment_behavior');
   }
 }
+
+/** What a pending update may change, as Stripe's pending updates reference lists it. */
+const PENDING_UPDATE_PARAMS = ['items', 'proration_behavior', 'proration_date', 'payment_behavior', 'billing_cycle_anchor', 'trial_end', 'off_session', 'expand'];
 
 /** A payment method the subscription may charge: one attached to its customer. */
 async function attachedPaymentMethod(ctx: RequestContext, id: string, customerId: string, param: string): Promise<SandboxPaymentMethod> {
@@ -85,31 +104,40 @@ async function reread(ctx: RequestContext, id: string): Promise<SandboxSubscript
   return mustGet<SandboxSubscription>(ctx, 'subscription', id, 'subscription', 'id', true);
 }
 
+const CREATE_PARAMS = {
+  customer: p.id().req(),
+  items: p.array(p.object({ price: p.id(), quantity: p.int({ min: 1, max: 100000 }), metadata: p.metadata() }), { max: 20 }).req(),
+  payment_behavior: PAYMENT_BEHAVIOR,
+  default_payment_method: p.id(),
+  trial_period_days: p.int({ min: 0, max: 730 }),
+  trial_end: p.timestamp({ allowNow: true }),
+  trial_from_plan: p.bool(),
+  trial_settings: TRIAL_SETTINGS,
+  cancel_at_period_end: p.bool(),
+  cancel_at: p.int({ min: 0 }),
+  metadata: p.metadata(),
+  description: p.string({ max: 500 }),
+  off_session: p.bool(),
+  payment_settings: PAYMENT_SETTINGS,
+  collection_method: p.oneOf(['charge_automatically', 'send_invoice'] as const),
+  days_until_due: p.int({ min: 0, max: 730 }),
+  currency: p.currency(),
+  // Accepted as Stripe does; with no billing_cycle_anchor there is nothing to prorate.
+  proration_behavior: PRORATION_BEHAVIOR,
+};
+
+/** The parameters of `POST /v1/subscriptions`, parsed: what a subscription schedule passes too. */
+export type NewSubscription = ReturnType<typeof parseParams<typeof CREATE_PARAMS>>;
+
 async function createSubscription(ctx: RequestContext) {
-  const params = parseParams(
-    {
-      customer: p.id().req(),
-      items: p.array(p.object({ price: p.id(), quantity: p.int({ min: 1, max: 100000 }), metadata: p.metadata() }), { max: 20 }).req(),
-      payment_behavior: PAYMENT_BEHAVIOR,
-      default_payment_method: p.id(),
-      trial_period_days: p.int({ min: 0, max: 730 }),
-      trial_end: p.timestamp({ allowNow: true }),
-      trial_from_plan: p.bool(),
-      trial_settings: TRIAL_SETTINGS,
-      cancel_at_period_end: p.bool(),
-      cancel_at: p.int({ min: 0 }),
-      metadata: p.metadata(),
-      description: p.string({ max: 500 }),
-      off_session: p.bool(),
-      payment_settings: PAYMENT_SETTINGS,
-      collection_method: p.oneOf(['charge_automatically', 'send_invoice'] as const),
-      days_until_due: p.int({ min: 0, max: 730 }),
-      currency: p.currency(),
-      // Accepted as Stripe does; with no billing_cycle_anchor there is nothing to prorate.
-      proration_behavior: PRORATION_BEHAVIOR,
-    },
-    ctx.params,
-  );
+  return openSubscription(ctx, parseParams(CREATE_PARAMS, ctx.params));
+}
+
+/**
+ * Creates a subscription and its first invoice, and collects it as `payment_behavior` says.
+ * `schedule`: the subscription schedule that starts it (its `schedule` field from the start).
+ */
+export async function openSubscription(ctx: RequestContext, params: NewSubscription, options: { schedule?: string } = {}): Promise<SandboxSubscription> {
   refusePending(params.payment_behavior);
   const customer = await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');
   if (params.items.length === 0) throw invalidRequest('Missing required param: items.', 'items');
@@ -188,7 +216,7 @@ async function createSubscription(ctx: RequestContext) {
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    schedule: null,
+    schedule: options.schedule ?? null,
     start_date: now,
     status: trialEnd ? 'trialing' : 'incomplete',
     test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,
@@ -247,8 +275,15 @@ async function updateSubscription(ctx: RequestContext) {
     },
     ctx.params,
   );
-  refusePending(params.payment_behavior);
+  if (params.payment_behavior === 'pending_if_incomplete') {
+    const other = Object.keys(ctx.params).find((key) => !PENDING_UPDATE_PARAMS.includes(key));
+    if (other) throw invalidRequest(`\`${other}\` cannot be updated with \`payment_behavior=pending_if_incomplete\`; a pending update may only change ${PENDING_UPDATE_PARAMS.slice(0, 6).join(', ')}.`, other);
+  }
   const before = await mustGet<SandboxSubscription>(ctx, 'subscription', pathId(ctx), 'subscription', 'id', true);
+  const schedule = typeof before.schedule === 'string' ? before.schedule : (before.schedule?.id ?? null);
+  if (schedule && (params.cancel_at_period_end !== undefined || params.cancel_at !== undefined)) {
+    throw invalidRequest(`The subscription is managed by the subscription schedule \`${schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`);
+  }
   const onlyBookkeeping = Object.keys(ctx.params).every((key) => ['metadata', 'cancellation_details', 'expand'].includes(key));
   if (ENDED.includes(before.status) && !onlyBookkeeping) {
     throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
@@ -299,6 +334,12 @@ async function updateSubscription(ctx: RequestContext) {
       throw invalidRequest('You cannot change the items of an incomplete subscription: pay or cancel its first invoice first.', 'items');
     }
     if (before.status === 'paused') throw invalidRequest('You cannot change the items of a paused subscription; resume it first.', 'items');
+    if (before._sandbox.pendingUpdate) {
+      throw invalidRequest(
+        `This subscription has a pending update waiting for invoice ${before._sandbox.pendingUpdate.invoice} to be paid: pay or void that invoice before changing the subscription again.`,
+        'items',
+      );
+    }
     const at = params.proration_date ?? now;
     checkProrationDate(period, params.proration_date, 'proration_date');
     const prorationBehavior: ProrationBehavior = params.proration_behavior ?? 'create_prorations';
@@ -340,6 +381,7 @@ async function updateSubscription(ctx: RequestContext) {
     };
   }
 
+  if (bill && behavior === 'pending_if_incomplete') return updatePending(ctx, before, after, bill, now, params.off_session ?? false);
   // Saved before billing, so the invoice's payment (and its hooks) see the changed subscription.
   await ctx.tx.save(after);
   if (bill) {
@@ -350,6 +392,52 @@ async function updateSubscription(ctx: RequestContext) {
     after = { ...current, latest_invoice: result.invoice.id };
     await ctx.tx.save(after);
   }
+  if (Object.keys(publicView(previousAttributes(before, after))).length > 0) await announce(ctx, 'customer.subscription.updated', after, before);
+  return after;
+}
+
+/**
+ * `payment_behavior=pending_if_incomplete`: the change is invoiced and charged first; the
+ * subscription keeps its items until that invoice is paid. Paid at once, the change applies now;
+ * otherwise it waits in `pending_update` (applied by onInvoiceResolved when the invoice is paid,
+ * dropped with its voided invoice when `expires_at` passes).
+ */
+async function updatePending(
+  ctx: RequestContext,
+  before: SandboxSubscription,
+  changed: SandboxSubscription,
+  bill: { lines: BillableLine[]; prorationDate?: number; reason: Stripe.Invoice.BillingReason },
+  now: number,
+  offSession: boolean,
+): Promise<SandboxSubscription> {
+  const { invoice } = await invoiceNow(ctx, before, bill.lines, now, { billingReason: bill.reason, prorationDate: bill.prorationDate, collect: 'none', offSession });
+  let after: SandboxSubscription;
+  if (invoice.status !== 'open') {
+    after = { ...changed, latest_invoice: invoice.id };
+  } else {
+    const endsTrial = before.status === 'trialing' && changed.status === 'active';
+    const change: PendingChange = { invoice: invoice.id, items: changed.items.data, billingCycleAnchor: changed.billing_cycle_anchor, endsTrial, trialEnd: changed.trial_end };
+    await ctx.tx.save({ ...before, _sandbox: { ...before._sandbox, pendingUpdate: change } });
+    await collectInvoice(ctx, invoice.id, { offSession, automatic: false });
+    const current = await reread(ctx, before.id);
+    after = { ...current, latest_invoice: invoice.id };
+    if (current._sandbox.pendingUpdate) {
+      const trialEnd = before.status === 'trialing' ? before.trial_end : null;
+      const expiresAt = Math.min(now + INCOMPLETE_WINDOW, currentPeriod(before).end, trialEnd ?? Number.MAX_SAFE_INTEGER);
+      after.pending_update = {
+        billing_cycle_anchor: change.billingCycleAnchor !== before.billing_cycle_anchor ? change.billingCycleAnchor : null,
+        cancel_at_period_end: null,
+        discount: null,
+        discounts: null,
+        expires_at: expiresAt,
+        metadata: null,
+        subscription_items: change.items,
+        trial_end: endsTrial ? change.trialEnd : null,
+        trial_from_plan: null,
+      };
+    }
+  }
+  await ctx.tx.save(after);
   if (Object.keys(publicView(previousAttributes(before, after))).length > 0) await announce(ctx, 'customer.subscription.updated', after, before);
   return after;
 }

@@ -1,9 +1,8 @@
 import type Stripe from 'stripe';
 import type { RequestContext } from '../context';
 import type { Route } from '../routes';
-import { runClockUntil } from '../billing/advance';
+import { advanceClock } from '../billing/advance';
 import { TEST_CLOCK } from '../billing/clock';
-import { invalidRequest } from '../errors';
 import { emit } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
@@ -21,7 +20,7 @@ type TestClock = Stripe.TestHelpers.TestClock;
 
 const DELETES_AFTER = 30 * 86_400;
 // Everything a clock's customers own, removed with the clock as Stripe removes them.
-const OWNED_TYPES = ['subscription', 'invoice', 'invoiceitem', 'payment_intent', 'setup_intent', 'charge', 'payment_method', 'refund', 'dispute'];
+const OWNED_TYPES = ['subscription', 'subscription_schedule', 'invoice', 'invoiceitem', 'payment_intent', 'setup_intent', 'charge', 'payment_method', 'refund', 'dispute'];
 
 async function getClock(ctx: RequestContext, forUpdate = false): Promise<TestClock> {
   return mustGet<TestClock>(ctx, TEST_CLOCK, pathId(ctx), 'test_helpers.test_clock', 'id', forUpdate);
@@ -89,19 +88,7 @@ export const testClockRoutes: Route[] = [
     path: '/v1/test_helpers/test_clocks/:id/advance',
     async handler(ctx) {
       const params = parseParams({ frozen_time: p.int({ min: 0 }).req() }, ctx.params);
-      const before = await getClock(ctx, true);
-      if (params.frozen_time <= before.frozen_time) {
-        throw invalidRequest(`The test clock's new frozen_time must be after its current frozen_time (${before.frozen_time}).`, 'frozen_time');
-      }
-      const advancing: TestClock = { ...before, status: 'advancing', status_details: { advancing: { target_frozen_time: params.frozen_time } } };
-      await ctx.tx.save(advancing);
-      await emit(ctx, 'test_helpers.test_clock.advancing', advancing, { status: before.status, status_details: before.status_details });
-      await runClockUntil(ctx, before.id, before.frozen_time, params.frozen_time);
-      const moved = await getClock(ctx, true);
-      const ready: TestClock = { ...moved, frozen_time: params.frozen_time, status: 'ready', status_details: {} };
-      await ctx.tx.save(ready);
-      await emit(ctx, 'test_helpers.test_clock.ready', ready, { status: 'advancing', frozen_time: before.frozen_time, status_details: advancing.status_details });
-      return ready;
+      return advanceClock(ctx, await getClock(ctx, true), params.frozen_time);
     },
   },
 ];
