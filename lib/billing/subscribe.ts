@@ -37,15 +37,13 @@ export async function startSubscription(deps: SubscriptionDependencies, subscrib
   await withProvider(() => ensureProviderCustomer(deps.db, deps.payments, subscriber));
   const provider = deps.subscriptions;
   return withAccountLock(deps, subscriber, new UserFacingError('Your account could not be set up for billing. Please try again.', 'no_customer'), async (tx, customer) => {
-    const providerPriceId = await providerPriceFor(tx, provider, plan);
-
     const live = await liveRowOf(tx, subscriber.userId);
     if (live) {
       // Our row may lag behind the provider (a first payment that expired, a trial that ended).
       const current = await provider.retrieveSubscriptionCheckout(live.providerSubscriptionId);
       const row = await record(tx, deps, current.subscription);
       if (isLive(current.subscription.status)) {
-        if (current.subscription.price.id === providerPriceId && current.confirmation) return started(row.id, current);
+        if (row.priceId === plan.priceId && current.confirmation) return started(row.id, current);
         if (current.subscription.status !== 'incomplete') throw new UserFacingError(ALREADY_SUBSCRIBED_MESSAGE, 'already_subscribed');
         // An abandoned first payment for another plan: end it, so it can never be paid as well.
         const ended = await provider.cancelSubscriptionNow(current.subscription.id, `subscribe:${subscriber.userId}:replace:${current.subscription.id}`);
@@ -53,6 +51,7 @@ export async function startSubscription(deps: SubscriptionDependencies, subscrib
       }
     }
 
+    const providerPriceId = await providerPriceFor(tx, provider, plan);
     // Every earlier subscription of the account is recorded by now, so `attempt` names this
     // one: a retry after a lost answer replays it, a subscription after an ended one is new.
     const [{ attempt } = { attempt: 0 }] = await tx.select({ attempt: count() }).from(subscriptions).where(eq(subscriptions.userId, subscriber.userId));
