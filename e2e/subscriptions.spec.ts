@@ -1,5 +1,5 @@
 import { PASSWORD, signUp, uniqueEmail } from './support';
-import { newCustomer } from './checkout-support';
+import { newCustomer, SANDBOX_ORIGIN } from './checkout-support';
 import {
   cardFrame,
   enterCard,
@@ -194,6 +194,24 @@ test.describe('choosing a plan and subscribing', () => {
     // And the subscribe page itself sends a subscribed account to the portal.
     await page.goto('/subscribe/pro-monthly-usd');
     await expect(page).toHaveURL(/\/account\/billing\?notice=already-subscribed$/);
+  });
+
+  test('the subscribe and billing pages carry the payment pages’ nonce CSP, cannot be framed, and run only nonced scripts', async ({ page }) => {
+    await newSubscriber(page, 'csp');
+    for (const path of ['/subscribe/starter-monthly-usd', '/account/billing', '/account/billing/pay']) {
+      const response = await page.goto(path);
+      const headers = response?.headers() ?? {};
+      const policy = headers['content-security-policy'] ?? '';
+      const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+      expect(nonce, path).toBeTruthy();
+      expect(policy, path).toContain("frame-ancestors 'none'");
+      expect(policy, path).toContain(`frame-src ${SANDBOX_ORIGIN}`);
+      expect(policy, path).not.toMatch(/unsafe-inline|unsafe-eval|js\.stripe\.com/);
+      expect(headers['x-frame-options'], path).toBe('DENY');
+      const scripts = await page.locator('script').evaluateAll((elements) => elements.map((element) => (element as HTMLScriptElement).nonce));
+      expect(scripts.length, path).toBeGreaterThan(0);
+      expect(scripts.every((value) => value === nonce), path).toBe(true);
+    }
   });
 
   test('a plan that does not exist is a 404', async ({ page }) => {
