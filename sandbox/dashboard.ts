@@ -2,13 +2,14 @@ import type http from 'node:http';
 import type Stripe from 'stripe';
 import type { Store } from './store';
 import type { RequestContext } from './stripe/context';
+import { advanceCustomer, parseAdvanceTarget, type AdvanceTarget } from './stripe/billing/customer-clock';
 import { randomToken } from './stripe/ids';
 import { openDispute, settleDispute } from './stripe/resources/disputes';
 
 /**
  * The sandbox's dashboard at `/`: what happened (customers, payments, subscriptions, invoices,
  * events, webhook deliveries), and the provider-side actions a developer needs to trigger by
- * hand: open or settle a dispute, advance a test clock, retry a delivery.
+ * hand: open or settle a dispute, advance a test clock or one customer's time, retry a delivery.
  */
 
 type Row = Record<string, unknown>;
@@ -61,6 +62,15 @@ async function render(store: Store, notice: string | null): Promise<string> {
     latest(store, 'event', 40),
     latest(store, 'webhook_endpoint'),
   ]);
+  const customerTimes = new Map<string, number>();
+  if (customers.length > 0) {
+    const clockRows = await store.sql<{ id: string; frozen_time: string }[]>`
+      select customer.id, clock.data->>'frozen_time' as frozen_time
+      from sandbox.objects customer
+      join sandbox.objects clock on clock.id = customer.data->>'test_clock' and clock.type = 'test_helpers.test_clock'
+      where customer.type = 'customer' and customer.id in ${store.sql(customers.map((c) => String(c.id)))}`;
+    for (const row of clockRows) customerTimes.set(row.id, Number(row.frozen_time));
+  }
   const deliveries = await store.sql<{ id: string; event_id: string; type: string | null; url: string | null; status: string; attempts: number; last_status: number | null; last_error: string | null; next_attempt_at: Date }[]>`
     select d.id, d.event_id, e.data->>'type' as type, w.data->>'url' as url, d.status, d.attempts, d.last_status, d.last_error, d.next_attempt_at
     from sandbox.deliveries d
@@ -69,7 +79,24 @@ async function render(store: Store, notice: string | null): Promise<string> {
     order by d.id desc limit 40`;
 
   const sections = [
-    table('Customers', 'customers', ['id', 'email', 'name', 'created'], customers.map((c) => [escapeHtml(c.id), escapeHtml(c.email), escapeHtml(c.name), when(c.created)]), 'No customers yet.'),
+    table(
+      'Customers',
+      'customers',
+      ['id', 'email', 'name', 'created', 'their time', 'travel in time'],
+      customers.map((c) => {
+        const frozen = customerTimes.get(String(c.id));
+        const days = `<input type="number" name="days" min="1" max="3660" value="1" aria-label="Days to advance ${escapeHtml(c.email ?? c.id)}" class="days">`;
+        return [
+          escapeHtml(c.id),
+          escapeHtml(c.email),
+          escapeHtml(c.name),
+          when(c.created),
+          frozen === undefined ? 'real time' : `${when(frozen)} (test clock)`,
+          `${button('advance-customer', { customer: String(c.id) }, 'Advance days', days)} ${button('advance-customer', { customer: String(c.id), by: '1 month' }, '+1 month')}`,
+        ];
+      }),
+      'No customers yet.',
+    ),
     table(
       'Payments',
       'payments',
@@ -105,8 +132,8 @@ async function render(store: Store, notice: string | null): Promise<string> {
     table(
       'Subscriptions',
       'subscriptions',
-      ['id', 'customer', 'status', 'cancel at period end', 'created'],
-      subscriptions.map((s) => [escapeHtml(s.id), escapeHtml(s.customer), `<span class="status">${escapeHtml(s.status)}</span>`, escapeHtml(s.cancel_at_period_end), when(s.created)]),
+      ['id', 'customer', 'status', 'cancel at period end', 'schedule', 'created'],
+      subscriptions.map((s) => [escapeHtml(s.id), escapeHtml(s.customer), `<span class="status">${escapeHtml(s.status)}</span>`, escapeHtml(s.cancel_at_period_end), escapeHtml(s.schedule), when(s.created)]),
       'No subscriptions yet.',
     ),
     table(
@@ -166,7 +193,7 @@ h2{font-size:15px;margin:0 0 10px}.scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eef0ec;white-space:nowrap}
 th{color:#5b6560;font-weight:600}td.empty{color:#7a847f}
 .status{background:#eef4f1;border-radius:999px;padding:1px 8px}
-form.inline{display:inline}button{font:inherit;font-size:12px;padding:3px 10px;border-radius:6px;border:1px solid #c9d0cc;background:#fff;cursor:pointer}
+form.inline{display:inline}input.days{width:4.5em;font:inherit;font-size:12px;margin-right:4px}button{font:inherit;font-size:12px;padding:3px 10px;border-radius:6px;border:1px solid #c9d0cc;background:#fff;cursor:pointer}
 .notice{background:#fff8e6;border:1px solid #f2dca6;border-radius:10px;padding:10px 14px}
 </style></head><body>
 <header><h1>Billfold sandbox</h1><p>A local stand-in for Stripe: no real money moves. State is kept in PostgreSQL (schema <code>sandbox</code>).</p>
@@ -227,6 +254,27 @@ async function act(store: Store, action: string, form: URLSearchParams, baseUrl:
       const body = (await response.json()) as { error?: { message?: string } };
       if (!response.ok) throw new Error(body.error?.message ?? `advance failed (${response.status})`);
       return `Advancing ${clockId} to ${target.toISOString()}.`;
+    }
+    if (action === 'advance-customer') {
+      const customerId = form.get('customer') ?? '';
+      let target: AdvanceTarget;
+      if (form.get('by') === '1 month') {
+        // A calendar month from the customer's present, as the clock buttons count it.
+        const [row] = await store.sql<{ frozen_time: string | null }[]>`
+          select clock.data->>'frozen_time' as frozen_time from sandbox.objects customer
+          left join sandbox.objects clock on clock.id = customer.data->>'test_clock' and clock.type = 'test_helpers.test_clock'
+          where customer.id = ${customerId} and customer.type = 'customer'`;
+        const date = new Date((row?.frozen_time ? Number(row.frozen_time) : Date.now() / 1000) * 1000);
+        STEPS['1 month']?.(date);
+        target = { to: Math.floor(date.getTime() / 1000) };
+      } else {
+        const parsed = parseAdvanceTarget({ days: Number(form.get('days')) });
+        if (typeof parsed === 'string') throw new Error(parsed);
+        target = parsed;
+      }
+      const { clock, raisedEvents: raised } = await advanceCustomer(store, customerId, target, baseUrl);
+      raisedEvents.push(...raised);
+      return `${customerId} is now at ${new Date(clock.frozen_time * 1000).toISOString()} (test clock ${clock.id}).`;
     }
     if (action === 'retry-delivery') {
       await store.sql`update sandbox.deliveries set status = 'pending', next_attempt_at = now(), updated_at = now() where id = ${form.get('delivery') ?? '0'}`;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { handleDashboard } from './dashboard';
 import { Store } from './store';
 import { createStripeApi } from './stripe/api';
+import { handleCustomerAdvance } from './stripe/billing/customer-clock';
 import { handleInvoicePage } from './stripe/billing/invoice-page';
 import { handleBillingSettings } from './stripe/billing/settings';
 import { answerApiPreflight, handleBrowser } from './stripe/browser';
@@ -76,6 +77,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
       if (url.pathname.startsWith('/3ds/')) return handleChallenge(store, request, response, url, () => dispatcher.wake());
       if (url.pathname.startsWith('/invoices/')) return handleInvoicePage(store, request, response, url);
       if (url.pathname === '/_sandbox/billing') return handleBillingSettings(store, request, response);
+      if (url.pathname.startsWith('/_sandbox/customers/')) return handleCustomerAdvance(store, request, response, url, () => dispatcher.wake());
       if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
         if (!options.allowReset) return json(response, 403, { error: { message: 'Reset is disabled in production.' } });
         await store.reset();

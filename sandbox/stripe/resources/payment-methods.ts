@@ -185,7 +185,8 @@ export const paymentMethodRoutes: Route[] = [
     path: '/v1/payment_methods/:id/attach',
     async handler(ctx) {
       const params = parseParams({ customer: p.id().req() }, ctx.params);
-      const paymentMethod = await mustGet<SandboxPaymentMethod>(ctx, 'payment_method', pathId(ctx), 'PaymentMethod', 'payment_method', true);
+      // A test shortcut (`pm_card_chargeCustomerFail`) attaches a fresh PaymentMethod, as at Stripe.
+      const paymentMethod = await resolvePaymentMethod(ctx, pathId(ctx));
       return attachPaymentMethod(ctx, paymentMethod, params.customer);
     },
   },
