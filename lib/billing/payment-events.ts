@@ -93,7 +93,11 @@ export function orderStatusFrom(current: OrderStatus, orderPayments: Pick<typeof
   }
 }
 
-async function upsertPayment(tx: Transaction, payment: ProviderPayment): Promise<typeof payments.$inferSelect> {
+/**
+ * Records the provider's payment. Returns the row and whether anything changed: redelivered and
+ * re-fetched events mostly find the payment as it was, and then nothing is written at all.
+ */
+async function upsertPayment(tx: Transaction, payment: ProviderPayment): Promise<{ row: typeof payments.$inferSelect; changed: boolean }> {
   const values = {
     provider: payment.provider,
     providerPaymentId: payment.providerPaymentId,
@@ -123,10 +127,14 @@ async function upsertPayment(tx: Transaction, payment: ProviderPayment): Promise
         orderId: sql`coalesce(${payments.orderId}, excluded.order_id)`,
         updatedAt: sql`now()`,
       },
+      setWhere: sql`(${payments.status}, ${payments.amount}, ${payments.amountCaptured}, ${payments.amountRefunded}, ${payments.currency}, ${payments.failureCode}, ${payments.failureMessage}, ${payments.orderId})
+        is distinct from (excluded.status, excluded.amount, excluded.amount_captured, excluded.amount_refunded, excluded.currency, excluded.failure_code, excluded.failure_message, coalesce(${payments.orderId}, excluded.order_id))`,
     })
     .returning();
-  if (!row) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
-  return row;
+  if (row) return { row, changed: true };
+  const [unchanged] = await tx.select().from(payments).where(and(eq(payments.provider, payment.provider), eq(payments.providerPaymentId, payment.providerPaymentId)));
+  if (!unchanged) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
+  return { row: unchanged, changed: false };
 }
 
 async function upsertRefund(tx: Transaction, paymentId: string, refund: ProviderRefund): Promise<void> {
@@ -156,9 +164,10 @@ async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
 
 /** Applies one provider payment (and its refunds) to payments, refunds and the order. */
 export async function applyPayment(tx: Transaction, payment: ProviderPayment, paymentRefunds: ProviderRefund[] = []): Promise<void> {
-  const row = await upsertPayment(tx, payment);
+  const { row, changed } = await upsertPayment(tx, payment);
   for (const refund of paymentRefunds) await upsertRefund(tx, row.id, refund);
-  if (row.orderId) await settleOrder(tx, row.orderId);
+  // An unchanged payment leaves its order as the last change settled it, unless refunds moved.
+  if (row.orderId && (changed || paymentRefunds.length > 0)) await settleOrder(tx, row.orderId);
 }
 
 /** Applies a dispute; the disputed payment must already be known (else the job is retried). */
@@ -200,14 +209,11 @@ export async function lockBillingKey(tx: Transaction, key: BillingKey): Promise<
 
 /**
  * Applies changes that a provider event produced. `refetch` is called inside the key's lock
- * and returns the change to apply, built from the provider's current objects. `settle` runs in
- * the same transaction, so whatever records the change as applied (the event ledger) commits
- * with it or not at all.
+ * and returns the change to apply, built from the provider's current objects.
  */
-export async function applyBillingChange(db: Database, key: BillingKey, refetch: () => Promise<BillingChange>, settle?: (tx: Transaction) => Promise<void>): Promise<void> {
+export async function applyBillingChange(db: Database, key: BillingKey, refetch: () => Promise<BillingChange>): Promise<void> {
   await db.transaction(async (tx) => {
     await lockBillingKey(tx, key);
     await applyChange(tx, await refetch());
-    await settle?.(tx);
   });
 }

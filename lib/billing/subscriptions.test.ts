@@ -384,6 +384,32 @@ describe('renewals and dunning, driven by the test clock', () => {
     expect(invoice).toMatchObject({ status: 'paid', amountPaid: 900 });
   });
 
+  it('retries a failed renewal, emailing each failure, and ends the subscription after the last retry', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'exhausted');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    const update = await startPaymentMethodUpdate(t.deps, subscriber);
+    const setup = await confirmSetup(t, update.clientSecret, '4000000000000341');
+    await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
+    const periodEnd = Math.floor((await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!.getTime() / 1000);
+
+    await advanceClock(t, clock, periodEnd + 2 * 3600);
+    await events.applyNew();
+    expect((await currentSubscription(t.db, subscriber.userId))?.status).toBe('past_due');
+    // The sandbox retries 3, 5 and 7 days after the first failure, then cancels (its default setting).
+    for (const days of [3, 5, 7]) {
+      await advanceClock(t, clock, periodEnd + days * DAY + 3 * 3600);
+      await events.applyNew();
+    }
+    const ended = await currentSubscription(t.db, subscriber.userId);
+    expect(ended?.status).toBe('canceled');
+    expect(ended?.openInvoice).toBeNull();
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none', status: 'canceled' });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();
+    const failures = (await emailsTo(t.db, subscriber.email)).filter((email) => email.kind === 'payment_failed');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(failures.map((email) => email.ref)).size).toBe(failures.length);
+  });
+
   it('emails the subscriber a few days before a trial ends, and shows it in the app', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'trialend');
     await subscribed(subscriber, 'pro-monthly-usd');

@@ -5,7 +5,7 @@ import { customers, invoices, prices, products, subscriptions } from '@/db/schem
 import type { CardPaymentProvider } from '@/lib/payments/card-payments';
 import type { InvoiceStatus, SubscriptionProvider, SubscriptionStatus } from '@/lib/payments/subscriptions';
 import { money, type Money } from '@/lib/money';
-import { LIVE_STATUSES } from './subscription-status';
+import { isLive, LIVE_STATUSES } from './subscription-status';
 
 /**
  * Subscriptions as pages show them (read models), and what the subscription actions share.
@@ -134,12 +134,16 @@ export async function currentSubscription(db: Database, userId: string): Promise
       ? { plan: planView(row.pendingPrice, row.pendingProduct), effectiveAt: subscription.pendingChangeAt }
       : null;
 
-  const [open] = await db
-    .select()
-    .from(invoices)
-    .where(and(eq(invoices.subscriptionId, subscription.id), eq(invoices.status, 'open'), ne(invoices.amountRemaining, 0)))
-    .orderBy(desc(invoices.providerCreatedAt))
-    .limit(1);
+  // What a running subscription owes. A first payment is made on the subscribe page, and an
+  // ended subscription's unpaid invoice is no longer the subscriber's to settle here.
+  const [open] = isLive(subscription.status) && subscription.status !== 'incomplete'
+    ? await db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.subscriptionId, subscription.id), eq(invoices.status, 'open'), ne(invoices.amountRemaining, 0)))
+        .orderBy(desc(invoices.providerCreatedAt))
+        .limit(1)
+    : [];
 
   return {
     id: subscription.id,

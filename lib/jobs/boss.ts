@@ -31,15 +31,14 @@ export async function startBoss(boss: PgBoss): Promise<PgBoss> {
   return boss;
 }
 
-const globalForBoss = globalThis as unknown as { billfoldProducer?: Promise<PgBoss> };
-
-/** The web process's pg-boss, started on first use, for sending jobs. */
-export function producer(connectionString: string): Promise<PgBoss> {
-  globalForBoss.billfoldProducer ??= startBoss(createBoss(connectionString, 'producer')).catch((error: unknown) => {
-    globalForBoss.billfoldProducer = undefined;
-    throw error;
-  });
-  return globalForBoss.billfoldProducer;
+/**
+ * Creates (or upgrades) pg-boss's tables and Billfold's queues. Part of migrating the database:
+ * the web process writes jobs in the statements and transactions that store what they are
+ * about (webhook-ledger.ts, sendInTransaction), so the queues must exist before it serves.
+ */
+export async function installQueues(connectionString: string): Promise<void> {
+  const boss = await startBoss(createBoss(connectionString, 'producer', { max: 1 }));
+  await boss.stop({ graceful: false, close: true });
 }
 
 let jobWriter: PgBoss | undefined;
@@ -49,8 +48,8 @@ let jobWriter: PgBoss | undefined;
  * rows it is about. It runs pg-boss's own insert on that transaction, through an instance that
  * is never started and has no connection of its own, so domain code (lib/mail) can enqueue
  * without a started pg-boss being passed down to it. Like pg-boss's send, it writes nothing
- * (and returns null) while the queue does not exist yet: the worker creates its queues at
- * start, and whatever sweeps the queue's rows must cover that case.
+ * (and returns null) if the queue does not exist: migrating the database creates the queues
+ * (installQueues), and whatever sweeps the queue's rows covers a queue that was cleared.
  */
 export function sendInTransaction(tx: Transaction, queue: string, data: object): Promise<string | null> {
   jobWriter ??= new PgBoss({

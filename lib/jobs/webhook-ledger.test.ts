@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { afterAll, expect, it } from 'vitest';
 import { isolatedDatabase } from '@/test/database';
 import { createBoss } from './boss';
+import { WEBHOOK_QUEUE } from './queues';
 import { recordWebhookEvent } from './webhook-ledger';
 
 const t = isolatedDatabase();
@@ -12,9 +13,10 @@ afterAll(async () => {
 });
 
 it('stores nothing when the queue does not exist yet, so the provider retries instead of an event waiting with no job', async () => {
-  // pg-boss's tables exist, but nobody has created Billfold's queues in them.
+  // pg-boss's tables exist (migrations install them), but the webhook queue has been removed.
   const boss = createBoss(t.url, 'producer');
   await boss.start();
+  await boss.deleteQueue(WEBHOOK_QUEUE);
   await boss.stop({ graceful: false, close: true });
   const sql = postgres(t.url, { max: 1, onnotice: () => {} });
   clients.push(sql);

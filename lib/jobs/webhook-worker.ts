@@ -82,14 +82,11 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   if (ignored.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'ignored', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, ignored));
   }
+  const applied: string[] = [];
   await forEachAtMost(GROUPS_AT_ONCE, [...groups.values()], async ({ action, rows: groupRows }) => {
     try {
-      await applyBillingChange(deps.db, action.key, action.refetch, async (tx) => {
-        await tx
-          .update(webhookEvents)
-          .set({ status: 'processed', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` })
-          .where(inArray(webhookEvents.id, groupRows.map((row) => row.id)));
-      });
+      await applyBillingChange(deps.db, action.key, action.refetch);
+      applied.push(...groupRows.map((row) => row.id));
     } catch (error) {
       for (const row of groupRows) {
         const retry = await markFailed(deps, row, error);
@@ -97,6 +94,11 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
       }
     }
   });
+  // One write for the whole batch. A worker that dies before it leaves these `processing`; their
+  // jobs come back and apply them again, which changes nothing (the effects are idempotent).
+  if (applied.length > 0) {
+    await deps.db.update(webhookEvents).set({ status: 'processed', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, applied));
+  }
   return failures;
 }
 

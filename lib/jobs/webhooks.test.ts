@@ -36,8 +36,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { producer } = await import('./boss');
-  await (await producer(databaseUrlOf())).stop({ graceful: false, close: true });
   const { closeDb: closeGlobal } = await import('@/db/client');
   await closeGlobal();
   await boss.stop({ graceful: false, close: true });

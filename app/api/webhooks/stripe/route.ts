@@ -1,6 +1,5 @@
 import { sqlClient } from '@/db/client';
-import { databaseUrl, env } from '@/lib/env';
-import { producer } from '@/lib/jobs/boss';
+import { env } from '@/lib/env';
 import { recordWebhookEvent } from '@/lib/jobs/webhook-ledger';
 import { log } from '@/lib/log';
 import { stripe } from '@/lib/payments/stripe/client';
@@ -30,9 +29,6 @@ export async function POST(request: Request): Promise<Response> {
     log.warn({ hasSignature: request.headers.has('stripe-signature'), bytes: rawBody.length }, 'stripe webhook refused: signature did not verify');
     return Response.json({ error: 'invalid signature' }, { status: 400 });
   }
-  // pg-boss's schema and queues are created once per process; the event's job is written by
-  // recordWebhookEvent itself, in the statement that stores the event.
-  await producer(databaseUrl());
   const outcome = await recordWebhookEvent(sqlClient(), { provider: 'stripe', eventId: event.id, type: event.type, payloadJson: rawBody });
   return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
 }
