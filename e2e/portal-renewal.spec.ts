@@ -9,6 +9,7 @@ import {
   subscribe,
   subscriptionFor,
   test,
+  threeDSecure,
   updateCard,
 } from './subscription-support';
 
@@ -81,5 +82,55 @@ test.describe('renewals, after the subscriber’s clock is advanced at the provi
     await reloadUntil(page, async () => {
       await expect(page.getByTestId('payment-method')).toContainText('Visa •••• 4242', { timeout: 1_000 });
     });
+  });
+
+  test('a renewal the bank wants confirmed: the banner asks for it, and paying with 3-D Secure makes the subscription active again', async ({ page }) => {
+    const email = await newSubscriber(page, 'renewal-3ds');
+    await subscribe(page, 'starter-monthly-usd');
+    // A card that always asks for 3-D Secure: saving it asks once, and a renewal off-session cannot be confirmed.
+    await page.getByRole('button', { name: 'Update card' }).click();
+    await enterCard(page, '4000002760003184');
+    await page.getByRole('button', { name: 'Save card' }).click();
+    await threeDSecure(page).getByRole('button', { name: 'Complete' }).click();
+    await expect(page.getByTestId('payment-method')).toContainText('•••• 3184', { timeout: 30_000 });
+    const periodEnd = (await subscriptionFor(email)).items.data[0]!.current_period_end;
+
+    await advanceClock(email, { to: pastRenewal(periodEnd) });
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('billing-banner')).toContainText('Your bank needs you to confirm', { timeout: 1_000 });
+    });
+    await page.getByTestId('billing-banner').getByRole('link', { name: 'Confirm the payment' }).click();
+    await expect(page.getByTestId('amount-due')).toHaveText('$9.00');
+    await enterCard(page, '4000002760003184');
+    await page.getByRole('button', { name: 'Pay $9.00' }).click();
+    await threeDSecure(page).getByRole('button', { name: 'Complete' }).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=paid$/, { timeout: 30_000 });
+    await expect(statusBadge(page)).toHaveText('Active');
+    await expect(page.getByTestId('billing-banner')).toHaveCount(0);
+    expect((await subscriptionFor(email)).status).toBe('active');
+  });
+
+  test('a trial about to end says so in a banner, and when it ends the first charge is made', async ({ page }) => {
+    const email = await newSubscriber(page, 'trial-ending');
+    await subscribe(page, 'pro-monthly-jpy');
+    const trialEnd = (await subscriptionFor(email)).trial_end!;
+
+    // Three days before the trial ends, the provider says so (customer.subscription.trial_will_end).
+    await advanceClock(email, { to: new Date((trialEnd - 2 * 24 * 60 * 60) * 1000) });
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('billing-banner')).toHaveText(
+        new RegExp(`Your free trial ends on ${day(trialEnd)}; your card ending 4242 will then be charged\\.\\s*Review your plan`),
+        { timeout: 1_000 },
+      );
+    });
+    await expect(statusBadge(page)).toHaveText('Free trial');
+
+    await advanceClock(email, { to: pastRenewal(trialEnd) });
+    await reloadUntil(page, async () => {
+      await expect(statusBadge(page)).toHaveText('Active', { timeout: 1_000 });
+      await expect(page.getByTestId('invoices').locator('tbody tr').first()).toContainText('¥4,200', { timeout: 1_000 });
+    });
+    await expect(page.getByTestId('invoices').locator('tbody tr').first()).toContainText('Paid');
+    await expect(page.getByTestId('billing-banner')).toHaveCount(0);
   });
 });
