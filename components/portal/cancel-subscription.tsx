@@ -1,5 +1,6 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { cancelSubscription, resumeSubscription } from '@/app/(account)/account/billing/actions';
 import { Alert } from '@/components/ui/alert';
@@ -21,6 +22,14 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
   const [message, setMessage] = useState<{ text: string; expectCanceling: boolean } | null>(null);
   const [pending, startTransition] = useTransition();
   const hydrated = useHydrated();
+  const router = useRouter();
+
+  /** Refused (changed meanwhile in another tab, say): say why, and show how things stand now. */
+  function refused(message: string) {
+    setError(message);
+    setConfirming(false);
+    router.refresh();
+  }
   const sync = useRefreshUntil(message === null || message.expectCanceling === cancelAtPeriodEnd);
   // Until the provider's webhook has reached our database, show what the provider just said.
   const canceling = sync.waiting && message ? message.expectCanceling : cancelAtPeriodEnd;
@@ -29,7 +38,7 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
     setError(null);
     startTransition(async () => {
       const result = await cancelSubscription({});
-      if (!result.ok) return setError(result.error);
+      if (!result.ok) return refused(result.error);
       setConfirming(false);
       const endsOn = longDate(result.data.endsAt);
       setMessage({ text: `Your subscription is canceled. You keep access until ${endsOn}, and you will not be charged again.`, expectCanceling: true });
@@ -41,7 +50,7 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
     setError(null);
     startTransition(async () => {
       const result = await resumeSubscription({});
-      if (!result.ok) return setError(result.error);
+      if (!result.ok) return refused(result.error);
       setMessage({ text: 'Your subscription continues. It renews as before.', expectCanceling: false });
       sync.start();
     });

@@ -1,5 +1,6 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { changePlan, previewPlanChange } from '@/app/(account)/account/billing/actions';
 import { Alert } from '@/components/ui/alert';
@@ -38,6 +39,7 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
   const shown = done ? (done.timing === 'now' ? currentLookupKey === done.target.lookupKey : pendingLookupKey === done.target.lookupKey) : true;
   const sync = useRefreshUntil(shown);
   const hydrated = useHydrated();
+  const router = useRouter();
 
   function showPreview(option: PlanOption) {
     setError(null);
@@ -48,8 +50,10 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
       const result = await previewPlanChange({ lookupKey: option.lookupKey });
       if (result.ok) setPreview(result.data);
       else {
+        // Refused (the subscription changed meanwhile, say in another tab): show how it stands now.
         setError(result.error);
         setTarget(null);
+        router.refresh();
       }
     });
   }
@@ -61,6 +65,7 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
       const result = await changePlan({ lookupKey: target.lookupKey });
       if (!result.ok) {
         setError(result.error);
+        router.refresh();
         return;
       }
       const message =

@@ -31,8 +31,9 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
 
 /** Statuses in which the subscription is over or never began: the portal offers a new one. */
 const ENDED: readonly SubscriptionStatus[] = ['canceled', 'incomplete_expired'];
-/** Statuses in which the plan can be changed or canceled by the subscriber. */
-const MANAGEABLE: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
+/** Statuses in which the subscriber can change plan, and cancel. */
+const CHANGEABLE: readonly SubscriptionStatus[] = ['trialing', 'active'];
+const CANCELABLE: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
 
 const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', jcb: 'JCB', diners: 'Diners Club', unionpay: 'UnionPay' };
 
@@ -161,22 +162,28 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 nonce={nonce}
               />
             </Card>
-            {MANAGEABLE.includes(live.status) ? (
-              <>
-                <Card
-                  title="Change plan"
-                  description="Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period."
-                >
-                  {options.length > 0 ? (
-                    <ChangePlan options={options} currentLookupKey={live.plan.lookupKey} pendingLookupKey={live.pendingChange?.plan.lookupKey ?? null} />
-                  ) : (
-                    <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
-                  )}
-                </Card>
-                <Card title="Cancel" description="Your plan stays active until the end of the period you have paid for.">
-                  <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
-                </Card>
-              </>
+            <Card
+              title="Change plan"
+              description="Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period."
+            >
+              {live.cancelAtPeriodEnd ? (
+                <p className="text-sm text-stone-600">Your subscription is set to end. Resume it to change plans.</p>
+              ) : live.status === 'past_due' || live.status === 'unpaid' ? (
+                <p className="text-sm text-stone-600">Pay the open invoice before changing plans.</p>
+              ) : !CHANGEABLE.includes(live.status) ? (
+                <p className="text-sm text-stone-600">
+                  {live.status === 'incomplete' ? 'Plans can be changed once your first payment is complete.' : 'Plans cannot be changed while your subscription is paused.'}
+                </p>
+              ) : options.length > 0 ? (
+                <ChangePlan options={options} currentLookupKey={live.plan.lookupKey} pendingLookupKey={live.pendingChange?.plan.lookupKey ?? null} />
+              ) : (
+                <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
+              )}
+            </Card>
+            {CANCELABLE.includes(live.status) ? (
+              <Card title="Cancel" description="Your plan stays active until the end of the period you have paid for.">
+                <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
+              </Card>
             ) : null}
           </div>
         ) : (
