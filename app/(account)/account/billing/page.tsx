@@ -144,7 +144,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
         {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
         {returnedSetup ? <FinishReturnedCardUpdate setupIntentId={returnedSetup} /> : null}
         {live ? (
-          <div className="grid gap-4 md:grid-cols-2">
+          <div className="grid items-start gap-4 md:grid-cols-2">
             <Card title="Your plan">
               <PlanDetails subscription={live} />
             </Card>
