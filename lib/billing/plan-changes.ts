@@ -78,7 +78,9 @@ async function decideChange(tx: Transaction, deps: SubscriptionDependencies, cur
     throw new UserFacingError(`Your change to ${target.productName} is already scheduled for ${formatDay(row.pendingChangeAt)}.`, 'already_scheduled');
   }
   const providerPriceId = await providerPriceFor(tx, deps.subscriptions, target);
-  return isUpgrade(currentPlan, target)
+  // A trial costs nothing whichever plan it is on: any change applies now, and the trial's end
+  // charges the new plan.
+  return subscription.status === 'trialing' || isUpgrade(currentPlan, target)
     ? { kind: 'change', timing: 'now', effectiveAt: new Date(), plan: target, providerPriceId }
     : { kind: 'change', timing: 'period_end', effectiveAt: periodEnd, plan: target, providerPriceId };
 }
@@ -105,8 +107,9 @@ export async function previewPlanChange(deps: SubscriptionDependencies, subscrib
 /**
  * Moves the subscription to another plan. An upgrade (more per unit of time) takes effect now
  * and its prorations are charged at once with the card on file (a declined card changes
- * nothing); a downgrade takes effect at the end of the period already paid for. Choosing the
- * current plan while a downgrade is pending keeps the current plan.
+ * nothing); a downgrade takes effect at the end of the period already paid for. During a trial
+ * every change takes effect now (nothing is charged until it ends). Choosing the current plan
+ * while a downgrade is pending keeps the current plan.
  */
 export async function changePlan(deps: SubscriptionDependencies, subscriber: Subscriber, lookupKey: string): Promise<PlanChange> {
   await subscribablePlan(deps.db, lookupKey);

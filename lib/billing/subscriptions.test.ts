@@ -272,6 +272,83 @@ describe('changing plans', () => {
     expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'pro', name: 'Pro' });
   });
 
+  it('downgrades at the period end through a schedule, and the renewal then charges the new plan', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'downgrade');
+    await subscribed(subscriber, 'pro-monthly-usd');
+    const trialEnd = (await currentSubscription(t.db, subscriber.userId))!.trialEnd!;
+    await advanceClock(t, clock, Math.floor(trialEnd.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    const pro = await currentSubscription(t.db, subscriber.userId);
+    expect(pro).toMatchObject({ status: 'active', plan: { lookupKey: 'pro-monthly-usd' } });
+    const periodEnd = pro!.currentPeriodEnd!;
+
+    const preview = await previewPlanChange(t.deps, subscriber, 'starter-monthly-usd');
+    expect(preview).toMatchObject({ timing: 'period_end', effectiveAt: periodEnd, amountDue: { amount: 900, currency: 'USD' } });
+    expect(await changePlan(t.deps, subscriber, 'starter-monthly-usd')).toEqual({ timing: 'period_end', effectiveAt: periodEnd });
+    await events.applyNew();
+    const pending = await currentSubscription(t.db, subscriber.userId);
+    expect(pending).toMatchObject({
+      status: 'active',
+      plan: { lookupKey: 'pro-monthly-usd' },
+      pendingChange: { plan: { lookupKey: 'starter-monthly-usd' }, effectiveAt: periodEnd },
+      nextCharge: { amount: { amount: 900, currency: 'USD' }, at: periodEnd },
+    });
+    expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'pro', name: 'Pro' });
+    const before = await snapshot();
+    expect((await userFacingError(changePlan(t.deps, subscriber, 'starter-monthly-usd'))).code).toBe('already_scheduled');
+    expect(await snapshot()).toEqual(before);
+
+    await advanceClock(t, clock, Math.floor(periodEnd.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    const starter = await currentSubscription(t.db, subscriber.userId);
+    expect(starter).toMatchObject({ status: 'active', plan: { lookupKey: 'starter-monthly-usd' }, pendingChange: null });
+    expect((await invoicesFor(t.db, subscriber.userId))[0]).toMatchObject({ status: 'paid', amountPaid: { amount: 900, currency: 'USD' } });
+    expect((await entitlementsFor(t.db, subscriber.userId)).plan).toEqual({ slug: 'starter', name: 'Starter' });
+  });
+
+  it('changes plan at once during a trial, charging nothing until the trial ends on the new plan', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'trialchange');
+    await subscribed(subscriber, 'pro-monthly-usd');
+    const preview = await previewPlanChange(t.deps, subscriber, 'starter-monthly-usd');
+    expect(preview).toMatchObject({ timing: 'now', amountDue: { amount: 0, currency: 'USD' } });
+    expect((await changePlan(t.deps, subscriber, 'starter-monthly-usd')).timing).toBe('now');
+    await events.applyNew();
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'trialing', plan: { lookupKey: 'starter-monthly-usd' }, pendingChange: null, nextCharge: { amount: { amount: 900, currency: 'USD' } } });
+
+    await advanceClock(t, clock, Math.floor(view!.trialEnd!.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', plan: { lookupKey: 'starter-monthly-usd' } });
+    expect((await invoicesFor(t.db, subscriber.userId))[0]).toMatchObject({ status: 'paid', amountPaid: { amount: 900, currency: 'USD' } });
+  });
+
+  it('drops a pending downgrade when the subscriber keeps the current plan, upgrades, or cancels', async () => {
+    const subscriber = await newSubscriber(t.db, 'pending');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    const pendingLookupKey = async () => (await currentSubscription(t.db, subscriber.userId))?.pendingChange?.plan.lookupKey ?? null;
+
+    expect((await changePlan(t.deps, subscriber, 'starter-yearly-usd')).timing).toBe('period_end');
+    expect(await pendingLookupKey()).toBe('starter-yearly-usd');
+    expect((await changePlan(t.deps, subscriber, 'starter-monthly-usd')).timing).toBe('now');
+    expect(await pendingLookupKey()).toBeNull();
+
+    // The same downgrade again in the same period is a new change at the provider.
+    await changePlan(t.deps, subscriber, 'starter-yearly-usd');
+    expect(await pendingLookupKey()).toBe('starter-yearly-usd');
+    expect((await changePlan(t.deps, subscriber, 'pro-monthly-usd')).timing).toBe('now');
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ plan: { lookupKey: 'pro-monthly-usd' }, pendingChange: null });
+    const [atSandbox] = await subscriptionsAtSandbox(subscriber);
+    expect(atSandbox?.schedule).toBeNull();
+
+    await changePlan(t.deps, subscriber, 'starter-monthly-usd');
+    expect(await pendingLookupKey()).toBe('starter-monthly-usd');
+    await cancelSubscription(t.deps, subscriber);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ plan: { lookupKey: 'pro-monthly-usd' }, pendingChange: null, cancelAtPeriodEnd: true });
+    expect((await userFacingError(changePlan(t.deps, subscriber, 'starter-monthly-usd'))).code).toBe('cancellation_pending');
+  });
+
   it('leaves the plan as it was when the upgrade’s charge is declined', async () => {
     const subscriber = await newSubscriber(t.db, 'declined');
     await subscribed(subscriber, 'starter-monthly-usd');
@@ -336,6 +413,21 @@ describe('renewals and dunning, driven by the test clock', () => {
     ]);
   });
 
+  it('renews a subscription whose customer Billfold made, moved through time by the sandbox one customer at a time', async () => {
+    const subscriber = await newSubscriber(t.db, 'traveller');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    const [customer] = await t.db.select().from(customers).where(eq(customers.userId, subscriber.userId));
+    const response = await fetch(`${t.sandbox.server.url}/_sandbox/customers/${customer!.providerCustomerId}/advance`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ days: 32 }),
+    });
+    expect(response.status).toBe(200);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.status)).toEqual(['paid', 'paid']);
+  });
+
   it('goes past_due when the renewal fails, emails the subscriber, and is active again after paying with a new card', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'dunning');
     await subscribed(subscriber, 'starter-monthly-usd');
@@ -382,6 +474,37 @@ describe('renewals and dunning, driven by the test clock', () => {
       .from(invoices)
       .where(and(eq(invoices.customerId, customer!.id), eq(invoices.billingReason, 'subscription_cycle')));
     expect(invoice).toMatchObject({ status: 'paid', amountPaid: 900 });
+  });
+
+  it('asks the subscriber to confirm a renewal their bank wants authenticated, by email and in the app', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'authenticate');
+    await subscribed(subscriber, 'starter-monthly-usd');
+    // A card that always asks for 3-D Secure, saved with the challenge completed.
+    const update = await startPaymentMethodUpdate(t.deps, subscriber);
+    const setup = await confirmSetup(t, update.clientSecret, '4000002760003184');
+    expect(setup.status).toBe('requires_action');
+    const challenge = await fetch(`${t.sandbox.server.url}/3ds/challenge/${setup.id}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_secret: update.clientSecret }),
+    });
+    expect(challenge.status).toBe(200);
+    await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
+    const periodEnd = Math.floor((await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!.getTime() / 1000);
+
+    await advanceClock(t, clock, periodEnd + 2 * 3600);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ openInvoice: { amountDue: { amount: 900, currency: 'USD' }, needsAction: true } });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toMatchObject({ kind: 'action_required', amountDue: { amount: 900, currency: 'USD' } });
+    const asked = await emailsTo(t.db, subscriber.email);
+    expect(asked.map((email) => email.kind)).toContain('payment_action_required');
+    expect(asked.map((email) => email.kind)).not.toContain('payment_failed');
+
+    const pay = await payOpenInvoice(t.deps, subscriber);
+    expect((await confirmPayment(t, pay.clientSecret)).status).toBe('succeeded');
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null, paymentMethod: { last4: '4242' } });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();
   });
 
   it('retries a failed renewal, emailing each failure, and ends the subscription after the last retry', async () => {

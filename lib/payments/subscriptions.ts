@@ -141,7 +141,7 @@ export interface SubscriptionProvider {
   cancelSubscriptionNow(id: string, idempotencyKey: string): Promise<ProviderSubscription>;
   /** Moves to another price now, invoicing the prorations at once; refused when that invoice cannot be paid. */
   changePriceNow(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** Moves to another price at the end of the current period (trial included). */
+  /** Moves to another price at the end of the current (paid) period. */
   changePriceAtPeriodEnd(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
   /** Drops a change planned for later; the subscription carries on as it is. */
   cancelPendingChange(subscription: ProviderSubscription, idempotencyKey: string): Promise<ProviderSubscription>;

@@ -1,9 +1,15 @@
 'use server';
 
 import { z } from 'zod';
+import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
+import { UserFacingError } from '@/lib/auth/errors';
+import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
+
+// Each attempt may make provider objects and hand out a client secret that card testers farm.
+const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
 
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
 
@@ -13,5 +19,8 @@ const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
  * client secret. Repeated calls, two tabs and double clicks get the same subscription back.
  */
 export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user) => {
+  if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
+    throw new UserFacingError('Too many attempts to subscribe. Please wait a while and try again.', 'rate_limited');
+  }
   return startProviderSubscription(subscriptionDependencies(), { userId: user.id, email: user.email }, lookupKey);
 });

@@ -288,7 +288,6 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
       const { recurring } = await call(() => client.prices.retrieve(priceId));
       if (!current || !subscription.currentPeriodEnd || !recurring) throw new Error(`subscription ${subscription.id} has no current phase to change after`);
       const periodEnd = Math.floor(subscription.currentPeriodEnd.getTime() / 1000);
-      const trialEnd = subscription.status === 'trialing' && subscription.trialEnd ? Math.floor(subscription.trialEnd.getTime() / 1000) : undefined;
       await call(() =>
         client.subscriptionSchedules.update(
           scheduleId,
@@ -301,7 +300,6 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
                 items: [{ price: subscription.price.id, quantity: subscription.quantity }],
                 start_date: current.start_date,
                 end_date: periodEnd,
-                ...(trialEnd ? { trial_end: trialEnd } : {}),
                 proration_behavior: 'none',
               },
               {

@@ -1,7 +1,10 @@
 'use server';
 
 import { z } from 'zod';
+import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
+import { UserFacingError } from '@/lib/auth/errors';
+import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
@@ -15,6 +18,9 @@ import type { SessionUser } from '@/lib/auth/users';
 
 const PlanInput = z.strictObject({ lookupKey: z.string().trim().min(1, 'Choose a plan.').max(100) });
 const NoInput = z.strictObject({});
+
+// Saving cards hands out SetupIntents, which card testers farm: a subscriber needs a few.
+const CARD_UPDATES_PER_ACCOUNT: RateLimitRule = { limit: 30, windowSeconds: 60 * 60 };
 
 const subscriber = (user: SessionUser) => ({ userId: user.id, email: user.email });
 
@@ -42,6 +48,9 @@ export const resumeSubscription = userAction(NoInput, async (_input, user): Prom
 });
 
 export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string }> => {
+  if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
+    throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
+  }
   return startCardUpdate(subscriptionDependencies(), subscriber(user));
 });
 
