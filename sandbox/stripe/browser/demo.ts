@@ -5,7 +5,9 @@ import net from 'node:net';
  * A small shop page for developers (and the Stripe.js tests): GET /js/demo creates an intent in
  * this sandbox and pays it through the Stripe.js stand-in with the real flow. Query parameters:
  * `amount` (minor units), `currency`, `mode=payment|setup`, `flow=intent|deferred` (create the
- * intent before or after elements.submit()), `element=payment|card`, `redirect=if_required|always`.
+ * intent before or after elements.submit()), `element=payment|card`, `redirect=if_required|always`,
+ * and `client_secret` to confirm an intent made elsewhere (a SetupIntent for a subscriber's new
+ * card, say) instead of a new one.
  */
 
 // The demo is a shop of its own: any test-mode keys work, these name it in the sandbox's data.
@@ -19,6 +21,8 @@ interface DemoOptions {
   flow: 'intent' | 'deferred';
   element: 'payment' | 'card';
   redirect: 'if_required' | 'always';
+  /** An existing intent's client secret: the page confirms that intent. */
+  clientSecret: string | null;
 }
 
 interface CreatedIntent {
@@ -46,12 +50,16 @@ function parseOptions(params: URLSearchParams): DemoOptions | string {
   const currency = (params.get('currency') ?? 'usd').toLowerCase();
   if (!/^[a-z]{3}$/.test(currency)) return 'currency must be a three-letter ISO code, such as usd.';
   const element = oneOf(params.get('element'), ['payment', 'card'] as const, 'payment');
+  const clientSecret = params.get('client_secret');
+  if (clientSecret !== null && !/^(pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+$/.test(clientSecret)) return 'client_secret must be a PaymentIntent’s or SetupIntent’s client secret.';
   return {
     amount,
     currency,
-    mode: oneOf(params.get('mode'), ['payment', 'setup'] as const, 'payment'),
+    // An existing intent says what it is: a SetupIntent is confirmed with confirmSetup.
+    mode: clientSecret ? (clientSecret.startsWith('seti_') ? 'setup' : 'payment') : oneOf(params.get('mode'), ['payment', 'setup'] as const, 'payment'),
+    clientSecret,
     // The Card Element confirms with a client secret it already has.
-    flow: element === 'card' ? 'intent' : oneOf(params.get('flow'), ['intent', 'deferred'] as const, 'intent'),
+    flow: element === 'card' || clientSecret ? 'intent' : oneOf(params.get('flow'), ['intent', 'deferred'] as const, 'intent'),
     element,
     redirect: oneOf(params.get('redirect'), ['if_required', 'always'] as const, 'if_required'),
   };
@@ -213,6 +221,7 @@ export async function handleDemo(request: http.IncomingMessage, response: http.S
   if (url.pathname === '/js/demo/complete') return send(response, 200, 'text/html; charset=utf-8', completePage(url.origin));
   const options = parseOptions(url.searchParams);
   if (typeof options === 'string') return send(response, 400, 'text/html; charset=utf-8', `<p>${escapeHtml(options)}</p>`);
-  const intent = options.flow === 'deferred' ? null : await createIntent(request, options.mode, options.amount, options.currency);
+  const existing = options.clientSecret ? { id: options.clientSecret.split('_secret_')[0] ?? '', client_secret: options.clientSecret } : null;
+  const intent = existing ?? (options.flow === 'deferred' ? null : await createIntent(request, options.mode, options.amount, options.currency));
   return send(response, 200, 'text/html; charset=utf-8', checkoutPage(url.origin, options, intent));
 }

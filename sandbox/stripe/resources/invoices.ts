@@ -63,6 +63,8 @@ async function previewInvoice(ctx: RequestContext) {
     {
       customer: p.id(),
       subscription: p.id(),
+      // The next invoice of the subscription a schedule manages (schedule_details is not emulated).
+      schedule: p.id(),
       subscription_details: p.object({
         items: ITEM_CHANGES,
         proration_date: p.int({ min: 0 }),
@@ -84,6 +86,13 @@ async function previewInvoice(ctx: RequestContext) {
   );
   const details = params.subscription_details ?? {};
   const names = new ProductNames(ctx.tx);
+  if (params.schedule) {
+    if (params.subscription) throw invalidRequest('You may only specify one of these parameters: schedule, subscription.', 'schedule');
+    const schedule = await mustGet<Stripe.SubscriptionSchedule>(ctx, 'subscription_schedule', params.schedule, 'subscription_schedule', 'schedule');
+    const managed = typeof schedule.subscription === 'string' ? schedule.subscription : (schedule.subscription?.id ?? null);
+    if (!managed) throw upcomingNone(typeof schedule.customer === 'string' ? schedule.customer : schedule.customer.id);
+    params.subscription = managed;
+  }
   if (!params.subscription) {
     if (!params.customer) throw invalidRequest('Missing required param: customer or subscription.', 'customer');
     const customer = await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');

@@ -294,6 +294,50 @@ describe('paying on a shop page through the Stripe.js stand-in', { timeout: 40_0
     expect(setupIntent.id).toMatch(/^seti_/);
   });
 
+  it('saves a subscriber’s card with confirmSetup: the trial’s pending SetupIntent, then a new card for later renewals', async () => {
+    const price = await t.stripe.prices.create({ currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' }, product_data: { name: 'Pro plan' } });
+    const customer = await t.stripe.customers.create({ email: 'setup-subscriber@example.com' });
+    const subscription = await t.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      trial_period_days: 14,
+      payment_behavior: 'default_incomplete',
+      payment_settings: { save_default_payment_method: 'on_subscription' },
+      expand: ['pending_setup_intent'],
+    });
+    const pending = subscription.pending_setup_intent as Stripe.SetupIntent;
+    const trial = await openShop(`?client_secret=${encodeURIComponent(String(pending.client_secret))}`);
+    await typeCard(trial.page, { number: '4242424242424242' });
+    expect(await pressPay(trial.page)).toBe('Card saved.');
+    const trialing = await t.stripe.subscriptions.retrieve(subscription.id);
+    expect(trialing).toMatchObject({ status: 'trialing', pending_setup_intent: null });
+    const first = await t.stripe.setupIntents.retrieve(pending.id);
+    expect(trialing.default_payment_method).toBe(first.payment_method);
+
+    // Later the subscriber replaces the card: an off-session SetupIntent confirmed in the browser,
+    // with 3-D Secure on setup, then the card the renewals charge.
+    const update = await t.stripe.setupIntents.create({ customer: customer.id, usage: 'off_session', automatic_payment_methods: { enabled: true } });
+    const later = await openShop(`?client_secret=${encodeURIComponent(String(update.client_secret))}`);
+    await typeCard(later.page, { number: '4000002500003155' });
+    const message = await pressPay(later.page, async () => {
+      await challenge(later.page).getByRole('button', { name: 'Complete' }).click();
+    });
+    expect(message).toBe('Card saved.');
+    const saved = await t.stripe.setupIntents.retrieve(update.id);
+    expect(saved.status).toBe('succeeded');
+    const card = String(saved.payment_method);
+    expect((await t.stripe.paymentMethods.retrieve(card)).customer).toBe(customer.id);
+    await t.stripe.subscriptions.update(subscription.id, { default_payment_method: card });
+    const response = await fetch(`${t.server.url}/_sandbox/customers/${customer.id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ days: 15 }) });
+    expect(response.status).toBe(200);
+    const renewed = await t.stripe.subscriptions.retrieve(subscription.id, { expand: ['latest_invoice.payments'] });
+    expect(renewed.status).toBe('active');
+    const invoice = renewed.latest_invoice as Stripe.Invoice;
+    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1500 });
+    const paidWith = await t.stripe.paymentIntents.retrieve(String(invoice.payments?.data[0]?.payment.payment_intent));
+    expect(paidWith.payment_method).toBe(card);
+  });
+
   it('pays through the Card Element with confirmCardPayment', async () => {
     const { page } = await openShop('?element=card');
     await typeCard(page, { number: '4242424242424242' });

@@ -57,6 +57,8 @@ describe('downgrading at the end of the period with a subscription schedule', ()
     expect(priceOf(await t.stripe.subscriptions.retrieve(subscription.id))).toEqual([team.id]);
     const preview = await t.stripe.invoices.createPreview({ subscription: subscription.id });
     expect(preview.lines.data.map((line) => [line.amount, line.period.start])).toEqual([[1000, MAY_1]]);
+    const bySchedule = await t.stripe.invoices.createPreview({ schedule: schedule.id });
+    expect(bySchedule).toMatchObject({ total: 1000, billing_reason: 'subscription_cycle' });
     expect(await f.eventsFor(schedule.id, 'subscription_schedule.updated')).toHaveLength(1);
 
     await f.advance(clock, MAY_1 + 2 * HOUR);
