@@ -112,7 +112,9 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
             <>
               <p className="mt-2" data-testid="plan-change-timing">
                 {preview.timing === 'now'
-                  ? `Takes effect now. You are charged ${formatMoney(preview.amountDue)} today for the rest of this period, less what is left of your current plan.`
+                  ? preview.amountDue.amount > 0
+                    ? `Takes effect now. You are charged ${formatMoney(preview.amountDue)} today for the rest of this period, less what is left of your current plan.`
+                    : 'Takes effect now. Nothing is charged today.'
                   : `Takes effect at the end of your current period, on ${longDate(preview.effectiveAt)}. Nothing is charged today; you keep your current plan until then.`}
               </p>
               {preview.lines.length > 0 ? (
@@ -137,7 +139,13 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
               ) : null}
               <div className="mt-4 flex flex-wrap gap-2">
                 <Button type="button" onClick={confirm} disabled={pending}>
-                  {pending ? 'Changing…' : preview.timing === 'now' ? `Switch now and pay ${formatMoney(preview.amountDue)}` : `Switch on ${longDate(preview.effectiveAt)}`}
+                  {pending
+                    ? 'Changing…'
+                    : preview.timing === 'period_end'
+                      ? `Switch on ${longDate(preview.effectiveAt)}`
+                      : preview.amountDue.amount > 0
+                        ? `Switch now and pay ${formatMoney(preview.amountDue)}`
+                        : 'Switch now'}
                 </Button>
                 <Button
                   type="button"
