@@ -1,22 +1,22 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { env } from '@/lib/env';
 import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
-import { checkoutSecurityHeaders } from '@/lib/security-headers';
+import { checkoutSecurityHeaders, isPaymentPage } from '@/lib/security-headers';
 
 /**
  * Two jobs, neither of them authorization:
- * - the checkout pages get their security headers, with a fresh CSP nonce per request that
- *   Next.js reads from the request's CSP header and puts on its own scripts;
+ * - the payment pages (cart, checkout, subscribe, billing portal) get their security headers,
+ *   with a fresh CSP nonce per request that Next.js reads from the request's CSP header and
+ *   puts on its own scripts;
  * - /account and /admin send visitors with no session cookie to sign in. That is only a
  *   convenience: every page, action and route checks the caller itself (lib/auth/guards.ts),
  *   so bypassing this proxy gains nothing.
  */
 const SESSION_COOKIES = ['authjs.session-token', '__Secure-authjs.session-token'];
 
-const CHECKOUT_PAGE = /^\/(cart|checkout)(\/|$)/;
 const MEMBER_AREA = /^\/(account|admin)(\/|$)/;
 
-function withCheckoutHeaders(request: NextRequest): NextResponse {
+function withPaymentHeaders(request: NextRequest): NextResponse {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
   const config = env();
   const https = request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
@@ -35,9 +35,7 @@ function withCheckoutHeaders(request: NextRequest): NextResponse {
   return response;
 }
 
-function redirectVisitorsWithoutSession(request: NextRequest): NextResponse {
-  const hasSession = SESSION_COOKIES.some((name) => request.cookies.has(name));
-  if (hasSession) return NextResponse.next();
+function redirectToSignIn(request: NextRequest): NextResponse {
   const url = request.nextUrl.clone();
   url.pathname = '/sign-in';
   url.search = `?next=${encodeURIComponent(request.nextUrl.pathname + request.nextUrl.search)}`;
@@ -46,9 +44,9 @@ function redirectVisitorsWithoutSession(request: NextRequest): NextResponse {
 
 export function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
-  if (CHECKOUT_PAGE.test(pathname)) return withCheckoutHeaders(request);
-  if (MEMBER_AREA.test(pathname)) return redirectVisitorsWithoutSession(request);
+  if (MEMBER_AREA.test(pathname) && !SESSION_COOKIES.some((name) => request.cookies.has(name))) return redirectToSignIn(request);
+  if (isPaymentPage(pathname)) return withPaymentHeaders(request);
   return NextResponse.next();
 }
 
-export const config = { matcher: ['/account/:path*', '/admin/:path*', '/cart', '/checkout/:path*'] };
+export const config = { matcher: ['/account/:path*', '/admin/:path*', '/cart', '/checkout/:path*', '/subscribe/:path*'] };

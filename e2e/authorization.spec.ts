@@ -2,11 +2,15 @@ import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { newCustomer } from './checkout-support';
+import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
 import { clientHeaders, expect, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
-const ACCOUNT_PAGES = routesUnder('(account)', 'page.tsx');
+// Signed-in pages: the account area, the members' page, and subscribing to a plan.
+const ACCOUNT_PAGES = [...routesUnder('(account)', 'page.tsx'), ...routesUnder('(shop)/subscribe', 'page.tsx')];
 const ADMIN_PAGES = routesUnder('(admin)', 'page.tsx');
 const ADMIN_ROUTES = routesUnder('api/admin', 'route.ts');
+const USER_ROUTES = routesUnder('api/billing', 'route.ts');
 
 interface ServerAction {
   id: string;
@@ -15,19 +19,47 @@ interface ServerAction {
   pagePath: string;
 }
 
-/** Every server action the production build defines under app/(admin)/, from Next's own manifest. */
-function adminActions(): ServerAction[] {
+/** Every server action the production build defines under these folders of app/, from Next's own manifest. */
+function actionsUnder(...folders: string[]): ServerAction[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(process.cwd(), '.next/server/server-reference-manifest.json'), 'utf8')) as {
     node: Record<string, { filename?: string; exportedName?: string; workers: Record<string, unknown> }>;
   };
   return Object.entries(manifest.node)
-    .filter(([, entry]) => entry.filename?.startsWith('app/(admin)/'))
+    .filter(([, entry]) => folders.some((folder) => entry.filename?.startsWith(`app/${folder}/`)))
     .map(([id, entry]) => {
       const worker = Object.keys(entry.workers).find((name) => name.endsWith('/page')) ?? 'app/page';
-      const segments = worker.split('/').slice(1, -1).filter((segment) => !/^\(.*\)$/.test(segment));
+      const segments = worker
+        .split('/')
+        .slice(1, -1)
+        .filter((segment) => !/^\(.*\)$/.test(segment))
+        .map((segment) => (/^\[.*\]$/.test(segment) ? 'starter-monthly-usd' : segment)); // a dynamic page: any value reaches the action
       return { id, exportedName: entry.exportedName ?? '', pagePath: `/${segments.join('/')}` };
     });
 }
+
+function adminActions(): ServerAction[] {
+  return actionsUnder('(admin)');
+}
+
+/** The subscriber's actions: subscribing, and everything the billing portal does. */
+function subscriberActions(): ServerAction[] {
+  return actionsUnder('(account)', '(shop)/subscribe');
+}
+
+/**
+ * Input each subscriber action accepts, so that the call is refused for who is calling and not
+ * for what it sends. An action added without an entry here fails these tests until it has one.
+ */
+const VALID_INPUT: Record<string, unknown> = {
+  startSubscription: { lookupKey: 'starter-monthly-usd' },
+  previewPlanChange: { lookupKey: 'pro-monthly-usd' },
+  changePlan: { lookupKey: 'pro-monthly-usd' },
+  cancelSubscription: {},
+  resumeSubscription: {},
+  startPaymentMethodUpdate: {},
+  finishPaymentMethodUpdate: { setupIntentId: 'seti_1AnotherCustomers' },
+  payOpenInvoice: {},
+};
 
 // A cookie that gets past the proxy's "is there a session?" redirect but is no session at all.
 const FORGED_SESSION = { name: 'authjs.session-token', value: 'forged', domain: '127.0.0.1', path: '/' };
@@ -67,10 +99,35 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test('the authorization tests cover at least the pages, routes and actions that exist today', () => {
-  expect(ACCOUNT_PAGES).toContain('/account');
+  expect(ACCOUNT_PAGES).toEqual(expect.arrayContaining(['/account', '/account/billing', '/account/billing/pay', '/members']));
+  expect(ACCOUNT_PAGES.some((page) => page.startsWith('/subscribe/'))).toBe(true);
   expect(ADMIN_PAGES).toContain('/admin');
   expect(ADMIN_ROUTES).toContain('/api/admin/users');
+  expect(USER_ROUTES).toContain('/api/billing/subscription');
   expect(adminActions().map((action) => action.exportedName)).toContain('changeUserRole');
+  const subscriber = subscriberActions().map((action) => action.exportedName);
+  expect(subscriber).toEqual(expect.arrayContaining(Object.keys(VALID_INPUT)));
+  expect(Object.keys(VALID_INPUT)).toEqual(expect.arrayContaining(subscriber));
+});
+
+test('an anonymous visitor is refused by every subscriber action and route, even past the proxy', async ({ page, baseURL }) => {
+  for (const route of USER_ROUTES) {
+    expect((await page.request.get(route)).status(), route).toBe(401);
+  }
+  // Subscribing has no proxy in front of it; the portal's actions are tried with a forged cookie
+  // that gets past the proxy's redirect.
+  for (const action of subscriberActions().filter((candidate) => candidate.pagePath.startsWith('/subscribe/'))) {
+    const result = await callAction(page.request, baseURL!, action.pagePath, action.id, [VALID_INPUT[action.exportedName]]);
+    expect(result.body, action.exportedName).toContain('"code":"unauthenticated"');
+  }
+  await page.context().addCookies([FORGED_SESSION]);
+  for (const route of USER_ROUTES) {
+    expect((await page.request.get(route)).status(), route).toBe(401);
+  }
+  for (const action of subscriberActions()) {
+    const result = await callAction(page.request, baseURL!, action.pagePath, action.id, [VALID_INPUT[action.exportedName]]);
+    expect(result.body, action.exportedName).toContain('"code":"unauthenticated"');
+  }
 });
 
 test('an anonymous visitor is sent to sign in by every account page', async ({ page }) => {
@@ -155,4 +212,32 @@ test('an admin can promote a customer, who then sees the admin area', async ({ b
 
   await adminPage.context().close();
   await customerContext.close();
+});
+
+test('a subscriber cannot make another subscriber’s saved card their own', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  // Two subscribers; Alice saves a new card, which leaves a succeeded SetupIntent of hers.
+  const alice = await newCustomer(browser, baseURL!);
+  const aliceEmail = await newSubscriber(alice, 'alice');
+  await subscribe(alice, 'starter-monthly-usd');
+  await updateCard(alice, '5555555555554444', /Mastercard •••• 4444/);
+  const aliceCustomer = await customerFor(aliceEmail);
+  const [aliceSetup] = (await sandbox.setupIntents.list({ customer: aliceCustomer.id, limit: 1 })).data;
+  expect(aliceSetup?.status).toBe('succeeded');
+
+  const bob = await newCustomer(browser, baseURL!);
+  await newSubscriber(bob, 'bob');
+  await subscribe(bob, 'starter-monthly-usd');
+
+  // Bob names Alice's SetupIntent, as a forged call would.
+  const finish = subscriberActions().find((action) => action.exportedName === 'finishPaymentMethodUpdate')!;
+  const result = await callAction(bob.context().request, baseURL!, finish.pagePath, finish.id, [{ setupIntentId: aliceSetup!.id }]);
+  expect(result.body).toContain('"ok":false');
+
+  await bob.reload();
+  await expect(bob.getByTestId('payment-method')).toContainText('Visa •••• 4242');
+  const aliceNow = await customerFor(aliceEmail);
+  expect(aliceNow.invoice_settings.default_payment_method).toBe(aliceCustomer.invoice_settings.default_payment_method);
+  await alice.context().close();
+  await bob.context().close();
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkoutSecurityHeaders, contentSecurityPolicy } from './security-headers';
+import { checkoutSecurityHeaders, contentSecurityPolicy, isPaymentPage } from './security-headers';
 
 const SANDBOX = 'http://127.0.0.1:4242';
 const base = { nonce: 'bm9uY2U=', paymentOrigins: [SANDBOX], development: false, https: false };
@@ -32,5 +32,19 @@ describe('the checkout Content-Security-Policy', () => {
   it('sends HSTS in production only', () => {
     expect(checkoutSecurityHeaders({ ...base, production: true })['Strict-Transport-Security']).toMatch(/^max-age=\d+/);
     expect(checkoutSecurityHeaders({ ...base, production: false })['Strict-Transport-Security']).toBeUndefined();
+  });
+});
+
+describe('the pages that get these headers', () => {
+  it('are every page where Stripe.js runs: cart, checkout, subscribe and the billing portal', () => {
+    for (const path of ['/cart', '/checkout', '/checkout/complete', '/subscribe/pro-monthly-usd', '/account/billing', '/account/billing/pay']) {
+      expect(isPaymentPage(path), path).toBe(true);
+    }
+  });
+
+  it('are not pages that merely share a prefix with them', () => {
+    for (const path of ['/', '/pricing', '/account', '/account/orders/1', '/account/billingx', '/subscriber', '/checkouts', '/members']) {
+      expect(isPaymentPage(path), path).toBe(false);
+    }
   });
 });

@@ -1,5 +1,15 @@
 /**
- * Response headers for the checkout pages (PCI DSS 6.4.3: only scripts we chose may run where a
+ * Every page where a card is entered or Stripe.js runs: the cart and checkout, subscribing, and
+ * the billing portal (updating a card, paying an open invoice).
+ */
+const PAYMENT_PAGE = /^\/(?:cart|checkout|subscribe|account\/billing)(?:\/|$)/;
+
+export function isPaymentPage(pathname: string): boolean {
+  return PAYMENT_PAGE.test(pathname);
+}
+
+/**
+ * Response headers for the payment pages (PCI DSS 6.4.3: only scripts we chose may run where a
  * card is entered). Scripts need this request's nonce; everything else may come from our own
  * origin and the payment provider's origins only; no page may frame ours.
  */

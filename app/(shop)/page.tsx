@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { connection } from 'next/server';
 import { PlanCard } from '@/components/shop/plan-card';
 import { ProductCard } from '@/components/shop/product-card';
@@ -36,9 +37,14 @@ export default async function HomePage() {
       </section>
 
       <section aria-labelledby="plans-heading">
-        <h2 id="plans-heading" className="mb-4 text-xl font-semibold">
-          Memberships
-        </h2>
+        <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="plans-heading" className="text-xl font-semibold">
+            Memberships
+          </h2>
+          <Link href="/pricing" className="text-sm font-medium text-brand-600 hover:underline">
+            Compare plans and subscribe →
+          </Link>
+        </div>
         <div className="grid gap-4 sm:grid-cols-2">
           {plans.map((plan) => (
             <PlanCard key={plan.id} plan={plan} />

@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useEffect, useState, useTransition } from 'react';
+import { useState, useTransition } from 'react';
 import { startCheckout } from '@/app/(shop)/checkout/actions';
 import { clearCart, useCart } from '@/components/shop/cart-store';
 import { useCartQuote } from '@/components/shop/use-cart-quote';
@@ -11,6 +11,7 @@ import { Field } from '@/components/ui/field';
 import { OrderSummary } from './order-summary';
 import { linesMatchItems, type CheckoutSessionView } from './order-view';
 import { PaymentForm } from './payment-form';
+import { useOwnDocument } from './use-own-document';
 
 interface CheckoutViewProps {
   /** The signed-in customer's email; null for a guest. */
@@ -20,17 +21,6 @@ interface CheckoutViewProps {
   nonce: string | undefined;
   /** This browser's order in progress (from its cookie), to carry on after a refresh. */
   resumed: CheckoutSessionView | null;
-}
-
-/**
- * The checkout page's payment script and CSP come with a full page load. Reached by a
- * client-side navigation (say, sign-in sending the customer back here), load it properly.
- */
-function useOwnDocument() {
-  useEffect(() => {
-    const [entry] = performance.getEntriesByType('navigation');
-    if (entry && new URL(entry.name).pathname !== window.location.pathname) window.location.reload();
-  }, []);
 }
 
 export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, nonce, resumed }: CheckoutViewProps) {

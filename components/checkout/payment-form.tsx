@@ -1,13 +1,14 @@
 'use client';
 
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
-import type { Appearance, PaymentIntent, StripeError } from '@stripe/stripe-js';
+import type { Appearance, PaymentIntent } from '@stripe/stripe-js';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from './payment-errors';
 import { loadCardPayments } from './stripe-loader';
 
-const APPEARANCE: Appearance = {
+export const APPEARANCE: Appearance = {
   theme: 'stripe',
   variables: { colorPrimary: '#23634f', colorText: '#16201c', colorDanger: '#b91c1c', borderRadius: '8px' },
 };
@@ -15,28 +16,9 @@ const APPEARANCE: Appearance = {
 /** The provider has the payment: the order waits for its webhook, and the customer for us. */
 const TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_capture'];
 
-const NOT_CHARGED = 'You have not been charged.';
-
-/**
- * The provider failed on its side, or its answer never arrived: the payment may or may not have
- * been taken, so the form asks the provider before it says anything about a charge.
- */
-const UNANSWERED: readonly StripeError['type'][] = ['api_error', 'api_connection_error'];
-
 /** Neither the confirm nor the check after it got an answer: say what is certain, no more. */
 const OUTCOME_UNKNOWN =
   'We could not reach our payment provider to finish this payment. Your order is saved and can only be paid once: please try again in a moment.';
-
-function messageFor(error: StripeError): string {
-  if (error.type === 'card_error') return `${error.message ?? 'Your card was declined.'} ${NOT_CHARGED} Try again, or use another card.`;
-  if (error.type === 'validation_error') return error.message ?? 'Check your card details.';
-  if (error.code === 'payment_intent_authentication_failure') {
-    return `Your bank could not confirm this payment (3-D Secure was not completed). ${NOT_CHARGED} Try again, or use another card.`;
-  }
-  if (error.type === 'api_connection_error') return `We could not reach the payment service. Check your connection and try again. ${NOT_CHARGED}`;
-  if (error.type === 'api_error') return `Our payment provider had a problem and did not take this payment. ${NOT_CHARGED} Please try again in a moment.`;
-  return `The payment did not go through. ${NOT_CHARGED} Please try again.`;
-}
 
 interface PaymentFormProps {
   clientSecret: string;
@@ -107,7 +89,7 @@ function PayForm({ clientSecret, payLabel, returnUrl, onPaid, onExpired }: Pick<
         return;
       }
       if (unanswered && !status) setError(OUTCOME_UNKNOWN);
-      else setError(result.error ? messageFor(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
+      else setError(result.error ? confirmationErrorMessage(result.error) : `The payment was not completed. ${NOT_CHARGED} Please try again.`);
     } catch {
       setError(`Something went wrong while paying. ${NOT_CHARGED} Please try again.`);
     }

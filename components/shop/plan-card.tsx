@@ -1,12 +1,6 @@
-import type { CatalogPrice, CatalogProduct } from '@/lib/billing/catalog';
+import type { CatalogProduct } from '@/lib/billing/catalog';
 import { formatMoney } from '@/lib/money';
-
-const PER = { day: 'day', week: 'week', month: 'month', year: 'year' } as const;
-
-function cadence(price: CatalogPrice): string {
-  if (!price.interval) return '';
-  return price.intervalCount === 1 ? `/ ${PER[price.interval]}` : `every ${price.intervalCount} ${PER[price.interval]}s`;
-}
+import { cadence } from './plan-price';
 
 export function PlanCard({ plan }: { plan: CatalogProduct }) {
   const trial = plan.prices.find((price) => price.trialDays)?.trialDays;
@@ -23,7 +17,7 @@ export function PlanCard({ plan }: { plan: CatalogProduct }) {
         {plan.prices.map((price) => (
           <li key={price.id} className="flex items-baseline gap-1.5">
             <span className="text-xl font-semibold tabular-nums">{formatMoney(price.price)}</span>
-            <span className="text-sm text-stone-500">{cadence(price)}</span>
+            <span className="text-sm text-stone-500">{cadence(price.interval, price.intervalCount)}</span>
           </li>
         ))}
       </ul>

@@ -19,6 +19,9 @@ export async function SiteHeader() {
           <Link href="/" className="hidden rounded-lg px-3 py-2 hover:bg-stone-100 sm:inline-block">
             Shop
           </Link>
+          <Link href="/pricing" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+            Pricing
+          </Link>
           <CartLink />
           {user ? (
             <>

@@ -1,7 +1,7 @@
 import 'server-only';
 import { log } from '@/lib/log';
 import { AuthorizationError, UserFacingError } from './errors';
-import { requireAdmin } from './guards';
+import { requireAdmin, requireUser } from './guards';
 import type { SessionUser } from './users';
 
 function errorResponse(error: unknown): Response {
@@ -20,6 +20,17 @@ export function adminRoute(handler: (request: Request, admin: SessionUser) => Pr
   return async (request: Request): Promise<Response> => {
     try {
       return await handler(request, await requireAdmin());
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** A route handler for signed-in users; anonymous callers get 401 as JSON. */
+export function userRoute(handler: (request: Request, user: SessionUser) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
+    try {
+      return await handler(request, await requireUser());
     } catch (error) {
       return errorResponse(error);
     }

@@ -2,16 +2,18 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Card, PageHeader } from '@/components/ui/card';
 import { OrderStatus } from '@/components/account/order-status';
+import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { ordersForUser } from '@/lib/billing/orders';
+import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney } from '@/lib/money';
 
 export const metadata: Metadata = { title: 'Your account' };
 
 export default async function AccountPage() {
   const user = await requireUserForPage('/account');
-  const orders = await ordersForUser(db, user.id, 10);
+  const [orders, subscription] = await Promise.all([ordersForUser(db, user.id, 10), currentSubscription(db, user.id)]);
   return (
     <>
       <PageHeader title="Your account" description={`Signed in as ${user.email}.`} />
@@ -48,9 +50,30 @@ export default async function AccountPage() {
           )}
         </Card>
         <Card title="Plan and billing" description="Your membership, payment method and invoices.">
-          <p className="text-sm text-stone-500">
-            No membership yet. <Link href="/" className="font-medium text-brand-600 hover:underline">See the plans</Link>.
-          </p>
+          {subscription && !['canceled', 'incomplete_expired'].includes(subscription.status) ? (
+            <div className="space-y-3 text-sm">
+              <p className="flex flex-wrap items-center gap-2">
+                <span className="font-medium">{subscription.plan.productName}</span>
+                <SubscriptionStatusBadge status={subscription.status} />
+              </p>
+              <p className="space-x-4">
+                {/* Full page loads: the billing pages bring their own Content-Security-Policy and Stripe.js. */}
+                <a href="/account/billing" className="font-medium text-brand-600 hover:underline">
+                  Manage plan and billing
+                </a>
+                <Link href="/members" className="font-medium text-brand-600 hover:underline">
+                  Members’ library
+                </Link>
+              </p>
+            </div>
+          ) : (
+            <p className="text-sm text-stone-500">
+              No membership yet. <Link href="/pricing" className="font-medium text-brand-600 hover:underline">See the plans</Link>.{' '}
+              <a href="/account/billing" className="font-medium text-brand-600 hover:underline">
+                Past invoices
+              </a>
+            </p>
+          )}
         </Card>
       </div>
     </>

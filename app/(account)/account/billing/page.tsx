@@ -1,0 +1,208 @@
+import type { Metadata } from 'next';
+import { headers } from 'next/headers';
+import { connection } from 'next/server';
+import { CancelSubscription } from '@/components/portal/cancel-subscription';
+import { ChangePlan, type PlanOption } from '@/components/portal/change-plan';
+import { longDate } from '@/components/portal/dates';
+import { InvoiceTable } from '@/components/portal/invoice-table';
+import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
+import { FinishReturnedCardUpdate, UpdateCard } from '@/components/portal/update-card';
+import { planPriceLabel } from '@/components/shop/plan-price';
+import { Alert } from '@/components/ui/alert';
+import { Card, PageHeader } from '@/components/ui/card';
+import { db } from '@/db/client';
+import { requireUserForPage } from '@/lib/auth/guards';
+import { listCatalog } from '@/lib/billing/catalog';
+import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import { formatMoney } from '@/lib/money';
+import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+
+export const metadata: Metadata = { title: 'Plan and billing' };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** Messages for the pages that send a subscriber here (`?notice=`). */
+const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
+  subscribed: { tone: 'success', text: 'You are subscribed. Your plan, card and invoices are below.' },
+  'already-subscribed': { tone: 'info', text: 'You already have a subscription. To move to another plan, change it here: an account has one subscription.' },
+  paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
+};
+
+/** Statuses in which the subscription is over or never began: the portal offers a new one. */
+const ENDED: readonly SubscriptionStatus[] = ['canceled', 'incomplete_expired'];
+/** Statuses in which the subscriber can change plan, and cancel. */
+const CHANGEABLE: readonly SubscriptionStatus[] = ['trialing', 'active'];
+const CANCELABLE: readonly SubscriptionStatus[] = ['trialing', 'active', 'past_due'];
+
+const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', jcb: 'JCB', diners: 'Diners Club', unionpay: 'UnionPay' };
+
+function dayOrNull(date: Date | null): string | null {
+  return date ? longDate(date) : null;
+}
+
+function cardFingerprint(card: SubscriptionView['paymentMethod']): string | null {
+  return card ? `${card.brand} ${card.last4} ${card.expMonth}/${card.expYear}` : null;
+}
+
+function PlanDetails({ subscription }: { subscription: SubscriptionView }) {
+  const { plan, status, nextCharge, pendingChange, openInvoice } = subscription;
+  const periodEnd = dayOrNull(subscription.currentPeriodEnd);
+  return (
+    <dl className="space-y-3 text-sm">
+      <div>
+        <dt className="text-stone-500">Plan</dt>
+        <dd className="font-medium" data-testid="current-plan">
+          {plan.productName} · {planPriceLabel(plan.price, plan.interval, plan.intervalCount)}
+        </dd>
+      </div>
+      <div>
+        <dt className="text-stone-500">Status</dt>
+        <dd>
+          <SubscriptionStatusBadge status={status} />
+        </dd>
+      </div>
+      {status === 'trialing' && subscription.trialEnd ? (
+        <div>
+          <dt className="text-stone-500">Free trial</dt>
+          <dd data-testid="trial-end">Until {longDate(subscription.trialEnd)}</dd>
+        </div>
+      ) : null}
+      {subscription.cancelAtPeriodEnd ? (
+        <div>
+          <dt className="text-stone-500">Ends</dt>
+          <dd data-testid="ends-on">{periodEnd ? `On ${periodEnd}` : 'At the end of this period'}. You will not be charged again.</dd>
+        </div>
+      ) : nextCharge ? (
+        <div>
+          <dt className="text-stone-500">Next charge</dt>
+          <dd data-testid="next-charge">
+            {formatMoney(nextCharge.amount)} on {longDate(nextCharge.at)}
+          </dd>
+        </div>
+      ) : null}
+      {pendingChange ? (
+        <div>
+          <dt className="text-stone-500">Scheduled change</dt>
+          <dd data-testid="pending-change">
+            To {pendingChange.plan.productName} ({planPriceLabel(pendingChange.plan.price, pendingChange.plan.interval, pendingChange.plan.intervalCount)}) on {longDate(pendingChange.effectiveAt)}
+          </dd>
+        </div>
+      ) : null}
+      {openInvoice && (openInvoice.needsAction || status === 'past_due' || status === 'unpaid') ? (
+        <div className="pt-1">
+          <Alert>
+            {openInvoice.needsAction ? 'Your bank needs you to confirm a payment' : 'Your last payment failed'}: {formatMoney(openInvoice.amountDue)} is due.{' '}
+            <a href="/account/billing/pay" className="font-semibold underline">
+              {openInvoice.needsAction ? 'Confirm the payment' : 'Update card and pay'}
+            </a>
+          </Alert>
+        </div>
+      ) : null}
+      {status === 'incomplete' ? (
+        <div className="pt-1">
+          <Alert tone="info">
+            Your first payment is not complete yet.{' '}
+            <a href={`/subscribe/${encodeURIComponent(plan.lookupKey)}`} className="font-semibold underline">
+              Finish subscribing
+            </a>
+          </Alert>
+        </div>
+      ) : null}
+      {status === 'paused' ? <p className="text-stone-600">Nothing is charged while your subscription is paused.</p> : null}
+    </dl>
+  );
+}
+
+export default async function BillingPage({ searchParams }: { searchParams: SearchParams }) {
+  await connection(); // rendered per request: the CSP nonce is new on every load
+  const user = await requireUserForPage('/account/billing');
+  const nonce = (await headers()).get('x-nonce') ?? undefined;
+  const params = await searchParams;
+  const [subscription, invoices, catalog] = await Promise.all([currentSubscription(db, user.id), invoicesFor(db, user.id), listCatalog(db)]);
+  const payments = stripeBrowserConfig();
+  const notice = typeof params.notice === 'string' ? NOTICES[params.notice] : undefined;
+  const returnedSetup = params.redirect_status === 'succeeded' && typeof params.setup_intent === 'string' ? params.setup_intent : null;
+
+  const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
+  // Plans can be changed within one currency: a subscription bills in one.
+  const options: PlanOption[] = live
+    ? catalog
+        .filter((product) => product.kind === 'plan')
+        .flatMap((product) =>
+          product.prices
+            .filter((price) => price.type === 'recurring' && price.interval && price.price.currency === live.plan.price.currency && price.lookupKey !== live.plan.lookupKey)
+            .map((price) => ({ lookupKey: price.lookupKey, name: product.name, priceLabel: planPriceLabel(price.price, price.interval, price.intervalCount) })),
+        )
+    : [];
+
+  return (
+    <>
+      {payments.scriptUrl && live ? <script src={payments.scriptUrl} nonce={nonce} async /> : null}
+      <PageHeader title="Plan and billing" description="Your subscription, the card it is charged to, and your invoices." />
+      <div className="space-y-4">
+        {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+        {returnedSetup ? <FinishReturnedCardUpdate setupIntentId={returnedSetup} /> : null}
+        {live ? (
+          <div className="grid items-start gap-4 md:grid-cols-2">
+            <Card title="Your plan">
+              <PlanDetails subscription={live} />
+            </Card>
+            <Card title="Payment method" description="Renewals are charged to this card.">
+              <p className="mb-4 text-sm" data-testid="payment-method">
+                {live.paymentMethod
+                  ? `${BRANDS[live.paymentMethod.brand] ?? live.paymentMethod.brand} •••• ${live.paymentMethod.last4}, expires ${String(live.paymentMethod.expMonth).padStart(2, '0')}/${live.paymentMethod.expYear}`
+                  : 'No card on file.'}
+              </p>
+              <UpdateCard
+                currency={live.plan.price.currency}
+                currentCard={cardFingerprint(live.paymentMethod)}
+                publishableKey={payments.publishableKey}
+                sandboxScriptUrl={payments.scriptUrl}
+                nonce={nonce}
+              />
+            </Card>
+            <Card
+              title="Change plan"
+              description="Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period."
+            >
+              {live.cancelAtPeriodEnd ? (
+                <p className="text-sm text-stone-600">Your subscription is set to end. Resume it to change plans.</p>
+              ) : live.status === 'past_due' || live.status === 'unpaid' ? (
+                <p className="text-sm text-stone-600">Pay the open invoice before changing plans.</p>
+              ) : !CHANGEABLE.includes(live.status) ? (
+                <p className="text-sm text-stone-600">
+                  {live.status === 'incomplete' ? 'Plans can be changed once your first payment is complete.' : 'Plans cannot be changed while your subscription is paused.'}
+                </p>
+              ) : options.length > 0 ? (
+                <ChangePlan options={options} currentLookupKey={live.plan.lookupKey} pendingLookupKey={live.pendingChange?.plan.lookupKey ?? null} />
+              ) : (
+                <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
+              )}
+            </Card>
+            {CANCELABLE.includes(live.status) ? (
+              <Card title="Cancel" description="Your plan stays active until the end of the period you have paid for.">
+                <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
+              </Card>
+            ) : null}
+          </div>
+        ) : (
+          <Card title="No subscription">
+            <p className="text-sm text-stone-600">
+              {subscription?.status === 'canceled'
+                ? `Your ${subscription.plan.productName} subscription has ended. `
+                : 'You are not subscribed to a plan. '}
+              <a href="/pricing" className="font-medium text-brand-600 hover:underline">
+                See the plans
+              </a>
+              .
+            </p>
+          </Card>
+        )}
+        <Card title="Invoices" description="Every invoice, with a PDF and a page to view it online.">
+          <InvoiceTable invoices={invoices} />
+        </Card>
+      </div>
+    </>
+  );
+}

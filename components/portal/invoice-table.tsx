@@ -1,0 +1,63 @@
+import type { InvoiceView } from '@/lib/billing/subscriptions';
+import { formatMoney } from '@/lib/money';
+import { shortDate } from './dates';
+
+const STATUS: Record<InvoiceView['status'], { text: string; tone: string }> = {
+  draft: { text: 'Upcoming', tone: 'bg-stone-100 text-stone-700' },
+  open: { text: 'Due', tone: 'bg-amber-50 text-amber-800' },
+  paid: { text: 'Paid', tone: 'bg-brand-50 text-brand-700' },
+  uncollectible: { text: 'Uncollectible', tone: 'bg-red-50 text-red-700' },
+  void: { text: 'Void', tone: 'bg-stone-100 text-stone-600' },
+};
+
+const linkClass = 'font-medium text-brand-600 hover:underline';
+
+/** The subscriber's invoices, newest first, with the provider's PDF and hosted page. */
+export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
+  if (invoices.length === 0) return <p className="text-sm text-stone-500">No invoices yet.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm" data-testid="invoices">
+        <thead className="text-stone-500">
+          <tr>
+            <th className="py-2 pr-4 font-medium">Date</th>
+            <th className="py-2 pr-4 font-medium">Invoice</th>
+            <th className="py-2 pr-4 text-right font-medium">Amount</th>
+            <th className="py-2 pr-4 font-medium">Status</th>
+            <th className="py-2 font-medium">
+              <span className="sr-only">Documents</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-stone-100">
+          {invoices.map((invoice) => {
+            const status = STATUS[invoice.status];
+            const number = invoice.number ?? 'Draft';
+            return (
+              <tr key={invoice.id} data-testid={`invoice-${number}`}>
+                <td className="py-2 pr-4 whitespace-nowrap">{shortDate(invoice.created)}</td>
+                <td className="py-2 pr-4">{number}</td>
+                <td className="py-2 pr-4 text-right tabular-nums">{formatMoney(invoice.status === 'paid' ? invoice.amountPaid : invoice.amountDue)}</td>
+                <td className="py-2 pr-4">
+                  <span className={`inline-flex rounded-full px-2.5 py-0.5 text-xs font-medium ${status.tone}`}>{status.text}</span>
+                </td>
+                <td className="space-x-3 py-2 whitespace-nowrap">
+                  {invoice.invoicePdf ? (
+                    <a href={invoice.invoicePdf} target="_blank" rel="noopener noreferrer" className={linkClass} aria-label={`Invoice ${number} as PDF`}>
+                      PDF
+                    </a>
+                  ) : null}
+                  {invoice.hostedInvoiceUrl ? (
+                    <a href={invoice.hostedInvoiceUrl} target="_blank" rel="noopener noreferrer" className={linkClass} aria-label={`View invoice ${number}`}>
+                      View
+                    </a>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
