@@ -349,20 +349,26 @@ describe('changing plans', () => {
     expect((await userFacingError(changePlan(t.deps, subscriber, 'starter-monthly-usd'))).code).toBe('cancellation_pending');
   });
 
-  it('leaves the plan as it was when the upgrade’s charge is declined', async () => {
+  it('leaves the plan, and a downgrade planned for the period end, as they were when the upgrade’s charge is declined', async () => {
     const subscriber = await newSubscriber(t.db, 'declined');
     await subscribed(subscriber, 'starter-monthly-usd');
     const update = await startPaymentMethodUpdate(t.deps, subscriber);
     const setup = await confirmSetup(t, update.clientSecret, '4000000000000341');
     await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
+    expect((await changePlan(t.deps, subscriber, 'starter-yearly-usd')).timing).toBe('period_end');
     await events.applyNew();
     const before = await currentSubscription(t.db, subscriber.userId);
+    expect(before?.pendingChange?.plan.lookupKey).toBe('starter-yearly-usd');
+
     const refusal = await userFacingError(changePlan(t.deps, subscriber, 'pro-monthly-usd'));
     expect(refusal.code).toBe('card_declined');
     await events.applyNew();
     const [atSandbox] = await subscriptionsAtSandbox(subscriber);
     expect(atSandbox?.items.data[0]?.price.lookup_key).toBe('starter-monthly-usd');
-    expect((await currentSubscription(t.db, subscriber.userId))?.plan).toEqual(before?.plan);
+    expect(atSandbox?.schedule).not.toBeNull();
+    const after = await currentSubscription(t.db, subscriber.userId);
+    expect(after?.plan).toEqual(before?.plan);
+    expect(after?.pendingChange?.plan.lookupKey).toBe('starter-yearly-usd');
   });
 });
 

@@ -194,7 +194,7 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
 
   const CHECKOUT_EXPAND = [...SUBSCRIPTION_EXPAND, 'latest_invoice.confirmation_secret', 'pending_setup_intent'];
 
-  return {
+  const provider: SubscriptionProvider = {
     name: 'stripe',
 
     async ensurePlanPrice(price: PlanPriceRequest) {
@@ -274,6 +274,11 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
           ),
         );
       } catch (error) {
+        // The card was declined and the plan stays as it was: so does the downgrade that was
+        // planned for the period end, which releasing the schedule above had dropped.
+        if (error instanceof Stripe.errors.StripeCardError && subscription.scheduleId && subscription.pendingChange) {
+          await provider.changePriceAtPeriodEnd(await retrieve(subscription.id), subscription.pendingChange.price.id, `${idempotencyKey}:restore`);
+        }
         declined(error);
       }
       return retrieve(subscription.id);
@@ -399,4 +404,5 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
       return secret;
     },
   };
+  return provider;
 }
