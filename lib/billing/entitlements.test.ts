@@ -24,7 +24,12 @@ const EXPECTED = {
 
 describe('entitlements', () => {
   it('grant full access while active or trialing, grace while past_due, and none otherwise', () => {
-    for (const status of subscriptionStatus.enumValues) expect([status, accessFor(status)]).toEqual([status, EXPECTED[status]]);
+    for (const status of subscriptionStatus.enumValues) expect([status, accessFor(status, true)]).toEqual([status, EXPECTED[status]]);
+  });
+
+  it('grant nothing to a trial whose card was never saved (declined or abandoned)', () => {
+    expect(accessFor('trialing', false)).toBe('none');
+    expect(accessFor('active', false)).toBe('full');
   });
 
   it('follow the state recorded for the account’s subscription, whatever its status', async () => {
@@ -35,7 +40,7 @@ describe('entitlements', () => {
 
     const [row] = await t.db
       .insert(subscriptions)
-      .values({ userId: user!.id, customerId: customer!.id, provider: 'stripe', providerSubscriptionId: 'sub_entitlements', status: 'incomplete', priceId: pro!.id, providerCreatedAt: new Date() })
+      .values({ userId: user!.id, customerId: customer!.id, provider: 'stripe', providerSubscriptionId: 'sub_entitlements', status: 'incomplete', priceId: pro!.id, providerCreatedAt: new Date(), providerPaymentMethodId: 'pm_entitlements' })
       .returning();
     for (const status of subscriptionStatus.enumValues) {
       await t.db.update(subscriptions).set({ status }).where(eq(subscriptions.id, row!.id));

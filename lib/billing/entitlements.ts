@@ -14,12 +14,18 @@ export interface Entitlements {
   reason: string;
 }
 
-/** What each status grants. `past_due` keeps access while the provider retries the payment. */
-export function accessFor(status: SubscriptionStatus): Access {
+/**
+ * What each status grants. `past_due` keeps access while the provider retries the payment. A
+ * trial grants access once its card is on file: a trial whose card was declined or never
+ * entered is not a free pass (and ends unpaid-for: Billfold's trials cancel when they end
+ * without a card).
+ */
+export function accessFor(status: SubscriptionStatus, hasCard: boolean): Access {
   switch (status) {
     case 'active':
-    case 'trialing':
       return 'full';
+    case 'trialing':
+      return hasCard ? 'full' : 'none';
     case 'past_due':
       return 'grace';
     default:
@@ -44,7 +50,7 @@ const REASONS: Record<SubscriptionStatus, string> = {
  */
 export async function entitlementsFor(db: Database, userId: string): Promise<Entitlements> {
   const [live] = await db
-    .select({ status: subscriptions.status, slug: products.slug, name: products.name })
+    .select({ status: subscriptions.status, card: subscriptions.providerPaymentMethodId, slug: products.slug, name: products.name })
     .from(subscriptions)
     .innerJoin(prices, eq(prices.id, subscriptions.priceId))
     .innerJoin(products, eq(products.id, prices.productId))
@@ -54,7 +60,7 @@ export async function entitlementsFor(db: Database, userId: string): Promise<Ent
     live ??
     (
       await db
-        .select({ status: subscriptions.status, slug: products.slug, name: products.name })
+        .select({ status: subscriptions.status, card: subscriptions.providerPaymentMethodId, slug: products.slug, name: products.name })
         .from(subscriptions)
         .innerJoin(prices, eq(prices.id, subscriptions.priceId))
         .innerJoin(products, eq(products.id, prices.productId))
@@ -63,6 +69,7 @@ export async function entitlementsFor(db: Database, userId: string): Promise<Ent
         .limit(1)
     )[0];
   if (!row) return { access: 'none', plan: null, status: null, reason: 'You do not have a subscription.' };
-  const access = accessFor(row.status);
-  return { access, plan: access === 'none' ? null : { slug: row.slug, name: row.name }, status: row.status, reason: REASONS[row.status] };
+  const access = accessFor(row.status, row.card !== null);
+  const reason = row.status === 'trialing' && access === 'none' ? 'Your free trial starts once your card is saved.' : REASONS[row.status];
+  return { access, plan: access === 'none' ? null : { slug: row.slug, name: row.name }, status: row.status, reason };
 }

@@ -149,6 +149,21 @@ describe('subscribing', () => {
     // Nothing was charged: the first invoice is for the trial.
     expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountDue.amount)).toEqual([0]);
   });
+
+  it('gives a trial whose card was never saved no access, and cancels it when the trial ends', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'cardless');
+    const started = await startSubscription(t.deps, subscriber, 'pro-monthly-usd');
+    expect(started.intent).toBe('setup');
+    await events.applyNew(); // the subscriber walked away from the card form
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'trialing', paymentMethod: null });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none', plan: null, reason: 'Your free trial starts once your card is saved.' });
+
+    await advanceClock(t, clock, Math.floor(view!.trialEnd!.getTime() / 1000) + 2 * 3600);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
+    expect((await entitlementsFor(t.db, subscriber.userId)).access).toBe('none');
+  });
 });
 
 describe('refusing bad input, changing nothing at the provider or here', () => {

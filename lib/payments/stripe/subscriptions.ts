@@ -233,7 +233,9 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
             payment_settings: { save_default_payment_method: 'on_subscription' },
             // A trial invoices nothing now: Stripe hands out a SetupIntent (pending_setup_intent)
             // to collect the card the trial's end will charge.
-            ...(request.trialDays ? { trial_period_days: request.trialDays } : {}),
+            // A trial that ends without a card cancels, rather than invoicing nobody's card
+            // and running the dunning retries of a payment that was never promised.
+            ...(request.trialDays ? { trial_period_days: request.trialDays, trial_settings: { end_behavior: { missing_payment_method: 'cancel' as const } } } : {}),
             metadata: request.metadata,
             expand: CHECKOUT_EXPAND,
           },
