@@ -88,10 +88,10 @@ export async function record(tx: Transaction, deps: SubscriptionDependencies, su
 }
 
 /**
- * A key for a change to a subscription, from our ids and the row's version: every change is
- * recorded (rewriting the row) before the next is made under the same lock, so a request
- * repeated after a lost answer replays, and a later change (cancel, resume, cancel again in
- * one period) is new at the provider.
+ * A key for a change to a subscription, from our ids and the row's version (`updated_at`, which
+ * moves only when the recorded state changes): every change is recorded before the next is made
+ * under the same lock, so the same request against the same state reuses its key, and a later
+ * change (cancel, resume, cancel again in one period) is new at the provider.
  */
 export function changeKey(kind: string, row: SubscriptionRow, ...parts: string[]): string {
   return [kind, row.providerSubscriptionId, ...parts, `v${row.updatedAt.getTime()}`].join(':');

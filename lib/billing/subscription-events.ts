@@ -68,6 +68,30 @@ function cardColumns(card: ProviderCard | null) {
 
 type SubscriptionRow = typeof subscriptions.$inferSelect;
 
+/** The columns a provider's subscription sets: any of them differing is a change. */
+const TRACKED = [
+  subscriptions.status,
+  subscriptions.priceId,
+  subscriptions.quantity,
+  subscriptions.currentPeriodStart,
+  subscriptions.currentPeriodEnd,
+  subscriptions.cancelAtPeriodEnd,
+  subscriptions.cancelAt,
+  subscriptions.canceledAt,
+  subscriptions.endedAt,
+  subscriptions.trialStart,
+  subscriptions.trialEnd,
+  subscriptions.providerPaymentMethodId,
+  subscriptions.paymentMethodBrand,
+  subscriptions.paymentMethodLast4,
+  subscriptions.paymentMethodExpMonth,
+  subscriptions.paymentMethodExpYear,
+  subscriptions.pendingPriceId,
+  subscriptions.pendingChangeAt,
+  subscriptions.providerScheduleId,
+  subscriptions.latestProviderInvoiceId,
+];
+
 async function upsertSubscription(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionRow> {
   const customer = await customerRow(tx, subscription.provider, subscription.customerId);
   if (!customer.userId) throw new Error(`subscription ${subscription.id} bills customer ${subscription.customerId}, who has no account`);
@@ -120,10 +144,24 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
       providerSubscriptionId: subscription.id,
       providerCreatedAt: subscription.created,
     })
-    .onConflictDoUpdate({ target: [subscriptions.provider, subscriptions.providerSubscriptionId], set: values })
+    .onConflictDoUpdate({
+      target: [subscriptions.provider, subscriptions.providerSubscriptionId],
+      set: values,
+      // A re-fetch that finds the subscription as it was writes nothing, so `updated_at` moves
+      // only with a real change: the actions' idempotency keys (changeKey) are versioned by it.
+      setWhere: sql`(${sql.join(TRACKED, sql`, `)}) is distinct from (${sql.join(
+        TRACKED.map((column) => sql.raw(`excluded.${column.name}`)),
+        sql`, `,
+      )})`,
+    })
     .returning();
-  if (!row) throw new Error(`subscription ${subscription.id} was not stored`);
-  return row;
+  if (row) return row;
+  const [unchanged] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
+  if (!unchanged) throw new Error(`subscription ${subscription.id} was not stored`);
+  return unchanged;
 }
 
 async function upsertInvoice(tx: Transaction, invoice: ProviderInvoice, subscriptionRowId: string | null): Promise<typeof invoices.$inferSelect> {
