@@ -8,6 +8,7 @@ import { publicView } from '../expand';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { advanceClock } from './advance';
 import { TEST_CLOCK } from './clock';
+import { readJsonBody, sendJson } from '../../admin-json';
 
 /**
  * Per-customer time travel, a sandbox convenience: `POST /_sandbox/customers/:id/advance` with
@@ -86,25 +87,13 @@ export async function advanceCustomer(store: Store, customerId: string, target: 
 
 /** `POST /_sandbox/customers/:id/advance`. */
 export async function handleCustomerAdvance(store: Store, request: http.IncomingMessage, response: http.ServerResponse, url: URL, onEvents: (ids: string[]) => void): Promise<void> {
-  const send = (status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    response.end(text);
-  };
+  const send = (status: number, body: unknown) => sendJson(response, status, body);
   const match = /^\/_sandbox\/customers\/([A-Za-z0-9_]+)\/advance$/.exec(url.pathname);
   if (!match) return send(404, { error: { message: 'Use POST /_sandbox/customers/:id/advance.' } });
   if (request.method !== 'POST') return send(405, { error: { message: 'Use POST.' } });
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > 4096) return send(413, { error: { message: 'Body too large.' } });
-  }
-  let input: unknown;
-  try {
-    input = text ? JSON.parse(text) : {};
-  } catch {
-    return send(400, { error: { message: 'The body must be JSON.' } });
-  }
+  const body = await readJsonBody(request, response);
+  if (!body.ok) return;
+  const input = body.value;
   const target = parseAdvanceTarget(input);
   if (typeof target === 'string') return send(400, { error: { message: target } });
   try {

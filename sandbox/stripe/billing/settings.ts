@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Store, Tx } from '../../store';
+import { readJsonBody, sendJson } from '../../admin-json';
 
 /**
  * The account's "Manage failed payments" settings, as the Dashboard has them: when to retry a
@@ -49,24 +50,12 @@ function parseSettings(input: unknown, current: BillingSettings): BillingSetting
 
 /** `GET /_sandbox/billing` shows the settings; `POST` with JSON changes them. */
 export async function handleBillingSettings(store: Store, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-  const send = (status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    response.end(text);
-  };
+  const send = (status: number, body: unknown) => sendJson(response, status, body);
   if (request.method === 'GET') return send(200, await billingSettings(store.reader));
   if (request.method !== 'POST') return send(405, { error: { message: 'Use GET or POST.' } });
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > 4096) return send(413, { error: { message: 'Body too large.' } });
-  }
-  let input: unknown;
-  try {
-    input = text ? JSON.parse(text) : {};
-  } catch {
-    return send(400, { error: { message: 'The body must be JSON.' } });
-  }
+  const body = await readJsonBody(request, response);
+  if (!body.ok) return;
+  const input = body.value;
   const result = await store.tx(async (tx) => {
     const parsed = parseSettings(input, await billingSettings(tx));
     if (typeof parsed === 'string') return parsed;
