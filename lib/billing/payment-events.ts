@@ -66,7 +66,7 @@ export { NotYetKnownError };
  * Serialises every change to one provider payment: the caller re-fetches the provider object
  * while holding this lock, so the last writer always wrote the newest state.
  */
-export async function lockProviderPayment(tx: Transaction, provider: Provider, providerPaymentId: string): Promise<void> {
+async function lockProviderPayment(tx: Transaction, provider: Provider, providerPaymentId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`payment:${provider}:${providerPaymentId}`}, 0))`);
 }
 

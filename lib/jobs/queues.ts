@@ -50,7 +50,7 @@ export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */
-export function bossExecutor(tx: { unsafe(query: string, parameters?: never[], options?: { prepare?: boolean }): Promise<unknown> }): PgBoss.Db {
+function bossExecutor(tx: { unsafe(query: string, parameters?: never[], options?: { prepare?: boolean }): Promise<unknown> }): PgBoss.Db {
   return {
     async executeSql(text: string, values: unknown[] = []) {
       // pg-boss is written for node-postgres, which sends undefined as null and plain objects as
