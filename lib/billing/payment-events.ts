@@ -58,16 +58,27 @@ export type BillingChange = { kind: 'payment'; payment: ProviderPayment; refunds
  * What a change is serialised on: a payment (its refunds and disputes with it), or a customer
  * (their subscriptions and invoices: see lockBillingCustomer).
  */
-export type BillingKey = { provider: Provider; providerPaymentId: string } | { provider: Provider; providerCustomerId: string };
+export type PaymentKey = { provider: Provider; providerPaymentId: string };
+export type BillingKey = PaymentKey | { provider: Provider; providerCustomerId: string };
 
 export { NotYetKnownError };
 
+export function isPaymentKey(key: BillingKey): key is PaymentKey {
+  return 'providerPaymentId' in key;
+}
+
 /**
- * Serialises every change to one provider payment: the caller re-fetches the provider object
- * while holding this lock, so the last writer always wrote the newest state.
+ * Serialises every change to a provider payment: the caller re-fetches the provider object while
+ * holding this lock, so the last writer always wrote the newest state. Several payments' locks
+ * are taken in one statement and in one order (sorted by name), so two batches that share a
+ * payment wait for each other instead of deadlocking.
  */
-async function lockProviderPayment(tx: Transaction, provider: Provider, providerPaymentId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`payment:${provider}:${providerPaymentId}`}, 0))`);
+async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<void> {
+  const names = [...new Set(keys.map((key) => `payment:${key.provider}:${key.providerPaymentId}`))].sort();
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(hashtextextended(name, 0))
+    from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) with ordinality as lock(name, position)
+    order by position`);
 }
 
 /** The order's state follows from all of its payments: one that succeeded wins over older attempts. */
@@ -93,48 +104,69 @@ export function orderStatusFrom(current: OrderStatus, orderPayments: Pick<typeof
   }
 }
 
+interface RecordedPayment {
+  id: string;
+  orderId: string | null;
+  /** Whether this statement wrote the row (false: the payment was already as the provider says). */
+  changed: boolean;
+}
+
 /**
- * Records the provider's payment. Returns the row and whether anything changed: redelivered and
- * re-fetched events mostly find the payment as it was, and then nothing is written at all.
+ * Records the provider's payments, in one statement however many: the upsert writes a row only
+ * when something differs, and every payment is returned as it now stands (`changed` says which
+ * were written). Re-fetched and redelivered events mostly find their payment as it was; then
+ * nothing is written, which matters to a worker draining a webhook storm. Keyed by provider
+ * payment id; each payment appears once.
  */
-async function upsertPayment(tx: Transaction, payment: ProviderPayment): Promise<{ row: typeof payments.$inferSelect; changed: boolean }> {
-  const values = {
+async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise<Map<string, RecordedPayment>> {
+  const input = list.map((payment) => ({
     provider: payment.provider,
-    providerPaymentId: payment.providerPaymentId,
-    orderId: payment.orderId,
+    provider_payment_id: payment.providerPaymentId,
+    order_id: payment.orderId,
     status: payment.status,
     amount: payment.amount,
-    amountCaptured: payment.amountCaptured,
-    amountRefunded: payment.amountRefunded,
+    amount_captured: payment.amountCaptured,
+    amount_refunded: payment.amountRefunded,
     currency: payment.currency,
-    failureCode: payment.failureCode,
-    failureMessage: payment.failureMessage,
-  };
-  const [row] = await tx
-    .insert(payments)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [payments.provider, payments.providerPaymentId],
-      set: {
-        status: values.status,
-        amount: values.amount,
-        amountCaptured: values.amountCaptured,
-        amountRefunded: values.amountRefunded,
-        currency: values.currency,
-        failureCode: values.failureCode,
-        failureMessage: values.failureMessage,
-        // The checkout recorded the order first; a provider object never moves a payment to another order.
-        orderId: sql`coalesce(${payments.orderId}, excluded.order_id)`,
-        updatedAt: sql`now()`,
-      },
-      setWhere: sql`(${payments.status}, ${payments.amount}, ${payments.amountCaptured}, ${payments.amountRefunded}, ${payments.currency}, ${payments.failureCode}, ${payments.failureMessage}, ${payments.orderId})
-        is distinct from (excluded.status, excluded.amount, excluded.amount_captured, excluded.amount_refunded, excluded.currency, excluded.failure_code, excluded.failure_message, coalesce(${payments.orderId}, excluded.order_id))`,
-    })
-    .returning();
-  if (row) return { row, changed: true };
-  const [unchanged] = await tx.select().from(payments).where(and(eq(payments.provider, payment.provider), eq(payments.providerPaymentId, payment.providerPaymentId)));
-  if (!unchanged) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
-  return { row: unchanged, changed: false };
+    failure_code: payment.failureCode,
+    failure_message: payment.failureMessage,
+  }));
+  const rows = await tx.execute<{ provider: Provider; provider_payment_id: string; id: string; order_id: string | null; changed: boolean }>(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as input(
+        provider payment_provider, provider_payment_id text, order_id uuid, status payment_status, amount bigint,
+        amount_captured bigint, amount_refunded bigint, currency text, failure_code text, failure_message text)
+    ),
+    written as (
+      insert into ${payments} (provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message)
+      select provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message from input
+      on conflict (provider, provider_payment_id) do update set
+        status = excluded.status,
+        amount = excluded.amount,
+        amount_captured = excluded.amount_captured,
+        amount_refunded = excluded.amount_refunded,
+        currency = excluded.currency,
+        failure_code = excluded.failure_code,
+        failure_message = excluded.failure_message,
+        -- The checkout recorded the order first; a provider object never moves a payment to another order.
+        order_id = coalesce(payments.order_id, excluded.order_id),
+        updated_at = now()
+      where (payments.status, payments.amount, payments.amount_captured, payments.amount_refunded, payments.currency,
+             payments.failure_code, payments.failure_message, payments.order_id)
+        is distinct from (excluded.status, excluded.amount, excluded.amount_captured, excluded.amount_refunded, excluded.currency,
+             excluded.failure_code, excluded.failure_message, coalesce(payments.order_id, excluded.order_id))
+      returning provider, provider_payment_id, id, order_id
+    )
+    select provider, provider_payment_id, id, order_id, true as changed from written
+    union all
+    select payments.provider, payments.provider_payment_id, payments.id, payments.order_id, false
+    from ${payments} join input using (provider, provider_payment_id)
+    where not exists (select from written where written.provider = payments.provider and written.provider_payment_id = payments.provider_payment_id)`);
+  const recorded = new Map(rows.map((row) => [`${row.provider}:${row.provider_payment_id}`, { id: row.id, orderId: row.order_id, changed: row.changed }]));
+  for (const payment of list) {
+    if (!recorded.has(`${payment.provider}:${payment.providerPaymentId}`)) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
+  }
+  return recorded;
 }
 
 async function upsertRefund(tx: Transaction, paymentId: string, refund: ProviderRefund): Promise<void> {
@@ -162,12 +194,28 @@ async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
   if (becomesPaid && updated) await queueReceipt(tx, updated);
 }
 
+type PaymentChange = Extract<BillingChange, { kind: 'payment' }>;
+
+/**
+ * Applies provider payments (and their refunds) to payments, refunds and their orders. Each order
+ * is settled once, after all of its payments here are recorded, and orders are locked in id order.
+ */
+async function applyPayments(tx: Transaction, changes: PaymentChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const recorded = await upsertPayments(tx, changes.map((change) => change.payment));
+  const toSettle = new Set<string>();
+  for (const { payment, refunds: paymentRefunds = [] } of changes) {
+    const row = recorded.get(`${payment.provider}:${payment.providerPaymentId}`)!;
+    for (const refund of paymentRefunds) await upsertRefund(tx, row.id, refund);
+    // An unchanged payment leaves its order as the last change settled it, unless refunds moved.
+    if (row.orderId && (row.changed || paymentRefunds.length > 0)) toSettle.add(row.orderId);
+  }
+  for (const orderId of [...toSettle].sort()) await settleOrder(tx, orderId);
+}
+
 /** Applies one provider payment (and its refunds) to payments, refunds and the order. */
 export async function applyPayment(tx: Transaction, payment: ProviderPayment, paymentRefunds: ProviderRefund[] = []): Promise<void> {
-  const { row, changed } = await upsertPayment(tx, payment);
-  for (const refund of paymentRefunds) await upsertRefund(tx, row.id, refund);
-  // An unchanged payment leaves its order as the last change settled it, unless refunds moved.
-  if (row.orderId && (changed || paymentRefunds.length > 0)) await settleOrder(tx, row.orderId);
+  await applyPayments(tx, [{ kind: 'payment', payment, refunds: paymentRefunds }]);
 }
 
 /** Applies a dispute; the disputed payment must already be known (else the job is retried). */
@@ -203,7 +251,7 @@ export async function applyChange(tx: Transaction, change: BillingChange): Promi
 }
 
 export async function lockBillingKey(tx: Transaction, key: BillingKey): Promise<void> {
-  if ('providerPaymentId' in key) await lockProviderPayment(tx, key.provider, key.providerPaymentId);
+  if (isPaymentKey(key)) await lockProviderPayments(tx, [key]);
   else await lockBillingCustomer(tx, key.provider, key.providerCustomerId);
 }
 
@@ -215,5 +263,26 @@ export async function applyBillingChange(db: Database, key: BillingKey, refetch:
   await db.transaction(async (tx) => {
     await lockBillingKey(tx, key);
     await applyChange(tx, await refetch());
+  });
+}
+
+/**
+ * Applies the changes of several payments in one transaction that holds all of their locks:
+ * `refetchAll` is called inside them and returns the changes built from the provider's current
+ * objects (it may leave out the ones it could not read). A webhook storm's events are mostly
+ * about different payments; one lock statement, one upsert and one commit for a batch of them
+ * cost the database a few round trips instead of four per payment. If anything fails, nothing
+ * is applied: the caller applies each key on its own (applyBillingChange), so that one bad
+ * object fails alone.
+ */
+export async function applyPaymentChanges(db: Database, keys: PaymentKey[], refetchAll: () => Promise<BillingChange[]>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockProviderPayments(tx, keys);
+    const changes = await refetchAll();
+    await applyPayments(
+      tx,
+      changes.filter((change): change is PaymentChange => change.kind === 'payment'),
+    );
+    for (const change of changes) if (change.kind !== 'payment') await applyChange(tx, change);
   });
 }

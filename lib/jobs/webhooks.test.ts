@@ -1,4 +1,4 @@
-import { eq, sql as dsql } from 'drizzle-orm';
+import { eq, inArray, sql as dsql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import postgres, { type Sql } from 'postgres';
 import type Stripe from 'stripe';
@@ -10,7 +10,7 @@ import { isolatedSandbox } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_QUEUE } from './queues';
 import { startWorker } from './worker';
-import { processWebhookEvent } from './webhook-worker';
+import { processWebhookEvent, processWebhookEvents } from './webhook-worker';
 
 const t = isolatedSandbox();
 const SECRET = 'whsec_billfold_webhook_tests';
@@ -181,6 +181,107 @@ describe('applying payment events', () => {
       expect(receipts[0]).toMatchObject({ kind: 'receipt', to: 'buyer@example.com' });
       expect(receipts[0]?.text).toContain(`Total paid: ${formatMoney({ amount: 2000 + round, currency: 'USD' })}`);
     }
+  });
+
+  it('writes nothing when a redelivered event finds the payment as it was, and applies the next real change', async () => {
+    const order = await newOrder(1200);
+    const intent = await t.stripe.paymentIntents.create({ amount: 1200, currency: 'usd', metadata: { order_id: order.id } });
+    await t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    const [succeeded] = (await eventsFor(intent.id)).filter((event) => event.type === 'payment_intent.succeeded');
+    const apply = async (event: Stripe.Event, id: string) => {
+      await ingest({ ...event, id } as Stripe.Event);
+      const [row] = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.eventId, id));
+      await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+    };
+    // xmin changes with every write of a row, even one that sets the same values.
+    const version = async () => (await sql<{ xmin: string; updated_at: Date }[]>`select xmin::text, updated_at from payments where provider_payment_id = ${intent.id}`)[0];
+    const orderVersion = async () => (await sql<{ xmin: string }[]>`select xmin::text from orders where id = ${order.id}`)[0]?.xmin;
+
+    await apply(succeeded!, `${succeeded!.id}_first`);
+    const first = await version();
+    const firstOrder = await orderVersion();
+    expect(first).toBeDefined();
+    await apply(succeeded!, `${succeeded!.id}_again`);
+    expect(await version()).toEqual(first);
+    expect(await orderVersion()).toBe(firstOrder);
+
+    await t.stripe.refunds.create({ payment_intent: intent.id, amount: 200 });
+    await apply(succeeded!, `${succeeded!.id}_after_refund`);
+    const [payment] = await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id));
+    expect(payment).toMatchObject({ amountRefunded: 200, orderId: order.id });
+    expect((await version())?.xmin).not.toBe(first?.xmin);
+    const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
+    expect(stored?.status).toBe('partially_refunded');
+    expect(await db.select().from(emails).where(eq(emails.ref, order.id))).toHaveLength(1);
+  });
+
+  it('applies a batch of events about many payments in one transaction', async () => {
+    const paid = await Promise.all([1400, 1500, 1600, 1700].map((amount) => payOrder(amount)));
+    const known = new Set(await storedIds());
+    for (const { intent } of paid) for (const event of await eventsFor(intent.id)) await ingest(event);
+    const fresh = (await storedIds()).filter((id) => !known.has(id));
+    const transactions = vi.spyOn(db, 'transaction');
+    try {
+      expect((await processWebhookEvents({ db, stripe: t.stripe }, fresh)).size).toBe(0);
+      expect(transactions).toHaveBeenCalledTimes(1);
+    } finally {
+      transactions.mockRestore();
+    }
+    for (const { order } of paid) {
+      const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
+      expect(stored?.status).toBe('partially_refunded');
+      expect(await db.select().from(emails).where(eq(emails.ref, order.id))).toHaveLength(1);
+    }
+  });
+
+  it('applies a batch about many payments together, and a payment that cannot be applied fails alone', async () => {
+    const paid = await Promise.all([1100, 1200, 1300].map((amount) => payOrder(amount)));
+    // An intent naming an order that does not exist here: applying it fails (and is retried).
+    const strayOrder = '00000000-0000-4000-8000-000000000001';
+    const stray = await t.stripe.paymentIntents.create({ amount: 700, currency: 'usd', metadata: { order_id: strayOrder } });
+    await t.stripe.paymentIntents.confirm(stray.id, { payment_method: 'pm_card_visa' });
+    const known = new Set(await storedIds());
+    for (const { intent } of paid) for (const event of await eventsFor(intent.id)) await ingest(event);
+    for (const event of await eventsFor(stray.id)) await ingest(event);
+    // An event about an intent the provider does not know: its re-fetch fails, the rest go on.
+    const unknown = { id: 'evt_batch_unknown_intent', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_batch_unknown', object: 'payment_intent' } }, created: 1, livemode: false, api_version: null, pending_webhooks: 0, request: null };
+    await ingest(unknown as unknown as Stripe.Event);
+    const fresh = (await storedIds()).filter((id) => !known.has(id));
+
+    // Two workers' batches, overlapping and applied at the same time, as under a storm.
+    const half = Math.ceil(fresh.length / 2);
+    const [first, second] = await Promise.all([
+      processWebhookEvents({ db, stripe: t.stripe }, fresh.slice(0, half + 2)),
+      processWebhookEvents({ db, stripe: t.stripe }, fresh.slice(half - 2)),
+    ]);
+    const failed = new Set([...first.keys(), ...second.keys()]);
+
+    for (const [index, { order, intent }] of paid.entries()) {
+      const amount = [1100, 1200, 1300][index]!;
+      const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
+      expect(stored?.status).toBe('partially_refunded');
+      const [payment] = await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id));
+      expect(payment).toMatchObject({ status: 'succeeded', amountCaptured: amount, amountRefunded: Math.floor(amount / 4), orderId: order.id });
+      expect(await db.select().from(refunds).where(eq(refunds.paymentId, payment!.id))).toHaveLength(1);
+      expect(await db.select().from(emails).where(eq(emails.ref, order.id))).toHaveLength(1);
+    }
+    const rows = await db.select().from(webhookEvents).where(inArray(webhookEvents.id, fresh));
+    const byPayment = (id: string) => rows.filter((row) => JSON.stringify(row.payload).includes(id));
+    for (const { intent } of paid) {
+      const settled = byPayment(intent.id).map((row) => (row.status === 'ignored' ? 'ignored' : `${row.status}:${row.type}`));
+      expect(settled.filter((status) => status !== 'ignored').every((status) => status.startsWith('processed:'))).toBe(true);
+      expect(settled.filter((status) => status !== 'ignored').length).toBeGreaterThanOrEqual(3);
+    }
+    // The stray intent's and the unknown intent's events wait for a retry, with their errors.
+    const waiting = [...byPayment(stray.id), ...byPayment('pi_batch_unknown')].filter((row) => row.status !== 'ignored');
+    expect(waiting.length).toBeGreaterThanOrEqual(2);
+    for (const row of waiting) {
+      expect(row.status).toBe('failed');
+      expect(failed.has(row.id)).toBe(true);
+    }
+    // The order it names is not ours (yet): PostgreSQL's words, not the query, are kept for an admin.
+    expect(byPayment(stray.id).find((row) => row.status === 'failed')?.lastError).toMatch(/^insert or update on table "payments" violates foreign key constraint/);
+    expect(await db.select().from(payments).where(eq(payments.providerPaymentId, 'pi_batch_unknown'))).toHaveLength(0);
   });
 
   it('records a declined payment as payment_failed, and the order stays payable', async () => {
