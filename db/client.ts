@@ -17,7 +17,9 @@ interface Connection {
 const globalForDb = globalThis as unknown as { billfoldDb?: Connection };
 
 export function connect(url: string, options: { max?: number } = {}): Connection {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: 'billfold' } });
+  // PGAPPNAME (libpq's own variable) names the process in pg_stat_activity: npm run dev and
+  // npm start set billfold-web and billfold-worker.
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: process.env.PGAPPNAME || 'billfold' } });
   return { sql, db: drizzle(sql, { schema }) };
 }
 
