@@ -27,9 +27,10 @@ interface ClientReferenceManifest {
 /** The route's client reference manifest: a script that assigns `globalThis.__RSC_MANIFEST[route]`. */
 function routeManifest(build: string): ClientReferenceManifest {
   const file = path.join(build, 'server/app', `${ROUTE}_client-reference-manifest.js`);
-  const sandbox: { self: Record<string, Record<string, ClientReferenceManifest>> } = { self: {} };
-  vm.runInNewContext(fs.readFileSync(file, 'utf8').replaceAll('globalThis', 'self'), sandbox);
-  const manifest = sandbox.self.__RSC_MANIFEST?.[ROUTE];
+  // In a new context, the script's `globalThis` is the context object itself.
+  const context: { __RSC_MANIFEST?: Record<string, ClientReferenceManifest> } = {};
+  vm.runInNewContext(fs.readFileSync(file, 'utf8'), context);
+  const manifest = context.__RSC_MANIFEST?.[ROUTE];
   if (!manifest) throw new Error(`${file} does not describe ${ROUTE}`);
   return manifest;
 }
