@@ -1,6 +1,7 @@
 import { PASSWORD, signUp, uniqueEmail } from './support';
 import { newCustomer, SANDBOX_ORIGIN } from './checkout-support';
 import {
+  advanceClock,
   cardFrame,
   enterCard,
   expect,
@@ -9,6 +10,7 @@ import {
   openSubscribe,
   sandbox,
   statusBadge,
+  subscribe,
   subscribeButton,
   subscriptionFor,
   subscriptionsFor,
@@ -136,6 +138,37 @@ test.describe('choosing a plan and subscribing', () => {
     await expect(page.getByTestId('next-charge')).toHaveText(`¥4,200 on ${trialEnd}`);
     await expect(page.getByTestId('payment-method')).toContainText('Visa •••• 4242');
     expect((await sandbox.charges.list({ customer: subscription.customer as string })).data).toHaveLength(0);
+  });
+
+  test('a free trial is given once: after a trial that ended, the same plan is paid for today', async ({ page }) => {
+    const email = await newSubscriber(page, 'second-trial');
+    await subscribe(page, 'pro-monthly-jpy');
+    const trialEnd = (await subscriptionFor(email)).trial_end!;
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel at period end' }).click();
+    await expect(page.getByText('Your subscription is canceled.')).toBeVisible();
+    await advanceClock(email, { to: new Date((trialEnd + 2 * 60 * 60) * 1000) });
+    expect(await subscriptionFor(email)).toMatchObject({ status: 'canceled' });
+
+    // Until the provider's webhook lands, the subscription is still live here and the page sends
+    // the subscriber to the portal; a person would come back to it.
+    await expect(async () => {
+      await page.goto('/subscribe/pro-monthly-jpy');
+      await expect(page.getByTestId('trial-used')).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 30_000, intervals: [500, 1_000, 2_000] });
+    await expect(page.getByTestId('trial-used')).toHaveText('The free trial is for a first subscription, and your account has had one: this subscription starts today.');
+    await expect(page.getByTestId('plan-trial')).toHaveCount(0);
+    await expect(page.getByTestId('due-today')).toHaveText('¥4,200');
+    await expect(subscribeButton(page)).toHaveText('Subscribe and pay ¥4,200');
+    await enterCard(page, '4242424242424242');
+    await subscribeButton(page).click();
+    await expectPortalAfterSubscribing(page);
+
+    const [latest] = await subscriptionsFor(email);
+    expect(latest).toMatchObject({ status: 'active', trial_end: null });
+    await expect(statusBadge(page)).toHaveText('Active');
+    const charges = await sandbox.charges.list({ customer: latest!.customer as string });
+    expect(charges.data.map((charge) => [charge.amount, charge.currency, charge.status])).toEqual([[4200, 'jpy', 'succeeded']]);
   });
 
   test('3-D Secure on subscribe: the challenge is completed and the subscription becomes active', async ({ page }) => {

@@ -1,9 +1,10 @@
-import { count, eq } from 'drizzle-orm';
-import { subscriptions } from '@/db/schema';
+import { and, count, eq, exists, gt, inArray, isNotNull, or } from 'drizzle-orm';
+import type { Database, Transaction } from '@/db/client';
+import { invoices, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/auth/errors';
 import type { SubscriptionCheckout } from '@/lib/payments/subscriptions';
 import { ensureProviderCustomer } from './customers';
-import { providerPriceFor, subscribablePlan } from './plans';
+import { providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';
 import { isLive } from './subscription-status';
 import type { Subscriber, SubscriptionDependencies } from './subscriptions';
@@ -17,6 +18,35 @@ export interface StartedSubscription {
 }
 
 export const ALREADY_SUBSCRIBED_MESSAGE = 'You already have a subscription. You can change your plan from your billing page.';
+
+/** Statuses a subscription reaches only once it has been paid for (or trialled with a card). */
+const STARTED_STATUSES = ['active', 'past_due', 'unpaid', 'paused'] as const;
+
+/**
+ * The free trial an account gets on a plan: the plan's, on the account's first subscription
+ * only. An account that has had a trial with its card saved (so it had access), or a
+ * subscription that was paid for or got going, subscribes without one: cancelling and
+ * subscribing again never buys another free period. A first payment or a trial the subscriber
+ * walked away from (no card, so no access) does not count.
+ */
+export async function trialDaysFor(db: Database | Transaction, userId: string, plan: Pick<Plan, 'trialDays'>): Promise<number | null> {
+  if (!plan.trialDays) return null;
+  const paidInvoice = db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(and(eq(invoices.subscriptionId, subscriptions.id), eq(invoices.status, 'paid'), gt(invoices.amountPaid, 0)));
+  const [earlier] = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        or(and(isNotNull(subscriptions.trialStart), isNotNull(subscriptions.providerPaymentMethodId)), inArray(subscriptions.status, STARTED_STATUSES), exists(paidInvoice)),
+      ),
+    )
+    .limit(1);
+  return earlier ? null : plan.trialDays;
+}
 
 function started(subscriptionId: string, checkout: SubscriptionCheckout): StartedSubscription {
   if (!checkout.confirmation) throw new Error(`subscription ${checkout.subscription.id} has nothing to confirm`);
@@ -55,8 +85,9 @@ export async function startSubscription(deps: SubscriptionDependencies, subscrib
     // Every earlier subscription of the account is recorded by now, so `attempt` names this
     // one: a retry after a lost answer replays it, a subscription after an ended one is new.
     const [{ attempt } = { attempt: 0 }] = await tx.select({ attempt: count() }).from(subscriptions).where(eq(subscriptions.userId, subscriber.userId));
+    const trialDays = await trialDaysFor(tx, subscriber.userId, plan);
     const checkout = await provider.createSubscription(
-      { customerId: customer.providerCustomerId, priceId: providerPriceId, trialDays: plan.trialDays, metadata: { user_id: subscriber.userId, price_id: plan.priceId } },
+      { customerId: customer.providerCustomerId, priceId: providerPriceId, trialDays, metadata: { user_id: subscriber.userId, price_id: plan.priceId } },
       `subscribe:${subscriber.userId}:${plan.priceId}:${attempt}`,
     );
     const row = await record(tx, deps, checkout.subscription, { latestInvoice: true });

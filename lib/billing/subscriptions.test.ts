@@ -20,7 +20,7 @@ import {
 import { entitlementsFor } from './entitlements';
 import { finishPaymentMethodUpdate, payOpenInvoice, startPaymentMethodUpdate } from './payment-methods';
 import { cancelSubscription, changePlan, previewPlanChange, resumeSubscription } from './plan-changes';
-import { startSubscription } from './subscribe';
+import { startSubscription, trialDaysFor } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
 
 const t: SubscriptionTestContext = subscriptionTestContext();
@@ -163,6 +163,33 @@ describe('subscribing', () => {
     await events.applyNew();
     expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
     expect((await entitlementsFor(t.db, subscriber.userId)).access).toBe('none');
+
+    // That trial never gave access, so it was not used: subscribing again starts a trial.
+    expect((await startSubscription(t.deps, subscriber, 'pro-monthly-usd')).intent).toBe('setup');
+  });
+
+  it('gives a free trial once per account: after a trial with a card, or a paid plan, the trial plan is paid for today', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'second-trial');
+    expect(await trialDaysFor(t.db, subscriber.userId, { trialDays: 14 })).toBe(14);
+    await subscribed(subscriber, 'pro-monthly-usd');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'trialing' });
+    const { endsAt } = await cancelSubscription(t.deps, subscriber);
+    await advanceClock(t, clock, Math.floor(endsAt.getTime() / 1000) + DAY);
+    await events.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
+    expect(await trialDaysFor(t.db, subscriber.userId, { trialDays: 14 })).toBeNull();
+
+    const again = await subscribed(subscriber, 'pro-monthly-usd');
+    expect(again.intent).toBe('payment');
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'active', trialEnd: null, plan: { lookupKey: 'pro-monthly-usd' } });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.amountDue.amount, invoice.status])).toContainEqual([2900, 'paid']);
+
+    // An account whose only subscription was a paid plan gets no trial either.
+    const payer = await newSubscriber(t.db, 'paid-first');
+    await subscribed(payer, 'starter-monthly-usd');
+    await t.db.update(subscriptions).set({ status: 'canceled' }).where(eq(subscriptions.userId, payer.userId));
+    expect(await trialDaysFor(t.db, payer.userId, { trialDays: 14 })).toBeNull();
   });
 });
 

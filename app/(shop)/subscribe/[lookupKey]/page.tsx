@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { listCatalog } from '@/lib/billing/catalog';
+import { trialDaysFor } from '@/lib/billing/subscribe';
 import { isLive } from '@/lib/billing/subscription-status';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney, money } from '@/lib/money';
@@ -52,7 +53,9 @@ export default async function SubscribePage({ params, searchParams }: { params: 
 
   const payments = stripeBrowserConfig();
   const recurring = planPriceLabel(price.price, interval, price.intervalCount);
-  const trialDays = price.trialDays ?? 0;
+  // A free trial is for an account's first subscription (startSubscription decides the same way).
+  const trialDays = (await trialDaysFor(db, user.id, price)) ?? 0;
+  const trialUsed = (price.trialDays ?? 0) > 0 && trialDays === 0;
   const dueToday = trialDays > 0 ? money(0, price.price.currency) : price.price;
   const firstCharge = trialEndsOn(trialDays);
 
@@ -110,6 +113,11 @@ export default async function SubscribePage({ params, searchParams }: { params: 
               ? `${trialDays}-day free trial, then ${recurring}. Cancel before ${firstCharge} and you pay nothing.`
               : `Then ${recurring}, charged automatically until you cancel.`}
           </p>
+          {trialUsed ? (
+            <p className="mt-2 text-xs text-stone-500" data-testid="trial-used">
+              The free trial is for a first subscription, and your account has had one: this subscription starts today.
+            </p>
+          ) : null}
         </section>
       </div>
     </>
