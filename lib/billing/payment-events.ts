@@ -67,6 +67,11 @@ export function isPaymentKey(key: BillingKey): key is PaymentKey {
   return 'providerPaymentId' in key;
 }
 
+/** One provider payment's name, the same wherever it is locked or looked up. */
+function paymentName(key: PaymentKey): string {
+  return `${key.provider}:${key.providerPaymentId}`;
+}
+
 /**
  * Serialises every change to a provider payment: the caller re-fetches the provider object while
  * holding this lock, so the last writer always wrote the newest state. Several payments' locks
@@ -74,7 +79,7 @@ export function isPaymentKey(key: BillingKey): key is PaymentKey {
  * payment wait for each other instead of deadlocking.
  */
 async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<void> {
-  const names = [...new Set(keys.map((key) => `payment:${key.provider}:${key.providerPaymentId}`))].sort();
+  const names = [...new Set(keys.map((key) => `payment:${paymentName(key)}`))].sort();
   await tx.execute(sql`
     select pg_advisory_xact_lock(hashtextextended(name, 0))
     from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) with ordinality as lock(name, position)
@@ -162,9 +167,9 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
     select payments.provider, payments.provider_payment_id, payments.id, payments.order_id, false
     from ${payments} join input using (provider, provider_payment_id)
     where not exists (select from written where written.provider = payments.provider and written.provider_payment_id = payments.provider_payment_id)`);
-  const recorded = new Map(rows.map((row) => [`${row.provider}:${row.provider_payment_id}`, { id: row.id, orderId: row.order_id, changed: row.changed }]));
+  const recorded = new Map(rows.map((row) => [paymentName({ provider: row.provider, providerPaymentId: row.provider_payment_id }), { id: row.id, orderId: row.order_id, changed: row.changed }]));
   for (const payment of list) {
-    if (!recorded.has(`${payment.provider}:${payment.providerPaymentId}`)) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
+    if (!recorded.has(paymentName(payment))) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
   }
   return recorded;
 }
@@ -205,7 +210,7 @@ async function applyPayments(tx: Transaction, changes: PaymentChange[]): Promise
   const recorded = await upsertPayments(tx, changes.map((change) => change.payment));
   const toSettle = new Set<string>();
   for (const { payment, refunds: paymentRefunds = [] } of changes) {
-    const row = recorded.get(`${payment.provider}:${payment.providerPaymentId}`)!;
+    const row = recorded.get(paymentName(payment))!;
     for (const refund of paymentRefunds) await upsertRefund(tx, row.id, refund);
     // An unchanged payment leaves its order as the last change settled it, unless refunds moved.
     if (row.orderId && (row.changed || paymentRefunds.length > 0)) toSettle.add(row.orderId);

@@ -6,7 +6,7 @@ import type { SubscriptionCheckout } from '@/lib/payments/subscriptions';
 import { ensureProviderCustomer } from './customers';
 import { providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';
-import { isLive } from './subscription-status';
+import { isLive, STARTED_STATUSES } from './subscription-status';
 import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 
 export interface StartedSubscription {
@@ -18,9 +18,6 @@ export interface StartedSubscription {
 }
 
 export const ALREADY_SUBSCRIBED_MESSAGE = 'You already have a subscription. You can change your plan from your billing page.';
-
-/** Statuses a subscription reaches only once it has been paid for (or trialled with a card). */
-const STARTED_STATUSES = ['active', 'past_due', 'unpaid', 'paused'] as const;
 
 /**
  * The free trial an account gets on a plan: the plan's, on the account's first subscription

@@ -10,5 +10,11 @@ export function isLive(status: SubscriptionStatus): boolean {
   return LIVE_STATUSES.includes(status);
 }
 
+/**
+ * Statuses a subscription reaches only once it got going: paid for, or past a first charge (a
+ * trial in progress is told by its trial and saved card instead).
+ */
+export const STARTED_STATUSES: SubscriptionStatus[] = ['active', 'past_due', 'unpaid', 'paused'];
+
 /** Statuses after which nothing about a subscription can change at the provider. */
 export const ENDED: SubscriptionStatus[] = ['canceled', 'incomplete_expired'];
