@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { env } from '@/lib/env';
-import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { paymentOrigins } from '@/lib/payments/browser';
 import { checkoutSecurityHeaders, isPaymentPage } from '@/lib/security-headers';
 
 /**
@@ -22,7 +22,7 @@ function withPaymentHeaders(request: NextRequest): NextResponse {
   const https = request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
   const headers = checkoutSecurityHeaders({
     nonce,
-    paymentOrigins: stripeBrowserConfig().origins,
+    paymentOrigins: paymentOrigins(),
     development: config.nodeEnv === 'development',
     production: config.nodeEnv === 'production',
     https,

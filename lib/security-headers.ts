@@ -16,7 +16,7 @@ export function isPaymentPage(pathname: string): boolean {
 
 export interface CheckoutPolicyOptions {
   nonce: string;
-  /** The payment provider's script, API and frame origins (stripeBrowserConfig().origins). */
+  /** The enabled payment providers' script, API and frame origins (paymentOrigins()). */
   paymentOrigins: readonly string[];
   /** `next dev` needs eval for React's debugging aids and inline styles for its overlay. */
   development: boolean;

@@ -1,7 +1,7 @@
 /** `npm run admin -- promote <email>` / `demote <email>`: change a user's role from the command line. */
 import { connect } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { setRole } from '@/lib/auth/users';
 import { StartupError } from './lib/ports';
 import { loadDotEnv, resolveDatabase, runCli, say } from './lib/stack';

@@ -1,4 +1,4 @@
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 
 /** The refusal a person would be shown (fails the test if the call succeeded or crashed otherwise). */
 export async function userFacingError(promise: Promise<unknown>): Promise<UserFacingError> {

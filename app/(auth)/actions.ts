@@ -7,7 +7,7 @@ import { db } from '@/db/client';
 import { publicAction } from '@/lib/auth/actions';
 import { clientKeyFromHeaders } from '@/lib/auth/client-key';
 import { signIn, signOut } from '@/lib/auth/config';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { safeReturnPath } from '@/lib/auth/guards';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
 import { registerWithPassword, WRONG_CREDENTIALS } from '@/lib/auth/users';

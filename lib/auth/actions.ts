@@ -2,7 +2,8 @@ import 'server-only';
 import { unstable_rethrow } from 'next/navigation';
 import { z } from 'zod';
 import { log } from '@/lib/log';
-import { AuthorizationError, UserFacingError } from './errors';
+import { UserFacingError } from '@/lib/errors';
+import { AuthorizationError } from './errors';
 import { requireAdmin, requireUser } from './guards';
 import type { SessionUser } from './users';
 

@@ -9,7 +9,7 @@ import { accounts, sessions, users, verificationTokens } from '@/db/schema';
 import { env } from '@/lib/env';
 import { log } from '@/lib/log';
 import { clientKeyFromHeaders } from './client-key';
-import { UserFacingError } from './errors';
+import { UserFacingError } from '@/lib/errors';
 import { authenticateWithPassword, findUserById, syncAdminRole } from './users';
 
 /** Carries our own refusal (wrong credentials, rate limited) through Auth.js to the sign-in action. */

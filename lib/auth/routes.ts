@@ -1,6 +1,7 @@
 import 'server-only';
 import { log } from '@/lib/log';
-import { AuthorizationError, UserFacingError } from './errors';
+import { UserFacingError } from '@/lib/errors';
+import { AuthorizationError } from './errors';
 import { requireAdmin, requireUser } from './guards';
 import type { SessionUser } from './users';
 

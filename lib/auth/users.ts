@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { auditLog, users } from '@/db/schema';
-import { UserFacingError } from './errors';
+import { UserFacingError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from './password';
 import { countEvent, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
 

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { prices, products } from '@/db/schema';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { z } from 'zod';
 import { addMoney, money, multiplyMoney, type Money } from '@/lib/money';
 import { isUuid } from '@/lib/uuid';

@@ -2,7 +2,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customers, orderItems, orders, payments, prices, users } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
 import { isolatedDatabase } from '@/test/database';
 import { isolatedSandbox, sdkFor, SECRET_KEY } from '@/test/sandbox';

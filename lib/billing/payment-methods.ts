@@ -1,6 +1,6 @@
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { invoices } from '@/db/schema';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import { makeSavedCardDefault } from './default-card';
 import { liveRowOf, record, withAccountLock } from './subscription-account';

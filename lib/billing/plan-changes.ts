@@ -1,5 +1,5 @@
 import type { Transaction } from '@/db/client';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/subscriptions';
 import { isUpgrade, planByPriceId, providerPriceFor, subscribablePlan, type Plan } from './plans';

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { prices, products } from '@/db/schema';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import type { SubscriptionProvider } from '@/lib/payments/subscriptions';
 import type { Interval } from './subscriptions';
 

@@ -1,7 +1,7 @@
 import { and, count, eq, exists, gt, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { invoices, subscriptions } from '@/db/schema';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import type { SubscriptionCheckout } from '@/lib/payments/subscriptions';
 import { ensureProviderCustomer } from './customers';
 import { providerPriceFor, subscribablePlan, type Plan } from './plans';

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { customers, subscriptions } from '@/db/schema';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import { PaymentProviderUnavailableError } from '@/lib/payments/card-payments';
 import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/subscriptions';

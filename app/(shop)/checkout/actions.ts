@@ -6,7 +6,7 @@ import { orderView, type CheckoutSessionView } from '@/components/checkout/order
 import { db } from '@/db/client';
 import { publicAction } from '@/lib/auth/actions';
 import { clientKeyFromHeaders } from '@/lib/auth/client-key';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { getCurrentUser } from '@/lib/auth/guards';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { CartItemsInput } from '@/lib/billing/cart';

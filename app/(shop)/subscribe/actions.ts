@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';

@@ -1,4 +1,4 @@
-import { env } from '@/lib/env';
+import type { PaymentBrowserEntry } from '@/lib/payments/browser';
 
 /**
  * The publishable key the sandbox accepts in `sandbox` mode (any test-mode key works; this one
@@ -6,23 +6,21 @@ import { env } from '@/lib/env';
  */
 export const SANDBOX_PUBLISHABLE_KEY = 'pk_test_billfold_sandbox';
 
-export interface StripeBrowserConfig {
-  publishableKey: string;
-  /** The Stripe.js stand-in in sandbox mode; null means @stripe/stripe-js loads Stripe's own. */
-  scriptUrl: string | null;
-  /** Every origin the payment page talks to, for the Content-Security-Policy. */
-  origins: string[];
-}
-
 /**
- * What the browser needs: the publishable key and, in sandbox mode, where Stripe.js comes from.
- * Kept apart from the SDK client so the proxy can build its CSP without bundling the SDK.
+ * What Stripe.js needs in the browser: the publishable key and, in sandbox mode, the stand-in
+ * the sandbox serves. Kept apart from the SDK client so the proxy can build its CSP without
+ * bundling the SDK.
  */
-export function stripeBrowserConfig(): StripeBrowserConfig {
-  const config = env();
-  if (config.paymentsMode === 'sandbox') {
-    const origin = new URL(config.sandboxUrl).origin;
-    return { publishableKey: SANDBOX_PUBLISHABLE_KEY, scriptUrl: `${origin}/js/stripe.js`, origins: [origin] };
-  }
-  return { publishableKey: String(config.stripe.publishableKey), scriptUrl: null, origins: ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'] };
-}
+export const stripeBrowser: PaymentBrowserEntry = {
+  name: 'stripe',
+  takesCards: true,
+  enabled: (config) => config.paymentsMode === 'sandbox' || Boolean(config.stripe.publishableKey),
+  browser(config) {
+    if (config.paymentsMode === 'sandbox') return { publicKey: SANDBOX_PUBLISHABLE_KEY, scriptUrl: `${new URL(config.sandboxUrl).origin}/js/stripe.js` };
+    return { publicKey: String(config.stripe.publishableKey), scriptUrl: null };
+  },
+  origins(config) {
+    if (config.paymentsMode === 'sandbox') return [new URL(config.sandboxUrl).origin];
+    return ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'];
+  },
+};

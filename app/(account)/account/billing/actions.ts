@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
-import { UserFacingError } from '@/lib/auth/errors';
+import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';

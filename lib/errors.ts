@@ -1,0 +1,13 @@
+/**
+ * Errors whose meaning every layer shares. A `UserFacingError` is a mistake the person can fix
+ * (an unknown plan, a stale form): its message is shown to them as it is, and nothing changed.
+ */
+export class UserFacingError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'invalid_request',
+  ) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}

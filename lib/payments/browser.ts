@@ -1,0 +1,50 @@
+import { env, type Env } from '@/lib/env';
+import { stripeBrowser } from './stripe/browser';
+import type { PaymentProviderName } from './types';
+
+/**
+ * The browser side of the registry (./index.ts): what each enabled provider's script needs on a
+ * payment page, and the origins it talks to. Kept apart from the SDKs, so the proxy can build
+ * the Content-Security-Policy without bundling them.
+ */
+
+/** What a payment page hands a provider's browser pieces (components/payments/<provider>/). */
+export interface PaymentBrowserConfig {
+  provider: PaymentProviderName;
+  /** The public key the provider's script is loaded with (a publishable key, a client id): never a secret. */
+  publicKey: string;
+  /** The provider's script served by the sandbox; null means the provider's own loader fetches it. */
+  scriptUrl: string | null;
+  /** This request's CSP nonce, for a script the page adds itself. */
+  nonce: string | undefined;
+}
+
+export interface PaymentBrowserEntry {
+  readonly name: PaymentProviderName;
+  enabled(config: Env): boolean;
+  /** Its script takes cards (the checkout's card form). */
+  takesCards: boolean;
+  browser(config: Env): Pick<PaymentBrowserConfig, 'publicKey' | 'scriptUrl'>;
+  /** Every origin the provider's script, frames and API calls come from. */
+  origins(config: Env): string[];
+}
+
+const BROWSERS: readonly PaymentBrowserEntry[] = [stripeBrowser];
+
+function enabled(): PaymentBrowserEntry[] {
+  const config = env();
+  return BROWSERS.filter((entry) => entry.enabled(config));
+}
+
+/** The browser config of the provider that takes cards (the first enabled one), for this request's nonce. */
+export function cardBrowserConfig(nonce: string | undefined): PaymentBrowserConfig {
+  const entry = enabled().find((candidate) => candidate.takesCards);
+  if (!entry) throw new Error('no enabled payment provider takes cards in the browser');
+  return { provider: entry.name, ...entry.browser(env()), nonce };
+}
+
+/** The union of the enabled providers' origins: the payment pages' CSP allows these and no others. */
+export function paymentOrigins(): string[] {
+  const config = env();
+  return [...new Set(enabled().flatMap((entry) => entry.origins(config)))];
+}

@@ -1,0 +1,147 @@
+import type { Money } from '@/lib/money';
+import type {
+  InvoicePreview,
+  PaymentProviderName,
+  ProviderCard,
+  ProviderCardUpdate,
+  ProviderDispute,
+  ProviderInvoice,
+  ProviderPayment,
+  ProviderRefund,
+  ProviderSubscription,
+  SubscriptionCheckout,
+  PaymentHandoff,
+  VerifiedWebhookEvent,
+  WebhookAction,
+} from './types';
+
+/**
+ * What a payment provider offers Billfold, in Billfold's words (shared/design.md, "Layout"). A
+ * provider folder (lib/payments/<provider>/) implements these and registers itself once in
+ * lib/payments/index.ts; lib/billing decides what to call. Every mutating call takes an
+ * idempotency key that the caller derives from our own ids.
+ */
+
+export interface PaymentRequest {
+  amount: Money;
+  /** The provider's id of the customer paying, for providers that have customers. */
+  customerId: string | null;
+  receiptEmail: string;
+  /** Our order: the provider object carries it, so a webhook can be traced back to it. */
+  orderId: string;
+  metadata: Record<string, string>;
+}
+
+export interface RefundRequest {
+  paymentId: string;
+  amount: Money;
+  reason: 'requested_by_customer' | 'duplicate' | 'fraudulent';
+  metadata: Record<string, string>;
+}
+
+/**
+ * What came of asking the provider to cancel a payment. `refused`: the provider would not,
+ * because it is being paid or has been; the money is the customer's decision now, so the caller
+ * leaves it alone.
+ */
+export type CancelOutcome = { outcome: 'canceled'; payment: ProviderPayment } | { outcome: 'refused' };
+
+export interface PaymentsApi {
+  /** Providers with customer objects make one per buyer; others leave this out. */
+  createCustomer?(customer: { email: string; userId: string | null }, idempotencyKey: string): Promise<{ id: string }>;
+  createPayment(request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Brings a payment nobody has paid yet in line with a changed cart. */
+  updatePayment(id: string, request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
+  retrievePayment(id: string): Promise<ProviderPayment>;
+  /** Cancels a payment nobody is paying any more, so it can never be paid. */
+  cancelPayment(id: string, reason: 'abandoned', idempotencyKey: string): Promise<CancelOutcome>;
+  /** Takes the money of a payment the buyer approved (PayPal's orders; Stripe's manual capture). */
+  capturePayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
+  refundPayment(request: RefundRequest, idempotencyKey: string): Promise<ProviderRefund>;
+  /** Every refund of a payment, as the provider holds them now. */
+  refundsOf(paymentId: string): Promise<ProviderRefund[]>;
+  retrieveDispute(id: string): Promise<ProviderDispute>;
+  /**
+   * Every payment the provider holds for one of our orders among one customer's payments made
+   * since `createdSince`, including any we never recorded.
+   */
+  paymentsForOrder(query: { customerId: string; orderId: string; createdSince: Date }): Promise<ProviderPayment[]>;
+}
+
+/** A plan price as the provider needs it to bill it. */
+export interface PlanPriceRequest {
+  /** Our price id (prices.id). */
+  priceId: string;
+  lookupKey: string;
+  productId: string;
+  productName: string;
+  amount: Money;
+  interval: 'day' | 'week' | 'month' | 'year';
+  intervalCount: number;
+}
+
+export interface SubscriptionsApi {
+  /** The provider's id of a plan price, creating its product and price there the first time. */
+  ensurePlanPrice(price: PlanPriceRequest): Promise<string>;
+  /** A subscription that waits for its first payment (or a trial's card) to be finished in the browser. */
+  createSubscription(
+    request: { customerId: string; priceId: string; trialDays: number | null; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<SubscriptionCheckout>;
+  retrieveSubscription(id: string): Promise<ProviderSubscription>;
+  /** The subscription with what is still to finish in the browser (a retry or a second tab resumes it). */
+  retrieveSubscriptionCheckout(id: string): Promise<SubscriptionCheckout>;
+  /** Ends it now (an abandoned first payment being replaced). */
+  cancelSubscriptionNow(id: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Moves to another price now, invoicing the prorations at once; refused (PaymentDeclinedError) when that invoice cannot be paid. */
+  changePriceNow(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Moves to another price at the end of the current (paid) period: a pending change. */
+  changePriceAtPeriodEnd(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Drops the pending change; the subscription carries on as it is. */
+  cancelPendingChange(subscription: ProviderSubscription, idempotencyKey: string): Promise<ProviderSubscription>;
+  setCancelAtPeriodEnd(id: string, cancel: boolean, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** What moving to `priceId` would invoice: now (prorations), or at the next renewal. */
+  previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
+  /** Starts saving a new card for future charges; an open card update made for the same purpose is continued. */
+  startCardUpdate(customerId: string, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderCardUpdate>;
+  /** Null when the provider has no card update with this id. */
+  retrieveCardUpdate(id: string): Promise<ProviderCardUpdate | null>;
+  /** Makes a saved card what the customer's invoices, and the subscription's renewals, are charged to. */
+  makeDefaultCard(request: { customerId: string; subscriptionId: string | null; cardId: string }, idempotencyKey: string): Promise<void>;
+  retrieveCard(cardId: string): Promise<ProviderCard | null>;
+  /** The card invoices are charged to now (the subscription's, else the customer's default), if any. */
+  retrieveDefaultCard(customerId: string, subscriptionId: string | null): Promise<ProviderCard | null>;
+  retrieveInvoice(id: string): Promise<ProviderInvoice>;
+  /** How the browser pays an open invoice. */
+  invoiceToPay(id: string): Promise<PaymentHandoff>;
+}
+
+/** A stored event as the worker reads it back from the ledger. */
+export interface StoredWebhookEvent {
+  type: string;
+  payload: unknown;
+}
+
+export interface WebhooksApi {
+  /**
+   * Checks a delivery's signature on its raw body (a network call for some providers): the
+   * event it carries, or null for a missing, wrong or stale signature or a changed body.
+   */
+  verify(rawBody: string, headers: Headers): Promise<VerifiedWebhookEvent | null>;
+  /**
+   * What a verified event is about, with the ids to re-fetch; null for a type Billfold does not
+   * act on. Throws for an event of a type it acts on that lacks what that type must carry.
+   */
+  classify(event: StoredWebhookEvent): WebhookAction | null;
+}
+
+/** One provider, ready to use: what a registry entry builds from the configuration. */
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  /** It takes cards in the browser (the checkout's card form is its). */
+  readonly takesCards: boolean;
+  readonly payments: PaymentsApi;
+  /** Null for a provider Billfold does not bill subscriptions through. */
+  readonly subscriptions: SubscriptionsApi | null;
+  readonly webhooks: WebhooksApi;
+}

@@ -1,0 +1,229 @@
+import type { disputeStatus, invoiceStatus, paymentProvider, paymentStatus, refundStatus, subscriptionStatus } from '@/db/schema';
+import type { Money } from '@/lib/money';
+
+/**
+ * The neutral contract between Billfold's domain (lib/billing) and its payment providers
+ * (lib/payments/<provider>): what a provider reports, in Billfold's words and types. A provider
+ * folder translates its own objects into these; lib/billing decides what they mean.
+ */
+
+/** The providers Billfold knows: the `payment_provider` enum every provider-keyed row carries. */
+export type PaymentProviderName = (typeof paymentProvider.enumValues)[number];
+export type PaymentStatus = (typeof paymentStatus.enumValues)[number];
+export type RefundStatus = (typeof refundStatus.enumValues)[number];
+export type DisputeStatus = (typeof disputeStatus.enumValues)[number];
+export type SubscriptionStatus = (typeof subscriptionStatus.enumValues)[number];
+export type InvoiceStatus = (typeof invoiceStatus.enumValues)[number];
+
+/**
+ * What the browser needs to go on with a payment (or a card being saved) that only the person
+ * can finish, in the provider's own script:
+ * - `client_secret`: Stripe.js confirms a PaymentIntent or SetupIntent with it.
+ * - `approval`: the buyer approves a provider order (PayPal's buttons); the server captures it after.
+ * - `token`: the provider's script tokenizes the card and the server charges the token (Square, Braintree).
+ */
+export type PaymentHandoff =
+  | { kind: 'client_secret'; clientSecret: string }
+  | { kind: 'approval'; providerOrderId: string; approveUrl: string | null }
+  | { kind: 'token'; tokenizationKey: string };
+
+/** One provider payment (a Stripe PaymentIntent, a PayPal order), as the provider holds it now. */
+export interface ProviderPayment {
+  provider: PaymentProviderName;
+  id: string;
+  status: PaymentStatus;
+  /** Our order, as the provider object carries it (its metadata or custom id). */
+  orderId: string | null;
+  amount: Money;
+  amountCaptured: Money;
+  amountRefunded: Money;
+  /** The provider's id of the customer paying, if the provider has customers. */
+  customerId: string | null;
+  receiptEmail: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  /** How the browser finishes paying it; null once nobody can (paid, canceled). */
+  handoff: PaymentHandoff | null;
+}
+
+export interface ProviderRefund {
+  provider: PaymentProviderName;
+  id: string;
+  paymentId: string;
+  status: RefundStatus;
+  amount: Money;
+  reason: string | null;
+}
+
+export interface ProviderDispute {
+  provider: PaymentProviderName;
+  id: string;
+  paymentId: string;
+  status: DisputeStatus;
+  amount: Money;
+  reason: string | null;
+  evidenceDueBy: Date | null;
+}
+
+/** A saved card, as much of it as may be shown: never the number. */
+export interface ProviderCard {
+  id: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  /** When the card was saved at the provider: the newer of two cards is the one the customer gave last. */
+  created: Date;
+}
+
+/** The provider's price of a subscription item: its id, and the lookup key we gave it. */
+export interface ProviderPriceRef {
+  id: string;
+  lookupKey: string | null;
+}
+
+export interface ProviderSubscription {
+  provider: PaymentProviderName;
+  id: string;
+  /** The provider's id of the customer it bills. */
+  customerId: string;
+  status: SubscriptionStatus;
+  /** The one item Billfold subscriptions have. */
+  itemId: string;
+  price: ProviderPriceRef;
+  quantity: number;
+  /** When the provider created it: orders the subscriptions of one account. */
+  created: Date;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: Date | null;
+  canceledAt: Date | null;
+  endedAt: Date | null;
+  trialStart: Date | null;
+  trialEnd: Date | null;
+  /** The card renewals are charged to: the subscription's default, else the customer's. */
+  paymentMethod: ProviderCard | null;
+  latestInvoiceId: string | null;
+  /** The card update a trial is waiting on, while its card has not been collected yet. */
+  pendingCardUpdateId: string | null;
+  /** A change planned for later (a downgrade at the period end), and the provider object that carries it. */
+  pendingChange: { price: ProviderPriceRef; effectiveAt: Date; carrierId: string | null } | null;
+}
+
+export interface ProviderInvoicePayment {
+  id: string;
+  status: PaymentStatus;
+  /** The card was saved for future use while paying (the customer gave it to pay this invoice). */
+  savesCard: boolean;
+  card: ProviderCard | null;
+  failureMessage: string | null;
+}
+
+export interface ProviderInvoice {
+  provider: PaymentProviderName;
+  id: string;
+  customerId: string;
+  subscriptionId: string | null;
+  number: string | null;
+  status: InvoiceStatus;
+  amountDue: Money;
+  amountPaid: Money;
+  amountRemaining: Money;
+  created: Date;
+  dueDate: Date | null;
+  paidAt: Date | null;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  hostedInvoiceUrl: string | null;
+  invoicePdf: string | null;
+  /** Why it was made: `subscription_create`, `subscription_cycle` (a renewal), `subscription_update`, … */
+  billingReason: string | null;
+  attemptCount: number;
+  nextPaymentAttempt: Date | null;
+  payment: ProviderInvoicePayment | null;
+}
+
+/** Saving a card for future charges, which the person finishes in the browser (a Stripe SetupIntent). */
+export interface ProviderCardUpdate {
+  id: string;
+  customerId: string | null;
+  status: 'open' | 'processing' | 'succeeded' | 'canceled';
+  /** The card saved, once it is. */
+  cardId: string | null;
+  handoff: PaymentHandoff;
+  /** Our note of why it was made, so only our own card updates are acted on. */
+  purpose: string | null;
+}
+
+/** What the browser needs to finish starting a subscription: pay its first invoice, or save a card for a trial. */
+export interface SubscriptionCheckout {
+  subscription: ProviderSubscription;
+  /** Null when there is nothing left to finish in the browser. */
+  pending: { step: 'payment' | 'card'; handoff: PaymentHandoff } | null;
+}
+
+export interface InvoicePreview {
+  amountDue: Money;
+  lines: { description: string; amount: Money }[];
+}
+
+/**
+ * What a verified webhook event is about, in Billfold's words, with the provider ids to re-fetch.
+ * The provider's `classify` names it; lib/billing re-fetches and decides (lib/billing/webhook-actions.ts).
+ */
+export type WebhookAction =
+  | { kind: 'payment'; paymentId: string }
+  | { kind: 'refund'; paymentId: string; refundId: string }
+  | { kind: 'dispute'; paymentId: string; disputeId: string }
+  | { kind: 'subscription'; customerId: string; subscriptionId: string }
+  /** The provider's notice that a trial ends soon (an email is owed, if the trial still ends then). */
+  | { kind: 'trial_ending'; customerId: string; subscriptionId: string; trialEnd: Date }
+  | { kind: 'invoice'; customerId: string; invoiceId: string }
+  /** A card saved outside a checkout (the portal's card update), which may become the default. */
+  | { kind: 'card_saved'; customerId: string; subscriptionId: string; cardUpdateId: string };
+
+/** A webhook delivery whose signature verified: stored as received, classified by the worker. */
+export interface VerifiedWebhookEvent {
+  provider: PaymentProviderName;
+  eventId: string;
+  type: string;
+  /** The event as the provider sent it: the verified raw body. */
+  payloadJson: string;
+}
+
+/**
+ * The provider could not be reached, failed on its side, or is still busy with the same
+ * request. Nothing is known to have changed, and a retry with the same idempotency key is safe.
+ */
+export class PaymentProviderUnavailableError extends Error {
+  constructor(
+    readonly provider: PaymentProviderName,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider} is unavailable`, options);
+    this.name = 'PaymentProviderUnavailableError';
+  }
+}
+
+/**
+ * A change that had to be paid at once was not: the card was declined or needs the
+ * subscriber's confirmation. The provider undid the change; `message` is the provider's.
+ */
+export class PaymentDeclinedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'PaymentDeclinedError';
+  }
+}
+
+/** A provider name with no registered provider: a stored event or row nobody can act on. */
+export class UnknownPaymentProviderError extends Error {
+  constructor(readonly provider: string) {
+    super(`no payment provider "${provider}" is registered`);
+    this.name = 'UnknownPaymentProviderError';
+  }
+}
