@@ -1,4 +1,5 @@
-import type { ProviderCard, ProviderSetupIntent, ProviderSubscription, SubscriptionProvider } from '@/lib/payments/subscriptions';
+import type { SubscriptionsApi } from '@/lib/payments/provider';
+import type { ProviderCard, ProviderCardUpdate, ProviderSubscription } from '@/lib/payments/types';
 import { ENDED } from './subscription-status';
 
 /**
@@ -10,26 +11,26 @@ export function mayBecomeDefault(card: ProviderCard, current: ProviderCard | nul
 }
 
 /**
- * Makes the card a succeeded SetupIntent saved the default, for the customer's invoices and the
+ * Makes the card a finished card update saved the default, for the customer's invoices and the
  * subscription's renewals. Called when the browser comes back from saving it, and again from the
- * webhook (for a browser that never came back): one key per SetupIntent and card, so the second
+ * webhook (for a browser that never came back): one key per card update and card, so the second
  * is a replay at the provider.
  */
 export async function makeSavedCardDefault(
-  provider: SubscriptionProvider,
-  { customerId, subscription, setupIntent }: { customerId: string; subscription: ProviderSubscription | null; setupIntent: ProviderSetupIntent },
+  provider: SubscriptionsApi,
+  { customerId, subscription, cardUpdate }: { customerId: string; subscription: ProviderSubscription | null; cardUpdate: ProviderCardUpdate },
 ): Promise<boolean> {
-  if (setupIntent.status !== 'succeeded' || !setupIntent.paymentMethodId) return false;
-  const [card, current] = await Promise.all([provider.retrieveCard(setupIntent.paymentMethodId), provider.retrieveDefaultCard(customerId, null)]);
+  if (cardUpdate.status !== 'succeeded' || !cardUpdate.cardId) return false;
+  const [card, current] = await Promise.all([provider.retrieveCard(cardUpdate.cardId), provider.retrieveDefaultCard(customerId, null)]);
   if (!card || !mayBecomeDefault(card, current)) return false;
-  await provider.makeDefaultPaymentMethod(
+  await provider.makeDefaultCard(
     {
       customerId,
       // An ended subscription cannot change any more; the customer's default is still updated.
       subscriptionId: subscription && !ENDED.includes(subscription.status) ? subscription.id : null,
-      paymentMethodId: card.id,
+      cardId: card.id,
     },
-    `default-card:${setupIntent.id}:${card.id}`,
+    `default-card:${cardUpdate.id}:${card.id}`,
   );
   return true;
 }

@@ -107,8 +107,10 @@ export interface ProviderSubscription {
   latestInvoiceId: string | null;
   /** The card update a trial is waiting on, while its card has not been collected yet. */
   pendingCardUpdateId: string | null;
-  /** A change planned for later (a downgrade at the period end), and the provider object that carries it. */
-  pendingChange: { price: ProviderPriceRef; effectiveAt: Date; carrierId: string | null } | null;
+  /** The provider object that carries changes planned for later (a Stripe subscription schedule). */
+  changeCarrierId: string | null;
+  /** A change planned for later: a downgrade at the period end. */
+  pendingChange: { price: ProviderPriceRef; effectiveAt: Date } | null;
 }
 
 export interface ProviderInvoicePayment {

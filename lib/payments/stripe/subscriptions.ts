@@ -1,25 +1,25 @@
 import Stripe from 'stripe';
-import type { PaymentStatus } from '@/lib/payments/card-payments';
+import { money } from '@/lib/money';
+import type { PlanPriceRequest, SubscriptionsApi } from '@/lib/payments/provider';
 import {
   PaymentDeclinedError,
   type InvoiceStatus,
-  type PlanPriceRequest,
+  type PaymentStatus,
   type ProviderCard,
+  type ProviderCardUpdate,
   type ProviderInvoice,
   type ProviderInvoicePayment,
   type ProviderPriceRef,
-  type ProviderSetupIntent,
   type ProviderSubscription,
   type SubscriptionCheckout,
-  type SubscriptionProvider,
   type SubscriptionStatus,
-} from '@/lib/payments/subscriptions';
-import { money } from '@/lib/money';
-import { call } from './card-payments';
+} from '@/lib/payments/types';
+import { call, date, idOf, isMissing, oneOf } from './common';
 
 /**
  * Subscriptions on Stripe (or the sandbox). Stripe's objects are read here and leave as
- * Billfold's own types (lib/payments/subscriptions.ts).
+ * Billfold's own types (lib/payments/types.ts): a card update is a SetupIntent, a pending
+ * change is carried by a subscription schedule, an invoice is paid with its PaymentIntent.
  *
  * Idempotency keys are made by the callers in lib/billing from our ids; the ones this file
  * makes for the second of two calls add a suffix to the caller's key, so a retried action
@@ -35,15 +35,6 @@ const SUBSCRIPTION_EXPAND = ['default_payment_method', 'customer.invoice_setting
 
 /** Purpose noted on SetupIntents that save a new card from the portal. */
 export const NEW_CARD_PURPOSE = 'billfold_card_update';
-
-function idOf(value: string | { id: string } | null | undefined): string | null {
-  if (!value) return null;
-  return typeof value === 'string' ? value : value.id;
-}
-
-function date(seconds: number | null | undefined): Date | null {
-  return typeof seconds === 'number' ? new Date(seconds * 1000) : null;
-}
 
 function cardFrom(paymentMethod: string | Stripe.PaymentMethod | null | undefined): ProviderCard | null {
   if (!paymentMethod || typeof paymentMethod === 'string' || !paymentMethod.card) return null;
@@ -68,8 +59,7 @@ function pendingChangeFrom(schedule: string | Stripe.SubscriptionSchedule | null
 }
 
 export function subscriptionFrom(subscription: Stripe.Subscription): ProviderSubscription {
-  const status = SUBSCRIPTION_STATUSES.find((candidate) => candidate === subscription.status);
-  if (!status) throw new Error(`subscription ${subscription.id} has an unknown status ${subscription.status}`);
+  const status = oneOf(SUBSCRIPTION_STATUSES, subscription.status, `subscription ${subscription.id}`);
   const item = subscription.items.data[0];
   if (!item) throw new Error(`subscription ${subscription.id} has no items`);
   const customer = subscription.customer;
@@ -96,26 +86,23 @@ export function subscriptionFrom(subscription: Stripe.Subscription): ProviderSub
     trialEnd: date(subscription.trial_end),
     paymentMethod: cardFrom(subscription.default_payment_method) ?? cardFrom(customerDefault),
     latestInvoiceId: idOf(subscription.latest_invoice),
-    pendingSetupIntentId: idOf(subscription.pending_setup_intent),
-    scheduleId: idOf(subscription.schedule),
+    pendingCardUpdateId: idOf(subscription.pending_setup_intent),
+    changeCarrierId: idOf(subscription.schedule),
     pendingChange: pendingChangeFrom(subscription.schedule, item.price.id),
   };
 }
 
 export function invoiceFrom(invoice: Stripe.Invoice, intent: Stripe.PaymentIntent | null): ProviderInvoice {
-  const status = INVOICE_STATUSES.find((candidate) => candidate === invoice.status);
-  if (!status) throw new Error(`invoice ${invoice.id} has an unknown status ${invoice.status}`);
+  const status = oneOf(INVOICE_STATUSES, invoice.status ?? '', `invoice ${invoice.id}`);
   const customerId = idOf(invoice.customer);
   if (!customerId || !invoice.id) throw new Error(`invoice ${invoice.id} has no customer`);
   const currency = invoice.currency;
   let payment: ProviderInvoicePayment | null = null;
   if (intent) {
-    const paymentStatus = PAYMENT_STATUSES.find((candidate) => candidate === intent.status);
-    if (!paymentStatus) throw new Error(`PaymentIntent ${intent.id} has an unknown status ${intent.status}`);
     payment = {
       id: intent.id,
-      status: paymentStatus,
-      setupFutureUsage: intent.setup_future_usage === 'off_session',
+      status: oneOf(PAYMENT_STATUSES, intent.status, `PaymentIntent ${intent.id}`),
+      savesCard: intent.setup_future_usage === 'off_session',
       card: cardFrom(intent.payment_method),
       failureMessage: intent.last_payment_error?.message ?? null,
     };
@@ -144,18 +131,24 @@ export function invoiceFrom(invoice: Stripe.Invoice, intent: Stripe.PaymentInten
   };
 }
 
-const SETUP_STATUSES: readonly ProviderSetupIntent['status'][] = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'canceled', 'succeeded'];
+/** Stripe's SetupIntent statuses as a card update's: still with the person, with Stripe, done, or dropped. */
+const CARD_UPDATE_STATUSES: Record<Stripe.SetupIntent.Status, ProviderCardUpdate['status']> = {
+  requires_payment_method: 'open',
+  requires_confirmation: 'open',
+  requires_action: 'open',
+  processing: 'processing',
+  succeeded: 'succeeded',
+  canceled: 'canceled',
+};
 
-function setupIntentFrom(intent: Stripe.SetupIntent): ProviderSetupIntent {
+function cardUpdateFrom(intent: Stripe.SetupIntent): ProviderCardUpdate {
   if (!intent.client_secret) throw new Error(`SetupIntent ${intent.id} came back without a client secret`);
-  const status = SETUP_STATUSES.find((candidate) => candidate === intent.status);
-  if (!status) throw new Error(`SetupIntent ${intent.id} has an unknown status ${intent.status}`);
   return {
     id: intent.id,
     customerId: idOf(intent.customer),
-    status,
-    paymentMethodId: idOf(intent.payment_method),
-    clientSecret: intent.client_secret,
+    status: CARD_UPDATE_STATUSES[intent.status],
+    cardId: idOf(intent.payment_method),
+    handoff: { kind: 'client_secret', clientSecret: intent.client_secret },
     purpose: intent.metadata?.purpose ?? null,
   };
 }
@@ -177,26 +170,24 @@ function declined(error: unknown): never {
 }
 
 /** Subscriptions on Stripe (or the sandbox), through the given SDK client. */
-export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
+export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
   const retrieve = async (id: string) => subscriptionFrom(await call(() => client.subscriptions.retrieve(id, { expand: SUBSCRIPTION_EXPAND })));
 
   async function checkoutOf(subscription: Stripe.Subscription): Promise<SubscriptionCheckout> {
     const view = subscriptionFrom(subscription);
     const setup = subscription.pending_setup_intent;
     if (setup && typeof setup === 'object' && setup.client_secret && !['succeeded', 'canceled'].includes(setup.status)) {
-      return { subscription: view, confirmation: { intent: 'setup', clientSecret: setup.client_secret } };
+      return { subscription: view, pending: { step: 'card', handoff: { kind: 'client_secret', clientSecret: setup.client_secret } } };
     }
     const invoice = subscription.latest_invoice;
     const secret = invoice && typeof invoice === 'object' && invoice.status === 'open' ? invoice.confirmation_secret?.client_secret : null;
-    if (view.status === 'incomplete' && secret) return { subscription: view, confirmation: { intent: 'payment', clientSecret: secret } };
-    return { subscription: view, confirmation: null };
+    if (view.status === 'incomplete' && secret) return { subscription: view, pending: { step: 'payment', handoff: { kind: 'client_secret', clientSecret: secret } } };
+    return { subscription: view, pending: null };
   }
 
   const CHECKOUT_EXPAND = [...SUBSCRIPTION_EXPAND, 'latest_invoice.confirmation_secret', 'pending_setup_intent'];
 
-  const provider: SubscriptionProvider = {
-    name: 'stripe',
-
+  const provider: SubscriptionsApi = {
     async ensurePlanPrice(price: PlanPriceRequest) {
       // A price made earlier (by us, or by whoever set the account up) is found by its lookup key.
       const existing = await call(() => client.prices.list({ lookup_keys: [price.lookupKey], limit: 1 }));
@@ -257,9 +248,9 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
     },
 
     async changePriceNow(subscription, priceId, idempotencyKey) {
-      if (subscription.scheduleId) {
+      if (subscription.changeCarrierId) {
         // A change planned for later would undo this one at the period end.
-        await call(() => client.subscriptionSchedules.release(subscription.scheduleId!, {}, { idempotencyKey: `${idempotencyKey}:release` }));
+        await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey: `${idempotencyKey}:release` }));
       }
       try {
         await call(() =>
@@ -278,7 +269,7 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
       } catch (error) {
         // The card was declined and the plan stays as it was: so does the downgrade that was
         // planned for the period end, which releasing the schedule above had dropped.
-        if (error instanceof Stripe.errors.StripeCardError && subscription.scheduleId && subscription.pendingChange) {
+        if (error instanceof Stripe.errors.StripeCardError && subscription.changeCarrierId && subscription.pendingChange) {
           await provider.changePriceAtPeriodEnd(await retrieve(subscription.id), subscription.pendingChange.price.id, `${idempotencyKey}:restore`);
         }
         declined(error);
@@ -288,7 +279,7 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
 
     async changePriceAtPeriodEnd(subscription, priceId, idempotencyKey) {
       const scheduleId =
-        subscription.scheduleId ??
+        subscription.changeCarrierId ??
         (await call(() => client.subscriptionSchedules.create({ from_subscription: subscription.id }, { idempotencyKey: `${idempotencyKey}:schedule` }))).id;
       const schedule = await call(() => client.subscriptionSchedules.retrieve(scheduleId));
       const current = schedule.current_phase;
@@ -323,7 +314,7 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
     },
 
     async cancelPendingChange(subscription, idempotencyKey) {
-      if (subscription.scheduleId) await call(() => client.subscriptionSchedules.release(subscription.scheduleId!, {}, { idempotencyKey }));
+      if (subscription.changeCarrierId) await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey }));
       return retrieve(subscription.id);
     },
 
@@ -350,12 +341,12 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
       };
     },
 
-    async setupIntentForNewCard(customerId, metadata, idempotencyKey) {
+    async startCardUpdate(customerId, metadata, idempotencyKey) {
       // A second click (or tab) continues the card entry already open rather than starting another.
       const recent = await call(() => client.setupIntents.list({ customer: customerId, limit: 20 }));
       const ours = recent.data.filter((intent) => intent.metadata?.purpose === NEW_CARD_PURPOSE);
       const reusable = ours.find((intent) => ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status));
-      if (reusable) return setupIntentFrom(reusable);
+      if (reusable) return cardUpdateFrom(reusable);
       // After the newest one we made (newest first): a new card entry gets a new key, and two
       // requests racing for the first one share it.
       const intent = await call(() =>
@@ -364,19 +355,19 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
           { idempotencyKey: `${idempotencyKey}:after:${ours[0]?.id ?? 'none'}` },
         ),
       );
-      return setupIntentFrom(intent);
+      return cardUpdateFrom(intent);
     },
 
-    async retrieveSetupIntent(id) {
+    async retrieveCardUpdate(id) {
       try {
-        return setupIntentFrom(await call(() => client.setupIntents.retrieve(id)));
+        return cardUpdateFrom(await call(() => client.setupIntents.retrieve(id)));
       } catch (error) {
-        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+        if (isMissing(error)) return null;
         throw error;
       }
     },
 
-    async makeDefaultPaymentMethod({ customerId, subscriptionId, paymentMethodId }, idempotencyKey) {
+    async makeDefaultCard({ customerId, subscriptionId, cardId: paymentMethodId }, idempotencyKey) {
       // Both: the customer's default pays any invoice, the subscription's overrides it for renewals.
       await call(() => client.customers.update(customerId, { invoice_settings: { default_payment_method: paymentMethodId } }, { idempotencyKey: `${idempotencyKey}:customer` }));
       if (subscriptionId) {
@@ -399,11 +390,11 @@ export function stripeSubscriptions(client: Stripe): SubscriptionProvider {
       return invoiceFrom(invoice, await invoiceIntent(client, invoice));
     },
 
-    async invoicePaymentSecret(id) {
+    async invoiceToPay(id) {
       const invoice = await call(() => client.invoices.retrieve(id, { expand: ['confirmation_secret'] }));
       const secret = invoice.confirmation_secret?.client_secret;
       if (!secret) throw new Error(`invoice ${id} has no payment to confirm`);
-      return secret;
+      return { kind: 'client_secret', clientSecret: secret };
     },
   };
   return provider;

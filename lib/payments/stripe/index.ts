@@ -1,0 +1,27 @@
+import type { PaymentProviderEntry } from '@/lib/payments';
+import type { PaymentProvider } from '@/lib/payments/provider';
+import type Stripe from 'stripe';
+import { stripe } from './client';
+import { stripePayments } from './payments';
+import { stripeSubscriptions } from './subscriptions';
+import { stripeWebhooks } from './webhooks';
+
+/** Stripe as Billfold uses it, through one SDK client: cards at checkout, subscriptions, webhooks. */
+export function stripeProviderFor(client: Stripe, webhookSecrets: () => readonly string[]): PaymentProvider {
+  return {
+    name: 'stripe',
+    takesCards: true,
+    payments: stripePayments(client),
+    subscriptions: stripeSubscriptions(client),
+    webhooks: stripeWebhooks(client, webhookSecrets),
+  };
+}
+
+/** The registry's entry: on in sandbox mode (the sandbox serves Stripe's API) and whenever Stripe's keys are set. */
+export const stripeProvider: PaymentProviderEntry = {
+  name: 'stripe',
+  enabled: (config) => config.paymentsMode === 'sandbox' || Boolean(config.stripe.secretKey),
+  // The secrets are read on every delivery: in sandbox mode `npm run dev` hands the app the
+  // sandbox's signing secret after the process started.
+  create: (config) => stripeProviderFor(stripe(), () => config.stripe.webhookSecrets),
+};
