@@ -47,6 +47,7 @@ export interface RefundRequest {
 export type CancelOutcome = { outcome: 'canceled'; payment: ProviderPayment } | { outcome: 'refused' };
 
 export interface PaymentsApi {
+  readonly name: PaymentProviderName;
   /** Providers with customer objects make one per buyer; others leave this out. */
   createCustomer?(customer: { email: string; userId: string | null }, idempotencyKey: string): Promise<{ id: string }>;
   createPayment(request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
@@ -81,6 +82,7 @@ export interface PlanPriceRequest {
 }
 
 export interface SubscriptionsApi {
+  readonly name: PaymentProviderName;
   /** The provider's id of a plan price, creating its product and price there the first time. */
   ensurePlanPrice(price: PlanPriceRequest): Promise<string>;
   /** A subscription that waits for its first payment (or a trial's card) to be finished in the browser. */

@@ -75,6 +75,8 @@ function intentParams(request: PaymentRequest) {
 /** Card payments on Stripe (or the sandbox), through the given SDK client. */
 export function stripePayments(client: Stripe): PaymentsApi {
   return {
+    name: 'stripe',
+
     async createCustomer({ email, userId }, idempotencyKey) {
       const customer = await call(() =>
         client.customers.create({ email, metadata: userId ? { user_id: userId } : { guest: 'true' } }, { idempotencyKey }),

@@ -188,6 +188,8 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
   const CHECKOUT_EXPAND = [...SUBSCRIPTION_EXPAND, 'latest_invoice.confirmation_secret', 'pending_setup_intent'];
 
   const provider: SubscriptionsApi = {
+    name: 'stripe',
+
     async ensurePlanPrice(price: PlanPriceRequest) {
       // A price made earlier (by us, or by whoever set the account up) is found by its lookup key.
       const existing = await call(() => client.prices.list({ lookup_keys: [price.lookupKey], limit: 1 }));
