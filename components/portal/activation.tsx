@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/types';
 
 const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;

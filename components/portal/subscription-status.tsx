@@ -1,4 +1,4 @@
-import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/types';
 
 /** Every status a subscription can have, in a subscriber's words. */
 export const STATUS_LABELS: { [status in SubscriptionStatus]: { text: string; tone: string } } = {

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { orders, payments, prices, webhookEvents } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { processWebhookEvents } from '@/lib/jobs/webhook-worker';
-import type { CardPaymentProvider } from '@/lib/payments/card-payments';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import type { PaymentsApi } from '@/lib/payments/provider';
+import { registryThrough, stripeThrough } from '@/test/payments';
 import { isolatedDatabase } from '@/test/database';
 import { userFacingError } from '@/test/errors';
 import { eventually, isolatedSandbox, sdkFor, SECRET_KEY } from '@/test/sandbox';
@@ -25,7 +25,7 @@ const AGE = { afterHours: 24 };
 beforeAll(async () => {
   await seedCatalog(t.db);
   for (const price of await t.db.select().from(prices)) ids[price.lookupKey] = price.id;
-  deps = { db: t.db, payments: stripeCardPayments(sandbox.stripe) };
+  deps = { db: t.db, payments: stripeThrough(sandbox.stripe).payments };
 });
 
 const notebooks = (quantity: number): CartItem[] => [{ priceId: ids['field-notebook-usd']!, quantity }];
@@ -61,7 +61,7 @@ async function applyWebhooks(): Promise<void> {
       .returning({ id: webhookEvents.id });
     if (row) stored.push(row.id);
   }
-  const failures = await processWebhookEvents({ db: t.db, stripe: sandbox.stripe }, stored);
+  const failures = await processWebhookEvents({ db: t.db, payments: registryThrough(sandbox.stripe) }, stored);
   expect([...failures.values()].map((error) => error.message)).toEqual([]);
 }
 
@@ -92,20 +92,20 @@ describe('sweeping abandoned checkouts', () => {
     await lastTouched(session.order.id, 25);
 
     const report = await sweep();
-    expect(report).toMatchObject({ intentsCanceled: 1, interrupted: false });
-    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+    expect(report).toMatchObject({ paymentsCanceled: 1, interrupted: false });
+    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
     // The sweep only asked the provider; the order's state is the webhook's to change.
     expect((await orderRow(session.order.id)).status).toBe('open');
 
     await applyWebhooks();
     expect((await orderRow(session.order.id)).status).toBe('canceled');
-    const [payment] = await t.db.select().from(payments).where(eq(payments.providerPaymentId, session.paymentIntentId));
+    const [payment] = await t.db.select().from(payments).where(eq(payments.providerPaymentId, session.paymentId));
     expect(payment).toMatchObject({ status: 'canceled', orderId: session.order.id });
   });
 
   it('abandons an order whose last attempt was declined (payment_failed) in the same way', async () => {
     const session = await startCheckout(deps, { buyer: guest('declined'), items: notebooks(1), currentOrderId: null });
-    await sandbox.stripe.paymentIntents.confirm(session.paymentIntentId, { payment_method: 'pm_card_chargeDeclined' }).catch(() => undefined);
+    await sandbox.stripe.paymentIntents.confirm(session.paymentId, { payment_method: 'pm_card_chargeDeclined' }).catch(() => undefined);
     await applyWebhooks();
     expect((await orderRow(session.order.id)).status).toBe('payment_failed');
     await lastTouched(session.order.id, 30);
@@ -125,7 +125,7 @@ describe('sweeping abandoned checkouts', () => {
 
     await sweep();
     for (const session of [fresh, retried]) {
-      expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'requires_payment_method' });
+      expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'requires_payment_method' });
       expect((await orderRow(session.order.id)).status).toBe('open');
     }
   });
@@ -133,12 +133,12 @@ describe('sweeping abandoned checkouts', () => {
   it('leaves alone an intent the customer paid meanwhile, and the order ends paid', async () => {
     const session = await startCheckout(deps, { buyer: guest('payer'), items: notebooks(1), currentOrderId: null });
     // Paid at the provider; our database has not heard yet (the webhook is still on its way).
-    await sandbox.stripe.paymentIntents.confirm(session.paymentIntentId, { payment_method: 'pm_card_visa' });
+    await sandbox.stripe.paymentIntents.confirm(session.paymentId, { payment_method: 'pm_card_visa' });
     await lastTouched(session.order.id, 25);
 
     const report = await sweep();
-    expect(report.intentsLeft).toBeGreaterThanOrEqual(1);
-    expect(await canceledEventsFor(session.paymentIntentId)).toHaveLength(0);
+    expect(report.paymentsLeft).toBeGreaterThanOrEqual(1);
+    expect(await canceledEventsFor(session.paymentId)).toHaveLength(0);
     await applyWebhooks();
     expect(await orderRow(session.order.id)).toMatchObject({ status: 'paid' });
   });
@@ -147,19 +147,19 @@ describe('sweeping abandoned checkouts', () => {
     const session = await startCheckout(deps, { buyer: guest('racer'), items: notebooks(3), currentOrderId: null });
     await lastTouched(session.order.id, 25);
     const real = deps.payments;
-    const racing: CardPaymentProvider = {
+    const racing: PaymentsApi = {
       ...real,
-      async cancelPaymentIntent(id, reason, key) {
+      async cancelPayment(id, reason, key) {
         // The customer presses Pay in a stale tab just as the sweep gets to the intent.
         await sandbox.stripe.paymentIntents.confirm(id, { payment_method: 'pm_card_visa' });
-        return real.cancelPaymentIntent(id, reason, key);
+        return real.cancelPayment(id, reason, key);
       },
     };
 
     const report = await sweep({ db: t.db, payments: racing });
     expect(report).toMatchObject({ ordersFailed: 0, interrupted: false });
-    expect(report.intentsLeft).toBeGreaterThanOrEqual(1);
-    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'succeeded' });
+    expect(report.paymentsLeft).toBeGreaterThanOrEqual(1);
+    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'succeeded' });
     await applyWebhooks();
     expect((await orderRow(session.order.id)).status).toBe('paid');
   });
@@ -170,10 +170,10 @@ describe('sweeping abandoned checkouts', () => {
 
     await Promise.all([sweep(), sweep(), sweep()]);
     await sweep(); // before the webhook: the order is still open, its intent already canceled
-    expect(await canceledEventsFor(session.paymentIntentId)).toHaveLength(1);
+    expect(await canceledEventsFor(session.paymentId)).toHaveLength(1);
     await applyWebhooks();
     await sweep();
-    expect(await canceledEventsFor(session.paymentIntentId)).toHaveLength(1);
+    expect(await canceledEventsFor(session.paymentId)).toHaveLength(1);
     expect((await orderRow(session.order.id)).status).toBe('canceled');
   });
 
@@ -186,7 +186,7 @@ describe('sweeping abandoned checkouts', () => {
       report = await sweep();
     });
     expect(report?.ordersBusy).toBeGreaterThanOrEqual(1);
-    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'requires_payment_method' });
+    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'requires_payment_method' });
   });
 
   it('makes a checkout that arrives while its order is being abandoned wait, then pay with a fresh intent, never the canceled one', async () => {
@@ -198,14 +198,14 @@ describe('sweeping abandoned checkouts', () => {
     let reachedCancel!: () => void;
     const atCancel = new Promise<void>((resolve) => (reachedCancel = resolve));
     const real = deps.payments;
-    const slow: CardPaymentProvider = {
+    const slow: PaymentsApi = {
       ...real,
-      async cancelPaymentIntent(id, reason, key) {
-        if (id === session.paymentIntentId) {
+      async cancelPayment(id, reason, key) {
+        if (id === session.paymentId) {
           reachedCancel();
           await gate;
         }
-        return real.cancelPaymentIntent(id, reason, key);
+        return real.cancelPayment(id, reason, key);
       },
     };
 
@@ -221,16 +221,16 @@ describe('sweeping abandoned checkouts', () => {
     await sweeping;
     const resumed = await returning;
 
-    expect(resumed.paymentIntentId).not.toBe(session.paymentIntentId);
-    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'canceled' });
-    expect(await sandbox.stripe.paymentIntents.retrieve(resumed.paymentIntentId)).toMatchObject({ status: 'requires_payment_method', metadata: { order_id: resumed.order.id } });
+    expect(resumed.paymentId).not.toBe(session.paymentId);
+    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'canceled' });
+    expect(await sandbox.stripe.paymentIntents.retrieve(resumed.paymentId)).toMatchObject({ status: 'requires_payment_method', metadata: { order_id: resumed.order.id } });
     await applyWebhooks();
     // The customer came back before the order was closed: it carries on with the new intent.
     expect((await orderRow(resumed.order.id)).status).toBe('open');
   });
 
   it('closes an order that never reached the provider (it was unreachable) directly, with no provider call', async () => {
-    const unreachable = { db: t.db, payments: stripeCardPayments(sdkFor('http://127.0.0.1:9', SECRET_KEY)) };
+    const unreachable = { db: t.db, payments: stripeThrough(sdkFor('http://127.0.0.1:9', SECRET_KEY)).payments };
     const remembered: string[] = [];
     await userFacingError(startCheckout(unreachable, { buyer: guest('never'), items: notebooks(1), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
     const orderId = remembered[0]!;
@@ -255,7 +255,7 @@ describe('sweeping abandoned checkouts', () => {
     expect((await orderRow(session.order.id)).status).toBe('open');
 
     await sweep();
-    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId)).toMatchObject({ status: 'canceled' });
+    expect(await sandbox.stripe.paymentIntents.retrieve(session.paymentId)).toMatchObject({ status: 'canceled' });
   });
 });
 
@@ -268,7 +268,7 @@ describe('a customer who comes back to an abandoned checkout', () => {
 
     // Before the webhook: the order is still open, but its intent is canceled.
     const early = await resumeCheckout(deps, first.order.id, { userId: null });
-    expect(early?.clientSecret).toBeNull();
+    expect(early?.handoff).toBeNull();
 
     await applyWebhooks();
     expect((await orderRow(first.order.id)).status).toBe('canceled');
@@ -278,8 +278,8 @@ describe('a customer who comes back to an abandoned checkout', () => {
     const next = await startCheckout(deps, { buyer, items: notebooks(2), currentOrderId: first.order.id, rememberOrder: (id) => void remembered.push(id) });
     expect(next.order.id).not.toBe(first.order.id);
     expect(remembered).toEqual([next.order.id]);
-    expect(next.paymentIntentId).not.toBe(first.paymentIntentId);
-    expect(await sandbox.stripe.paymentIntents.retrieve(next.paymentIntentId)).toMatchObject({ status: 'requires_payment_method', amount: 3600, metadata: { order_id: next.order.id } });
+    expect(next.paymentId).not.toBe(first.paymentId);
+    expect(await sandbox.stripe.paymentIntents.retrieve(next.paymentId)).toMatchObject({ status: 'requires_payment_method', amount: 3600, metadata: { order_id: next.order.id } });
     expect(await orderRow(next.order.id)).toMatchObject({ status: 'open', amountTotal: 3600 });
     expect((await orderRow(first.order.id)).status).toBe('canceled');
   });
@@ -307,7 +307,7 @@ describe('intents our database never recorded', () => {
     await lastTouched(session.order.id, 25);
 
     await sweep();
-    for (const id of [session.paymentIntentId, orphan.id]) {
+    for (const id of [session.paymentId, orphan.id]) {
       expect(await sandbox.stripe.paymentIntents.retrieve(id)).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
     }
     await applyWebhooks();

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzl
 import type { Transaction } from '@/db/client';
 import { customers, orders, payments } from '@/db/schema';
 import { log } from '@/lib/log';
-import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderPaymentIntent } from '@/lib/payments/card-payments';
+import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderPayment } from '@/lib/payments/types';
 import { CHANGEABLE, tryLockOrderCheckout, type CheckoutDependencies } from './checkout';
 import { PAYABLE_STATUSES, type Order } from './orders';
 
@@ -24,9 +24,9 @@ export interface AbandonReport {
   ordersAbandoned: number;
   /** Orders that never reached the provider, marked `canceled` here. */
   ordersClosed: number;
-  intentsCanceled: number;
+  paymentsCanceled: number;
   /** Intents being paid (or paid) that the sweep left alone. */
-  intentsLeft: number;
+  paymentsLeft: number;
   /** Orders skipped because a checkout of theirs was running: the customer is back. */
   ordersBusy: number;
   ordersFailed: number;
@@ -84,14 +84,14 @@ async function abandonOrder(deps: CheckoutDependencies, orderId: string, options
     // Intents the provider made but we never recorded (a crash between its answer and our
     // commit; a retried checkout with another cart gets a new key and leaves them behind)
     // carry the order id: they are found among the buyer's intents, so they are canceled too.
-    const intents = new Map<string, ProviderPaymentIntent>();
+    const intents = new Map<string, ProviderPayment>();
     const createdSince = new Date(order.createdAt.getTime() - CLOCK_MARGIN_MS);
     for (const customerId of await providerCustomersOf(tx, order, provider.name)) {
-      for (const intent of await provider.paymentIntentsForOrder({ customerId, orderId: order.id, createdSince })) intents.set(intent.id, intent);
+      for (const intent of await provider.paymentsForOrder({ customerId, orderId: order.id, createdSince })) intents.set(intent.id, intent);
     }
     for (const payment of recorded) {
       if (payment.provider === provider.name && !intents.has(payment.providerPaymentId)) {
-        intents.set(payment.providerPaymentId, await provider.retrievePaymentIntent(payment.providerPaymentId));
+        intents.set(payment.providerPaymentId, await provider.retrievePayment(payment.providerPaymentId));
       }
     }
 
@@ -117,7 +117,7 @@ async function abandonOrder(deps: CheckoutDependencies, orderId: string, options
       }
       // Named after our order and the intent, so a second sweep (or a retry after a lost
       // answer) replays this cancel instead of making another.
-      const result = await provider.cancelPaymentIntent(intent.id, 'abandoned', `order:${order.id}:abandon:${intent.id}`);
+      const result = await provider.cancelPayment(intent.id, 'abandoned', `order:${order.id}:abandon:${intent.id}`);
       if (result.outcome === 'canceled') canceled++;
       else left++; // paid between our read and the cancel: the customer won the race
     }
@@ -131,7 +131,7 @@ async function abandonOrder(deps: CheckoutDependencies, orderId: string, options
  * one, two workers): the per-order lock and the deterministic cancel keys make that harmless.
  */
 export async function abandonStaleCheckouts(deps: CheckoutDependencies, options: AbandonOptions): Promise<AbandonReport> {
-  const report: AbandonReport = { ordersAbandoned: 0, ordersClosed: 0, intentsCanceled: 0, intentsLeft: 0, ordersBusy: 0, ordersFailed: 0, interrupted: false };
+  const report: AbandonReport = { ordersAbandoned: 0, ordersClosed: 0, paymentsCanceled: 0, paymentsLeft: 0, ordersBusy: 0, ordersFailed: 0, interrupted: false };
   let after: string | null = null;
   for (;;) {
     const batch: { id: string }[] = await deps.db
@@ -161,8 +161,8 @@ export async function abandonStaleCheckouts(deps: CheckoutDependencies, options:
         log.info({ orderId: id }, 'abandoned checkout closed: it never reached the payment provider');
       } else if (outcome.kind === 'abandoned') {
         if (outcome.canceled > 0) report.ordersAbandoned++;
-        report.intentsCanceled += outcome.canceled;
-        report.intentsLeft += outcome.left;
+        report.paymentsCanceled += outcome.canceled;
+        report.paymentsLeft += outcome.left;
         if (outcome.canceled > 0 || outcome.left > 0) log.info({ orderId: id, canceled: outcome.canceled, left: outcome.left }, 'abandoned checkout: payment intents canceled');
       }
     }

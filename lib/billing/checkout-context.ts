@@ -2,13 +2,13 @@ import 'server-only';
 import { cookies, headers } from 'next/headers';
 import { db } from '@/db/client';
 import { env } from '@/lib/env';
-import { stripe } from '@/lib/payments/stripe/client';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import { paymentRegistry } from '@/lib/payments';
 import type { CheckoutDependencies } from './checkout';
 import { signOrderToken, verifyOrderToken } from './order-token';
 
 /**
- * The request side of checkout for pages, actions and routes: the card provider in use, and
+ * The request side of checkout for pages, actions and routes: the provider that takes the card
+ * (from the payments registry), and
  * the signed, httpOnly cookie that keeps the browser's current order across refreshes.
  */
 
@@ -16,7 +16,7 @@ const CHECKOUT_COOKIE = 'billfold_checkout';
 const COOKIE_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 
 export function checkoutDependencies(): CheckoutDependencies {
-  return { db, payments: stripeCardPayments(stripe()) };
+  return { db, payments: paymentRegistry().cards().payments };
 }
 
 function tokenSecret(): string {

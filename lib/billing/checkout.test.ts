@@ -3,11 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { customers, orderItems, orders, payments, prices, users } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { UserFacingError } from '@/lib/errors';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import { stripeThrough } from '@/test/payments';
 import { isolatedDatabase } from '@/test/database';
 import { isolatedSandbox, sdkFor, SECRET_KEY } from '@/test/sandbox';
 import { CartError, priceCart, type CartItem } from './cart';
-import { orderProgress, preparePaymentIntentForOrder, PROVIDER_UNAVAILABLE_MESSAGE, resumeCheckout, startCheckout, type CheckoutDependencies } from './checkout';
+import { orderProgress, preparePaymentForOrder, PROVIDER_UNAVAILABLE_MESSAGE, resumeCheckout, startCheckout, type CheckoutDependencies } from './checkout';
 import { ensureProviderCustomer } from './customers';
 import { createOrder, type Buyer } from './orders';
 import { userFacingError } from '@/test/errors';
@@ -20,7 +20,7 @@ let deps: CheckoutDependencies;
 beforeAll(async () => {
   await seedCatalog(t.db);
   for (const price of await t.db.select().from(prices)) ids[price.lookupKey] = price.id;
-  deps = { db: t.db, payments: stripeCardPayments(sandbox.stripe) };
+  deps = { db: t.db, payments: stripeThrough(sandbox.stripe).payments };
 });
 
 const notebooks = (quantity: number): CartItem[] => [{ priceId: ids['field-notebook-usd']!, quantity }];
@@ -59,7 +59,7 @@ describe('starting a card checkout', () => {
     ]);
 
     const [customer] = await t.db.select().from(customers).where(eq(customers.id, order!.customerId!));
-    const intent = await sandbox.stripe.paymentIntents.retrieve(session.paymentIntentId);
+    const intent = await sandbox.stripe.paymentIntents.retrieve(session.paymentId);
     expect(intent).toMatchObject({
       amount: 10000,
       currency: 'usd',
@@ -69,7 +69,7 @@ describe('starting a card checkout', () => {
       automatic_payment_methods: { enabled: true },
       status: 'requires_payment_method',
     });
-    expect(session.clientSecret).toBe(intent.client_secret);
+    expect(session.handoff).toEqual({ kind: 'client_secret', clientSecret: intent.client_secret });
 
     const recorded = await t.db.select().from(payments).where(eq(payments.orderId, order!.id));
     expect(recorded).toEqual([
@@ -82,11 +82,11 @@ describe('starting a card checkout', () => {
     const first = await startCheckout(deps, { buyer, items: notebooks(1), currentOrderId: null });
     const second = await startCheckout(deps, { buyer, items: notebooks(1), currentOrderId: first.order.id });
     expect(second.order.id).toBe(first.order.id);
-    expect(second.paymentIntentId).toBe(first.paymentIntentId);
+    expect(second.paymentId).toBe(first.paymentId);
     expect(await intentsOf(buyer)).toHaveLength(1);
 
     const resumed = await resumeCheckout(deps, first.order.id, { userId: null });
-    expect(resumed?.clientSecret).toBe(first.clientSecret);
+    expect(resumed?.handoff).toEqual(first.handoff);
     expect(resumed?.order.lines).toHaveLength(1);
   });
 
@@ -94,9 +94,9 @@ describe('starting a card checkout', () => {
     const buyer = guest('race');
     const order = await createOrder(t.db, buyer, await priceCart(t.db, notebooks(1)));
     const carts = await Promise.all([1, 1, 2, 3, 4, 5, 6, 7].map((quantity) => priceCart(t.db, notebooks(quantity))));
-    const sessions = await Promise.all(carts.map((cart) => preparePaymentIntentForOrder(deps, order.id, buyer, cart)));
+    const sessions = await Promise.all(carts.map((cart) => preparePaymentForOrder(deps, order.id, buyer, cart)));
 
-    expect(new Set(sessions.map((session) => session.paymentIntentId)).size).toBe(1);
+    expect(new Set(sessions.map((session) => session.paymentId)).size).toBe(1);
     const intents = await intentsOf(buyer);
     expect(intents).toHaveLength(1);
     expect(await t.db.select().from(payments).where(eq(payments.orderId, order.id))).toHaveLength(1);
@@ -109,12 +109,12 @@ describe('starting a card checkout', () => {
     const buyer = guest('change');
     const first = await startCheckout(deps, { buyer, items: notebooks(1), currentOrderId: null });
     const more = await startCheckout(deps, { buyer, items: notebooks(3), currentOrderId: first.order.id });
-    expect(more.paymentIntentId).toBe(first.paymentIntentId);
-    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentIntentId)).toMatchObject({ amount: 5400, currency: 'usd' });
+    expect(more.paymentId).toBe(first.paymentId);
+    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentId)).toMatchObject({ amount: 5400, currency: 'usd' });
 
     const yen = await startCheckout(deps, { buyer, items: [{ priceId: ids['washi-tape-set-jpy']!, quantity: 2 }], currentOrderId: first.order.id });
-    expect(yen.paymentIntentId).toBe(first.paymentIntentId);
-    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentIntentId)).toMatchObject({ amount: 3960, currency: 'jpy' });
+    expect(yen.paymentId).toBe(first.paymentId);
+    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentId)).toMatchObject({ amount: 3960, currency: 'jpy' });
     const [order] = await t.db.select().from(orders).where(eq(orders.id, first.order.id));
     expect(order).toMatchObject({ currency: 'JPY', amountTotal: 3960 });
     const [recorded] = await t.db.select().from(payments).where(eq(payments.orderId, first.order.id));
@@ -122,23 +122,23 @@ describe('starting a card checkout', () => {
 
     // Going back to an earlier cart is a new update, not a replay of the first one's answer.
     await startCheckout(deps, { buyer, items: notebooks(3), currentOrderId: first.order.id });
-    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentIntentId)).toMatchObject({ amount: 5400, currency: 'usd' });
+    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentId)).toMatchObject({ amount: 5400, currency: 'usd' });
     expect(await intentsOf(buyer)).toHaveLength(1);
   });
 
   it('opens a new order once the remembered one has been paid, leaving the paid one as it was', async () => {
     const buyer = guest('paid');
     const first = await startCheckout(deps, { buyer, items: notebooks(1), currentOrderId: null });
-    await sandbox.stripe.paymentIntents.confirm(first.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'http://127.0.0.1/done' });
+    await sandbox.stripe.paymentIntents.confirm(first.paymentId, { payment_method: 'pm_card_visa', return_url: 'http://127.0.0.1/done' });
     expect(await orderProgress(deps, (await t.db.select().from(orders).where(eq(orders.id, first.order.id)))[0]!)).toBe('confirming');
     expect(await resumeCheckout(deps, first.order.id, { userId: null })).toBeNull();
 
     const next = await startCheckout(deps, { buyer, items: notebooks(4), currentOrderId: first.order.id });
     expect(next.order.id).not.toBe(first.order.id);
-    expect(next.paymentIntentId).not.toBe(first.paymentIntentId);
+    expect(next.paymentId).not.toBe(first.paymentId);
     const [paidOrder] = await t.db.select().from(orders).where(eq(orders.id, first.order.id));
     expect(paidOrder?.amountTotal).toBe(1800);
-    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentIntentId)).toMatchObject({ status: 'succeeded', amount: 1800 });
+    expect(await sandbox.stripe.paymentIntents.retrieve(first.paymentId)).toMatchObject({ status: 'succeeded', amount: 1800 });
   });
 
   it("never continues someone else's order: a guest cannot take over an account's order, nor the other way round", async () => {
@@ -158,7 +158,7 @@ describe('starting a card checkout', () => {
   it('keeps one provider customer per account and per guest email, whatever the case of the email', async () => {
     const account = await member('loyal');
     const a = await startCheckout(deps, { buyer: account, items: notebooks(1), currentOrderId: null });
-    await sandbox.stripe.paymentIntents.confirm(a.paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'http://127.0.0.1/done' });
+    await sandbox.stripe.paymentIntents.confirm(a.paymentId, { payment_method: 'pm_card_visa', return_url: 'http://127.0.0.1/done' });
     const b = await startCheckout(deps, { buyer: account, items: notebooks(2), currentOrderId: a.order.id });
     const [orderA] = await t.db.select().from(orders).where(eq(orders.id, a.order.id));
     const [orderB] = await t.db.select().from(orders).where(eq(orders.id, b.order.id));
@@ -221,7 +221,7 @@ describe('when the payment provider fails', () => {
   });
 
   it('says so clearly when the provider cannot be reached at all', async () => {
-    const unreachable = { db: t.db, payments: stripeCardPayments(sdkFor('http://127.0.0.1:9', SECRET_KEY)) };
+    const unreachable = { db: t.db, payments: stripeThrough(sdkFor('http://127.0.0.1:9', SECRET_KEY)).payments };
     const remembered: string[] = [];
     const error = await userFacingError(startCheckout(unreachable, { buyer: guest('offline'), items: notebooks(1), currentOrderId: null, rememberOrder: (id) => void remembered.push(id) }));
     expect(error.code).toBe('provider_unavailable');

@@ -4,35 +4,32 @@ import type { Database, Transaction } from '@/db/client';
 import { orders, payments } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import {
-  PaymentProviderUnavailableError,
-  type CardPaymentProvider,
-  type PaymentIntentRequest,
-  type PaymentStatus,
-  type ProviderPaymentIntent,
-} from '@/lib/payments/card-payments';
+import type { PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
+import { PaymentProviderUnavailableError, type PaymentHandoff, type PaymentStatus, type ProviderPayment } from '@/lib/payments/types';
 import { priceCart, type CartItem, type PricedCart } from './cart';
-import { ensureProviderCustomer } from './customers';
+import { paymentCustomer } from './customers';
 import { createOrder, linesMatchCart, orderDetails, orderLines, PAYABLE_STATUSES, paymentsForOrder, reviseOrder, type Buyer, type Order, type OrderDetails } from './orders';
 
 /**
- * The card checkout: a priced cart becomes an order (orders + order_items) and one payment
- * intent at the provider that the browser confirms. The order's money state (paid, failed,
+ * Checkout: a priced cart becomes an order (orders + order_items) and one provider payment
+ * that the browser finishes (handoff). The order's money state (paid, failed,
  * refunded) is never set here: only verified webhooks do that (lib/billing/payment-events.ts).
  */
 
 export interface CheckoutDependencies {
   db: Database;
-  payments: CardPaymentProvider;
+  payments: PaymentsApi;
 }
 
 export interface CheckoutSession {
   order: OrderDetails;
-  paymentIntentId: string;
-  clientSecret: string;
+  /** The provider's id of the order's payment. */
+  paymentId: string;
+  /** How the browser pays it. */
+  handoff: PaymentHandoff;
 }
 
-/** Intent statuses in which nothing has been paid yet, so the intent may still change (or be canceled). */
+/** Payment statuses in which nothing has been paid yet, so the payment may still change (or be canceled). */
 export const CHANGEABLE: readonly PaymentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 /** The customer confirmed and the provider took it: we wait for its webhook to say "paid". */
 const CONFIRMED: readonly PaymentStatus[] = ['processing', 'requires_capture', 'succeeded'];
@@ -58,34 +55,34 @@ export async function tryLockOrderCheckout(tx: Transaction, orderId: string): Pr
   return row?.locked === true;
 }
 
-function requestFingerprint(cart: PricedCart, request: PaymentIntentRequest): string {
+function requestFingerprint(cart: PricedCart, request: PaymentRequest): string {
   const lines = cart.lines.map((line) => `${line.priceId}x${line.quantity}@${line.unitAmount.amount}`).sort();
   const material = JSON.stringify([request.amount.currency, request.amount.amount, request.customerId, request.receiptEmail, lines]);
   return crypto.createHash('sha256').update(material).digest('hex').slice(0, 24);
 }
 
-function intentMatches(intent: ProviderPaymentIntent, request: PaymentIntentRequest): boolean {
+function paymentMatches(payment: ProviderPayment, request: PaymentRequest): boolean {
   return (
-    intent.amount.amount === request.amount.amount &&
-    intent.amount.currency === request.amount.currency &&
-    intent.customerId === request.customerId &&
-    intent.receiptEmail === request.receiptEmail
+    payment.amount.amount === request.amount.amount &&
+    payment.amount.currency === request.amount.currency &&
+    payment.customerId === request.customerId &&
+    payment.receiptEmail === request.receiptEmail
   );
 }
 
 /**
- * Brings the order and its one payment intent in line with the cart. Checkouts of one order
+ * Brings the order and its one payment in line with the cart. Checkouts of one order
  * (double clicks, two tabs, retried requests) queue on a lock named after the order, and each
- * finds the intent the first one made: the intent is created only when the order has none that
+ * finds the payment the first one made: the payment is created only when the order has none that
  * can still be paid, and otherwise updated, so there are never two to pay.
  *
  * The lock is an advisory one rather than the order row because the webhook worker locks a
  * payment and then its order: this transaction takes row locks in that same order (payments
  * row, then the order's), and only at its end, so the two can never deadlock.
  */
-export async function preparePaymentIntentForOrder(deps: CheckoutDependencies, orderId: string, buyer: Buyer, cart: PricedCart): Promise<CheckoutSession> {
+export async function preparePaymentForOrder(deps: CheckoutDependencies, orderId: string, buyer: Buyer, cart: PricedCart): Promise<CheckoutSession> {
   const provider = deps.payments;
-  const customer = await ensureProviderCustomer(deps.db, provider, buyer);
+  const customer = await paymentCustomer(deps.db, provider, buyer);
   return deps.db.transaction(async (tx) => {
     await lockOrderCheckout(tx, orderId);
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
@@ -93,45 +90,48 @@ export async function preparePaymentIntentForOrder(deps: CheckoutDependencies, o
 
     const attempts = await paymentsForOrder(tx, order.id, provider.name);
     const latest = attempts[0];
-    let intent = latest ? await provider.retrievePaymentIntent(latest.providerPaymentId) : null;
-    if (intent?.status === 'canceled') intent = null;
+    let payment = latest ? await provider.retrievePayment(latest.providerPaymentId) : null;
+    if (payment?.status === 'canceled') payment = null;
     // Confirmed already (in another tab, say): the order is spoken for and must not change.
-    if (intent && !CHANGEABLE.includes(intent.status)) throw new OrderNotPayableError();
+    if (payment && !CHANGEABLE.includes(payment.status)) throw new OrderNotPayableError();
 
-    const request: PaymentIntentRequest = {
+    const request: PaymentRequest = {
       amount: cart.total,
-      customerId: customer.providerCustomerId,
+      customerId: customer?.providerCustomerId ?? null,
       receiptEmail: buyer.email,
+      orderId: order.id,
       metadata: { order_id: order.id, order_number: String(order.number) },
     };
     const fingerprint = requestFingerprint(cart, request);
-    if (!intent) {
-      // A retry of this request (same attempt, same cart) replays the intent the provider
-      // already made, even if our transaction was lost after it answered.
-      intent = await provider.createPaymentIntent(request, `checkout:${order.id}:intent:${attempts.length}:${fingerprint}`);
+    if (!payment) {
+      // A retry of this request (same attempt, same cart) replays the payment the provider
+      // already made, even if our transaction was lost after it answered. (The keys still say
+      // `intent`, as they did before payments had a neutral name: a retry across an upgrade replays.)
+      payment = await provider.createPayment(request, `checkout:${order.id}:intent:${attempts.length}:${fingerprint}`);
       await tx
         .insert(payments)
-        .values({ orderId: order.id, provider: provider.name, providerPaymentId: intent.id, status: intent.status, amount: intent.amount.amount, currency: intent.amount.currency })
-        // A webhook may have recorded the intent first; its status is the webhook's to keep.
+        .values({ orderId: order.id, provider: provider.name, providerPaymentId: payment.id, status: payment.status, amount: payment.amount.amount, currency: payment.amount.currency })
+        // A webhook may have recorded the payment first; its status is the webhook's to keep.
         .onConflictDoUpdate({ target: [payments.provider, payments.providerPaymentId], set: { orderId: sql`coalesce(${payments.orderId}, excluded.order_id)` } });
-    } else if (!intentMatches(intent, request)) {
+    } else if (!paymentMatches(payment, request)) {
       // The order's revision is in the key, so going back to an earlier cart is a new update
-      // rather than a replay of the old one. A provider refuses to change an intent that has
+      // rather than a replay of the old one. A provider refuses to change a payment that has
       // been paid meanwhile, and then nothing here is written.
-      intent = await provider.updatePaymentIntent(intent.id, request, `checkout:${order.id}:intent:${intent.id}:revision:${order.updatedAt.getTime()}:${fingerprint}`);
+      payment = await provider.updatePayment(payment.id, request, `checkout:${order.id}:intent:${payment.id}:revision:${order.updatedAt.getTime()}:${fingerprint}`);
       await tx
         .update(payments)
-        .set({ amount: intent.amount.amount, currency: intent.amount.currency, updatedAt: new Date() })
-        .where(and(eq(payments.provider, provider.name), eq(payments.providerPaymentId, intent.id)));
+        .set({ amount: payment.amount.amount, currency: payment.amount.currency, updatedAt: new Date() })
+        .where(and(eq(payments.provider, provider.name), eq(payments.providerPaymentId, payment.id)));
     }
 
     let current: Order = order;
-    if (!linesMatchCart(await orderLines(tx, order.id), cart) || order.email !== buyer.email || order.customerId !== customer.id) {
-      const revised = await reviseOrder(tx, order.id, buyer, customer.id, cart);
+    if (!linesMatchCart(await orderLines(tx, order.id), cart) || order.email !== buyer.email || order.customerId !== (customer?.id ?? null)) {
+      const revised = await reviseOrder(tx, order.id, buyer, customer?.id ?? null, cart);
       if (!revised) throw new OrderNotPayableError();
       current = revised;
     }
-    return { order: await orderDetails(tx, current), paymentIntentId: intent.id, clientSecret: intent.clientSecret };
+    if (!payment.handoff) throw new Error(`payment ${payment.id} of order ${order.id} can no longer be paid`);
+    return { order: await orderDetails(tx, current), paymentId: payment.id, handoff: payment.handoff };
   });
 }
 
@@ -145,7 +145,7 @@ export interface StartCheckoutInput {
 }
 
 /**
- * Prices the cart and readies the order and its payment intent. The browser's current order
+ * Prices the cart and readies the order and its payment. The browser's current order
  * is reused while it can still be paid, so a refresh, a second tab or a changed cart never
  * makes a second order to pay; a provider outage leaves the order saved and payable.
  */
@@ -159,11 +159,11 @@ export async function startCheckout(deps: CheckoutDependencies, input: StartChec
   try {
     const orderId = input.currentOrderId ?? (await openOrder());
     try {
-      return await preparePaymentIntentForOrder(deps, orderId, input.buyer, cart);
+      return await preparePaymentForOrder(deps, orderId, input.buyer, cart);
     } catch (error) {
       if (!(error instanceof OrderNotPayableError)) throw error;
       // The remembered order was paid meanwhile, closed, or belongs to someone else.
-      return await preparePaymentIntentForOrder(deps, await openOrder(), input.buyer, cart);
+      return await preparePaymentForOrder(deps, await openOrder(), input.buyer, cart);
     }
   } catch (error) {
     if (error instanceof PaymentProviderUnavailableError) {
@@ -175,34 +175,34 @@ export async function startCheckout(deps: CheckoutDependencies, input: StartChec
 }
 
 /**
- * The checkout to show again after a refresh: the buyer's order with the intent they were
- * paying, untouched. Null when there is nothing to resume; without a client secret when the
- * intent could not be read (the customer presses Continue again).
+ * The checkout to show again after a refresh: the buyer's order with the payment they were
+ * making, untouched. Null when there is nothing to resume; without a handoff when the payment
+ * could not be read (the customer presses Continue again).
  */
 export async function resumeCheckout(
   deps: CheckoutDependencies,
   orderId: string,
   buyer: { userId: string | null },
-): Promise<{ order: OrderDetails; clientSecret: string | null } | null> {
+): Promise<{ order: OrderDetails; handoff: PaymentHandoff | null } | null> {
   const [order] = await deps.db.select().from(orders).where(eq(orders.id, orderId));
   if (!order || !PAYABLE_STATUSES.includes(order.status) || order.userId !== buyer.userId) return null;
   const [latest] = await paymentsForOrder(deps.db, order.id, deps.payments.name);
-  let clientSecret: string | null = null;
+  let handoff: PaymentHandoff | null = null;
   if (latest) {
     try {
-      const intent = await deps.payments.retrievePaymentIntent(latest.providerPaymentId);
-      if (!CHANGEABLE.includes(intent.status) && intent.status !== 'canceled') return null;
-      if (intent.status !== 'canceled') clientSecret = intent.clientSecret;
+      const payment = await deps.payments.retrievePayment(latest.providerPaymentId);
+      if (!CHANGEABLE.includes(payment.status) && payment.status !== 'canceled') return null;
+      handoff = payment.handoff;
     } catch (error) {
       if (!(error instanceof PaymentProviderUnavailableError)) throw error;
     }
   }
-  return { order: await orderDetails(deps.db, order), clientSecret };
+  return { order: await orderDetails(deps.db, order), handoff };
 }
 
 /**
  * What the confirmation page tells the customer. Only the order's status (set by webhooks)
- * says "paid"; the provider's view of the intent only separates "we are confirming your
+ * says "paid"; the provider's view of the payment only separates "we are confirming your
  * payment" from "this order has not been paid".
  */
 export type OrderProgress = 'paid' | 'confirming' | 'unpaid' | 'canceled' | 'refunded' | 'partially_refunded';
@@ -218,8 +218,8 @@ export async function orderProgress(deps: CheckoutDependencies, order: Order): P
   const [latest] = await paymentsForOrder(deps.db, order.id, deps.payments.name);
   if (!latest) return 'unpaid';
   try {
-    const intent = await deps.payments.retrievePaymentIntent(latest.providerPaymentId);
-    return CONFIRMED.includes(intent.status) ? 'confirming' : 'unpaid';
+    const payment = await deps.payments.retrievePayment(latest.providerPaymentId);
+    return CONFIRMED.includes(payment.status) ? 'confirming' : 'unpaid';
   } catch (error) {
     if (error instanceof PaymentProviderUnavailableError) return 'confirming';
     throw error;

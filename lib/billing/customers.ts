@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { customers } from '@/db/schema';
-import type { CardPaymentProvider } from '@/lib/payments/card-payments';
+import type { PaymentsApi } from '@/lib/payments/provider';
 import type { Buyer } from './orders';
 
 export type Customer = typeof customers.$inferSelect;
@@ -18,7 +18,9 @@ function normalizeEmail(email: string): string {
  * the customer it already made instead of making a second. It commits on its own, so a
  * payment step that fails afterwards does not lose the customer.
  */
-export async function ensureProviderCustomer(db: Database, provider: CardPaymentProvider, buyer: Buyer): Promise<Customer> {
+export async function ensureProviderCustomer(db: Database, provider: PaymentsApi, buyer: Buyer): Promise<Customer> {
+  const createCustomer = provider.createCustomer?.bind(provider);
+  if (!createCustomer) throw new Error(`${provider.name} has no customers`);
   const email = normalizeEmail(buyer.email);
   // A guest's email stays out of idempotency keys and lock names, which end up in logs.
   const who = buyer.userId ?? `guest:${crypto.createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
@@ -30,9 +32,14 @@ export async function ensureProviderCustomer(db: Database, provider: CardPayment
     const [existing] = await tx.select().from(customers).where(match);
     if (existing) return existing;
 
-    const created = await provider.createCustomer({ email, userId: buyer.userId }, `customer:${who}`);
+    const created = await createCustomer({ email, userId: buyer.userId }, `customer:${who}`);
     const [customer] = await tx.insert(customers).values({ userId: buyer.userId, email, provider: provider.name, providerCustomerId: created.id }).returning();
     if (!customer) throw new Error('inserting a customer returned no row');
     return customer;
   });
+}
+
+/** The buyer's customer at a provider that has customers; null at one that does not (its payments stand alone). */
+export async function paymentCustomer(db: Database, provider: PaymentsApi, buyer: Buyer): Promise<Customer | null> {
+  return provider.createCustomer ? ensureProviderCustomer(db, provider, buyer) : null;
 }

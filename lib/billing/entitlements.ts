@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { prices, products, subscriptions } from '@/db/schema';
-import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/types';
 import { LIVE_STATUSES } from './subscription-status';
 
 export type Access = 'full' | 'grace' | 'none';

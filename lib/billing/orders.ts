@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { orderItems, orders, payments } from '@/db/schema';
-import type { PaymentProviderName } from '@/lib/payments/card-payments';
+import type { PaymentProviderName } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
 import { isUuid } from '@/lib/uuid';
 import type { PricedCart } from './cart';
@@ -71,7 +71,7 @@ export async function createOrder(db: Database, buyer: Buyer, cart: PricedCart):
  * Makes a still payable order say what the cart now says: its lines, amounts, email and
  * customer. Null when the order is no longer payable (then nothing is changed).
  */
-export async function reviseOrder(tx: Transaction, orderId: string, buyer: Buyer, customerId: string, cart: PricedCart): Promise<Order | null> {
+export async function reviseOrder(tx: Transaction, orderId: string, buyer: Buyer, customerId: string | null, cart: PricedCart): Promise<Order | null> {
   const [order] = await tx
     .update(orders)
     .set({ email: buyer.email, customerId, currency: cart.currency, amountSubtotal: cart.subtotal.amount, amountTotal: cart.total.amount, updatedAt: new Date() })

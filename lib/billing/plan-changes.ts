@@ -1,7 +1,7 @@
 import type { Transaction } from '@/db/client';
 import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
-import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/subscriptions';
+import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/types';
 import { isUpgrade, planByPriceId, providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { changeKey, liveRowOf, record, withAccountLock, type Customer, type SubscriptionRow } from './subscription-account';
 import { ENDED } from './subscription-status';
@@ -157,7 +157,7 @@ export async function cancelSubscription(deps: SubscriptionDependencies, subscri
     if (subscription.status === 'incomplete') throw new UserFacingError('Your subscription has not started yet, so there is nothing to cancel.', 'not_started');
     const provider = deps.subscriptions;
     let latest = subscription;
-    if (subscription.scheduleId) {
+    if (subscription.changeCarrierId) {
       latest = await provider.cancelPendingChange(subscription, changeKey('cancel', row, 'release'));
       row = await record(tx, deps, latest);
     }

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { prices, products } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
-import type { SubscriptionProvider } from '@/lib/payments/subscriptions';
+import type { SubscriptionsApi } from '@/lib/payments/provider';
 import type { Interval } from './subscriptions';
 
 /** A plan price that can be subscribed to: recurring, active, of an active plan product. */
@@ -58,7 +58,7 @@ export async function planByPriceId(db: Database | Transaction, priceId: string)
  * The provider's price for a plan, made there (product and price, keyed by our ids) the first
  * time anyone subscribes to it, and remembered on the price row.
  */
-export async function providerPriceFor(db: Database | Transaction, provider: SubscriptionProvider, plan: Plan): Promise<string> {
+export async function providerPriceFor(db: Database | Transaction, provider: SubscriptionsApi, plan: Plan): Promise<string> {
   if (provider.name === 'stripe' && plan.stripePriceId) return plan.stripePriceId;
   const id = await provider.ensurePlanPrice({
     priceId: plan.priceId,

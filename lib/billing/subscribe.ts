@@ -2,7 +2,7 @@ import { and, count, eq, exists, gt, inArray, isNotNull, or } from 'drizzle-orm'
 import type { Database, Transaction } from '@/db/client';
 import { invoices, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
-import type { SubscriptionCheckout } from '@/lib/payments/subscriptions';
+import type { SubscriptionCheckout } from '@/lib/payments/types';
 import { ensureProviderCustomer } from './customers';
 import { providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';

@@ -3,8 +3,8 @@ import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
-import type { PaymentProviderName } from '@/lib/payments/card-payments';
-import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/subscriptions';
+import type { PaymentProviderName } from '@/lib/payments/types';
+import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
 
@@ -129,7 +129,7 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
     ...cardColumns(subscription.paymentMethod),
     pendingPriceId: pending?.price.id ?? null,
     pendingChangeAt: subscription.pendingChange?.effectiveAt ?? null,
-    providerScheduleId: subscription.scheduleId,
+    providerScheduleId: subscription.changeCarrierId,
     latestProviderInvoiceId: subscription.latestInvoiceId,
     providerUpdatedAt: sql`now()`,
     updatedAt: sql`now()`,
@@ -277,7 +277,7 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
  */
 export function adoptsInvoiceCard(invoice: ProviderInvoice, currentDefault: ProviderCard | null): ProviderCard | null {
   const card = invoice.payment?.card;
-  if (invoice.status !== 'paid' || !invoice.payment?.setupFutureUsage || !card) return null;
+  if (invoice.status !== 'paid' || !invoice.payment?.savesCard || !card) return null;
   if (currentDefault && (currentDefault.id === card.id || currentDefault.created.getTime() > card.created.getTime())) return null;
   return card;
 }

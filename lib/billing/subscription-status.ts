@@ -1,4 +1,4 @@
-import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/types';
 
 /**
  * Statuses in which a subscription is live or still being set up: an account has at most one

@@ -2,8 +2,8 @@ import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
-import type { CardPaymentProvider } from '@/lib/payments/card-payments';
-import type { InvoiceStatus, SubscriptionProvider, SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
+import type { InvoiceStatus, SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
 import { isLive, LIVE_STATUSES } from './subscription-status';
 
@@ -16,8 +16,8 @@ import { isLive, LIVE_STATUSES } from './subscription-status';
 export interface SubscriptionDependencies {
   db: Database;
   /** Makes the account's one customer at the provider (lib/billing/customers.ts). */
-  payments: CardPaymentProvider;
-  subscriptions: SubscriptionProvider;
+  payments: PaymentsApi;
+  subscriptions: SubscriptionsApi;
 }
 
 /** The signed-in account a subscription action is for. */

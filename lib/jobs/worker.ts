@@ -29,7 +29,7 @@ export interface WorkerOptions {
 /** One run of the abandoned-checkout sweep, as the scheduled job does it. */
 async function sweepAbandonedCheckouts(deps: WorkerDeps): Promise<void> {
   const report = await abandonStaleCheckouts({ db: deps.db, payments: stripeCardPayments(deps.stripe) }, { afterHours: deps.abandonCheckoutsAfterHours });
-  const acted = report.ordersAbandoned + report.ordersClosed + report.intentsLeft + report.ordersFailed > 0 || report.interrupted;
+  const acted = report.ordersAbandoned + report.ordersClosed + report.paymentsLeft + report.ordersFailed > 0 || report.interrupted;
   if (acted) log.info({ ...report }, 'abandoned checkouts swept');
   else log.debug({ ...report }, 'abandoned checkouts swept');
 }

@@ -132,7 +132,7 @@ export function invoiceFrom(invoice: Stripe.Invoice, intent: Stripe.PaymentInten
 }
 
 /** Stripe's SetupIntent statuses as a card update's: still with the person, with Stripe, done, or dropped. */
-const CARD_UPDATE_STATUSES: Record<Stripe.SetupIntent.Status, ProviderCardUpdate['status']> = {
+const CARD_UPDATE_STATUSES: Partial<Record<string, ProviderCardUpdate['status']>> = {
   requires_payment_method: 'open',
   requires_confirmation: 'open',
   requires_action: 'open',
@@ -143,10 +143,12 @@ const CARD_UPDATE_STATUSES: Record<Stripe.SetupIntent.Status, ProviderCardUpdate
 
 function cardUpdateFrom(intent: Stripe.SetupIntent): ProviderCardUpdate {
   if (!intent.client_secret) throw new Error(`SetupIntent ${intent.id} came back without a client secret`);
+  const status = CARD_UPDATE_STATUSES[intent.status];
+  if (!status) throw new Error(`SetupIntent ${intent.id} has an unknown status ${intent.status}`);
   return {
     id: intent.id,
     customerId: idOf(intent.customer),
-    status: CARD_UPDATE_STATUSES[intent.status],
+    status,
     cardId: idOf(intent.payment_method),
     handoff: { kind: 'client_secret', clientSecret: intent.client_secret },
     purpose: intent.metadata?.purpose ?? null,

@@ -14,7 +14,7 @@ import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { listCatalog } from '@/lib/billing/catalog';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
-import type { SubscriptionStatus } from '@/lib/payments/subscriptions';
+import type { SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
 import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
 
