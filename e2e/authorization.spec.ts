@@ -57,7 +57,7 @@ const VALID_INPUT: Record<string, unknown> = {
   cancelSubscription: {},
   resumeSubscription: {},
   startPaymentMethodUpdate: {},
-  finishPaymentMethodUpdate: { setupIntentId: 'seti_1AnotherCustomers' },
+  finishPaymentMethodUpdate: { cardUpdateId: 'seti_1AnotherCustomers' },
   payOpenInvoice: {},
 };
 
@@ -231,7 +231,7 @@ test('a subscriber cannot make another subscriber’s saved card their own', asy
 
   // Bob names Alice's SetupIntent, as a forged call would.
   const finish = subscriberActions().find((action) => action.exportedName === 'finishPaymentMethodUpdate')!;
-  const result = await callAction(bob.context().request, baseURL!, finish.pagePath, finish.id, [{ setupIntentId: aliceSetup!.id }]);
+  const result = await callAction(bob.context().request, baseURL!, finish.pagePath, finish.id, [{ cardUpdateId: aliceSetup!.id }]);
   expect(result.body).toContain('"ok":false');
 
   await bob.reload();

@@ -8,9 +8,9 @@ import { seedCatalog } from '@/db/seed';
 import { applyBillingChange } from '@/lib/billing/payment-events';
 import type { Subscriber, SubscriptionDependencies } from '@/lib/billing/subscriptions';
 import { createBoss, startBoss } from '@/lib/jobs/boss';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
 import { stripeEventAction } from '@/lib/payments/stripe/events';
-import { stripeSubscriptions } from '@/lib/payments/stripe/subscriptions';
+import type { PaymentHandoff } from '@/lib/payments/types';
+import { stripeThrough } from './payments';
 import { isolatedSandbox, type TestSandbox } from './sandbox';
 
 /**
@@ -41,7 +41,8 @@ export function subscriptionTestContext(): SubscriptionTestContext {
     close = () => connection.sql.end({ timeout: 5 });
     await seedCatalog(context.db);
     boss = await startBoss(createBoss(sandbox.databaseUrl, 'producer'));
-    context.deps = { db: context.db, payments: stripeCardPayments(sandbox.stripe), subscriptions: stripeSubscriptions(sandbox.stripe) };
+    const stripe = stripeThrough(sandbox.stripe);
+    context.deps = { db: context.db, payments: stripe.payments, subscriptions: stripe.subscriptions! };
   });
   afterAll(async () => {
     await boss?.stop({ graceful: false, close: true });
@@ -76,14 +77,22 @@ export function card(t: SubscriptionTestContext, number: string): Promise<Stripe
   return t.sandbox.publishable.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' } });
 }
 
+/** The client secret Stripe.js finishes a hand-off with (the sandbox is Stripe's: every hand-off is one). */
+export function clientSecretOf(handoff: PaymentHandoff): string {
+  if (handoff.kind !== 'client_secret') throw new Error(`expected a Stripe hand-off, got ${handoff.kind}`);
+  return handoff.clientSecret;
+}
+
 /** The browser confirms a PaymentIntent's client secret with a card, as the Payment Element does. */
-export async function confirmPayment(t: SubscriptionTestContext, clientSecret: string, number = '4242424242424242'): Promise<Stripe.PaymentIntent> {
+export async function confirmPayment(t: SubscriptionTestContext, handoff: PaymentHandoff, number = '4242424242424242'): Promise<Stripe.PaymentIntent> {
+  const clientSecret = clientSecretOf(handoff);
   const intentId = clientSecret.split('_secret_')[0]!;
   const method = await card(t, number);
   return t.sandbox.publishable.paymentIntents.confirm(intentId, { payment_method: method.id, client_secret: clientSecret } as Stripe.PaymentIntentConfirmParams);
 }
 
-export async function confirmSetup(t: SubscriptionTestContext, clientSecret: string, number = '4242424242424242'): Promise<Stripe.SetupIntent> {
+export async function confirmSetup(t: SubscriptionTestContext, handoff: PaymentHandoff, number = '4242424242424242'): Promise<Stripe.SetupIntent> {
+  const clientSecret = clientSecretOf(handoff);
   const intentId = clientSecret.split('_secret_')[0]!;
   const method = await card(t, number);
   return t.sandbox.publishable.setupIntents.confirm(intentId, { payment_method: method.id, client_secret: clientSecret } as Stripe.SetupIntentConfirmParams);

@@ -2,7 +2,7 @@ import { and, count, eq, exists, gt, inArray, isNotNull, or } from 'drizzle-orm'
 import type { Database, Transaction } from '@/db/client';
 import { invoices, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
-import type { SubscriptionCheckout } from '@/lib/payments/types';
+import type { PaymentHandoff, SubscriptionCheckout } from '@/lib/payments/types';
 import { ensureProviderCustomer } from './customers';
 import { providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';
@@ -12,9 +12,10 @@ import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 export interface StartedSubscription {
   /** Our subscription id. */
   subscriptionId: string;
-  /** `payment`: confirm the first invoice's payment; `setup`: save the card a trial will charge. */
-  intent: 'payment' | 'setup';
-  clientSecret: string;
+  /** `payment`: pay the first invoice; `card`: save the card a trial will charge. */
+  step: 'payment' | 'card';
+  /** How the browser finishes that step. */
+  handoff: PaymentHandoff;
 }
 
 export const ALREADY_SUBSCRIBED_MESSAGE = 'You already have a subscription. You can change your plan from your billing page.';
@@ -46,8 +47,8 @@ export async function trialDaysFor(db: Database | Transaction, userId: string, p
 }
 
 function started(subscriptionId: string, checkout: SubscriptionCheckout): StartedSubscription {
-  if (!checkout.confirmation) throw new Error(`subscription ${checkout.subscription.id} has nothing to confirm`);
-  return { subscriptionId, ...checkout.confirmation };
+  if (!checkout.pending) throw new Error(`subscription ${checkout.subscription.id} has nothing to finish in the browser`);
+  return { subscriptionId, ...checkout.pending };
 }
 
 /**
@@ -70,7 +71,7 @@ export async function startSubscription(deps: SubscriptionDependencies, subscrib
       const current = await provider.retrieveSubscriptionCheckout(live.providerSubscriptionId);
       const row = await record(tx, deps, current.subscription);
       if (isLive(current.subscription.status)) {
-        if (row.priceId === plan.priceId && current.confirmation) return started(row.id, current);
+        if (row.priceId === plan.priceId && current.pending) return started(row.id, current);
         if (current.subscription.status !== 'incomplete') throw new UserFacingError(ALREADY_SUBSCRIBED_MESSAGE, 'already_subscribed');
         // An abandoned first payment for another plan: end it, so it can never be paid as well.
         const ended = await provider.cancelSubscriptionNow(current.subscription.id, `subscribe:${subscriber.userId}:replace:${current.subscription.id}`);

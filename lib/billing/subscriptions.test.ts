@@ -7,6 +7,7 @@ import {
   allEvents,
   applyEvent,
   APRIL_1,
+  clientSecretOf,
   confirmPayment,
   confirmSetup,
   DAY,
@@ -39,8 +40,8 @@ async function rowsOf(subscriber: Subscriber) {
 /** Subscribes and pays the first invoice in the browser, then applies the webhooks. */
 async function subscribed(subscriber: Subscriber, lookupKey: string, cardNumber = '4242424242424242') {
   const started = await startSubscription(t.deps, subscriber, lookupKey);
-  if (started.intent === 'payment') await confirmPayment(t, started.clientSecret, cardNumber);
-  else await confirmSetup(t, started.clientSecret, cardNumber);
+  if (started.step === 'payment') await confirmPayment(t, started.handoff, cardNumber);
+  else await confirmSetup(t, started.handoff, cardNumber);
   await events.applyNew();
   return started;
 }
@@ -58,14 +59,14 @@ describe('subscribing', () => {
   it('starts a monthly plan that waits for the first payment, and is active once the webhooks report it paid', async () => {
     const subscriber = await newSubscriber(t.db, 'monthly');
     const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
-    expect(started.intent).toBe('payment');
+    expect(started.step).toBe('payment');
     const [atSandbox] = await subscriptionsAtSandbox(subscriber);
     expect(atSandbox).toMatchObject({ status: 'incomplete', payment_settings: { save_default_payment_method: 'on_subscription' } });
     expect(atSandbox?.items.data[0]?.price).toMatchObject({ lookup_key: 'starter-monthly-usd', unit_amount: 900, currency: 'usd' });
     expect((await currentSubscription(t.db, subscriber.userId))?.status).toBe('incomplete');
     expect((await entitlementsFor(t.db, subscriber.userId)).access).toBe('none');
 
-    await confirmPayment(t, started.clientSecret);
+    await confirmPayment(t, started.handoff);
     await events.applyNew();
 
     const view = await currentSubscription(t.db, subscriber.userId);
@@ -92,7 +93,7 @@ describe('subscribing', () => {
     const subscriber = await newSubscriber(t.db, 'double');
     const results = await Promise.all(Array.from({ length: 6 }, () => startSubscription(t.deps, subscriber, 'starter-monthly-usd')));
     expect(new Set(results.map((result) => result.subscriptionId)).size).toBe(1);
-    expect(new Set(results.map((result) => result.clientSecret)).size).toBe(1);
+    expect(new Set(results.map((result) => result.handoff)).size).toBe(1);
     expect(await subscriptionsAtSandbox(subscriber)).toHaveLength(1);
     expect(await rowsOf(subscriber)).toHaveLength(1);
     await events.applyNew();
@@ -110,7 +111,7 @@ describe('subscribing', () => {
     const atSandbox = await subscriptionsAtSandbox(subscriber);
     expect(atSandbox.map((subscription) => subscription.status).sort()).toEqual(['canceled', 'incomplete']);
     // The abandoned first payment can no longer be made.
-    await expect(confirmPayment(t, first.clientSecret)).rejects.toThrow();
+    await expect(confirmPayment(t, first.handoff)).rejects.toThrow();
 
     await events.applyNew();
     const rows = await rowsOf(subscriber);
@@ -132,8 +133,8 @@ describe('subscribing', () => {
   it('starts a trial plan as trialing, with the card saved through the SetupIntent', async () => {
     const subscriber = await newSubscriber(t.db, 'trial');
     const started = await startSubscription(t.deps, subscriber, 'pro-monthly-usd');
-    expect(started.intent).toBe('setup');
-    await confirmSetup(t, started.clientSecret, '4242424242424242');
+    expect(started.step).toBe('card');
+    await confirmSetup(t, started.handoff, '4242424242424242');
     await events.applyNew();
 
     const view = await currentSubscription(t.db, subscriber.userId);
@@ -153,7 +154,7 @@ describe('subscribing', () => {
   it('gives a trial whose card was never saved no access, and cancels it when the trial ends', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'cardless');
     const started = await startSubscription(t.deps, subscriber, 'pro-monthly-usd');
-    expect(started.intent).toBe('setup');
+    expect(started.step).toBe('card');
     await events.applyNew(); // the subscriber walked away from the card form
     const view = await currentSubscription(t.db, subscriber.userId);
     expect(view).toMatchObject({ status: 'trialing', paymentMethod: null });
@@ -165,7 +166,7 @@ describe('subscribing', () => {
     expect((await entitlementsFor(t.db, subscriber.userId)).access).toBe('none');
 
     // That trial never gave access, so it was not used: subscribing again starts a trial.
-    expect((await startSubscription(t.deps, subscriber, 'pro-monthly-usd')).intent).toBe('setup');
+    expect((await startSubscription(t.deps, subscriber, 'pro-monthly-usd')).step).toBe('card');
   });
 
   it('gives a free trial once per account: after a trial with a card, or a paid plan, the trial plan is paid for today', async () => {
@@ -180,7 +181,7 @@ describe('subscribing', () => {
     expect(await trialDaysFor(t.db, subscriber.userId, { trialDays: 14 })).toBeNull();
 
     const again = await subscribed(subscriber, 'pro-monthly-usd');
-    expect(again.intent).toBe('payment');
+    expect(again.step).toBe('payment');
     const view = await currentSubscription(t.db, subscriber.userId);
     expect(view).toMatchObject({ status: 'active', trialEnd: null, plan: { lookupKey: 'pro-monthly-usd' } });
     expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.amountDue.amount, invoice.status])).toContainEqual([2900, 'paid']);
@@ -266,8 +267,8 @@ describe('one account never reaches another’s subscription', () => {
     const owner = await newSubscriber(t.db, 'owner');
     await subscribed(owner, 'starter-monthly-usd');
     const ownerSetup = await startPaymentMethodUpdate(t.deps, owner);
-    const setupIntentId = ownerSetup.clientSecret.split('_secret_')[0]!;
-    await confirmSetup(t, ownerSetup.clientSecret);
+    const setupIntentId = clientSecretOf(ownerSetup.handoff).split('_secret_')[0]!;
+    await confirmSetup(t, ownerSetup.handoff);
     const stranger = await newSubscriber(t.db, 'stranger');
     await subscribed(stranger, 'starter-yearly-usd');
 
@@ -395,7 +396,7 @@ describe('changing plans', () => {
     const subscriber = await newSubscriber(t.db, 'declined');
     await subscribed(subscriber, 'starter-monthly-usd');
     const update = await startPaymentMethodUpdate(t.deps, subscriber);
-    const setup = await confirmSetup(t, update.clientSecret, '4000000000000341');
+    const setup = await confirmSetup(t, update.handoff, '4000000000000341');
     await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
     expect((await changePlan(t.deps, subscriber, 'starter-yearly-usd')).timing).toBe('period_end');
     await events.applyNew();
@@ -481,7 +482,7 @@ describe('renewals and dunning, driven by the test clock', () => {
     await subscribed(subscriber, 'starter-monthly-usd');
     // The card on file becomes one that attaches but whose every charge fails.
     const update = await startPaymentMethodUpdate(t.deps, subscriber);
-    const setup = await confirmSetup(t, update.clientSecret, '4000000000000341');
+    const setup = await confirmSetup(t, update.handoff, '4000000000000341');
     await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
     const periodEnd = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!;
     expect((await currentSubscription(t.db, subscriber.userId))?.paymentMethod?.last4).toBe('0341');
@@ -502,7 +503,7 @@ describe('renewals and dunning, driven by the test clock', () => {
 
     const pay = await payOpenInvoice(t.deps, subscriber);
     expect(pay.amountDue).toEqual({ amount: 900, currency: 'USD' });
-    const paid = await confirmPayment(t, pay.clientSecret, '5555555555554444');
+    const paid = await confirmPayment(t, pay.handoff, '5555555555554444');
     expect(paid.status).toBe('succeeded');
     await events.applyNew();
 
@@ -529,12 +530,12 @@ describe('renewals and dunning, driven by the test clock', () => {
     await subscribed(subscriber, 'starter-monthly-usd');
     // A card that always asks for 3-D Secure, saved with the challenge completed.
     const update = await startPaymentMethodUpdate(t.deps, subscriber);
-    const setup = await confirmSetup(t, update.clientSecret, '4000002760003184');
+    const setup = await confirmSetup(t, update.handoff, '4000002760003184');
     expect(setup.status).toBe('requires_action');
     const challenge = await fetch(`${t.sandbox.server.url}/3ds/challenge/${setup.id}/complete`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_secret: update.clientSecret }),
+      body: new URLSearchParams({ client_secret: clientSecretOf(update.handoff) }),
     });
     expect(challenge.status).toBe(200);
     await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
@@ -549,7 +550,7 @@ describe('renewals and dunning, driven by the test clock', () => {
     expect(asked.map((email) => email.kind)).not.toContain('payment_failed');
 
     const pay = await payOpenInvoice(t.deps, subscriber);
-    expect((await confirmPayment(t, pay.clientSecret)).status).toBe('succeeded');
+    expect((await confirmPayment(t, pay.handoff)).status).toBe('succeeded');
     await events.applyNew();
     expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null, paymentMethod: { last4: '4242' } });
     expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();
@@ -559,7 +560,7 @@ describe('renewals and dunning, driven by the test clock', () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'exhausted');
     await subscribed(subscriber, 'starter-monthly-usd');
     const update = await startPaymentMethodUpdate(t.deps, subscriber);
-    const setup = await confirmSetup(t, update.clientSecret, '4000000000000341');
+    const setup = await confirmSetup(t, update.handoff, '4000000000000341');
     await finishPaymentMethodUpdate(t.deps, subscriber, setup.id);
     const periodEnd = Math.floor((await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!.getTime() / 1000);
 

@@ -40,5 +40,5 @@ export const startCheckout = publicAction(StartCheckoutInput, async ({ items, em
     currentOrderId: await currentCheckoutOrderId(),
     rememberOrder: rememberCheckoutOrder,
   });
-  return { order: orderView(session.order, orderToken(session.order.id)), clientSecret: session.clientSecret };
+  return { order: orderView(session.order, orderToken(session.order.id)), handoff: session.handoff };
 });

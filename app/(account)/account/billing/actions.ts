@@ -9,6 +9,7 @@ import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInv
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
+import type { PaymentHandoff } from '@/lib/payments/types';
 import type { SessionUser } from '@/lib/auth/users';
 
 /**
@@ -47,7 +48,7 @@ export const resumeSubscription = userAction(NoInput, async (_input, user): Prom
   return {};
 });
 
-export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string }> => {
+export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
   if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
   }
@@ -55,13 +56,14 @@ export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user)
 });
 
 export const finishPaymentMethodUpdate = userAction(
-  z.strictObject({ setupIntentId: z.string().trim().regex(/^seti_[A-Za-z0-9]+$/, 'That card setup is not valid.') }),
-  async ({ setupIntentId }, user): Promise<Record<string, never>> => {
-    await finishCardUpdate(subscriptionDependencies(), subscriber(user), setupIntentId);
+  // The provider's id of the card update the browser finished: checked against the account's own below.
+  z.strictObject({ cardUpdateId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,255}$/, 'That card update is not valid.') }),
+  async ({ cardUpdateId }, user): Promise<Record<string, never>> => {
+    await finishCardUpdate(subscriptionDependencies(), subscriber(user), cardUpdateId);
     return {};
   },
 );
 
-export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string; amountDue: Money }> => {
+export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff; amountDue: Money }> => {
   return payInvoice(subscriptionDependencies(), subscriber(user));
 });
