@@ -14,9 +14,8 @@ const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
 
 /**
- * Starts (or resumes) the account's subscription to a plan: the browser confirms the first
- * payment (`intent: 'payment'`) or saves the card for a trial (`intent: 'setup'`) with the
- * client secret. Repeated calls, two tabs and double clicks get the same subscription back.
+ * Starts (or resumes) the account's subscription to a plan: the browser pays the first invoice
+ * (`step: 'payment'`) or saves the card for a trial (`step: 'card'`) with the hand-off. Repeated calls, two tabs and double clicks get the same subscription back.
  */
 export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user) => {
   if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
