@@ -1,8 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { listCatalog } from '@/lib/billing/catalog';
 import { isolatedDatabase } from '@/test/database';
-import { customers, orderItems, orders, prices, products, users, webhookEvents } from './schema';
+import { customers, orderItems, orders, prices, products, providerPrices, providerProducts, users, webhookEvents } from './schema';
 import { seedCatalog } from './seed';
 
 const t = isolatedDatabase();
@@ -40,12 +40,16 @@ describe('demo catalog', () => {
   it('can run again without duplicating anything or changing existing prices', async () => {
     await seedCatalog(t.db);
     const [before] = await t.db.select({ count: sql<number>`count(*)::int` }).from(prices);
-    await t.db.update(prices).set({ stripePriceId: 'price_from_stripe' }).where(eq(prices.lookupKey, 'field-notebook-usd'));
+    const [notebook] = await t.db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
+    await t.db.insert(providerPrices).values({ priceId: notebook!.id, provider: 'stripe', providerPriceId: 'price_from_stripe' });
     await seedCatalog(t.db);
     const [after] = await t.db.select({ count: sql<number>`count(*)::int` }).from(prices);
     expect(after?.count).toBe(before?.count);
-    const [notebook] = await t.db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
-    expect(notebook?.stripePriceId).toBe('price_from_stripe');
+    const [again] = await t.db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
+    expect(again).toEqual(notebook);
+    expect(await t.db.select({ id: providerPrices.providerPriceId }).from(providerPrices).where(eq(providerPrices.priceId, notebook!.id))).toEqual([
+      { id: 'price_from_stripe' },
+    ]);
   });
 
   it('hides inactive products and prices', async () => {
@@ -76,6 +80,26 @@ describe('schema guards money and identity', () => {
     const line = { orderId: order!.id, priceId: price!.id, description: 'x', unitAmount: 100, currency: 'USD' };
     expect(await constraintError(t.db.insert(orderItems).values({ ...line, quantity: 2, amountTotal: 100 }))).toBe('order_items_total');
     expect(await constraintError(t.db.insert(orderItems).values({ ...line, quantity: 100, amountTotal: 10000 }))).toBe('order_items_quantity_range');
+  });
+
+  it('maps a price to one price per provider, and a provider’s price to one of ours, so a webhook’s price names one plan', async () => {
+    await seedCatalog(t.db);
+    const [monthly, yearly] = await t.db.select().from(prices).where(inArray(prices.lookupKey, ['starter-monthly-usd', 'starter-yearly-usd'])).orderBy(prices.lookupKey);
+    await t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'stripe', providerPriceId: 'price_starter' });
+    expect(await constraintError(t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'stripe', providerPriceId: 'price_other' }))).toBe(
+      'provider_prices_price_id_provider_pk',
+    );
+    expect(await constraintError(t.db.insert(providerPrices).values({ priceId: yearly!.id, provider: 'stripe', providerPriceId: 'price_starter' }))).toBe(
+      'provider_prices_provider_price_key',
+    );
+    // Each provider names its own objects: the same id at another provider is another price.
+    await t.db.insert(providerPrices).values({ priceId: yearly!.id, provider: 'paypal', providerPriceId: 'price_starter' });
+
+    const [pro, starter] = await t.db.select().from(products).where(inArray(products.slug, ['starter', 'pro'])).orderBy(products.slug);
+    await t.db.insert(providerProducts).values({ productId: pro!.id, provider: 'stripe', providerProductId: 'prod_1' });
+    expect(await constraintError(t.db.insert(providerProducts).values({ productId: starter!.id, provider: 'stripe', providerProductId: 'prod_1' }))).toBe(
+      'provider_products_provider_product_key',
+    );
   });
 
   it('keeps one provider customer per user and provider', async () => {

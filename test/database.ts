@@ -8,10 +8,11 @@ export interface TestDatabase {
 }
 
 /**
- * Gives the calling test file a database of its own, cloned from the migrated template and
- * dropped afterwards. Use the returned object's `db` inside tests (it is set in beforeAll).
+ * Gives the calling test file a database of its own, cloned from the migrated template (or
+ * empty, `migrated: false`, for a test that applies the migrations itself) and dropped
+ * afterwards. Use the returned object's `db` inside tests (it is set in beforeAll).
  */
-export function isolatedDatabase(): TestDatabase {
+export function isolatedDatabase(options: { migrated?: boolean } = {}): TestDatabase {
   const handle = {} as TestDatabase;
   const name = `billfold_t_${inject('templateDatabase').split('_').pop()}_${crypto.randomUUID().slice(0, 8)}`;
   let close: (() => Promise<void>) | undefined;
@@ -19,7 +20,7 @@ export function isolatedDatabase(): TestDatabase {
   beforeAll(async () => {
     const server = postgres(inject('postgresUrl'), { max: 1, onnotice: () => {} });
     try {
-      await server.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
+      await server.unsafe(options.migrated === false ? `create database "${name}"` : `create database "${name}" template "${inject('templateDatabase')}"`);
     } finally {
       await server.end();
     }

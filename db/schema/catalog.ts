@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, char, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, char, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns';
+import { paymentProvider } from './customers';
 
 export const priceType = pgEnum('price_type', ['one_time', 'recurring']);
 export const billingInterval = pgEnum('billing_interval', ['day', 'week', 'month', 'year']);
@@ -15,8 +16,6 @@ export const products = pgTable('products', {
   active: boolean('active').notNull().default(true),
   /** Display order in the shop and on the pricing page, lowest first. */
   position: integer('position').notNull().default(0),
-  stripeProductId: text('stripe_product_id').unique(),
-  paypalProductId: text('paypal_product_id').unique(),
   ...timestamps,
 });
 
@@ -37,8 +36,6 @@ export const prices = pgTable(
     intervalCount: integer('interval_count').notNull().default(1),
     trialDays: integer('trial_days'),
     active: boolean('active').notNull().default(true),
-    stripePriceId: text('stripe_price_id').unique(),
-    paypalPlanId: text('paypal_plan_id').unique(),
     ...timestamps,
   },
   (t) => [
@@ -50,4 +47,39 @@ export const prices = pgTable(
     check('prices_trial_only_recurring', sql`${t.trialDays} IS NULL OR (${t.type} = 'recurring' AND ${t.trialDays} > 0)`),
     uniqueIndex('prices_product_currency_interval_key').on(t.productId, t.currency, t.type, t.interval, t.intervalCount),
   ],
+);
+
+/**
+ * Our product as each provider knows it. Unique both ways: one provider product per product
+ * and provider, and a provider's product is never two of ours. Only ids carried over from the
+ * old products columns are here so far: ensurePlanPrice reports the price it made, not its product.
+ */
+export const providerProducts = pgTable(
+  'provider_products',
+  {
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    provider: paymentProvider('provider').notNull(),
+    providerProductId: text('provider_product_id').notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.productId, t.provider] }), uniqueIndex('provider_products_provider_product_key').on(t.provider, t.providerProductId)],
+);
+
+/**
+ * Our price as each provider knows it (a Stripe price, a PayPal plan), recorded the first time
+ * anyone subscribes to it there. Unique both ways, so a provider's price always names one of ours.
+ */
+export const providerPrices = pgTable(
+  'provider_prices',
+  {
+    priceId: uuid('price_id')
+      .notNull()
+      .references(() => prices.id, { onDelete: 'cascade' }),
+    provider: paymentProvider('provider').notNull(),
+    providerPriceId: text('provider_price_id').notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.priceId, t.provider] }), uniqueIndex('provider_prices_provider_price_key').on(t.provider, t.providerPriceId)],
 );

@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
-import { prices, products } from '@/db/schema';
+import { prices, products, providerPrices } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import type { SubscriptionsApi } from '@/lib/payments/provider';
+import type { PaymentProviderName } from '@/lib/payments/types';
 import type { Interval } from './subscriptions';
 
 /** A plan price that can be subscribed to: recurring, active, of an active plan product. */
@@ -16,23 +17,32 @@ export interface Plan {
   interval: Interval;
   intervalCount: number;
   trialDays: number | null;
-  stripePriceId: string | null;
+  /** The price's id at each provider it has been made at so far. */
+  providerPriceIds: ProviderPriceIds;
 }
+
+export type ProviderPriceIds = Partial<Record<PaymentProviderName, string>>;
+
+/** The selected price's ids at the providers, as one object (`{}` when it is at none yet). */
+const providerPriceIdsOfPrice = sql<ProviderPriceIds>`(
+  select coalesce(json_object_agg(${providerPrices.provider}, ${providerPrices.providerPriceId}), '{}'::json)
+  from ${providerPrices} where ${providerPrices.priceId} = ${prices.id}
+)`;
 
 export const UNKNOWN_PLAN_MESSAGE = 'That plan is not available. Please choose one from the pricing page.';
 
 /** The plan behind a lookup key; an unknown, inactive or one-off price is refused with a clear message. */
 export async function subscribablePlan(db: Database | Transaction, lookupKey: string): Promise<Plan> {
   const [row] = await db
-    .select({ price: prices, product: products })
+    .select({ price: prices, product: products, providerPriceIds: providerPriceIdsOfPrice })
     .from(prices)
     .innerJoin(products, eq(products.id, prices.productId))
     .where(and(eq(prices.lookupKey, lookupKey), eq(prices.active, true), eq(products.active, true), eq(products.kind, 'plan'), eq(prices.type, 'recurring')));
   if (!row || !row.price.interval) throw new UserFacingError(UNKNOWN_PLAN_MESSAGE, 'unknown_plan');
-  return planFrom(row.price, row.product);
+  return planFrom(row.price, row.product, row.providerPriceIds);
 }
 
-export function planFrom(price: typeof prices.$inferSelect, product: typeof products.$inferSelect): Plan {
+export function planFrom(price: typeof prices.$inferSelect, product: typeof products.$inferSelect, providerPriceIds: ProviderPriceIds): Plan {
   if (!price.interval) throw new Error(`price ${price.lookupKey} is not recurring`);
   return {
     priceId: price.id,
@@ -44,22 +54,31 @@ export function planFrom(price: typeof prices.$inferSelect, product: typeof prod
     interval: price.interval,
     intervalCount: price.intervalCount,
     trialDays: price.trialDays,
-    stripePriceId: price.stripePriceId,
+    providerPriceIds,
   };
 }
 
 export async function planByPriceId(db: Database | Transaction, priceId: string): Promise<Plan> {
-  const [row] = await db.select({ price: prices, product: products }).from(prices).innerJoin(products, eq(products.id, prices.productId)).where(eq(prices.id, priceId));
+  const [row] = await db
+    .select({ price: prices, product: products, providerPriceIds: providerPriceIdsOfPrice })
+    .from(prices)
+    .innerJoin(products, eq(products.id, prices.productId))
+    .where(eq(prices.id, priceId));
   if (!row) throw new Error(`price ${priceId} does not exist`);
-  return planFrom(row.price, row.product);
+  return planFrom(row.price, row.product, row.providerPriceIds);
 }
 
 /**
  * The provider's price for a plan, made there (product and price, keyed by our ids) the first
- * time anyone subscribes to it, and remembered on the price row.
+ * time anyone subscribes to it, and remembered in provider_prices.
  */
-export async function providerPriceFor(db: Database | Transaction, provider: SubscriptionsApi, plan: Plan): Promise<string> {
-  if (provider.name === 'stripe' && plan.stripePriceId) return plan.stripePriceId;
+export async function providerPriceFor(
+  db: Database | Transaction,
+  provider: Pick<SubscriptionsApi, 'name' | 'ensurePlanPrice'>,
+  plan: Plan,
+): Promise<string> {
+  const known = plan.providerPriceIds[provider.name];
+  if (known) return known;
   const id = await provider.ensurePlanPrice({
     priceId: plan.priceId,
     lookupKey: plan.lookupKey,
@@ -69,8 +88,21 @@ export async function providerPriceFor(db: Database | Transaction, provider: Sub
     interval: plan.interval,
     intervalCount: plan.intervalCount,
   });
-  if (provider.name === 'stripe') await db.update(prices).set({ stripePriceId: id }).where(eq(prices.id, plan.priceId));
-  return id;
+  // Two first subscribers may both have asked the provider, and a provider without lookup keys
+  // (PayPal) may have made two prices: the first one recorded is the one everybody uses. A
+  // provider price already recorded for another of our prices is refused by the unique index.
+  const [inserted] = await db
+    .insert(providerPrices)
+    .values({ priceId: plan.priceId, provider: provider.name, providerPriceId: id })
+    .onConflictDoNothing({ target: [providerPrices.priceId, providerPrices.provider] })
+    .returning({ providerPriceId: providerPrices.providerPriceId });
+  if (inserted) return inserted.providerPriceId;
+  const [recorded] = await db
+    .select({ providerPriceId: providerPrices.providerPriceId })
+    .from(providerPrices)
+    .where(and(eq(providerPrices.priceId, plan.priceId), eq(providerPrices.provider, provider.name)));
+  if (!recorded) throw new Error(`${provider.name} price of ${plan.lookupKey} was neither recorded nor found`);
+  return recorded.providerPriceId;
 }
 
 const PERIODS_PER_YEAR: Record<Interval, number> = { day: 365, week: 52, month: 12, year: 1 };

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
-import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
+import { customers, invoices, prices, products, providerPrices, subscriptions } from '@/db/schema';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
@@ -45,11 +45,12 @@ async function customerRow(tx: Transaction, provider: PaymentProviderName, provi
 
 /** Our price for the provider's: by the id recorded when we created it there, else by its lookup key. */
 async function priceRow(tx: Transaction, provider: PaymentProviderName, price: ProviderPriceRef) {
-  const byProviderId = provider === 'stripe' ? eq(prices.stripePriceId, price.id) : eq(prices.paypalPlanId, price.id);
+  const byProviderId = eq(providerPrices.providerPriceId, price.id);
   const [row] = await tx
     .select({ price: prices, product: products })
     .from(prices)
     .innerJoin(products, eq(products.id, prices.productId))
+    .leftJoin(providerPrices, and(eq(providerPrices.priceId, prices.id), eq(providerPrices.provider, provider)))
     .where(price.lookupKey ? or(byProviderId, eq(prices.lookupKey, price.lookupKey)) : byProviderId)
     .limit(1);
   if (!row) throw new Error(`${provider} price ${price.id} (${price.lookupKey ?? 'no lookup key'}) is not in the catalog`);
