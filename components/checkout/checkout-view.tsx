@@ -10,7 +10,7 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { OrderSummary } from './order-summary';
 import { linesMatchItems, type CheckoutSessionView } from './order-view';
-import { PaymentForm } from './payment-form';
+import { PaymentForm } from '@/components/payments/stripe/payment-form';
 import { useOwnDocument } from './use-own-document';
 
 interface CheckoutViewProps {

@@ -7,7 +7,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { formatMoney } from '@/lib/money';
 import { Activation } from './activation';
-import { CardForm } from './card-form';
+import { CardForm } from '@/components/payments/stripe/card-form';
 
 interface PayInvoiceProps {
   publishableKey: string;

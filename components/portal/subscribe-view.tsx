@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { startSubscription } from '@/app/(shop)/subscribe/actions';
 import { useOwnDocument } from '@/components/checkout/use-own-document';
 import { Activation } from './activation';
-import { CardForm } from './card-form';
+import { CardForm } from '@/components/payments/stripe/card-form';
 
 interface SubscribeViewProps {
   lookupKey: string;

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { finishPaymentMethodUpdate, startPaymentMethodUpdate } from '@/app/(account)/account/billing/actions';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { CardForm } from './card-form';
+import { CardForm } from '@/components/payments/stripe/card-form';
 import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 

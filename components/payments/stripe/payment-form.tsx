@@ -5,8 +5,8 @@ import type { Appearance, PaymentIntent } from '@stripe/stripe-js';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from './payment-errors';
-import { loadCardPayments } from './stripe-loader';
+import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from './errors';
+import { loadCardPayments } from './loader';
 
 export const APPEARANCE: Appearance = {
   theme: 'stripe',

@@ -3,9 +3,9 @@
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
 import type { PaymentIntent, SetupIntent, Stripe, StripeElements, StripeElementsOptions, StripeError } from '@stripe/stripe-js';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from '@/components/checkout/payment-errors';
-import { APPEARANCE } from '@/components/checkout/payment-form';
-import { loadCardPayments } from '@/components/checkout/stripe-loader';
+import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from './errors';
+import { APPEARANCE } from './payment-form';
+import { loadCardPayments } from './loader';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 
