@@ -40,5 +40,6 @@ export const startCheckout = publicAction(StartCheckoutInput, async ({ items, em
     currentOrderId: await currentCheckoutOrderId(),
     rememberOrder: rememberCheckoutOrder,
   });
-  return { order: orderView(session.order, orderToken(session.order.id)), clientSecret: session.clientSecret };
+  // Until lib/billing hands out a PaymentHandoff itself (issue 10).
+  return { order: orderView(session.order, orderToken(session.order.id)), handoff: { kind: 'client_secret', clientSecret: session.clientSecret } };
 });

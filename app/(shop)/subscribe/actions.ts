@@ -7,20 +7,29 @@ import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
+import type { PaymentHandoff } from '@/lib/payments/types';
 
 // Each attempt may make provider objects and hand out a client secret that card testers farm.
 const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
 
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
 
+interface StartedSubscriptionView {
+  subscriptionId: string;
+  step: 'payment' | 'card';
+  handoff: PaymentHandoff;
+}
+
 /**
- * Starts (or resumes) the account's subscription to a plan: the browser confirms the first
- * payment (`intent: 'payment'`) or saves the card for a trial (`intent: 'setup'`) with the
- * client secret. Repeated calls, two tabs and double clicks get the same subscription back.
+ * Starts (or resumes) the account's subscription to a plan: the browser finishes the first
+ * payment (`step: 'payment'`) or saves the card for a trial (`step: 'card'`) with the handoff.
+ * Repeated calls, two tabs and double clicks get the same subscription back.
  */
-export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user) => {
+export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user): Promise<StartedSubscriptionView> => {
   if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many attempts to subscribe. Please wait a while and try again.', 'rate_limited');
   }
-  return startProviderSubscription(subscriptionDependencies(), { userId: user.id, email: user.email }, lookupKey);
+  const { subscriptionId, intent, clientSecret } = await startProviderSubscription(subscriptionDependencies(), { userId: user.id, email: user.email }, lookupKey);
+  // Until lib/billing hands out a PaymentHandoff itself (issue 10).
+  return { subscriptionId, step: intent === 'setup' ? 'card' : 'payment', handoff: { kind: 'client_secret', clientSecret } };
 });

@@ -9,6 +9,7 @@ import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInv
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
+import type { PaymentHandoff } from '@/lib/payments/types';
 import type { SessionUser } from '@/lib/auth/users';
 
 /**
@@ -47,11 +48,13 @@ export const resumeSubscription = userAction(NoInput, async (_input, user): Prom
   return {};
 });
 
-export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string }> => {
+export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
   if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
   }
-  return startCardUpdate(subscriptionDependencies(), subscriber(user));
+  const { clientSecret } = await startCardUpdate(subscriptionDependencies(), subscriber(user));
+  // Until lib/billing hands out a PaymentHandoff itself (issue 10).
+  return { handoff: { kind: 'client_secret', clientSecret } };
 });
 
 export const finishPaymentMethodUpdate = userAction(
@@ -62,6 +65,8 @@ export const finishPaymentMethodUpdate = userAction(
   },
 );
 
-export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ clientSecret: string; amountDue: Money }> => {
-  return payInvoice(subscriptionDependencies(), subscriber(user));
+export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff; amountDue: Money }> => {
+  const { clientSecret, amountDue } = await payInvoice(subscriptionDependencies(), subscriber(user));
+  // Until lib/billing hands out a PaymentHandoff itself (issue 10).
+  return { handoff: { kind: 'client_secret', clientSecret }, amountDue };
 });
