@@ -3,27 +3,26 @@
 import Link from 'next/link';
 import { useState, useTransition } from 'react';
 import { startCheckout } from '@/app/(shop)/checkout/actions';
+import { PaymentStep } from '@/components/payments/payment-step';
 import { clearCart, useCart } from '@/components/shop/cart-store';
 import { useCartQuote } from '@/components/shop/use-cart-quote';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 import { OrderSummary } from './order-summary';
 import { linesMatchItems, type CheckoutSessionView } from './order-view';
-import { PaymentForm } from './payment-form';
 import { useOwnDocument } from './use-own-document';
 
 interface CheckoutViewProps {
   /** The signed-in customer's email; null for a guest. */
   signedInEmail: string | null;
-  publishableKey: string;
-  sandboxScriptUrl: string | null;
-  nonce: string | undefined;
+  browser: PaymentBrowserConfig;
   /** This browser's order in progress (from its cookie), to carry on after a refresh. */
   resumed: CheckoutSessionView | null;
 }
 
-export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, nonce, resumed }: CheckoutViewProps) {
+export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewProps) {
   useOwnDocument();
   const { items, ready } = useCart();
   const [session, setSession] = useState<CheckoutSessionView | null>(resumed);
@@ -34,10 +33,10 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
   const [paid, setPaid] = useState(false);
   const [continuing, startContinuing] = useTransition();
 
-  // The intent in hand is only good for the cart it was made for; a cart changed elsewhere (another
-  // tab) goes back through Continue, which updates the same order and intent.
+  // The payment in hand is only good for the cart it was made for; a cart changed elsewhere (another
+  // tab) goes back through Continue, which updates the same order and payment.
   const cartChanged = session !== null && !editingDetails && !linesMatchItems(session.order.lines, items);
-  const current = session && !editingDetails && !cartChanged && session.clientSecret ? { ...session, clientSecret: session.clientSecret } : null;
+  const current = session && !editingDetails && !cartChanged && session.handoff ? { ...session, handoff: session.handoff } : null;
   const quote = useCartQuote(items, ready && !current && !paid);
 
   if (paid) {
@@ -83,16 +82,16 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
   }
 
   /**
-   * The intent in hand was canceled: the shop gave up on this checkout while the tab stayed
-   * open. Never show it again; Continue's own call makes a fresh order (or intent) for the cart.
+   * The payment in hand was canceled: the shop gave up on this checkout while the tab stayed
+   * open. Never show it again; Continue's own call makes a fresh order (or payment) for the cart.
    */
   function restartExpiredCheckout() {
-    setSession((previous) => (previous ? { ...previous, clientSecret: null } : previous));
+    setSession((previous) => (previous ? { ...previous, handoff: null } : previous));
     continueToPayment('This checkout had expired, so we started it again. You have not been charged: enter your card details to pay.');
   }
 
   if (current) {
-    const { order, clientSecret } = current;
+    const { order, handoff } = current;
     const completeUrl = () => `${window.location.origin}/checkout/complete?order=${encodeURIComponent(order.token)}`;
     return (
       <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
@@ -116,11 +115,9 @@ export function CheckoutView({ signedInEmail, publishableKey, sandboxScriptUrl, 
               <Alert tone="info">{notice}</Alert>
             </div>
           ) : null}
-          <PaymentForm
-            clientSecret={clientSecret}
-            publishableKey={publishableKey}
-            sandboxScriptUrl={sandboxScriptUrl}
-            nonce={nonce}
+          <PaymentStep
+            browser={browser}
+            handoff={handoff}
             payLabel={`Pay ${order.total}`}
             returnUrl={completeUrl}
             onPaid={() => {

@@ -1,6 +1,7 @@
 import type { PricedCart } from '@/lib/billing/cart';
 import type { OrderDetails } from '@/lib/billing/orders';
 import { formatMoney, type Money } from '@/lib/money';
+import type { PaymentHandoff } from '@/lib/payments/types';
 
 /**
  * What checkout pages hand to the browser: lines and totals already priced and formatted on
@@ -29,8 +30,8 @@ export interface OrderView extends QuoteView {
 
 export interface CheckoutSessionView {
   order: OrderView;
-  /** Null when the payment could not be readied yet (the customer presses Continue again). */
-  clientSecret: string | null;
+  /** How the browser finishes the order's payment; null when it could not be readied yet (the customer presses Continue again). */
+  handoff: PaymentHandoff | null;
 }
 
 function lineView(line: { priceId: string; description: string; quantity: number; unitAmount: Money; amountTotal: Money }): LineView {

@@ -3,7 +3,7 @@
 import { useEffect } from 'react';
 
 /**
- * A payment page's Stripe.js script and CSP nonce come with a full page load. Reached by a
+ * A payment page's provider script and CSP nonce come with a full page load. Reached by a
  * client-side navigation (say, sign-in or sign-up sending the customer back here), the page
  * loads itself properly.
  */

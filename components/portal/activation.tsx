@@ -34,7 +34,7 @@ export function Activation({ until, destination, title }: ActivationProps) {
           const { status } = (await response.json()) as { status: SubscriptionStatus | null };
           if (stopped) return;
           if (status && until.includes(status)) {
-            // A full page load: the portal brings its own Content-Security-Policy and Stripe.js.
+            // A full page load: the portal brings its own Content-Security-Policy and payment script.
             window.location.assign(new URL(destination, window.location.origin).toString());
             return;
           }

@@ -19,7 +19,7 @@ export async function BillingBanner() {
     <div role={alert.kind === 'trial_ending' ? 'status' : 'alert'} data-testid="billing-banner" className={`border-b ${action.tone}`}>
       <p className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-1 px-4 py-2.5 text-sm sm:px-6">
         <span>{alert.message}</span>
-        {/* A full page load: the payment pages bring their own Content-Security-Policy and Stripe.js. */}
+        {/* A full page load: the payment pages bring their own Content-Security-Policy and payment script. */}
         <a href={action.href} className="font-semibold underline underline-offset-2">
           {action.label}
         </a>

@@ -3,17 +3,13 @@
 import { useEffect, useState } from 'react';
 import { payOpenInvoice } from '@/app/(account)/account/billing/actions';
 import { useOwnDocument } from '@/components/checkout/use-own-document';
+import { CardStep } from '@/components/payments/card-step';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { formatMoney } from '@/lib/money';
+import type { PaymentBrowserConfig } from '@/lib/payments/browser';
+import type { PaymentHandoff } from '@/lib/payments/types';
 import { Activation } from './activation';
-import { CardForm } from './card-form';
-
-interface PayInvoiceProps {
-  publishableKey: string;
-  sandboxScriptUrl: string | null;
-  nonce: string | undefined;
-}
 
 const ACTIVE = ['active', 'trialing'] as const;
 
@@ -21,9 +17,9 @@ const ACTIVE = ['active', 'trialing'] as const;
  * Update card and pay: the open invoice's own payment, confirmed in the browser with a card typed
  * here (3-D Secure included). The server then makes that card the default for renewals.
  */
-export function PayInvoice({ publishableKey, sandboxScriptUrl, nonce }: PayInvoiceProps) {
+export function PayInvoice({ browser }: { browser: PaymentBrowserConfig }) {
   useOwnDocument();
-  const [payment, setPayment] = useState<{ clientSecret: string; label: string } | null>(null);
+  const [payment, setPayment] = useState<{ handoff: PaymentHandoff; label: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [paid, setPaid] = useState(false);
@@ -33,7 +29,7 @@ export function PayInvoice({ publishableKey, sandboxScriptUrl, nonce }: PayInvoi
     void payOpenInvoice({}).then(
       (result) => {
         if (stale) return;
-        if (result.ok) setPayment({ clientSecret: result.data.clientSecret, label: `Pay ${formatMoney(result.data.amountDue)}` });
+        if (result.ok) setPayment({ handoff: result.data.handoff, label: `Pay ${formatMoney(result.data.amountDue)}` });
         else setError(result.error);
       },
       () => !stale && setError('We could not reach our server. Check your connection and try again.'),
@@ -63,13 +59,11 @@ export function PayInvoice({ publishableKey, sandboxScriptUrl, nonce }: PayInvoi
   }
   if (!payment) return <p className="text-sm text-stone-500">Loading the invoice…</p>;
   return (
-    <CardForm
-      publishableKey={publishableKey}
-      sandboxScriptUrl={sandboxScriptUrl}
-      nonce={nonce}
-      collect={{ clientSecret: payment.clientSecret }}
+    <CardStep
+      browser={browser}
+      collect={{ handoff: payment.handoff }}
       submitLabel={payment.label}
-      prepare={async () => ({ ok: true, data: { intent: 'payment', clientSecret: payment.clientSecret } })}
+      prepare={async () => ({ ok: true, data: { step: 'payment', handoff: payment.handoff } })}
       onConfirmed={() => setPaid(true)}
       returnUrl={() => `${window.location.origin}/account/billing/pay`}
     />

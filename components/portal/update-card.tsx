@@ -3,9 +3,10 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { finishPaymentMethodUpdate, startPaymentMethodUpdate } from '@/app/(account)/account/billing/actions';
+import { CardStep } from '@/components/payments/card-step';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { CardForm } from './card-form';
+import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 
@@ -14,16 +15,14 @@ interface UpdateCardProps {
   currency: string;
   /** The card shown now ("visa 4242 12/2030"), to tell when the new one has reached our records. */
   currentCard: string | null;
-  publishableKey: string;
-  sandboxScriptUrl: string | null;
-  nonce: string | undefined;
+  browser: PaymentBrowserConfig;
 }
 
 /**
- * Saves a new card with a SetupIntent (made only once the card details are complete), then has
- * the server make it the default for the subscription's future invoices.
+ * Saves a new card (the card update is made at the provider only once the card details are
+ * complete), then has the server make it the default for the subscription's future invoices.
  */
-export function UpdateCard({ currency, currentCard, publishableKey, sandboxScriptUrl, nonce }: UpdateCardProps) {
+export function UpdateCard({ currency, currentCard, browser }: UpdateCardProps) {
   const [open, setOpen] = useState(false);
   const [savedOver, setSavedOver] = useState<string | null | undefined>(undefined);
   const sync = useRefreshUntil(savedOver === undefined || savedOver !== currentCard);
@@ -49,18 +48,16 @@ export function UpdateCard({ currency, currentCard, publishableKey, sandboxScrip
   }
   return (
     <div className="space-y-3">
-      <CardForm
-        publishableKey={publishableKey}
-        sandboxScriptUrl={sandboxScriptUrl}
-        nonce={nonce}
-        collect={{ mode: 'setup', currency }}
+      <CardStep
+        browser={browser}
+        collect={{ mode: 'card', currency }}
         submitLabel="Save card"
         prepare={async () => {
           const result = await startPaymentMethodUpdate({});
-          return result.ok ? { ok: true, data: { intent: 'setup', clientSecret: result.data.clientSecret } } : result;
+          return result.ok ? { ok: true, data: { step: 'card', handoff: result.data.handoff } } : result;
         }}
         onConfirmed={async ({ id }) => {
-          const result = await finishPaymentMethodUpdate({ setupIntentId: id });
+          const result = await finishPaymentMethodUpdate({ cardUpdateId: id });
           if (!result.ok) return result.error;
           setSavedOver(currentCard);
           sync.start();
@@ -78,12 +75,12 @@ export function UpdateCard({ currency, currentCard, publishableKey, sandboxScrip
  * Back from a provider's redirect after saving a card (a payment method that leaves the page):
  * finish what the form would have finished.
  */
-export function FinishReturnedCardUpdate({ setupIntentId }: { setupIntentId: string }) {
+export function FinishReturnedCardUpdate({ cardUpdateId }: { cardUpdateId: string }) {
   const [state, setState] = useState<{ ok: boolean; text: string } | null>(null);
   const router = useRouter();
   useEffect(() => {
     let stale = false;
-    void finishPaymentMethodUpdate({ setupIntentId }).then((result) => {
+    void finishPaymentMethodUpdate({ cardUpdateId }).then((result) => {
       if (stale) return;
       setState(result.ok ? { ok: true, text: 'Your new card is saved. Future invoices are charged to it.' } : { ok: false, text: result.error });
       if (result.ok) router.refresh();
@@ -91,7 +88,7 @@ export function FinishReturnedCardUpdate({ setupIntentId }: { setupIntentId: str
     return () => {
       stale = true;
     };
-  }, [setupIntentId, router]);
+  }, [cardUpdateId, router]);
   if (!state) return <p className="text-sm text-stone-500">Saving your new card…</p>;
   return <Alert tone={state.ok ? 'success' : 'error'}>{state.text}</Alert>;
 }

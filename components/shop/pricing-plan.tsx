@@ -4,7 +4,7 @@ import { cadence, intervalAdverb } from './plan-price';
 
 /**
  * One plan at one price on the pricing page. Choose is a plain link, loaded as a full page: the
- * subscribe page brings its own Content-Security-Policy and Stripe.js. A visitor without an
+ * subscribe page brings its own Content-Security-Policy and payment script. A visitor without an
  * account creates one first and comes back to this plan.
  */
 export function PricingPlan({ plan, price, signedIn }: { plan: CatalogProduct; price: CatalogPrice; signedIn: boolean }) {

@@ -57,7 +57,7 @@ export default async function AccountPage() {
                 <SubscriptionStatusBadge status={subscription.status} />
               </p>
               <p className="space-x-4">
-                {/* Full page loads: the billing pages bring their own Content-Security-Policy and Stripe.js. */}
+                {/* Full page loads: the billing pages bring their own Content-Security-Policy and payment script. */}
                 <a href="/account/billing" className="font-medium text-brand-600 hover:underline">
                   Manage plan and billing
                 </a>

@@ -3,11 +3,12 @@ import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { CheckoutView } from '@/components/checkout/checkout-view';
 import { orderView, type CheckoutSessionView } from '@/components/checkout/order-view';
+import { ProviderScript } from '@/components/payments/provider-script';
 import { PageHeader } from '@/components/ui/card';
 import { getCurrentUser } from '@/lib/auth/guards';
 import { resumeCheckout } from '@/lib/billing/checkout';
 import { checkoutDependencies, currentCheckoutOrderId, orderToken } from '@/lib/billing/checkout-context';
-import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { cardBrowserConfig } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Checkout' };
 
@@ -15,24 +16,20 @@ export default async function CheckoutPage() {
   await connection(); // rendered per request: the CSP nonce is new on every load
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const user = await getCurrentUser();
-  const payments = stripeBrowserConfig();
+  const browser = cardBrowserConfig(nonce);
 
   const orderId = await currentCheckoutOrderId();
   const resumed = orderId ? await resumeCheckout(checkoutDependencies(), orderId, { userId: user?.id ?? null }) : null;
-  const session: CheckoutSessionView | null = resumed ? { order: orderView(resumed.order, orderToken(resumed.order.id)), clientSecret: resumed.clientSecret } : null;
+  // The handoff is wrapped here until lib/billing hands out a PaymentHandoff itself (issue 10).
+  const session: CheckoutSessionView | null = resumed
+    ? { order: orderView(resumed.order, orderToken(resumed.order.id)), handoff: resumed.handoff }
+    : null;
 
   return (
     <>
-      {/* React puts an async script in <head>; the page waits for it before loading Stripe.js (stripe-loader.ts). */}
-      {payments.scriptUrl ? <script src={payments.scriptUrl} nonce={nonce} async /> : null}
+      <ProviderScript browser={browser} />
       <PageHeader title="Checkout" />
-      <CheckoutView
-        signedInEmail={user?.email ?? null}
-        publishableKey={payments.publishableKey}
-        sandboxScriptUrl={payments.scriptUrl}
-        nonce={nonce}
-        resumed={session}
-      />
+      <CheckoutView signedInEmail={user?.email ?? null} browser={browser} resumed={session} />
     </>
   );
 }

@@ -7,6 +7,7 @@ import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
+import type { StartedSubscription } from '@/lib/billing/subscribe';
 
 // Each attempt may make provider objects and hand out a client secret that card testers farm.
 const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
@@ -14,10 +15,11 @@ const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
 
 /**
- * Starts (or resumes) the account's subscription to a plan: the browser pays the first invoice
- * (`step: 'payment'`) or saves the card for a trial (`step: 'card'`) with the hand-off. Repeated calls, two tabs and double clicks get the same subscription back.
+ * Starts (or resumes) the account's subscription to a plan: the browser finishes the first
+ * payment (`step: 'payment'`) or saves the card for a trial (`step: 'card'`) with the handoff.
+ * Repeated calls, two tabs and double clicks get the same subscription back.
  */
-export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user) => {
+export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user): Promise<StartedSubscription> => {
   if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many attempts to subscribe. Please wait a while and try again.', 'rate_limited');
   }

@@ -12,7 +12,6 @@ async function paidIntent(amount: number, options: { capture?: 'manual' } = {}) 
     amount,
     currency: 'eur',
     metadata: { order_id: crypto.randomUUID() },
-    payment_method_types: ['card'],
     ...(options.capture ? { capture_method: options.capture } : {}),
   });
   return sandbox.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });

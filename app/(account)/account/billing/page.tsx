@@ -3,6 +3,7 @@ import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { CancelSubscription } from '@/components/portal/cancel-subscription';
 import { ChangePlan, type PlanOption } from '@/components/portal/change-plan';
+import { ProviderScript } from '@/components/payments/provider-script';
 import { longDate } from '@/components/portal/dates';
 import { InvoiceTable } from '@/components/portal/invoice-table';
 import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
@@ -16,7 +17,7 @@ import { listCatalog } from '@/lib/billing/catalog';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
 import type { SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
-import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { cardBrowserConfig } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Plan and billing' };
 
@@ -120,9 +121,9 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const params = await searchParams;
   const [subscription, invoices, catalog] = await Promise.all([currentSubscription(db, user.id), invoicesFor(db, user.id), listCatalog(db)]);
-  const payments = stripeBrowserConfig();
+  const browser = cardBrowserConfig(nonce);
   const notice = typeof params.notice === 'string' ? NOTICES[params.notice] : undefined;
-  const returnedSetup = params.redirect_status === 'succeeded' && typeof params.setup_intent === 'string' ? params.setup_intent : null;
+  const returnedCardUpdate = params.redirect_status === 'succeeded' && typeof params.setup_intent === 'string' ? params.setup_intent : null;
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
   // Plans can be changed within one currency: a subscription bills in one.
@@ -138,11 +139,11 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
 
   return (
     <>
-      {payments.scriptUrl && live ? <script src={payments.scriptUrl} nonce={nonce} async /> : null}
+      {live ? <ProviderScript browser={browser} /> : null}
       <PageHeader title="Plan and billing" description="Your subscription, the card it is charged to, and your invoices." />
       <div className="space-y-4">
         {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
-        {returnedSetup ? <FinishReturnedCardUpdate setupIntentId={returnedSetup} /> : null}
+        {returnedCardUpdate ? <FinishReturnedCardUpdate cardUpdateId={returnedCardUpdate} /> : null}
         {live ? (
           <div className="grid items-start gap-4 md:grid-cols-2">
             <Card title="Your plan">
@@ -157,9 +158,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
               <UpdateCard
                 currency={live.plan.price.currency}
                 currentCard={cardFingerprint(live.paymentMethod)}
-                publishableKey={payments.publishableKey}
-                sandboxScriptUrl={payments.scriptUrl}
-                nonce={nonce}
+                browser={browser}
               />
             </Card>
             <Card

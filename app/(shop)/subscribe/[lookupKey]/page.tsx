@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { connection } from 'next/server';
+import { ProviderScript } from '@/components/payments/provider-script';
 import { planPriceLabel } from '@/components/shop/plan-price';
 import { longDate } from '@/components/portal/dates';
 import { SubscribeView } from '@/components/portal/subscribe-view';
@@ -13,7 +14,7 @@ import { trialDaysFor } from '@/lib/billing/subscribe';
 import { isLive } from '@/lib/billing/subscription-status';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney, money } from '@/lib/money';
-import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { cardBrowserConfig } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Subscribe' };
 
@@ -51,7 +52,7 @@ export default async function SubscribePage({ params, searchParams }: { params: 
     redirect(returned ? '/account/billing?notice=subscribed' : '/account/billing?notice=already-subscribed');
   }
 
-  const payments = stripeBrowserConfig();
+  const browser = cardBrowserConfig(nonce);
   const recurring = planPriceLabel(price.price, interval, price.intervalCount);
   // A free trial is for an account's first subscription (startSubscription decides the same way).
   const trialDays = (await trialDaysFor(db, user.id, price)) ?? 0;
@@ -61,8 +62,7 @@ export default async function SubscribePage({ params, searchParams }: { params: 
 
   return (
     <>
-      {/* React puts an async script in <head>; the page waits for it before loading Stripe.js (stripe-loader.ts). */}
-      {payments.scriptUrl ? <script src={payments.scriptUrl} nonce={nonce} async /> : null}
+      <ProviderScript browser={browser} />
       <PageHeader title={`Subscribe to ${plan.name}`} description={`Signed in as ${user.email}. Invoices and receipts go to this address.`} />
       <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
         <section aria-labelledby="card-heading" className="rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
@@ -74,9 +74,7 @@ export default async function SubscribePage({ params, searchParams }: { params: 
             amountToday={dueToday.amount}
             currency={price.price.currency}
             submitLabel={trialDays > 0 ? `Start ${trialDays}-day free trial` : `Subscribe and pay ${formatMoney(dueToday)}`}
-            publishableKey={payments.publishableKey}
-            sandboxScriptUrl={payments.scriptUrl}
-            nonce={nonce}
+            browser={browser}
             returned={returned}
           />
           <p className="mt-4 text-xs text-stone-500">

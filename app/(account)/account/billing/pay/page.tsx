@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { connection } from 'next/server';
+import { ProviderScript } from '@/components/payments/provider-script';
 import { Activation } from '@/components/portal/activation';
 import { PayInvoice } from '@/components/portal/pay-invoice';
 import { planPriceLabel } from '@/components/shop/plan-price';
@@ -9,7 +10,7 @@ import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney } from '@/lib/money';
-import { stripeBrowserConfig } from '@/lib/payments/stripe/browser';
+import { cardBrowserConfig } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Update card and pay' };
 
@@ -20,13 +21,13 @@ export default async function PayOpenInvoicePage({ searchParams }: { searchParam
   const user = await requireUserForPage('/account/billing/pay');
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const subscription = await currentSubscription(db, user.id);
-  const payments = stripeBrowserConfig();
+  const browser = cardBrowserConfig(nonce);
   const returned = (await searchParams).redirect_status === 'succeeded';
   const invoice = subscription?.openInvoice ?? null;
 
   return (
     <>
-      {payments.scriptUrl && invoice ? <script src={payments.scriptUrl} nonce={nonce} async /> : null}
+      {invoice ? <ProviderScript browser={browser} /> : null}
       <PageHeader title="Update card and pay" description="Pay the invoice that is due with a card that works; it becomes the card your renewals are charged to." />
       {returned ? (
         <Activation until={['active', 'trialing']} destination="/account/billing?notice=paid" title="Confirming your payment…" />
@@ -36,7 +37,7 @@ export default async function PayOpenInvoicePage({ searchParams }: { searchParam
             <h2 id="card-heading" className="mb-5 text-base font-semibold">
               Card
             </h2>
-            <PayInvoice publishableKey={payments.publishableKey} sandboxScriptUrl={payments.scriptUrl} nonce={nonce} />
+            <PayInvoice browser={browser} />
           </section>
           <section aria-label="Invoice due" className="h-fit rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
             <h2 className="text-base font-semibold">{subscription.plan.productName}</h2>

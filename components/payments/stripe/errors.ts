@@ -1,11 +1,10 @@
 import type { StripeError } from '@stripe/stripe-js';
+import { NOT_CHARGED } from '../messages';
 
 /**
- * What a customer is told when the provider refuses or loses a card confirmation: the same words
+ * What a customer is told when Stripe.js refuses or loses a card confirmation: the same words
  * at checkout, on subscribe and in the billing portal.
  */
-
-export const NOT_CHARGED = 'You have not been charged.';
 
 /**
  * The provider failed on its side, or its answer never arrived: the payment may or may not have

@@ -1,17 +1,15 @@
 'use client';
 
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
-import type { Appearance, PaymentIntent } from '@stripe/stripe-js';
+import type { PaymentIntent } from '@stripe/stripe-js';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from './payment-errors';
-import { loadCardPayments } from './stripe-loader';
-
-export const APPEARANCE: Appearance = {
-  theme: 'stripe',
-  variables: { colorPrimary: '#23634f', colorText: '#16201c', colorDanger: '#b91c1c', borderRadius: '8px' },
-};
+import { NOT_CHARGED } from '../messages';
+import type { PaymentFormProps } from '../pieces';
+import { APPEARANCE, clientSecretOf } from './elements';
+import { confirmationErrorMessage, UNANSWERED } from './errors';
+import { loadStripeJs } from './loader';
 
 /** The provider has the payment: the order waits for its webhook, and the customer for us. */
 const TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_capture'];
@@ -20,21 +18,9 @@ const TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requ
 const OUTCOME_UNKNOWN =
   'We could not reach our payment provider to finish this payment. Your order is saved and can only be paid once: please try again in a moment.';
 
-interface PaymentFormProps {
-  clientSecret: string;
-  payLabel: string;
-  publishableKey: string;
-  sandboxScriptUrl: string | null;
-  nonce: string | undefined;
-  /** Where the provider sends the customer back after a redirect-based step. */
-  returnUrl: () => string;
-  onPaid: () => void;
-  /** The intent was canceled (the shop abandoned this checkout while the tab stayed open): it can never pay. */
-  onExpired: () => void;
-}
-
-export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, nonce, ...rest }: PaymentFormProps) {
-  const [stripe] = useState(() => loadCardPayments(publishableKey, sandboxScriptUrl, nonce));
+/** The checkout's Payment Element, for the PaymentIntent the server readied. */
+export function StripePaymentForm({ browser, handoff, ...rest }: PaymentFormProps) {
+  const [stripe] = useState(() => loadStripeJs(browser));
   const [loadFailed, setLoadFailed] = useState(false);
 
   useEffect(() => {
@@ -47,6 +33,7 @@ export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, no
   if (loadFailed) {
     return <Alert>The payment form could not be loaded. Check your connection and refresh this page; your order is saved.</Alert>;
   }
+  const clientSecret = clientSecretOf(handoff);
   return (
     // One Elements group per intent: its client secret cannot change once it is mounted.
     <Elements key={clientSecret} stripe={stripe} options={{ clientSecret, appearance: APPEARANCE }}>
@@ -55,7 +42,7 @@ export function PaymentForm({ clientSecret, publishableKey, sandboxScriptUrl, no
   );
 }
 
-function PayForm({ clientSecret, payLabel, returnUrl, onPaid, onExpired }: Pick<PaymentFormProps, 'clientSecret' | 'payLabel' | 'returnUrl' | 'onPaid' | 'onExpired'>) {
+function PayForm({ clientSecret, payLabel, returnUrl, onPaid, onExpired }: { clientSecret: string } & Omit<PaymentFormProps, 'browser' | 'handoff'>) {
   const stripe = useStripe();
   const elements = useElements();
   const [ready, setReady] = useState(false);

@@ -2,35 +2,20 @@
 
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
 import type { PaymentIntent, SetupIntent, Stripe, StripeElements, StripeElementsOptions, StripeError } from '@stripe/stripe-js';
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { confirmationErrorMessage, NOT_CHARGED, UNANSWERED } from '@/components/checkout/payment-errors';
-import { APPEARANCE } from '@/components/checkout/payment-form';
-import { loadCardPayments } from '@/components/checkout/stripe-loader';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { NOT_CHARGED } from '../messages';
+import type { CardCollection, CardFormProps, CardStepKind } from '../pieces';
+import { APPEARANCE, clientSecretOf } from './elements';
+import { confirmationErrorMessage, UNANSWERED } from './errors';
+import { loadStripeJs } from './loader';
 
-/** What the server hands back for the browser to confirm: a PaymentIntent's or a SetupIntent's secret. */
-export interface CardIntent {
-  intent: 'payment' | 'setup';
+/** The server's payment or card update, as Stripe.js confirms it: a PaymentIntent's or a SetupIntent's secret. */
+interface CardIntent {
+  step: CardStepKind;
   clientSecret: string;
 }
-
-export type PreparedIntent = { ok: true; data: CardIntent } | { ok: false; error: string; code: string };
-
-export interface ConfirmedIntent {
-  intent: 'payment' | 'setup';
-  id: string;
-}
-
-/**
- * How the Payment Element is set up before the customer presses the button: either for an
- * intent that exists already (its client secret), or for one the server makes on submit
- * (Stripe's "deferred intent" modes), so no provider object exists until the customer commits.
- */
-export type CardCollection =
-  | { clientSecret: string }
-  | { mode: 'subscription' | 'payment'; amount: number; currency: string }
-  | { mode: 'setup'; currency: string };
 
 /** The provider has the money or the card: the rest arrives by webhook. */
 const PAYMENT_TAKEN: readonly PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_capture'];
@@ -42,27 +27,22 @@ const CONFIRMED_BUT_UNFINISHED = 'Your card was accepted, but we could not finis
 
 const OUTCOME_UNKNOWN = 'We could not reach our payment provider to finish this. Nothing is charged twice: please try again in a moment.';
 
-interface CardFormProps {
-  publishableKey: string;
-  sandboxScriptUrl: string | null;
-  nonce: string | undefined;
-  collect: CardCollection;
-  submitLabel: string;
-  /** Called once the card details are complete: makes (or finds) the intent to confirm. */
-  prepare: () => Promise<PreparedIntent>;
-  /** A refusal the caller handles itself (say, by sending the customer elsewhere): true if handled. */
-  onRefused?: (refusal: { error: string; code: string }) => boolean;
-  /** After the provider has the payment or the card. An error string is shown on the form. */
-  onConfirmed: (confirmed: ConfirmedIntent) => Promise<string | null | void> | void;
-  /** Where the provider sends the customer back after a redirect-based step. */
-  returnUrl: () => string;
-  children?: ReactNode;
+/**
+ * How the Payment Element is set up before the customer presses the button: for an intent that
+ * exists already (its client secret), or for one the server makes on submit (Stripe's "deferred
+ * intent" modes).
+ */
+function elementsOptions(collect: CardCollection): StripeElementsOptions {
+  if ('handoff' in collect) return { clientSecret: clientSecretOf(collect.handoff), appearance: APPEARANCE };
+  if (collect.mode === 'card') return { mode: 'setup', currency: collect.currency.toLowerCase(), appearance: APPEARANCE };
+  return { mode: collect.mode, amount: collect.amount, currency: collect.currency.toLowerCase(), appearance: APPEARANCE };
 }
 
-export function CardForm({ publishableKey, sandboxScriptUrl, nonce, collect, ...rest }: CardFormProps) {
+/** The Payment Element for subscribing, saving a card and paying an open invoice. */
+export function StripeCardForm({ browser, collect, ...rest }: CardFormProps) {
   // Loaded in the browser only (the server renders the form without it); Elements takes a
   // null that later becomes the promise.
-  const [stripe] = useState(() => (typeof window === 'undefined' ? null : loadCardPayments(publishableKey, sandboxScriptUrl, nonce)));
+  const [stripe] = useState(() => (typeof window === 'undefined' ? null : loadStripeJs(browser)));
   const [loadFailed, setLoadFailed] = useState(false);
 
   useEffect(() => {
@@ -73,23 +53,17 @@ export function CardForm({ publishableKey, sandboxScriptUrl, nonce, collect, ...
   }, [stripe]);
 
   if (loadFailed) return <Alert>The card form could not be loaded. Check your connection and refresh this page. {NOT_CHARGED}</Alert>;
-  const options: StripeElementsOptions =
-    'clientSecret' in collect
-      ? { clientSecret: collect.clientSecret, appearance: APPEARANCE }
-      : collect.mode === 'setup'
-        ? { mode: 'setup', currency: collect.currency.toLowerCase(), appearance: APPEARANCE }
-        : { mode: collect.mode, amount: collect.amount, currency: collect.currency.toLowerCase(), appearance: APPEARANCE };
   return (
     // An Elements group's client secret or mode cannot change once mounted: a new one gets a new group.
-    <Elements key={JSON.stringify(collect)} stripe={stripe} options={options}>
+    <Elements key={JSON.stringify(collect)} stripe={stripe} options={elementsOptions(collect)}>
       <ConfirmForm {...rest} />
     </Elements>
   );
 }
 
-async function confirmIntent(stripe: Stripe, elements: StripeElements, { intent, clientSecret }: CardIntent, returnUrl: string) {
+async function confirmIntent(stripe: Stripe, elements: StripeElements, { step, clientSecret }: CardIntent, returnUrl: string) {
   const confirmParams = { return_url: returnUrl };
-  if (intent === 'payment') {
+  if (step === 'payment') {
     const result = await stripe.confirmPayment({ elements, clientSecret, confirmParams, redirect: 'if_required' });
     return result.error
       ? { error: result.error, id: result.error.payment_intent?.id, status: result.error.payment_intent?.status }
@@ -102,8 +76,8 @@ async function confirmIntent(stripe: Stripe, elements: StripeElements, { intent,
 }
 
 /** Asks the provider how an intent stands, after a confirm whose answer was lost or came too late. */
-async function currentState(stripe: Stripe, { intent, clientSecret }: CardIntent): Promise<{ id?: string; status?: string }> {
-  if (intent === 'payment') {
+async function currentState(stripe: Stripe, { step, clientSecret }: CardIntent): Promise<{ id?: string; status?: string }> {
+  if (step === 'payment') {
     const { paymentIntent } = await stripe.retrievePaymentIntent(clientSecret);
     return { id: paymentIntent?.id, status: paymentIntent?.status };
   }
@@ -111,12 +85,12 @@ async function currentState(stripe: Stripe, { intent, clientSecret }: CardIntent
   return { id: setupIntent?.id, status: setupIntent?.status };
 }
 
-function done(intent: CardIntent['intent'], status: string | undefined): boolean {
+function done(step: CardStepKind, status: string | undefined): boolean {
   if (!status) return false;
-  return intent === 'payment' ? (PAYMENT_TAKEN as readonly string[]).includes(status) : (SETUP_DONE as readonly string[]).includes(status);
+  return step === 'payment' ? (PAYMENT_TAKEN as readonly string[]).includes(status) : (SETUP_DONE as readonly string[]).includes(status);
 }
 
-function ConfirmForm({ submitLabel, prepare, onRefused, onConfirmed, returnUrl, children }: Omit<CardFormProps, 'publishableKey' | 'sandboxScriptUrl' | 'nonce' | 'collect'>) {
+function ConfirmForm({ submitLabel, prepare, onRefused, onConfirmed, returnUrl, children }: Omit<CardFormProps, 'browser' | 'collect'>) {
   const stripe = useStripe();
   const elements = useElements();
   const [ready, setReady] = useState(false);
@@ -149,16 +123,17 @@ function ConfirmForm({ submitLabel, prepare, onRefused, onConfirmed, returnUrl, 
         return stop(prepared.error);
       }
 
-      let outcome: { error?: StripeError; id?: string; status?: string } = await confirmIntent(stripe, elements, prepared.data, returnUrl());
+      const intent: CardIntent = { step: prepared.data.step, clientSecret: clientSecretOf(prepared.data.handoff) };
+      let outcome: { error?: StripeError; id?: string; status?: string } = await confirmIntent(stripe, elements, intent, returnUrl());
       const unanswered = outcome.error !== undefined && UNANSWERED.includes(outcome.error.type);
       if (!outcome.status && (unanswered || UNEXPECTED_STATE.includes(outcome.error?.code ?? ''))) {
         // Confirmed already (another tab), or the provider's answer was lost: ask it. Trying
         // again is safe either way, as the intent is the same one.
-        outcome = { ...outcome, ...(await currentState(stripe, prepared.data)) };
+        outcome = { ...outcome, ...(await currentState(stripe, intent)) };
       }
-      if (done(prepared.data.intent, outcome.status) && outcome.id) {
+      if (done(intent.step, outcome.status) && outcome.id) {
         // Past this point the provider has the card: no "not charged" message may follow.
-        const followUp = await Promise.resolve(onConfirmed({ intent: prepared.data.intent, id: outcome.id })).catch(() => CONFIRMED_BUT_UNFINISHED);
+        const followUp = await Promise.resolve(onConfirmed({ step: intent.step, id: outcome.id })).catch(() => CONFIRMED_BUT_UNFINISHED);
         if (followUp) return stop(followUp);
         return; // the page moves on: stay "Processing…"
       }

@@ -2,6 +2,7 @@
 
 import type { Stripe } from '@stripe/stripe-js';
 import { loadStripe } from '@stripe/stripe-js/pure';
+import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 
 /**
  * Stripe.js, loaded once per page. The `pure` entry looks for Stripe.js only when loadStripe()
@@ -37,9 +38,9 @@ function sandboxScript(url: string, nonce: string | undefined): Promise<void> {
   });
 }
 
-export function loadCardPayments(publishableKey: string, sandboxScriptUrl: string | null, nonce: string | undefined): Promise<Stripe | null> {
-  loading ??= (sandboxScriptUrl ? sandboxScript(sandboxScriptUrl, nonce) : Promise.resolve())
-    .then(() => loadStripe(publishableKey))
+export function loadStripeJs({ publicKey, scriptUrl, nonce }: PaymentBrowserConfig): Promise<Stripe | null> {
+  loading ??= (scriptUrl ? sandboxScript(scriptUrl, nonce) : Promise.resolve())
+    .then(() => loadStripe(publicKey))
     .catch((error: unknown) => {
       loading = null; // a later attempt (the customer presses Retry) starts over
       throw error;

@@ -1,0 +1,64 @@
+import type { ComponentType, ReactNode } from 'react';
+import type { PaymentBrowserConfig } from '@/lib/payments/browser';
+import type { PaymentHandoff } from '@/lib/payments/types';
+
+/**
+ * What a provider's browser pieces (components/payments/<provider>/) are given, in Billfold's
+ * words. Each provider has two: a form for a payment the server has readied already (the
+ * checkout), and a card form that asks the server for the payment or the card update only once
+ * the card details are complete (subscribe, the billing portal).
+ */
+
+export interface PaymentFormProps {
+  browser: PaymentBrowserConfig;
+  /** How the provider's script finishes the payment the server readied. */
+  handoff: PaymentHandoff;
+  payLabel: string;
+  /** Where the provider sends the customer back after a redirect-based step. */
+  returnUrl: () => string;
+  onPaid: () => void;
+  /** The payment was canceled (the shop abandoned this checkout while the tab stayed open): it can never be paid. */
+  onExpired: () => void;
+}
+
+/**
+ * What the card form is set up for before the customer presses the button: a payment that exists
+ * already, or what the server makes on submit, so nothing exists at the provider until the
+ * customer commits. Amounts are in minor units.
+ */
+export type CardCollection =
+  | { handoff: PaymentHandoff }
+  | { mode: 'payment' | 'subscription'; amount: number; currency: string }
+  /** A card saved for later charges, nothing paid now. */
+  | { mode: 'card'; currency: string };
+
+/** What the browser finishes once the card is complete: a payment, or saving the card. */
+export type CardStepKind = 'payment' | 'card';
+
+export type PreparedCardStep = { ok: true; data: { step: CardStepKind; handoff: PaymentHandoff } } | { ok: false; error: string; code: string };
+
+export interface ConfirmedCardStep {
+  step: CardStepKind;
+  /** The provider's id of the payment or of the card update. */
+  id: string;
+}
+
+export interface CardFormProps {
+  browser: PaymentBrowserConfig;
+  collect: CardCollection;
+  submitLabel: string;
+  /** Called once the card details are complete: makes (or finds) the payment or card update to finish. */
+  prepare: () => Promise<PreparedCardStep>;
+  /** A refusal the caller handles itself (say, by sending the customer elsewhere): true if handled. */
+  onRefused?: (refusal: { error: string; code: string }) => boolean;
+  /** After the provider has the payment or the card. An error string is shown on the form. */
+  onConfirmed: (confirmed: ConfirmedCardStep) => Promise<string | null | void> | void;
+  /** Where the provider sends the customer back after a redirect-based step. */
+  returnUrl: () => string;
+  children?: ReactNode;
+}
+
+export interface ProviderPieces {
+  PaymentForm: ComponentType<PaymentFormProps>;
+  CardForm: ComponentType<CardFormProps>;
+}
