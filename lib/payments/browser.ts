@@ -19,6 +19,17 @@ export interface PaymentBrowserConfig {
   nonce: string | undefined;
 }
 
+/** The query a provider's redirect brings the person back with, as a page reads it. */
+export type ReturnQuery = Record<string, string | string[] | undefined>;
+
+/** What the person finished at the provider before its redirect brought them back. */
+export interface ProviderReturn {
+  /** The provider reports the payment or card save done (the webhook still has the last word). */
+  succeeded: boolean;
+  /** The card update that was finished, when that is what came back. */
+  cardUpdateId: string | null;
+}
+
 export interface PaymentBrowserEntry {
   readonly name: PaymentProviderName;
   enabled(config: Env): boolean;
@@ -27,6 +38,8 @@ export interface PaymentBrowserEntry {
   browser(config: Env): Pick<PaymentBrowserConfig, 'publicKey' | 'scriptUrl'>;
   /** Every origin the provider's script, frames and API calls come from. */
   origins(config: Env): string[];
+  /** Reads the provider's redirect back to us; null when the query is not this provider's. */
+  returned(query: ReturnQuery): ProviderReturn | null;
 }
 
 const BROWSERS: readonly PaymentBrowserEntry[] = [stripeBrowser];
@@ -47,4 +60,13 @@ export function cardBrowserConfig(nonce: string | undefined): PaymentBrowserConf
 export function paymentOrigins(): string[] {
   const config = env();
   return [...new Set(enabled().flatMap((entry) => entry.origins(config)))];
+}
+
+/** What a provider's redirect brought the person back with, whichever enabled provider it was. */
+export function providerReturn(query: ReturnQuery): ProviderReturn {
+  for (const entry of enabled()) {
+    const returned = entry.returned(query);
+    if (returned) return returned;
+  }
+  return { succeeded: false, cardUpdateId: null };
 }

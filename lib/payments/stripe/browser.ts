@@ -23,4 +23,11 @@ export const stripeBrowser: PaymentBrowserEntry = {
     if (config.paymentsMode === 'sandbox') return [new URL(config.sandboxUrl).origin];
     return ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'];
   },
+  // Stripe.js sends the person back to the return_url with `redirect_status` and the intent's id
+  // (`payment_intent` or `setup_intent`) after a redirect-based step such as 3-D Secure.
+  returned(query) {
+    if (typeof query.redirect_status !== 'string') return null;
+    const succeeded = query.redirect_status === 'succeeded';
+    return { succeeded, cardUpdateId: succeeded && typeof query.setup_intent === 'string' ? query.setup_intent : null };
+  },
 };

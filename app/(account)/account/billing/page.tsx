@@ -17,7 +17,7 @@ import { listCatalog } from '@/lib/billing/catalog';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
 import type { SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
-import { cardBrowserConfig } from '@/lib/payments/browser';
+import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Plan and billing' };
 
@@ -123,7 +123,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const [subscription, invoices, catalog] = await Promise.all([currentSubscription(db, user.id), invoicesFor(db, user.id), listCatalog(db)]);
   const browser = cardBrowserConfig(nonce);
   const notice = typeof params.notice === 'string' ? NOTICES[params.notice] : undefined;
-  const returnedCardUpdate = params.redirect_status === 'succeeded' && typeof params.setup_intent === 'string' ? params.setup_intent : null;
+  const returnedCardUpdate = providerReturn(params).cardUpdateId;
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
   // Plans can be changed within one currency: a subscription bills in one.

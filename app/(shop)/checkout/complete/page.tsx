@@ -10,6 +10,7 @@ import { getCurrentUser } from '@/lib/auth/guards';
 import { orderProgress } from '@/lib/billing/checkout';
 import { checkoutDependencies, orderIdFromToken } from '@/lib/billing/checkout-context';
 import { findOrderForViewer, orderDetails } from '@/lib/billing/orders';
+import { providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Your order', referrer: 'no-referrer' };
 
@@ -33,7 +34,7 @@ export default async function CheckoutCompletePage({ searchParams }: { searchPar
     <>
       <PageHeader title={`Order #${view.number}`} description={`For ${view.email}`} />
       <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
-        <PaymentProgress token={token} initial={progress} returnedFromProvider={params.redirect_status === 'succeeded'} />
+        <PaymentProgress token={token} initial={progress} returnedFromProvider={providerReturn(params).succeeded} />
         <OrderSummary lines={view.lines} total={view.total} />
       </div>
     </>

@@ -14,7 +14,7 @@ import { trialDaysFor } from '@/lib/billing/subscribe';
 import { isLive } from '@/lib/billing/subscription-status';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney, money } from '@/lib/money';
-import { cardBrowserConfig } from '@/lib/payments/browser';
+import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Subscribe' };
 
@@ -44,7 +44,7 @@ export default async function SubscribePage({ params, searchParams }: { params: 
   const interval = offer.price.interval;
 
   // Back from a provider's redirect (a payment method that leaves the page) with the payment done.
-  const returned = (await searchParams).redirect_status === 'succeeded';
+  const returned = providerReturn(await searchParams).succeeded;
   const subscription = await currentSubscription(db, user.id);
   // A live subscription is the account's one subscription: there is nothing to start here. An
   // incomplete one is what this page finishes (startSubscription resumes or replaces it).

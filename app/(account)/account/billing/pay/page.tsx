@@ -10,7 +10,7 @@ import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney } from '@/lib/money';
-import { cardBrowserConfig } from '@/lib/payments/browser';
+import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Update card and pay' };
 
@@ -22,7 +22,7 @@ export default async function PayOpenInvoicePage({ searchParams }: { searchParam
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const subscription = await currentSubscription(db, user.id);
   const browser = cardBrowserConfig(nonce);
-  const returned = (await searchParams).redirect_status === 'succeeded';
+  const returned = providerReturn(await searchParams).succeeded;
   const invoice = subscription?.openInvoice ?? null;
 
   return (
