@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody, sendJson } from './admin-json';
-import { DEFAULT_CHAOS, DEFAULT_RETRY, type Chaos, type RetryPolicy } from './chaos';
+import { DEFAULT_CHAOS, DEFAULT_RETRY, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicy } from './chaos';
 import { sendDashboard } from './dashboard';
 import type { ProviderModule, SandboxServices } from './module';
 import { Store } from './store';
@@ -51,9 +51,17 @@ function withinMount(prefix: string, url: URL): URL {
   return inner;
 }
 
+/** The options' switches over the defaults; a value out of range stops the start. */
+function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryPolicy } {
+  const chaos = parseChaosRequest(options.chaos ?? {});
+  const retry = parseRetryRequest(options.retry ?? {}, DEFAULT_RETRY);
+  if (typeof chaos === 'string') throw new Error(`sandbox: chaos: ${chaos}`);
+  if (typeof retry === 'string') throw new Error(`sandbox: retry: ${retry}`);
+  return { chaos: { ...DEFAULT_CHAOS, ...chaos.switches }, retry: { ...DEFAULT_RETRY, ...retry } };
+}
+
 export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
-  const chaos: Chaos = { ...DEFAULT_CHAOS, ...options.chaos };
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
   await store.migrate();
   const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry };
@@ -88,23 +96,27 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
       }
     } else if (url.pathname === '/_sandbox/chaos') {
       if (request.method === 'POST') {
-        // `faults` are added to those armed (other tests' customers keep theirs); the other
-        // keys are the global switches. A refused fault changes nothing at all.
+        // `faults` are added to those armed (other tests' customers keep theirs); the other keys
+        // are the switches. A refused request changes nothing at all: everything is checked
+        // before anything is applied.
         const body = await readJsonBody(request, response, { maxBytes: 16_384 });
         if (!body.ok) return true;
-        const { faults: requested, ...switches } = body.value as Record<string, unknown>;
+        const parsed = parseChaosRequest(body.value);
+        if (typeof parsed === 'string') return refuse(response, parsed);
         // Faults follow a customer through Stripe's objects, so they are Stripe's to arm; a
         // provider mounted beside it would take its own key.
-        const armed = requested === undefined ? [] : stripe.faults.armRequested(requested);
+        const armed = parsed.faults === undefined ? [] : stripe.faults.armRequested(parsed.faults);
         if (typeof armed === 'string') return refuse(response, armed);
-        Object.assign(chaos, switches);
+        Object.assign(chaos, parsed.switches);
       }
       sendJson(response, 200, { ...chaos, faults: stripe.faults.list() });
     } else if (url.pathname === '/_sandbox/retry') {
       if (request.method === 'POST') {
         const body = await readJsonBody(request, response);
         if (!body.ok) return true;
-        Object.assign(retry, body.value);
+        const parsed = parseRetryRequest(body.value, retry);
+        if (typeof parsed === 'string') return refuse(response, parsed);
+        Object.assign(retry, parsed);
       }
       sendJson(response, 200, retry);
     } else {
