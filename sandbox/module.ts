@@ -25,7 +25,11 @@ export interface ProviderModule {
    * (server.ts takes its prefix off), so a module routes as if it were alone at the root.
    */
   handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<boolean>;
-  /** Called before the server listens: prepares what the first request needs and starts background work. */
+  /**
+   * Called after the store is migrated, before the server listens: waits for what the first
+   * request needs and starts the background work. (A module is created before the migration, so
+   * it can begin work that needs no store, such as bundling its scripts, at once.)
+   */
   start(): Promise<void>;
   /** Stops the background work; the store is closed after every module stopped. */
   stop(): Promise<void>;

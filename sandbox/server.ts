@@ -63,9 +63,9 @@ function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryP
 export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
   const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
-  await store.migrate();
   const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry };
 
+  // Created before the store migrates: a module prepares what it can meanwhile (Stripe bundles its scripts).
   const stripe = createStripeModule(services);
   // Where each provider lives. Stripe's clients are given a host and a port, never a path: the
   // stripe package calls /v1/… and pages load /js/stripe.js from the origin, so Stripe is at the
@@ -143,6 +143,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
 
   const stopModules = () => Promise.all(providers.map((provider) => provider.stop()));
   try {
+    await store.migrate();
     await Promise.all(providers.map((provider) => provider.start()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -4,7 +4,7 @@ import { createStripeApi } from './api';
 import { handleCustomerAdvance } from './billing/customer-clock';
 import { handleInvoicePage } from './billing/invoice-page';
 import { handleBillingSettings } from './billing/settings';
-import { answerApiPreflight, handleBrowser } from './browser';
+import { answerApiPreflight, handleBrowser, loadBrowserScripts } from './browser';
 import { DASHBOARD_ACTIONS, handleDashboardAction, stripeDashboard } from './dashboard';
 import { CustomerFaults } from './faults';
 import { handleChallenge } from './three-d-secure';
@@ -25,6 +25,11 @@ export interface StripeModule extends ProviderModule {
 }
 
 export function createStripeModule({ store, chaos, retry }: SandboxServices): StripeModule {
+  // Stripe.js and the card frame are bundled from TypeScript while the store migrates; start()
+  // waits for them, so no page does, and a script that does not build stops the start, not a
+  // checkout. (Caught here only so a failure is reported by start(), not as unhandled.)
+  const scriptsReady = loadBrowserScripts();
+  scriptsReady.catch(() => {});
   const dispatcher = new WebhookDispatcher(store, chaos, retry);
   const faults = new CustomerFaults();
   const onEvents = () => dispatcher.wake();
@@ -62,6 +67,7 @@ export function createStripeModule({ store, chaos, retry }: SandboxServices): St
     faults,
     handle: route,
     async start() {
+      await scriptsReady;
       dispatcher.start();
     },
     stop: () => dispatcher.stop(),
