@@ -71,10 +71,12 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
   // stripe package calls /v1/… and pages load /js/stripe.js from the origin, so Stripe is at the
   // root. PayPal's REST is under /v1 and /v2 too (/v1/oauth2/token, /v2/checkout/orders,
   // /v1/billing/subscriptions, /v1/notifications/verify-webhook-signature), which would collide
-  // with Stripe's, and PayPal's clients are pointed at a whole base URL in place of
-  // https://api-m.sandbox.paypal.com, so a path in it costs them nothing: PayPal goes under
-  // /paypal (/paypal/v1/oauth2/token, /paypal/v2/checkout/orders, its JS SDK and approval pages
-  // under /paypal too). Mounting a provider is one line here; longer prefixes are tried first.
+  // with Stripe's; and PayPal is reached through a whole base URL (its JS SDK through
+  // @paypal/react-paypal-js's sdkBaseUrl, its REST through whatever replaces
+  // https://api-m.sandbox.paypal.com in Billfold's PayPal client), so a path in that URL costs
+  // nothing. PayPal therefore goes under /paypal: /paypal/v1/oauth2/token,
+  // /paypal/v2/checkout/orders, its JS SDK and approval pages. Mounting a provider is one line
+  // here (and its import); longer prefixes are tried first.
   const mounts: Mount[] = [
     { prefix: '', module: stripe },
     // { prefix: '/paypal', module: createPaypalModule(services) },
