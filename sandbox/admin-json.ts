@@ -8,14 +8,15 @@ export function sendJson(response: http.ServerResponse, status: number, body: un
 }
 
 /**
- * An admin request's JSON body (an empty body is `{}`). A body over 4 KB or that is not JSON is
- * refused here, with the answer already sent: the caller then returns.
+ * An admin request's JSON body (an empty body is `{}`). A body over `maxBytes` (4 KB unless
+ * given) or that is not JSON is refused here, with the answer already sent: the caller then
+ * returns.
  */
-export async function readJsonBody(request: http.IncomingMessage, response: http.ServerResponse): Promise<{ ok: true; value: unknown } | { ok: false }> {
+export async function readJsonBody(request: http.IncomingMessage, response: http.ServerResponse, { maxBytes = 4096 } = {}): Promise<{ ok: true; value: unknown } | { ok: false }> {
   let text = '';
   for await (const chunk of request) {
     text += String(chunk);
-    if (text.length > 4096) {
+    if (text.length > maxBytes) {
       sendJson(response, 413, { error: { message: 'Body too large.' } });
       return { ok: false };
     }

@@ -1,20 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleDashboard } from './dashboard';
+import { readJsonBody, sendJson } from './admin-json';
+import { DEFAULT_CHAOS, DEFAULT_RETRY, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicy } from './chaos';
+import { sendDashboard } from './dashboard';
+import type { ProviderModule, SandboxServices } from './module';
 import { Store } from './store';
-import { createStripeApi } from './stripe/api';
-import { handleCustomerAdvance } from './stripe/billing/customer-clock';
-import { handleInvoicePage } from './stripe/billing/invoice-page';
-import { handleBillingSettings } from './stripe/billing/settings';
-import { answerApiPreflight, handleBrowser } from './stripe/browser';
-import { CustomerFaults, parseFaults } from './stripe/faults';
-import { handleChallenge } from './stripe/three-d-secure';
-import { WebhookDispatcher, type Chaos, type RetryPolicy } from './stripe/webhooks';
+import { createStripeModule } from './stripe';
 
 /**
- * The local provider emulator (shared/design.md, "The sandbox"): Stripe's REST API under /v1,
- * the 3-D Secure challenge, signed webhooks, and the sandbox's own admin endpoints under
- * /_sandbox. State lives in PostgreSQL (schema `sandbox`).
+ * The local provider emulator (shared/design.md, "The sandbox"). This file mounts one module per
+ * provider (sandbox/<provider>/, each owning its routes, browser scripts, webhooks and dashboard
+ * part) and keeps what they share: /health, the dashboard page at `/`, and the admin endpoints
+ * under /_sandbox that are not one provider's: reset, and the chaos and retry switches
+ * (sandbox/chaos.ts). State lives in PostgreSQL (schema `sandbox`).
  */
 
 export interface SandboxOptions {
@@ -30,105 +28,151 @@ export interface SandboxOptions {
 export interface SandboxServer {
   url: string;
   store: Store;
-  dispatcher: WebhookDispatcher;
   chaos: Chaos;
-  /** Faults armed for one customer's requests (POST /_sandbox/chaos with `faults`). */
-  faults: CustomerFaults;
   retry: RetryPolicy;
   close(): Promise<void>;
 }
 
-function json(response: http.ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  response.end(text);
+interface Mount {
+  /** The path the module's own paths are under; '' is the root. */
+  prefix: string;
+  module: ProviderModule;
 }
 
-async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > 16_384) throw new Error('body too large');
-  }
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+function mountedAt(prefix: string, pathname: string): boolean {
+  return prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/** The URL as the module mounted at `prefix` sees it: its prefix taken off the path. */
+function withinMount(prefix: string, url: URL): URL {
+  if (prefix === '') return url;
+  const inner = new URL(url);
+  inner.pathname = url.pathname.slice(prefix.length) || '/';
+  return inner;
+}
+
+/** The options' switches over the defaults; a value out of range stops the start. */
+function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryPolicy } {
+  const chaos = parseChaosRequest(options.chaos ?? {});
+  const retry = parseRetryRequest(options.retry ?? {}, DEFAULT_RETRY);
+  if (typeof chaos === 'string') throw new Error(`sandbox: chaos: ${chaos}`);
+  if (typeof retry === 'string') throw new Error(`sandbox: retry: ${retry}`);
+  return { chaos: { ...DEFAULT_CHAOS, ...chaos.switches }, retry: { ...DEFAULT_RETRY, ...retry } };
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
+  const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
-  await store.migrate();
-  const chaos: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0, ...options.chaos };
-  const retry: RetryPolicy = { baseDelayMs: 2_000, maxDelayMs: 60 * 60 * 1000, maxAttempts: 12, timeoutMs: 10_000, ...options.retry };
-  const dispatcher = new WebhookDispatcher(store, () => chaos, () => retry);
-  const faults = new CustomerFaults();
-  const stripeApi = createStripeApi(store, {
-    faultRate: () => chaos.apiFaultRate,
-    customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
-    onEvents: () => dispatcher.wake(),
-  });
+  const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry };
+
+  // Created before the store migrates: a module prepares what it can meanwhile (Stripe bundles its scripts).
+  const stripe = createStripeModule(services);
+  // Where each provider lives. Stripe's clients are given a host and a port, never a path: the
+  // stripe package calls /v1/… and pages load /js/stripe.js from the origin, so Stripe is at the
+  // root. PayPal's REST is under /v1 and /v2 too (/v1/oauth2/token, /v2/checkout/orders,
+  // /v1/billing/subscriptions, /v1/notifications/verify-webhook-signature), which would collide
+  // with Stripe's; and PayPal is reached through a whole base URL (its JS SDK through
+  // @paypal/react-paypal-js's sdkBaseUrl, its REST through whatever replaces
+  // https://api-m.sandbox.paypal.com in Billfold's PayPal client), so a path in that URL costs
+  // nothing. PayPal therefore goes under /paypal: /paypal/v1/oauth2/token,
+  // /paypal/v2/checkout/orders, its JS SDK and approval pages. Mounting a provider is one line
+  // here (and its import); longer prefixes are tried first.
+  const mounts: Mount[] = [
+    { prefix: '', module: stripe },
+    // { prefix: '/paypal', module: createPaypalModule(services) },
+  ].sort((a, b) => b.prefix.length - a.prefix.length);
+  const providers = mounts.map((mount) => mount.module);
+
+  async function handleShared(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<boolean> {
+    if (url.pathname === '/health') {
+      sendJson(response, 200, { ok: true, service: 'billfold-sandbox' });
+    } else if (url.pathname === '/') {
+      await sendDashboard(response, url, providers.map(async (provider) => ({ provider: provider.name, tables: await provider.dashboard() })));
+    } else if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
+      if (!options.allowReset) {
+        sendJson(response, 403, { error: { message: 'Reset is disabled in production.' } });
+      } else {
+        await store.reset();
+        for (const provider of providers) provider.reset();
+        sendJson(response, 200, { reset: true });
+      }
+    } else if (url.pathname === '/_sandbox/chaos') {
+      if (request.method === 'POST') {
+        // `faults` are added to those armed (other tests' customers keep theirs); the other keys
+        // are the switches. A refused request changes nothing at all: everything is checked
+        // before anything is applied.
+        const body = await readJsonBody(request, response, { maxBytes: 16_384 });
+        if (!body.ok) return true;
+        const parsed = parseChaosRequest(body.value);
+        if (typeof parsed === 'string') return refuse(response, parsed);
+        // Faults follow a customer through Stripe's objects, so they are Stripe's to arm; a
+        // provider mounted beside it would take its own key.
+        const armed = parsed.faults === undefined ? [] : stripe.faults.armRequested(parsed.faults);
+        if (typeof armed === 'string') return refuse(response, armed);
+        Object.assign(chaos, parsed.switches);
+      }
+      sendJson(response, 200, { ...chaos, faults: stripe.faults.list() });
+    } else if (url.pathname === '/_sandbox/retry') {
+      if (request.method === 'POST') {
+        const body = await readJsonBody(request, response);
+        if (!body.ok) return true;
+        const parsed = parseRetryRequest(body.value, retry);
+        if (typeof parsed === 'string') return refuse(response, parsed);
+        Object.assign(retry, parsed);
+      }
+      sendJson(response, 200, retry);
+    } else {
+      return false;
+    }
+    return true;
+  }
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? `127.0.0.1:${options.port}`}`);
     const route = async () => {
-      if (url.pathname === '/health') return json(response, 200, { ok: true, service: 'billfold-sandbox' });
-      if (url.pathname === '/' || url.pathname.startsWith('/_sandbox/dashboard/')) return handleDashboard(store, request, response, url, () => dispatcher.wake());
-      if (url.pathname.startsWith('/v1/') && request.method === 'OPTIONS') return answerApiPreflight(request, response);
-      if (url.pathname.startsWith('/v1/')) return stripeApi(request, response, url);
-      if (url.pathname.startsWith('/js/') || url.pathname.startsWith('/elements/')) return handleBrowser(request, response, url);
-      if (url.pathname.startsWith('/3ds/')) return handleChallenge(store, request, response, url, () => dispatcher.wake());
-      if (url.pathname.startsWith('/invoices/')) return handleInvoicePage(store, request, response, url);
-      if (url.pathname === '/_sandbox/billing') return handleBillingSettings(store, request, response);
-      if (url.pathname.startsWith('/_sandbox/customers/')) return handleCustomerAdvance(store, request, response, url, () => dispatcher.wake());
-      if (url.pathname === '/_sandbox/reset' && request.method === 'POST') {
-        if (!options.allowReset) return json(response, 403, { error: { message: 'Reset is disabled in production.' } });
-        await store.reset();
-        faults.clear();
-        return json(response, 200, { reset: true });
+      if (await handleShared(request, response, url)) return;
+      for (const { prefix, module: provider } of mounts) {
+        if (mountedAt(prefix, url.pathname) && (await provider.handle(request, response, withinMount(prefix, url)))) return;
       }
-      if (url.pathname === '/_sandbox/chaos') {
-        if (request.method === 'POST') {
-          // `faults` are added to those armed (other tests' customers keep theirs); the other
-          // keys are the global switches. A refused fault changes nothing at all.
-          const { faults: requested, ...switches } = await readJson(request);
-          if (requested !== undefined) {
-            const parsed = parseFaults(requested);
-            const armed = typeof parsed === 'string' ? parsed : faults.arm(parsed);
-            if (typeof armed === 'string') return json(response, 400, { error: { message: armed } });
-          }
-          Object.assign(chaos, switches);
-        }
-        return json(response, 200, { ...chaos, faults: faults.list() });
-      }
-      if (url.pathname === '/_sandbox/retry') {
-        if (request.method === 'POST') Object.assign(retry, await readJson(request));
-        return json(response, 200, retry);
-      }
-      return json(response, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${url.pathname}).` } });
+      sendJson(response, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${url.pathname}).` } });
     };
     route().catch((error: unknown) => {
       process.stderr.write(`sandbox: ${request.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (!response.headersSent) json(response, 500, { error: { type: 'api_error', message: 'The sandbox failed to handle this request.' } });
+      if (!response.headersSent) sendJson(response, 500, { error: { type: 'api_error', message: 'The sandbox failed to handle this request.' } });
     });
   });
   server.keepAliveTimeout = 65_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  dispatcher.start();
+  const stopModules = () => Promise.all(providers.map((provider) => provider.stop()));
+  try {
+    await store.migrate();
+    await Promise.all(providers.map((provider) => provider.start()));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // A taken port or a module that could not start: nothing is left running behind the error.
+    await stopModules();
+    await store.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     store,
-    dispatcher,
     chaos,
-    faults,
     retry,
     async close() {
-      await dispatcher.stop();
+      await stopModules();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await store.close();
     },
   };
+}
+
+function refuse(response: http.ServerResponse, message: string): true {
+  sendJson(response, 400, { error: { message } });
+  return true;
 }

@@ -4,7 +4,7 @@ import type { FormObject } from './form';
 import { matchRoute } from './routes';
 
 /**
- * Faults aimed at one customer. The global chaos switches (webhooks.ts's Chaos) disturb every
+ * Faults aimed at one customer. The global chaos switches (sandbox/chaos.ts) disturb every
  * caller of the sandbox, so a test that wants "the provider is down" would break every other
  * test running beside it. A scoped fault hits only the API requests that concern the customer
  * with a given email, which a test makes unique, and each armed fault fires exactly once, so
@@ -137,6 +137,12 @@ export class CustomerFaults {
     }));
     this.armed.push(...added);
     return added.map(({ pattern: _, ...fault }) => fault);
+  }
+
+  /** Arms an admin call's `faults`, or says why they are refused (nothing is armed then). */
+  armRequested(input: unknown): ArmedFault[] | string {
+    const parsed = parseFaults(input);
+    return typeof parsed === 'string' ? parsed : this.arm(parsed);
   }
 
   list(): ArmedFault[] {

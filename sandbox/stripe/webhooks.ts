@@ -1,26 +1,7 @@
 import crypto from 'node:crypto';
+import type { Chaos, RetryPolicy } from '../chaos';
 import type { Store } from '../store';
 import type { SandboxWebhookEndpoint } from './resources/webhook-endpoints';
-
-/** Reliability switches for tests: how badly the "network" between Stripe and the app behaves. */
-export interface Chaos {
-  /** Chance (0–1) that a delivery is sent twice. */
-  duplicateRate: number;
-  /** Deliver each batch of due events in random order instead of creation order. */
-  shuffle: boolean;
-  /** Each delivery waits a random 0..delayMs before it is sent. */
-  delayMs: number;
-  /** Chance (0–1) that an API request fails with a 500 (see api.ts). */
-  apiFaultRate: number;
-}
-
-export interface RetryPolicy {
-  /** First retry after this long; each next one waits twice as long, up to maxDelayMs. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  maxAttempts: number;
-  timeoutMs: number;
-}
 
 export function signPayload(payload: string, secret: string, timestamp: number): string {
   const signature = crypto.createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');

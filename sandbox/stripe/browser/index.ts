@@ -1,34 +1,22 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
+import { browserScripts, type BrowserScript } from './bundle';
 import { handleDemo } from './demo';
 import { ELEMENT_FRAME_CSP, elementFramePage } from './element-frame';
 
 /**
  * What the sandbox serves to browsers in place of js.stripe.com: the Stripe.js stand-in
- * (/js/stripe.js), the card form framed by Elements (/elements/frame), and a demo shop
- * (/js/demo). The scripts are plain browser JavaScript, in public/.
+ * (/js/stripe.js), the card form framed by Elements (/elements/frame and its script), and a
+ * demo shop (/js/demo). The scripts are TypeScript in src/, bundled when the sandbox starts.
  */
 
-interface Asset {
-  body: Buffer;
-  etag: string;
+/** Bundles the scripts before the first page asks for them (the Stripe module's start). */
+export async function loadBrowserScripts(): Promise<void> {
+  await browserScripts();
 }
-
-function asset(file: string): Asset {
-  const body = fs.readFileSync(new URL(file, import.meta.url));
-  return { body, etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-}
-
-const SCRIPTS = new Map<string, Asset>([
-  ['/js/stripe.js', asset('./public/stripe.js')],
-  ['/js/demo.js', asset('./public/demo.js')],
-  ['/elements/frame.js', asset('./public/element-frame.js')],
-]);
 
 const DEMO_PAGES = new Set(['/js/demo', '/js/demo/complete', '/js/demo/intents']);
 
-function sendScript(request: http.IncomingMessage, response: http.ServerResponse, script: Asset) {
+function sendScript(request: http.IncomingMessage, response: http.ServerResponse, script: BrowserScript) {
   const headers = {
     'Content-Type': 'text/javascript; charset=utf-8',
     // Revalidated on every load, so a restarted sandbox serves its new script at once.
@@ -56,7 +44,7 @@ function sendText(response: http.ServerResponse, status: number, text: string) {
 export async function handleBrowser(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
   if (DEMO_PAGES.has(url.pathname)) return handleDemo(request, response, url);
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, `${request.method} is not allowed here.`);
-  const script = SCRIPTS.get(url.pathname);
+  const script = (await browserScripts()).get(url.pathname);
   if (script) return sendScript(request, response, script);
   if (url.pathname === '/elements/frame') {
     const html = elementFramePage(url.searchParams.get('type'));
