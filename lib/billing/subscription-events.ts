@@ -3,15 +3,14 @@ import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
-import type { PaymentProviderName } from '@/lib/payments/card-payments';
-import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/subscriptions';
+import type { PaymentProviderName, ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
 
 /**
- * Subscriptions and their invoices as a provider reports them *now*: the provider folder
- * re-fetches the objects under the customer's lock (lockBillingCustomer) before building a
- * change, so applying one is an upsert of the newest state, safe in any order and any number
+ * Subscriptions and their invoices as a provider reports them *now*: the worker re-fetches the
+ * objects through the provider interface under the customer's lock (lockBillingCustomer, and
+ * ./webhook-actions.ts) before building a change, so applying one is an upsert of the newest state, safe in any order and any number
  * of times. Emails that report a state (a failed renewal, a trial about to end) are queued in
  * the same transaction, once per (kind, ref).
  */
@@ -129,7 +128,8 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
     ...cardColumns(subscription.paymentMethod),
     pendingPriceId: pending?.price.id ?? null,
     pendingChangeAt: subscription.pendingChange?.effectiveAt ?? null,
-    providerScheduleId: subscription.scheduleId,
+    // The column's name predates the neutral one (db/schema/subscriptions.ts).
+    providerScheduleId: subscription.changeCarrierId,
     latestProviderInvoiceId: subscription.latestInvoiceId,
     providerUpdatedAt: sql`now()`,
     updatedAt: sql`now()`,
@@ -277,7 +277,7 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
  */
 export function adoptsInvoiceCard(invoice: ProviderInvoice, currentDefault: ProviderCard | null): ProviderCard | null {
   const card = invoice.payment?.card;
-  if (invoice.status !== 'paid' || !invoice.payment?.setupFutureUsage || !card) return null;
+  if (invoice.status !== 'paid' || !invoice.payment?.savesCard || !card) return null;
   if (currentDefault && (currentDefault.id === card.id || currentDefault.created.getTime() > card.created.getTime())) return null;
   return card;
 }
