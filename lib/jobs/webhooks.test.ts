@@ -22,6 +22,7 @@ let db: Database;
 let boss: PgBoss;
 let closeDb: () => Promise<void>;
 let POST: (request: Request) => Promise<Response>;
+let webhookEndpoint: typeof import('./webhook-endpoint').webhookEndpoint;
 /** What the worker runs with: the sandbox's Stripe behind the payment registry. */
 let deps: WebhookDeps;
 
@@ -37,6 +38,7 @@ beforeAll(async () => {
   Object.assign(process.env, { DATABASE_URL: databaseUrlOf(), STRIPE_WEBHOOK_SECRET: `${SECRET},${ROTATED}`, SANDBOX_PORT: port, NODE_ENV: 'test' });
   vi.resetModules();
   ({ POST } = await import('@/app/api/webhooks/stripe/route'));
+  ({ webhookEndpoint } = await import('./webhook-endpoint'));
 });
 
 afterAll(async () => {
@@ -141,6 +143,14 @@ describe('the Stripe webhook route', () => {
     expect(ours).toBeDefined();
     expect({ ...ours, id: undefined }).toEqual({ ...theirs, id: undefined });
     await boss.cancel(WEBHOOK_QUEUE, reference!);
+  });
+
+  it('answers 404 for a provider this configuration does not enable, and stores nothing', async () => {
+    // The sandbox's configuration enables Stripe only: PayPal has no keys here.
+    const before = await counts();
+    const response = await webhookEndpoint('paypal')(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+    expect(response.status).toBe(404);
+    expect(await counts()).toEqual(before);
   });
 
   it('stores and acknowledges event types Billfold ignores, then marks them ignored', async () => {
