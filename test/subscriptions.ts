@@ -10,8 +10,8 @@ import { webhookEffect } from '@/lib/billing/webhook-actions';
 import type { Subscriber, SubscriptionDependencies } from '@/lib/billing/subscriptions';
 import { createBoss, startBoss } from '@/lib/jobs/boss';
 import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
-import { stripeProviderFor } from '@/lib/payments/stripe';
 import { stripeSubscriptions } from '@/lib/payments/stripe/subscriptions';
+import { stripeThrough } from './payments';
 import { isolatedSandbox, type TestSandbox } from './sandbox';
 
 /**
@@ -119,7 +119,7 @@ export function eventApplier(t: SubscriptionTestContext) {
 }
 
 export async function applyEvent(t: SubscriptionTestContext, event: Stripe.Event): Promise<void> {
-  const provider = stripeProviderFor(t.sandbox.stripe, () => []);
+  const provider = stripeThrough(t.sandbox.stripe);
   const action = provider.webhooks.classify({ type: event.type, payload: event });
   if (!action) return;
   const effect = webhookEffect(provider, action);

@@ -3,7 +3,8 @@ import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
-import type { PaymentProviderName, ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/types';
+import type { PaymentProviderName } from '@/lib/payments/types';
+import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
 
@@ -128,7 +129,6 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
     ...cardColumns(subscription.paymentMethod),
     pendingPriceId: pending?.price.id ?? null,
     pendingChangeAt: subscription.pendingChange?.effectiveAt ?? null,
-    // The column's name predates the neutral one (db/schema/subscriptions.ts).
     providerScheduleId: subscription.changeCarrierId,
     latestProviderInvoiceId: subscription.latestInvoiceId,
     providerUpdatedAt: sql`now()`,

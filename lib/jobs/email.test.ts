@@ -13,7 +13,7 @@ import { createSmtpMailer } from '@/lib/mail/smtp';
 import { money } from '@/lib/money';
 import type { ProviderPayment } from '@/lib/payments/types';
 import { isolatedDatabase } from '@/test/database';
-import { stripeRegistry } from '@/test/payments';
+import { registryThrough } from '@/test/payments';
 import { SMTP_PASSWORD, smtpServer, type TestSmtpServer } from '@/test/smtp';
 import { createBoss, sendInTransaction, startBoss } from './boss';
 import { deliverEmail, sweepOutbox } from './email-worker';
@@ -24,7 +24,7 @@ const t = isolatedDatabase();
 const FROM = 'Shop <receipts@shop.example>';
 const STRIPE_TEST_KEYS = { STRIPE_SECRET_KEY: 'sk_test_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
 // The worker also serves the webhook queue, which stays empty here: this client is never called.
-const UNUSED_PAYMENTS = stripeRegistry(new Stripe('sk_test_unused_by_email_tests'));
+const UNUSED_PAYMENTS = registryThrough(new Stripe('sk_test_unused_by_email_tests'));
 
 let smtp: TestSmtpServer;
 let boss: PgBoss;

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, prices, subscriptions, webhookEvents } from '@/db/schema';
 import { startSubscription } from '@/lib/billing/subscribe';
-import { stripeRegistry } from '@/test/payments';
+import { registryThrough } from '@/test/payments';
 import { allEvents, confirmPayment, subscriberOnClock, subscriptionTestContext } from '@/test/subscriptions';
 import { recordWebhookEvent } from './webhook-ledger';
 import { processWebhookEvent, processWebhookEvents, type WebhookDeps } from './webhook-worker';
@@ -15,7 +15,7 @@ let deps: WebhookDeps;
 
 beforeAll(() => {
   sql = postgres(t.sandbox.databaseUrl, { max: 2, onnotice: () => {} });
-  deps = { db: t.db, payments: stripeRegistry(t.sandbox.stripe) };
+  deps = { db: t.db, payments: registryThrough(t.sandbox.stripe) };
 });
 afterAll(async () => {
   await sql.end();

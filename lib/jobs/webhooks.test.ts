@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Database } from '@/db/client';
 import { emails, orders, payments, refunds, webhookEvents } from '@/db/schema';
 import { formatMoney } from '@/lib/money';
-import { stripeRegistry } from '@/test/payments';
+import { registryThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_QUEUE } from './queues';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const connection = connect(databaseUrlOf());
   db = connection.db;
   closeDb = () => connection.sql.end({ timeout: 5 });
-  deps = { db, payments: stripeRegistry(t.stripe, [SECRET, ROTATED]) };
+  deps = { db, payments: registryThrough(t.stripe, { webhookSecrets: [SECRET, ROTATED] }) };
   sql = postgres(databaseUrlOf(), { max: 4, onnotice: () => {} });
   boss = await startBoss(createBoss(databaseUrlOf(), 'producer'));
   // The route handler reads its configuration from the environment, as in production.

@@ -6,7 +6,7 @@ import { orders, payments, prices } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { startCheckout } from '@/lib/billing/checkout';
 import type { PaymentRegistry } from '@/lib/payments';
-import { stripeRegistry } from '@/test/payments';
+import { registryThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
 import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE } from './queues';
 import { startWorker } from './worker';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   db = connection.db;
   closeDb = () => connection.sql.end({ timeout: 5 });
   await seedCatalog(db);
-  registry = stripeRegistry(t.stripe);
+  registry = registryThrough(t.stripe);
   worker = await startWorker(t.databaseUrl, { db, payments: registry, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5 });
 });
 

@@ -10,9 +10,9 @@ import { webhookEndpoint } from '@/lib/jobs/webhook-endpoint';
 import { processWebhookEvents } from '@/lib/jobs/webhook-worker';
 import { money } from '@/lib/money';
 import { isolatedDatabase } from '@/test/database';
-import { createPaymentRegistry, type PaymentRegistry } from '.';
+import { registryThrough } from '@/test/payments';
+import type { PaymentRegistry } from '.';
 import type { PaymentProvider, PaymentsApi, StoredWebhookEvent } from './provider';
-import { stripeProviderFor } from './stripe';
 import type { PaymentProviderName, ProviderPayment, WebhookAction } from './types';
 
 /**
@@ -124,7 +124,7 @@ beforeAll(async () => {
   boss = await startBoss(createBoss(t.url, 'producer'));
   fake = fakepay();
   // Stripe stays registered (and is never called here): the new provider sits beside it.
-  registry = createPaymentRegistry([stripeProviderFor(new Stripe('sk_test_unused_by_this_test'), () => []), fake.provider]);
+  registry = registryThrough(new Stripe('sk_test_unused_by_this_test'), { others: [fake.provider] });
 });
 
 afterAll(async () => {
