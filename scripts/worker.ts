@@ -3,7 +3,7 @@ import os from 'node:os';
 import { db } from '@/db/client';
 import { startWorker } from '@/lib/jobs/worker';
 import { mailDelivery } from '@/lib/mail/mailer';
-import { stripe } from '@/lib/payments/stripe/client';
+import { paymentRegistry } from '@/lib/payments';
 import { log } from '@/lib/log';
 import { loadDotEnv, runCli, validateEnv } from './lib/stack';
 import { StartupError } from './lib/ports';
@@ -17,7 +17,7 @@ runCli(async () => {
   // The worker catches up; the web process answers people and providers. When both want the
   // CPU (a webhook storm on a small machine), the web process goes first.
   os.setPriority(WORKER_NICENESS);
-  const boss = await startWorker(config.databaseUrl, { db, stripe: stripe(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours, mail: mailDelivery(config.mail) });
+  const boss = await startWorker(config.databaseUrl, { db, payments: paymentRegistry(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours, mail: mailDelivery(config.mail) });
   const shutdown = async () => {
     log.info('worker stopping');
     await boss.stop({ graceful: true, timeout: 10_000 });

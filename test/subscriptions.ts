@@ -6,9 +6,9 @@ import { connect, type Database } from '@/db/client';
 import { customers, emails, users } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { applyBillingChange } from '@/lib/billing/payment-events';
+import { webhookEffect } from '@/lib/billing/webhook-actions';
 import type { Subscriber, SubscriptionDependencies } from '@/lib/billing/subscriptions';
 import { createBoss, startBoss } from '@/lib/jobs/boss';
-import { stripeEventAction } from '@/lib/payments/stripe/events';
 import type { PaymentHandoff } from '@/lib/payments/types';
 import { stripeThrough } from './payments';
 import { isolatedSandbox, type TestSandbox } from './sandbox';
@@ -107,7 +107,8 @@ export async function allEvents(t: SubscriptionTestContext): Promise<Stripe.Even
 
 /**
  * Applies every event the sandbox raised since the last call, each as the webhook worker
- * applies it (its handler's re-fetch under the lock), in the order given by `order`.
+ * applies it (its provider's classification, then lib/billing's re-fetch under the lock), in the
+ * order given by `order`.
  */
 export function eventApplier(t: SubscriptionTestContext) {
   const seen = new Set<string>();
@@ -126,8 +127,11 @@ export function eventApplier(t: SubscriptionTestContext) {
 }
 
 export async function applyEvent(t: SubscriptionTestContext, event: Stripe.Event): Promise<void> {
-  const action = stripeEventAction(t.sandbox.stripe, event);
-  if (action) await applyBillingChange(t.db, action.key, action.refetch);
+  const provider = stripeThrough(t.sandbox.stripe);
+  const action = provider.webhooks.classify({ type: event.type, payload: event });
+  if (!action) return;
+  const effect = webhookEffect(provider, action);
+  await applyBillingChange(t.db, effect.key, effect.refetch);
 }
 
 export async function emailsTo(db: Database, to: string) {

@@ -53,6 +53,7 @@ export const subscriptions = pgTable(
     /** A plan change planned for later (a downgrade at the period end) and the provider object carrying it. */
     pendingPriceId: uuid('pending_price_id').references(() => prices.id),
     pendingChangeAt: timestamp('pending_change_at', { withTimezone: true }),
+    /** ProviderSubscription.changeCarrierId (a Stripe subscription schedule): named before the provider seam, kept rather than migrated. */
     providerScheduleId: text('provider_schedule_id'),
     latestProviderInvoiceId: text('latest_provider_invoice_id'),
     /** The trial end the subscriber was told about (the provider's notice a few days before it). */

@@ -2,64 +2,27 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { disputes, orders, payments, refunds } from '@/db/schema';
 import { queueReceipt } from '@/lib/mail/receipts';
+import { MoneyError, type Money } from '@/lib/money';
+import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
 
-/**
- * Provider-neutral facts about money, as a provider reports them *now* (lib/payments/<provider>
- * re-fetches the object before building these, so applying them is idempotent and safe in any
- * order). lib/billing decides what they mean for orders.
- */
-export type Provider = 'stripe' | 'paypal';
-export type PaymentStatus = (typeof payments.$inferSelect)['status'];
-export type RefundStatus = (typeof refunds.$inferSelect)['status'];
-export type DisputeStatus = (typeof disputes.$inferSelect)['status'];
 export type OrderStatus = (typeof orders.$inferSelect)['status'];
 
-export interface ProviderPayment {
-  provider: Provider;
-  providerPaymentId: string;
-  /** Our order, as the provider object carries it (PaymentIntent metadata[order_id]). */
-  orderId: string | null;
-  status: PaymentStatus;
-  amount: number;
-  amountCaptured: number;
-  amountRefunded: number;
-  /** ISO 4217, upper case. */
-  currency: string;
-  failureCode: string | null;
-  failureMessage: string | null;
-}
-
-export interface ProviderRefund {
-  provider: Provider;
-  providerRefundId: string;
-  providerPaymentId: string;
-  status: RefundStatus;
-  amount: number;
-  currency: string;
-  reason: string | null;
-}
-
-export interface ProviderDispute {
-  provider: Provider;
-  providerDisputeId: string;
-  providerPaymentId: string;
-  status: DisputeStatus;
-  amount: number;
-  currency: string;
-  reason: string | null;
-  evidenceDueBy: Date | null;
-}
-
+/**
+ * Payments, refunds, disputes and subscriptions as a provider reports them *now* (the neutral
+ * types of lib/payments/types.ts): the worker re-fetches the provider objects under the key's
+ * lock before building a change (./webhook-actions.ts), so applying one is idempotent and safe
+ * in any order. This file decides what they mean for orders.
+ */
 export type BillingChange = { kind: 'payment'; payment: ProviderPayment; refunds?: ProviderRefund[] } | { kind: 'dispute'; dispute: ProviderDispute } | SubscriptionChange;
 
 /**
  * What a change is serialised on: a payment (its refunds and disputes with it), or a customer
  * (their subscriptions and invoices: see lockBillingCustomer).
  */
-export type PaymentKey = { provider: Provider; providerPaymentId: string };
-export type BillingKey = PaymentKey | { provider: Provider; providerCustomerId: string };
+export type PaymentKey = { provider: PaymentProviderName; providerPaymentId: string };
+export type BillingKey = PaymentKey | { provider: PaymentProviderName; providerCustomerId: string };
 
 export { NotYetKnownError };
 
@@ -68,8 +31,14 @@ export function isPaymentKey(key: BillingKey): key is PaymentKey {
 }
 
 /** One provider payment's name, the same wherever it is locked or looked up. */
-function paymentName(key: PaymentKey): string {
-  return `${key.provider}:${key.providerPaymentId}`;
+function paymentName(provider: string, providerPaymentId: string): string {
+  return `${provider}:${providerPaymentId}`;
+}
+
+/** The minor units of an amount a provider reported beside others in `currency`: one payment never mixes currencies. */
+function minorUnits(value: Money, currency: string, what: string): number {
+  if (value.currency !== currency) throw new MoneyError(`${what} is in ${value.currency}, not ${currency}`);
+  return value.amount;
 }
 
 /**
@@ -79,7 +48,7 @@ function paymentName(key: PaymentKey): string {
  * payment wait for each other instead of deadlocking.
  */
 async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<void> {
-  const names = [...new Set(keys.map((key) => `payment:${paymentName(key)}`))].sort();
+  const names = [...new Set(keys.map((key) => `payment:${paymentName(key.provider, key.providerPaymentId)}`))].sort();
   await tx.execute(sql`
     select pg_advisory_xact_lock(hashtextextended(name, 0))
     from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) with ordinality as lock(name, position)
@@ -124,19 +93,22 @@ interface RecordedPayment {
  * payment id; each payment appears once.
  */
 async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise<Map<string, RecordedPayment>> {
-  const input = list.map((payment) => ({
-    provider: payment.provider,
-    provider_payment_id: payment.providerPaymentId,
-    order_id: payment.orderId,
-    status: payment.status,
-    amount: payment.amount,
-    amount_captured: payment.amountCaptured,
-    amount_refunded: payment.amountRefunded,
-    currency: payment.currency,
-    failure_code: payment.failureCode,
-    failure_message: payment.failureMessage,
-  }));
-  const rows = await tx.execute<{ provider: Provider; provider_payment_id: string; id: string; order_id: string | null; changed: boolean }>(sql`
+  const input = list.map((payment) => {
+    const { currency } = payment.amount;
+    return {
+      provider: payment.provider,
+      provider_payment_id: payment.id,
+      order_id: payment.orderId,
+      status: payment.status,
+      amount: payment.amount.amount,
+      amount_captured: minorUnits(payment.amountCaptured, currency, `payment ${payment.id}'s captured amount`),
+      amount_refunded: minorUnits(payment.amountRefunded, currency, `payment ${payment.id}'s refunded amount`),
+      currency,
+      failure_code: payment.failureCode,
+      failure_message: payment.failureMessage,
+    };
+  });
+  const rows = await tx.execute<{ provider: PaymentProviderName; provider_payment_id: string; id: string; order_id: string | null; changed: boolean }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as input(
         provider payment_provider, provider_payment_id text, order_id uuid, status payment_status, amount bigint,
@@ -167,9 +139,9 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
     select payments.provider, payments.provider_payment_id, payments.id, payments.order_id, false
     from ${payments} join input using (provider, provider_payment_id)
     where not exists (select from written where written.provider = payments.provider and written.provider_payment_id = payments.provider_payment_id)`);
-  const recorded = new Map(rows.map((row) => [paymentName({ provider: row.provider, providerPaymentId: row.provider_payment_id }), { id: row.id, orderId: row.order_id, changed: row.changed }]));
+  const recorded = new Map(rows.map((row) => [paymentName(row.provider, row.provider_payment_id), { id: row.id, orderId: row.order_id, changed: row.changed }]));
   for (const payment of list) {
-    if (!recorded.has(paymentName(payment))) throw new Error(`payment ${payment.providerPaymentId} was not stored`);
+    if (!recorded.has(paymentName(payment.provider, payment.id))) throw new Error(`payment ${payment.id} was not stored`);
   }
   return recorded;
 }
@@ -177,10 +149,10 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
 async function upsertRefund(tx: Transaction, paymentId: string, refund: ProviderRefund): Promise<void> {
   await tx
     .insert(refunds)
-    .values({ paymentId, provider: refund.provider, providerRefundId: refund.providerRefundId, status: refund.status, amount: refund.amount, currency: refund.currency, reason: refund.reason })
+    .values({ paymentId, provider: refund.provider, providerRefundId: refund.id, status: refund.status, amount: refund.amount.amount, currency: refund.amount.currency, reason: refund.reason })
     .onConflictDoUpdate({
       target: [refunds.provider, refunds.providerRefundId],
-      set: { status: refund.status, amount: refund.amount, reason: refund.reason, updatedAt: sql`now()` },
+      set: { status: refund.status, amount: refund.amount.amount, reason: refund.reason, updatedAt: sql`now()` },
     });
 }
 
@@ -210,7 +182,7 @@ async function applyPayments(tx: Transaction, changes: PaymentChange[]): Promise
   const recorded = await upsertPayments(tx, changes.map((change) => change.payment));
   const toSettle = new Set<string>();
   for (const { payment, refunds: paymentRefunds = [] } of changes) {
-    const row = recorded.get(paymentName(payment))!;
+    const row = recorded.get(paymentName(payment.provider, payment.id))!;
     for (const refund of paymentRefunds) await upsertRefund(tx, row.id, refund);
     // An unchanged payment leaves its order as the last change settled it, unless refunds moved.
     if (row.orderId && (row.changed || paymentRefunds.length > 0)) toSettle.add(row.orderId);
@@ -228,23 +200,23 @@ export async function applyDispute(tx: Transaction, dispute: ProviderDispute): P
   const [payment] = await tx
     .select({ id: payments.id })
     .from(payments)
-    .where(and(eq(payments.provider, dispute.provider), eq(payments.providerPaymentId, dispute.providerPaymentId)));
-  if (!payment) throw new NotYetKnownError(`dispute ${dispute.providerDisputeId} is for payment ${dispute.providerPaymentId}, which is not recorded yet`);
+    .where(and(eq(payments.provider, dispute.provider), eq(payments.providerPaymentId, dispute.paymentId)));
+  if (!payment) throw new NotYetKnownError(`dispute ${dispute.id} is for payment ${dispute.paymentId}, which is not recorded yet`);
   await tx
     .insert(disputes)
     .values({
       paymentId: payment.id,
       provider: dispute.provider,
-      providerDisputeId: dispute.providerDisputeId,
+      providerDisputeId: dispute.id,
       status: dispute.status,
-      amount: dispute.amount,
-      currency: dispute.currency,
+      amount: dispute.amount.amount,
+      currency: dispute.amount.currency,
       reason: dispute.reason,
       evidenceDueBy: dispute.evidenceDueBy,
     })
     .onConflictDoUpdate({
       target: [disputes.provider, disputes.providerDisputeId],
-      set: { status: dispute.status, amount: dispute.amount, reason: dispute.reason, evidenceDueBy: dispute.evidenceDueBy, updatedAt: sql`now()` },
+      set: { status: dispute.status, amount: dispute.amount.amount, reason: dispute.reason, evidenceDueBy: dispute.evidenceDueBy, updatedAt: sql`now()` },
     });
 }
 

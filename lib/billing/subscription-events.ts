@@ -9,9 +9,9 @@ import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
 
 /**
- * Subscriptions and their invoices as a provider reports them *now*: the provider folder
- * re-fetches the objects under the customer's lock (lockBillingCustomer) before building a
- * change, so applying one is an upsert of the newest state, safe in any order and any number
+ * Subscriptions and their invoices as a provider reports them *now*: the worker re-fetches the
+ * objects through the provider interface under the customer's lock (lockBillingCustomer, and
+ * ./webhook-actions.ts) before building a change, so applying one is an upsert of the newest state, safe in any order and any number
  * of times. Emails that report a state (a failed renewal, a trial about to end) are queued in
  * the same transaction, once per (kind, ref).
  */

@@ -4,13 +4,16 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emails, orderItems, orders, prices } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
-import { applyPayment, type ProviderPayment } from '@/lib/billing/payment-events';
+import { applyPayment } from '@/lib/billing/payment-events';
 import { parseEnv } from '@/lib/env';
 import { log } from '@/lib/log';
 import { mailDelivery, messageIdFor, type MailDelivery } from '@/lib/mail/mailer';
 import { queueEmail } from '@/lib/mail/outbox';
 import { createSmtpMailer } from '@/lib/mail/smtp';
+import { money } from '@/lib/money';
+import type { ProviderPayment } from '@/lib/payments/types';
 import { isolatedDatabase } from '@/test/database';
+import { registryThrough } from '@/test/payments';
 import { SMTP_PASSWORD, smtpServer, type TestSmtpServer } from '@/test/smtp';
 import { createBoss, sendInTransaction, startBoss } from './boss';
 import { deliverEmail, sweepOutbox } from './email-worker';
@@ -21,7 +24,7 @@ const t = isolatedDatabase();
 const FROM = 'Shop <receipts@shop.example>';
 const STRIPE_TEST_KEYS = { STRIPE_SECRET_KEY: 'sk_test_abc', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
 // The worker also serves the webhook queue, which stays empty here: this client is never called.
-const UNUSED_STRIPE = new Stripe('sk_test_unused_by_email_tests');
+const UNUSED_PAYMENTS = registryThrough(new Stripe('sk_test_unused_by_email_tests'));
 
 let smtp: TestSmtpServer;
 let boss: PgBoss;
@@ -48,7 +51,7 @@ async function withWorkers(mail: MailDelivery, body: () => Promise<void>, count 
   const workers: PgBoss[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      workers.push(await startWorker(t.url, { db: t.db, stripe: UNUSED_STRIPE, abandonCheckoutsAfterHours: 24, mail }, { pollingIntervalSeconds: 0.5, sweepIntervalSeconds: 1 }));
+      workers.push(await startWorker(t.url, { db: t.db, payments: UNUSED_PAYMENTS, abandonCheckoutsAfterHours: 24, mail }, { pollingIntervalSeconds: 0.5, sweepIntervalSeconds: 1 }));
     }
     await body();
   } finally {
@@ -90,8 +93,21 @@ async function queued(to: string, text = 'A message for the tests.') {
   return email!;
 }
 
-function succeededPayment(orderId: string, providerPaymentId: string): ProviderPayment {
-  return { provider: 'stripe', providerPaymentId, orderId, status: 'succeeded', amount: 3600, amountCaptured: 3600, amountRefunded: 0, currency: 'USD', failureCode: null, failureMessage: null };
+function succeededPayment(orderId: string, id: string): ProviderPayment {
+  return {
+    provider: 'stripe',
+    id,
+    orderId,
+    status: 'succeeded',
+    amount: money(3600, 'USD'),
+    amountCaptured: money(3600, 'USD'),
+    amountRefunded: money(0, 'USD'),
+    customerId: null,
+    receiptEmail: null,
+    failureCode: null,
+    failureMessage: null,
+    handoff: null,
+  };
 }
 
 /** An order for two notebooks, paid as a verified provider event would record it. */

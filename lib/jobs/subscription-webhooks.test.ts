@@ -4,15 +4,18 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, prices, subscriptions, webhookEvents } from '@/db/schema';
 import { startSubscription } from '@/lib/billing/subscribe';
+import { registryThrough } from '@/test/payments';
 import { allEvents, confirmPayment, subscriberOnClock, subscriptionTestContext } from '@/test/subscriptions';
 import { recordWebhookEvent } from './webhook-ledger';
-import { processWebhookEvent, processWebhookEvents } from './webhook-worker';
+import { processWebhookEvent, processWebhookEvents, type WebhookDeps } from './webhook-worker';
 
 const t = subscriptionTestContext();
 let sql: postgres.Sql;
+let deps: WebhookDeps;
 
 beforeAll(() => {
   sql = postgres(t.sandbox.databaseUrl, { max: 2, onnotice: () => {} });
+  deps = { db: t.db, payments: registryThrough(t.sandbox.stripe) };
 });
 afterAll(async () => {
   await sql.end();
@@ -46,7 +49,7 @@ describe('subscription webhooks out of order', () => {
   it('end in the state the provider holds, for every order of created, updated, invoice.paid and deleted', async () => {
     const { subscriber } = await subscriberOnClock(t, 'orders');
     const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
-    await confirmPayment(t, started.clientSecret);
+    await confirmPayment(t, started.handoff);
     const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, started.subscriptionId));
     const subscriptionId = row!.providerSubscriptionId;
     // The provider ends it (as after the last failed retry, or from its dashboard).
@@ -74,7 +77,7 @@ describe('subscription webhooks out of order', () => {
     expect(orders).toHaveLength(24);
     for (const order of orders) {
       await forget(subscriptionId, chosen);
-      for (const id of await ingest(order)) await processWebhookEvent({ db: t.db, stripe: t.sandbox.stripe }, id);
+      for (const id of await ingest(order)) await processWebhookEvent(deps, id);
 
       const [stored] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId));
       expect(stored, order.map((event) => event.type).join(' → ')).toMatchObject({
@@ -99,7 +102,7 @@ describe('subscription webhooks out of order', () => {
   it('applies a storm of every event about a subscription, duplicated and in batches, to the provider’s state', async () => {
     const { subscriber } = await subscriberOnClock(t, 'storm');
     const started = await startSubscription(t.deps, subscriber, 'starter-yearly-usd');
-    await confirmPayment(t, started.clientSecret);
+    await confirmPayment(t, started.handoff);
     const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, started.subscriptionId));
     const subscriptionId = row!.providerSubscriptionId;
     await t.sandbox.stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
@@ -108,7 +111,7 @@ describe('subscription webhooks out of order', () => {
     await forget(subscriptionId, about);
     const shuffled = [...about, ...about].sort(() => Math.random() - 0.5);
     const ids = await ingest(shuffled);
-    const failures = await processWebhookEvents({ db: t.db, stripe: t.sandbox.stripe }, [...new Set(ids)]);
+    const failures = await processWebhookEvents(deps, [...new Set(ids)]);
     expect(failures.size).toBe(0);
 
     const [stored] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId));

@@ -1,13 +1,6 @@
 import type { Sql } from 'postgres';
+import type { VerifiedWebhookEvent } from '@/lib/payments/types';
 import { WEBHOOK_QUEUE } from './queues';
-
-export interface VerifiedEvent {
-  provider: 'stripe' | 'paypal';
-  eventId: string;
-  type: string;
-  /** The event as the provider sent it: the verified raw body, stored as received. */
-  payloadJson: string;
-}
 
 /**
  * Stores a verified provider event once and enqueues its job, in one statement (so in one
@@ -19,7 +12,7 @@ export interface VerifiedEvent {
  * changes its table cannot slip by. If the queue does not exist, the job has no partition (nor
  * queue for its foreign key), the statement fails and nothing is stored: the provider retries.
  */
-export async function recordWebhookEvent(sql: Sql, event: VerifiedEvent): Promise<'stored' | 'duplicate'> {
+export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent): Promise<'stored' | 'duplicate'> {
   const rows = await sql`
     with event as (
       insert into webhook_events (provider, event_id, type, payload)

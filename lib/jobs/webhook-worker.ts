@@ -1,22 +1,23 @@
 import { DrizzleQueryError, eq, inArray, sql } from 'drizzle-orm';
-import type Stripe from 'stripe';
 import type { Database } from '@/db/client';
 import { webhookEvents } from '@/db/schema';
 import { applyBillingChange, applyPaymentChanges, isPaymentKey, type BillingChange } from '@/lib/billing/payment-events';
+import { webhookEffect, type WebhookEffect } from '@/lib/billing/webhook-actions';
 import { log } from '@/lib/log';
-import { stripeEventAction, type StripeEventAction } from '@/lib/payments/stripe/events';
+import type { PaymentRegistry } from '@/lib/payments';
 import { WEBHOOK_MAX_ATTEMPTS } from './queues';
 
 export interface WebhookDeps {
   db: Database;
-  stripe: Stripe;
+  /** The providers whose events are applied: each stored event is its provider's to classify. */
+  payments: PaymentRegistry;
 }
 
 type EventRow = typeof webhookEvents.$inferSelect;
 
 /** Events about the same provider object: one re-fetch settles them all. */
 interface Group {
-  action: StripeEventAction;
+  effect: WebhookEffect;
   rows: EventRow[];
 }
 
@@ -35,10 +36,16 @@ async function forEachAtMost<T>(limit: number, items: T[], apply: (item: T) => P
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Turns a stored event into the action its provider's mapping asks for (null: ignored type). */
-function actionFor(deps: WebhookDeps, row: EventRow): StripeEventAction | null {
-  if (row.provider === 'stripe') return stripeEventAction(deps.stripe, row.payload as Stripe.Event);
-  return null;
+/**
+ * What a stored event asks for: its provider classifies it, lib/billing decides (null: a type
+ * Billfold does not act on). An event of a provider this process has not registered throws
+ * (UnknownPaymentProviderError), so it is retried and ends dead for an admin to see, never
+ * quietly ignored.
+ */
+function effectOf(deps: WebhookDeps, row: EventRow): WebhookEffect | null {
+  const provider = deps.payments.get(row.provider);
+  const action = provider.webhooks.classify({ type: row.type, payload: row.payload });
+  return action ? webhookEffect(provider, action) : null;
 }
 
 /**
@@ -82,28 +89,28 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   const ignored: string[] = [];
   const groups = new Map<string, Group>();
   for (const row of rows) {
-    let action: StripeEventAction | null;
+    let effect: WebhookEffect | null;
     try {
-      action = actionFor(deps, row);
+      effect = effectOf(deps, row);
     } catch (error) {
       const retry = await markFailed(deps, row, error);
       if (retry) failures.set(row.id, retry);
       continue;
     }
-    if (!action) ignored.push(row.id);
+    if (!effect) ignored.push(row.id);
     else {
-      const group = groups.get(action.target) ?? { action, rows: [] };
+      const group = groups.get(effect.target) ?? { effect, rows: [] };
       group.rows.push(row);
-      groups.set(action.target, group);
+      groups.set(effect.target, group);
     }
   }
   if (ignored.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'ignored', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, ignored));
   }
   const applied: string[] = [];
-  const applyAlone = async ({ action, rows: groupRows }: Group) => {
+  const applyAlone = async ({ effect, rows: groupRows }: Group) => {
     try {
-      await applyBillingChange(deps.db, action.key, action.refetch);
+      await applyBillingChange(deps.db, effect.key, effect.refetch);
       applied.push(...groupRows.map((row) => row.id));
     } catch (error) {
       for (const row of groupRows) {
@@ -115,19 +122,19 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   // Payments (a storm's usual events) are applied together, under all of their locks in one
   // transaction; subscriptions and anything else one object at a time. A together-batch that
   // fails is applied again one object at a time, so the failure stays with its object.
-  const together = [...groups.values()].filter((group) => isPaymentKey(group.action.key));
-  const alone = [...groups.values()].filter((group) => !isPaymentKey(group.action.key));
+  const together = [...groups.values()].filter((group) => isPaymentKey(group.effect.key));
+  const alone = [...groups.values()].filter((group) => !isPaymentKey(group.effect.key));
   if (together.length > 1) {
     const unread = new Set<Group>();
     try {
       await applyPaymentChanges(
         deps.db,
-        together.map((group) => group.action.key).filter(isPaymentKey),
+        together.map((group) => group.effect.key).filter(isPaymentKey),
         async () => {
           const changes: BillingChange[] = [];
           await forEachAtMost(GROUPS_AT_ONCE, together, async (group) => {
             try {
-              changes.push(await group.action.refetch());
+              changes.push(await group.effect.refetch());
             } catch {
               // Not read (the provider failed to answer, say): applied alone below, which retries it.
               unread.add(group);

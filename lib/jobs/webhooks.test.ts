@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Database } from '@/db/client';
 import { emails, orders, payments, refunds, webhookEvents } from '@/db/schema';
 import { formatMoney } from '@/lib/money';
+import { registryThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
-import { WEBHOOK_QUEUE } from './queues';
+import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_QUEUE } from './queues';
 import { startWorker } from './worker';
-import { processWebhookEvent, processWebhookEvents } from './webhook-worker';
+import { processWebhookEvent, processWebhookEvents, type WebhookDeps } from './webhook-worker';
 
 const t = isolatedSandbox();
 const SECRET = 'whsec_billfold_webhook_tests';
@@ -21,11 +22,15 @@ let db: Database;
 let boss: PgBoss;
 let closeDb: () => Promise<void>;
 let POST: (request: Request) => Promise<Response>;
+let webhookEndpoint: typeof import('./webhook-endpoint').webhookEndpoint;
+/** What the worker runs with: the sandbox's Stripe behind the payment registry. */
+let deps: WebhookDeps;
 
 beforeAll(async () => {
   const connection = connect(databaseUrlOf());
   db = connection.db;
   closeDb = () => connection.sql.end({ timeout: 5 });
+  deps = { db, payments: registryThrough(t.stripe, { webhookSecrets: [SECRET, ROTATED] }) };
   sql = postgres(databaseUrlOf(), { max: 4, onnotice: () => {} });
   boss = await startBoss(createBoss(databaseUrlOf(), 'producer'));
   // The route handler reads its configuration from the environment, as in production.
@@ -33,6 +38,7 @@ beforeAll(async () => {
   Object.assign(process.env, { DATABASE_URL: databaseUrlOf(), STRIPE_WEBHOOK_SECRET: `${SECRET},${ROTATED}`, SANDBOX_PORT: port, NODE_ENV: 'test' });
   vi.resetModules();
   ({ POST } = await import('@/app/api/webhooks/stripe/route'));
+  ({ webhookEndpoint } = await import('./webhook-endpoint'));
 });
 
 afterAll(async () => {
@@ -139,9 +145,17 @@ describe('the Stripe webhook route', () => {
     await boss.cancel(WEBHOOK_QUEUE, reference!);
   });
 
+  it('answers 404 for a provider this configuration does not enable, and stores nothing', async () => {
+    // The sandbox's configuration enables Stripe only: PayPal has no keys here.
+    const before = await counts();
+    const response = await webhookEndpoint('paypal')(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+    expect(response.status).toBe(404);
+    expect(await counts()).toEqual(before);
+  });
+
   it('stores and acknowledges event types Billfold ignores, then marks them ignored', async () => {
     const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.eventId, 'evt_route_1'));
-    await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+    await processWebhookEvent(deps, row!.id);
     const [after] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
     expect(after).toMatchObject({ status: 'ignored', attempts: 1 });
   });
@@ -167,7 +181,7 @@ describe('applying payment events', () => {
       for (const event of shuffled) await ingest(event);
       const fresh = (await storedIds()).filter((id) => !knownBefore.has(id)).sort(() => Math.random() - 0.5);
       // Applied concurrently and in random order, as several workers would.
-      await Promise.all(fresh.map((id) => processWebhookEvent({ db, stripe: t.stripe }, id)));
+      await Promise.all(fresh.map((id) => processWebhookEvent(deps, id)));
 
       const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
       expect(stored?.status).toBe('partially_refunded');
@@ -191,7 +205,7 @@ describe('applying payment events', () => {
     const apply = async (event: Stripe.Event, id: string) => {
       await ingest({ ...event, id } as Stripe.Event);
       const [row] = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.eventId, id));
-      await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+      await processWebhookEvent(deps, row!.id);
     };
     // xmin changes with every write of a row, even one that sets the same values.
     const version = async () => (await sql<{ xmin: string; updated_at: Date }[]>`select xmin::text, updated_at from payments where provider_payment_id = ${intent.id}`)[0];
@@ -222,7 +236,7 @@ describe('applying payment events', () => {
     const fresh = (await storedIds()).filter((id) => !known.has(id));
     const transactions = vi.spyOn(db, 'transaction');
     try {
-      expect((await processWebhookEvents({ db, stripe: t.stripe }, fresh)).size).toBe(0);
+      expect((await processWebhookEvents(deps, fresh)).size).toBe(0);
       expect(transactions).toHaveBeenCalledTimes(1);
     } finally {
       transactions.mockRestore();
@@ -251,8 +265,8 @@ describe('applying payment events', () => {
     // Two workers' batches, overlapping and applied at the same time, as under a storm.
     const half = Math.ceil(fresh.length / 2);
     const [first, second] = await Promise.all([
-      processWebhookEvents({ db, stripe: t.stripe }, fresh.slice(0, half + 2)),
-      processWebhookEvents({ db, stripe: t.stripe }, fresh.slice(half - 2)),
+      processWebhookEvents(deps, fresh.slice(0, half + 2)),
+      processWebhookEvents(deps, fresh.slice(half - 2)),
     ]);
     const failed = new Set([...first.keys(), ...second.keys()]);
 
@@ -290,7 +304,7 @@ describe('applying payment events', () => {
     await t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }).catch(() => undefined);
     const known = new Set(await storedIds());
     for (const event of await eventsFor(intent.id)) await ingest(event);
-    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate))) await processWebhookEvent({ db, stripe: t.stripe }, id);
+    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate))) await processWebhookEvent(deps, id);
     const [stored] = await db.select().from(orders).where(eq(orders.id, order.id));
     expect(stored?.status).toBe('payment_failed');
     const [payment] = await db.select().from(payments).where(eq(payments.providerPaymentId, intent.id));
@@ -305,10 +319,10 @@ describe('applying payment events', () => {
     const known = new Set(await storedIds());
     await ingest(dispute);
     const [disputeRow] = (await storedIds()).filter((id) => !known.has(id));
-    await expect(processWebhookEvent({ db, stripe: t.stripe }, disputeRow!)).rejects.toThrow(/not recorded yet/);
+    await expect(processWebhookEvent(deps, disputeRow!)).rejects.toThrow(/not recorded yet/);
     for (const event of events.filter((candidate) => candidate.type !== 'charge.dispute.created')) await ingest(event);
-    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate) && candidate !== disputeRow)) await processWebhookEvent({ db, stripe: t.stripe }, id);
-    await processWebhookEvent({ db, stripe: t.stripe }, disputeRow!);
+    for (const id of (await storedIds()).filter((candidate) => !known.has(candidate) && candidate !== disputeRow)) await processWebhookEvent(deps, id);
+    await processWebhookEvent(deps, disputeRow!);
     const [row] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, disputeRow!));
     expect(row).toMatchObject({ status: 'processed', attempts: 2 });
     const found = await db.execute(dsql`select status, amount from disputes`);
@@ -320,10 +334,34 @@ describe('applying payment events', () => {
       .insert(webhookEvents)
       .values({ provider: 'stripe', eventId: 'evt_broken', type: 'payment_intent.succeeded', payload: { id: 'evt_broken', type: 'payment_intent.succeeded', data: { object: { id: 'pi_missing' } } }, attempts: 7, status: 'failed' })
       .returning();
-    await processWebhookEvent({ db, stripe: t.stripe }, row!.id);
+    await processWebhookEvent(deps, row!.id);
     const [after] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
     expect(after?.status).toBe('dead');
     expect(after?.lastError).toContain('pi_missing');
+  });
+});
+
+describe('an event of a provider nobody registered', () => {
+  it('ends dead with a clear error after the last attempt, never ignored', async () => {
+    // PayPal is in the payment_provider enum, but this worker's registry has Stripe only.
+    const [row] = await db
+      .insert(webhookEvents)
+      .values({ provider: 'paypal', eventId: 'WH-UNREGISTERED-1', type: 'PAYMENT.CAPTURE.COMPLETED', payload: { id: 'WH-UNREGISTERED-1', event_type: 'PAYMENT.CAPTURE.COMPLETED' } })
+      .returning();
+    const statuses: string[] = [];
+    const retried: (string | undefined)[] = [];
+    for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
+      const failures = await processWebhookEvents(deps, [row!.id]);
+      retried.push(failures.get(row!.id)?.message);
+      const [after] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
+      statuses.push(after!.status);
+    }
+    const error = 'no payment provider "paypal" is registered';
+    // Each attempt but the last goes back to the queue with the error; the last parks it for an admin.
+    expect(retried).toEqual([...Array<string>(WEBHOOK_MAX_ATTEMPTS - 1).fill(error), undefined]);
+    expect(statuses).toEqual([...Array<string>(WEBHOOK_MAX_ATTEMPTS - 1).fill('failed'), 'dead']);
+    const [dead] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, row!.id));
+    expect(dead).toMatchObject({ status: 'dead', attempts: WEBHOOK_MAX_ATTEMPTS, lastError: error, processedAt: null });
   });
 });
 
@@ -351,9 +389,9 @@ describe('a worker that dies', () => {
     const applied = await paidOrderEvent();
     const taken = await boss.fetch<{ webhookEventId: string }>(WEBHOOK_QUEUE, { batchSize: 10 });
     expect(taken?.map((job) => job.data.webhookEventId).sort()).toEqual([untouched.rowId, applied.rowId].sort());
-    await processWebhookEvent({ db, stripe: t.stripe }, applied.rowId);
+    await processWebhookEvent(deps, applied.rowId);
 
-    const worker = await startWorker(databaseUrlOf(), { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5, boss: { maintenanceIntervalSeconds: 1 } });
+    const worker = await startWorker(databaseUrlOf(), { ...deps, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5, boss: { maintenanceIntervalSeconds: 1 } });
     try {
       for (const { order } of [untouched, applied]) {
         await expect.poll(async () => (await db.select().from(orders).where(eq(orders.id, order.id)))[0]?.status, { timeout: 20_000, interval: 200 }).toBe('paid');

@@ -5,7 +5,8 @@ import { connect, type Database } from '@/db/client';
 import { orders, payments, prices } from '@/db/schema';
 import { seedCatalog } from '@/db/seed';
 import { startCheckout } from '@/lib/billing/checkout';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import type { PaymentRegistry } from '@/lib/payments';
+import { registryThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
 import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE } from './queues';
 import { startWorker } from './worker';
@@ -14,13 +15,15 @@ const t = isolatedSandbox();
 let db: Database;
 let closeDb: () => Promise<void>;
 let worker: PgBoss;
+let registry: PaymentRegistry;
 
 beforeAll(async () => {
   const connection = connect(t.databaseUrl);
   db = connection.db;
   closeDb = () => connection.sql.end({ timeout: 5 });
   await seedCatalog(db);
-  worker = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5 });
+  registry = registryThrough(t.stripe);
+  worker = await startWorker(t.databaseUrl, { db, payments: registry, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } }, { pollingIntervalSeconds: 0.5 });
 });
 
 afterAll(async () => {
@@ -30,7 +33,7 @@ afterAll(async () => {
 
 describe('the worker and abandoned checkouts', () => {
   it('keeps one schedule for the sweep, however often workers start', async () => {
-    const again = await startWorker(t.databaseUrl, { db, stripe: t.stripe, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } });
+    const again = await startWorker(t.databaseUrl, { db, payments: registry, abandonCheckoutsAfterHours: 24, mail: { mode: 'off' } });
     await again.stop({ graceful: false, close: true });
     const schedules = await worker.getSchedules();
     expect(schedules.filter((schedule) => schedule.name === CHECKOUT_SWEEP_QUEUE).map((schedule) => schedule.cron)).toEqual([CHECKOUT_SWEEP_CRON]);
@@ -39,7 +42,7 @@ describe('the worker and abandoned checkouts', () => {
   it('cancels the intents of abandoned checkouts when a sweep job arrives', async () => {
     const [price] = await db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
     const session = await startCheckout(
-      { db, payments: stripeCardPayments(t.stripe) },
+      { db, payments: registry.cards().payments },
       { buyer: { userId: null, email: 'walked-away@example.com' }, items: [{ priceId: price!.id, quantity: 1 }], currentOrderId: null },
     );
     const longAgo = sql`now() - interval '25 hours'`;
@@ -49,7 +52,7 @@ describe('the worker and abandoned checkouts', () => {
     // What pg-boss's cron sends every tick.
     await worker.send(CHECKOUT_SWEEP_QUEUE, {});
     await expect
-      .poll(async () => (await t.stripe.paymentIntents.retrieve(session.paymentIntentId)).status, { timeout: 20_000, interval: 200 })
+      .poll(async () => (await t.stripe.paymentIntents.retrieve(session.paymentId)).status, { timeout: 20_000, interval: 200 })
       .toBe('canceled');
   }, 30_000);
 });

@@ -1,10 +1,9 @@
 import type PgBoss from 'pg-boss';
-import type Stripe from 'stripe';
 import type { Database } from '@/db/client';
 import { abandonStaleCheckouts } from '@/lib/billing/abandoned-checkouts';
 import { log } from '@/lib/log';
 import type { MailDelivery } from '@/lib/mail/mailer';
-import { stripeCardPayments } from '@/lib/payments/stripe/card-payments';
+import type { PaymentRegistry } from '@/lib/payments';
 import { createBoss, startBoss } from './boss';
 import { deliverEmail, sweepOutbox } from './email-worker';
 import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, type EmailJob, type WebhookJob } from './queues';
@@ -12,7 +11,8 @@ import { processWebhookEvents } from './webhook-worker';
 
 export interface WorkerDeps {
   db: Database;
-  stripe: Stripe;
+  /** From the configuration: `paymentRegistry()`. */
+  payments: PaymentRegistry;
   /** Hours without checkout activity after which an unpaid order is abandoned (env CHECKOUT_ABANDON_AFTER_HOURS). */
   abandonCheckoutsAfterHours: number;
   /** From the configuration: `mailDelivery(env().mail)`. */
@@ -28,7 +28,7 @@ export interface WorkerOptions {
 
 /** One run of the abandoned-checkout sweep, as the scheduled job does it. */
 async function sweepAbandonedCheckouts(deps: WorkerDeps): Promise<void> {
-  const report = await abandonStaleCheckouts({ db: deps.db, payments: stripeCardPayments(deps.stripe) }, { afterHours: deps.abandonCheckoutsAfterHours });
+  const report = await abandonStaleCheckouts({ db: deps.db, payments: deps.payments.cards().payments }, { afterHours: deps.abandonCheckoutsAfterHours });
   const acted = report.ordersAbandoned + report.ordersClosed + report.paymentsLeft + report.ordersFailed > 0 || report.interrupted;
   if (acted) log.info({ ...report }, 'abandoned checkouts swept');
   else log.debug({ ...report }, 'abandoned checkouts swept');
