@@ -44,7 +44,8 @@ export function webhookEndpoint(name: PaymentProviderName, registry: () => Payme
       log.warn({ provider: name, headerNames: [...request.headers.keys()], bytes: rawBody.length }, 'webhook refused: signature did not verify');
       return Response.json({ error: 'invalid signature' }, { status: 400 });
     }
-    const outcome = await recordWebhookEvent(sqlClient(), event);
+    // Stored under the route's provider, whatever the verifier named: the route is what the provider called.
+    const outcome = await recordWebhookEvent(sqlClient(), { ...event, provider: name });
     return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
   };
 }

@@ -21,7 +21,7 @@ export function stripeProviderFor(client: Stripe, webhookSecrets: () => readonly
 export const stripeProvider: PaymentProviderEntry = {
   name: 'stripe',
   enabled: (config) => config.paymentsMode === 'sandbox' || Boolean(config.stripe.secretKey),
-  // The secrets are read on every delivery: in sandbox mode `npm run dev` hands the app the
-  // sandbox's signing secret after the process started.
+  // In sandbox mode `npm run dev` puts the sandbox's own signing secret first in
+  // STRIPE_WEBHOOK_SECRET before it starts the app, so it is among these.
   create: (config) => stripeProviderFor(stripe(), () => config.stripe.webhookSecrets),
 };
