@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Store, Tx } from '../store';
-import type { ApiKey, RequestContext } from './context';
+import type { ApiKey, LaterWork, RequestContext } from './context';
 import { CommittedError, StripeApiError, type StripeErrorBody } from './errors';
 import { expandPaths, publicView } from './expand';
 import type { FaultKind } from './faults';
@@ -89,11 +89,12 @@ export function createStripeApi(store: Store, options: ApiOptions) {
       });
     }
     const raisedEvents: string[] = [];
+    const later: LaterWork[] = [];
     // Stripe's GETs change nothing, so they read outside a transaction: two round trips to the
     // database fewer on the call a webhook consumer makes for every event it re-fetches.
     const within = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => (method === 'GET' ? fn(store.reader) : store.tx(fn));
     const result = await within(async (tx) => {
-      const ctx: RequestContext = { tx, auth, requestId, idempotencyKey, params, path: route.params, raisedEvents, baseUrl };
+      const ctx: RequestContext = { tx, auth, requestId, idempotencyKey, params, path: route.params, raisedEvents, baseUrl, later };
       const object = await route.handler(ctx);
       if (object instanceof CommittedError) return object;
       const expand = params.expand;
@@ -105,8 +106,20 @@ export function createStripeApi(store: Store, options: ApiOptions) {
       return publicView(body);
     });
     if (raisedEvents.length > 0) options.onEvents(raisedEvents);
+    for (const work of later) setTimeout(() => void runLater(work, auth, baseUrl), work.delayMs);
     if (result instanceof CommittedError) return errorReply(result.error, requestId);
     return { status: 200, body: result };
+  }
+
+  /** Runs work scheduled by a committed request in its own transaction; a sandbox closed meanwhile drops it. */
+  async function runLater(work: LaterWork, auth: RequestContext['auth'], baseUrl: string): Promise<void> {
+    const raisedEvents: string[] = [];
+    try {
+      await store.tx((tx) => work.run({ tx, auth, requestId: `req_${randomToken(14)}`, idempotencyKey: null, params: {}, path: [], raisedEvents, baseUrl }));
+    } catch {
+      return;
+    }
+    if (raisedEvents.length > 0) options.onEvents(raisedEvents);
   }
 
   /** Stripe's idempotency: the same key and parameters replay the stored response. */

@@ -19,4 +19,14 @@ export interface RequestContext {
   raisedEvents: string[];
   /** This sandbox's own origin as the caller reached it (for 3-D Secure pages). */
   baseUrl: string;
+  /**
+   * Work the provider does a little after answering (a test refund that fails later), run in a
+   * transaction of its own once this request has committed. Absent outside API requests.
+   */
+  later?: LaterWork[];
+}
+
+export interface LaterWork {
+  delayMs: number;
+  run(ctx: RequestContext): Promise<void>;
 }

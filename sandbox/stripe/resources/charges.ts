@@ -10,8 +10,28 @@ import type { SandboxPaymentMethod } from './payment-methods';
 export interface ChargeOutcome {
   succeeded: boolean;
   capture: boolean;
-  failure?: { code: string; declineCode: string; message: string };
+  /** `blocked`: Radar stopped the payment before the card network saw it. */
+  failure?: { code: string; declineCode: string; message: string; blocked?: boolean };
   threeDSecure?: boolean;
+}
+
+const RISK_SCORES = { normal: 12, elevated: 67, highest: 91 } as const;
+
+/** `charge.outcome` as Stripe reports it: authorised, declined by the issuer, or blocked by Radar. */
+function outcomeOf(outcome: ChargeOutcome, risk: Stripe.Charge.Outcome['risk_level'] & keyof typeof RISK_SCORES): Stripe.Charge.Outcome {
+  const base = { advice_code: null, network_advice_code: null, network_decline_code: null, risk_level: risk, risk_score: RISK_SCORES[risk] };
+  if (outcome.succeeded) return { ...base, network_status: 'approved_by_network', reason: risk === 'elevated' ? 'elevated_risk_level' : null, seller_message: 'Payment complete.', type: 'authorized' };
+  if (outcome.failure?.blocked) {
+    return { ...base, advice_code: 'do_not_try_again', network_status: 'not_sent_to_network', reason: 'highest_risk_level', seller_message: 'Stripe blocked this payment as too risky.', type: 'blocked' };
+  }
+  return {
+    ...base,
+    advice_code: 'try_again_later',
+    network_status: 'declined_by_network',
+    reason: outcome.failure?.declineCode ?? 'generic_decline',
+    seller_message: 'The bank did not return any further details with this decline.',
+    type: 'issuer_declined',
+  };
 }
 
 /** The charge a PaymentIntent's confirmation makes: succeeded (captured or not) or failed. */
@@ -43,19 +63,7 @@ export async function createCharge(ctx: RequestContext, intent: Stripe.PaymentIn
     livemode: false,
     metadata: mergeMetadata({}, intent.metadata),
     on_behalf_of: null,
-    outcome: outcome.succeeded
-      ? { advice_code: null, network_advice_code: null, network_decline_code: null, network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 12, seller_message: 'Payment complete.', type: 'authorized' }
-      : {
-          advice_code: 'try_again_later',
-          network_advice_code: null,
-          network_decline_code: null,
-          network_status: 'declined_by_network',
-          reason: outcome.failure?.declineCode ?? 'generic_decline',
-          risk_level: 'normal',
-          risk_score: 12,
-          seller_message: 'The bank did not return any further details with this decline.',
-          type: 'issuer_declined',
-        },
+    outcome: outcomeOf(outcome, paymentMethod._sandbox.after?.risk ?? 'normal'),
     paid: outcome.succeeded,
     payment_intent: intent.id,
     payment_method: paymentMethod.id,

@@ -5,6 +5,7 @@ import { invalidRequest } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
+import type { DisputeKind } from '../test-cards';
 import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 
 const EVIDENCE_FIELDS = [
@@ -22,7 +23,12 @@ function emptyEvidence(): Evidence {
 }
 
 /** Opens a dispute on a charge, as a cardholder's bank would (test card 4000000000000259, or the dashboard). */
-export async function openDispute(ctx: RequestContext, charge: Stripe.Charge, reason = 'fraudulent'): Promise<Stripe.Dispute> {
+export async function openDispute(
+  ctx: RequestContext,
+  charge: Stripe.Charge,
+  reason = 'fraudulent',
+  extra: Partial<Pick<Stripe.Dispute, 'status' | 'enhanced_eligibility_types'>> & { networkReasonCode?: string } = {},
+): Promise<Stripe.Dispute> {
   const now = nowSeconds();
   const dispute: Stripe.Dispute = {
     id: newId('du'),
@@ -40,10 +46,11 @@ export async function openDispute(ctx: RequestContext, charge: Stripe.Charge, re
     livemode: false,
     metadata: {},
     payment_intent: typeof charge.payment_intent === 'string' ? charge.payment_intent : null,
-    payment_method_details: { type: 'card', card: { brand: charge.payment_method_details?.card?.brand ?? 'visa', case_type: 'chargeback', network: charge.payment_method_details?.card?.network ?? 'visa', network_reason_code: '10.4' } },
+    payment_method_details: { type: 'card', card: { brand: charge.payment_method_details?.card?.brand ?? 'visa', case_type: 'chargeback', network: charge.payment_method_details?.card?.network ?? 'visa', network_reason_code: extra.networkReasonCode ?? '10.4' } },
     reason,
-    status: 'needs_response',
+    status: extra.status ?? 'needs_response',
   };
+  if (extra.enhanced_eligibility_types) dispute.enhanced_eligibility_types = extra.enhanced_eligibility_types;
   await ctx.tx.insert(dispute);
   const disputedCharge: Stripe.Charge = { ...charge, disputed: true };
   await ctx.tx.save(disputedCharge);
@@ -52,9 +59,53 @@ export async function openDispute(ctx: RequestContext, charge: Stripe.Charge, re
   return dispute;
 }
 
-/** Settles a dispute as the bank decides: won or lost (dashboard and test helpers). */
+/** What the dispute test cards do once their charge succeeds (docs.stripe.com/testing#disputes). */
+export async function disputeAsTestCardSays(ctx: RequestContext, charge: Stripe.Charge, kind: DisputeKind): Promise<void> {
+  switch (kind) {
+    case 'fraudulent':
+      await openDispute(ctx, charge, 'fraudulent');
+      return;
+    case 'product_not_received':
+      await openDispute(ctx, charge, 'product_not_received', { networkReasonCode: '13.1' });
+      return;
+    case 'inquiry':
+      // An inquiry (retrieval request) is a warning: no money moves until it becomes a dispute.
+      await openDispute(ctx, charge, 'general', { status: 'warning_needs_response' });
+      return;
+    case 'multiple':
+      await openDispute(ctx, charge, 'fraudulent');
+      await openDispute(ctx, (await ctx.tx.get<Stripe.Charge>('charge', charge.id)) ?? charge, 'product_not_received', { networkReasonCode: '13.1' });
+      return;
+    case 'visa_ce3':
+      await openDispute(ctx, charge, 'fraudulent', { enhanced_eligibility_types: ['visa_compelling_evidence_3'] });
+      return;
+    case 'visa_compliance':
+      await openDispute(ctx, charge, 'noncompliant', { networkReasonCode: '00', enhanced_eligibility_types: ['visa_compliance'] });
+      return;
+    case 'early_fraud_warning': {
+      const warning: Stripe.Radar.EarlyFraudWarning = {
+        id: newId('issfr'),
+        object: 'radar.early_fraud_warning',
+        actionable: true,
+        charge: charge.id,
+        created: nowSeconds(),
+        fraud_type: 'made_with_stolen_card',
+        livemode: false,
+        payment_intent: typeof charge.payment_intent === 'string' ? charge.payment_intent : undefined,
+      };
+      await ctx.tx.insert(warning);
+      await emit(ctx, 'radar.early_fraud_warning.created', warning);
+      return;
+    }
+  }
+}
+
+/** The evidence text that settles a test dispute (docs.stripe.com/testing#evidence). */
+const EVIDENCE_OUTCOMES: Record<string, 'won' | 'lost'> = { winning_evidence: 'won', losing_evidence: 'lost' };
+
+/** Settles a dispute as the bank decides: won or lost (dashboard and test helpers); a warning just closes. */
 export async function settleDispute(ctx: RequestContext, before: Stripe.Dispute, outcome: 'won' | 'lost'): Promise<Stripe.Dispute> {
-  const after: Stripe.Dispute = { ...before, status: outcome };
+  const after: Stripe.Dispute = { ...before, status: before.status.startsWith('warning') ? 'warning_closed' : outcome };
   await ctx.tx.save(after);
   await emit(ctx, 'charge.dispute.closed', after, previousAttributes(before, after));
   return after;
@@ -64,6 +115,15 @@ const OPEN: Stripe.Dispute.Status[] = ['needs_response', 'under_review', 'warnin
 
 export const disputeRoutes: Route[] = [
   retrieveRoute('/v1/disputes/:id', 'dispute'),
+  retrieveRoute('/v1/radar/early_fraud_warnings/:id', 'radar.early_fraud_warning'),
+  {
+    method: 'GET',
+    path: '/v1/radar/early_fraud_warnings',
+    async handler(ctx) {
+      const params = parseParams({ ...LIST_PARAMS, charge: p.string(), payment_intent: p.string() }, ctx.params);
+      return listObjects(ctx, 'radar.early_fraud_warning', '/v1/radar/early_fraud_warnings', params, { charge: params.charge, payment_intent: params.payment_intent });
+    },
+  },
   {
     method: 'POST',
     path: '/v1/disputes/:id',
@@ -84,7 +144,8 @@ export const disputeRoutes: Route[] = [
       };
       await ctx.tx.save(after);
       await emit(ctx, 'charge.dispute.updated', after, previousAttributes(before, after));
-      return after;
+      const decided = params.submit ? EVIDENCE_OUTCOMES[String(after.evidence.uncategorized_text)] : undefined;
+      return decided ? settleDispute(ctx, after, decided) : after;
     },
   },
   {

@@ -8,7 +8,8 @@ import { p, parseParams } from '../params';
 import { settleInvoicePayment } from '../billing/invoicing';
 import { createCharge } from './charges';
 import { LIST_PARAMS, listObjects, mergeMetadata, mustGet, pathId } from './common';
-import { openDispute } from './disputes';
+import { disputeAsTestCardSays } from './disputes';
+import type { Decline } from '../test-cards';
 import { attachPaymentMethod, resolvePaymentMethod, type SandboxPaymentMethod } from './payment-methods';
 
 /**
@@ -84,14 +85,43 @@ async function saveAndAnnounce(ctx: RequestContext, before: Stripe.PaymentIntent
   if (type) await emit(ctx, type as 'payment_intent.succeeded', after, previousAttributes(before, after));
 }
 
+/** Whether this card asks for 3-D Secure on this payment, before any authentication. */
+export function asksForAuthentication(paymentMethod: SandboxPaymentMethod, offSession: boolean): boolean {
+  const behaviour = paymentMethod._sandbox.behaviour;
+  if (behaviour.kind === 'authenticate_always') return true;
+  if (behaviour.kind === 'authenticate_on_setup') return !paymentMethod._sandbox.offSessionReady;
+  // 4000003800000446 is set up already: off-session passes, on-session still asks.
+  if (behaviour.kind === 'authenticate_on_session') return !offSession;
+  return false;
+}
+
+/** The decline a card answers with once any authentication is done, or null when it pays. */
+function declineOf(paymentMethod: SandboxPaymentMethod): (Decline & { blocked?: boolean }) | null {
+  const behaviour = paymentMethod._sandbox.behaviour;
+  switch (behaviour.kind) {
+    case 'declines':
+      return behaviour;
+    case 'blocked':
+      return { ...behaviour, blocked: true };
+    case 'attach_then_decline':
+      // Cards stored before the table named the decline declined generically.
+      return behaviour.then ?? { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
+    case 'authenticate_always':
+      return behaviour.then ?? null;
+    default:
+      // Radar's default rule blocks a payment whose CVC check failed (4000000000000101).
+      if (paymentMethod.card?.checks?.cvc_check === 'fail') return { code: 'incorrect_cvc', declineCode: 'incorrect_cvc', message: "Your card's security code is incorrect." };
+      return null;
+  }
+}
+
 /**
- * Takes a confirmed PaymentIntent through its card's behaviour: 3-D Secure, a decline, or a
- * charge that succeeds (then, for 4000000000000259, a dispute).
+ * Takes a confirmed PaymentIntent through its card's behaviour: 3-D Secure, a decline or a Radar
+ * block, or a charge that succeeds (then, for the dispute cards, a dispute).
  */
 export async function runPayment(ctx: RequestContext, before: SandboxPaymentIntent, paymentMethod: SandboxPaymentMethod, authenticated: boolean): Promise<SandboxPaymentIntent | CommittedError> {
-  const behaviour = paymentMethod._sandbox.behaviour;
   const offSession = before._sandbox?.offSession ?? false;
-  const needsAuthentication = behaviour.kind === 'authenticate_always' || (behaviour.kind === 'authenticate_on_setup' && !paymentMethod._sandbox.offSessionReady);
+  const needsAuthentication = asksForAuthentication(paymentMethod, offSession);
 
   if (needsAuthentication && !authenticated) {
     // Off-session, a merchant's own PaymentIntent fails; an invoice's (Stripe Billing charging a
@@ -120,12 +150,8 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
     return after;
   }
 
-  if (behaviour.kind === 'declines') {
-    return decline(ctx, before, paymentMethod, { code: behaviour.code, declineCode: behaviour.declineCode, message: behaviour.message });
-  }
-  if (behaviour.kind === 'attach_then_decline') {
-    return decline(ctx, before, paymentMethod, { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' });
-  }
+  const failure = declineOf(paymentMethod);
+  if (failure) return decline(ctx, before, paymentMethod, failure, authenticated);
 
   const capture = before.capture_method !== 'manual';
   const charge = await createCharge(ctx, before, paymentMethod, { succeeded: true, capture, threeDSecure: authenticated });
@@ -154,7 +180,9 @@ export async function runPayment(ctx: RequestContext, before: SandboxPaymentInte
   if (capture) await emit(ctx, 'payment_intent.succeeded', after, previousAttributes(before, after));
   else await emit(ctx, 'payment_intent.amount_capturable_updated', after, previousAttributes(before, after));
   if (capture) await settleInvoicePayment(ctx, after, 'succeeded');
-  if (behaviour.kind === 'succeeds_then_disputed' && capture) await openDispute(ctx, charge);
+  // Cards stored before the table grew said "succeeds_then_disputed" for 4000000000000259.
+  const dispute = paymentMethod._sandbox.after?.dispute ?? ((paymentMethod._sandbox.behaviour.kind as string) === 'succeeds_then_disputed' ? 'fraudulent' : undefined);
+  if (dispute && capture) await disputeAsTestCardSays(ctx, charge, dispute);
   return after;
 }
 
@@ -162,9 +190,10 @@ async function decline(
   ctx: RequestContext,
   before: SandboxPaymentIntent,
   paymentMethod: SandboxPaymentMethod,
-  failure: { code: string; declineCode: string; message: string },
+  failure: Decline & { blocked?: boolean },
+  authenticated = false,
 ): Promise<CommittedError> {
-  const charge = await createCharge(ctx, before, paymentMethod, { succeeded: false, capture: false, failure });
+  const charge = await createCharge(ctx, before, paymentMethod, { succeeded: false, capture: false, failure, threeDSecure: authenticated });
   const lastPaymentError: NonNullable<Stripe.PaymentIntent['last_payment_error']> = {
     type: 'card_error',
     code: failure.code,
@@ -230,8 +259,7 @@ async function confirm(ctx: RequestContext, before: SandboxPaymentIntent, params
     _sandbox: { ...before._sandbox, offSession, returnUrl: params.use_stripe_sdk ? undefined : params.return_url },
   };
   if (params.error_on_requires_action) {
-    const behaviour = paymentMethod._sandbox.behaviour;
-    if (behaviour.kind === 'authenticate_always' || (behaviour.kind === 'authenticate_on_setup' && !paymentMethod._sandbox.offSessionReady)) {
+    if (asksForAuthentication(paymentMethod, offSession)) {
       return decline(ctx, confirmed, paymentMethod, { code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' });
     }
   }

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { RequestContext } from '../context';
 import type { Route } from '../routes';
 import { passesLuhn } from '@/lib/luhn';
-import { cardFor, TEST_PAYMENT_METHODS, type TestCard } from '../cards';
+import { cardFor, DECLINES, isTestCardNumber, shortcutCard, type TestCard } from '../test-cards';
 import { invalidRequest, StripeApiError } from '../errors';
 import { emit, previousAttributes } from '../events';
 import { newId, nowSeconds } from '../ids';
@@ -12,8 +12,24 @@ import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId
 
 /** A stored card PaymentMethod, with the sandbox's private note of how its card behaves. */
 export type SandboxPaymentMethod = Stripe.PaymentMethod & {
-  _sandbox: { behaviour: TestCard['behaviour']; /** Authenticated once, so off-session payments work (4000002500003155). */ offSessionReady: boolean };
+  _sandbox: {
+    behaviour: TestCard['behaviour'];
+    /** Authenticated once, so off-session payments work (4000002500003155). */
+    offSessionReady: boolean;
+    /** What the test card does beyond the payment itself (absent on cards stored before the table grew). */
+    after?: Pick<TestCard, 'risk' | 'dispute' | 'refund' | 'bypassPending'>;
+  };
 };
+
+/** Stripe's `card.checks` for the values given, with the failures a test card forces. */
+function checksFor(test: TestCard, cvc: string | undefined, address: Record<string, string> | undefined): Stripe.PaymentMethod.Card.Checks {
+  const forced = test.checks ?? {};
+  return {
+    address_line1_check: address?.line1 ? (forced.line1 ?? 'pass') : null,
+    address_postal_code_check: address?.postal_code ? (forced.postalCode ?? 'pass') : null,
+    cvc_check: cvc ? (forced.cvc ?? 'pass') : null,
+  };
+}
 
 const BILLING_DETAILS = p.object({
   name: p.emptyable(p.string()),
@@ -35,9 +51,16 @@ export async function createCardPaymentMethod(
   card: { number: string; exp_month: number; exp_year: number; cvc?: string },
   billing?: { name?: string | null; email?: string | null; phone?: string | null; address?: Record<string, string> },
   metadata?: Record<string, string> | null,
+  /** The row of a `pm_card_…`/`tok_…` shortcut, which may have no number of its own. */
+  row?: TestCard,
 ): Promise<SandboxPaymentMethod> {
   const number = card.number.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number) || !passesLuhn(number)) throw cardError('incorrect_number', 'Your card number is incorrect.', 'card[number]');
+  // As in Stripe's test mode, a real card number is refused where it is tokenised: never stored, never charged.
+  if (!row && !isTestCardNumber(number)) {
+    const { code, declineCode, message } = DECLINES.testModeLiveCard;
+    throw new StripeApiError(402, { type: 'card_error', code, decline_code: declineCode, message, param: 'card[number]', doc_url: 'https://stripe.com/docs/error-codes/card-declined' });
+  }
   const now = new Date();
   const year = card.exp_year < 100 ? 2000 + card.exp_year : card.exp_year;
   if (card.exp_month < 1 || card.exp_month > 12) throw cardError('invalid_expiry_month', "Your card's expiration month is invalid.", 'card[exp_month]');
@@ -45,7 +68,7 @@ export async function createCardPaymentMethod(
     throw cardError('invalid_expiry_year', "Your card's expiration year is invalid.", 'card[exp_year]');
   }
   if (card.cvc !== undefined && !/^\d{3,4}$/.test(card.cvc)) throw cardError('invalid_cvc', "Your card's security code is invalid.", 'card[cvc]');
-  const test = cardFor(number);
+  const test = row ?? cardFor(number);
   const paymentMethod: SandboxPaymentMethod = {
     id: newId('pm'),
     object: 'payment_method',
@@ -59,7 +82,7 @@ export async function createCardPaymentMethod(
     },
     card: {
       brand: test.brand,
-      checks: { address_line1_check: null, address_postal_code_check: billing?.address?.postal_code ? 'pass' : null, cvc_check: card.cvc ? 'pass' : null },
+      checks: checksFor(test, card.cvc, billing?.address),
       country: test.country,
       display_brand: test.brand,
       exp_month: card.exp_month,
@@ -70,7 +93,7 @@ export async function createCardPaymentMethod(
       last4: number.slice(-4),
       networks: { available: [test.brand], preferred: null },
       regulated_status: 'unregulated',
-      three_d_secure_usage: { supported: true },
+      three_d_secure_usage: { supported: test.threeDSecure !== 'not_supported' },
       wallet: null,
     },
     created: nowSeconds(),
@@ -80,7 +103,11 @@ export async function createCardPaymentMethod(
     metadata: mergeMetadata({}, metadata),
     type: 'card',
     // Only cards that ask for 3-D Secure need a first authenticated payment before off-session use.
-    _sandbox: { behaviour: test.behaviour, offSessionReady: test.behaviour.kind !== 'authenticate_on_setup' && test.behaviour.kind !== 'authenticate_always' },
+    _sandbox: {
+      behaviour: test.behaviour,
+      offSessionReady: test.behaviour.kind !== 'authenticate_on_setup' && test.behaviour.kind !== 'authenticate_always',
+      after: { risk: test.risk, dispute: test.dispute, refund: test.refund, bypassPending: test.bypassPending },
+    },
   };
   await ctx.tx.insert(paymentMethod);
   return paymentMethod;
@@ -91,10 +118,11 @@ export async function createCardPaymentMethod(
  * shortcuts (`pm_card_visa`, `tok_visa`), which creates a fresh PaymentMethod as Stripe does.
  */
 export async function resolvePaymentMethod(ctx: RequestContext, id: string, param = 'payment_method'): Promise<SandboxPaymentMethod> {
-  const shortcut = TEST_PAYMENT_METHODS[id] ?? TEST_PAYMENT_METHODS[id.replace(/^tok_/, 'pm_card_')];
+  const shortcut = shortcutCard(id);
   if (shortcut) {
     const year = new Date().getUTCFullYear() + 3;
-    return createCardPaymentMethod(ctx, { number: shortcut, exp_month: 12, exp_year: year, cvc: '123' });
+    // A few tokens exist only as tokens (tok_visa_chargeCustomerFailLostCard): they get a Visa test number's digits.
+    return createCardPaymentMethod(ctx, { number: shortcut.number ?? '4000000000000002', exp_month: 12, exp_year: year, cvc: '123' }, undefined, undefined, shortcut);
   }
   return mustGet<SandboxPaymentMethod>(ctx, 'payment_method', id, 'PaymentMethod', param, true);
 }

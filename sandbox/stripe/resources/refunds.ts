@@ -6,6 +6,29 @@ import { newId, nowSeconds } from '../ids';
 import { p, parseParams } from '../params';
 import { LIST_PARAMS, retrieveRoute, listObjects, mergeMetadata, mustGet, pathId } from './common';
 import type { SandboxPaymentIntent } from './payment-intents';
+import type { SandboxPaymentMethod } from './payment-methods';
+import type { RequestContext } from '../context';
+
+const REFUND_SETTLES_AFTER_MS = 250;
+
+/** A test card's refund reaching its final status: pending → succeeded, or succeeded → failed (the money comes back to the balance). */
+async function settleTestRefund(ctx: RequestContext, refundId: string, status: 'succeeded' | 'failed'): Promise<void> {
+  const before = await ctx.tx.getForUpdate<Stripe.Refund>('refund', refundId);
+  if (!before || before.status === status) return;
+  const after: Stripe.Refund = status === 'failed' ? { ...before, status, failure_reason: 'expired_or_canceled_card', failure_balance_transaction: newId('txn') } : { ...before, status };
+  await ctx.tx.save(after);
+  if (status === 'failed' && typeof before.charge === 'string') {
+    const charge = await ctx.tx.getForUpdate<Stripe.Charge>('charge', before.charge);
+    if (charge) {
+      const restored: Stripe.Charge = { ...charge, amount_refunded: Math.max(0, charge.amount_refunded - before.amount), refunded: false };
+      await ctx.tx.save(restored);
+    }
+  }
+  const previous = previousAttributes(before, after);
+  await emit(ctx, 'refund.updated', after, previous);
+  await emit(ctx, 'charge.refund.updated', after, previous);
+  if (status === 'failed') await emit(ctx, 'refund.failed', after, previous);
+}
 
 export const refundRoutes: Route[] = [
   {
@@ -70,11 +93,16 @@ export const refundRoutes: Route[] = [
         status: 'succeeded',
         transfer_reversal: null,
       };
+      const paymentMethod = typeof charge.payment_method === 'string' ? await ctx.tx.get<SandboxPaymentMethod>('payment_method', charge.payment_method) : null;
+      const later = paymentMethod?._sandbox.after?.refund;
+      if (later === 'pending_then_succeeds') refund.status = 'pending';
       await ctx.tx.insert(refund);
       const refunded: Stripe.Charge = { ...charge, amount_refunded: charge.amount_refunded + amount, refunded: charge.amount_refunded + amount >= charge.amount_captured };
       await ctx.tx.save(refunded);
       await emit(ctx, 'refund.created', refund);
       await emit(ctx, 'charge.refunded', refunded, previousAttributes(charge, refunded));
+      // Stripe's "some time later" for the asynchronous refund cards (4000000000007726, 4000000000005126).
+      if (later) ctx.later?.push({ delayMs: REFUND_SETTLES_AFTER_MS, run: (next) => settleTestRefund(next, refund.id, later === 'pending_then_succeeds' ? 'succeeded' : 'failed') });
       return refund;
     },
   },

@@ -125,7 +125,7 @@ async function settlePendingSetup(ctx: RequestContext, intent: SandboxSetupInten
  */
 export async function runSetup(ctx: RequestContext, before: SandboxSetupIntent, paymentMethod: SandboxPaymentMethod, authenticated: boolean): Promise<SandboxSetupIntent | CommittedError> {
   const behaviour = paymentMethod._sandbox.behaviour;
-  if ((behaviour.kind === 'authenticate_on_setup' || behaviour.kind === 'authenticate_always') && !authenticated) {
+  if ((behaviour.kind === 'authenticate_on_setup' || behaviour.kind === 'authenticate_always' || behaviour.kind === 'authenticate_on_session') && !authenticated) {
     const challengeUrl = `${ctx.baseUrl}/3ds/challenge/${before.id}?client_secret=${encodeURIComponent(before.client_secret ?? '')}`;
     const returnUrl = before._sandbox?.returnUrl;
     const after: SandboxSetupIntent = {
@@ -141,7 +141,8 @@ export async function runSetup(ctx: RequestContext, before: SandboxSetupIntent, 
     await announceChange(ctx, 'setup_intent.requires_action', before, after);
     return after;
   }
-  if (behaviour.kind === 'declines') {
+  // Radar screens SetupIntents too: a blocked card cannot be saved.
+  if (behaviour.kind === 'declines' || behaviour.kind === 'blocked') {
     const lastSetupError: Stripe.SetupIntent.LastSetupError = {
       type: 'card_error',
       code: behaviour.code,
