@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isolatedSandbox, stripeError } from '@/test/sandbox';
 import { DECLINES, TEST_CARDS, type Decline, type TestCard } from '../test-cards';
 
@@ -8,6 +8,8 @@ import { DECLINES, TEST_CARDS, type Decline, type TestCard } from '../test-cards
  * `pm_card_…` and `tok_…` id: each pays through the official SDK and gets what the row promises.
  */
 const t = isolatedSandbox();
+// Every row pays on its own objects, so many run at once against the one sandbox.
+vi.setConfig({ maxConcurrency: 12 });
 
 type Promise_ =
   | { kind: 'pays' }
