@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '@/sandbox/server';
 import { eventually, isolatedSandbox, webhookReceiver } from '@/test/sandbox';
 import { APRIL_1, billingFixtures } from './billing-fixtures';
 
@@ -111,6 +112,11 @@ describe('billing by the wall clock', () => {
     const { customer } = await f.customerWithCard('4242424242424242', { clock });
     // Trial end and period end long past by the wall clock, but not by the clock's time.
     const subscription = await t.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_end: APRIL_1 + 2 });
+    // A customer given per-customer time (a clock frozen at the present) stays too.
+    const traveller = await f.customerWithCard('4242424242424242', { email: 'wall-clock-traveller@example.com' });
+    const travelling = await t.stripe.subscriptions.create({ customer: traveller.customer.id, items: [{ price: price.id }], trial_end: now() + 2 });
+    const moved = await fetch(`${t.server.url}/_sandbox/customers/${traveller.customer.id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ to: now() + 1 }) });
+    expect(moved.status).toBe(200);
     const wallClockCustomer = await f.customerWithCard('4242424242424242', { email: 'wall-clock-witness@example.com' });
     const witness = await t.stripe.subscriptions.create({ customer: wallClockCustomer.customer.id, items: [{ price: price.id }], trial_end: now() + 2 });
 
@@ -119,6 +125,8 @@ describe('billing by the wall clock', () => {
     expect(await t.stripe.subscriptions.retrieve(subscription.id)).toMatchObject({ status: 'trialing', test_clock: clock.id });
     expect(await f.invoicesOf(subscription)).toHaveLength(1);
     expect(await t.stripe.testHelpers.testClocks.retrieve(clock.id)).toMatchObject({ frozen_time: APRIL_1 });
+    expect(await t.stripe.subscriptions.retrieve(travelling.id)).toMatchObject({ status: 'trialing' });
+    expect(await f.invoicesOf(travelling)).toHaveLength(1);
 
     // Its clock moves it, and the events carry the clock's time.
     await f.advance(clock, APRIL_1 + 60);
@@ -127,5 +135,30 @@ describe('billing by the wall clock', () => {
       (event) => (event.data.previous_attributes as Partial<Stripe.Subscription>).status === 'trialing',
     );
     expect(ended?.created).toBe(APRIL_1 + 2);
+  });
+
+  it('moves each subscription once when two sandbox processes share the database', async () => {
+    const second = await startSandbox({ port: 0, databaseUrl: t.databaseUrl, allowReset: false });
+    try {
+      const price = await f.price(900);
+      const customers: Stripe.Customer[] = [];
+      for (let index = 0; index < 4; index++) customers.push((await f.customerWithCard('4242424242424242', { email: `wall-clock-pair-${index}@example.com` })).customer);
+      const trialEnd = now() + 4;
+      const started = await Promise.all(customers.map((customer) => t.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_end: trialEnd })));
+      await eventually(async () => {
+        const states = await Promise.all(started.map((subscription) => t.stripe.subscriptions.retrieve(subscription.id)));
+        return states.every((subscription) => subscription.status === 'active');
+      }, 20_000);
+      for (const subscription of started) {
+        expect((await f.invoicesOf(subscription)).map((invoice) => invoice.billing_reason)).toEqual(['subscription_create', 'subscription_cycle']);
+        const endings = (await f.eventsFor(subscription.id, 'customer.subscription.updated')).filter(
+          (event) => (event.data.previous_attributes as Partial<Stripe.Subscription>).status === 'trialing',
+        );
+        expect(endings).toHaveLength(1);
+        expect(await f.eventsFor(subscription.id, 'customer.subscription.trial_will_end')).toHaveLength(1);
+      }
+    } finally {
+      await second.close();
+    }
   });
 });
