@@ -79,7 +79,10 @@ export function createStripeModule({ store, chaos, retry, origin }: SandboxServi
       await billing.stop();
       await dispatcher.stop();
     },
-    reset: () => faults.clear(),
+    reset() {
+      faults.clear();
+      billing.reset();
+    },
     dashboard: () => stripeDashboard(store),
   };
 }

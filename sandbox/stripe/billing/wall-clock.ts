@@ -20,6 +20,7 @@ import { SCHEDULE, type Schedule } from './schedules';
  */
 
 type Billed = SandboxSubscription | SandboxInvoice | Schedule;
+type StepOutcome = { kind: 'idle' } | { kind: 'failed' } | { kind: 'ran'; id: string; step: string; next: string | null };
 
 export const BILLED_TYPES = ['subscription', 'invoice', SCHEDULE] as const;
 /** The longest sleep: work another sandbox process stores is seen within it. */
@@ -32,7 +33,7 @@ export class WallClockBilling {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopped = true;
-  /** Steps that ran and left their object due at the same moment: skipped rather than repeated. */
+  /** Objects whose step failed, or ran and left them due at the same moment: skipped rather than repeated. */
   private readonly stuck = new Set<string>();
 
   constructor(
@@ -76,13 +77,19 @@ export class WallClockBilling {
     this.schedule(wait);
   }
 
+  /** After /_sandbox/reset: the objects it skipped are gone. */
+  reset(): void {
+    this.stuck.clear();
+  }
+
   /** Runs the earliest due step; false when nothing (that nobody else holds) is due. */
   private async step(): Promise<boolean> {
     const raisedEvents: string[] = [];
     const now = nowSeconds();
     const stuck = [...this.stuck];
-    const done = await this.store
-      .tx(async (tx) => {
+    let picked: string | null = null;
+    const outcome = await this.store
+      .tx(async (tx): Promise<StepOutcome> => {
         await tx.sql`select set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`;
         const [due] = await tx.sql<{ id: string; type: string }[]>`
           select o.id, o.type from sandbox.objects o
@@ -91,32 +98,42 @@ export class WallClockBilling {
           order by o.due_at
           limit 1
           for update of customer skip locked`;
-        if (!due) return null;
+        if (!due) return { kind: 'idle' };
+        picked = due.id;
         // Read again under its lock: a request may have changed it since the scan.
         const object = await tx.getForUpdate<Billed>(due.type, due.id);
-        const work = object && !object.test_clock ? nextWorkOf(object) : null;
-        if (!work || work.at > now) return { key: null };
+        if (!object || object.test_clock) return { kind: 'idle' };
+        const work = nextWorkOf(object);
+        if (!work || work.at > now) {
+          // Its due_at was written by an older engine: saving stores the one this engine reads.
+          await tx.save(object);
+          return { kind: 'ran', id: due.id, step: 'refresh', next: null };
+        }
         const ctx: RequestContext = { tx, auth: { kind: 'secret', key: 'sk_test_sandbox_wall_clock' }, requestId: '', idempotencyKey: null, params: {}, path: [], raisedEvents, baseUrl: this.origin() };
         // At the step's own moment, as a clock advance runs it: a renewal drafts at the period's
         // end (its finalization an hour after that) even when the sandbox was down at the time.
         await perform(ctx, work, work.at);
         const after = await tx.get<Billed>(due.type, due.id);
         const next = after ? nextWorkOf(after) : null;
-        return { key: `${work.kind}@${work.at}`, id: due.id, next: next ? `${next.kind}@${next.at}` : null };
+        return { kind: 'ran', id: due.id, step: `${work.kind}@${work.at}`, next: next ? `${next.kind}@${next.at}` : null };
       })
-      .catch((error: unknown) => {
+      .catch((error: unknown): StepOutcome => {
         // 55P03: a row stayed locked past LOCK_TIMEOUT (a request is using it); the next look retries.
-        if ((error as { code?: string }).code === '55P03') return { key: null };
-        throw error;
+        if ((error as { code?: string }).code === '55P03' || !picked) return { kind: 'idle' };
+        // A step the engine cannot take must not hold up every object due after it.
+        this.skip(picked, error instanceof Error ? error.message : String(error));
+        return { kind: 'failed' };
       });
-    if (!done) return false;
+    if (outcome.kind === 'idle') return false;
     if (raisedEvents.length > 0) this.onEvents(raisedEvents);
-    if (done.key && done.next === done.key) {
-      // Every step changes what is due next; one that did not would repeat forever.
-      this.stuck.add(done.id);
-      process.stderr.write(`sandbox: wall-clock billing: ${done.key} of ${done.id} did not take effect; skipping it\n`);
-    }
-    return done.key !== null;
+    // Every step changes what is due next; one that did not would repeat forever.
+    if (outcome.kind === 'ran' && outcome.next === outcome.step) this.skip(outcome.id, `${outcome.step} did not take effect`);
+    return true;
+  }
+
+  private skip(id: string, why: string): void {
+    this.stuck.add(id);
+    process.stderr.write(`sandbox: wall-clock billing: ${id}: ${why}; skipping it\n`);
   }
 
   /**
