@@ -14,6 +14,11 @@ export interface SandboxServices {
   store: Store;
   chaos(): Chaos;
   retry(): RetryPolicy;
+  /**
+   * The sandbox's own origin (`http://127.0.0.1:12111`), for links in what a module makes with
+   * no request to take them from (a renewal's hosted invoice page); empty until the server listens.
+   */
+  origin(): string;
 }
 
 export interface ProviderModule {

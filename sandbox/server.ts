@@ -63,7 +63,8 @@ function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryP
 export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
   const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
-  const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry };
+  let origin = '';
+  const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry, origin: () => origin };
 
   // Created before the store migrates: a module prepares what it can meanwhile (Stripe bundles its scripts).
   const stripe = createStripeModule(services);
@@ -158,8 +159,9 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: origin,
     store,
     chaos,
     retry,

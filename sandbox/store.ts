@@ -18,6 +18,11 @@ create table if not exists sandbox.objects (
 create index if not exists objects_type_seq on sandbox.objects (type, seq desc);
 create index if not exists objects_customer on sandbox.objects (type, (data->>'customer'), seq desc);
 create index if not exists objects_payment_intent on sandbox.objects (type, (data->>'payment_intent'), seq desc);
+-- When an object next needs the sandbox's attention with no request (a renewal, a retry), as
+-- its module's DueTime says; the wall-clock scheduler finds what is due through this index.
+-- Objects on a test clock move only when their clock does, so the index leaves them out.
+alter table sandbox.objects add column if not exists due_at bigint;
+create index if not exists objects_due on sandbox.objects (due_at) where due_at is not null and data->>'test_clock' is null;
 create table if not exists sandbox.idempotency_keys (
   scope text not null,
   key text not null,
@@ -72,8 +77,13 @@ export interface ListQuery {
   noneOf?: Record<string, string[]>;
 }
 
+/** When a stored object next needs attention on its own (Unix seconds), or null: written with the object. */
+export type DueTime = (object: StoredObject) => number | null;
+
 export class Store {
   readonly sql: Sql;
+  /** By object type; objects of other types are never due. */
+  private readonly dueTimes = new Map<string, DueTime>();
 
   constructor(url: string) {
     // The sandbox is an emulator: a lost write after a crash is acceptable, latency is not.
@@ -88,13 +98,26 @@ export class Store {
     await this.sql`truncate sandbox.objects, sandbox.idempotency_keys, sandbox.deliveries, sandbox.delivery_attempts restart identity`;
   }
 
+  /**
+   * Has every insert and save of a `type` object store `due(object)` in `due_at`, and fills it
+   * in for the objects stored before (a database that predates the column, or the function).
+   */
+  async trackDueTime(type: string, due: DueTime): Promise<void> {
+    this.dueTimes.set(type, due);
+    const rows = await this.sql<{ data: StoredObject }[]>`select data from sandbox.objects where type = ${type} and due_at is null`;
+    for (const { data } of rows) {
+      const at = due(data);
+      if (at !== null) await this.sql`update sandbox.objects set due_at = ${at} where id = ${data.id} and due_at is null`;
+    }
+  }
+
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.sql.begin((sql) => fn(new Tx(sql))) as Promise<T>;
+    return this.sql.begin((sql) => fn(new Tx(sql, this.dueTimes))) as Promise<T>;
   }
 
   /** Reads outside a transaction. */
   get reader(): Tx {
-    return new Tx(this.sql);
+    return new Tx(this.sql, this.dueTimes);
   }
 
   async close(): Promise<void> {
@@ -103,7 +126,14 @@ export class Store {
 }
 
 export class Tx {
-  constructor(readonly sql: Sql | TransactionSql) {}
+  constructor(
+    readonly sql: Sql | TransactionSql,
+    private readonly dueTimes: ReadonlyMap<string, DueTime> = new Map(),
+  ) {}
+
+  private dueAt(object: StoredObject): number | null {
+    return this.dueTimes.get(object.object)?.(object) ?? null;
+  }
 
   async get<T extends StoredObject>(type: string, id: string): Promise<T | null> {
     const [row] = await this.sql<{ data: T }[]>`select data from sandbox.objects where id = ${id} and type = ${type}`;
@@ -123,12 +153,12 @@ export class Tx {
   }
 
   async insert<T extends StoredObject>(object: T): Promise<T> {
-    await this.sql`insert into sandbox.objects (id, type, created, data) values (${object.id}, ${object.object}, ${object.created}, ${this.sql.json(object as never)})`;
+    await this.sql`insert into sandbox.objects (id, type, created, data, due_at) values (${object.id}, ${object.object}, ${object.created}, ${this.sql.json(object as never)}, ${this.dueAt(object)})`;
     return object;
   }
 
   async save<T extends StoredObject>(object: T): Promise<T> {
-    await this.sql`update sandbox.objects set data = ${this.sql.json(object as never)} where id = ${object.id}`;
+    await this.sql`update sandbox.objects set data = ${this.sql.json(object as never)}, due_at = ${this.dueAt(object)} where id = ${object.id}`;
     return object;
   }
 

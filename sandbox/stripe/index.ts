@@ -4,6 +4,7 @@ import { createStripeApi } from './api';
 import { handleCustomerAdvance } from './billing/customer-clock';
 import { handleInvoicePage } from './billing/invoice-page';
 import { handleBillingSettings } from './billing/settings';
+import { WallClockBilling } from './billing/wall-clock';
 import { answerApiPreflight, handleBrowser, loadBrowserScripts } from './browser';
 import { DASHBOARD_ACTIONS, handleDashboardAction, stripeDashboard } from './dashboard';
 import { CustomerFaults } from './faults';
@@ -16,7 +17,8 @@ import { WebhookDispatcher } from './webhooks';
  * challenge (/3ds/…), hosted invoices (/invoices/…), and its own admin endpoints:
  * /_sandbox/billing (failed-payment settings), /_sandbox/customers/:id/advance (one customer's
  * time) and /_sandbox/dashboard/<action> (the dashboard's buttons). It delivers its events as
- * Stripe-signed webhooks.
+ * Stripe-signed webhooks, and bills customers without a test clock as real time passes
+ * (billing/wall-clock.ts).
  */
 
 export interface StripeModule extends ProviderModule {
@@ -24,7 +26,7 @@ export interface StripeModule extends ProviderModule {
   faults: CustomerFaults;
 }
 
-export function createStripeModule({ store, chaos, retry }: SandboxServices): StripeModule {
+export function createStripeModule({ store, chaos, retry, origin }: SandboxServices): StripeModule {
   // Stripe.js and the card frame are bundled from TypeScript while the store migrates; start()
   // waits for them, so no page does, and a script that does not build stops the start, not a
   // checkout. (Caught here only so a failure is reported by start(), not as unhandled.)
@@ -33,6 +35,7 @@ export function createStripeModule({ store, chaos, retry }: SandboxServices): St
   const dispatcher = new WebhookDispatcher(store, chaos, retry);
   const faults = new CustomerFaults();
   const onEvents = () => dispatcher.wake();
+  const billing = new WallClockBilling(store, origin, onEvents);
   const api = createStripeApi(store, {
     faultRate: () => chaos().apiFaultRate,
     customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
@@ -68,10 +71,18 @@ export function createStripeModule({ store, chaos, retry }: SandboxServices): St
     handle: route,
     async start() {
       await scriptsReady;
+      await billing.start();
       dispatcher.start();
     },
-    stop: () => dispatcher.stop(),
-    reset: () => faults.clear(),
+    // Billing first: its last step's events are queued before the dispatcher stops.
+    async stop() {
+      await billing.stop();
+      await dispatcher.stop();
+    },
+    reset() {
+      faults.clear();
+      billing.reset();
+    },
     dashboard: () => stripeDashboard(store),
   };
 }

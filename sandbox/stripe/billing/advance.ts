@@ -29,7 +29,7 @@ import {
  */
 
 type SubscriptionStep = 'trial_will_end' | 'upcoming' | 'expire' | 'pending_update_expiry' | 'cancel' | 'renew';
-type Work =
+export type Work =
   | { at: number; rank: number; kind: SubscriptionStep; subscription: SandboxSubscription }
   | { at: number; rank: number; kind: 'finalize' | 'retry'; invoice: SandboxInvoice }
   | { at: number; rank: number; kind: 'schedule'; schedule: Schedule };
@@ -86,6 +86,20 @@ function invoiceWork(invoice: SandboxInvoice): Work[] {
   return [];
 }
 
+/**
+ * What time will do next to one stored subscription, invoice or schedule (with its moment), or
+ * null: the test clock engine and the wall-clock scheduler (wall-clock.ts) read the same list.
+ */
+export function nextWorkOf(object: SandboxSubscription | SandboxInvoice | Schedule): Work | null {
+  const work = object.object === 'subscription' ? subscriptionWork(object) : object.object === 'invoice' ? invoiceWork(object) : scheduleWork(object);
+  return work.sort((a, b) => a.at - b.at || a.rank - b.rank)[0] ?? null;
+}
+
+/** The `due_at` the store keeps for these objects (store.ts), so what is due is one index scan. */
+export function dueTime(object: SandboxSubscription | SandboxInvoice | Schedule): number | null {
+  return nextWorkOf(object)?.at ?? null;
+}
+
 async function nextWork(ctx: RequestContext, clockId: string): Promise<Work | null> {
   const sql = ctx.tx.sql;
   const subscriptions = await sql<{ data: SandboxSubscription }[]>`
@@ -109,7 +123,8 @@ async function nextWork(ctx: RequestContext, clockId: string): Promise<Work | nu
   return work[0] ?? null;
 }
 
-async function perform(ctx: RequestContext, work: Work, at: number): Promise<void> {
+/** Does one step of billing work at `at` (the clock's moment, or the step's due time by the wall clock). */
+export async function perform(ctx: RequestContext, work: Work, at: number): Promise<void> {
   switch (work.kind) {
     case 'trial_will_end':
       return sendTrialWillEnd(ctx, work.subscription);

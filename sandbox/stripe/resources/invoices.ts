@@ -171,10 +171,25 @@ export const invoiceRoutes: Route[] = [
     method: 'POST',
     path: '/v1/invoices/:id',
     async handler(ctx) {
-      const params = parseParams({ metadata: p.metadata(), description: p.emptyable(p.string({ max: 1500 })), auto_advance: p.bool(), default_payment_method: p.emptyable(p.id()), footer: p.emptyable(p.string()) }, ctx.params);
+      const params = parseParams(
+        {
+          metadata: p.metadata(),
+          description: p.emptyable(p.string({ max: 1500 })),
+          auto_advance: p.bool(),
+          automatically_finalizes_at: p.timestamp(),
+          default_payment_method: p.emptyable(p.id()),
+          footer: p.emptyable(p.string()),
+        },
+        ctx.params,
+      );
       const before = await getInvoice(ctx, true);
-      if (before.status !== 'draft' && (params.description !== undefined || params.footer !== undefined)) {
-        throw invalidRequest('You can only update the description and footer of a draft invoice.', params.description !== undefined ? 'description' : 'footer', 'invoice_not_editable');
+      if (before.status !== 'draft' && (params.description !== undefined || params.footer !== undefined || params.automatically_finalizes_at !== undefined)) {
+        const param = params.description !== undefined ? 'description' : params.footer !== undefined ? 'footer' : 'automatically_finalizes_at';
+        throw invalidRequest('You can only update the description, footer and finalization time of a draft invoice.', param, 'invoice_not_editable');
+      }
+      const finalizesAt = params.automatically_finalizes_at;
+      if (typeof finalizesAt === 'number' && finalizesAt < (await customerTime(ctx.tx, before.customer))) {
+        throw invalidRequest('automatically_finalizes_at must be in the future.', 'automatically_finalizes_at');
       }
       if (params.default_payment_method) {
         const paymentMethod = await mustGet<Stripe.PaymentMethod>(ctx, 'payment_method', params.default_payment_method, 'PaymentMethod', 'default_payment_method');
@@ -186,6 +201,8 @@ export const invoiceRoutes: Route[] = [
         ...(params.description !== undefined ? { description: params.description } : {}),
         ...(params.footer !== undefined ? { footer: params.footer } : {}),
         ...(params.auto_advance !== undefined ? { auto_advance: params.auto_advance, ...(params.auto_advance ? {} : { next_payment_attempt: null }) } : {}),
+        // When the billing engine finalizes the draft (a renewal's hour, brought forward or put back).
+        ...(typeof finalizesAt === 'number' ? { automatically_finalizes_at: finalizesAt } : {}),
         ...(params.default_payment_method !== undefined ? { default_payment_method: params.default_payment_method } : {}),
       };
       await ctx.tx.save(after);
