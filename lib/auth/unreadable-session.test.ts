@@ -32,7 +32,7 @@ describe('a session cookie Billfold cannot read', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     const [fields, message] = warn.mock.calls[0] as unknown as [Record<string, unknown>, string];
     expect(message).toMatch(/unreadable session cookie/);
-    expect(fields).toMatchObject({ client: '203.0.113.41', cause: expect.stringMatching(/\w+: \w+/) });
+    expect(fields).toMatchObject({ client: '203.0.113.41', cause: expect.stringMatching(/^ERR_JW[ET]_\w+: \w+/) });
     expect(JSON.stringify(warn.mock.calls)).not.toContain('forged-by-someone');
   });
 

@@ -23,8 +23,12 @@ export function createUnreadableSessionWarner(log: Pick<Logger, 'warn'>, now: ()
   };
 }
 
-/** Auth.js wraps the decoder's error as `cause.err`; its message names what failed, not the token. */
+/**
+ * Auth.js wraps the decoder's error as `cause.err`; its message names what failed, not the token.
+ * jose's `code` (ERR_JWE_INVALID, ERR_JWE_DECRYPTION_FAILED…) survives minification, its class name does not.
+ */
 function causeOf(error: Error): string {
   const inner = error.cause && typeof error.cause === 'object' && 'err' in error.cause && error.cause.err instanceof Error ? error.cause.err : error;
-  return `${inner.name}: ${inner.message}`;
+  const code = 'code' in inner && typeof inner.code === 'string' ? inner.code : inner.name;
+  return `${code}: ${inner.message}`;
 }
