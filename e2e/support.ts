@@ -82,6 +82,15 @@ export const test = base.extend<{
 });
 export { expect };
 
+/**
+ * The console error Chromium logs for any response with this status: a page that is a 404 on
+ * purpose, or a card the provider refuses (Stripe answers the confirm with 402, and so does the
+ * sandbox). A test expecting one declares it: `expectConsoleError(resourceFailedWith(402))`.
+ */
+export function resourceFailedWith(status: number): RegExp {
+  return new RegExp(`Failed to load resource: the server responded with a status of ${status}\\b`);
+}
+
 export function uniqueEmail(label: string): string {
   return `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
