@@ -21,7 +21,7 @@ describe('the error lines of a server log', () => {
       '   - Local:        http://localhost:3331',
       ' ✓ Ready in 812ms',
       record(30, 'listening'),
-      ' ⨯ TypeError: Cannot read properties of undefined (reading "id")',
+      '\x1b[31m\x1b[1m⨯\x1b[22m\x1b[39m TypeError: Cannot read properties of undefined (reading "id")',
       '    at OrderPage (.next/server/app/page.js:1:2)',
       '    at async render (node_modules/next/dist/server.js:3:4)',
       record(30, 'next'),
@@ -32,6 +32,7 @@ describe('the error lines of a server log', () => {
     const errors = serverErrorsIn('web', log);
     expect(errors.map(({ line }) => line)).toEqual([5, 11]);
     expect(errors[0]!.text.split('\n')).toHaveLength(3);
+    expect(errors[0]!.text).toMatch(/^⨯ TypeError/);
   });
 });
 

@@ -48,6 +48,8 @@ function parseRecord(line: string): { level?: unknown } | null {
 // What, in output that is not a pino record, says something failed: a stack frame, Next.js's
 // error mark, the sandbox's failure lines, or an error's name ("TypeError: …", "[Error: …]").
 const UNSTRUCTURED_ERROR = /^\s+at \S|^\s*⨯|^sandbox: |\b[A-Z]\w*Error\b|\bError\b[:\]]/;
+// Next.js colours its marks even into a file.
+const ANSI_STYLE = /\x1b\[[0-9;]*m/g;
 
 /**
  * The error-level records of one log (pino level ≥ 50), and its unstructured error blocks:
@@ -61,7 +63,8 @@ export function serverErrorsIn(log: ServerLog, content: string): ServerError[] {
     if (block && block.lines.some((text) => UNSTRUCTURED_ERROR.test(text))) errors.push({ log, line: block.start, text: block.lines.join('\n') });
     block = null;
   };
-  content.split('\n').forEach((text, index) => {
+  content.split('\n').forEach((styled, index) => {
+    const text = styled.replace(ANSI_STYLE, '');
     if (text.trim() === '') return;
     const record = parseRecord(text);
     if (record) {
