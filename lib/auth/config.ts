@@ -24,7 +24,10 @@ export class SignInRefused extends CredentialsSignin {
 
 const PasswordCredentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) });
 
-const warnUnreadableSession = createUnreadableSessionWarner(log);
+// Next.js bundles this module once for pages and once for route handlers: the clients already
+// warned about are remembered once per process, or a cookie would be warned about twice.
+const globalForAuth = globalThis as unknown as { billfoldUnreadableSessions?: Map<string, number> };
+const warnUnreadableSession = createUnreadableSessionWarner(log, (globalForAuth.billfoldUnreadableSessions ??= new Map()));
 
 function buildConfig(requestHeaders: Headers | undefined): NextAuthConfig {
   const { oauth, adminEmails, authSecret } = env();

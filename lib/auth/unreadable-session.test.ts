@@ -49,4 +49,14 @@ describe('a session cookie Billfold cannot read', () => {
     expect(warn).toHaveBeenCalledTimes(2);
     expect(error).not.toHaveBeenCalled();
   });
+
+  it('is remembered once per process, though Next.js loads the module once per bundle layer', async () => {
+    const warn = vi.spyOn(log, 'warn');
+    await handlers.GET(sessionRequest('203.0.113.43') as never);
+    vi.resetModules();
+    const secondCopy = (await import('./config')).handlers;
+    expect(secondCopy).not.toBe(handlers);
+    await secondCopy.GET(sessionRequest('203.0.113.43') as never);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
 });

@@ -10,8 +10,7 @@ const MAX_CLIENTS = 10_000;
  * proxy) is routine: the visitor is simply signed out and nothing needs an operator. So it is
  * a warning with the cause, at most once per client per minute, never the cookie itself.
  */
-export function createUnreadableSessionWarner(log: Pick<Logger, 'warn'>, now: () => number = Date.now) {
-  const lastWarned = new Map<string, number>();
+export function createUnreadableSessionWarner(log: Pick<Logger, 'warn'>, lastWarned = new Map<string, number>(), now: () => number = Date.now) {
   return function warnUnreadableSession(error: Error, clientKey: string): void {
     const at = now();
     const previous = lastWarned.get(clientKey);
