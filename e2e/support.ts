@@ -50,7 +50,7 @@ function watchBrowsers(browser: Browser): BrowserErrors & { stop(): void } {
 }
 
 export const test = base.extend<{
-  /** Declares a console error (or uncaught page error) this test provokes on purpose, e.g. a declined 3-D Secure. */
+  /** Declares a console error (or uncaught page error) this test provokes on purpose, e.g. a card the provider declines. */
   expectConsoleError: (pattern: RegExp) => void;
   /** Declares an error-level server log this test provokes on purpose; the run's server-log gate matches it. */
   expectServerError: (pattern: RegExp) => void;

@@ -114,7 +114,8 @@ export async function runStack({ production, logDir }: { production: boolean; lo
     if (typeof output === 'number') fs.closeSync(output);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      console.error(`billfold: ${name} stopped (${signal ?? `exit code ${code}`}); stopping everything.`);
+      const why = logDir ? ` (its output: ${path.join(logDir, `${name}.log`)})` : '';
+      console.error(`billfold: ${name} stopped (${signal ?? `exit code ${code}`})${why}; stopping everything.`);
       void stop(code || 1);
     });
     children.push(child);
