@@ -71,6 +71,15 @@ test.describe('accounts', () => {
     await expect(page).toHaveURL(/\/sign-in/);
   });
 
+  test('a visitor with a forged session cookie is simply signed out, and the server only warns about it', async ({ page, context, baseURL }) => {
+    // The server-log gate fails the run if this is logged at error level (it is routine).
+    await context.addCookies([{ name: 'authjs.session-token', value: 'eyJhbGciOiJkaXIifQ.forged.cookie', url: baseURL! }]);
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Faccount/);
+    await page.goto('/');
+    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
+
   test('a visitor sent to sign in comes back to the page they wanted, never to another site', async ({ page }) => {
     const email = uniqueEmail('return');
     await signUp(page, email);

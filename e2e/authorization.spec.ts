@@ -4,7 +4,7 @@ import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
 import { newCustomer } from './checkout-support';
 import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
-import { clientHeaders, expect, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
+import { clientHeaders, expect, resourceFailedWith, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
 // Signed-in pages: the account area, the members' page, and subscribing to a plan.
 const ACCOUNT_PAGES = [...routesUnder('(account)', 'page.tsx'), ...routesUnder('(shop)/subscribe', 'page.tsx')];
@@ -161,7 +161,8 @@ test('an anonymous visitor is refused by every admin page, route and action, eve
   }
 });
 
-test('a customer is refused by every admin page, route and action, and nothing changes', async ({ browser, baseURL }) => {
+test('a customer is refused by every admin page, route and action, and nothing changes', async ({ browser, baseURL, expectConsoleError }) => {
+  expectConsoleError(resourceFailedWith(404)); // admin pages are a 404 to a customer
   // An admin is signed in, and so is a customer whose role the forged calls try to change.
   const { adminPage, customer, customerEmail: victim } = await adminAndCustomer(browser);
   const customerContext = customer.context();

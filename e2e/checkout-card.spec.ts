@@ -1,7 +1,7 @@
 import type { APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PASSWORD, signOut, signUp, uniqueEmail } from './support';
+import { PASSWORD, resourceFailedWith, signOut, signUp, uniqueEmail } from './support';
 import {
   addToCart,
   cardFrame,
@@ -129,7 +129,8 @@ test.describe('paying for a cart by card', () => {
     { card: '4000000000000127', reason: 'incorrect CVC', message: "Your card's security code is incorrect." },
   ];
   for (const { card, reason, message } of declines) {
-    test(`a declined card (${reason}) says why where the card is entered, and another card pays the same order`, async ({ page }) => {
+    test(`a declined card (${reason}) says why where the card is entered, and another card pays the same order`, async ({ page, expectConsoleError }) => {
+      expectConsoleError(resourceFailedWith(402)); // the provider refuses the card
       const email = uniqueEmail('declined');
       await addToCart(page, 'Field Notebook');
       await continueToPayment(page, email);
@@ -226,7 +227,8 @@ test.describe('paying for a cart by card', () => {
     expect(intents[0]).toMatchObject({ status: 'succeeded', amount: 5400 });
   });
 
-  test('a tab left open after the shop gave up on the checkout starts afresh when Pay is pressed, and pays a new intent', async ({ page }) => {
+  test('a tab left open after the shop gave up on the checkout starts afresh when Pay is pressed, and pays a new intent', async ({ page, expectConsoleError }) => {
+    expectConsoleError(resourceFailedWith(400)); // the provider refuses to confirm the canceled intent
     const email = uniqueEmail('stale-tab');
     await addToCart(page, 'Field Notebook', 2);
     await continueToPayment(page, email);
@@ -311,7 +313,8 @@ test.describe('what the browser cannot change', () => {
     expect(await intentsFor(email)).toHaveLength(1);
   });
 
-  test("the confirmation page opens with the signed link only: not with an order's id, a forged signature or someone else's account", async ({ page, browser, baseURL }) => {
+  test("the confirmation page opens with the signed link only: not with an order's id, a forged signature or someone else's account", async ({ page, browser, baseURL, expectConsoleError }) => {
+    expectConsoleError(resourceFailedWith(404)); // each refused link is a 404 page
     const email = uniqueEmail('receipt');
     await addToCart(page, 'Field Notebook');
     await continueToPayment(page, email);

@@ -1,5 +1,5 @@
 import { STRIPE_CLIENT_OPTIONS } from '../lib/payments/stripe/client';
-import { uniqueEmail } from './support';
+import { resourceFailedWith, uniqueEmail } from './support';
 import {
   addToCart,
   armProviderFault,
@@ -54,7 +54,8 @@ test.describe('when the payment provider fails', () => {
     expect((await sandbox.charges.list({ payment_intent: intents[0]!.id })).data).toHaveLength(1);
   });
 
-  test('a guest whose Pay meets a provider error is told so where the card is entered, and paying again pays the order once', async ({ page }) => {
+  test('a guest whose Pay meets a provider error is told so where the card is entered, and paying again pays the order once', async ({ page, expectConsoleError }) => {
+    expectConsoleError(resourceFailedWith(500)); // the provider's error, as the browser sees it
     const email = uniqueEmail('provider-500');
     await addToCart(page, 'Field Notebook');
     await continueToPayment(page, email);

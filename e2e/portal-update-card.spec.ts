@@ -1,8 +1,10 @@
 import { customerFor, enterCard, expect, newSubscriber, sandbox, subscribe, subscriptionFor, test, updateCard } from './subscription-support';
+import { resourceFailedWith } from './support';
 
 test.describe.configure({ timeout: 90_000 });
 
-test('a subscriber updates the card, which becomes the default for future invoices', async ({ page }) => {
+test('a subscriber updates the card, which becomes the default for future invoices', async ({ page, expectConsoleError }) => {
+  expectConsoleError(resourceFailedWith(402)); // the provider refuses the declined card
   const email = await newSubscriber(page, 'update-card');
   await subscribe(page, 'starter-monthly-usd');
   await expect(page.getByTestId('payment-method')).toContainText('Visa •••• 4242');

@@ -1,4 +1,4 @@
-import { PASSWORD, signUp, uniqueEmail } from './support';
+import { PASSWORD, resourceFailedWith, signUp, uniqueEmail } from './support';
 import { newCustomer, SANDBOX_ORIGIN } from './checkout-support';
 import {
   advanceClock,
@@ -182,7 +182,8 @@ test.describe('choosing a plan and subscribing', () => {
     expect((await subscriptionFor(email)).status).toBe('active');
   });
 
-  test('3-D Secure failed, then a declined card: each says why where the card is entered, and another card subscribes the same subscription', async ({ page }) => {
+  test('3-D Secure failed, then a declined card: each says why where the card is entered, and another card subscribes the same subscription', async ({ page, expectConsoleError }) => {
+    expectConsoleError(resourceFailedWith(402)); // the provider refuses the declined card
     const email = await newSubscriber(page, 'subscribe-declined');
     await openSubscribe(page, 'starter-monthly-usd');
     await enterCard(page, '4000002760003184');
@@ -247,7 +248,8 @@ test.describe('choosing a plan and subscribing', () => {
     }
   });
 
-  test('a plan that does not exist is a 404', async ({ page }) => {
+  test('a plan that does not exist is a 404', async ({ page, expectConsoleError }) => {
+    expectConsoleError(resourceFailedWith(404));
     await newSubscriber(page, 'no-such-plan');
     const response = await page.goto('/subscribe/platinum-monthly-usd');
     expect(response?.status()).toBe(404);

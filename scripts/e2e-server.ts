@@ -1,11 +1,14 @@
 /**
  * The server Playwright starts: a fresh database (on DATABASE_URL's server, or a throwaway
- * embedded one), then the production stack on it, exactly as `npm start` runs it.
+ * embedded one), then the production stack on it, exactly as `npm start` runs it, except that
+ * the app, the worker and the sandbox write to files for the server-log gate.
  */
+import path from 'node:path';
 import postgres from 'postgres';
 import { runStack } from './lib/orchestrator';
 import { startTemporaryPostgres } from './lib/postgres';
-import { runCli } from './lib/stack';
+import { SERVER_LOG_DIR } from './lib/server-log-gate';
+import { ROOT, runCli, say } from './lib/stack';
 
 function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -40,5 +43,7 @@ runCli(async () => {
   const url = new URL(baseUrl);
   url.pathname = `/${database}`;
   process.env.DATABASE_URL = url.toString();
-  await runStack({ production: true });
+  const logDir = path.join(ROOT, SERVER_LOG_DIR);
+  say(`billfold: the app's, the worker's and the sandbox's logs go to ${path.relative(ROOT, logDir)}/`);
+  await runStack({ production: true, logDir });
 });

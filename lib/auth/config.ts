@@ -1,5 +1,6 @@
 import { DrizzleAdapter } from '@auth/drizzle-adapter';
-import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import NextAuth, { AuthError, CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import { headers } from 'next/headers';
 import Credentials from 'next-auth/providers/credentials';
 import GitHub from 'next-auth/providers/github';
 import Google from 'next-auth/providers/google';
@@ -10,6 +11,7 @@ import { env } from '@/lib/env';
 import { log } from '@/lib/log';
 import { clientKeyFromHeaders } from './client-key';
 import { UserFacingError } from '@/lib/errors';
+import { createUnreadableSessionWarner } from './unreadable-session';
 import { authenticateWithPassword, findUserById, syncAdminRole } from './users';
 
 /** Carries our own refusal (wrong credentials, rate limited) through Auth.js to the sign-in action. */
@@ -22,7 +24,12 @@ export class SignInRefused extends CredentialsSignin {
 
 const PasswordCredentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) });
 
-function buildConfig(): NextAuthConfig {
+// Next.js bundles this module once for pages and once for route handlers: the clients already
+// warned about are remembered once per process, or a cookie would be warned about twice.
+const globalForAuth = globalThis as unknown as { billfoldUnreadableSessions?: Map<string, number> };
+const warnUnreadableSession = createUnreadableSessionWarner(log, (globalForAuth.billfoldUnreadableSessions ??= new Map()));
+
+function buildConfig(requestHeaders: Headers | undefined): NextAuthConfig {
   const { oauth, adminEmails, authSecret } = env();
   const providers: NextAuthConfig['providers'] = [
     Credentials({
@@ -73,8 +80,10 @@ function buildConfig(): NextAuthConfig {
     },
     logger: {
       error(error) {
-        // A refused sign-in is routine; anything else is worth an alert.
+        // A refused sign-in and an unreadable session cookie are routine; anything else is
+        // worth an alert.
         if (error instanceof CredentialsSignin) log.info({ code: error.code }, 'sign-in refused');
+        else if (error instanceof AuthError && error.type === 'JWTSessionError') warnUnreadableSession(error, requestHeaders ? clientKeyFromHeaders(requestHeaders) : 'unknown');
         else log.error({ err: error }, 'auth error');
       },
       warn(code) {
@@ -86,4 +95,14 @@ function buildConfig(): NextAuthConfig {
   };
 }
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => buildConfig());
+/** The request's headers: Auth.js passes the request to route handlers, not to `auth()` in a page. */
+async function headersOf(request: Request | undefined): Promise<Headers | undefined> {
+  if (request) return request.headers;
+  try {
+    return new Headers(await headers());
+  } catch {
+    return undefined; // outside a request (a script, a test)
+  }
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(async (request) => buildConfig(await headersOf(request)));

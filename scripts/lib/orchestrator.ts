@@ -50,14 +50,16 @@ function redactUrl(url: string): string {
 /**
  * Database (DATABASE_URL, or the embedded PostgreSQL under .data/) → migrations → demo catalog
  * → sandbox (in sandbox mode) → queue worker → Next.js. SIGINT/SIGTERM stop every child, then
- * the embedded database; if any child dies, everything stops.
+ * the embedded database; if any child dies, everything stops. With `logDir`, each child writes its
+ * stdout and stderr to `<logDir>/<name>.log` instead of the terminal (the e2e run reads them).
  */
-export async function runStack({ production }: { production: boolean }): Promise<void> {
+export async function runStack({ production, logDir }: { production: boolean; logDir?: string }): Promise<void> {
   Object.assign(process.env, { NODE_ENV: production ? 'production' : 'development' });
   loadDotEnv(!production);
   if (!production) ensureDevAuthSecret();
   const config = validateEnv();
 
+  if (logDir) fs.mkdirSync(logDir, { recursive: true });
   if (production && !fs.existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
     throw new StartupError('There is no production build: run `npm run build` first.');
   }
@@ -105,10 +107,15 @@ export async function runStack({ production }: { production: boolean }): Promise
   function start(name: string, command: string, args: string[], extra: { nodeOptions?: string[]; env?: Record<string, string> } = {}) {
     const nodeOptions = extra.nodeOptions ?? [];
     const env = { ...process.env, ...extra.env, ...(nodeOptions.length > 0 ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, ...nodeOptions].filter(Boolean).join(' ') } : {}) };
-    const child = spawn(command, args, { stdio: 'inherit', env });
+    // The file itself is the child's stdout and stderr: nothing buffered here can be lost when
+    // this process exits right after its children.
+    const output = logDir ? fs.openSync(path.join(logDir, `${name}.log`), 'a') : 'inherit';
+    const child = spawn(command, args, { stdio: ['inherit', output, output], env });
+    if (typeof output === 'number') fs.closeSync(output);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      console.error(`billfold: ${name} stopped (${signal ?? `exit code ${code}`}); stopping everything.`);
+      const why = logDir ? ` (its output: ${path.join(logDir, `${name}.log`)})` : '';
+      console.error(`billfold: ${name} stopped (${signal ?? `exit code ${code}`})${why}; stopping everything.`);
       void stop(code || 1);
     });
     children.push(child);
@@ -123,7 +130,7 @@ export async function runStack({ production }: { production: boolean }): Promise
     process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
   }
   start('worker', bin('tsx'), ['scripts/worker.ts'], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-worker' } });
-  start('next', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });
+  start('web', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });
 
   say(
     `billfold: ${production ? 'production' : 'development'} stack on http://localhost:${config.port} ` +
