@@ -10,7 +10,8 @@ const STATUS: Record<InvoiceView['status'], { text: string; tone: string }> = {
   void: { text: 'Void', tone: 'bg-stone-100 text-stone-600' },
 };
 
-const linkClass = 'font-medium text-brand-600 hover:underline';
+// Tall enough for a thumb: the table scrolls inside its own box on a phone, never the page.
+const linkClass = 'inline-flex min-h-11 items-center font-medium text-brand-600 hover:underline';
 
 /** The subscriber's invoices, newest first, with the provider's PDF and hosted page. */
 export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
