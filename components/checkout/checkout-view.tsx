@@ -106,7 +106,7 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
             {signedInEmail ? null : (
               <>
                 {' · '}
-                <button type="button" className="font-medium text-brand-600 hover:underline" onClick={() => setEditingDetails(true)}>
+                <button type="button" className="py-3 font-medium text-brand-600 hover:underline" onClick={() => setEditingDetails(true)}>
                   Change email
                 </button>
               </>

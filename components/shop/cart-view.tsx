@@ -115,7 +115,7 @@ export function CartView({ catalog }: { catalog: CatalogEntry[] }) {
           {quote.status === 'priced' ? (
             // A full page load, not a client-side navigation: the checkout page brings its own
             // Content-Security-Policy and payment script, which only a new document gets.
-            <a href="/checkout" className="mt-5 block rounded-lg bg-brand-600 px-4 py-2.5 text-center text-sm font-medium text-white hover:bg-brand-700">
+            <a href="/checkout" className="mt-5 flex min-h-11 items-center justify-center rounded-lg bg-brand-600 px-4 py-2.5 text-center text-sm font-medium text-white hover:bg-brand-700">
               Check out
             </a>
           ) : (

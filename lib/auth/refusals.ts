@@ -69,7 +69,8 @@ function sizeWords(issue: { origin?: string; minimum?: unknown; maximum?: unknow
     case 'set':
       return `must have at ${bound} ${limit} entries`;
     case 'int':
-      if (bound === 'most' && Number(limit) >= Number.MAX_SAFE_INTEGER) return 'must be a whole number of a sensible size';
+      // zod's own bound for integers: past it a number is no longer exact.
+      if (Math.abs(Number(limit)) >= Number.MAX_SAFE_INTEGER) return 'must be a whole number of a sensible size';
       return `must be at ${bound} ${limit}`;
     default:
       return `must be at ${bound} ${limit}`;
