@@ -118,7 +118,7 @@ test.describe('choosing a plan and subscribing', () => {
     expect(charges.data.map((charge) => [charge.amount, charge.status])).toEqual([[900, 'succeeded']]);
   });
 
-  test('the trial plan saves the card, charges nothing today, and starts the free trial', { tag: '@phone' }, async ({ page }) => {
+  test('the trial plan saves the card, charges nothing today, and starts the free trial', async ({ page }) => {
     const email = await newSubscriber(page, 'trial');
     await openSubscribe(page, 'pro-monthly-jpy');
     await expect(page.getByTestId('plan-price')).toHaveText('¥4,200 / month');
