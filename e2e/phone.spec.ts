@@ -46,7 +46,7 @@ test('every shop and sign-in page fits a phone screen, with controls sized for a
   await expectThumbSized(page, '/checkout');
 });
 
-test('a subscriber’s portal pages fit a phone screen, the invoice table scrolling inside its own box', { tag: '@phone' }, async ({ page }) => {
+test('a subscriber’s portal pages fit a phone screen, each invoice stacked on its own lines', { tag: '@phone' }, async ({ page }) => {
   test.setTimeout(90_000);
   await newSubscriber(page, 'phone-portal');
   await subscribe(page, 'starter-monthly-usd');
