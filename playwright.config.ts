@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { PHONE_PROJECT, PHONE_WIDTH } from './e2e/phone-support';
 import { CHROMIUM_ARGS, findBrowser } from './scripts/lib/browser';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
@@ -27,7 +28,19 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
+      testIgnore: 'phone.spec.ts',
       use: { ...devices['Desktop Chrome'], launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS } },
+    },
+    {
+      // The main journeys again on a narrow phone, by touch, failing on any page that scrolls
+      // sideways (e2e/phone-support.ts); the journeys tagged @phone, and every page at 360 px.
+      name: PHONE_PROJECT,
+      grep: /@phone/,
+      use: {
+        ...devices['Pixel 7'],
+        viewport: { width: PHONE_WIDTH, height: 780 },
+        launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS },
+      },
     },
   ],
   webServer: {

@@ -22,7 +22,7 @@ import {
 test.describe.configure({ timeout: 90_000 });
 
 test.describe('paying for a cart by card', () => {
-  test('a guest adds goods to the cart, pays by card and sees the order confirmed', async ({ page }) => {
+  test('a guest adds goods to the cart, pays by card and sees the order confirmed', { tag: '@phone' }, async ({ page }) => {
     const email = uniqueEmail('guest');
     await addToCart(page, 'Field Notebook', 2);
     await expect(page.getByRole('link', { name: 'Cart, 2 items' })).toBeVisible();
@@ -153,7 +153,7 @@ test.describe('paying for a cart by card', () => {
     });
   }
 
-  test('3-D Secure: completing the challenge pays the order', async ({ page }) => {
+  test('3-D Secure: completing the challenge pays the order', { tag: '@phone' }, async ({ page }) => {
     const email = uniqueEmail('three-ds');
     await addToCart(page, 'Washi Tape Set');
     await continueToPayment(page, email);

@@ -1,6 +1,7 @@
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import Stripe from 'stripe';
 import type { ArmedFault } from '../sandbox/stripe/faults';
+import { checkSidewaysScroll, PHONE_PROJECT, watchForSidewaysScroll } from './phone-support';
 import { clientHeaders, test as base } from './support';
 
 /** The sandbox the e2e stack runs (playwright.config.ts), read through the official SDK. */
@@ -40,7 +41,7 @@ export async function newCustomer(browser: Browser, baseURL: string): Promise<Pa
  * anywhere (our page or the payment frames) fails the test, as does a script from any origin
  * but ours and the payment provider's.
  */
-export const test = base.extend<{ policy: PolicyReport }>({
+export const test = base.extend<{ policy: PolicyReport; sidewaysScroll: string[] }>({
   extraHTTPHeaders: async ({}, use) => {
     await use(undefined);
   },
@@ -70,6 +71,17 @@ export const test = base.extend<{ policy: PolicyReport }>({
       expect(report.violations, 'Content-Security-Policy violations').toEqual([]);
       const allowed = [new URL(baseURL ?? '').origin, SANDBOX_ORIGIN];
       expect(report.scripts.filter((url) => !allowed.includes(new URL(url).origin)), 'scripts from other origins').toEqual([]);
+    },
+    { auto: true },
+  ],
+  // On the phone project, a journey fails if any page it opens scrolls sideways.
+  sidewaysScroll: [
+    async ({ page }, use, testInfo) => {
+      if (testInfo.project.name !== PHONE_PROJECT) return use([]);
+      const reports = await watchForSidewaysScroll(page);
+      await use(reports);
+      await checkSidewaysScroll(page);
+      expect(reports, 'pages wider than the phone screen').toEqual([]);
     },
     { auto: true },
   ],

@@ -19,7 +19,7 @@ async function upgradeToPro(page: Page) {
 }
 
 test.describe('changing plan in the portal', () => {
-  test('an upgrade shows the proration before confirming, takes effect now and charges the difference once', async ({ page }) => {
+  test('an upgrade shows the proration before confirming, takes effect now and charges the difference once', { tag: '@phone' }, async ({ page }) => {
     const email = await newSubscriber(page, 'upgrade');
     await subscribe(page, 'starter-monthly-usd');
     const before = await subscriptionFor(email);

@@ -2,7 +2,7 @@ import { expect, newSubscriber, subscribe, test } from './subscription-support';
 
 test.describe.configure({ timeout: 90_000 });
 
-test('a subscriber opens an invoice as a PDF and as the hosted page', async ({ page, context }) => {
+test('a subscriber opens an invoice as a PDF and as the hosted page', { tag: '@phone' }, async ({ page, context }) => {
   await newSubscriber(page, 'invoice-pdf');
   await subscribe(page, 'starter-monthly-usd');
   const row = page.getByTestId('invoices').locator('tbody tr').first();

@@ -84,7 +84,7 @@ test.describe('choosing a plan and subscribing', () => {
     await expect(page.getByTestId('due-today')).toHaveText('¥0');
   });
 
-  test('a customer subscribes to a monthly plan by card and sees it active in the portal', async ({ page }) => {
+  test('a customer subscribes to a monthly plan by card and sees it active in the portal', { tag: '@phone' }, async ({ page }) => {
     const email = await newSubscriber(page, 'monthly');
     await page.goto('/pricing');
     await page.getByRole('link', { name: 'Choose Starter, monthly in USD' }).click();

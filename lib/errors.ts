@@ -6,6 +6,8 @@ export class UserFacingError extends Error {
   constructor(
     message: string,
     readonly code: string = 'invalid_request',
+    /** The input field the message is about (a dotted path, `items.0.quantity`), so a form can show it there. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'UserFacingError';

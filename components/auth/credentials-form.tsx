@@ -6,6 +6,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import type { ActionResult } from '@/lib/auth/actions';
+import { problemsElsewhere } from '@/lib/auth/refusals';
 
 type Mode = 'sign-in' | 'sign-up';
 
@@ -21,10 +22,11 @@ export function CredentialsForm({
   const [state, formAction, pending] = useActionState(async (_previous: ActionResult<void> | null, formData: FormData) => action(formData), null);
   const fieldErrors = state && !state.ok ? state.fieldErrors : undefined;
   const signUp = mode === 'sign-up';
+  const elsewhere = state && !state.ok ? problemsElsewhere(state, signUp ? ['name', 'email', 'password'] : ['email', 'password']) : null;
 
   return (
     <form action={formAction} className="space-y-4" noValidate>
-      {state && !state.ok ? <Alert>{state.error}</Alert> : null}
+      {elsewhere ? <Alert>{elsewhere}</Alert> : null}
       {next ? <input type="hidden" name="next" value={next} /> : null}
       {signUp ? <Field id="name" name="name" label="Name" autoComplete="name" error={fieldErrors?.name} /> : null}
       <Field id="email" name="email" type="email" label="Email" autoComplete="email" required error={fieldErrors?.email} />

@@ -1,3 +1,4 @@
+import { redirect } from 'next/navigation';
 import { signInWithOAuth } from '@/app/(auth)/actions';
 import { Button } from '@/components/ui/button';
 
@@ -13,7 +14,9 @@ export function OAuthButtons({ providers, next }: { providers: (keyof typeof LAB
           key={provider}
           action={async (formData: FormData) => {
             'use server';
-            await signInWithOAuth(formData);
+            // Success redirects to the provider; a refusal comes back to the sign-in page, which says why.
+            const result = await signInWithOAuth(formData);
+            if (!result.ok) redirect(`/sign-in?error=${encodeURIComponent(result.code)}${next ? `&next=${encodeURIComponent(next)}` : ''}`);
           }}
         >
           <input type="hidden" name="provider" value={provider} />

@@ -9,6 +9,7 @@ import { useCartQuote } from '@/components/shop/use-cart-quote';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import { problemsElsewhere } from '@/lib/auth/refusals';
 import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 import { OrderSummary } from './order-summary';
 import { linesMatchItems, type CheckoutSessionView } from './order-view';
@@ -28,7 +29,7 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
   const [session, setSession] = useState<CheckoutSessionView | null>(resumed);
   const [editingDetails, setEditingDetails] = useState(false);
   const [email, setEmail] = useState(resumed?.order.email ?? '');
-  const [error, setError] = useState<{ message: string; email?: string } | null>(null);
+  const [error, setError] = useState<{ message: string | null; email?: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [paid, setPaid] = useState(false);
   const [continuing, startContinuing] = useTransition();
@@ -76,7 +77,8 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
         setSession(result.data);
         setEditingDetails(false);
       } else {
-        setError({ message: result.error, email: result.fieldErrors?.email });
+        // The email is shown at its field; anything else (a cart line, a field the form does not have) at the top.
+        setError({ message: problemsElsewhere(result, signedInEmail ? [] : ['email']), email: result.fieldErrors?.email });
       }
     });
   }
@@ -104,7 +106,7 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
             {signedInEmail ? null : (
               <>
                 {' · '}
-                <button type="button" className="font-medium text-brand-600 hover:underline" onClick={() => setEditingDetails(true)}>
+                <button type="button" className="py-3 font-medium text-brand-600 hover:underline" onClick={() => setEditingDetails(true)}>
                   Change email
                 </button>
               </>
@@ -156,7 +158,7 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
         {cartChanged ? <Alert tone="info">Your cart changed since you started paying. Check the new total, then continue.</Alert> : null}
         {notice ? <Alert tone="info">{notice}</Alert> : null}
         {quote.status === 'refused' ? <Alert>{quote.error}</Alert> : null}
-        {error && !error.email ? <Alert>{error.message}</Alert> : null}
+        {error?.message ? <Alert>{error.message}</Alert> : null}
         {signedInEmail ? (
           <p className="text-sm text-stone-600">
             Signed in as <span className="font-medium text-ink">{signedInEmail}</span>. The receipt goes to this address.

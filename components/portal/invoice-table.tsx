@@ -10,15 +10,18 @@ const STATUS: Record<InvoiceView['status'], { text: string; tone: string }> = {
   void: { text: 'Void', tone: 'bg-stone-100 text-stone-600' },
 };
 
-const linkClass = 'font-medium text-brand-600 hover:underline';
+// Tall enough for a thumb: the table scrolls inside its own box on a phone, never the page.
+const linkClass = 'inline-flex min-h-11 items-center font-medium text-brand-600 hover:underline';
 
 /** The subscriber's invoices, newest first, with the provider's PDF and hosted page. */
 export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
   if (invoices.length === 0) return <p className="text-sm text-stone-500">No invoices yet.</p>;
   return (
+    // On a phone each invoice is a short block (its cells wrap on a line or two) instead of a
+    // table wider than the screen; the box scrolls on its own should a row still not fit.
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid="invoices">
-        <thead className="text-stone-500">
+        <thead className="text-stone-500 max-sm:sr-only">
           <tr>
             <th className="py-2 pr-4 font-medium">Date</th>
             <th className="py-2 pr-4 font-medium">Invoice</th>
@@ -34,14 +37,14 @@ export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
             const status = STATUS[invoice.status];
             const number = invoice.number ?? 'Draft';
             return (
-              <tr key={invoice.id} data-testid={`invoice-${number}`}>
-                <td className="py-2 pr-4 whitespace-nowrap">{shortDate(invoice.created)}</td>
-                <td className="py-2 pr-4">{number}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">{formatMoney(invoice.status === 'paid' ? invoice.amountPaid : invoice.amountDue)}</td>
-                <td className="py-2 pr-4">
+              <tr key={invoice.id} data-testid={`invoice-${number}`} className="max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:py-2">
+                <td className="py-2 pr-4 whitespace-nowrap max-sm:p-0 max-sm:font-medium">{shortDate(invoice.created)}</td>
+                <td className="py-2 pr-4 max-sm:p-0 max-sm:text-stone-600">{number}</td>
+                <td className="py-2 pr-4 text-right tabular-nums max-sm:p-0">{formatMoney(invoice.status === 'paid' ? invoice.amountPaid : invoice.amountDue)}</td>
+                <td className="py-2 pr-4 max-sm:p-0">
                   <span className={`inline-flex rounded-full px-2.5 py-0.5 text-xs font-medium ${status.tone}`}>{status.text}</span>
                 </td>
-                <td className="space-x-3 py-2 whitespace-nowrap">
+                <td className="space-x-4 py-2 whitespace-nowrap max-sm:w-full max-sm:p-0">
                   {invoice.invoicePdf ? (
                     <a href={invoice.invoicePdf} target="_blank" rel="noopener noreferrer" className={linkClass} aria-label={`Invoice ${number} as PDF`}>
                       PDF

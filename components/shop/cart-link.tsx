@@ -9,7 +9,7 @@ export function CartLink() {
   return (
     <Link
       href="/cart"
-      className="relative inline-flex items-center gap-1.5 rounded-lg px-1.5 py-2 hover:bg-stone-100 sm:px-3"
+      className="relative inline-flex min-h-11 min-w-11 items-center justify-center gap-1.5 rounded-lg px-1.5 hover:bg-stone-100 sm:px-3"
       aria-label={count > 0 ? `Cart, ${count} ${count === 1 ? 'item' : 'items'}` : 'Cart'}
     >
       {/* A bag with the count on its corner on phones, where the header has no room for more. */}

@@ -32,7 +32,7 @@ export function PricingPlan({ plan, price, signedIn }: { plan: CatalogProduct; p
       <a
         href={href}
         aria-label={`Choose ${plan.name}, ${intervalAdverb(price.interval ?? 'month', price.intervalCount)} in ${price.price.currency}`}
-        className="mt-5 inline-flex justify-center rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
+        className="mt-5 inline-flex min-h-11 items-center justify-center rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
       >
         Choose {plan.name}
       </a>

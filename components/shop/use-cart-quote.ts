@@ -8,9 +8,9 @@ import type { CartItem } from '@/lib/billing/cart';
 export type QuoteState =
   | { status: 'loading'; last: QuoteView | null }
   | { status: 'priced'; quote: QuoteView }
-  | { status: 'refused'; error: string };
+  | { status: 'refused'; error: string; fieldErrors: Record<string, string> };
 
-type Answer = { items: readonly CartItem[] } & ({ ok: true; quote: QuoteView } | { ok: false; error: string });
+type Answer = { items: readonly CartItem[] } & ({ ok: true; quote: QuoteView } | { ok: false; error: string; fieldErrors?: Record<string, string> });
 
 /**
  * The server's price for the cart, asked again whenever the cart changes. `items` keeps its
@@ -27,7 +27,7 @@ export function useCartQuote(items: readonly CartItem[], enabled: boolean): Quot
       (result) => {
         if (!current) return;
         if (result.ok) setLastQuote(result.data);
-        setAnswer(result.ok ? { items, ok: true, quote: result.data } : { items, ok: false, error: result.error });
+        setAnswer(result.ok ? { items, ok: true, quote: result.data } : { items, ok: false, error: result.error, fieldErrors: result.fieldErrors });
       },
       () => {
         if (current) setAnswer({ items, ok: false, error: 'We could not price your cart. Check your connection and try again.' });
@@ -39,5 +39,5 @@ export function useCartQuote(items: readonly CartItem[], enabled: boolean): Quot
   }, [items, enabled]);
 
   if (!answer || answer.items !== items) return { status: 'loading', last: lastQuote };
-  return answer.ok ? { status: 'priced', quote: answer.quote } : { status: 'refused', error: answer.error };
+  return answer.ok ? { status: 'priced', quote: answer.quote } : { status: 'refused', error: answer.error, fieldErrors: answer.fieldErrors ?? {} };
 }

@@ -11,7 +11,7 @@ export function Field({ label, error, id, ...input }: InputHTMLAttributes<HTMLIn
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
-        className="block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm shadow-xs placeholder:text-stone-400 focus:border-brand-500 focus:outline-none aria-invalid:border-red-400"
+        className="block w-full rounded-lg border border-stone-300 bg-white px-3 py-2.5 text-base shadow-xs sm:text-sm placeholder:text-stone-400 focus:border-brand-500 focus:outline-none aria-invalid:border-red-400"
         {...input}
       />
       {error ? (

@@ -13,7 +13,7 @@ export function SiteFooter() {
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-6 text-sm text-stone-500 sm:px-6">
         <p>Billfold — open-source checkout and billing.</p>
         {notice ? (
-          <p data-testid="payments-mode" className="rounded-full bg-amber-50 px-3 py-1 text-amber-800">
+          <p data-testid="payments-mode" className="rounded-lg bg-amber-50 px-3 py-1 text-amber-800 sm:rounded-full">
             {notice}
           </p>
         ) : null}

@@ -8,28 +8,29 @@ export async function SiteHeader() {
   const user = await getCurrentUser();
   return (
     <header className="border-b border-stone-200 bg-white/80 backdrop-blur">
-      <div className="mx-auto flex h-16 max-w-6xl items-center justify-between gap-2 px-4 sm:gap-4 sm:px-6">
-        <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
+      {/* On a phone the links wrap under the name rather than push the page wider than the screen. */}
+      <div className="mx-auto flex min-h-16 max-w-6xl flex-wrap items-center justify-between gap-x-2 px-4 py-1 sm:flex-nowrap sm:gap-4 sm:px-6 sm:py-0">
+        <Link href="/" className="flex min-h-11 items-center gap-2 text-lg font-semibold tracking-tight">
           <span aria-hidden className="grid size-8 place-items-center rounded-lg bg-brand-600 text-sm text-white">
             B
           </span>
           Billfold
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1 text-sm whitespace-nowrap sm:gap-2">
-          <Link href="/" className="hidden rounded-lg px-3 py-2 hover:bg-stone-100 sm:inline-block">
+        <nav aria-label="Main" className="-mx-2 flex flex-wrap items-center gap-1 text-sm whitespace-nowrap sm:mx-0 sm:gap-2">
+          <Link href="/" className="hidden min-h-11 items-center rounded-lg px-3 hover:bg-stone-100 sm:inline-flex">
             Shop
           </Link>
-          <Link href="/pricing" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+          <Link href="/pricing" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
             Pricing
           </Link>
           <CartLink />
           {user ? (
             <>
-              <Link href="/account" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+              <Link href="/account" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
                 Account
               </Link>
               {user.role === 'admin' ? (
-                <Link href="/admin" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+                <Link href="/admin" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
                   Admin
                 </Link>
               ) : null}
@@ -46,10 +47,10 @@ export async function SiteHeader() {
             </>
           ) : (
             <>
-              <Link href="/sign-in" className="rounded-lg px-3 py-2 hover:bg-stone-100">
+              <Link href="/sign-in" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
                 Sign in
               </Link>
-              <Link href="/sign-up" className="rounded-lg bg-brand-600 px-3 py-2 font-medium text-white hover:bg-brand-700">
+              <Link href="/sign-up" className="inline-flex min-h-11 items-center rounded-lg bg-brand-600 px-3 font-medium text-white hover:bg-brand-700">
                 Create account
               </Link>
             </>

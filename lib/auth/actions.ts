@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
 import { AuthorizationError } from './errors';
+import { checkInWords, describeInvalidInput } from './refusals';
 import { requireAdmin, requireUser } from './guards';
 import type { SessionUser } from './users';
 
@@ -27,18 +28,15 @@ async function run<S extends z.ZodType, T>(
   body: (input: z.output<S>) => Promise<T>,
 ): Promise<ActionResult<T>> {
   try {
-    const parsed = schema.safeParse(inputFrom(rawInput));
-    if (!parsed.success) {
-      const fieldErrors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) {
-        const field = String(issue.path[0] ?? 'form');
-        fieldErrors[field] ??= issue.message;
-      }
-      return { ok: false, error: 'Please correct the highlighted fields.', code: 'invalid_input', fieldErrors };
-    }
+    // A schema's own messages win over checkInWords, which words zod's checks for the rest.
+    const parsed = schema.safeParse(inputFrom(rawInput), { error: checkInWords });
+    if (!parsed.success) return { ok: false, code: 'invalid_input', ...describeInvalidInput(parsed.error.issues) };
     return { ok: true, data: await body(parsed.data) };
   } catch (error) {
     unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
+    if (error instanceof UserFacingError && error.field) {
+      return { ok: false, error: error.message, code: error.code, fieldErrors: { [error.field]: error.message } };
+    }
     if (error instanceof AuthorizationError || error instanceof UserFacingError) {
       return { ok: false, error: error.message, code: error.code };
     }

@@ -78,9 +78,18 @@ describe('pricing a cart on the server', () => {
   });
 
   it('refuses quantities outside 1–99 and fractional quantities', async () => {
-    for (const quantity of [0, -1, 100, 1.5, Number.NaN]) {
+    for (const quantity of [0, -1, 100, 1.5, 1e21, 2 ** 53 + 2, Number.NaN]) {
       expect((await refusal([{ priceId: ids['field-notebook-usd']!, quantity }])).code, String(quantity)).toBe('invalid_quantity');
     }
+  });
+
+  it('says which product has the wrong quantity, and marks that line for the cart page', async () => {
+    const error = await refusal([
+      { priceId: ids['brass-fountain-pen-usd']!, quantity: 1 },
+      { priceId: ids['field-notebook-usd']!, quantity: 1.5 },
+    ]);
+    expect(error.message).toBe('Quantity of Field Notebook must be a whole number between 1 and 99.');
+    expect(error.field).toBe('items.1.quantity');
   });
 
   it('refuses the same price listed twice', async () => {

@@ -42,7 +42,8 @@ const MAX_TOTAL = 99_999_999;
  * carries anything else (an amount, a currency) is refused rather than quietly ignored.
  */
 export const CartItemsInput = z
-  .array(z.strictObject({ priceId: z.string().max(64), quantity: z.number().int() }))
+  // Any number here: priceCart refuses what is not a whole number from 1 to 99, naming the product.
+  .array(z.strictObject({ priceId: z.string().max(64), quantity: z.number() }))
   .max(MAX_LINES, `A cart holds at most ${MAX_LINES} different items.`);
 
 export class CartError extends UserFacingError {}
@@ -55,9 +56,6 @@ export async function priceCart(db: Database, items: readonly CartItem[]): Promi
   if (items.length > MAX_LINES) throw new CartError(`A cart holds at most ${MAX_LINES} different items.`, 'too_many_items');
   const seen = new Set<string>();
   for (const item of items) {
-    if (!Number.isSafeInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > MAX_QUANTITY) {
-      throw new CartError(`Quantities must be whole numbers from ${MIN_QUANTITY} to ${MAX_QUANTITY}.`, 'invalid_quantity');
-    }
     // A malformed id is no different from an unknown one, and must not reach a uuid column.
     if (!isUuid(item.priceId)) throw new CartError(UNAVAILABLE, 'unknown_price');
     const id = item.priceId.toLowerCase();
@@ -72,10 +70,17 @@ export async function priceCart(db: Database, items: readonly CartItem[]): Promi
     .where(inArray(prices.id, [...seen]));
   const byId = new Map(rows.map((row) => [row.price.id, row]));
 
-  const lines: PricedLine[] = items.map((item) => {
+  const lines: PricedLine[] = items.map((item, index) => {
     const row = byId.get(item.priceId.toLowerCase());
-    if (!row) throw new CartError(UNAVAILABLE, 'unknown_price');
+    if (!row) throw new CartError(UNAVAILABLE, 'unknown_price', `items.${index}`);
     const { price, product } = row;
+    if (!Number.isSafeInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > MAX_QUANTITY) {
+      throw new CartError(
+        `Quantity of ${product.name} must be a whole number between ${MIN_QUANTITY} and ${MAX_QUANTITY}.`,
+        'invalid_quantity',
+        `items.${index}.quantity`,
+      );
+    }
     if (!price.active || !product.active) {
       throw new CartError(`${product.name} is no longer for sale. Remove it from your cart to continue.`, 'inactive_price');
     }

@@ -25,7 +25,7 @@ export default async function MembersPage() {
           <p className="text-sm text-stone-600" data-testid="members-access">
             {entitlements.reason}
           </p>
-          <a href="/pricing" className="mt-4 inline-block rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+          <a href="/pricing" className="mt-4 inline-flex min-h-11 items-center rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
             See the plans
           </a>
         </Card>

@@ -14,7 +14,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
   if (await getCurrentUser()) redirect(returnTo);
 
   return (
-    <div className="rounded-2xl border border-stone-200 bg-white p-8 shadow-sm">
+    <div className="rounded-2xl border border-stone-200 bg-white p-6 shadow-sm sm:p-8">
       <h1 className="text-xl font-semibold">Create your account</h1>
       <p className="mt-1 mb-6 text-sm text-stone-600">Check out faster, manage your plan and download invoices.</p>
       <OAuthButtons providers={enabledOAuthProviders()} next={returnTo} />

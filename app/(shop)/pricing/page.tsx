@@ -32,7 +32,7 @@ export default async function PricingPage({ searchParams }: { searchParams: Sear
               key={period}
               href={period === 'year' ? '/pricing?billing=yearly' : '/pricing'}
               aria-current={period === billing ? 'page' : undefined}
-              className={`rounded-md px-3 py-1.5 font-medium ${period === billing ? 'bg-brand-600 text-white' : 'text-stone-700 hover:bg-stone-100'}`}
+              className={`inline-flex min-h-10 items-center rounded-md px-3 py-1.5 font-medium ${period === billing ? 'bg-brand-600 text-white' : 'text-stone-700 hover:bg-stone-100'}`}
             >
               {BILLING[period]}
             </Link>
