@@ -1,4 +1,4 @@
-import { uniqueEmail } from './support';
+import { resourceFailedWith, uniqueEmail } from './support';
 import { addToCart, cardFrame, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, orderNumber, payButton, sandbox, test, threeDSecure } from './checkout-support';
 
 /**
@@ -15,7 +15,8 @@ test.describe('what a customer sees for each kind of card outcome', () => {
     { card: '4100000000000019', family: 'a Radar block', message: 'Your card was declined.', declineCode: 'fraudulent' },
   ];
   for (const { card, family, message, declineCode } of refusals) {
-    test(`${family} is refused where the card is entered, the order stays unpaid, and 4242 then pays it`, async ({ page }) => {
+    test(`${family} is refused where the card is entered, the order stays unpaid, and 4242 then pays it`, async ({ page, expectConsoleError }) => {
+      expectConsoleError(resourceFailedWith(402)); // the provider refuses the card
       const email = uniqueEmail('outcome');
       await addToCart(page, 'Field Notebook');
       await continueToPayment(page, email);

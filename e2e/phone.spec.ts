@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { addToCart } from './checkout-support';
 import { checkSidewaysScroll } from './phone-support';
 import { expect, newSubscriber, subscribe, test } from './subscription-support';
+import { resourceFailedWith } from './support';
 
 // Runs on the phone project only (playwright.config.ts): every page at 360 px, by touch.
 
@@ -30,8 +31,9 @@ async function expectThumbSized(page: Page, path: string) {
   expect(problems, `controls on ${path} too small for a thumb`).toEqual([]);
 }
 
-test('every shop and sign-in page fits a phone screen, with controls sized for a thumb', { tag: '@phone' }, async ({ page }) => {
+test('every shop and sign-in page fits a phone screen, with controls sized for a thumb', { tag: '@phone' }, async ({ page, expectConsoleError }) => {
   test.setTimeout(90_000);
+  expectConsoleError(resourceFailedWith(404)); // the not-found page is answered with its status
   for (const path of ['/', '/pricing', '/cart', '/a-page-that-does-not-exist']) await visit(page, path);
   for (const path of ['/sign-in', '/sign-up']) {
     await visit(page, path);
