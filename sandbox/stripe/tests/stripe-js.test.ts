@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
 import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -666,6 +667,38 @@ describe('loading through @stripe/stripe-js', { timeout: 40_000 }, () => {
     });
     expect(stripeJsRequests).toEqual([]);
     expect(warnings.filter((text) => text.includes('Stripe.js'))).toEqual([]);
+  });
+});
+
+describe('mounting through @stripe/react-stripe-js', { timeout: 60_000 }, () => {
+  it('mounts <LinkAuthenticationElement> and <AddressElement> and hands their change events to onChange', async () => {
+    const bundled = await build({
+      entryPoints: [path.resolve('sandbox/stripe/tests/fixtures/react-contact-form.tsx')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      jsx: 'automatic',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+    });
+    const { page } = await openShop();
+    await page.addScriptTag({ content: bundled.outputFiles[0]?.text ?? '' });
+    await expect.poll(() => page.evaluate('window.contactForm.ready.sort()')).toEqual(['address', 'linkAuthentication']);
+    const frame = addressFrame(page);
+    expect(await frame.getByRole('option').allTextContents()).toEqual(['Canada', 'United States']);
+    expect(await emailFrame(page).getByLabel('Email').inputValue()).toBe('grace@example.com');
+
+    await typeAddress(page, { name: 'Grace Hopper', country: 'CA', line1: '111 Wellington St', city: 'Ottawa', state: 'ON', postalCode: 'K1A 0A9' });
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)')).toEqual({
+      elementType: 'address',
+      elementMode: 'shipping',
+      empty: false,
+      complete: true,
+      isNewAddress: true,
+      value: { name: 'Grace Hopper', address: { line1: '111 Wellington St', line2: null, city: 'Ottawa', state: 'ON', postal_code: 'K1A 0A9', country: 'CA' } },
+    });
+    await emailFrame(page).getByLabel('Email').fill('grace@navy.example');
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)')).toEqual({ elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'grace@navy.example' } });
   });
 });
 
