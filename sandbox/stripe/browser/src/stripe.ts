@@ -6,7 +6,8 @@
  * then uses it instead of injecting https://js.stripe.com. The API it calls is this script's own
  * origin (the sandbox). Card details are typed into an iframe served by the sandbox
  * (/elements/frame), which creates the PaymentMethod itself: this script, running in the shop's
- * page, only ever sees the resulting PaymentMethod. Script and frame talk with postMessage
+ * page, only ever sees the resulting PaymentMethod. The Link Authentication and Address Elements'
+ * frames hand their email and address to this script, which puts them on the confirmation. Script and frame talk with postMessage
  * (./messages.ts) and check each other's origin and window.
  *
  * It is a subset of Stripe.js, not the whole of @stripe/stripe-js's types: what the shop passes
@@ -303,7 +304,7 @@ let frameCount = 0;
 
 const ELEMENT_TYPES: Record<ElementType, { initialHeight: number; title: string }> = {
   payment: { initialHeight: 230, title: 'Secure payment input frame' },
-  card: { initialHeight: 22, title: 'Secure card payment input frame' },
+  card: { initialHeight: 22, title: 'Secure payment input frame' },
   address: { initialHeight: 340, title: 'Secure address input frame' },
   linkAuthentication: { initialHeight: 70, title: 'Secure email input frame' },
 };
