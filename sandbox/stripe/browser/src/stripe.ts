@@ -6,9 +6,10 @@
  * then uses it instead of injecting https://js.stripe.com. The API it calls is this script's own
  * origin (the sandbox). Card details are typed into an iframe served by the sandbox
  * (/elements/frame), which creates the PaymentMethod itself: this script, running in the shop's
- * page, only ever sees the resulting PaymentMethod. The Link Authentication and Address Elements'
- * frames hand their email and address to this script, which puts them on the confirmation. Script and frame talk with postMessage
- * (./messages.ts) and check each other's origin and window.
+ * page, only ever sees the resulting PaymentMethod. The Link Authentication and Address
+ * Elements' frames hand their email and address to this script, which puts them on the
+ * confirmation. Script and frames talk with postMessage (./messages.ts) and check each other's
+ * origin and window.
  *
  * It is a subset of Stripe.js, not the whole of @stripe/stripe-js's types: what the shop passes
  * in is checked here at run time, as Stripe.js checks it, so its parameters are typed loosely.
