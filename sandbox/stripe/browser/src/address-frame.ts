@@ -243,7 +243,8 @@ function listenToTyping(): void {
       reportChange(true);
     });
     field.addEventListener('blur', () => {
-      shown.set(id, Boolean(text(id)) && !isComplete(id));
+      // An error already on show (the shop submitted) stays until the customer fixes the field.
+      shown.set(id, Boolean(shown.get(id)) || (Boolean(text(id)) && !isComplete(id)));
       render();
       reportChange(false);
     });
