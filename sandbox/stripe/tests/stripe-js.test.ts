@@ -13,6 +13,8 @@ const t = isolatedSandbox();
 
 const EXPIRY = `12 / ${String((new Date().getFullYear() + 2) % 100).padStart(2, '0')}`;
 const STRIPE_JS_PACKAGE = path.resolve('node_modules/@stripe/stripe-js');
+/** Polling what frames post: generous, as a busy machine loads frames (and React) slowly. */
+const FRAME_POLL = { timeout: 10_000 };
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -221,7 +223,7 @@ describe('paying on a shop page through the Stripe.js stand-in', { timeout: 40_0
     await frame.getByLabel('ZIP').fill('94103');
     await page.locator('h1').click();
     // The frame posts its events to the page, so the last ones (blur) may still be on their way.
-    await expect.poll(() => page.evaluate('window.demo.events')).toEqual(
+    await expect.poll(() => page.evaluate('window.demo.events'), FRAME_POLL).toEqual(
       expect.arrayContaining([
         { type: 'ready', event: { elementType: 'payment' } },
         { type: 'focus', event: { elementType: 'payment' } },
@@ -424,7 +426,7 @@ async function typeCardOnly(page: Page, number: string) {
 describe('asking for the email and address with the Link Authentication and Address Elements', { timeout: 40_000 }, () => {
   it('mounts both with labelled fields, reports them ready and finds them with getElement', async () => {
     const { page } = await openShop('?address=billing');
-    await expect.poll(() => page.evaluate('window.demo.events.filter((entry) => entry.type === "ready").map((entry) => entry.event.elementType).sort()')).toEqual([
+    await expect.poll(() => page.evaluate('window.demo.events.filter((entry) => entry.type === "ready").map((entry) => entry.event.elementType).sort()'), FRAME_POLL).toEqual([
       'address',
       'linkAuthentication',
       'payment',
@@ -443,7 +445,7 @@ describe('asking for the email and address with the Link Authentication and Addr
     await emailFrame(page).getByLabel('Email').fill('ada@');
     await emailFrame(page).getByLabel('Email').fill('ada@example.com');
     await typeAddress(page, SF_ADDRESS);
-    await expect.poll(() => page.evaluate('window.demo.events')).toEqual(
+    await expect.poll(() => page.evaluate('window.demo.events'), FRAME_POLL).toEqual(
       expect.arrayContaining([
         { type: 'change', event: { elementType: 'linkAuthentication', empty: false, complete: false, value: { email: 'ada@' } } },
         { type: 'change', event: { elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'ada@example.com' } } },
@@ -571,7 +573,7 @@ describe('asking for the email and address with the Link Authentication and Addr
     await typeAddress(page, { name: 'Ada Lovelace', line1: '10 Downing St', city: 'London', postalCode: 'SW1A 2AA' });
     const value = (await page.evaluate('window.demo.contact.address.getValue()')) as { complete: boolean; value: { address: { postal_code: string; country: string } } };
     expect(value).toMatchObject({ complete: true, value: { address: { postal_code: 'SW1A 2AA', country: 'GB' } } });
-    await expect.poll(() => frame.locator('#postal-error').textContent()).toBe('');
+    await expect.poll(() => frame.locator('#postal-error').textContent(), FRAME_POLL).toBe('');
   });
 
   it('follows its options: the countries allowed, a required phone, default values, update() and clear()', async () => {
@@ -593,7 +595,7 @@ describe('asking for the email and address with the Link Authentication and Addr
       address.mount(holder);
     })()`);
     const frame = addressFrame(page);
-    await expect.poll(() => frame.getByRole('option').allTextContents()).toEqual(['Germany', 'United Kingdom']);
+    await expect.poll(() => frame.getByRole('option').allTextContents(), FRAME_POLL).toEqual(['Germany', 'United Kingdom']);
     expect(await frame.getByLabel('Country or region').inputValue()).toBe('DE');
     expect(await frame.getByLabel('Full name').inputValue()).toBe('Grace Hopper');
     expect(await frame.getByLabel('Phone number').getAttribute('autocomplete')).toBe('shipping tel');
@@ -605,12 +607,12 @@ describe('asking for the email and address with the Link Authentication and Addr
     await frame.getByText('This field is incomplete.').waitFor();
 
     await frame.getByLabel('Phone number').fill('+49 30 1234567');
-    await expect.poll(() => page.evaluate('window.extra.events.at(-1)')).toMatchObject({ elementType: 'address', elementMode: 'shipping', complete: true, value: { phone: '+49 30 1234567' } });
+    await expect.poll(() => page.evaluate('window.extra.events.at(-1)'), FRAME_POLL).toMatchObject({ elementType: 'address', elementMode: 'shipping', complete: true, value: { phone: '+49 30 1234567' } });
 
     await page.evaluate(`window.extra.address.update({ fields: { phone: 'never' } })`);
-    await expect.poll(() => frame.getByLabel('Phone number').isVisible()).toBe(false);
+    await expect.poll(() => frame.getByLabel('Phone number').isVisible(), FRAME_POLL).toBe(false);
     await page.evaluate('window.extra.address.clear()');
-    await expect.poll(() => page.evaluate('window.extra.events.at(-1)')).toMatchObject({ empty: true, complete: false, value: { name: '', address: { line1: '', country: 'DE' } } });
+    await expect.poll(() => page.evaluate('window.extra.events.at(-1)'), FRAME_POLL).toMatchObject({ empty: true, complete: false, value: { name: '', address: { line1: '', country: 'DE' } } });
     await page.evaluate('window.extra.address.destroy()');
     expect(await page.locator('#address-element iframe').count()).toBe(0);
   });
@@ -683,13 +685,13 @@ describe('mounting through @stripe/react-stripe-js', { timeout: 60_000 }, () => 
     });
     const { page } = await openShop();
     await page.addScriptTag({ content: bundled.outputFiles[0]?.text ?? '' });
-    await expect.poll(() => page.evaluate('window.contactForm.ready.sort()')).toEqual(['address', 'linkAuthentication']);
+    await expect.poll(() => page.evaluate('window.contactForm.ready.sort()'), FRAME_POLL).toEqual(['address', 'linkAuthentication']);
     const frame = addressFrame(page);
     expect(await frame.getByRole('option').allTextContents()).toEqual(['Canada', 'United States']);
     expect(await emailFrame(page).getByLabel('Email').inputValue()).toBe('grace@example.com');
 
     await typeAddress(page, { name: 'Grace Hopper', country: 'CA', line1: '111 Wellington St', city: 'Ottawa', state: 'ON', postalCode: 'K1A 0A9' });
-    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)')).toEqual({
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)'), FRAME_POLL).toEqual({
       elementType: 'address',
       elementMode: 'shipping',
       empty: false,
@@ -698,7 +700,7 @@ describe('mounting through @stripe/react-stripe-js', { timeout: 60_000 }, () => 
       value: { name: 'Grace Hopper', address: { line1: '111 Wellington St', line2: null, city: 'Ottawa', state: 'ON', postal_code: 'K1A 0A9', country: 'CA' } },
     });
     await emailFrame(page).getByLabel('Email').fill('grace@navy.example');
-    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)')).toEqual({ elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'grace@navy.example' } });
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)'), FRAME_POLL).toEqual({ elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'grace@navy.example' } });
   });
 });
 
