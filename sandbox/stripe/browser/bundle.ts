@@ -19,6 +19,7 @@ const ENTRY_POINTS: Record<string, string> = {
   '/js/stripe.js': 'stripe.ts',
   '/js/demo.js': 'demo.ts',
   '/elements/frame.js': 'element-frame.ts',
+  '/elements/address-frame.js': 'address-frame.ts',
 };
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -6,8 +6,9 @@ import net from 'node:net';
  * this sandbox and pays it through the Stripe.js stand-in with the real flow. Query parameters:
  * `amount` (minor units), `currency`, `mode=payment|setup`, `flow=intent|deferred` (create the
  * intent before or after elements.submit()), `element=payment|card`, `redirect=if_required|always`,
- * and `client_secret` to confirm an intent made elsewhere (a SetupIntent for a subscriber's new
- * card, say) instead of a new one.
+ * `address=billing|shipping` (an email and an address above the Payment Element, in the Link
+ * Authentication and Address Elements), and `client_secret` to confirm an intent made elsewhere
+ * (a SetupIntent for a subscriber's new card, say) instead of a new one.
  */
 
 // The demo is a shop of its own: any test-mode keys work, these name it in the sandbox's data.
@@ -21,6 +22,8 @@ interface DemoOptions {
   flow: 'intent' | 'deferred';
   element: 'payment' | 'card';
   redirect: 'if_required' | 'always';
+  /** Which address the page asks for with the Address Element, if any (with the Payment Element only). */
+  address: 'none' | 'billing' | 'shipping';
   /** An existing intent's client secret: the page confirms that intent. */
   clientSecret: string | null;
 }
@@ -62,6 +65,7 @@ function parseOptions(params: URLSearchParams): DemoOptions | string {
     flow: element === 'card' || clientSecret ? 'intent' : oneOf(params.get('flow'), ['intent', 'deferred'] as const, 'intent'),
     element,
     redirect: oneOf(params.get('redirect'), ['if_required', 'always'] as const, 'if_required'),
+    address: element === 'card' ? 'none' : oneOf(params.get('address'), ['none', 'billing', 'shipping'] as const, 'none'),
   };
 }
 
@@ -167,6 +171,8 @@ function checkoutPage(sandboxOrigin: string, options: DemoOptions, intent: Creat
     ['Payment Element, intent created first', query({})],
     ['Payment Element, intent created after submit', query({ flow: 'deferred' })],
     ['Card Element', query({ element: 'card' })],
+    ['Email and billing address', query({ address: 'billing' })],
+    ['Email and shipping address', query({ address: 'shipping' })],
     ['Redirect to the return URL after paying', query({ redirect: 'always' })],
     ['Save a card (SetupIntent)', query({ mode: 'setup' })],
   ];
@@ -174,6 +180,7 @@ function checkoutPage(sandboxOrigin: string, options: DemoOptions, intent: Creat
 <header><p class="eyebrow">Billfold sandbox · Stripe.js</p><h1 id="title">${options.mode === 'setup' ? 'Save a card' : 'Checkout'}</h1>
 <p class="lede">${options.flow === 'deferred' ? 'The PaymentIntent is created when you press the button, after the card details are checked.' : `A ${options.mode === 'setup' ? 'SetupIntent' : 'PaymentIntent'} was just created in this sandbox; pay it as a customer would.`}</p></header>
 <form id="payment-form" class="panel">
+${options.address === 'none' ? '' : `<h2>Contact</h2><div id="link-authentication-element"></div><h2 class="spaced">${options.address === 'billing' ? 'Billing address' : 'Shipping address'}</h2><div id="address-element"></div><h2 class="spaced">Payment</h2>`}
 <div id="payment-element" class="${options.element}-element"></div>
 <button id="pay" type="submit" disabled>${options.mode === 'setup' ? 'Save card' : 'Pay'}</button>
 <p id="message" role="status" aria-live="polite"></p>

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 
 /**
- * The page inside a Payment Element or Card Element (GET /elements/frame?type=payment|card):
- * the card inputs, their styles and /elements/frame.js, which does the typing, validation and
- * PaymentMethod creation. Framed by any shop, so no X-Frame-Options; its own CSP allows only
- * this origin's script and API.
+ * The page inside an Element (GET /elements/frame?type=payment|card|address|linkAuthentication):
+ * for a Payment or Card Element the card inputs and /elements/frame.js, which does the typing,
+ * validation and PaymentMethod creation; for an Address or Link Authentication Element the
+ * address or email inputs and /elements/address-frame.js. Framed by any shop, so no
+ * X-Frame-Options; its own CSP allows only this origin's script and API.
  */
 
-export type ElementType = 'payment' | 'card';
+export type ElementType = 'payment' | 'card' | 'address' | 'linkAuthentication';
 
 const BRAND_ICONS = `<span class="brand" data-brand="visa"><svg viewBox="0 0 28 19"><rect width="28" height="19" rx="3" fill="#1a1f71"/><text x="14" y="12.6" text-anchor="middle" font-family="Arial,Helvetica,sans-serif" font-size="7.6" font-style="italic" font-weight="700" fill="#fff">VISA</text></svg></span>
 <span class="brand" data-brand="mastercard"><svg viewBox="0 0 28 19"><rect width="28" height="19" rx="3" fill="#252525"/><circle cx="11.3" cy="9.5" r="5.4" fill="#eb001b"/><circle cx="16.7" cy="9.5" r="5.4" fill="#f79e1b"/><path d="M14 4.86a5.4 5.4 0 0 1 0 9.28a5.4 5.4 0 0 1 0-9.28z" fill="#ff5f00"/></svg></span>
@@ -30,6 +31,102 @@ const COUNTRIES: [code: string, name: string][] = [
 ];
 
 const COMMON_INPUT = 'spellcheck="false" autocorrect="off" autocapitalize="off"';
+
+/**
+ * The Address Element's countries: where Billfold's customers are likely to live. The shop
+ * narrows them with `allowedCountries`; the frame knows the postal code of the larger ones.
+ */
+const ADDRESS_COUNTRIES: [code: string, name: string][] = [
+  ['AR', 'Argentina'],
+  ['AU', 'Australia'],
+  ['AT', 'Austria'],
+  ['BE', 'Belgium'],
+  ['BR', 'Brazil'],
+  ['BG', 'Bulgaria'],
+  ['CA', 'Canada'],
+  ['CL', 'Chile'],
+  ['CN', 'China'],
+  ['CO', 'Colombia'],
+  ['HR', 'Croatia'],
+  ['CY', 'Cyprus'],
+  ['CZ', 'Czechia'],
+  ['DK', 'Denmark'],
+  ['EE', 'Estonia'],
+  ['FI', 'Finland'],
+  ['FR', 'France'],
+  ['DE', 'Germany'],
+  ['GR', 'Greece'],
+  ['HK', 'Hong Kong'],
+  ['HU', 'Hungary'],
+  ['IS', 'Iceland'],
+  ['IN', 'India'],
+  ['ID', 'Indonesia'],
+  ['IE', 'Ireland'],
+  ['IL', 'Israel'],
+  ['IT', 'Italy'],
+  ['JP', 'Japan'],
+  ['KR', 'South Korea'],
+  ['LV', 'Latvia'],
+  ['LT', 'Lithuania'],
+  ['LU', 'Luxembourg'],
+  ['MY', 'Malaysia'],
+  ['MT', 'Malta'],
+  ['MX', 'Mexico'],
+  ['NL', 'Netherlands'],
+  ['NZ', 'New Zealand'],
+  ['NO', 'Norway'],
+  ['PH', 'Philippines'],
+  ['PL', 'Poland'],
+  ['PT', 'Portugal'],
+  ['RO', 'Romania'],
+  ['SG', 'Singapore'],
+  ['SK', 'Slovakia'],
+  ['SI', 'Slovenia'],
+  ['ZA', 'South Africa'],
+  ['ES', 'Spain'],
+  ['SE', 'Sweden'],
+  ['CH', 'Switzerland'],
+  ['TW', 'Taiwan'],
+  ['TH', 'Thailand'],
+  ['TR', 'Türkiye'],
+  ['AE', 'United Arab Emirates'],
+  ['GB', 'United Kingdom'],
+  ['US', 'United States'],
+];
+
+/** One labelled input of the address or email form, with the line its error is shown on. */
+function textField(id: string, label: string, attributes: string, type = 'text'): string {
+  return `<div class="field" data-field="${id}">
+  <label for="${id}" id="${id}-label">${label}</label>
+  <div class="control"><input id="${id}" name="${id}" type="${type}" aria-describedby="${id}-error" ${attributes}></div>
+  <p class="message" id="${id}-error" aria-live="polite"></p>
+</div>`;
+}
+
+// The autocomplete tokens get their "billing"/"shipping" section from the frame's script.
+const ADDRESS_FORM = `<form id="form" novalidate>
+${textField('name', 'Full name', 'autocomplete="name"')}
+<div class="grid" id="split-name" hidden>
+${textField('firstName', 'First name', 'autocomplete="given-name"')}
+${textField('lastName', 'Last name', 'autocomplete="family-name"')}
+</div>
+<div class="field" data-field="country">
+  <label for="country">Country or region</label>
+  <div class="control select"><select id="country" name="country" autocomplete="country">${ADDRESS_COUNTRIES.map(([code, name]) => `<option value="${code}">${name}</option>`).join('')}</select></div>
+</div>
+${textField('line1', 'Address line 1', 'autocomplete="address-line1" placeholder="Street address"')}
+${textField('line2', 'Address line 2', 'autocomplete="address-line2" placeholder="Apartment, suite, unit, etc. (optional)"')}
+<div class="grid">
+${textField('city', 'City', 'autocomplete="address-level2"')}
+${textField('state', 'State', 'autocomplete="address-level1"')}
+</div>
+${textField('postal', 'ZIP code', 'autocomplete="postal-code"')}
+${textField('phone', 'Phone number', 'autocomplete="tel" inputmode="tel"', 'tel')}
+</form>`;
+
+const EMAIL_FORM = `<form id="form" novalidate>
+${textField('email', 'Email', `autocomplete="email" ${COMMON_INPUT}`, 'email')}
+</form>`;
 
 const PAYMENT_FORM = `<form id="form" novalidate>
 <div class="field" data-field="number">
@@ -86,7 +183,7 @@ body{margin:0;font-family:var(--font-family);font-size:var(--font-size);line-hei
 input,select{display:block;width:100%;margin:0;padding:10px 12px;font:inherit;color:var(--color-text);background:var(--color-background);border:1px solid var(--color-border);border-radius:var(--radius);box-shadow:0 1px 1px rgba(0,0,0,.03),0 3px 6px rgba(0,0,0,.02);outline:none;transition:border-color .15s ease,box-shadow .15s ease,color .15s ease;-webkit-appearance:none;appearance:none}
 input::placeholder{color:var(--color-placeholder);opacity:1}
 input:focus,select:focus{border-color:color-mix(in srgb,var(--color-primary) 55%,transparent);box-shadow:0 0 0 3px color-mix(in srgb,var(--color-primary) 25%,transparent),0 1px 1px rgba(0,0,0,.03)}
-input.is-invalid{border-color:var(--color-danger);color:var(--color-danger);box-shadow:0 0 0 1px var(--color-danger)}
+input.is-invalid,select.is-invalid{border-color:var(--color-danger);color:var(--color-danger);box-shadow:0 0 0 1px var(--color-danger)}
 input[readonly],select:disabled{opacity:.7}
 .select::after{content:"";position:absolute;right:14px;top:50%;width:7px;height:7px;margin-top:-6px;border:solid var(--color-text-secondary);border-width:0 1.5px 1.5px 0;transform:rotate(45deg);pointer-events:none}
 select{padding-right:34px;cursor:pointer}
@@ -130,22 +227,34 @@ export const ELEMENT_FRAME_CSP = [
   "form-action 'none'",
 ].join('; ');
 
+const FRAMES: Record<ElementType, { title: string; form: string; script: string }> = {
+  payment: { title: 'Secure card payment input', form: PAYMENT_FORM, script: '/elements/frame.js' },
+  card: { title: 'Secure card payment input', form: CARD_FORM, script: '/elements/frame.js' },
+  address: { title: 'Secure address input', form: ADDRESS_FORM, script: '/elements/address-frame.js' },
+  linkAuthentication: { title: 'Secure email input', form: EMAIL_FORM, script: '/elements/address-frame.js' },
+};
+
 function page(type: ElementType): string {
+  const frame = FRAMES[type];
   return `<!doctype html>
 <html lang="en" data-element="${type}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Secure card payment input</title>
+<title>${frame.title}</title>
 <style>${STYLE}</style></head>
 <body data-element-type="${type}">
 <p id="notice" class="notice" role="alert" hidden></p>
-<div id="root" class="${type}">
-${type === 'card' ? CARD_FORM : PAYMENT_FORM}
+<div id="root" class="${type === 'card' ? 'card' : 'payment'}">
+${frame.form}
 </div>
-<script src="/elements/frame.js"></script>
+<script src="${frame.script}"></script>
 </body></html>`;
 }
 
-const PAGES: Record<ElementType, string> = { payment: page('payment'), card: page('card') };
+const PAGES: Record<ElementType, string> = { payment: page('payment'), card: page('card'), address: page('address'), linkAuthentication: page('linkAuthentication') };
+
+function isElementType(type: string | null): type is ElementType {
+  return type !== null && Object.hasOwn(FRAMES, type);
+}
 
 export function elementFramePage(type: string | null): string {
-  return PAGES[type === 'card' ? 'card' : 'payment'];
+  return PAGES[isElementType(type) ? type : 'payment'];
 }

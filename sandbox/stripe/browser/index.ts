@@ -5,7 +5,7 @@ import { ELEMENT_FRAME_CSP, elementFramePage } from './element-frame';
 
 /**
  * What the sandbox serves to browsers in place of js.stripe.com: the Stripe.js stand-in
- * (/js/stripe.js), the card form framed by Elements (/elements/frame and its script), and a
+ * (/js/stripe.js), the forms framed by Elements (/elements/frame and their scripts), and a
  * demo shop (/js/demo). The scripts are TypeScript in src/, bundled when the sandbox starts.
  */
 

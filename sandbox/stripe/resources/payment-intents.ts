@@ -25,6 +25,27 @@ const CONFIRMABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', '
 // debits); a card payment in flight cannot be canceled, and cards are all the sandbox emulates.
 const CANCELABLE: Stripe.PaymentIntent.Status[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action'];
 
+const SHIPPING = p.object({
+  name: p.string().req(),
+  phone: p.emptyable(p.string()),
+  carrier: p.emptyable(p.string()),
+  tracking_number: p.emptyable(p.string()),
+  address: p.object({ line1: p.string(), line2: p.string(), city: p.string(), state: p.string(), postal_code: p.string(), country: p.string() }).req(),
+});
+
+/** The intent's `shipping` as Stripe answers it: every part present, null where not given. */
+function shippingOf(given: ReturnType<typeof SHIPPING.parse> | null): Stripe.PaymentIntent.Shipping | null {
+  if (!given) return null;
+  const { line1 = null, line2 = null, city = null, state = null, postal_code = null, country = null } = given.address;
+  return {
+    name: given.name,
+    phone: given.phone ?? null,
+    carrier: given.carrier ?? null,
+    tracking_number: given.tracking_number ?? null,
+    address: { line1, line2, city, state, postal_code, country },
+  };
+}
+
 const CONFIRM_FIELDS = {
   payment_method: p.id(),
   return_url: p.string(),
@@ -39,7 +60,8 @@ const CONFIRM_FIELDS = {
   payment_method_data: p.any(),
   mandate_data: p.any(),
   radar_options: p.any(),
-  shipping: p.any(),
+  // Stripe.js sends the Address Element's shipping address (mode: 'shipping') with the confirmation.
+  shipping: p.emptyable(SHIPPING),
   // Sent by Stripe.js alongside a publishable key.
   client_secret: p.string(),
   key: p.any(),
@@ -254,6 +276,7 @@ async function confirm(ctx: RequestContext, before: SandboxPaymentIntent, params
     ...(params.receipt_email !== undefined ? { receipt_email: params.receipt_email } : {}),
     ...(params.setup_future_usage !== undefined ? { setup_future_usage: params.setup_future_usage } : {}),
     ...(params.capture_method !== undefined ? { capture_method: params.capture_method } : {}),
+    ...(params.shipping !== undefined ? { shipping: shippingOf(params.shipping) } : {}),
     // With use_stripe_sdk (Stripe.js), Stripe answers a 3-D Secure challenge with a use_stripe_sdk
     // next action for its modal even when a return_url came along; only without it a redirect.
     _sandbox: { ...before._sandbox, offSession, returnUrl: params.use_stripe_sdk ? undefined : params.return_url },

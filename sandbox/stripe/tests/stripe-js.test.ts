@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
 import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ const t = isolatedSandbox();
 
 const EXPIRY = `12 / ${String((new Date().getFullYear() + 2) % 100).padStart(2, '0')}`;
 const STRIPE_JS_PACKAGE = path.resolve('node_modules/@stripe/stripe-js');
+/** Polling what frames post: generous, as a busy machine loads frames (and React) slowly. */
+const FRAME_POLL = { timeout: 10_000 };
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -220,7 +223,7 @@ describe('paying on a shop page through the Stripe.js stand-in', { timeout: 40_0
     await frame.getByLabel('ZIP').fill('94103');
     await page.locator('h1').click();
     // The frame posts its events to the page, so the last ones (blur) may still be on their way.
-    await expect.poll(() => page.evaluate('window.demo.events')).toEqual(
+    await expect.poll(() => page.evaluate('window.demo.events'), FRAME_POLL).toEqual(
       expect.arrayContaining([
         { type: 'ready', event: { elementType: 'payment' } },
         { type: 'focus', event: { elementType: 'payment' } },
@@ -381,6 +384,252 @@ describe('paying on a shop page through the Stripe.js stand-in', { timeout: 40_0
   });
 });
 
+function emailFrame(page: Page) {
+  return page.frameLocator('#link-authentication-element iframe');
+}
+
+function addressFrame(page: Page) {
+  return page.frameLocator('#address-element iframe');
+}
+
+interface TypedAddress {
+  name: string;
+  country?: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  state?: string;
+  postalCode: string;
+}
+
+const SF_ADDRESS: TypedAddress = { name: 'Ada Lovelace', line1: '1 Market St', line2: 'Suite 300', city: 'San Francisco', state: 'CA', postalCode: '94103' };
+
+async function typeAddress(page: Page, address: TypedAddress) {
+  const frame = addressFrame(page);
+  if (address.country) await frame.getByLabel('Country or region').selectOption(address.country);
+  await frame.getByLabel('Full name').fill(address.name);
+  await frame.getByLabel('Address line 1').fill(address.line1);
+  if (address.line2) await frame.getByLabel('Address line 2').fill(address.line2);
+  await frame.locator('#city').fill(address.city);
+  if (address.state) await frame.locator('#state').fill(address.state);
+  await frame.locator('#postal').fill(address.postalCode);
+}
+
+/** The card alone: with a billing Address Element the Payment Element asks for no ZIP of its own. */
+async function typeCardOnly(page: Page, number: string) {
+  const frame = cardFrame(page);
+  await frame.getByLabel('Card number').fill(number);
+  await frame.getByLabel('Expiration date').fill(EXPIRY);
+  await frame.getByLabel('Security code').fill('123');
+}
+
+describe('asking for the email and address with the Link Authentication and Address Elements', { timeout: 40_000 }, () => {
+  it('mounts both with labelled fields, reports them ready and finds them with getElement', async () => {
+    const { page } = await openShop('?address=billing');
+    await expect.poll(() => page.evaluate('window.demo.events.filter((entry) => entry.type === "ready").map((entry) => entry.event.elementType).sort()'), FRAME_POLL).toEqual([
+      'address',
+      'linkAuthentication',
+      'payment',
+    ]);
+    await expect(emailFrame(page).getByLabel('Email').getAttribute('type')).resolves.toBe('email');
+    const address = addressFrame(page);
+    for (const label of ['Full name', 'Country or region', 'Address line 1', 'Address line 2', 'City', 'State', 'ZIP code']) await address.getByLabel(label, { exact: true }).waitFor();
+    expect(await address.getByLabel('Phone number').isVisible()).toBe(false);
+    expect(await address.getByLabel('Country or region').inputValue()).toBe('US');
+    expect(await address.getByRole('option').count()).toBeGreaterThan(40);
+    expect(await page.evaluate('[window.demo.elements.getElement("address") === window.demo.contact.address, window.demo.elements.getElement("address", { mode: "billing" }) === window.demo.contact.address, window.demo.elements.getElement("linkAuthentication") === window.demo.contact.email, window.demo.elements.getElement("address", { mode: "shipping" })]')).toEqual([true, true, true, null]);
+  });
+
+  it('emits change events shaped like Stripe’s as the customer types an email and an address', async () => {
+    const { page } = await openShop('?address=billing');
+    await emailFrame(page).getByLabel('Email').fill('ada@');
+    await emailFrame(page).getByLabel('Email').fill('ada@example.com');
+    await typeAddress(page, SF_ADDRESS);
+    await expect.poll(() => page.evaluate('window.demo.events'), FRAME_POLL).toEqual(
+      expect.arrayContaining([
+        { type: 'change', event: { elementType: 'linkAuthentication', empty: false, complete: false, value: { email: 'ada@' } } },
+        { type: 'change', event: { elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'ada@example.com' } } },
+        {
+          type: 'change',
+          event: {
+            elementType: 'address',
+            elementMode: 'billing',
+            empty: false,
+            complete: true,
+            isNewAddress: true,
+            value: { name: 'Ada Lovelace', address: { line1: '1 Market St', line2: 'Suite 300', city: 'San Francisco', state: 'CA', postal_code: '94103', country: 'US' } },
+          },
+        },
+        { type: 'focus', event: { elementType: 'address' } },
+      ]),
+    );
+  });
+
+  it('answers getValue() with the address the customer typed, and with complete: false and the field’s error while it is incomplete', async () => {
+    const { page } = await openShop('?address=billing');
+    const frame = addressFrame(page);
+    await frame.getByLabel('Full name').fill('Ada Lovelace');
+    expect(await page.evaluate('window.demo.contact.address.getValue()')).toEqual({
+      complete: false,
+      isNewAddress: true,
+      value: { name: 'Ada Lovelace', address: { line1: '', line2: null, city: '', state: '', postal_code: '', country: 'US' } },
+    });
+    await expect(frame.getByLabel('Address line 1').getAttribute('aria-invalid')).resolves.toBe('true');
+
+    await typeAddress(page, { ...SF_ADDRESS, line2: undefined });
+    expect(await page.evaluate('window.demo.contact.address.getValue()')).toEqual({
+      complete: true,
+      isNewAddress: true,
+      value: { name: 'Ada Lovelace', address: { line1: '1 Market St', line2: null, city: 'San Francisco', state: 'CA', postal_code: '94103', country: 'US' } },
+    });
+    await expect(frame.getByLabel('Address line 1').getAttribute('aria-invalid')).resolves.toBe('false');
+  });
+
+  it('refuses elements.submit() while the address is incomplete and shows the missing field’s error', async () => {
+    const { page, apiCalls } = await openShop('?address=billing&flow=deferred');
+    await emailFrame(page).getByLabel('Email').fill('ada@example.com');
+    await typeCardOnly(page, '4242424242424242');
+    await addressFrame(page).getByLabel('Full name').fill('Ada Lovelace');
+    apiCalls.length = 0;
+    expect(await page.evaluate('window.demo.elements.submit()')).toEqual({
+      error: { type: 'validation_error', code: 'incomplete', message: 'This field is incomplete.', param: 'line1' },
+    });
+    const frame = addressFrame(page);
+    await expect(frame.getByLabel('Address line 1').getAttribute('aria-invalid')).resolves.toBe('true');
+    expect(await frame.locator('#line1-error').textContent()).toBe('This field is incomplete.');
+    expect(await frame.locator('#postal-error').textContent()).toBe('This field is incomplete.');
+    expect(await frame.locator('#line2-error').textContent()).toBe('');
+    expect(apiCalls).toEqual([]);
+  });
+
+  it('refuses an email without a domain before any API call', async () => {
+    const { page, apiCalls } = await openShop('?address=billing');
+    await emailFrame(page).getByLabel('Email').fill('ada@example');
+    await typeAddress(page, SF_ADDRESS);
+    await typeCardOnly(page, '4242424242424242');
+    apiCalls.length = 0;
+    expect(await pressPay(page)).toBe('Your email address is invalid.');
+    await emailFrame(page).getByText('Your email address is invalid.').waitFor();
+    expect(apiCalls).toEqual([]);
+  });
+
+  it('puts the billing address, name and email on the PaymentMethod when the customer pays, and asks for no second ZIP in the Payment Element', async () => {
+    const { page } = await openShop('?address=billing&amount=2500');
+    await emailFrame(page).getByLabel('Email').fill('ada@example.com');
+    await typeAddress(page, SF_ADDRESS);
+    await typeCardOnly(page, '4242424242424242');
+    expect(await cardFrame(page).getByLabel('ZIP code').isVisible()).toBe(false);
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+
+    const intent = await t.stripe.paymentIntents.retrieve(await shownIntentId(page));
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 2500, shipping: null });
+    const paymentMethod = await t.stripe.paymentMethods.retrieve(String(intent.payment_method));
+    expect(paymentMethod.billing_details).toEqual({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phone: null,
+      tax_id: null,
+      address: { line1: '1 Market St', line2: 'Suite 300', city: 'San Francisco', state: 'CA', postal_code: '94103', country: 'US' },
+    });
+  });
+
+  it('puts a shipping address on the PaymentIntent, and the Payment Element’s own postal code on the card', async () => {
+    const { page } = await openShop('?address=shipping');
+    await emailFrame(page).getByLabel('Email').fill('ada@example.com');
+    await typeAddress(page, { name: 'Ada Lovelace', country: 'GB', line1: '10 Downing St', city: 'London', postalCode: 'sw1a 2aa' });
+    await typeCard(page, { number: '4242424242424242' });
+    expect(await pressPay(page)).toBe('Payment succeeded.');
+
+    const intent = await t.stripe.paymentIntents.retrieve(await shownIntentId(page));
+    expect(intent.shipping).toEqual({
+      name: 'Ada Lovelace',
+      phone: null,
+      carrier: null,
+      tracking_number: null,
+      address: { line1: '10 Downing St', line2: null, city: 'London', state: null, postal_code: 'SW1A 2AA', country: 'GB' },
+    });
+    const paymentMethod = await t.stripe.paymentMethods.retrieve(String(intent.payment_method));
+    expect(paymentMethod.billing_details).toMatchObject({ email: 'ada@example.com', name: null, address: { postal_code: '94103', country: 'US', line1: null } });
+  });
+
+  it('checks a US ZIP and a UK postcode by each country’s shape', async () => {
+    const { page } = await openShop('?address=billing');
+    const frame = addressFrame(page);
+    await frame.locator('#postal').fill('SW1A 1AA');
+    await frame.getByLabel('Full name').focus();
+    await frame.getByText('Your ZIP is invalid.').waitFor();
+
+    await frame.getByLabel('Country or region').selectOption('GB');
+    await frame.getByLabel('Postal code').waitFor();
+    await frame.getByLabel('Town or city').waitFor();
+    expect(await frame.locator('#state').isVisible()).toBe(false);
+    expect(await frame.locator('#postal-error').textContent()).toBe('');
+
+    await frame.locator('#postal').fill('94103');
+    await frame.getByLabel('Full name').focus();
+    await frame.getByText('Your postal code is invalid.').waitFor();
+
+    await typeAddress(page, { name: 'Ada Lovelace', line1: '10 Downing St', city: 'London', postalCode: 'SW1A 2AA' });
+    const value = (await page.evaluate('window.demo.contact.address.getValue()')) as { complete: boolean; value: { address: { postal_code: string; country: string } } };
+    expect(value).toMatchObject({ complete: true, value: { address: { postal_code: 'SW1A 2AA', country: 'GB' } } });
+    await expect.poll(() => frame.locator('#postal-error').textContent(), FRAME_POLL).toBe('');
+  });
+
+  it('follows its options: the countries allowed, a required phone, default values, update() and clear()', async () => {
+    const { page } = await openShop();
+    await page.evaluate(`(() => {
+      const holder = document.createElement('div');
+      holder.id = 'address-element';
+      document.body.appendChild(holder);
+      const elements = window.demo.stripe.elements();
+      const address = elements.create('address', {
+        mode: 'shipping',
+        allowedCountries: ['GB', 'DE'],
+        fields: { phone: 'always' },
+        validation: { phone: { required: 'always' } },
+        defaultValues: { name: 'Grace Hopper', address: { country: 'DE', line1: 'Unter den Linden 1', city: 'Berlin', postal_code: '10117' } },
+      });
+      window.extra = { address, events: [] };
+      address.on('change', (event) => window.extra.events.push(event));
+      address.mount(holder);
+    })()`);
+    const frame = addressFrame(page);
+    await expect.poll(() => frame.getByRole('option').allTextContents(), FRAME_POLL).toEqual(['Germany', 'United Kingdom']);
+    expect(await frame.getByLabel('Country or region').inputValue()).toBe('DE');
+    expect(await frame.getByLabel('Full name').inputValue()).toBe('Grace Hopper');
+    expect(await frame.getByLabel('Phone number').getAttribute('autocomplete')).toBe('shipping tel');
+    expect(await page.evaluate('window.extra.address.getValue()')).toEqual({
+      complete: false,
+      isNewAddress: true,
+      value: { name: 'Grace Hopper', phone: '', address: { line1: 'Unter den Linden 1', line2: null, city: 'Berlin', state: '', postal_code: '10117', country: 'DE' } },
+    });
+    await frame.getByText('This field is incomplete.').waitFor();
+
+    await frame.getByLabel('Phone number').fill('+49 30 1234567');
+    await expect.poll(() => page.evaluate('window.extra.events.at(-1)'), FRAME_POLL).toMatchObject({ elementType: 'address', elementMode: 'shipping', complete: true, value: { phone: '+49 30 1234567' } });
+
+    await page.evaluate(`window.extra.address.update({ fields: { phone: 'never' } })`);
+    await expect.poll(() => frame.getByLabel('Phone number').isVisible(), FRAME_POLL).toBe(false);
+    await page.evaluate('window.extra.address.clear()');
+    await expect.poll(() => page.evaluate('window.extra.events.at(-1)'), FRAME_POLL).toMatchObject({ empty: true, complete: false, value: { name: '', address: { line1: '', country: 'DE' } } });
+    await page.evaluate('window.extra.address.destroy()');
+    expect(await page.locator('#address-element iframe').count()).toBe(0);
+  });
+
+  it('refuses an Address Element without a mode, as Stripe.js does', async () => {
+    const { page } = await openShop();
+    const outcome = await page.evaluate(`(() => {
+      try {
+        window.demo.stripe.elements().create('address', {});
+        return 'created';
+      } catch (error) {
+        return error.name + ': ' + error.message;
+      }
+    })()`);
+    expect(outcome).toBe('IntegrationError: Invalid value for address: mode should be one of the following strings: billing, shipping. You specified: undefined.');
+  });
+});
+
 describe('loading through @stripe/stripe-js', { timeout: 40_000 }, () => {
   it('lets loadStripe() use the sandbox’s Stripe.js instead of injecting js.stripe.com', async () => {
     const stripeJsModule = fs.readFileSync(path.join(STRIPE_JS_PACKAGE, 'dist/index.mjs'), 'utf8');
@@ -419,6 +668,38 @@ describe('loading through @stripe/stripe-js', { timeout: 40_000 }, () => {
     });
     expect(stripeJsRequests).toEqual([]);
     expect(warnings.filter((text) => text.includes('Stripe.js'))).toEqual([]);
+  });
+});
+
+describe('mounting through @stripe/react-stripe-js', { timeout: 60_000 }, () => {
+  it('mounts <LinkAuthenticationElement> and <AddressElement> and hands their change events to onChange', async () => {
+    const bundled = await build({
+      entryPoints: [path.resolve('sandbox/stripe/tests/fixtures/react-contact-form.tsx')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      jsx: 'automatic',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+    });
+    const { page } = await openShop();
+    await page.addScriptTag({ content: bundled.outputFiles[0]?.text ?? '' });
+    await expect.poll(() => page.evaluate('window.contactForm.ready.sort()'), FRAME_POLL).toEqual(['address', 'linkAuthentication']);
+    const frame = addressFrame(page);
+    expect(await frame.getByRole('option').allTextContents()).toEqual(['Canada', 'United States']);
+    expect(await emailFrame(page).getByLabel('Email').inputValue()).toBe('grace@example.com');
+
+    await typeAddress(page, { name: 'Grace Hopper', country: 'CA', line1: '111 Wellington St', city: 'Ottawa', state: 'ON', postalCode: 'K1A 0A9' });
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)'), FRAME_POLL).toEqual({
+      elementType: 'address',
+      elementMode: 'shipping',
+      empty: false,
+      complete: true,
+      isNewAddress: true,
+      value: { name: 'Grace Hopper', address: { line1: '111 Wellington St', line2: null, city: 'Ottawa', state: 'ON', postal_code: 'K1A 0A9', country: 'CA' } },
+    });
+    await emailFrame(page).getByLabel('Email').fill('grace@navy.example');
+    await expect.poll(() => page.evaluate('window.contactForm.changes.at(-1)'), FRAME_POLL).toEqual({ elementType: 'linkAuthentication', empty: false, complete: true, value: { email: 'grace@navy.example' } });
   });
 });
 

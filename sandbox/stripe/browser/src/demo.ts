@@ -6,7 +6,15 @@
  */
 'use strict';
 
-import type { PaymentIntentResult, SetupIntentResult, StripeCardElement, StripeError, StripePaymentElement } from '@stripe/stripe-js';
+import type {
+  PaymentIntentResult,
+  SetupIntentResult,
+  StripeAddressElement,
+  StripeCardElement,
+  StripeError,
+  StripeLinkAuthenticationElement,
+  StripePaymentElement,
+} from '@stripe/stripe-js';
 
 /** The page's configuration, as ../demo.ts writes it into #demo-config. */
 interface DemoConfig {
@@ -17,6 +25,7 @@ interface DemoConfig {
   flow: 'intent' | 'deferred';
   element: 'payment' | 'card';
   redirect: 'if_required' | 'always';
+  address: 'none' | 'billing' | 'shipping';
   intentId: string | null;
   clientSecret: string | null;
   error: string | null;
@@ -101,8 +110,23 @@ function checkout(): void {
   // The two kinds of Element share these events; their typings list them per kind.
   const on = element.on.bind(element) as (type: string, handler: (event: { error?: { message?: string } }) => void) => void;
   const events: { type: string; event: unknown }[] = [];
-  Object.assign(window, { demo: { stripe, elements, element, events, config } });
   for (const type of ['ready', 'change', 'focus', 'blur', 'loaderror']) on(type, (event) => events.push({ type, event }));
+  // The customer's email and address, above the card, in the Elements made for them.
+  let contact: { email: StripeLinkAuthenticationElement; address: StripeAddressElement } | null = null;
+  if (config.address !== 'none') {
+    contact = {
+      email: elements.create('linkAuthentication', { defaultValues: { email: '' } }),
+      address: elements.create('address', { mode: config.address, autocomplete: { mode: 'disabled' } }),
+    };
+    // Their typings list each event per kind, as for the Payment and Card Elements.
+    for (const contactElement of [contact.email, contact.address]) {
+      const onContact = contactElement.on.bind(contactElement) as (type: string, handler: (event: unknown) => void) => void;
+      for (const type of ['ready', 'change', 'focus', 'blur', 'loaderror']) onContact(type, (event) => events.push({ type, event }));
+    }
+    contact.email.mount('#link-authentication-element');
+    contact.address.mount('#address-element');
+  }
+  Object.assign(window, { demo: { stripe, elements, element, contact, events, config } });
   on('ready', () => {
     button.disabled = false;
   });

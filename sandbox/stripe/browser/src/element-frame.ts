@@ -8,59 +8,13 @@
 'use strict';
 
 import { passesLuhn } from '@/lib/luhn';
-import {
-  MESSAGE_SOURCE,
-  isEnvelope,
-  type Appearance,
-  type BillingDetails,
-  type ChangeEvent,
-  type ElementOptions,
-  type Envelope,
-  type FrameConfig,
-  type FrameResult,
-  type FromFrame,
-  type StripeJsError,
-  type ToFrame,
-} from './messages';
+import { applyAppearance, byId, optionalById, post, preferredCountry, refuse, reportSize, startFrame } from './frame-page';
+import type { BillingDetails, CardChangeEvent, ElementOptions, Envelope, FrameConfig, FrameResult, StripeJsError, ToFrame } from './messages';
 
 type Field = 'number' | 'expiry' | 'cvc' | 'postal';
 type Status = 'empty' | 'incomplete' | 'invalid' | 'complete';
 
-/** An element of the frame's page (../element-frame.ts), which has them all. */
-function byId<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
-  const node = document.getElementById(id);
-  if (!(node instanceof type)) throw new Error(`The card frame's page has no #${id}.`);
-  return node;
-}
-
-/** An element only the Payment Element's page has (the Card Element's is one row of inputs). */
-function optionalById<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T | null {
-  const node = document.getElementById(id);
-  return node instanceof type ? node : null;
-}
-
-const hash = new URLSearchParams(location.hash.slice(1));
-const parentOrigin = hash.get('origin') ?? '';
-const frameId = hash.get('id') ?? '';
 const elementType = document.body.dataset.elementType === 'card' ? 'card' : 'payment';
-const root = byId('root', HTMLDivElement);
-
-function refuse(message: string): void {
-  root.hidden = true;
-  const note = byId('notice', HTMLParagraphElement);
-  note.textContent = message;
-  note.hidden = false;
-}
-
-/** Why this page must not take a card here, if it must not. */
-function framingProblem(): string | null {
-  if (window.parent === window || !parentOrigin || !frameId) return "This is part of the Billfold sandbox's Stripe.js: it works inside a payment form only.";
-  // Where the browser says who frames us, it must be who the hash claims.
-  const ancestors = location.ancestorOrigins;
-  if (ancestors && ancestors.length > 0 && ancestors[0] !== parentOrigin) return 'This payment form was framed by a different page than the one that created it.';
-  return null;
-}
-
 const inputs: Record<Field, HTMLInputElement> = {
   number: byId('number', HTMLInputElement),
   expiry: byId('expiry', HTMLInputElement),
@@ -74,16 +28,11 @@ const FIELD_ORDER: Field[] = ['number', 'expiry', 'cvc', 'postal'];
 let key: string | null = null;
 let options: ElementOptions = {};
 let ready = false;
-let focused = false;
 let lastPostal = 'US';
 // Whether each field's error is on show: invalid input at once, incomplete input after the
 // customer leaves the field or presses pay, as Stripe's Elements do.
 const shown: Record<Field, boolean> = { number: false, expiry: false, cvc: false, postal: false };
 
-function post(message: FromFrame): void {
-  const envelope: Envelope<FromFrame> = { source: MESSAGE_SOURCE, frameId, ...message };
-  window.parent.postMessage(envelope, parentOrigin);
-}
 
 // -------------------------------------------------------------------------------------------
 // Card rules
@@ -286,7 +235,7 @@ function render(): void {
 
 let lastChange = '';
 
-function changeEvent(): ChangeEvent {
+function changeEvent(): CardChangeEvent {
   const results = activeFields().map((field) => [field, check(field)] as const);
   const visible = results.find(([field, result]) => shown[field] && result.error);
   const state = {
@@ -308,14 +257,6 @@ function reportChange(valueChanged: boolean): void {
   post({ type: 'change', event, valueChanged: Boolean(valueChanged) });
 }
 
-let lastHeight = 0;
-
-function reportSize(): void {
-  const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-  if (height === lastHeight) return;
-  lastHeight = height;
-  post({ type: 'resize', height });
-}
 
 // -------------------------------------------------------------------------------------------
 // Typing
@@ -378,80 +319,11 @@ function listenToTyping(): void {
     });
   }
 
-  document.addEventListener('focusin', () => {
-    if (focused) return;
-    focused = true;
-    post({ type: 'focus' });
-  });
-  document.addEventListener('focusout', (event) => {
-    if (event.relatedTarget instanceof Node && root.contains(event.relatedTarget)) return;
-    focused = false;
-    post({ type: 'blur' });
-  });
-  document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') post({ type: 'escape' });
-  });
-  // Enter must not do anything here: paying is the shop page's button.
-  byId('form', HTMLFormElement).addEventListener('submit', (event) => event.preventDefault());
 }
 
 // -------------------------------------------------------------------------------------------
 // Options and appearance
 
-const THEMES: Record<string, Record<string, string>> = {
-  stripe: {
-    colorPrimary: '#0570de',
-    colorBackground: '#ffffff',
-    colorText: '#30313d',
-    colorDanger: '#df1b41',
-    colorTextSecondary: '#6d6e78',
-    colorTextPlaceholder: '#87898f',
-    borderColor: '#e6e6e6',
-  },
-  night: {
-    colorPrimary: '#0570de',
-    colorBackground: '#30313d',
-    colorText: '#ffffff',
-    colorDanger: '#fe87a1',
-    colorTextSecondary: '#a9a9b3',
-    colorTextPlaceholder: '#87898f',
-    borderColor: '#424353',
-  },
-  flat: {
-    colorPrimary: '#0570de',
-    colorBackground: '#f1f1f1',
-    colorText: '#30313d',
-    colorDanger: '#df1b41',
-    colorTextSecondary: '#6d6e78',
-    colorTextPlaceholder: '#87898f',
-    borderColor: 'transparent',
-  },
-};
-
-const VARIABLES = {
-  colorPrimary: '--color-primary',
-  colorBackground: '--color-background',
-  colorText: '--color-text',
-  colorDanger: '--color-danger',
-  colorTextSecondary: '--color-text-secondary',
-  colorTextPlaceholder: '--color-placeholder',
-  borderColor: '--color-border',
-  fontFamily: '--font-family',
-  fontSizeBase: '--font-size',
-  borderRadius: '--radius',
-};
-
-function applyAppearance(appearance: Appearance | undefined): void {
-  const theme = THEMES[(appearance && appearance.theme) || 'stripe'] || THEMES.stripe;
-  const variables: Record<string, unknown> = { ...theme, ...((appearance && appearance.variables) || {}) };
-  const style = document.documentElement.style;
-  for (const [name, property] of Object.entries(VARIABLES)) {
-    const value = variables[name];
-    if (value !== undefined && value !== null) style.setProperty(property, String(value));
-    else style.removeProperty(property);
-  }
-  document.documentElement.dataset.labels = appearance && appearance.labels === 'floating' ? 'floating' : 'above';
-}
 
 /** The Card Element's `style` option ({base, invalid}) maps onto the same variables. */
 function applyCardStyle(cardStyle: ElementOptions['style']): void {
@@ -487,14 +359,6 @@ function applyOptions(next: ElementOptions | undefined): void {
   render();
 }
 
-function preferredCountry(choices: HTMLSelectElement): string {
-  const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en-US'];
-  for (const language of languages) {
-    const region = String(language).split('-')[1];
-    if (region && [...choices.options].some((option) => option.value === region.toUpperCase())) return region.toUpperCase();
-  }
-  return 'US';
-}
 
 // -------------------------------------------------------------------------------------------
 // Requests from the parent
@@ -648,16 +512,4 @@ function answer(message: Envelope<ToFrame>): void {
   }
 }
 
-const problem = framingProblem();
-if (problem) {
-  refuse(problem);
-} else {
-  listenToTyping();
-  window.addEventListener('message', (event) => {
-    if (event.source !== window.parent || event.origin !== parentOrigin || !isEnvelope(event.data, frameId)) return;
-    // From the page that framed us (checked by its origin and window): one of its messages.
-    answer(event.data as Envelope<ToFrame>);
-  });
-  new ResizeObserver(reportSize).observe(document.documentElement);
-  post({ type: 'load' });
-}
+if (startFrame(answer)) listenToTyping();

@@ -6,8 +6,10 @@
  * then uses it instead of injecting https://js.stripe.com. The API it calls is this script's own
  * origin (the sandbox). Card details are typed into an iframe served by the sandbox
  * (/elements/frame), which creates the PaymentMethod itself: this script, running in the shop's
- * page, only ever sees the resulting PaymentMethod. Script and frame talk with postMessage
- * (./messages.ts) and check each other's origin and window.
+ * page, only ever sees the resulting PaymentMethod. The Link Authentication and Address
+ * Elements' frames hand their email and address to this script, which puts them on the
+ * confirmation. Script and frames talk with postMessage (./messages.ts) and check each other's
+ * origin and window.
  *
  * It is a subset of Stripe.js, not the whole of @stripe/stripe-js's types: what the shop passes
  * in is checked here at run time, as Stripe.js checks it, so its parameters are typed loosely.
@@ -18,7 +20,9 @@ import {
   MESSAGE_SOURCE,
   isEnvelope,
   type Appearance,
+  type AddressValue,
   type BillingDetails,
+  type ContactDetails,
   type ElementOptions,
   type ElementType,
   type Envelope,
@@ -299,10 +303,14 @@ function authenticate(challengeUrl: string): Promise<unknown> {
 const liveFrames = new Map<string, StripeElement>();
 let frameCount = 0;
 
-const ELEMENT_TYPES: Record<ElementType, { initialHeight: number }> = {
-  payment: { initialHeight: 230 },
-  card: { initialHeight: 22 },
+const ELEMENT_TYPES: Record<ElementType, { initialHeight: number; title: string }> = {
+  payment: { initialHeight: 230, title: 'Secure payment input frame' },
+  card: { initialHeight: 22, title: 'Secure payment input frame' },
+  address: { initialHeight: 340, title: 'Secure address input frame' },
+  linkAuthentication: { initialHeight: 70, title: 'Secure email input frame' },
 };
+
+const ADDRESS_MODES: readonly unknown[] = ['billing', 'shipping'];
 
 function isElementType(type: unknown): type is ElementType {
   return typeof type === 'string' && Object.hasOwn(ELEMENT_TYPES, type);
@@ -355,7 +363,7 @@ class StripeElement extends Emitter {
       'margin:0!important;padding:0!important;border:none!important;display:block!important;background:transparent!important;position:relative!important;opacity:1!important;';
     const frame = document.createElement('iframe');
     frame.name = `__privateStripeFrame${this._id}`;
-    frame.title = 'Secure payment input frame';
+    frame.title = ELEMENT_TYPES[this._type].title;
     frame.setAttribute('frameborder', '0');
     frame.setAttribute('allowtransparency', 'true');
     frame.setAttribute('scrolling', 'no');
@@ -398,8 +406,34 @@ class StripeElement extends Emitter {
   update(options: ElementOptions | undefined): this {
     if (this._destroyed) throw new IntegrationError('This Element has already been destroyed. Please create a new one.');
     Object.assign(this._options, options || {});
-    this._post({ type: 'update', options: plain(this._options) });
+    this._sendOptions();
     return this;
+  }
+
+  _sendOptions(): void {
+    this._post({ type: 'update', options: this._frameOptions() });
+  }
+
+  /**
+   * The options the frame draws with: a Payment Element leaves the billing address to a billing
+   * Address Element in its group, as Stripe's does, so the customer types it once.
+   */
+  _frameOptions(): ElementOptions {
+    const options = plain(this._options);
+    if (this._type !== 'payment' || !this._group._addressElement('billing')) return options;
+    const billing = (options.fields && options.fields.billingDetails) || 'auto';
+    if (billing === 'never') return options;
+    return { ...options, fields: { ...options.fields, billingDetails: { ...(typeof billing === 'object' ? billing : {}), address: 'never' } } };
+  }
+
+  /** Address Element: validates the form (its errors shown) and resolves with its value. */
+  async getValue(): Promise<{ complete: boolean; isNewAddress: boolean; value: AddressValue }> {
+    if (this._type !== 'address') throw new IntegrationError(`getValue() is not available on the ${this._type} Element; it reads the Address Element.`);
+    const result = await this._details();
+    if ('error' in result) throw new IntegrationError(`getValue(): ${result.error.message}`);
+    const { details } = result;
+    if (!('isNewAddress' in details)) throw new IntegrationError('getValue(): the frame answered without an address.');
+    return { complete: details.complete, isNewAddress: details.isNewAddress, value: details.value };
   }
 
   focus(): this {
@@ -448,7 +482,7 @@ class StripeElement extends Emitter {
     return {
       key: group._stripe._key,
       elementType: this._type,
-      options: plain(this._options),
+      options: this._frameOptions(),
       group: plain({
         appearance: group._options.appearance,
         // A string: elements() refused any other.
@@ -497,7 +531,7 @@ class StripeElement extends Emitter {
         if (message.valueChanged) this._group._changed();
         this._state.empty = event.empty;
         this._state.complete = event.complete;
-        this._state.invalid = Boolean(event.error);
+        this._state.invalid = 'error' in event && Boolean(event.error);
         this._syncClasses();
         this._emit('change', { elementType: this._type, ...event });
         break;
@@ -569,6 +603,13 @@ class StripeElement extends Emitter {
     return this._request((requestId) => ({ type: 'validate', requestId }));
   }
 
+  /** An Address or Link Authentication Element's value, its errors shown in the frame. */
+  async _details(): Promise<{ error: StripeJsError } | { details: ContactDetails }> {
+    const result = await this._request((requestId) => ({ type: 'details', requestId }));
+    if ('details' in result) return { details: result.details };
+    return { error: 'error' in result ? result.error : { type: 'api_error', message: `The ${this._type} Element answered without its value.` } };
+  }
+
   /** The frame validates, creates the PaymentMethod and answers `{paymentMethod}` or `{error}`. */
   _createPaymentMethod(billingDetails?: BillingDetails, metadata?: Params): Promise<FrameResult> {
     return this._request((requestId) => ({ type: 'tokenize', requestId, billingDetails: plain(billingDetails), metadata: plain(metadata) }));
@@ -591,7 +632,8 @@ interface GroupOptions {
 class Elements extends Emitter {
   _stripe: StripeClient;
   _options: GroupOptions;
-  _elements = new Map<ElementType, StripeElement>();
+  /** By type, and an Address Element by its mode too ('address:billing'): a group has one of each. */
+  _elements = new Map<string, StripeElement>();
   _submitted = false;
 
   constructor(stripe: StripeClient, options: GroupOptions | undefined) {
@@ -633,21 +675,71 @@ class Elements extends Emitter {
 
   create(type: unknown, options?: ElementOptions): StripeElement {
     if (!isElementType(type)) {
-      throw new IntegrationError(`The Billfold sandbox's Stripe.js supports the "payment" and "card" Elements; "${String(type)}" is not available offline.`);
+      throw new IntegrationError(
+        `The Billfold sandbox's Stripe.js supports the "payment", "card", "address" and "linkAuthentication" Elements; "${String(type)}" is not available offline.`,
+      );
     }
-    if (this._elements.has(type)) throw new IntegrationError(`Can only create one Element of type ${type}.`);
+    if (type === 'address' && !ADDRESS_MODES.includes(options && options.mode)) {
+      throw new IntegrationError(`Invalid value for address: mode should be one of the following strings: ${ADDRESS_MODES.join(', ')}. You specified: ${String(options && options.mode)}.`);
+    }
+    const key = elementKey(type, options);
+    if (this._elements.has(key)) throw new IntegrationError(`Can only create one Element of type ${type}${type === 'address' ? ` in ${String(options && options.mode)} mode` : ''}.`);
     if (type === 'payment' && !this._options.clientSecret && !this._options.mode) {
       throw new IntegrationError(
         'In order to create a payment element, you must pass a valid PaymentIntent or SetupIntent client secret when creating the Elements group, or a mode (with amount and currency).\n\n  e.g. stripe.elements({clientSecret: "{{CLIENT_SECRET}}"})',
       );
     }
     const element = new StripeElement(this, type, options);
-    this._elements.set(type, element);
+    this._elements.set(key, element);
+    if (type === 'address') this._paymentElementFields();
     return element;
   }
 
-  getElement(type: ElementType): StripeElement | null {
-    return this._elements.get(type) || null;
+  getElement(type: ElementType, options?: { mode?: unknown }): StripeElement | null {
+    if (type !== 'address') return this._elements.get(type) || null;
+    if (options && options.mode !== undefined) return this._elements.get(elementKey(type, options)) || null;
+    return this._addressElement('billing') || this._addressElement('shipping');
+  }
+
+  _addressElement(mode: 'billing' | 'shipping'): StripeElement | null {
+    return this._elements.get(`address:${mode}`) || null;
+  }
+
+  /** A billing Address Element came or went: the Payment Element asks for the address, or not. */
+  _paymentElementFields(): void {
+    this._elements.get('payment')?._sendOptions();
+  }
+
+  /**
+   * What the group's Address and Link Authentication Elements add to a payment, as Stripe.js
+   * adds it: the billing address, name, phone and email onto the PaymentMethod's
+   * billing_details, a shipping address onto the PaymentIntent. `{error}` when one of them is
+   * incomplete (its fields then show why).
+   */
+  async _contactDetails(): Promise<{ error: StripeJsError } | { billingDetails: BillingDetails; shipping: Params | undefined }> {
+    const billingDetails: BillingDetails = {};
+    let shipping: Params | undefined;
+    for (const element of this._elements.values()) {
+      if (!element._frame || (element._type !== 'address' && element._type !== 'linkAuthentication')) continue;
+      const result = await element._details();
+      if ('error' in result) return { error: result.error };
+      const { details } = result;
+      if (details.error) return { error: details.error };
+      if (!('isNewAddress' in details)) {
+        billingDetails.email = details.value.email;
+        continue;
+      }
+      const { name, phone, address } = details.value;
+      const contact = {
+        name,
+        ...(phone ? { phone } : {}),
+        // Empty parts are left out rather than sent as '' (which would unset them).
+        address: Object.fromEntries(Object.entries(address).filter(([, part]) => part)),
+      };
+      if (element._options.mode === 'shipping') shipping = contact;
+      else Object.assign(billingDetails, contact);
+    }
+    return { billingDetails, shipping };
   }
 
   update(options: GroupOptions | undefined): Promise<void> {
@@ -691,12 +783,26 @@ class Elements extends Emitter {
   }
 
   _forget(element: StripeElement): void {
-    if (this._elements.get(element._type) === element) this._elements.delete(element._type);
+    const key = elementKey(element._type, element._options);
+    if (this._elements.get(key) !== element) return;
+    this._elements.delete(key);
+    if (element._type === 'address') this._paymentElementFields();
   }
 
   _paymentElement(): StripeElement | null {
     return this._elements.get('payment') || this._elements.get('card') || null;
   }
+}
+
+function elementKey(type: ElementType, options: { mode?: unknown } | undefined): string {
+  return type === 'address' ? `address:${String(options && options.mode)}` : type;
+}
+
+/** The billing details the shop passed, over those of the group's Address and Link Authentication Elements. */
+function withBillingDetails(fromElements: BillingDetails, given: BillingDetails | undefined): BillingDetails | undefined {
+  const merged: BillingDetails = { ...fromElements, ...(given || {}) };
+  if (fromElements.address || (given && given.address)) merged.address = { ...(fromElements.address || {}), ...((given && given.address) || {}) };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 function asElements(value: unknown, method: string): Elements {
@@ -806,7 +912,9 @@ class StripeClient {
       const element = group._paymentElement();
       if (!element) throw new IntegrationError('createPaymentMethod(): the Elements group has no Payment Element.');
       const params = data.params || {};
-      return element._createPaymentMethod(params.billing_details, params.metadata);
+      const contact = await group._contactDetails();
+      if ('error' in contact) return { error: contact.error };
+      return element._createPaymentMethod(withBillingDetails(contact.billingDetails, params.billing_details), params.metadata);
     }
     if (data.type !== 'card') {
       return { error: { type: 'invalid_request_error', message: `The Billfold sandbox supports card PaymentMethods only; you asked for "${String(data.type)}".` } };
@@ -861,10 +969,22 @@ class StripeClient {
       element = group && group._paymentElement();
       if (!element) throw new IntegrationError(`${method}: pass \`elements\` with a mounted Payment Element, or \`confirmParams.payment_method\`.`);
     }
+    let billingDetails = paymentMethodData && paymentMethodData.billing_details;
+    if (group) {
+      const contact = await group._contactDetails();
+      if ('error' in contact) {
+        // As Stripe's: the card form shows its own problems too, not only the first form's.
+        if (element) await element._validate();
+        return { error: contact.error };
+      }
+      billingDetails = withBillingDetails(contact.billingDetails, billingDetails);
+      // A SetupIntent has no shipping; the shop's own confirmParams.shipping wins.
+      if (kind === 'payment' && contact.shipping && params.shipping === undefined) params.shipping = contact.shipping;
+    }
     return this._confirm(kind, String(clientSecret), {
       element,
       paymentMethod: typeof paymentMethod === 'string' ? paymentMethod : undefined,
-      billingDetails: paymentMethodData && paymentMethodData.billing_details,
+      billingDetails,
       params,
       returnUrl,
       redirect,
