@@ -122,13 +122,18 @@ test.describe('paying for a cart by card', () => {
     expect((await sandbox.charges.list({ payment_intent: intents[0]!.id })).data).toHaveLength(1);
   });
 
+  // One card of each refusal the checkout shows (sandbox/stripe/test-cards.ts has them all):
+  // issuers' declines, a processing error and a Radar block.
   const declines = [
-    { card: '4000000000000002', reason: 'generic decline', message: 'Your card was declined.' },
-    { card: '4000000000009995', reason: 'insufficient funds', message: 'Your card has insufficient funds.' },
-    { card: '4000000000000069', reason: 'expired card', message: 'Your card has expired.' },
-    { card: '4000000000000127', reason: 'incorrect CVC', message: "Your card's security code is incorrect." },
+    { card: '4000000000000002', reason: 'generic decline', message: 'Your card was declined.', declineCode: 'generic_decline' },
+    { card: '4000000000009995', reason: 'insufficient funds', message: 'Your card has insufficient funds.', declineCode: 'insufficient_funds' },
+    { card: '4000000000000069', reason: 'expired card', message: 'Your card has expired.', declineCode: 'expired_card' },
+    { card: '4000000000000127', reason: 'incorrect CVC', message: "Your card's security code is incorrect.", declineCode: 'incorrect_cvc' },
+    { card: '4000000000009987', reason: 'lost card', message: 'Your card was declined.', declineCode: 'lost_card' },
+    { card: '4000000000000119', reason: 'processing error', message: 'An error occurred while processing your card. Try again in a little bit.', declineCode: 'processing_error' },
+    { card: '4100000000000019', reason: 'Radar block', message: 'Your card was declined.', declineCode: 'fraudulent' },
   ];
-  for (const { card, reason, message } of declines) {
+  for (const { card, reason, message, declineCode } of declines) {
     test(`a declined card (${reason}) says why where the card is entered, and another card pays the same order`, async ({ page, expectConsoleError }) => {
       expectConsoleError(resourceFailedWith(402)); // the provider refuses the card
       const email = uniqueEmail('declined');
@@ -141,6 +146,8 @@ test.describe('paying for a cart by card', () => {
       await expect(page.getByTestId('payment-error')).toContainText(message);
       await expect(page.getByTestId('payment-error')).toContainText('You have not been charged.');
       await expect(page).toHaveURL(/\/checkout$/);
+      const [refused] = await intentsFor(email);
+      expect(refused).toMatchObject({ status: 'requires_payment_method', amount_received: 0, last_payment_error: { decline_code: declineCode } });
 
       await cardFrame(page).getByLabel('Card number').fill('4242424242424242');
       await payButton(page).click();
@@ -150,8 +157,24 @@ test.describe('paying for a cart by card', () => {
       const intents = await intentsFor(email);
       expect(intents).toHaveLength(1);
       expect(intents[0]).toMatchObject({ status: 'succeeded', amount: 1800 });
+      const charges = (await sandbox.charges.list({ payment_intent: intents[0]!.id })).data;
+      expect(charges.filter((charge) => charge.paid)).toHaveLength(1);
     });
   }
+
+  test('3-D Secure 2 (4000 0000 0000 3220): the challenge completed by the customer pays the order', async ({ page }) => {
+    const email = uniqueEmail('three-ds2');
+    await addToCart(page, 'Field Notebook');
+    await continueToPayment(page, email);
+    await enterCard(page, '4000000000003220');
+    await payButton(page).click();
+    await threeDSecure(page).getByRole('button', { name: 'Complete' }).click();
+    await expectConfirmation(page);
+    const [intent] = await intentsFor(email);
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 1800 });
+    const charge = await sandbox.charges.retrieve(String(intent!.latest_charge));
+    expect(charge.payment_method_details?.card?.three_d_secure?.result).toBe('authenticated');
+  });
 
   test('3-D Secure: completing the challenge pays the order', { tag: '@phone' }, async ({ page }) => {
     const email = uniqueEmail('three-ds');

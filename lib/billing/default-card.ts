@@ -10,6 +10,11 @@ export function mayBecomeDefault(card: ProviderCard, current: ProviderCard | nul
   return !current || current.id === card.id || card.created.getTime() >= current.created.getTime();
 }
 
+/** The subscription whose renewals a new default card pays: none once it has ended (it cannot change any more). */
+export function renewingSubscriptionId(subscription: ProviderSubscription | null): string | null {
+  return subscription && !ENDED.includes(subscription.status) ? subscription.id : null;
+}
+
 /**
  * Makes the card a finished card update saved the default, for the customer's invoices and the
  * subscription's renewals. Called when the browser comes back from saving it, and again from the
@@ -24,12 +29,8 @@ export async function makeSavedCardDefault(
   const [card, current] = await Promise.all([provider.retrieveCard(cardUpdate.cardId), provider.retrieveDefaultCard(customerId, null)]);
   if (!card || !mayBecomeDefault(card, current)) return false;
   await provider.makeDefaultCard(
-    {
-      customerId,
-      // An ended subscription cannot change any more; the customer's default is still updated.
-      subscriptionId: subscription && !ENDED.includes(subscription.status) ? subscription.id : null,
-      cardId: card.id,
-    },
+    // The customer's default is updated even when the subscription has ended.
+    { customerId, subscriptionId: renewingSubscriptionId(subscription), cardId: card.id },
     `default-card:${cardUpdate.id}:${card.id}`,
   );
   return true;

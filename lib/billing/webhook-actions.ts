@@ -1,9 +1,8 @@
 import type { PaymentProvider, SubscriptionsApi } from '@/lib/payments/provider';
 import type { ProviderInvoice, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
-import { makeSavedCardDefault } from './default-card';
+import { makeSavedCardDefault, renewingSubscriptionId } from './default-card';
 import type { BillingChange, BillingKey } from './payment-events';
 import { adoptsInvoiceCard, type SubscriptionChange } from './subscription-events';
-import { ENDED } from './subscription-status';
 
 /**
  * What Billfold does about a webhook its provider classified (WebhooksApi.classify). The event's
@@ -54,8 +53,7 @@ async function currentInvoice(subscriptions: SubscriptionsApi, invoiceId: string
   const card = adoptsInvoiceCard(invoice, await subscriptions.retrieveDefaultCard(invoice.customerId, null));
   if (card) {
     await subscriptions.makeDefaultCard(
-      // An ended subscription cannot change any more; the customer's default is still updated.
-      { customerId: invoice.customerId, subscriptionId: subscription && !ENDED.includes(subscription.status) ? subscription.id : null, cardId: card.id },
+      { customerId: invoice.customerId, subscriptionId: renewingSubscriptionId(subscription), cardId: card.id },
       `default-card:${invoice.id}:${card.id}`,
     );
     if (subscription) subscription = await subscriptions.retrieveSubscription(subscription.id);
