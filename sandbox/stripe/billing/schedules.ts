@@ -106,7 +106,7 @@ export async function startSchedule(ctx: RequestContext, before: Schedule, at: n
       ...(phase.description !== null ? { description: phase.description } : {}),
       ...(phase.metadata ? { metadata: phase.metadata } : {}),
     },
-    { schedule: before.id },
+    { schedule: before.id, startsAt: phase.start_date },
   );
   const after: Schedule = { ...before, status: 'active', subscription: subscription.id, current_phase: { start_date: phase.start_date, end_date: phase.end_date } };
   await ctx.tx.save(after);

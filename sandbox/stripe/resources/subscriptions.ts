@@ -135,9 +135,11 @@ async function createSubscription(ctx: RequestContext) {
 
 /**
  * Creates a subscription and its first invoice, and collects it as `payment_behavior` says.
- * `schedule`: the subscription schedule that starts it (its `schedule` field from the start).
+ * `schedule`: the subscription schedule that starts it (its `schedule` field from the start);
+ * `startsAt`: when that schedule's phase begins, which is the subscription's start and first
+ * period's start on Stripe even when the scheduler reaches it a second or two later.
  */
-export async function openSubscription(ctx: RequestContext, params: NewSubscription, options: { schedule?: string } = {}): Promise<SandboxSubscription> {
+export async function openSubscription(ctx: RequestContext, params: NewSubscription, options: { schedule?: string; startsAt?: number } = {}): Promise<SandboxSubscription> {
   refusePending(params.payment_behavior);
   const customer = await mustGet<Stripe.Customer>(ctx, 'customer', params.customer, 'customer', 'customer');
   if (params.items.length === 0) throw invalidRequest('Missing required param: items.', 'items');
@@ -155,7 +157,7 @@ export async function openSubscription(ctx: RequestContext, params: NewSubscript
     throw invalidRequest('You may only specify one of these parameters: trial_end, trial_period_days.', 'trial_end');
   }
 
-  const now = await customerTime(ctx.tx, customer.id);
+  const now = options.startsAt ?? (await customerTime(ctx.tx, customer.id));
   let trialEnd: number | null = null;
   if (typeof params.trial_end === 'number') {
     if (params.trial_end <= now) throw invalidRequest('Invalid timestamp: must be an integer Unix timestamp in the future.', 'trial_end');
