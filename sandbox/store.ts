@@ -45,7 +45,10 @@ create table if not exists sandbox.deliveries (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-create index if not exists deliveries_due on sandbox.deliveries (next_attempt_at) where status = 'pending';
+-- Whose dispatcher sends the delivery: each provider signs and sends its own events.
+alter table sandbox.deliveries add column if not exists provider text not null default 'stripe';
+drop index if exists sandbox.deliveries_due;
+create index if not exists deliveries_due_by_provider on sandbox.deliveries (provider, next_attempt_at) where status = 'pending';
 create table if not exists sandbox.delivery_attempts (
   id bigserial primary key,
   delivery_id bigint not null references sandbox.deliveries (id) on delete cascade,

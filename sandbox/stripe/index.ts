@@ -9,7 +9,8 @@ import { answerApiPreflight, handleBrowser, loadBrowserScripts } from './browser
 import { DASHBOARD_ACTIONS, handleDashboardAction, stripeDashboard } from './dashboard';
 import { CustomerFaults } from './faults';
 import { handleChallenge } from './three-d-secure';
-import { WebhookDispatcher } from './webhooks';
+import { WebhookDispatcher } from '../webhooks';
+import { stripeSender } from './webhooks';
 
 /**
  * The Stripe stand-in, at the paths Stripe uses (mounted at the sandbox's root): the REST API
@@ -32,7 +33,7 @@ export function createStripeModule({ store, chaos, retry, origin }: SandboxServi
   // checkout. (Caught here only so a failure is reported by start(), not as unhandled.)
   const scriptsReady = loadBrowserScripts();
   scriptsReady.catch(() => {});
-  const dispatcher = new WebhookDispatcher(store, chaos, retry);
+  const dispatcher = new WebhookDispatcher(store, 'stripe', chaos, retry, stripeSender(store));
   const faults = new CustomerFaults();
   const onEvents = () => dispatcher.wake();
   const billing = new WallClockBilling(store, origin, onEvents);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { Chaos, RetryPolicy } from '../chaos';
 import type { Store } from '../store';
+import type { DeliverySender } from '../webhooks';
 import type { SandboxWebhookEndpoint } from './resources/webhook-endpoints';
 
 export function signPayload(payload: string, secret: string, timestamp: number): string {
@@ -8,137 +8,39 @@ export function signPayload(payload: string, secret: string, timestamp: number):
   return `t=${timestamp},v1=${signature}`;
 }
 
-interface DueDelivery {
-  id: string;
-  event_id: string;
-  endpoint_id: string;
-  attempts: number;
-}
-
 /**
- * Sends queued events to webhook endpoints, signed as Stripe signs them, and retries answers
- * other than 2xx with exponential backoff. Every attempt is recorded.
+ * Sends a Stripe event to a webhook endpoint as Stripe does: the event as pretty JSON, signed
+ * with the endpoint's secret in `Stripe-Signature` at the moment of sending. A delivered event's
+ * `pending_webhooks` goes down by one.
  */
-export class WebhookDispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private nextDue: NodeJS.Timeout | undefined;
-  private running = false;
-  private again = false;
-  private stopped = false;
-
-  constructor(
-    private readonly store: Store,
-    private readonly chaos: () => Chaos,
-    private readonly policy: () => RetryPolicy,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    // A slow safety poll; retries are woken exactly when they fall due (scheduleNextDue).
-    this.timer = setInterval(() => this.wake(), 1000);
-    this.wake();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.nextDue) clearTimeout(this.nextDue);
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-
-  /** Looks for due deliveries now (called after a request raised events). */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    void this.drain().finally(() => {
-      this.running = false;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      for (;;) {
-        const due = await this.store.sql<DueDelivery[]>`
-          update sandbox.deliveries set next_attempt_at = now() + interval '1 minute', updated_at = now()
-          where id in (select id from sandbox.deliveries where status = 'pending' and next_attempt_at <= now() order by id limit 64 for update skip locked)
-          returning id, event_id, endpoint_id, attempts`;
-        if (due.length === 0 || this.stopped) return this.scheduleNextDue();
-        due.sort((a, b) => Number(a.id) - Number(b.id));
-        if (this.chaos().shuffle) due.sort(() => Math.random() - 0.5);
-        await Promise.all(due.map((delivery) => this.deliver(delivery)));
-      }
-    } catch (error) {
-      if (!this.stopped) process.stderr.write(`sandbox: webhook delivery loop: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
-
-  /** Wakes up when the earliest pending retry falls due, so backoff delays are kept exactly. */
-  private async scheduleNextDue(): Promise<void> {
-    const [row] = await this.store.sql<{ ms: number | null }[]>`
-      select ceil(extract(epoch from (min(next_attempt_at) - now())) * 1000)::int as ms from sandbox.deliveries where status = 'pending'`;
-    if (row?.ms === null || row?.ms === undefined || this.stopped) return;
-    if (this.nextDue) clearTimeout(this.nextDue);
-    this.nextDue = setTimeout(() => this.wake(), Math.max(5, row.ms));
-  }
-
-  private async deliver(delivery: DueDelivery): Promise<void> {
-    const sql = this.store.sql;
+export function stripeSender(store: Store): DeliverySender {
+  return async (delivery, timeoutMs) => {
+    const sql = store.sql;
     const [row] = await sql<{ event: { type: string }; endpoint: SandboxWebhookEndpoint | null }[]>`
       select e.data as event, w.data as endpoint from sandbox.objects e
       left join sandbox.objects w on w.id = ${delivery.endpoint_id} and w.type = 'webhook_endpoint'
       where e.id = ${delivery.event_id}`;
-    if (!row?.endpoint || row.endpoint.status !== 'enabled') {
-      await sql`update sandbox.deliveries set status = 'abandoned', updated_at = now() where id = ${delivery.id}`;
-      return;
-    }
-    const { delayMs, duplicateRate } = this.chaos();
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * delayMs));
+    const endpoint = row?.endpoint;
+    if (!row || !endpoint || endpoint.status !== 'enabled') return undefined;
     const payload = JSON.stringify(row.event, null, 2);
-    const copies = Math.random() < duplicateRate ? 2 : 1;
-    let ok = false;
-    let status: number | null = null;
-    let failure: string | null = null;
-    for (let copy = 0; copy < copies; copy++) {
-      const started = performance.now();
-      try {
-        const response = await fetch(row.endpoint.url, {
+    return {
+      async post() {
+        const response = await fetch(endpoint.url, {
           method: 'POST',
           headers: {
             'Content-Type': 'application/json; charset=utf-8',
             'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-            'Stripe-Signature': signPayload(payload, row.endpoint._sandbox.secret, Math.floor(Date.now() / 1000)),
+            'Stripe-Signature': signPayload(payload, endpoint._sandbox.secret, Math.floor(Date.now() / 1000)),
           },
           body: payload,
-          signal: AbortSignal.timeout(this.policy().timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
-        status = response.status;
         await response.arrayBuffer().catch(() => undefined);
-        ok = ok || (status >= 200 && status < 300);
-        failure = ok ? null : `HTTP ${status}`;
-      } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-      }
-      await sql`insert into sandbox.delivery_attempts (delivery_id, status, duration_ms, error) values (${delivery.id}, ${status}, ${Math.round(performance.now() - started)}, ${failure})`;
-    }
-    const attempts = delivery.attempts + 1;
-    const policy = this.policy();
-    if (ok) {
-      await sql`update sandbox.deliveries set status = 'succeeded', attempts = ${attempts}, last_status = ${status}, last_error = null, updated_at = now() where id = ${delivery.id}`;
-      await sql`update sandbox.objects set data = jsonb_set(data, '{pending_webhooks}', to_jsonb(greatest((data->>'pending_webhooks')::int - 1, 0))) where id = ${delivery.event_id}`;
-    } else if (attempts >= policy.maxAttempts) {
-      await sql`update sandbox.deliveries set status = 'failed', attempts = ${attempts}, last_status = ${status}, last_error = ${failure}, updated_at = now() where id = ${delivery.id}`;
-    } else {
-      const delay = Math.min(policy.baseDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
-      await sql`update sandbox.deliveries set attempts = ${attempts}, last_status = ${status}, last_error = ${failure},
-        next_attempt_at = now() + make_interval(secs => ${delay / 1000}), updated_at = now() where id = ${delivery.id}`;
-    }
-  }
+        return response.status;
+      },
+      async delivered() {
+        await sql`update sandbox.objects set data = jsonb_set(data, '{pending_webhooks}', to_jsonb(greatest((data->>'pending_webhooks')::int - 1, 0))) where id = ${delivery.event_id}`;
+      },
+    };
+  };
 }
