@@ -5,6 +5,7 @@ import { DEFAULT_CHAOS, DEFAULT_RETRY, parseChaosRequest, parseRetryRequest, typ
 import { sendDashboard } from './dashboard';
 import type { ProviderModule, SandboxServices } from './module';
 import { Store } from './store';
+import { createPaypalModule, PAYPAL_PREFIX } from './paypal';
 import { createStripeModule } from './stripe';
 
 /**
@@ -80,7 +81,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
   // here (and its import); longer prefixes are tried first.
   const mounts: Mount[] = [
     { prefix: '', module: stripe },
-    // { prefix: '/paypal', module: createPaypalModule(services) },
+    { prefix: PAYPAL_PREFIX, module: createPaypalModule(services) },
   ].sort((a, b) => b.prefix.length - a.prefix.length);
   const providers = mounts.map((mount) => mount.module);
 

@@ -1,0 +1,8 @@
+import type { PaypalRoute } from './context';
+import { WEBHOOK_ROUTES } from './webhooks-api';
+
+/**
+ * Every REST route of the PayPal stand-in, gathered from the resource files (one per API:
+ * orders, payments, catalog products, plans and subscriptions, webhooks, disputes).
+ */
+export const PAYPAL_ROUTES: readonly PaypalRoute[] = [...WEBHOOK_ROUTES];

@@ -1,0 +1,79 @@
+import { Client, Environment } from '@paypal/paypal-server-sdk';
+import { paypalRedirect } from '@/lib/payments/paypal/transport';
+import type { SandboxOptions } from '@/sandbox/server';
+import { isolatedSandbox, type TestSandbox } from '@/test/sandbox';
+import type { PaypalEvent } from '../events';
+import { PAYPAL_PREFIX } from '../index';
+
+/**
+ * The PayPal side of a test sandbox: the official server SDK pointed at it (as Billfold's own
+ * client will be), a small REST caller for what the SDK lacks (catalog products, webhooks,
+ * disputes) and for raw requests (bad JSON, missing headers), and the events the sandbox raised.
+ */
+
+export const CLIENT_ID = 'billfold-sandbox-client';
+export const CLIENT_SECRET = 'billfold-sandbox-secret';
+
+export interface PaypalTestSandbox extends TestSandbox {
+  /** The stand-in's base URL (`http://127.0.0.1:<port>/paypal`). */
+  paypalUrl: string;
+  /** The official server SDK's client, reaching the sandbox through paypalRedirect. */
+  client: Client;
+  /** A REST call with a fresh bearer token; `headers` are added (PayPal-Request-Id, PayPal-Mock-Response, Prefer). */
+  rest<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RestReply<T>>;
+  /** The events raised so far, oldest first, optionally of one type. */
+  events(eventType?: string): Promise<PaypalEvent[]>;
+}
+
+export interface RestReply<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function paypalClientFor(paypalUrl: string): Client {
+  return new Client({
+    clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientSecret: CLIENT_SECRET },
+    environment: Environment.Sandbox,
+    timeout: 10_000,
+    unstable_httpClientOptions: { adapter: paypalRedirect(paypalUrl) },
+  });
+}
+
+export async function accessToken(paypalUrl: string): Promise<string> {
+  const response = await fetch(`${paypalUrl}/v1/oauth2/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json()) as { access_token: string };
+  return body.access_token;
+}
+
+/** A sandbox on a free port with a database of its own, for the calling test file, with its PayPal side. */
+export function paypalSandbox(options: Partial<SandboxOptions> = {}): PaypalTestSandbox {
+  const base = isolatedSandbox(options);
+  const handle = base as PaypalTestSandbox;
+  let token: string | undefined;
+  Object.defineProperties(handle, {
+    paypalUrl: { get: () => `${base.server.url}${PAYPAL_PREFIX}` },
+    client: { get: () => paypalClientFor(`${base.server.url}${PAYPAL_PREFIX}`) },
+  });
+  handle.rest = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RestReply<T>> => {
+    token ??= await accessToken(handle.paypalUrl);
+    const response = await fetch(`${handle.paypalUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+  };
+  handle.events = async (eventType?: string) => {
+    const rows = await base.server.store.sql<{ data: { resource: PaypalEvent } }[]>`
+      select data from sandbox.objects where type = 'paypal_event'
+      and (${eventType ?? null}::text is null or data->'resource'->>'event_type' = ${eventType ?? null}) order by seq`;
+    return rows.map((row) => row.data.resource);
+  };
+  return handle;
+}
