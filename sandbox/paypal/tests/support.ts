@@ -1,9 +1,9 @@
-import { Client, Environment } from '@paypal/paypal-server-sdk';
-import { paypalRedirect } from '@/lib/payments/paypal/transport';
+import type { Client } from '@paypal/paypal-server-sdk';
 import type { SandboxOptions } from '@/sandbox/server';
 import { isolatedSandbox, type TestSandbox } from '@/test/sandbox';
 import type { PaypalEvent } from '../events';
 import { PAYPAL_PREFIX } from '../index';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, sdkClientFor } from '../sdk';
 
 /**
  * The PayPal side of a test sandbox: the official server SDK pointed at it (as Billfold's own
@@ -11,8 +11,8 @@ import { PAYPAL_PREFIX } from '../index';
  * disputes) and for raw requests (bad JSON, missing headers), and the events the sandbox raised.
  */
 
-export const CLIENT_ID = 'billfold-sandbox-client';
-export const CLIENT_SECRET = 'billfold-sandbox-secret';
+export const CLIENT_ID = SANDBOX_CLIENT_ID;
+export const CLIENT_SECRET = SANDBOX_CLIENT_SECRET;
 
 export interface PaypalTestSandbox extends TestSandbox {
   /** The stand-in's base URL (`http://127.0.0.1:<port>/paypal`). */
@@ -29,15 +29,6 @@ export interface RestReply<T> {
   status: number;
   body: T;
   headers: Headers;
-}
-
-export function paypalClientFor(paypalUrl: string): Client {
-  return new Client({
-    clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientSecret: CLIENT_SECRET },
-    environment: Environment.Sandbox,
-    timeout: 10_000,
-    unstable_httpClientOptions: { adapter: paypalRedirect(paypalUrl) },
-  });
 }
 
 export async function accessToken(paypalUrl: string): Promise<string> {
@@ -57,7 +48,7 @@ export function paypalSandbox(options: Partial<SandboxOptions> = {}): PaypalTest
   let token: string | undefined;
   Object.defineProperties(handle, {
     paypalUrl: { get: () => `${base.server.url}${PAYPAL_PREFIX}` },
-    client: { get: () => paypalClientFor(`${base.server.url}${PAYPAL_PREFIX}`) },
+    client: { get: () => sdkClientFor(`${base.server.url}${PAYPAL_PREFIX}`) },
   });
   handle.rest = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RestReply<T>> => {
     token ??= await accessToken(handle.paypalUrl);

@@ -1,0 +1,20 @@
+import { Client, Environment } from '@paypal/paypal-server-sdk';
+import { paypalRedirect } from '@/lib/payments/paypal/transport';
+
+/**
+ * The official server SDK pointed at this stand-in, as the sandbox's own tests and bench use it
+ * (Billfold's app builds its client in lib/payments/paypal): PayPal's sandbox environment, its
+ * requests carried to `paypalUrl` (`http://127.0.0.1:4242/paypal`) by the transport's adapter.
+ */
+
+export const SANDBOX_CLIENT_ID = 'billfold-sandbox-client';
+export const SANDBOX_CLIENT_SECRET = 'billfold-sandbox-secret';
+
+export function sdkClientFor(paypalUrl: string, credentials = { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET }): Client {
+  return new Client({
+    clientCredentialsAuthCredentials: { oAuthClientId: credentials.clientId, oAuthClientSecret: credentials.clientSecret },
+    environment: Environment.Sandbox,
+    timeout: 10_000,
+    unstable_httpClientOptions: { adapter: paypalRedirect(paypalUrl) },
+  });
+}
