@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { parseMoneyRequest } from './order-request';
 import { buyerByEmail } from './buyers';
 import { createCapture } from './captures';
 import type { PaypalContext, PaypalReply, PaypalRoute } from './context';
 import { mustGet } from './context';
-import { parseBody, unprocessable } from './errors';
+import { unprocessable } from './errors';
 import { raiseEvent } from './events';
 import { paypalTime, resourceId } from './ids';
 import { paypalMoney, PaypalMoneySchema, unitsOf, type PaypalMoney } from './money';
@@ -89,7 +90,7 @@ const captureAuthorization: PaypalRoute = {
     return capturedReply(ctx, await mustGet<PaypalCapture, CaptureRecord['internal']>(ctx.tx, 'paypal_capture', id));
   },
   async handle(ctx) {
-    const request = parseBody(CaptureAuthorizationSchema, ctx.body);
+    const request = parseMoneyRequest(CaptureAuthorizationSchema, ctx.body);
     refuseIfMocked(ctx, ['AUTHORIZATION_EXPIRED', 'DUPLICATE_INVOICE_ID', 'MAX_CAPTURE_COUNT_EXCEEDED', 'PAYER_CANNOT_PAY', 'TRANSACTION_REFUSED', 'PAYEE_ACCOUNT_RESTRICTED', 'PAYER_ACCOUNT_LOCKED_OR_CLOSED']);
     const authorization = await loadAuthorization(ctx, ctx.params.authorization_id ?? '', { lock: true });
     assertOpen(authorization);
@@ -174,7 +175,7 @@ const reauthorize: PaypalRoute = {
     return { status: 201, body: authorizationView(ctx.base, await loadAuthorization(ctx, id)), resourceId: id };
   },
   async handle(ctx) {
-    const request = parseBody(z.object({ amount: PaypalMoneySchema.optional() }), ctx.body);
+    const request = parseMoneyRequest(z.object({ amount: PaypalMoneySchema.optional() }), ctx.body);
     refuseIfMocked(ctx, ['REAUTHORIZATION_NOT_SUPPORTED', 'PAYER_CANNOT_PAY', 'TRANSACTION_REFUSED']);
     const authorization = await loadAuthorization(ctx, ctx.params.authorization_id ?? '', { lock: true });
     if (authorization.resource.status === 'VOIDED') throw unprocessable('AUTHORIZATION_VOIDED', describeIssue('AUTHORIZATION_VOIDED'));

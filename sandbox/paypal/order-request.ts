@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PaypalApiError, type PaypalErrorDetail } from './errors';
+import { PaypalApiError, parseBody, type PaypalErrorDetail } from './errors';
 import { PaypalMoneySchema, unitsOf, type PaypalMoney } from './money';
 import { SANDBOX_PAYEE, type AmountBreakdown, type ExperienceContext, type PurchaseUnit } from './order-types';
 
@@ -69,8 +69,11 @@ const ExperienceSchema = z.object({
   locale: z.string().max(10).optional(),
 });
 
+/** zod reports a missing enum as a bad value; PayPal calls it a missing parameter. */
+const required = (issue: { input?: unknown }) => (issue.input === undefined ? 'MISSING_REQUIRED_PARAMETER: A required field / parameter is missing.' : undefined);
+
 export const CreateOrderSchema = z.object({
-  intent: z.enum(['CAPTURE', 'AUTHORIZE']),
+  intent: z.enum(['CAPTURE', 'AUTHORIZE'], { error: required }),
   purchase_units: z
     .array(PurchaseUnitSchema)
     .min(1, 'INVALID_ARRAY_MIN_ITEMS: The number of items in an array parameter is too small.')
@@ -156,4 +159,23 @@ export function checkedPurchaseUnits(units: PurchaseUnitRequest[]): PurchaseUnit
       ...(items ? { items: items.map((item) => ({ ...item })) } : {}),
     };
   });
+}
+
+/** Issues PayPal answers as business-rule refusals (422), although they are checked with the shape. */
+const MONEY_ISSUES = new Set(['DECIMAL_PRECISION', 'DECIMALS_NOT_SUPPORTED', 'CURRENCY_NOT_SUPPORTED']);
+
+/**
+ * parseBody for Orders and Payments requests: a value with too many decimals for its currency,
+ * or an unsupported currency, is a 422 at PayPal (the orders and payments specs list
+ * DECIMAL_PRECISION under 422, not 400), so a refusal made only of those is answered as 422.
+ */
+export function parseMoneyRequest<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  try {
+    return parseBody(schema, body);
+  } catch (error) {
+    if (error instanceof PaypalApiError && error.status === 400 && error.details.length > 0 && error.details.every((detail) => MONEY_ISSUES.has(detail.issue))) {
+      throw new PaypalApiError(422, error.details);
+    }
+    throw error;
+  }
 }

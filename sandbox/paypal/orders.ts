@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { PaypalContext, PaypalReply, PaypalRoute } from './context';
 import { assertInvoiceFree } from './captures';
-import { PaypalApiError, invalidRequest, parseBody } from './errors';
+import { PaypalApiError, invalidRequest } from './errors';
 import { paypalTime, resourceId } from './ids';
 import { refuseIfMocked } from './negative-testing';
 import { authorizeOrder, captureOrder } from './order-completion';
-import { CreateOrderSchema, PurchaseUnitSchema, checkedPurchaseUnits, experienceOf } from './order-request';
+import { CreateOrderSchema, parseMoneyRequest, PurchaseUnitSchema, checkedPurchaseUnits, experienceOf } from './order-request';
 import { loadOrder, type OrderRecord } from './order-types';
 import { minimalOrder, orderView, orderViewWith } from './order-views';
 import { applyOrderPatch } from './order-patch';
@@ -41,7 +41,7 @@ const createOrder: PaypalRoute = {
     return shownOrder(ctx, await loadOrder(ctx, id), 201);
   },
   async handle(ctx) {
-    const request = parseBody(CreateOrderSchema, ctx.body);
+    const request = parseMoneyRequest(CreateOrderSchema, ctx.body);
     refuseIfMocked(ctx, CREATE_MOCKABLE);
     const id = resourceId();
     const units = checkedPurchaseUnits(request.purchase_units);
@@ -83,7 +83,7 @@ const patchOrder: PaypalRoute = {
       throw new PaypalApiError(422, [{ issue: 'ORDER_ALREADY_COMPLETED', description: 'The order cannot be patched after it is completed.' }]);
     }
     const patched = applyOrderPatch(order.resource, ctx.body);
-    const units = checkedPurchaseUnits(parseBody(PatchedUnitsSchema, { purchase_units: patched.purchase_units }).purchase_units);
+    const units = checkedPurchaseUnits(parseMoneyRequest(PatchedUnitsSchema, { purchase_units: patched.purchase_units }).purchase_units);
     for (const unit of units) await assertInvoiceFree(ctx, unit.invoice_id, order.id);
     await ctx.tx.save<OrderRecord>({ ...order, resource: { ...order.resource, intent: patched.intent, purchase_units: units, update_time: paypalTime(ctx.now) } });
     return { status: 204 };

@@ -4,6 +4,7 @@ import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
 import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
+import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
 
 /**
  * What the PayPal module is made of besides its REST routes (routes.ts): pages a browser opens
@@ -52,6 +53,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE];
-export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE];
+export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork()];
 export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [];
