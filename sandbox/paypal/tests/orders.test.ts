@@ -77,8 +77,8 @@ describe('an order from creation to capture', () => {
     const jpy = await t.rest('POST', '/v2/checkout/orders', orderBody('100.5', 'JPY'));
     expect(jpy.status).toBe(422);
     expect(jpy.body).toMatchObject({ details: [{ issue: 'DECIMALS_NOT_SUPPORTED', field: '/purchase_units/0/amount/value' }] });
-    const [{ count }] = await t.server.store.sql<{ count: string }[]>`select count(*) from sandbox.objects where type = 'paypal_order' and data->'resource'->'purchase_units'->0->'amount'->>'value' in ('10.001', '100.5')`;
-    expect(Number(count)).toBe(0);
+    const [row] = await t.server.store.sql<{ count: string }[]>`select count(*) from sandbox.objects where type = 'paypal_order' and data->'resource'->'purchase_units'->0->'amount'->>'value' in ('10.001', '100.5')`;
+    expect(Number(row?.count)).toBe(0);
   });
 
   it('answers PayPal’s default return=minimal (id, status, links) unless return=representation is preferred', async () => {
