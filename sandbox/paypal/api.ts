@@ -63,7 +63,7 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
+  if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -164,8 +164,10 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       }
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
-      const body = method === 'GET' || method === 'DELETE' ? {} : await readJson(request);
-      if (method !== 'GET' && method !== 'DELETE' && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const sent = method === 'GET' || method === 'DELETE' ? undefined : await readJson(request);
+      // An empty body is no payload, whatever its type: the SDK's void sends none, with axios's default form type.
+      if (sent !== undefined && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const body = sent ?? {};
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {
