@@ -4,6 +4,7 @@ import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
 import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
+import { ORDERS_DASHBOARD } from './orders-dashboard';
 import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
 
 /**
@@ -55,4 +56,4 @@ export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
 export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE];
 export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork()];
-export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [];
+export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD];

@@ -25,6 +25,16 @@ async function capturedOrder(value = '100.00', buyer = 'buyer@example.com', curr
   return { orderId: order.id, captureId: captured.result.purchaseUnits?.[0]?.payments?.captures?.[0]?.id ?? '' };
 }
 
+/** A capture that stays PENDING for a minute, so the background work cannot settle it before the test does. */
+async function heldPending<T>(work: () => Promise<T>): Promise<T> {
+  process.env.PAYPAL_SANDBOX_PENDING_SECONDS = '60';
+  try {
+    return await work();
+  } finally {
+    process.env.PAYPAL_SANDBOX_PENDING_SECONDS = '1';
+  }
+}
+
 async function getCapture(id: string) {
   const reply = await t.rest<{ id: string; status: string; status_details?: { reason: string } }>('GET', `/v2/payments/captures/${id}`);
   expectMatchesPaypalSpec('GET', `/v2/payments/captures/${id}`, reply.status, reply.body);
@@ -93,7 +103,7 @@ describe('refunds', () => {
   });
 
   it('refuses to refund a PENDING capture (PENDING_CAPTURE)', async () => {
-    const { captureId } = await capturedOrder('10.00', 'denied@example.com');
+    const { captureId } = await heldPending(() => capturedOrder('10.00', 'denied@example.com'));
     expect(await issuesOf(payments().refundCapturedPayment({ captureId }))).toEqual(['PENDING_CAPTURE']);
   });
 });
@@ -110,13 +120,28 @@ describe('pending captures', () => {
   });
 
   it('denied@: PENDING, then DENIED at once through the sandbox endpoint, raising PAYMENT.CAPTURE.DENIED; settling twice is refused', async () => {
-    const { captureId } = await capturedOrder('25.00', 'denied@example.com');
+    const { captureId } = await heldPending(() => capturedOrder('25.00', 'denied@example.com'));
     const denied = await fetch(`${t.paypalUrl}/_sandbox/captures/${captureId}/deny`, { method: 'POST' });
     expect(denied.status).toBe(200);
     expect(await denied.json()).toMatchObject({ id: captureId, status: 'DECLINED', seller_receivable_breakdown: { paypal_fee: { value: '0.00' } } });
     expect((await t.events('PAYMENT.CAPTURE.DENIED')).map((event) => (event.resource as { id: string }).id)).toContain(captureId);
     const again = await fetch(`${t.paypalUrl}/_sandbox/captures/${captureId}/complete`, { method: 'POST' });
     expect(again.status).toBe(422);
+  });
+});
+
+describe('the dashboard', () => {
+  it('lists orders and captures, escaped, and completes a pending capture with its button', async () => {
+    const { orderId, captureId } = await heldPending(() => capturedOrder('7.00', 'denied@example.com'));
+    const page = await (await fetch(`${t.server.url}/`)).text();
+    expect(page).toContain(orderId);
+    expect(page).toContain('denied@example.com');
+    expect(page).toContain(`value="${captureId}"`);
+    const action = /action="([^"]*paypal-capture-complete)"/.exec(page)?.[1] ?? '';
+    const pressed = await fetch(action, { method: 'POST', body: new URLSearchParams({ capture: captureId }), redirect: 'manual' });
+    expect(pressed.status).toBe(303);
+    expect(decodeURIComponent(pressed.headers.get('location') ?? '')).toContain(`${captureId} is now COMPLETED`);
+    expect((await getCapture(captureId)).status).toBe('COMPLETED');
   });
 });
 
