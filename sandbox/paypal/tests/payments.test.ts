@@ -1,5 +1,6 @@
 import { CustomError, OrdersController, PaymentsController } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
+import { reverseCapture } from '../captures';
 import { expectMatchesPaypalSpec } from './openapi';
 import { approvedOrder, orderBody, type OrderReply } from './order-support';
 import { paypalSandbox } from './support';
@@ -105,6 +106,16 @@ describe('refunds', () => {
   it('refuses to refund a PENDING capture (PENDING_CAPTURE)', async () => {
     const { captureId } = await heldPending(() => capturedOrder('10.00', 'denied@example.com'));
     expect(await issuesOf(payments().refundCapturedPayment({ captureId }))).toEqual(['PENDING_CAPTURE']);
+  });
+});
+
+describe('reversals (for disputes)', () => {
+  it('reverseCapture takes money back from a capture, which then refunds only what remains, and raises PAYMENT.CAPTURE.REVERSED', async () => {
+    const { captureId } = await capturedOrder('30.00');
+    const reversed = await t.server.store.tx((tx) => reverseCapture({ tx, base: t.paypalUrl, now: Math.floor(Date.now() / 1000), raisedEvents: [] }, captureId, 1000));
+    expect(reversed.resource.status).toBe('PARTIALLY_REFUNDED');
+    expect((await t.events('PAYMENT.CAPTURE.REVERSED')).map((event) => (event.resource as { id: string }).id)).toContain(captureId);
+    expect(await issuesOf(new PaymentsController(t.client).refundCapturedPayment({ captureId, body: { amount: { currencyCode: 'USD', value: '20.01' } } }))).toEqual(['REFUND_AMOUNT_EXCEEDED']);
   });
 });
 
