@@ -3,7 +3,7 @@ import { finishApproval, readApprovalForm, sendApprovalPage, type ApprovalView }
 import { buyerByEmail, payerOf, type TestBuyer } from './buyers';
 import { raiseEvent } from './events';
 import { paypalTime } from './ids';
-import type { OrderRecord, PaypalOrder } from './order-types';
+import { ORDER_VALID_SECONDS, type OrderRecord, type PaypalOrder } from './order-types';
 import { orderView } from './order-views';
 import type { PaypalPage, PaypalServices } from './parts';
 
@@ -17,15 +17,13 @@ import type { PaypalPage, PaypalServices } from './parts';
  * has expired, as PayPal's do.
  */
 
-export const ORDER_APPROVAL_SECONDS = 3 * 3600;
-
 /** Why this order cannot be approved now, or null. */
 function refusalOf(order: OrderRecord, now: number): string | null {
   const { status } = order.resource;
   if (status === 'APPROVED' && !order.internal.fundingDeclined) return 'This order has already been approved.';
   if (status === 'COMPLETED') return 'This order has already been paid.';
   if (status === 'VOIDED') return 'This order was voided by the shop.';
-  if (order.internal.approvedAt === undefined && now - order.created > ORDER_APPROVAL_SECONDS) return 'This order has expired: it was not approved within three hours. Return to the shop and start again.';
+  if (order.internal.approvedAt === undefined && now - order.created > ORDER_VALID_SECONDS) return 'This order has expired: it was not approved within three hours. Return to the shop and start again.';
   return null;
 }
 

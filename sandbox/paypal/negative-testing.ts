@@ -15,7 +15,7 @@ export const ISSUE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   ORDER_ALREADY_CAPTURED: "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
   ORDER_ALREADY_AUTHORIZED: "Order already authorized.If 'intent=AUTHORIZE' only one authorization per order is allowed.",
   ORDER_COMPLETED_OR_VOIDED: 'Order is voided or completed and hence cannot be authorized.',
-  ORDER_EXPIRED: 'Order is expired and hence cannot be authorized. Please contact Customer Service.',
+  ORDER_EXPIRED: 'Order is expired and hence cannot be authorized or captured. Please create a new order.',
   INSTRUMENT_DECLINED: "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
   TRANSACTION_REFUSED: 'The request was refused.',
   PAYER_ACTION_REQUIRED: 'Payer needs to perform the following action before proceeding with payment.',

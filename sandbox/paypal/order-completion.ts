@@ -6,7 +6,7 @@ import { PaypalApiError } from './errors';
 import { raiseEvent } from './events';
 import { paypalTime } from './ids';
 import { describeIssue, mockedIssue, refuseIfMocked, refusalReply } from './negative-testing';
-import { loadOrder, paymentsOf, type OrderRecord, type PaymentRecord } from './order-types';
+import { loadOrder, ORDER_VALID_SECONDS, paymentsOf, type OrderRecord, type PaymentRecord } from './order-types';
 import { approvalUrl, orderViewWith } from './order-views';
 
 /**
@@ -23,6 +23,8 @@ import { approvalUrl, orderViewWith } from './order-views';
  *   and PAYMENT.CAPTURE.DECLINED is raised. The order stays APPROVED.
  * - PAYER_ACTION_REQUIRED: 422 with a `payer-action` link; the order waits for the buyer again.
  * - After MAX_PAYMENT_ATTEMPTS refused attempts, MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED.
+ * - More than three hours after approval: ORDER_EXPIRED (PayPal's spec lists it for authorize;
+ *   the stand-in answers capture the same way).
  */
 
 const DOCS = 'orders/v2';
@@ -61,6 +63,7 @@ function assertCompletable(ctx: PaypalContext, order: OrderRecord, action: 'capt
   if (status === 'COMPLETED') throw refuse(action === 'capture' ? 'ORDER_ALREADY_CAPTURED' : 'ORDER_ALREADY_AUTHORIZED');
   if (status === 'VOIDED') throw refuse('ORDER_COMPLETED_OR_VOIDED');
   if (order.internal.approvedAt === undefined) throw refuse('ORDER_NOT_APPROVED');
+  if (ctx.now - order.internal.approvedAt > ORDER_VALID_SECONDS) throw refuse('ORDER_EXPIRED');
   if (status === 'PAYER_ACTION_REQUIRED') return refusalReply(ctx, DOCS, 'PAYER_ACTION_REQUIRED', [{ href: approvalUrl(ctx.base, order.id), rel: 'payer-action', method: 'GET' }]);
   if (order.internal.declinedAttempts >= MAX_PAYMENT_ATTEMPTS) throw refuse('MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED');
   return null;

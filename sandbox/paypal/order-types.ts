@@ -185,6 +185,12 @@ export type AuthorizationRecord = PaypalRecord<PaypalAuthorization, Authorizatio
 export type RefundRecord = PaypalRecord<PaypalRefund, RefundInternal>;
 export type PaymentRecord = CaptureRecord | AuthorizationRecord | RefundRecord;
 
+/**
+ * PayPal's default window (developer.paypal.com/api/orders/v2, the order's `links`): three hours
+ * from creation for the buyer to approve, then three hours from approval to capture or authorize.
+ */
+export const ORDER_VALID_SECONDS = 3 * 3600;
+
 /** The sandbox merchant every order pays (PayPal fills `payee` with the API caller's account). */
 export const SANDBOX_PAYEE = { email_address: 'merchant@billfold.example', merchant_id: 'BFSANDBXMRCH2' } as const;
 

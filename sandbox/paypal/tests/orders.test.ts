@@ -197,6 +197,12 @@ describe('capture refusals', () => {
     expect(await refusalOf(orders().captureOrder({ id: order.id }))).toMatchObject({ status: 422, issues: ['ORDER_ALREADY_CAPTURED'] });
   });
 
+  it('refuses to capture an order approved more than three hours ago (ORDER_EXPIRED)', async () => {
+    const order = await approvedOrder(t);
+    await t.server.store.sql`update sandbox.objects set data = jsonb_set(data, '{internal,approvedAt}', to_jsonb((data->'internal'->>'approvedAt')::bigint - 3 * 3600 - 1)) where id = ${order.id}`;
+    expect(await refusalOf(orders().captureOrder({ id: order.id }))).toMatchObject({ status: 422, issues: ['ORDER_EXPIRED'] });
+  });
+
   it('answers 404 with INVALID_RESOURCE_ID for an order nobody made', async () => {
     const reply = await t.rest('GET', '/v2/checkout/orders/NOSUCHORDER12345');
     expect(reply.status).toBe(404);
