@@ -133,7 +133,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const resourceId = existing.body;
       if (!resourceId || !route.replay) return { status: existing.status ?? 200, body: undefined };
       const replayed = await route.replay({ ...ctx, tx: store.reader }, resourceId);
-      return { ...replayed, status: existing.status ?? replayed.status };
+      return { ...replayed, status: route.replayStatus ?? existing.status ?? replayed.status };
     }
     let reply: PaypalReply;
     try {

@@ -7,7 +7,7 @@ import { raiseEvent } from './events';
 import { paypalTime } from './ids';
 import { describeIssue, mockedIssue, refuseIfMocked, refusalReply } from './negative-testing';
 import { loadOrder, ORDER_VALID_SECONDS, paymentsOf, type OrderRecord, type PaymentRecord } from './order-types';
-import { approvalUrl, orderViewWith } from './order-views';
+import { approvalUrl, minimalCompletion, orderViewWith } from './order-views';
 
 /**
  * Capturing or authorizing an approved order. What the buyer's funding does decides the answer,
@@ -124,9 +124,9 @@ async function completeOrder(ctx: PaypalContext, action: 'capture' | 'authorize'
   const earlier = await paymentsOf(ctx.tx, order);
   const view = orderViewWith(ctx.base, completed, [...earlier, ...made]);
   await raiseEvent(ctx, { eventType: 'CHECKOUT.ORDER.COMPLETED', resourceType: 'checkout-order', resource: view, summary: 'Checkout Order Completed' });
-  return { status: 201, body: view, resourceId: order.id };
+  return { status: 201, body: ctx.representation ? view : minimalCompletion(view), resourceId: order.id };
 }
 
-/** `POST /v2/checkout/orders/:id/capture`: PayPal answers the whole order (with its captures) even under return=minimal. */
+/** `POST /v2/checkout/orders/:id/capture` and `/authorize`: under return=minimal, the order with its payments (minimalCompletion). */
 export const captureOrder = (ctx: PaypalContext) => completeOrder(ctx, 'capture');
 export const authorizeOrder = (ctx: PaypalContext) => completeOrder(ctx, 'authorize');

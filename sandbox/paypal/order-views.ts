@@ -65,8 +65,10 @@ function orderLinks(base: string, order: OrderRecord): PaypalLink[] {
   return [self];
 }
 
-export function orderViewWith(base: string, order: OrderRecord, payments: PaymentRecord[]): PaypalOrder & { links: PaypalLink[] } {
-  const purchaseUnits = order.resource.purchase_units.map((unit): PurchaseUnit & { payments?: Record<string, unknown[]> } => {
+type ShownPurchaseUnit = PurchaseUnit & { payments?: Record<string, unknown[]> };
+
+export function orderViewWith(base: string, order: OrderRecord, payments: PaymentRecord[]): Omit<PaypalOrder, 'purchase_units'> & { purchase_units: ShownPurchaseUnit[]; links: PaypalLink[] } {
+  const purchaseUnits = order.resource.purchase_units.map((unit): ShownPurchaseUnit => {
     const mine = payments.filter((payment) => payment.internal.referenceId === unit.reference_id);
     const captures = mine.filter((payment): payment is CaptureRecord => payment.object === 'paypal_capture').map((capture) => captureView(base, capture));
     const authorizations = mine.filter((payment): payment is AuthorizationRecord => payment.object === 'paypal_authorization').map((authorization) => authorizationView(base, authorization));
@@ -85,4 +87,20 @@ export async function orderView(tx: Tx, base: string, order: OrderRecord) {
 /** `Prefer: return=minimal`, PayPal's default: the id, the status and the links. */
 export function minimalOrder(view: PaypalOrder & { links: PaypalLink[] }) {
   return { id: view.id, status: view.status, links: view.links };
+}
+
+/**
+ * A capture's or authorization's answer under `return=minimal` (PayPal's default): besides the
+ * id, status and links, PayPal keeps what the caller needs to fulfil, the payer and each
+ * purchase unit's payments (and shipping).
+ */
+export function minimalCompletion(view: ReturnType<typeof orderViewWith>) {
+  return {
+    id: view.id,
+    status: view.status,
+    ...(view.payment_source ? { payment_source: view.payment_source } : {}),
+    purchase_units: view.purchase_units.map(({ reference_id, shipping, payments }) => ({ reference_id, ...(shipping ? { shipping } : {}), ...(payments ? { payments } : {}) })),
+    ...(view.payer ? { payer: view.payer } : {}),
+    links: view.links,
+  };
 }

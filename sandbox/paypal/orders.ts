@@ -7,7 +7,7 @@ import { refuseIfMocked } from './negative-testing';
 import { authorizeOrder, captureOrder } from './order-completion';
 import { CreateOrderSchema, parseMoneyRequest, PurchaseUnitSchema, checkedPurchaseUnits, experienceOf } from './order-request';
 import { loadOrder, type OrderRecord } from './order-types';
-import { minimalOrder, orderView, orderViewWith } from './order-views';
+import { minimalCompletion, minimalOrder, orderView, orderViewWith } from './order-views';
 import { applyOrderPatch } from './order-patch';
 
 /**
@@ -37,8 +37,9 @@ const createOrder: PaypalRoute = {
   path: '/v2/checkout/orders',
   docs: DOCS,
   idempotency: 'orders',
+  replayStatus: 200,
   async replay(ctx, id) {
-    return shownOrder(ctx, await loadOrder(ctx, id), 201);
+    return shownOrder(ctx, await loadOrder(ctx, id), 200);
   },
   async handle(ctx) {
     const request = parseMoneyRequest(CreateOrderSchema, ctx.body);
@@ -90,14 +91,19 @@ const patchOrder: PaypalRoute = {
   },
 };
 
+/** A repeated capture or authorize answers the order as it is now. */
+async function completedOrderReply(ctx: PaypalContext, id: string): Promise<PaypalReply> {
+  const view = await orderView(ctx.tx, ctx.base, await loadOrder(ctx, id));
+  return { status: 200, body: ctx.representation ? view : minimalCompletion(view), resourceId: id };
+}
+
 const captureRoute: PaypalRoute = {
   method: 'POST',
   path: '/v2/checkout/orders/:id/capture',
   docs: DOCS,
   idempotency: 'orders',
-  async replay(ctx, id) {
-    return { status: 201, body: await orderView(ctx.tx, ctx.base, await loadOrder(ctx, id)), resourceId: id };
-  },
+  replayStatus: 200,
+  replay: (ctx, id) => completedOrderReply(ctx, id),
   handle: (ctx) => captureOrder(ctx),
 };
 
@@ -106,9 +112,8 @@ const authorizeRoute: PaypalRoute = {
   path: '/v2/checkout/orders/:id/authorize',
   docs: DOCS,
   idempotency: 'orders',
-  async replay(ctx, id) {
-    return { status: 201, body: await orderView(ctx.tx, ctx.base, await loadOrder(ctx, id)), resourceId: id };
-  },
+  replayStatus: 200,
+  replay: (ctx, id) => completedOrderReply(ctx, id),
   handle: (ctx) => authorizeOrder(ctx),
 };
 

@@ -81,6 +81,16 @@ describe('an order from creation to capture', () => {
     expect(Number(row?.count)).toBe(0);
   });
 
+  it('answers a capture under return=minimal with the payer and each unit’s payments, and the whole order under return=representation', async () => {
+    const minimal = await approvedOrder(t);
+    const captured = await t.rest<Record<string, unknown>>('POST', `/v2/checkout/orders/${minimal.id}/capture`, {});
+    expect(Object.keys(captured.body).sort()).toEqual(['id', 'links', 'payer', 'payment_source', 'purchase_units', 'status']);
+    expect(captured.body.purchase_units).toEqual([{ reference_id: 'default', payments: { captures: [expect.objectContaining({ status: 'COMPLETED' })] } }]);
+    const full = await approvedOrder(t);
+    const represented = await t.rest<Record<string, unknown>>('POST', `/v2/checkout/orders/${full.id}/capture`, {}, { Prefer: 'return=representation' });
+    expect(represented.body).toMatchObject({ intent: 'CAPTURE', create_time: expect.any(String), purchase_units: [{ amount: { value: '19.99' }, payee: expect.any(Object) }] });
+  });
+
   it('answers PayPal’s default return=minimal (id, status, links) unless return=representation is preferred', async () => {
     const minimal = await createOrder(t, orderBody('5.00', 'USD', { purchase_units: [{ amount: { currency_code: 'USD', value: '5.00' }, custom_id: 'cart-1' }] }));
     expect(Object.keys(minimal).sort()).toEqual(['id', 'links', 'status']);
@@ -237,6 +247,7 @@ describe('PayPal-Request-Id on orders', () => {
     const first = await orders.createOrder({ body, paypalRequestId: 'create-once-1' });
     const again = await orders.createOrder({ body, paypalRequestId: 'create-once-1' });
     expect(again.result.id).toBe(first.result.id);
+    expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
     const one = await orders.createOrder({ body });
     const two = await orders.createOrder({ body });
     expect(one.result.id).not.toBe(two.result.id);
@@ -248,14 +259,16 @@ describe('PayPal-Request-Id on orders', () => {
       Array.from({ length: 8 }, () => t.rest<OrderReply & { details?: { issue: string }[] }>('POST', `/v2/checkout/orders/${order.id}/capture`, {}, { 'PayPal-Request-Id': `capture-${order.id}` })),
     );
     for (const attempt of attempts) {
-      if (attempt.status === 201) expect(attempt.body.status).toBe('COMPLETED');
+      if (attempt.status === 201 || attempt.status === 200) expect(attempt.body.status).toBe('COMPLETED');
       else expect(attempt.body.details?.[0]?.issue).toBe('PREVIOUS_REQUEST_IN_PROGRESS');
     }
-    expect(attempts.some((attempt) => attempt.status === 201)).toBe(true);
+    expect(attempts.filter((attempt) => attempt.status === 201)).toHaveLength(1);
     const stored = await getOrder(order.id);
     expect(stored.purchase_units?.[0]?.payments?.captures).toHaveLength(1);
     const replay = await t.rest<OrderReply>('POST', `/v2/checkout/orders/${order.id}/capture`, {}, { 'PayPal-Request-Id': `capture-${order.id}` });
-    expect(replay.status).toBe(201);
+    // PayPal answers a repeated request 200 OK (201 was the first answer).
+    expect(replay.status).toBe(200);
+    expectMatchesPaypalSpec('POST', `/v2/checkout/orders/${order.id}/capture`, 200, replay.body);
     expect(replay.body.purchase_units?.[0]?.payments?.captures?.[0]?.id).toBe(stored.purchase_units?.[0]?.payments?.captures?.[0]?.id);
   });
 });
