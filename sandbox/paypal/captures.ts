@@ -135,7 +135,11 @@ export async function createCapture(ctx: Ctx, spec: NewCapture): Promise<Capture
   return record;
 }
 
-/** A PENDING capture clears (COMPLETED) or bounces (DENIED, releasing its invoice id). Refused for any other status. */
+/**
+ * A PENDING capture clears (COMPLETED) or bounces (denied, releasing its invoice id): a v2
+ * capture has no DENIED status, so a denied one reads DECLINED, and the event says DENIED.
+ * Refused for any other status.
+ */
 export async function settleCapture(ctx: Ctx, captureId: string, to: 'COMPLETED' | 'DENIED'): Promise<CaptureRecord> {
   const capture = await mustGet<PaypalCapture, CaptureRecord['internal']>(ctx.tx, 'paypal_capture', captureId, { lock: true });
   if (capture.resource.status !== 'PENDING') throw unprocessable('CAPTURE_NOT_PENDING', `The capture is ${capture.resource.status}; only a PENDING capture settles.`);

@@ -29,7 +29,8 @@ export const approvalUrl = (base: string, id: string) => `${base}/checkoutnow?to
 export function captureView(base: string, capture: CaptureRecord): PaypalCapture & { links: PaypalLink[] } {
   const self = `${base}/v2/payments/captures/${capture.id}`;
   const up = capture.internal.authorizationId ? `${base}/v2/payments/authorizations/${capture.internal.authorizationId}` : orderUrl(base, capture.internal.orderId);
-  return { ...capture.resource, links: [link(self, 'self'), link(`${self}/refund`, 'refund', 'POST'), link(up, 'up')] };
+  const refundable = capture.resource.status === 'COMPLETED' || capture.resource.status === 'PARTIALLY_REFUNDED';
+  return { ...capture.resource, links: [link(self, 'self'), ...(refundable ? [link(`${self}/refund`, 'refund', 'POST')] : []), link(up, 'up')] };
 }
 
 export function authorizationView(base: string, authorization: AuthorizationRecord): PaypalAuthorization & { links: PaypalLink[] } {
