@@ -63,7 +63,7 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
+  if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -133,7 +133,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const resourceId = existing.body;
       if (!resourceId || !route.replay) return { status: existing.status ?? 200, body: undefined };
       const replayed = await route.replay({ ...ctx, tx: store.reader }, resourceId);
-      return { ...replayed, status: existing.status ?? replayed.status };
+      return { ...replayed, status: route.replayStatus ?? existing.status ?? replayed.status };
     }
     let reply: PaypalReply;
     try {
@@ -142,7 +142,9 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
       throw error;
     }
-    await sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
+    // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
+    if (reply.status >= 400) await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
+    else await sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
     return reply;
   }
 
@@ -162,8 +164,10 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       }
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
-      const body = method === 'GET' || method === 'DELETE' ? {} : await readJson(request);
-      if (method !== 'GET' && method !== 'DELETE' && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const sent = method === 'GET' || method === 'DELETE' ? undefined : await readJson(request);
+      // An empty body is no payload, whatever its type: the SDK's void sends none, with axios's default form type.
+      if (sent !== undefined && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const body = sent ?? {};
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {

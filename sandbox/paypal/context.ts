@@ -71,6 +71,8 @@ export interface PaypalRoute {
   idempotency?: IdempotentApi;
   /** The latest state of what an earlier request with the same PayPal-Request-Id made (PayPal replays the resource, not the old body). */
   replay?(ctx: PaypalContext, resourceId: string): Promise<PaypalReply>;
+  /** The status a replay answers when it is not the first request's (Orders v2 answers a repeated create or capture with 200 OK). */
+  replayStatus?: number;
   handle(ctx: PaypalContext): Promise<PaypalReply>;
 }
 

@@ -2,7 +2,10 @@ import type http from 'node:http';
 import type { Chaos, RetryPolicy } from '../chaos';
 import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
+import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
+import { ORDERS_DASHBOARD } from './orders-dashboard';
+import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
 
 /**
  * What the PayPal module is made of besides its REST routes (routes.ts): pages a browser opens
@@ -51,6 +54,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [];
-export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [];
-export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE];
+export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork()];
+export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD];
