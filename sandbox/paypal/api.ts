@@ -52,6 +52,7 @@ function send(response: http.ServerResponse, status: number, body: unknown, head
   response.end(text);
 }
 
+/** The JSON body, or undefined when there is none. */
 async function readJson(request: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -63,7 +64,7 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
+  if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -162,8 +163,10 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       }
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
-      const body = method === 'GET' || method === 'DELETE' ? {} : await readJson(request);
-      if (method !== 'GET' && method !== 'DELETE' && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const sent = method === 'GET' || method === 'DELETE' ? undefined : await readJson(request);
+      // Only a body has a media type: the SDK posts activate/deactivate with none, and axios then labels it form-encoded.
+      if (sent !== undefined && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      const body = sent ?? {};
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {

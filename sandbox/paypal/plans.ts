@@ -264,11 +264,11 @@ export const PLAN_ROUTES: PaypalRoute[] = [
 ];
 
 /**
- * The price version a subscriber pays for cycle `sequence` billed at `at`: the newest set
- * before they subscribed, or set at least PRICE_CHANGE_NOTICE_SECONDS before `at`.
+ * The price version a subscriber pays for cycle `sequence` billed at `at`: the newest of the
+ * one they subscribed at (`known`) and those set at least PRICE_CHANGE_NOTICE_SECONDS before `at`.
  */
-export function priceVersionAt(plan: PlanRecord, sequence: number, at: number, subscribedAt: number): PriceVersion | undefined {
+export function priceVersionAt(plan: PlanRecord, sequence: number, at: number, known: number): PriceVersion | undefined {
   return plan.internal.prices
-    .filter((price) => price.sequence === sequence && (price.changed_at <= subscribedAt || price.changed_at + PRICE_CHANGE_NOTICE_SECONDS <= at))
+    .filter((price) => price.sequence === sequence && (price.version <= known || price.changed_at + PRICE_CHANGE_NOTICE_SECONDS <= at))
     .reduce<PriceVersion | undefined>((newest, price) => (!newest || price.version > newest.version ? price : newest), undefined);
 }

@@ -7,7 +7,7 @@ import { paypalTime } from './ids';
 import type { PaypalPage, PaypalServices } from './parts';
 import { PLAN, type PlanRecord } from './plans';
 import { activateSubscription, freshExecutions, raiseSubscriptionEvent, withStatus } from './subscription-billing';
-import { cyclePrice, paymentPreferences, SUBSCRIPTION, subscriptionNow, type ApprovalRequest, type SubscriptionRecord } from './subscription-resource';
+import { currentPriceVersions, cyclePrice, paymentPreferences, SUBSCRIPTION, subscriptionNow, type ApprovalRequest, type SubscriptionRecord } from './subscription-resource';
 import { paypalMoney } from './money';
 
 /**
@@ -104,7 +104,7 @@ async function approveRevision(ctx: PaypalContext, found: Found, plan: PlanRecor
       ...(info ? { billing_info: { ...info, cycle_executions: freshExecutions(plan, {}, { skipTrials: true }) } } : {}),
     },
     // The subscriber took the new plan now: its current prices apply; the next cycle starts its regular tenure.
-    internal: { ...internal, override: {}, subscribed_at: now, tenure_start: internal.next_at ?? now },
+    internal: { ...internal, override: {}, price_versions: currentPriceVersions(plan), tenure_start: internal.next_at ?? now, anchor_cycles: 0 },
   };
   await ctx.tx.save(revised);
   await raiseSubscriptionEvent(ctx, revised, 'BILLING.SUBSCRIPTION.UPDATED', `Subscription ${record.id} now follows plan ${plan.id}.`, now);

@@ -105,12 +105,14 @@ function finalPaymentTime(plan: PlanRecord, record: SubscriptionRecord): number 
   const current = currentExecution(executions);
   if (!current) return undefined;
   let start = record.internal.tenure_start;
+  let anchor = record.internal.anchor_cycles;
   let last: number | undefined;
   for (const execution of executions.slice(executions.indexOf(current))) {
     const terms = cycleTerms(plan, record.internal.override, execution.sequence);
     if (!terms || execution.total_cycles === 0) return undefined;
-    last = addIntervals(start, terms.frequency, execution.total_cycles - 1);
-    start = addIntervals(start, terms.frequency, execution.total_cycles);
+    last = addIntervals(start, terms.frequency, execution.total_cycles - 1 - anchor);
+    start = addIntervals(start, terms.frequency, execution.total_cycles - anchor);
+    anchor = 0;
   }
   return last;
 }
@@ -155,7 +157,7 @@ async function billCycle(ctx: PaypalContext, record: SubscriptionRecord, plan: P
   current.cycles_remaining = current.total_cycles === 0 ? 0 : current.total_cycles - current.cycles_completed;
   if (amount.version !== undefined) current.current_pricing_scheme_version = amount.version;
   // The next cycle: one interval on in this tenure, or the next tenure's first when this one is done.
-  const nextAt = addIntervals(record.internal.tenure_start, terms.frequency, current.cycles_completed);
+  const nextAt = addIntervals(record.internal.tenure_start, terms.frequency, current.cycles_completed - record.internal.anchor_cycles);
   const tenureDone = current.total_cycles !== 0 && current.cycles_completed >= current.total_cycles;
   const more = currentExecution(executions) !== undefined;
   const { next_billing_time: _previous, ...rest } = billing;
@@ -163,7 +165,7 @@ async function billCycle(ctx: PaypalContext, record: SubscriptionRecord, plan: P
   next = {
     ...record,
     resource: { ...record.resource, billing_info: billing, update_time: paypalTime(at) },
-    internal: { ...record.internal, outstanding, next_at: nextAt, tenure_start: tenureDone ? nextAt : record.internal.tenure_start },
+    internal: { ...record.internal, outstanding, next_at: nextAt, ...(tenureDone ? { tenure_start: nextAt, anchor_cycles: 0 } : {}) },
   };
   const final = finalPaymentTime(plan, next);
   if (final !== undefined && next.resource.billing_info) next.resource.billing_info.final_payment_time = paypalTime(final);
@@ -200,7 +202,7 @@ export async function runDueCycles(ctx: PaypalContext, record: SubscriptionRecor
  */
 export async function activateSubscription(ctx: PaypalContext, record: SubscriptionRecord, plan: PlanRecord, now: number): Promise<SubscriptionRecord> {
   const start = Math.max(record.internal.start_at, now);
-  let active = withStatus({ ...record, internal: { ...record.internal, next_at: start, tenure_start: start } }, 'ACTIVE', now);
+  let active = withStatus({ ...record, internal: { ...record.internal, next_at: start, tenure_start: start, anchor_cycles: 0 } }, 'ACTIVE', now);
   const fee = paymentPreferences(plan, record.internal.override).setup_fee;
   const feeUnits = fee ? unitsOf(fee) : 0;
   if (feeUnits > 0) {

@@ -3,6 +3,11 @@ import type { PaypalRecord } from './context';
 import { unitsOf, type PaypalMoney } from './money';
 import { priceVersionAt, type PaymentPreferences, type PlanRecord, type Taxes } from './plans';
 
+/** The price version of each priced cycle of the plan now: what a new subscriber pays. */
+export function currentPriceVersions(plan: PlanRecord): Record<string, number> {
+  return Object.fromEntries(plan.resource.billing_cycles.flatMap((cycle) => (cycle.pricing_scheme ? [[String(cycle.sequence), cycle.pricing_scheme.version]] : [])));
+}
+
 /**
  * A subscription as PayPal shows it (Subscriptions v1) and what the sandbox keeps beside it: the
  * approval's tokens and return URLs, the buyer chosen on the approval page, and the
@@ -86,15 +91,17 @@ export interface SubscriptionInternal {
   buyer?: string;
   override: PlanOverride;
   currency: string;
-  /** When it was created (prices set before it apply at once: plans.ts). */
-  subscribed_at: number;
+  /** Each priced cycle's price version when the buyer took the plan (later versions wait out PayPal's notice: plans.ts). */
+  price_versions: Record<string, number>;
   start_at: number;
   /** Seconds this subscription's time runs ahead of the wall clock (moved by the advance endpoint). */
   clock_offset: number;
   /** Its time (not the wall clock's) when the next cycle is billed, or when it expires after its last one; null when nothing is due. */
   next_at: number | null;
-  /** When the cycle being counted began, so months count from it (31 Jan → 28 Feb → 31 Mar). */
+  /** When the cycles being counted began, so months count from it (31 Jan → 28 Feb → 31 Mar). */
   tenure_start: number;
+  /** How many of the current tenure's cycles had run at tenure_start (a resumed subscription counts on from its resumption). */
+  anchor_cycles: number;
   outstanding: number;
   /** Suspended by PayPal after too many failed payments (not by the merchant). */
   suspended_for_failures: boolean;
@@ -135,7 +142,7 @@ export function taxesOf(plan: PlanRecord, override: PlanOverride): Taxes | undef
 export function cyclePrice(plan: PlanRecord, record: SubscriptionRecord, sequence: number, at: number): { units: number; version?: number } {
   const overridden = record.internal.override.billing_cycles?.find((candidate) => candidate.sequence === sequence)?.pricing_scheme;
   if (overridden) return { units: unitsOf(overridden.fixed_price), version: 1 };
-  const version = priceVersionAt(plan, sequence, at, record.internal.subscribed_at);
+  const version = priceVersionAt(plan, sequence, at, record.internal.price_versions[String(sequence)] ?? 0);
   return version ? { units: unitsOf(version.fixed_price), version: version.version } : { units: 0 };
 }
 

@@ -6,9 +6,10 @@ import { paypalTime, resourceId, subscriptionId } from './ids';
 import { applyPatch, withField, type PatchRule } from './json-patch';
 import { paypalMoney, PaypalMoneySchema, unitsOf, type PaypalMoney } from './money';
 import { Percentage, planOf, type PlanRecord } from './plans';
-import { recordSale, SALE, salesOf, type SaleInternal, type SaleRecord, type SaleResource } from './sales';
+import { recordSale, salesOf, type SaleRecord } from './sales';
 import { activateSubscription, freshExecutions, raiseSubscriptionEvent, runDueCycles, withStatus } from './subscription-billing';
 import {
+  currentPriceVersions,
   SUBSCRIPTION,
   subscriptionNow,
   subscriptionView,
@@ -100,8 +101,11 @@ function checkOverride(plan: PlanRecord, override: PlanOverride): void {
   checkCurrency(override.payment_preferences?.setup_fee, plan.internal.currency, '/plan/payment_preferences/setup_fee/currency_code');
 }
 
-function approvalOf(input: z.infer<typeof ApplicationContext> | undefined): ApprovalRequest {
-  return { ba_token: baToken(), token: resourceId(), ...(input?.return_url ? { return_url: input.return_url } : {}), ...(input?.cancel_url ? { cancel_url: input.cancel_url } : {}) };
+/** A consent request's tokens and where the buyer returns (`fallback`: a revision goes back where the subscription's approval did, unless told otherwise). */
+function approvalOf(input: z.infer<typeof ApplicationContext> | undefined, fallback?: ApprovalRequest): ApprovalRequest {
+  const returnUrl = input?.return_url ?? fallback?.return_url;
+  const cancelUrl = input?.cancel_url ?? fallback?.cancel_url;
+  return { ba_token: baToken(), token: resourceId(), ...(returnUrl ? { return_url: returnUrl } : {}), ...(cancelUrl ? { cancel_url: cancelUrl } : {}) };
 }
 
 export async function subscriptionOf(ctx: PaypalContext, id: string, options: { lock?: boolean } = {}): Promise<SubscriptionRecord> {
@@ -283,11 +287,12 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
           ...(context?.brand_name ? { brand_name: context.brand_name } : {}),
           override,
           currency: plan.internal.currency,
-          subscribed_at: ctx.now,
+          price_versions: currentPriceVersions(plan),
           start_at: start,
           clock_offset: 0,
           next_at: null,
           tenure_start: start,
+          anchor_cycles: 0,
           outstanding: 0,
           suspended_for_failures: false,
         },
@@ -345,7 +350,7 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
       if (plan.internal.currency !== record.internal.currency) throw unprocessable('CURRENCY_MISMATCH', 'All currency codes in the request should be of similar value.', '/plan_id');
       checkQuantity(plan, input.quantity);
       checkCurrency(input.shipping_amount, plan.internal.currency, '/shipping_amount/currency_code');
-      const revision = { ...approvalOf(input.application_context), plan_id: plan.id, quantity: input.quantity ?? record.resource.quantity, ...(input.shipping_amount ? { shipping_amount: input.shipping_amount } : {}) };
+      const revision = { ...approvalOf(input.application_context, record.internal.approval), plan_id: plan.id, quantity: input.quantity ?? record.resource.quantity, ...(input.shipping_amount ? { shipping_amount: input.shipping_amount } : {}) };
       await ctx.tx.save({ ...record, internal: { ...record.internal, revision } });
       const href = `${ctx.base}/v1/billing/subscriptions/${record.id}`;
       return {
@@ -384,7 +389,11 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
     if (status !== 'SUSPENDED') throw statusInvalid('activate', 'suspended');
     // PayPal's threshold suspension holds until the outstanding balance is settled (captured, or forgiven by a PATCH).
     if (record.internal.suspended_for_failures && record.internal.outstanding > 0) throw unprocessable('SUBSCRIPTION_CANNOT_BE_ACTIVATED', 'Subscription cannot be activated after payment failure threshold has reached.');
-    const resumed = withStatus({ ...record, internal: { ...record.internal, suspended_for_failures: false, next_at: record.internal.next_at === null ? null : Math.max(record.internal.next_at, now) } }, 'ACTIVE', now, reason);
+    // Billing resumes from now when the cycle fell due while suspended: the missed cycles are not billed after the fact.
+    const executions = record.resource.billing_info?.cycle_executions ?? [];
+    const completed = executions.find((execution) => execution.total_cycles === 0 || execution.cycles_completed < execution.total_cycles)?.cycles_completed ?? 0;
+    const missed = record.internal.next_at !== null && record.internal.next_at < now;
+    const resumed = withStatus({ ...record, internal: { ...record.internal, suspended_for_failures: false, ...(missed ? { next_at: now, tenure_start: now, anchor_cycles: completed } : {}) } }, 'ACTIVE', now, reason);
     const info = resumed.resource.billing_info;
     if (info?.next_billing_time && resumed.internal.next_at !== null) info.next_billing_time = paypalTime(resumed.internal.next_at);
     if (info) info.failed_payments_count = 0;
@@ -404,8 +413,9 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
     path: '/v1/billing/subscriptions/:id/capture',
     docs: DOCS,
     idempotency: 'subscriptions',
-    async replay(ctx, id) {
-      return { status: 202, body: transactionOf((await mustGet<SaleResource, SaleInternal>(ctx.tx, SALE, id)) as SaleRecord), resourceId: id };
+    // PayPal answers 202 with no body; the payment shows in the subscription's transactions.
+    async replay(_ctx, id) {
+      return { status: 202, resourceId: id };
     },
     async handle(ctx) {
       const record = await subscriptionOf(ctx, ctx.params.id ?? '', { lock: true });
@@ -417,18 +427,21 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
       if (units > record.internal.outstanding) throw unprocessable('AMOUNT_GREATER_THAN_OUTSTANDING_BALANCE', 'The capture amount can not be greater than the current outstanding balance.', '/amount/value');
       const now = subscriptionNow(record, ctx.now);
       const buyer = buyerByEmail(record.internal.buyer ?? '') ?? DEFAULT_BUYER;
+      const info = record.resource.billing_info;
       if (buyer.outcome !== 'pays' && buyer.outcome !== 'pending' && buyer.outcome !== 'pending_then_denied') {
-        return { status: 202, body: { status: 'DECLINED', id: resourceId(), amount_with_breakdown: { gross_amount: input.amount }, payer_email: buyer.email, payer_name: buyer.name, time: paypalTime(now) } };
+        // Accepted, then refused by the buyer's funding: a failed payment, as a renewal's would be.
+        const failed = await ctx.tx.save({ ...record, resource: { ...record.resource, update_time: paypalTime(now), ...(info ? { billing_info: { ...info, last_failed_payment: { amount: input.amount, time: paypalTime(now), reason_code: 'PAYMENT_DENIED' as const } } } : {}) } });
+        await raiseSubscriptionEvent(ctx, failed, 'BILLING.SUBSCRIPTION.PAYMENT.FAILED', `Payment failed on subscription ${record.id}.`, now);
+        return { status: 202 };
       }
       const sale = await recordSale(ctx, { subscriptionId: record.id, currency: record.internal.currency, subtotal: units, tax: 0, shipping: 0, customId: record.resource.custom_id, payer: { email: buyer.email, given_name: buyer.name.given_name, surname: buyer.name.surname }, at: now });
       const outstanding = record.internal.outstanding - units;
-      const info = record.resource.billing_info;
       await ctx.tx.save({
         ...record,
         resource: { ...record.resource, update_time: paypalTime(now), ...(info ? { billing_info: { ...info, outstanding_balance: paypalMoney(outstanding, record.internal.currency), last_payment: { amount: input.amount, time: paypalTime(now) } } } : {}) },
         internal: { ...record.internal, outstanding },
       });
-      return { status: 202, body: transactionOf(sale), resourceId: sale.id };
+      return { status: 202, resourceId: sale.id };
     },
   },
   {
