@@ -427,3 +427,74 @@ describe('sales', () => {
     expect(refunds[0]).toMatchObject({ resource_type: 'refund', resource_version: '1.0' });
   });
 });
+
+describe('the dashboard', () => {
+  it('lists products, plans and subscriptions escaped, and advances a subscription one cycle from its button', async () => {
+    const productId = (await t.rest<{ id: string }>('POST', '/v1/catalogs/products', { name: '<script>alert(1)</script>', type: 'SERVICE' })).body.id;
+    const planId = await newPlan([regular('11.00', IntervalUnit.Week)], { productId, name: 'Weekly <b>' });
+    const id = await subscribed(planId);
+    const html = await (await fetch(`${t.server.url}/`)).text();
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).toContain('Weekly &lt;b&gt;');
+    expect(html).toContain(id);
+    const before = (await show(id)).billing_info?.next_billing_time;
+    const pressed = await fetch(`${t.paypalUrl}/_sandbox/dashboard/paypal-subscription-advance`, { method: 'POST', body: new URLSearchParams({ subscription: id }), redirect: 'manual' });
+    expect(pressed.status).toBe(303);
+    expect(decodeURIComponent(pressed.headers.get('location') ?? '')).toContain(`${id} is ACTIVE`);
+    const after = await show(id);
+    expect(Date.parse(after.billing_info?.next_billing_time ?? '') - Date.parse(before ?? '')).toBe(7 * DAY * 1000);
+    expect(await salesOf(id)).toHaveLength(2);
+  });
+});
+
+describe('responses against PayPal’s spec', () => {
+  it('answers each plan and subscription change in the shape PayPal’s spec declares', async () => {
+    const productId = await newProduct();
+    const body = { product_id: productId, name: 'Spec', billing_cycles: [{ tenure_type: 'REGULAR', sequence: 1, total_cycles: 0, frequency: { interval_unit: 'MONTH' }, pricing_scheme: { fixed_price: { currency_code: 'EUR', value: '4.50' } } }], payment_preferences: { setup_fee: { currency_code: 'EUR', value: '1.00' } }, taxes: { percentage: '10', inclusive: false } };
+    const minimal = await t.rest<{ id: string; billing_cycles?: unknown }>('POST', '/v1/billing/plans', body);
+    expect(minimal.status).toBe(201);
+    expect(minimal.body.billing_cycles).toBeUndefined();
+    expectMatchesPaypalSpec('POST', '/v1/billing/plans', 201, minimal.body);
+    const full = await t.rest<{ id: string; billing_cycles: { pricing_scheme: { version: number } }[] }>('POST', '/v1/billing/plans', body, { Prefer: 'return=representation' });
+    expectMatchesPaypalSpec('POST', '/v1/billing/plans', 201, full.body);
+    expect(full.body.billing_cycles[0]?.pricing_scheme.version).toBe(1);
+    const planId = full.body.id;
+    for (const [path, payload] of [
+      [`/v1/billing/plans/${planId}/deactivate`, undefined],
+      [`/v1/billing/plans/${planId}/activate`, undefined],
+      [`/v1/billing/plans/${planId}/update-pricing-schemes`, { pricing_schemes: [{ billing_cycle_sequence: 1, pricing_scheme: { fixed_price: { currency_code: 'EUR', value: '5.00' } } }] }],
+    ] as const) {
+      const reply = await t.rest('POST', path, payload);
+      expect(reply.status).toBe(204);
+      expectMatchesPaypalSpec('POST', path, 204, reply.body);
+    }
+    const mismatch = await t.rest('POST', `/v1/billing/plans/${planId}/update-pricing-schemes`, { pricing_schemes: [{ billing_cycle_sequence: 1, pricing_scheme: { fixed_price: { currency_code: 'USD', value: '5.00' } } }] });
+    expect(mismatch.body).toMatchObject({ details: [{ issue: 'CURRENCY_MISMATCH' }] });
+    const id = await subscribed(planId);
+    // Setup fee, then the first cycle with 10% tax added: 5.00 + 0.50.
+    expect((await salesOf(id)).map((sale) => [sale.amount.total, sale.amount.details])).toEqual([
+      ['1.00', { subtotal: '1.00' }],
+      ['5.50', { subtotal: '5.00', tax: '0.50' }],
+    ]);
+    const path = `/v1/billing/subscriptions/${id}`;
+    const patched = await t.rest('PATCH', path, [{ op: 'add', path: '/custom_id', value: 'customer-7' }, { op: 'replace', path: '/plan/billing_cycles/@sequence==1/total_cycles', value: 3 }]);
+    expect(patched.status).toBe(204);
+    expectMatchesPaypalSpec('PATCH', path, 204, patched.body);
+    const shown = await show(id, 'plan');
+    expect(shown).toMatchObject({ custom_id: 'customer-7', plan_overridden: true });
+    expect(shown.billing_info?.cycle_executions[0]).toMatchObject({ total_cycles: 3, cycles_completed: 1, cycles_remaining: 2 });
+    const tooFew = await t.rest('PATCH', path, [{ op: 'replace', path: '/plan/billing_cycles/@sequence==1/total_cycles', value: 0.5 }]);
+    expect(tooFew.status).toBe(400);
+    const badPath = await t.rest('PATCH', path, [{ op: 'replace', path: '/plan_id', value: planId }]);
+    expect(badPath.body).toMatchObject({ details: [{ issue: 'INVALID_PATCH_PATH' }] });
+    const suspend = await t.rest('POST', `${path}/suspend`, { reason: 'Spec' });
+    expectMatchesPaypalSpec('POST', `${path}/suspend`, suspend.status, suspend.body);
+    const activate = await t.rest('POST', `${path}/activate`, { reason: 'Spec' });
+    expectMatchesPaypalSpec('POST', `${path}/activate`, activate.status, activate.body);
+    expect([suspend.status, activate.status]).toEqual([204, 204]);
+    const missing = await t.rest('GET', '/v1/billing/subscriptions/I-NOTHERE');
+    expect(missing.status).toBe(404);
+    expectMatchesPaypalSpec('GET', '/v1/billing/subscriptions/I-NOTHERE', 404, missing.body);
+  });
+});
