@@ -164,6 +164,16 @@ describe('subscribing through the consent page', () => {
     expect(cancelled.headers.get('location')).toContain(`${CANCEL_URL}?subscription_id=${id}`);
     expect((await show(id)).status).toBe('APPROVAL_PENDING');
   });
+
+  it('tells the opening window in a popup: the subscription id and the payer id, to the shop’s origin only', async () => {
+    const planId = await newPlan([regular('5.00')]);
+    const { id, approve } = await subscribe(planId);
+    const response = await decide(`${approve}&sdk_origin=${encodeURIComponent('https://shop.example')}`, 'buyer@example.com');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const message = JSON.parse(/postMessage\((\{.*?\}), "https:\/\/shop\.example"\)/.exec(html)?.[1] ?? 'null') as { outcome: string; subscriptionId: string; payerId: string };
+    expect(message).toMatchObject({ outcome: 'approved', subscriptionId: id, payerId: (await show(id)).subscriber?.payer_id });
+  });
 });
 
 describe('renewals as time passes', () => {
@@ -178,6 +188,10 @@ describe('renewals as time passes', () => {
     expect(await eventsFor(id, 'BILLING.SUBSCRIPTION.PAYMENT.FAILED')).toHaveLength(1);
     expect((await show(id)).billing_info?.last_failed_payment).toBeUndefined();
     expect((await show(id, 'last_failed_payment')).billing_info?.last_failed_payment).toMatchObject({ amount: { value: '5.00' }, reason_code: 'PAYMENT_DENIED' });
+    const { result: viaSdk } = await subscriptions().getSubscription({ id, fields: 'last_failed_payment,plan' });
+    expect(viaSdk.billingInfo?.lastFailedPayment?.amount?.value).toBe('5.00');
+    expect(viaSdk.plan?.paymentPreferences?.paymentFailureThreshold).toBe(2);
+    expect((await subscriptions().getBillingPlan(planId)).result.billingCycles?.[0]?.pricingScheme?.fixedPrice?.value).toBe('5.00');
 
     const twice = await advance(id, { cycles: 1 });
     expect(twice.status).toBe('SUSPENDED');
