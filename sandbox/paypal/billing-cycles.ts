@@ -54,6 +54,8 @@ export const BillingCycleInput = z.object({
 export type BillingCycleInput = z.infer<typeof BillingCycleInput>;
 
 const DAY = 86_400;
+/** The most intervals PayPal lets one cycle span, by unit (a year at most). */
+const MAX_INTERVAL_COUNT: Record<IntervalUnit, number> = { DAY: 365, WEEK: 52, MONTH: 12, YEAR: 1 };
 
 function daysInMonth(year: number, monthIndex: number): number {
   return new Date(Date.UTC(year, monthIndex + 1, 0)).getUTCDate();
@@ -93,9 +95,13 @@ export function checkBillingCycles(cycles: readonly BillingCycleInput[], setupFe
   const ordered = [...cycles].sort((a, b) => a.sequence - b.sequence);
   const trials = ordered.filter((cycle) => cycle.tenure_type === 'TRIAL');
   const regulars = ordered.filter((cycle) => cycle.tenure_type === 'REGULAR');
-  for (const cycle of cycles) {
+  for (const [index, cycle] of cycles.entries()) {
+    const { interval_unit, interval_count } = cycle.frequency;
+    if (interval_count > MAX_INTERVAL_COUNT[interval_unit]) {
+      throw invalidRequest('INVALID_PARAMETER_VALUE', `A ${interval_unit} frequency allows an interval_count of at most ${MAX_INTERVAL_COUNT[interval_unit]}.`, `/billing_cycles/${index}/frequency/interval_count`);
+    }
     if (cycle.pricing_scheme?.tiers || cycle.pricing_scheme?.pricing_model) {
-      throw unprocessable('INVALID_PRICING_MODEL', 'The sandbox supports fixed-price billing cycles only (no VOLUME or TIERED pricing).', `/billing_cycles/${cycles.indexOf(cycle)}/pricing_scheme`);
+      throw unprocessable('INVALID_PRICING_MODEL', 'The sandbox supports fixed-price billing cycles only (no VOLUME or TIERED pricing).', `/billing_cycles/${index}/pricing_scheme`);
     }
   }
   if (regulars.length === 0) throw unprocessable('MISSING_REGULAR_BILLING_CYCLE', 'Plan should have at least one regular billing cycle.', '/billing_cycles');

@@ -53,7 +53,9 @@ function view(found: Found, plan: PlanRecord, url: URL, now: number, problem?: s
   const { record, revision } = found;
   const merchant = record.internal.brand_name ?? 'Billfold sandbox merchant';
   const summary = [`${merchant}: ${plan.resource.name}`, ...planLines(plan, record, now), ...(record.resource.quantity !== '1' ? [`Quantity: ${record.resource.quantity}`] : []), ...(problem ? [problem] : [])];
-  const done = revision ? undefined : record.resource.status !== 'APPROVAL_PENDING' ? `This subscription is already ${record.resource.status.toLowerCase()}.` : undefined;
+  const { status } = record.resource;
+  const open = revision ? status === 'ACTIVE' || status === 'SUSPENDED' : status === 'APPROVAL_PENDING';
+  const done = open ? undefined : revision ? `This subscription is ${status.toLowerCase()}: it can no longer be changed.` : `This subscription is already ${status.toLowerCase()}.`;
   return {
     title: revision ? 'Agree to the changed subscription' : 'Agree to this subscription',
     summary,

@@ -172,7 +172,15 @@ function patchRules(plan: PlanRecord): PatchRule<SubscriptionRecord>[] {
   const overriding = (record: SubscriptionRecord, override: PlanOverride): SubscriptionRecord => ({ ...record, resource: { ...record.resource, plan_overridden: true }, internal: { ...record.internal, override } });
   return [
     { path: '/custom_id', ops: ['add', 'replace'], value: CustomId, apply: (record, { value }) => ({ ...record, resource: withField(record.resource, 'custom_id', value as string) }) },
-    { path: '/shipping_amount', ops: ['add', 'replace'], value: PaypalMoneySchema, apply: (record, { value }) => (checkCurrency(value as PaypalMoney, currency, '/0/value'), { ...record, resource: { ...record.resource, shipping_amount: value as PaypalMoney } }) },
+    {
+      path: '/shipping_amount',
+      ops: ['add', 'replace'],
+      value: PaypalMoneySchema,
+      apply(record, { value }) {
+        checkCurrency(value as PaypalMoney, currency, '/0/value/currency_code');
+        return { ...record, resource: { ...record.resource, shipping_amount: value as PaypalMoney } };
+      },
+    },
     {
       path: '/billing_info/outstanding_balance',
       ops: ['replace'],
