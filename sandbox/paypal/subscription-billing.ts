@@ -183,9 +183,9 @@ async function billCycle(ctx: PaypalContext, record: SubscriptionRecord, plan: P
  * Bills every cycle due by `now` (the subscription's time), oldest first, and saves the
  * subscription. The first of them is the buyer's own payment when `firstByBuyer` (activation).
  */
-export async function runDueCycles(ctx: PaypalContext, record: SubscriptionRecord, now: number, options: { firstByBuyer?: boolean } = {}): Promise<SubscriptionRecord> {
+export async function runDueCycles(ctx: PaypalContext, record: SubscriptionRecord, now: number, options: { firstByBuyer?: boolean; plan?: PlanRecord } = {}): Promise<SubscriptionRecord> {
   let current = record;
-  let plan: PlanRecord | null = null;
+  let plan: PlanRecord | null = options.plan ?? null;
   for (let count = 0; count < MAX_CYCLES_PER_RUN; count += 1) {
     const due = current.internal.next_at;
     if (current.resource.status !== 'ACTIVE' || due === null || due > now) break;
@@ -213,7 +213,7 @@ export async function activateSubscription(ctx: PaypalContext, record: Subscript
   if (active.resource.billing_info) active.resource.billing_info.next_billing_time = paypalTime(start);
   await ctx.tx.save(active);
   // The buyer is there: the first cycle's payment is theirs, whatever later ones do.
-  active = await runDueCycles(ctx, active, now, { firstByBuyer: true });
+  active = await runDueCycles(ctx, active, now, { firstByBuyer: true, plan });
   await raiseSubscriptionEvent(ctx, active, 'BILLING.SUBSCRIPTION.ACTIVATED', `Subscription ${record.id} activated.`, now);
   return active;
 }

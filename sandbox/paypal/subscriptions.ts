@@ -462,7 +462,7 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
       const to = timeParam(ctx, 'end_time');
       const sales = await salesOf(ctx, record.id, { from, to });
       const transactions = sales.map(transactionOf);
-      return { status: 200, body: { transactions, total_items: transactions.length, total_pages: 1, links: [{ href: `${ctx.base}/v1/billing/subscriptions/${record.id}/transactions?${ctx.query.toString()}`, rel: 'SELF', method: 'GET' }] } };
+      return { status: 200, body: { transactions, total_items: transactions.length, total_pages: 1, links: [{ href: `${ctx.base}/v1/billing/subscriptions/${record.id}/transactions?${ctx.query.toString()}`, rel: 'self', method: 'GET' }] } };
     },
   },
 ];
