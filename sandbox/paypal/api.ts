@@ -52,6 +52,7 @@ function send(response: http.ServerResponse, status: number, body: unknown, head
   response.end(text);
 }
 
+/** The JSON body, or undefined when there is none. */
 async function readJson(request: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -165,7 +166,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
       const sent = method === 'GET' || method === 'DELETE' ? undefined : await readJson(request);
-      // An empty body is no payload, whatever its type: the SDK's void sends none, with axios's default form type.
+      // Only a body has a media type: the SDK sends void, activate and deactivate with none, and axios then labels them form-encoded.
       if (sent !== undefined && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
       const body = sent ?? {};
       const requestIdHeader = request.headers['paypal-request-id'];

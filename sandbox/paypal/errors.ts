@@ -82,6 +82,10 @@ export function fieldPointer(path: readonly PropertyKey[]): string {
   return `/${path.map((part) => String(part)).join('/')}`;
 }
 
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), body);
+}
+
 /**
  * Parses a request body against its schema, or throws PayPal's 400 naming every bad field:
  * a missing one is MISSING_REQUIRED_PARAMETER, a wrong type INVALID_PARAMETER_SYNTAX, any other
@@ -94,7 +98,8 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, locatio
     const field = fieldPointer(issue.path);
     const named = /^([A-Z_]{4,}): (.+)$/.exec(issue.message);
     if (named) return { field, location, issue: named[1] as string, description: named[2] as string };
-    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    // zod 4 reports a missing enum or literal as invalid_value: what is missing is read from the body.
+    if ((issue.code === 'invalid_type' && /received undefined/.test(issue.message)) || (issue.code === 'invalid_value' && valueAt(body, issue.path) === undefined)) {
       return { field, location, issue: 'MISSING_REQUIRED_PARAMETER', description: 'A required field / parameter is missing.' };
     }
     if (issue.code === 'invalid_type') return { field, location, issue: 'INVALID_PARAMETER_SYNTAX', description: 'The value of a field does not conform to the expected format.' };

@@ -6,6 +6,9 @@ import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
 import { ORDERS_DASHBOARD } from './orders-dashboard';
 import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
+import { SUBSCRIPTION_APPROVAL_PAGES } from './subscription-approval';
+import { SUBSCRIPTION_CLOCK_PAGES, subscriptionWallClock } from './subscription-clock';
+import { SUBSCRIPTIONS_DASHBOARD } from './subscriptions-dashboard';
 
 /**
  * What the PayPal module is made of besides its REST routes (routes.ts): pages a browser opens
@@ -54,6 +57,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE];
-export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork()];
-export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES];
+export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork(), subscriptionWallClock];
+export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD];
