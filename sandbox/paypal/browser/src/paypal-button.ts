@@ -21,6 +21,16 @@ button:hover{filter:brightness(.95)}button:focus-visible{outline:2px solid #0070
 button:disabled{background:#e6e6e6;color:#7a7a7a;cursor:not-allowed}
 .brand{font-style:italic;font-weight:800}.brand span{color:#009cde}`;
 
+let sheet: CSSStyleSheet | undefined;
+
+function buttonSheet(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+  }
+  return sheet;
+}
+
 export class PayPalButtonElement extends HTMLElement {
   static observedAttributes = ['type', 'disabled'];
   private readonly button: HTMLButtonElement;
@@ -28,12 +38,12 @@ export class PayPalButtonElement extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = STYLE;
+    // A constructed sheet, not a <style>: the checkout's CSP allows only nonced style elements.
+    root.adoptedStyleSheets = [buttonSheet()];
     this.button = document.createElement('button');
     this.button.type = 'button';
     this.button.setAttribute('part', 'button');
-    root.append(style, this.button);
+    root.append(this.button);
     this.render();
   }
 
