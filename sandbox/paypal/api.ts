@@ -142,7 +142,9 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
       throw error;
     }
-    await sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
+    // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
+    if (reply.status >= 400) await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
+    else await sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
     return reply;
   }
 

@@ -24,7 +24,8 @@ export interface TestBuyer {
 
 function payerIdOf(email: string): string {
   const digest = crypto.createHash('sha256').update(email).digest();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  // PayPal's payer ids avoid 0, 1, I and O (the spec's pattern is ^[2-9A-HJ-NP-Z]{13}$).
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   return Array.from(digest.subarray(0, 13), (byte) => alphabet[byte % alphabet.length]).join('');
 }
 

@@ -3,6 +3,7 @@ import type { Chaos, RetryPolicy } from '../chaos';
 import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
 import { JS_SDK_BUNDLE, JS_SDK_PAGE } from './browser';
+import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
 
 /**
@@ -52,6 +53,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE];
 export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [JS_SDK_BUNDLE];
 export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [];
