@@ -106,6 +106,19 @@ function sendJson(response: http.ServerResponse, status: number, body: unknown) 
 
 const orders = () => new OrdersController(t.client);
 
+/** While set, the shop's order creation waits for it (a shop slower than the buyer). */
+let orderGate: Promise<void> | null = null;
+
+/** Holds the shop's next order creations until the returned function is called. */
+function holdOrders(): () => void {
+  let release = () => {};
+  orderGate = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    orderGate = null;
+    release();
+  };
+}
+
 /** The shop: its checkout page (with Billfold's CSP) and the server side of its PayPal button. */
 async function serveShop(request: http.IncomingMessage, response: http.ServerResponse) {
   const url = new URL(request.url ?? '/', SHOP);
@@ -131,6 +144,7 @@ async function serveShop(request: http.IncomingMessage, response: http.ServerRes
     sendJson(response, 200, { clientToken: ((await token.json()) as { access_token: string }).access_token });
   } else if (request.method === 'POST' && url.pathname === '/api/orders') {
     if (url.searchParams.has('fail')) return sendJson(response, 500, { error: 'The cart is empty.' });
+    await orderGate;
     // As PayPal's v6 samples do: a popup needs no return address; a redirect names where the
     // buyer comes back to (which makes the order PAYER_ACTION_REQUIRED until approved).
     const redirect = url.searchParams.get('mode') === 'redirect';
@@ -347,6 +361,23 @@ describe('paying with the one-time payment button', { timeout: 60_000 }, () => {
     await expect.poll(() => eventsOf(page, 'captured'), POLL).toEqual([{ status: 'COMPLETED' }]);
   });
 
+  it('calls onCancel when the buyer closes the popup before the shop has made the order', async () => {
+    const { page } = await openCheckout('?mode=popup');
+    const release = holdOrders();
+    const popupOpened = page.waitForEvent('popup');
+    await payButton(page).click();
+    const popup = await popupOpened;
+    await popup.close();
+    // The shop answers well after the stand-in has seen the popup closed (its poll and grace
+    // take under a second), so the cancel is noticed before there is an order id.
+    await page.waitForTimeout(1_500);
+    release();
+    await expect.poll(() => events(page), POLL).toEqual([
+      { type: 'cancel', data: { orderId: expect.any(String) } },
+      { type: 'complete', data: { paymentSessionState: 'canceled' } },
+    ]);
+  });
+
   it('ignores an approval message that does not come from the sandbox’s popup', async () => {
     const { page } = await openCheckout('?mode=popup');
     const approval = await openApproval(page);
@@ -374,6 +405,20 @@ describe('paying with the one-time payment button', { timeout: 60_000 }, () => {
       { type: 'captured', data: { status: 'COMPLETED' } },
       { type: 'complete', data: { paymentSessionState: 'approved' } },
     ]);
+  });
+
+  it('in redirect mode, comes back to cancel_url when the buyer cancels, where the session resumes with onCancel', async () => {
+    const { page } = await openCheckout('?mode=redirect');
+    await payButton(page).click();
+    await page.waitForURL(/\/checkoutnow\?token=/);
+    const orderId = new URL(page.url()).searchParams.get('token') ?? '';
+    await page.locator('button[value="cancel"]').click();
+    await page.waitForURL(`${SHOP}/?mode=redirect&cancelled=1&token=${orderId}`);
+    await expect.poll(() => events(page), POLL).toEqual([
+      { type: 'cancel', data: { orderId } },
+      { type: 'complete', data: { paymentSessionState: 'canceled' } },
+    ]);
+    expect(await orderStatus(orderId)).toBe('PAYER_ACTION_REQUIRED');
   });
 
   it('falls back to the redirect when the browser blocks the popup in auto mode, and reports a recoverable onError in popup mode', async () => {

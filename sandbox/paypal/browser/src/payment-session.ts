@@ -175,7 +175,12 @@ export class ApprovalSession<Approve> {
       this.flow = { popup, end: () => finish(null) };
     });
     const id = await this.idFrom(ids);
-    if (this.flow?.popup !== popup) return; // cancel() or destroy() came first
+    if (this.flow?.popup !== popup) {
+      // The flow ended while the page was making its order: cancel() and destroy() have said
+      // what they say; a buyer who closed the popup meanwhile has cancelled.
+      if (await decision) this.cancelled(typeof id === 'string' ? id : undefined);
+      return;
+    }
     if (typeof id !== 'string') {
       this.endFlow();
       return this.fail(id);
