@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
+import { CheckoutPaymentIntent, CustomError, OrdersController } from '@paypal/paypal-server-sdk';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,12 @@ function sendJson(response: http.ServerResponse, status: number, body: unknown) 
 
 const orders = () => new OrdersController(t.client);
 
+/**
+ * Carts whose order's funding was declined at capture (INSTRUMENT_DECLINED): the shop's next
+ * createOrder for the cart answers that order again, so the buyer approves it with other funding.
+ */
+const declinedOrders = new Map<string, string>();
+
 /** While set, the shop's order creation waits for it (a shop slower than the buyer). */
 let orderGate: Promise<void> | null = null;
 
@@ -145,6 +151,12 @@ async function serveShop(request: http.IncomingMessage, response: http.ServerRes
   } else if (request.method === 'POST' && url.pathname === '/api/orders') {
     if (url.searchParams.has('fail')) return sendJson(response, 500, { error: 'The cart is empty.' });
     await orderGate;
+    const cart = url.searchParams.get('cart') ?? '';
+    const declined = declinedOrders.get(cart);
+    if (declined) {
+      declinedOrders.delete(cart);
+      return sendJson(response, 200, { orderId: declined });
+    }
     // As PayPal's v6 samples do: a popup needs no return address; a redirect names where the
     // buyer comes back to (which makes the order PAYER_ACTION_REQUIRED until approved).
     const redirect = url.searchParams.get('mode') === 'redirect';
@@ -157,8 +169,16 @@ async function serveShop(request: http.IncomingMessage, response: http.ServerRes
     });
     sendJson(response, 201, { orderId: result.id });
   } else if (request.method === 'POST' && /^\/api\/orders\/[^/]+\/capture$/.test(url.pathname)) {
-    const { result } = await orders().captureOrder({ id: url.pathname.split('/')[3] ?? '', prefer: 'return=representation' });
-    sendJson(response, 200, { status: result.status });
+    const orderId = url.pathname.split('/')[3] ?? '';
+    try {
+      const { result } = await orders().captureOrder({ id: orderId, prefer: 'return=representation' });
+      sendJson(response, 200, { status: result.status });
+    } catch (error) {
+      const issue = error instanceof CustomError ? error.result?.details?.[0]?.issue : undefined;
+      if (issue !== 'INSTRUMENT_DECLINED') throw error;
+      declinedOrders.set(new URL(request.headers.referer ?? SHOP).searchParams.get('cart') ?? '', orderId);
+      sendJson(response, 200, { issue });
+    }
   } else if (request.method === 'POST' && url.pathname === '/api/subscriptions') {
     sendJson(response, 201, { subscriptionId: `I-${crypto.randomBytes(6).toString('hex').toUpperCase()}` });
   } else {
@@ -328,6 +348,24 @@ describe('paying with the one-time payment button', { timeout: 60_000 }, () => {
       { type: 'approve', data: { orderId, payerId: DEFAULT_BUYER.payerId, fundingSource: 'paypal' } },
       { type: 'captured', data: { status: 'COMPLETED' } },
       { type: 'complete', data: { paymentSessionState: 'approved' } },
+    ]);
+    expect(await orderStatus(orderId)).toBe('COMPLETED');
+  });
+
+  it('lets the buyer approve the same order again after its funding was declined at capture (INSTRUMENT_DECLINED)', async () => {
+    const { page } = await openCheckout('?mode=popup&cart=declined');
+    const first = await openApproval(page);
+    const orderId = new URL(first.url()).searchParams.get('token') ?? '';
+    await decide(first, 'approve', 'declined@example.com');
+    await expect.poll(() => eventsOf(page, 'captured'), POLL).toEqual([{ issue: 'INSTRUMENT_DECLINED' }]);
+
+    const again = await openApproval(page);
+    expect(new URL(again.url()).searchParams.get('token')).toBe(orderId);
+    await decide(again, 'approve');
+    await expect.poll(() => eventsOf(page, 'captured'), POLL).toEqual([{ issue: 'INSTRUMENT_DECLINED' }, { status: 'COMPLETED' }]);
+    expect(await eventsOf(page, 'approve')).toEqual([
+      { orderId, payerId: buyerByEmail('declined@example.com')?.payerId, fundingSource: 'paypal' },
+      { orderId, payerId: DEFAULT_BUYER.payerId, fundingSource: 'paypal' },
     ]);
     expect(await orderStatus(orderId)).toBe('COMPLETED');
   });
