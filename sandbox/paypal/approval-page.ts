@@ -55,7 +55,9 @@ function send(response: http.ServerResponse, status: number, html: string, nonce
   response.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'`,
+    // form-action also holds the redirects that answer the form: the 303 to the shop's
+    // return_url or cancel_url, on any origin, must pass (the form itself posts to this page).
+    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self' http: https:; frame-ancestors 'none'`,
   });
   response.end(html);
 }

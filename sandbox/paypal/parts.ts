@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Chaos, RetryPolicy } from '../chaos';
 import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
+import { JS_SDK_BUNDLE, JS_SDK_PAGE } from './browser';
 import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
 import { ORDERS_DASHBOARD } from './orders-dashboard';
@@ -57,6 +58,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES];
-export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [pendingCaptureWork(), subscriptionWallClock];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES];
+export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [JS_SDK_BUNDLE, pendingCaptureWork(), subscriptionWallClock];
 export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD];

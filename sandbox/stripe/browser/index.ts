@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { browserScripts, type BrowserScript } from './bundle';
+import { sendBrowserScript } from '../../browser-script';
+import { browserScripts } from './bundle';
 import { handleDemo } from './demo';
 import { ELEMENT_FRAME_CSP, elementFramePage } from './element-frame';
 
@@ -16,25 +17,6 @@ export async function loadBrowserScripts(): Promise<void> {
 
 const DEMO_PAGES = new Set(['/js/demo', '/js/demo/complete', '/js/demo/intents']);
 
-function sendScript(request: http.IncomingMessage, response: http.ServerResponse, script: BrowserScript) {
-  const headers = {
-    'Content-Type': 'text/javascript; charset=utf-8',
-    // Revalidated on every load, so a restarted sandbox serves its new script at once.
-    'Cache-Control': 'no-cache',
-    ETag: script.etag,
-    'Access-Control-Allow-Origin': '*',
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (request.headers['if-none-match'] === script.etag) {
-    response.writeHead(304, headers);
-    response.end();
-    return;
-  }
-  response.writeHead(200, { ...headers, 'Content-Length': script.body.length });
-  response.end(script.body);
-}
-
 function sendText(response: http.ServerResponse, status: number, text: string) {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
@@ -45,7 +27,7 @@ export async function handleBrowser(request: http.IncomingMessage, response: htt
   if (DEMO_PAGES.has(url.pathname)) return handleDemo(request, response, url);
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, `${request.method} is not allowed here.`);
   const script = (await browserScripts()).get(url.pathname);
-  if (script) return sendScript(request, response, script);
+  if (script) return sendBrowserScript(request, response, script);
   if (url.pathname === '/elements/frame') {
     const html = elementFramePage(url.searchParams.get('type'));
     response.writeHead(200, {
