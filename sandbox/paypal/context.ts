@@ -71,6 +71,8 @@ export interface PaypalRoute {
   idempotency?: IdempotentApi;
   /** The latest state of what an earlier request with the same PayPal-Request-Id made (PayPal replays the resource, not the old body). */
   replay?(ctx: PaypalContext, resourceId: string): Promise<PaypalReply>;
+  /** Also takes `multipart/form-data` (Disputes' evidence uploads): the body is then a MultipartBody (multipart.ts). */
+  multipart?: boolean;
   handle(ctx: PaypalContext): Promise<PaypalReply>;
 }
 

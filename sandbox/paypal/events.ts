@@ -29,7 +29,8 @@ export interface WebhookResource {
   event_types: { name: string; description?: string; status?: string }[];
 }
 
-export type EventRecord = PaypalRecord<PaypalEvent, { base: string }>;
+/** `simulated`: made by simulate-event, which verify-webhook-signature never vouches for (as at PayPal). */
+export type EventRecord = PaypalRecord<PaypalEvent, { base: string; simulated?: boolean }>;
 export type WebhookRecord = PaypalRecord<WebhookResource, { base: string; client_id: string }>;
 /** One signed send of an event to a webhook: what was signed, for the verify-webhook-signature postback. */
 export type TransmissionRecord = PaypalRecord<{ webhook_id: string; event_id: string; transmission_time: string; body: string }, Record<string, never>>;
@@ -45,8 +46,13 @@ export interface RaisedEvent {
   resourceVersion?: string;
 }
 
+export interface RaiseOptions {
+  /** simulate-event: sent to this webhook only, whatever types it listens to, and marked simulated. */
+  simulatedFor?: string;
+}
+
 /** Stores the event and queues its deliveries; the request's dispatcher is woken once it commits. */
-export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' | 'raisedEvents'>, raised: RaisedEvent): Promise<PaypalEvent> {
+export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' | 'raisedEvents'>, raised: RaisedEvent, options: RaiseOptions = {}): Promise<PaypalEvent> {
   const id = eventId();
   const event: PaypalEvent = {
     id,
@@ -62,8 +68,10 @@ export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' 
       { href: `${ctx.base}/v1/notifications/webhooks-events/${id}/resend`, rel: 'resend', method: 'POST' },
     ],
   };
-  await ctx.tx.insert<EventRecord>({ id, object: 'paypal_event', created: ctx.now, resource: event, internal: { base: ctx.base } });
-  await queueDeliveries(ctx.tx, event);
+  const simulated = options.simulatedFor !== undefined;
+  await ctx.tx.insert<EventRecord>({ id, object: 'paypal_event', created: ctx.now, resource: event, internal: { base: ctx.base, ...(simulated ? { simulated } : {}) } });
+  if (options.simulatedFor !== undefined) await queueDeliveryTo(ctx.tx, id, options.simulatedFor);
+  else await queueDeliveries(ctx.tx, event);
   ctx.raisedEvents.push(id);
   return event;
 }
@@ -78,6 +86,11 @@ export async function queueDeliveries(tx: Tx, event: PaypalEvent, onlyWebhook?: 
       and data->'resource'->'event_types' @> any (array[${tx.sql.json([{ name: event.event_type }] as never)}::jsonb, '[{"name":"*"}]'::jsonb])
     returning id`;
   return rows.length;
+}
+
+/** One pending delivery of an event to one webhook, whatever it listens to (a resend to chosen webhooks, a simulation). */
+export async function queueDeliveryTo(tx: Tx, eventId: string, webhookId: string): Promise<void> {
+  await tx.sql`insert into sandbox.deliveries (event_id, endpoint_id, provider) values (${eventId}, ${webhookId}, 'paypal')`;
 }
 
 /**

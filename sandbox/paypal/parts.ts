@@ -3,6 +3,8 @@ import type { Chaos, RetryPolicy } from '../chaos';
 import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
 import type { PaypalContext } from './context';
+import { PAYPAL_EVENTS_DASHBOARD } from './dashboard';
+import { DISPUTE_PAGES } from './disputes';
 
 /**
  * What the PayPal module is made of besides its REST routes (routes.ts): pages a browser opens
@@ -51,6 +53,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [...DISPUTE_PAGES];
 export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [];
-export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [];
+export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [PAYPAL_EVENTS_DASHBOARD];
