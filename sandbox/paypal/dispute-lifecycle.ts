@@ -142,8 +142,13 @@ export function disputeLinks(record: DisputeRecord, base: string) {
   ];
 }
 
+// PayPal leaves out a list that has nothing in it (the spec gives each at least one item).
+const LISTS = ['messages', 'evidences', 'adjudications', 'money_movements'] as const;
+
 export function disputeView(record: DisputeRecord, base: string) {
-  return { ...record.resource, dispute_state: disputeStateOf(record), links: disputeLinks(record, base) };
+  const shown: Partial<DisputeResource> = { ...record.resource };
+  for (const list of LISTS) if (shown[list]?.length === 0) delete shown[list];
+  return { ...shown, dispute_state: disputeStateOf(record), links: disputeLinks(record, base) };
 }
 
 /** PayPal's 422 for an action the dispute's state does not allow. */

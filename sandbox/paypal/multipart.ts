@@ -71,14 +71,15 @@ export function parseMultipart(bytes: Buffer, contentType: string): MultipartBod
     const name = dispositionParameter(disposition, 'name');
     if (!/^form-data/i.test(disposition) || name === undefined) throw malformed('Every multipart part needs Content-Disposition: form-data with a name.');
     const filename = dispositionParameter(disposition, 'filename');
-    if (filename !== undefined) {
-      files.push({ field: name, filename, contentType: headers.get('content-type') ?? 'application/octet-stream', size: content.length });
-    } else if (name === 'input') {
+    // `input` is the JSON whether it came as a field or, as a FormData Blob sends it, as a file named "blob".
+    if (name === 'input') {
       try {
         input = JSON.parse(content.toString('utf8')) as unknown;
       } catch {
         throw new PaypalApiError(400, [{ issue: 'MALFORMED_REQUEST_JSON', description: 'The request JSON is not well formed.', field: 'input', location: 'body' }], 'INVALID_REQUEST');
       }
+    } else if (filename !== undefined) {
+      files.push({ field: name, filename, contentType: headers.get('content-type') ?? 'application/octet-stream', size: content.length });
     }
     position = next + 2;
   }
