@@ -12,11 +12,9 @@ import { DASHBOARD_ACTION_PATH, type PaypalDashboardPart } from './parts';
  * as a buyer would open one.
  */
 
-// The module's prefix: the dashboard posts to /paypal/_sandbox/dashboard/<action>.
-const ACTIONS = `/paypal${DASHBOARD_ACTION_PATH}`;
-
 function button(action: string, fields: Record<string, string>, label: string, extra = ''): string {
-  return actionButton(`${ACTIONS}${action}`, fields, label, extra);
+  // Under the module's prefix: /paypal/_sandbox/dashboard/<action>. (Read here, not at load: parts.ts imports this file.)
+  return actionButton(`/paypal${DASHBOARD_ACTION_PATH}${action}`, fields, label, extra);
 }
 
 function status(value: unknown): string {
