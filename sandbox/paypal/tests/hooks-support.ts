@@ -28,6 +28,8 @@ export interface PaypalReceiver {
   received: PaypalDelivery[];
   /** What the endpoint answers; change it to make deliveries fail. */
   status: number;
+  /** Decides the answer per delivery instead of `status` (the deliveries received so far include this one). */
+  answer?: (delivery: PaypalDelivery) => number;
   close(): Promise<void>;
   /** The deliveries of one event, waiting until there are `count`. */
   deliveriesOf(eventId: string, count?: number): Promise<PaypalDelivery[]>;
@@ -40,8 +42,9 @@ export async function paypalReceiver(path = '/paypal/webhooks'): Promise<PaypalR
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      receiver.received.push({ body, event: JSON.parse(body) as PaypalEvent, headers: request.headers, at: performance.now() });
-      response.writeHead(receiver.status).end();
+      const delivery: PaypalDelivery = { body, event: JSON.parse(body) as PaypalEvent, headers: request.headers, at: performance.now() };
+      receiver.received.push(delivery);
+      response.writeHead(receiver.answer?.(delivery) ?? receiver.status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
