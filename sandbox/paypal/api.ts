@@ -21,6 +21,8 @@ export interface PaypalApiOptions {
   faultRate(): number;
   /** After a request that raised events committed. */
   onEvents(): void;
+  /** The per-buyer fault this request meets, if any (faults.ts), spent as it fires. */
+  customerFault?(method: string, pathname: string, body: unknown, pathIds: string[]): Promise<'500' | 'unreachable' | null>;
 }
 
 const MAX_BODY_BYTES = 128 * 1024;
@@ -172,6 +174,13 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const multipart = Boolean(route.multipart) && isMultipart(contentType);
       const body = method === 'GET' || method === 'DELETE' ? {} : multipart ? parseMultipart(await readBytes(request, MAX_MULTIPART_BYTES), contentType) : await readJson(request);
       if (method !== 'GET' && method !== 'DELETE' && contentType && !contentType.includes('json') && !multipart) throw new PaypalApiError(415);
+      const fault = await options.customerFault?.(method, url.pathname, body, Object.values(params));
+      if (fault === 'unreachable') {
+        // No answer at all: the client sees the connection drop, as when PayPal cannot be reached.
+        request.socket.destroy();
+        return;
+      }
+      if (fault === '500') throw new PaypalApiError(500, [], undefined, 'An internal server error has occurred (sandbox fault armed for this buyer).');
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {

@@ -98,7 +98,12 @@ export async function queueDeliveryTo(tx: Tx, eventId: string, webhookId: string
  * (`PAYPAL-TRANSMISSION-ID`, `-TIME`, `-SIG`, `-CERT-URL`, `PAYPAL-AUTH-ALGO`), each attempt a
  * new transmission signed at the moment of sending.
  */
-export function paypalSender(store: Store): DeliverySender {
+/** Per-buyer faults that lose a delivery (faults.ts). */
+export interface DeliveryFaults {
+  takeForDelivery(resource: unknown): { id: string } | null;
+}
+
+export function paypalSender(store: Store, faults?: DeliveryFaults): DeliverySender {
   return async (delivery, timeoutMs) => {
     const [row] = await store.sql<{ event: EventRecord; webhook: WebhookRecord | null }[]>`
       select e.data as event, w.data as webhook from sandbox.objects e
@@ -110,6 +115,9 @@ export function paypalSender(store: Store): DeliverySender {
     const certUrl = `${row.event.internal.base}${CERT_PATH}`;
     return {
       async post() {
+        const dropped = faults?.takeForDelivery(row.event.resource.resource);
+        // Lost on the way: an attempt with no answer, retried like any failed delivery.
+        if (dropped) throw new Error(`connection dropped (sandbox fault ${dropped.id})`);
         const transmissionId = crypto.randomUUID();
         const transmissionTime = new Date().toISOString();
         const signature = signTransmission({ transmissionId, transmissionTime, webhookId: webhook.id, body });
