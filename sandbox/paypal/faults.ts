@@ -24,13 +24,14 @@ import type { Tx } from '../store';
 export const PAYPAL_FAULT_KINDS = ['500', 'unreachable', 'drop-webhooks'] as const;
 export type PaypalFaultKind = (typeof PAYPAL_FAULT_KINDS)[number];
 const MAX_ARMED = 1000;
+const TIMES = 'times must be a whole number from 1 to 100.';
 
 const FaultRequest = z
   .strictObject({
     email: z.string().includes('@', { message: 'email must be the payer’s email address.' }).transform((email) => email.trim().toLowerCase()).optional(),
     custom_id: z.string().min(1).max(127).optional(),
     kind: z.enum(PAYPAL_FAULT_KINDS, { message: `kind must be one of ${PAYPAL_FAULT_KINDS.join(', ')}.` }),
-    times: z.number({ message: 'times must be a whole number from 1 to 100.' }).int({ message: 'times must be a whole number from 1 to 100.' }).min(1, { message: 'times must be a whole number from 1 to 100.' }).max(100, { message: 'times must be a whole number from 1 to 100.' }).default(1),
+    times: z.number({ message: TIMES }).int({ message: TIMES }).min(1, { message: TIMES }).max(100, { message: TIMES }).default(1),
     method: z.enum(['GET', 'POST', 'PATCH', 'DELETE']).optional(),
     /** Only API requests to this path (`/v2/checkout/orders/:id/capture`); `:name` or `*` is any one segment. */
     path: z.string().regex(/^\/v[12]\//, { message: 'path must be a PayPal API path such as /v2/checkout/orders/:id/capture.' }).optional(),
