@@ -149,6 +149,7 @@ describe('the merchant’s answers', () => {
     const noNote = await t.rest('POST', `/v1/customer/disputes/${id}/accept-claim`, {});
     expect(noNote.status).toBe(400);
     expect(noNote.body).toMatchObject({ details: [{ issue: 'MISSING_REQUIRED_PARAMETER', field: '/note' }] });
+    expectMatchesPaypalSpec('POST', `/v1/customer/disputes/${id}/accept-claim`, noNote.status, noNote.body);
     const tooMuch = await t.rest('POST', `/v1/customer/disputes/${id}/accept-claim`, { note: 'Sorry', refund_amount: { currency_code: 'USD', value: '12.01' } });
     expect(tooMuch.status).toBe(400);
     const reply = await t.rest('POST', `/v1/customer/disputes/${id}/accept-claim`, { note: 'Sorry about that.', accept_claim_type: 'PARTIAL_REFUND', refund_amount: { currency_code: 'USD', value: '10.00' } });
@@ -163,6 +164,7 @@ describe('the merchant’s answers', () => {
     expect(reversal).toMatchObject({ resource_type: 'refund', resource_version: '2.0', resource: { status: 'COMPLETED', amount: { value: '10.00' }, note_to_payer: 'Payment reversed' } });
     const again = await t.rest('POST', `/v1/customer/disputes/${id}/accept-claim`, { note: 'again' });
     expect(again.status).toBe(422);
+    expectMatchesPaypalSpec('POST', `/v1/customer/disputes/${id}/accept-claim`, again.status, again.body);
   });
 
   it('a dispute PayPal decides for the buyer reverses the money and can be appealed once', async () => {
@@ -176,6 +178,7 @@ describe('the merchant’s answers', () => {
     expect(decided.links.map((l) => l.rel)).toEqual(['self', 'appeal']);
     const appeal = await t.rest('POST', `/v1/customer/disputes/${id}/appeal`, { evidences: [{ evidence_type: 'PROOF_OF_FULFILLMENT', notes: 'Signed for.' }] });
     expect(appeal.status).toBe(200);
+    expectMatchesPaypalSpec('POST', `/v1/customer/disputes/${id}/appeal`, appeal.status, appeal.body);
     expect(await show(id)).toMatchObject({ status: 'UNDER_REVIEW', dispute_state: 'UNDER_PAYPAL_REVIEW' });
     await sandboxPost(t, `/_sandbox/disputes/${id}/resolve`, { outcome: 'buyer' });
     expect((await t.rest('POST', `/v1/customer/disputes/${id}/appeal`, { evidences: [{ evidence_type: 'OTHER' }] })).status).toBe(422);
@@ -240,5 +243,6 @@ describe('listing disputes', () => {
     expect((await t.rest('GET', '/v1/customer/disputes?dispute_state=LOST')).status).toBe(400);
     const unknown = await t.rest('GET', '/v1/customer/disputes/PP-D-1');
     expect(unknown.status).toBe(404);
+    expectMatchesPaypalSpec('GET', '/v1/customer/disputes/PP-D-1', unknown.status, unknown.body);
   });
 });

@@ -80,6 +80,7 @@ describe('signed deliveries', () => {
     const reply = await t.rest<{ name: string; details: { issue: string; field: string }[] }>('POST', '/v1/notifications/verify-webhook-signature', { auth_algo: 'SHA256withRSA', cert_url: 'x', transmission_id: 'x', transmission_sig: 'x', transmission_time: 'x', webhook_id: 'x' });
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ name: 'INVALID_REQUEST', details: [{ issue: 'MISSING_REQUIRED_PARAMETER', field: '/webhook_event' }] });
+    expectMatchesPaypalSpec('POST', '/v1/notifications/verify-webhook-signature', reply.status, reply.body);
   });
 });
 
