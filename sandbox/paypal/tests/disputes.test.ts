@@ -89,6 +89,24 @@ describe('opening a dispute (the buyer’s side)', () => {
   });
 });
 
+describe('at the same time', () => {
+  it('opens one dispute when the buyer’s two clicks arrive together, and reverses the money once when PayPal decides while the merchant accepts', async () => {
+    const capture = await insertCapture(t);
+    const opens = await Promise.all([1, 2, 3].map(() => sandboxPost(t, '/_sandbox/disputes', { capture_id: capture.id, reason: 'UNAUTHORISED' })));
+    expect(opens.map((reply) => reply.status).sort()).toEqual([201, 409, 409]);
+    const id = String(opens.find((reply) => reply.status === 201)?.body.dispute_id);
+    const [accepted, decided] = await Promise.all([
+      t.rest('POST', `/v1/customer/disputes/${id}/accept-claim`, { note: 'Refunding.' }),
+      sandboxPost(t, `/_sandbox/disputes/${id}/resolve`, { outcome: 'buyer' }),
+    ]);
+    // Whichever came second found the dispute resolved: accept-claim is refused with PayPal's 422, the decision with 409.
+    expect([accepted.status, decided.status]).toContain(200);
+    expect(accepted.status === 200 ? decided.status : accepted.status).toBe(accepted.status === 200 ? 409 : 422);
+    expect(await reversalsOf(capture.id)).toHaveLength(1);
+    expect((await captureOf(t, capture.id)).status).toBe('REFUNDED');
+  });
+});
+
 describe('the merchant’s answers', () => {
   it('provide-evidence as multipart/form-data (input part and a file) puts the dispute under review; PayPal deciding for the seller leaves the capture alone', async () => {
     const capture = await insertCapture(t);
