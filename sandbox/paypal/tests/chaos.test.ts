@@ -45,9 +45,9 @@ describe('PayPal under the chaos switches', () => {
     const event = await disputeCreated();
     const tries = await receiver.deliveriesOf(event.id, 4);
     const gaps = tries.slice(1).map((attempt, index) => attempt.at - (tries[index]?.at ?? 0));
-    expect(gaps[0]).toBeGreaterThanOrEqual(90);
-    expect(gaps[1]).toBeGreaterThan((gaps[0] ?? 0) * 1.5);
-    expect(gaps[2]).toBeGreaterThan((gaps[1] ?? 0) * 1.5);
+    // Each wait at least its backoff (100, 200, 400 ms, less timer slack); a loaded machine may only lengthen them, so growth is judged first to last.
+    gaps.forEach((gap, index) => expect(gap).toBeGreaterThanOrEqual(100 * 2 ** index - 15));
+    expect(gaps[2]).toBeGreaterThan((gaps[0] ?? 0) * 1.5);
     expect(new Set(tries.map((attempt) => attempt.headers['paypal-transmission-id'])).size).toBe(4);
     for (const attempt of tries) expect(await verifyOffline(attempt, webhookId)).toBe(true);
     const [delivery] = await eventually(async () => {
