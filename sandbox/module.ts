@@ -21,6 +21,20 @@ export interface SandboxServices {
   origin(): string;
 }
 
+/**
+ * Faults a provider arms for one of its customers (POST /_sandbox/chaos with `faults: { <key>:
+ * [...] }`): the server checks every provider's part of a request before arming any, so a
+ * refused request arms nothing.
+ */
+export interface ProviderFaults {
+  /** The key under `faults` that reaches this provider (`paypal`). */
+  readonly key: string;
+  /** Why the faults are refused, or the function that arms them (and answers what it armed). */
+  prepare(input: unknown): (() => unknown[]) | string;
+  /** What is armed now. */
+  list(): unknown[];
+}
+
 export interface ProviderModule {
   /** The provider's name, as the dashboard shows it. */
   readonly name: string;
@@ -42,4 +56,6 @@ export interface ProviderModule {
   reset(): void;
   /** The module's tables on the dashboard at `/`. */
   dashboard(): Promise<DashboardTable[]>;
+  /** Per-customer faults armed under `faults.<key>`, when the provider has them (Stripe's predate this and take `faults` as a list). */
+  readonly customerFaults?: ProviderFaults;
 }

@@ -109,11 +109,18 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
         if (typeof parsed === 'string') return refuse(response, parsed);
         // Faults follow a customer through Stripe's objects, so they are Stripe's to arm; a
         // provider mounted beside it would take its own key.
-        const armed = parsed.faults === undefined ? [] : stripe.faults.armRequested(parsed.faults);
-        if (typeof armed === 'string') return refuse(response, armed);
+        // A list is Stripe's (as it always was); an object names the provider each list is for (`{ paypal: [...] }`).
+        if (Array.isArray(parsed.faults) || parsed.faults === undefined) {
+          const armed = parsed.faults === undefined ? [] : stripe.faults.armRequested(parsed.faults);
+          if (typeof armed === 'string') return refuse(response, armed);
+        } else {
+          const arming = prepareProviderFaults(providers, parsed.faults);
+          if (typeof arming === 'string') return refuse(response, arming);
+          for (const arm of arming) arm();
+        }
         Object.assign(chaos, parsed.switches);
       }
-      sendJson(response, 200, { ...chaos, faults: stripe.faults.list() });
+      sendJson(response, 200, { ...chaos, faults: stripe.faults.list(), providerFaults: listProviderFaults(providers) });
     } else if (url.pathname === '/_sandbox/retry') {
       if (request.method === 'POST') {
         const body = await readJsonBody(request, response);
@@ -173,6 +180,24 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
       await store.close();
     },
   };
+}
+
+/** Every provider's part of `faults: { <key>: [...] }` checked, or why one is refused (then nothing is armed). */
+function prepareProviderFaults(providers: readonly ProviderModule[], faults: unknown): (() => unknown[])[] | string {
+  if (typeof faults !== 'object' || faults === null) return 'faults must be a list of Stripe faults or an object of each provider’s (for example { "paypal": [...] }).';
+  const arming: (() => unknown[])[] = [];
+  for (const [key, list] of Object.entries(faults)) {
+    const owner = providers.find((provider) => provider.customerFaults?.key === key)?.customerFaults;
+    if (!owner) return `No provider takes faults under ${key}; the keys are ${providers.flatMap((provider) => provider.customerFaults?.key ?? []).join(', ')}.`;
+    const prepared = owner.prepare(list);
+    if (typeof prepared === 'string') return prepared;
+    arming.push(prepared);
+  }
+  return arming;
+}
+
+function listProviderFaults(providers: readonly ProviderModule[]): Record<string, unknown[]> {
+  return Object.fromEntries(providers.flatMap((provider) => (provider.customerFaults ? [[provider.customerFaults.key, provider.customerFaults.list()]] : [])));
 }
 
 function refuse(response: http.ServerResponse, message: string): true {

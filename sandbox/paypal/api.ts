@@ -4,6 +4,7 @@ import type { PaypalAuth } from './auth';
 import { REQUEST_ID_RETENTION_SECONDS, type PaypalContext, type PaypalReply, type PaypalRoute } from './context';
 import { PaypalApiError } from './errors';
 import { debugId, nowSeconds } from './ids';
+import { isMultipart, parseMultipart } from './multipart';
 
 /**
  * The PayPal REST pipeline: bearer token, JSON body, route, `PayPal-Request-Id`, one
@@ -20,9 +21,13 @@ export interface PaypalApiOptions {
   faultRate(): number;
   /** After a request that raised events committed. */
   onEvents(): void;
+  /** The per-buyer fault this request meets, if any (faults.ts), spent as it fires. */
+  customerFault?(method: string, pathname: string, body: unknown, pathIds: string[]): Promise<'500' | 'unreachable' | null>;
 }
 
 const MAX_BODY_BYTES = 128 * 1024;
+// PayPal takes evidence files up to 10 MB each, 50 MB in all; the sandbox keeps only their names, so a smaller cap does.
+const MAX_MULTIPART_BYTES = 12 * 1024 * 1024;
 // A PayPal-Request-Id left "in flight" by a crashed request is released after this long.
 const IN_FLIGHT_TIMEOUT_SECONDS = 60;
 
@@ -52,18 +57,22 @@ function send(response: http.ServerResponse, status: number, body: unknown, head
   response.end(text);
 }
 
-/** The JSON body, or undefined when there is none. */
-async function readJson(request: http.IncomingMessage): Promise<unknown> {
+async function readBytes(request: http.IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new PaypalApiError(413, [{ issue: 'REQUEST_BODY_TOO_LARGE', description: `The request body is larger than ${MAX_BODY_BYTES} bytes.` }]);
+    if (size > limit) {
+      throw new PaypalApiError(413, [{ issue: 'REQUEST_BODY_TOO_LARGE', description: `The request body is larger than ${limit} bytes.` }]);
     }
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+/** The JSON body, or undefined when there is none. */
+async function readJson(request: http.IncomingMessage): Promise<unknown> {
+  const text = (await readBytes(request, MAX_BODY_BYTES)).toString('utf8').trim();
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -165,10 +174,18 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       }
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
-      const sent = method === 'GET' || method === 'DELETE' ? undefined : await readJson(request);
+      const multipart = Boolean(route.multipart) && isMultipart(contentType);
+      const sent = method === 'GET' || method === 'DELETE' ? undefined : multipart ? parseMultipart(await readBytes(request, MAX_MULTIPART_BYTES), contentType) : await readJson(request);
       // Only a body has a media type: the SDK sends void, activate and deactivate with none, and axios then labels them form-encoded.
-      if (sent !== undefined && contentType && !contentType.includes('json')) throw new PaypalApiError(415);
+      if (sent !== undefined && contentType && !contentType.includes('json') && !multipart) throw new PaypalApiError(415);
       const body = sent ?? {};
+      const fault = await options.customerFault?.(method, url.pathname, body, Object.values(params));
+      if (fault === 'unreachable') {
+        // No answer at all: the client sees the connection drop, as when PayPal cannot be reached.
+        request.socket.destroy();
+        return;
+      }
+      if (fault === '500') throw new PaypalApiError(500, [], undefined, 'An internal server error has occurred (sandbox fault armed for this buyer).');
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {

@@ -73,6 +73,8 @@ export interface PaypalRoute {
   replay?(ctx: PaypalContext, resourceId: string): Promise<PaypalReply>;
   /** The status a replay answers when it is not the first request's (Orders v2 answers a repeated create or capture with 200 OK). */
   replayStatus?: number;
+  /** Also takes `multipart/form-data` (Disputes' evidence uploads): the body is then a MultipartBody (multipart.ts). */
+  multipart?: boolean;
   handle(ctx: PaypalContext): Promise<PaypalReply>;
 }
 

@@ -47,3 +47,8 @@ export type PaypalEventType = keyof typeof PAYPAL_EVENT_TYPES;
 export function isPaypalEventType(name: string): name is PaypalEventType {
   return Object.hasOwn(PAYPAL_EVENT_TYPES, name);
 }
+
+/** The resource version PayPal sends a type with: 1.0 for the v1 APIs (subscriptions and sales, disputes, catalog), 2.0 for Orders and Payments v2. */
+export function resourceVersionOf(name: string): '1.0' | '2.0' {
+  return /^(BILLING\.|PAYMENT\.SALE|CUSTOMER\.|CATALOG\.)/.test(name) ? '1.0' : '2.0';
+}

@@ -29,7 +29,8 @@ export interface WebhookResource {
   event_types: { name: string; description?: string; status?: string }[];
 }
 
-export type EventRecord = PaypalRecord<PaypalEvent, { base: string }>;
+/** `simulated`: made by simulate-event, which verify-webhook-signature never vouches for (as at PayPal). */
+export type EventRecord = PaypalRecord<PaypalEvent, { base: string; simulated?: boolean }>;
 export type WebhookRecord = PaypalRecord<WebhookResource, { base: string; client_id: string }>;
 /** One signed send of an event to a webhook: what was signed, for the verify-webhook-signature postback. */
 export type TransmissionRecord = PaypalRecord<{ webhook_id: string; event_id: string; transmission_time: string; body: string }, Record<string, never>>;
@@ -45,8 +46,13 @@ export interface RaisedEvent {
   resourceVersion?: string;
 }
 
+export interface RaiseOptions {
+  /** simulate-event: sent to this webhook only, whatever types it listens to, and marked simulated. */
+  simulatedFor?: string;
+}
+
 /** Stores the event and queues its deliveries; the request's dispatcher is woken once it commits. */
-export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' | 'raisedEvents'>, raised: RaisedEvent): Promise<PaypalEvent> {
+export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' | 'raisedEvents'>, raised: RaisedEvent, options: RaiseOptions = {}): Promise<PaypalEvent> {
   const id = eventId();
   const event: PaypalEvent = {
     id,
@@ -62,8 +68,10 @@ export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' 
       { href: `${ctx.base}/v1/notifications/webhooks-events/${id}/resend`, rel: 'resend', method: 'POST' },
     ],
   };
-  await ctx.tx.insert<EventRecord>({ id, object: 'paypal_event', created: ctx.now, resource: event, internal: { base: ctx.base } });
-  await queueDeliveries(ctx.tx, event);
+  const simulated = options.simulatedFor !== undefined;
+  await ctx.tx.insert<EventRecord>({ id, object: 'paypal_event', created: ctx.now, resource: event, internal: { base: ctx.base, ...(simulated ? { simulated } : {}) } });
+  if (options.simulatedFor !== undefined) await queueDeliveryTo(ctx.tx, id, options.simulatedFor);
+  else await queueDeliveries(ctx.tx, event);
   ctx.raisedEvents.push(id);
   return event;
 }
@@ -80,12 +88,22 @@ export async function queueDeliveries(tx: Tx, event: PaypalEvent, onlyWebhook?: 
   return rows.length;
 }
 
+/** One pending delivery of an event to one webhook, whatever it listens to (a resend to chosen webhooks, a simulation). */
+export async function queueDeliveryTo(tx: Tx, eventId: string, webhookId: string): Promise<void> {
+  await tx.sql`insert into sandbox.deliveries (event_id, endpoint_id, provider) values (${eventId}, ${webhookId}, 'paypal')`;
+}
+
 /**
  * Sends one PayPal delivery: the event as compact JSON, with the headers PayPal sends
  * (`PAYPAL-TRANSMISSION-ID`, `-TIME`, `-SIG`, `-CERT-URL`, `PAYPAL-AUTH-ALGO`), each attempt a
  * new transmission signed at the moment of sending.
  */
-export function paypalSender(store: Store): DeliverySender {
+/** Per-buyer faults that lose a delivery (faults.ts). */
+export interface DeliveryFaults {
+  takeForDelivery(resource: unknown): { id: string } | null;
+}
+
+export function paypalSender(store: Store, faults?: DeliveryFaults): DeliverySender {
   return async (delivery, timeoutMs) => {
     const [row] = await store.sql<{ event: EventRecord; webhook: WebhookRecord | null }[]>`
       select e.data as event, w.data as webhook from sandbox.objects e
@@ -97,6 +115,9 @@ export function paypalSender(store: Store): DeliverySender {
     const certUrl = `${row.event.internal.base}${CERT_PATH}`;
     return {
       async post() {
+        const dropped = faults?.takeForDelivery(row.event.resource.resource);
+        // Lost on the way: an attempt with no answer, retried like any failed delivery.
+        if (dropped) throw new Error(`connection dropped (sandbox fault ${dropped.id})`);
         const transmissionId = crypto.randomUUID();
         const transmissionTime = new Date().toISOString();
         const signature = signTransmission({ transmissionId, transmissionTime, webhookId: webhook.id, body });

@@ -6,6 +6,7 @@ import { createPaypalApi } from './api';
 import { PaypalAuth, readForm } from './auth';
 import type { PaypalContext } from './context';
 import { paypalSender } from './events';
+import { PaypalFaults } from './faults';
 import { debugId, nowSeconds } from './ids';
 import { DASHBOARD_ACTION_PATH, PAYPAL_BACKGROUND, PAYPAL_DASHBOARD, PAYPAL_PAGES, type PaypalServices } from './parts';
 import { PAYPAL_ROUTES } from './routes';
@@ -23,7 +24,8 @@ export const PAYPAL_PREFIX = '/paypal';
 
 export function createPaypalModule({ store, chaos, retry, origin }: SandboxServices): ProviderModule {
   const auth = new PaypalAuth(store);
-  const dispatcher = new WebhookDispatcher(store, 'paypal', chaos, retry, paypalSender(store));
+  const faults = new PaypalFaults();
+  const dispatcher = new WebhookDispatcher(store, 'paypal', chaos, retry, paypalSender(store, faults));
   const services: PaypalServices = {
     store,
     chaos,
@@ -48,6 +50,7 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     prefix: PAYPAL_PREFIX,
     faultRate: () => chaos().apiFaultRate,
     onEvents: () => dispatcher.wake(),
+    customerFault: (method, pathname, body, pathIds) => faults.takeForRequest(store.reader, method, pathname, body, pathIds),
   });
 
   async function dashboardAction(request: http.IncomingMessage, response: http.ServerResponse, name: string): Promise<void> {
@@ -98,8 +101,10 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
       for (const work of PAYPAL_BACKGROUND) await work.stop();
       await dispatcher.stop();
     },
+    customerFaults: faults,
     reset() {
       auth.reset();
+      faults.clear();
       for (const work of PAYPAL_BACKGROUND) work.reset();
     },
     dashboard: async () => (await Promise.all(PAYPAL_DASHBOARD.map((part) => part.tables(services)))).flat(),

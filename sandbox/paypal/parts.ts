@@ -5,6 +5,8 @@ import type { Store } from '../store';
 import { JS_SDK_BUNDLE, JS_SDK_PAGE } from './browser';
 import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
+import { PAYPAL_EVENTS_DASHBOARD } from './dashboard';
+import { DISPUTE_PAGES } from './disputes';
 import { ORDERS_DASHBOARD } from './orders-dashboard';
 import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
 import { SUBSCRIPTION_APPROVAL_PAGES } from './subscription-approval';
@@ -58,6 +60,6 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES, ...DISPUTE_PAGES];
 export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [JS_SDK_BUNDLE, pendingCaptureWork(), subscriptionWallClock];
-export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD];
+export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD, PAYPAL_EVENTS_DASHBOARD];

@@ -3,7 +3,7 @@ import type { PaypalContext, PaypalRoute } from './context';
 import { mustGet } from './context';
 import { invalidRequest, PaypalApiError, parseBody, unprocessable } from './errors';
 import type { WebhookRecord, WebhookResource } from './events';
-import { isPaypalEventType, PAYPAL_EVENT_TYPES } from './event-types';
+import { isPaypalEventType, PAYPAL_EVENT_TYPES, resourceVersionOf } from './event-types';
 import { resourceId } from './ids';
 
 /**
@@ -52,7 +52,7 @@ export function webhookView(record: WebhookRecord, base: string) {
   ] };
 }
 
-async function webhooksOf(ctx: PaypalContext): Promise<WebhookRecord[]> {
+export async function webhooksOf(ctx: PaypalContext): Promise<WebhookRecord[]> {
   const { data } = await ctx.tx.list<WebhookRecord>('paypal_webhook', { limit: 1000 });
   return data.filter((record) => record.internal.client_id === ctx.clientId).reverse();
 }
@@ -150,14 +150,14 @@ export const WEBHOOK_ROUTES: PaypalRoute[] = [
     async handle() {
       return {
         status: 200,
-        body: { event_types: Object.entries(PAYPAL_EVENT_TYPES).map(([name, description]) => ({ name, description, status: 'ENABLED', resource_versions: [name.startsWith('BILLING.') || name.startsWith('PAYMENT.SALE') || name.startsWith('CUSTOMER.') || name.startsWith('CATALOG.') ? '1.0' : '2.0'] })) },
+        body: { event_types: Object.entries(PAYPAL_EVENT_TYPES).map(([name, description]) => ({ name, description, status: 'ENABLED', resource_versions: [resourceVersionOf(name)] })) },
       };
     },
   },
 ];
 
 /** Another app's webhook is as unknown as a missing one. */
-async function ownWebhook(ctx: PaypalContext, lock: boolean): Promise<WebhookRecord> {
+export async function ownWebhook(ctx: PaypalContext, lock: boolean): Promise<WebhookRecord> {
   const record = await mustGet<WebhookResource, WebhookRecord['internal']>(ctx.tx, 'paypal_webhook', ctx.params.id ?? '', { field: 'webhook_id', lock });
   if (record.internal.client_id !== ctx.clientId) throw new PaypalApiError(404, [{ issue: 'INVALID_RESOURCE_ID', description: 'Webhook id does not exist.', field: 'webhook_id', location: 'path' }]);
   return record as WebhookRecord;

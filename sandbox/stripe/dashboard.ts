@@ -72,6 +72,7 @@ export async function stripeDashboard(store: Store): Promise<DashboardTable[]> {
     from sandbox.deliveries d
     left join sandbox.objects e on e.id = d.event_id
     left join sandbox.objects w on w.id = d.endpoint_id
+    where d.provider = 'stripe'
     order by d.id desc limit 40`;
 
   return [
@@ -254,7 +255,7 @@ async function act(store: Store, action: string, form: URLSearchParams, baseUrl:
       return `${customerId} is now at ${new Date(clock.frozen_time * 1000).toISOString()} (test clock ${clock.id}).`;
     }
     if (action === 'retry-delivery') {
-      await store.sql`update sandbox.deliveries set status = 'pending', next_attempt_at = now(), updated_at = now() where id = ${form.get('delivery') ?? '0'}`;
+      await store.sql`update sandbox.deliveries set status = 'pending', next_attempt_at = now(), updated_at = now() where id = ${form.get('delivery') ?? '0'} and provider = 'stripe'`;
       onEvents([]);
       return 'Delivery queued again.';
     }

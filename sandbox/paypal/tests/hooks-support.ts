@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { eventually } from '@/test/sandbox';
+import type { CaptureRecord, CaptureResource } from '../capture-reversal';
+import type { PaypalEvent } from '../events';
+import { nowSeconds, paypalTime, resourceId } from '../ids';
+import type { PaypalTestSandbox } from './support';
+
+/**
+ * What the webhook, dispute and dashboard tests share: an endpoint that keeps PayPal's headers
+ * and the raw body, offline verification as a careful integrator writes it, and a completed
+ * capture as an order capture leaves it (until the orders area is merged and real captures
+ * replace the fixture).
+ */
+
+export interface PaypalDelivery {
+  /** The exact bytes received. */
+  body: string;
+  event: PaypalEvent;
+  headers: http.IncomingHttpHeaders;
+  at: number;
+}
+
+export interface PaypalReceiver {
+  url: string;
+  received: PaypalDelivery[];
+  /** What the endpoint answers; change it to make deliveries fail. */
+  status: number;
+  /** Decides the answer per delivery instead of `status` (the deliveries received so far include this one). */
+  answer?: (delivery: PaypalDelivery) => number;
+  close(): Promise<void>;
+  /** The deliveries of one event, waiting until there are `count`. */
+  deliveriesOf(eventId: string, count?: number): Promise<PaypalDelivery[]>;
+}
+
+export async function paypalReceiver(path = '/paypal/webhooks'): Promise<PaypalReceiver> {
+  const receiver = { received: [] as PaypalDelivery[], status: 200 } as PaypalReceiver;
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const delivery: PaypalDelivery = { body, event: JSON.parse(body) as PaypalEvent, headers: request.headers, at: performance.now() };
+      receiver.received.push(delivery);
+      response.writeHead(receiver.answer?.(delivery) ?? receiver.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  receiver.url = `http://127.0.0.1:${port}${path}`;
+  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  receiver.deliveriesOf = (eventId, count = 1) =>
+    eventually(() => {
+      const found = receiver.received.filter((delivery) => delivery.event.id === eventId);
+      return found.length >= count && found;
+    });
+  return receiver;
+}
+
+export async function registerWebhook(t: PaypalTestSandbox, url: string, eventTypes: string[] = ['*']): Promise<string> {
+  const reply = await t.rest<{ id: string }>('POST', '/v1/notifications/webhooks', { url, event_types: eventTypes.map((name) => ({ name })) });
+  if (reply.status !== 201) throw new Error(`webhook registration failed: ${JSON.stringify(reply.body)}`);
+  return reply.body.id;
+}
+
+/** The headers of a delivery, by PayPal's names. */
+export function transmissionOf(delivery: PaypalDelivery) {
+  const header = (name: string) => String(delivery.headers[name] ?? '');
+  return {
+    transmissionId: header('paypal-transmission-id'),
+    transmissionTime: header('paypal-transmission-time'),
+    signature: header('paypal-transmission-sig'),
+    certUrl: header('paypal-cert-url'),
+    authAlgo: header('paypal-auth-algo'),
+  };
+}
+
+/**
+ * Offline verification, as PayPal documents it: RSA-SHA256 with the public key of the
+ * certificate at PAYPAL-CERT-URL over `id|time|webhook id|CRC32 of the raw body as an unsigned
+ * decimal`. `crc` and `body` let a test make the common mistakes.
+ */
+export async function verifyOffline(delivery: PaypalDelivery, webhookId: string, mistakes: { hexCrc?: boolean; body?: string } = {}): Promise<boolean> {
+  const { transmissionId, transmissionTime, signature, certUrl } = transmissionOf(delivery);
+  const pem = await (await fetch(certUrl)).text();
+  const publicKey = new crypto.X509Certificate(pem).publicKey;
+  const crc = zlib.crc32(mistakes.body ?? delivery.body) >>> 0;
+  const message = `${transmissionId}|${transmissionTime}|${webhookId}|${mistakes.hexCrc ? crc.toString(16) : crc}`;
+  return crypto.verify('sha256', Buffer.from(message), publicKey, Buffer.from(signature, 'base64'));
+}
+
+/** The verify-webhook-signature request for a delivery, as an integrator builds it from the headers. */
+export function postbackFor(delivery: PaypalDelivery, webhookId: string) {
+  const { transmissionId, transmissionTime, signature, certUrl, authAlgo } = transmissionOf(delivery);
+  return { auth_algo: authAlgo, cert_url: certUrl, transmission_id: transmissionId, transmission_sig: signature, transmission_time: transmissionTime, webhook_id: webhookId, webhook_event: JSON.parse(delivery.body) as unknown };
+}
+
+/** A COMPLETED capture as an order capture leaves it (`paypal_capture`, PayPal's capture JSON). */
+export async function insertCapture(t: PaypalTestSandbox, options: { value?: string; currency?: string; status?: CaptureResource['status']; customId?: string } = {}): Promise<CaptureRecord> {
+  const id = resourceId();
+  const now = nowSeconds();
+  const amount = { currency_code: options.currency ?? 'USD', value: options.value ?? '25.00' };
+  const record: CaptureRecord = {
+    id,
+    object: 'paypal_capture',
+    created: now,
+    resource: {
+      id,
+      status: options.status ?? 'COMPLETED',
+      amount,
+      final_capture: true,
+      custom_id: options.customId ?? 'billfold-order-1',
+      invoice_id: `INV-${id}`,
+      seller_protection: { status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION'] },
+      seller_receivable_breakdown: { gross_amount: amount, paypal_fee: { currency_code: amount.currency_code, value: '0.00' }, net_amount: amount },
+      supplementary_data: { related_ids: { order_id: resourceId() } },
+      payee: { merchant_id: 'SANDBOXMERCH1' },
+      create_time: paypalTime(now),
+      update_time: paypalTime(now),
+    },
+    internal: {},
+  };
+  await t.server.store.tx((tx) => tx.insert(record));
+  return record;
+}
+
+export async function captureOf(t: PaypalTestSandbox, id: string): Promise<CaptureResource> {
+  const record = await t.server.store.reader.get<CaptureRecord>('paypal_capture', id);
+  if (!record) throw new Error(`no capture ${id}`);
+  return record.resource;
+}
+
+/** The buyer's side: POST /paypal/_sandbox/disputes (or …/<id>/resolve). */
+export async function sandboxPost<T = Record<string, unknown>>(t: PaypalTestSandbox, path: string, body: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${t.paypalUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function openDispute(t: PaypalTestSandbox, body: Record<string, unknown>): Promise<{ dispute_id: string } & Record<string, unknown>> {
+  const reply = await sandboxPost<{ dispute_id: string }>(t, '/_sandbox/disputes', body);
+  if (reply.status !== 201) throw new Error(`opening a dispute failed: ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
