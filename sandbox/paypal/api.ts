@@ -70,10 +70,14 @@ async function readBytes(request: http.IncomingMessage, limit: number): Promise<
   return Buffer.concat(chunks);
 }
 
-/** The JSON body, or undefined when there is none. */
-async function readJson(request: http.IncomingMessage): Promise<unknown> {
+/**
+ * The JSON body, or undefined when there is none. Only a body has a media type: the SDK sends
+ * void, activate and deactivate with none, and axios then labels them form-encoded.
+ */
+async function readJson(request: http.IncomingMessage, contentType: string): Promise<unknown> {
   const text = (await readBytes(request, MAX_BODY_BYTES)).toString('utf8').trim();
   if (text === '') return undefined;
+  if (contentType && !contentType.includes('json')) throw new PaypalApiError(415);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -165,7 +169,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
     const docs = 'route' in found ? found.route.docs : 'rest';
     const headers: Record<string, string> = { 'PayPal-Debug-Id': debug };
     try {
-      if (options.faultRate() > 0 && Math.random() < options.faultRate()) throw new PaypalApiError(500, [], undefined, 'An internal server error has occurred (sandbox chaos: API fault injected).');
+      if (options.faultRate() > 0 && Math.random() < options.faultRate()) throw new PaypalApiError(500, [{ issue: 'INTERNAL_SERVER_ERROR', description: 'Sandbox chaos: an API fault was injected (apiFaultRate).' }]);
       const clientId = await options.auth.clientOf(request.headers.authorization);
       if (!clientId) throw new PaypalApiError(401);
       if (!('route' in found)) {
@@ -175,9 +179,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const { route, params } = found;
       const contentType = request.headers['content-type'] ?? '';
       const multipart = Boolean(route.multipart) && isMultipart(contentType);
-      const sent = method === 'GET' || method === 'DELETE' ? undefined : multipart ? parseMultipart(await readBytes(request, MAX_MULTIPART_BYTES), contentType) : await readJson(request);
-      // Only a body has a media type: the SDK sends void, activate and deactivate with none, and axios then labels them form-encoded.
-      if (sent !== undefined && contentType && !contentType.includes('json') && !multipart) throw new PaypalApiError(415);
+      const sent = method === 'GET' || method === 'DELETE' ? undefined : multipart ? parseMultipart(await readBytes(request, MAX_MULTIPART_BYTES), contentType) : await readJson(request, contentType);
       const body = sent ?? {};
       const fault = await options.customerFault?.(method, url.pathname, body, Object.values(params));
       if (fault === 'unreachable') {
@@ -185,7 +187,7 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
         request.socket.destroy();
         return;
       }
-      if (fault === '500') throw new PaypalApiError(500, [], undefined, 'An internal server error has occurred (sandbox fault armed for this buyer).');
+      if (fault === '500') throw new PaypalApiError(500, [{ issue: 'INTERNAL_SERVER_ERROR', description: 'Sandbox fault armed for this buyer.' }]);
       const requestIdHeader = request.headers['paypal-request-id'];
       const requestId = typeof requestIdHeader === 'string' && requestIdHeader !== '' ? requestIdHeader : null;
       if (requestId && requestId.length > 108) {

@@ -188,14 +188,3 @@ export async function returnFromCapture(ctx: Ctx, capture: CaptureRecord, units:
 export function refundableUnits(capture: CaptureRecord): number {
   return unitsOf(capture.resource.amount) - capture.internal.refunded;
 }
-
-/**
- * For disputes: PayPal reverses `units` of a capture (a chargeback or a lost dispute), raising
- * PAYMENT.CAPTURE.REVERSED with the capture as it now is.
- */
-export async function reverseCapture(ctx: Ctx, captureId: string, units: number): Promise<CaptureRecord> {
-  const capture = await mustGet<PaypalCapture, CaptureRecord['internal']>(ctx.tx, 'paypal_capture', captureId, { lock: true });
-  const reversed = await returnFromCapture(ctx, capture, Math.min(units, refundableUnits(capture)));
-  await raiseCaptureEvent(ctx, reversed, 'PAYMENT.CAPTURE.REVERSED', `Payment reversed for ${capture.resource.amount.currency_code} ${paypalMoney(units, capture.resource.amount.currency_code).value}`);
-  return reversed;
-}

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { StoredObject, Tx } from '../store';
 import { notFound } from './errors';
+import { debugId, nowSeconds } from './ids';
 
 /**
  * How the PayPal stand-in keeps a resource: one `sandbox.objects` row whose `resource` is the
@@ -41,6 +42,17 @@ export interface PaypalContext {
   raisedEvents: string[];
   /** Unix seconds, read once per request, so every timestamp a request writes agrees. */
   now: number;
+}
+
+/**
+ * The context of work that no REST request carries (an approval page, a renewal, a dashboard
+ * button, a test): no caller, no headers, the full representation, one clock reading.
+ */
+export function contextWithoutRequest(tx: Tx, base: string, raisedEvents: string[]): PaypalContext {
+  return {
+    tx, method: 'POST', params: {}, query: new URLSearchParams(), body: {}, headers: {}, debugId: debugId(),
+    requestId: null, mockCodes: [], representation: true, base, clientId: '', raisedEvents, now: nowSeconds(),
+  };
 }
 
 /** What a handler answers: the HTTP status and body, and for a create the resource a replay of its PayPal-Request-Id reads again. */

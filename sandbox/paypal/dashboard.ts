@@ -1,6 +1,6 @@
 import { actionButton, escapeHtml, type DashboardTable } from '../dashboard';
 import type { Store } from '../store';
-import type { CaptureRecord } from './capture-reversal';
+import type { CaptureRecord } from './order-types';
 import { DISPUTE_REASONS, openDispute, resolveDispute, type DisputeRecord } from './dispute-lifecycle';
 import type { EventRecord, WebhookRecord } from './events';
 import { DASHBOARD_ACTION_PATH, type PaypalDashboardPart } from './parts';

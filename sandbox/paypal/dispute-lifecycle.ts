@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { reverseCapture, type CaptureResource } from './capture-reversal';
+import { reverseCapture } from './capture-reversal';
+import type { PaypalCapture } from './order-types';
 import type { PaypalContext, PaypalRecord } from './context';
 import { parseBody, PaypalApiError, unprocessable } from './errors';
 import { raiseEvent } from './events';
@@ -211,7 +212,7 @@ export async function openDispute(ctx: PaypalContext, input: unknown): Promise<D
   } catch (error) {
     refusalOf(error);
   }
-  const capture = await ctx.tx.getForUpdate<PaypalRecord<CaptureResource>>('paypal_capture', request.capture_id);
+  const capture = await ctx.tx.getForUpdate<PaypalRecord<PaypalCapture>>('paypal_capture', request.capture_id);
   if (!capture) throw new DisputeRefusal(404, `No capture ${request.capture_id}.`);
   if (capture.resource.status !== 'COMPLETED') throw new DisputeRefusal(409, `The capture ${capture.id} is ${capture.resource.status}; a buyer disputes a COMPLETED capture.`);
   const [open] = await ctx.tx.sql<{ id: string }[]>`

@@ -30,10 +30,11 @@ const KINDS = {
   403: { name: 'NOT_AUTHORIZED', message: 'Authorization failed due to insufficient permissions.' },
   404: { name: 'RESOURCE_NOT_FOUND', message: 'The specified resource does not exist.' },
   405: { name: 'METHOD_NOT_SUPPORTED', message: 'The server does not implement the requested HTTP method.' },
-  413: { name: 'REQUEST_ENTITY_TOO_LARGE', message: 'The request body is larger than the server accepts.' },
-  415: { name: 'UNSUPPORTED_MEDIA_TYPE', message: 'The server does not support the request payload’s media type.' },
+  // PayPal's specifications name no error for a body too large: it is a malformed request.
+  413: { name: 'INVALID_REQUEST', message: 'Request is not well-formed, syntactically incorrect, or violates schema.' },
+  415: { name: 'UNSUPPORTED_MEDIA_TYPE', message: "The server does not support the request payload's media type." },
   422: { name: 'UNPROCESSABLE_ENTITY', message: 'The requested action could not be performed, semantically incorrect, or failed business validation.' },
-  500: { name: 'INTERNAL_SERVER_ERROR', message: 'An internal server error has occurred.' },
+  500: { name: 'INTERNAL_SERVER_ERROR', message: 'An internal server error occurred.' },
 } as const;
 export type PaypalErrorStatus = keyof typeof KINDS;
 

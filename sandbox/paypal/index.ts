@@ -4,10 +4,9 @@ import type { ProviderModule, SandboxServices } from '../module';
 import { WebhookDispatcher } from '../webhooks';
 import { createPaypalApi } from './api';
 import { PaypalAuth, readForm } from './auth';
-import type { PaypalContext } from './context';
+import { contextWithoutRequest } from './context';
 import { paypalSender } from './events';
 import { PaypalFaults } from './faults';
-import { debugId, nowSeconds } from './ids';
 import { DASHBOARD_ACTION_PATH, PAYPAL_BACKGROUND, PAYPAL_DASHBOARD, PAYPAL_PAGES, type PaypalServices } from './parts';
 import { PAYPAL_ROUTES } from './routes';
 import { CERT_PATH, CERTIFICATE_PEM } from './signing';
@@ -24,6 +23,7 @@ export const PAYPAL_PREFIX = '/paypal';
 
 export function createPaypalModule({ store, chaos, retry, origin }: SandboxServices): ProviderModule {
   const auth = new PaypalAuth(store);
+  const background = PAYPAL_BACKGROUND.map((make) => make());
   const faults = new PaypalFaults();
   const dispatcher = new WebhookDispatcher(store, 'paypal', chaos, retry, paypalSender(store, faults));
   const services: PaypalServices = {
@@ -33,13 +33,7 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     base: (url) => `${url ? url.origin : origin()}${PAYPAL_PREFIX}`,
     async transaction(base, work) {
       const raisedEvents: string[] = [];
-      const result = await store.tx((tx) => {
-        const ctx: PaypalContext = {
-          tx, method: 'POST', params: {}, query: new URLSearchParams(), body: {}, headers: {}, debugId: debugId(),
-          requestId: null, mockCodes: [], representation: true, base, clientId: '', raisedEvents, now: nowSeconds(),
-        };
-        return work(ctx);
-      });
+      const result = await store.tx((tx) => work(contextWithoutRequest(tx, base, raisedEvents)));
       if (raisedEvents.length > 0) dispatcher.wake();
       return result;
     },
@@ -93,19 +87,19 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     name: 'PayPal',
     handle: route,
     async start() {
-      for (const work of PAYPAL_BACKGROUND) await work.start(services);
+      for (const work of background) await work.start(services);
       dispatcher.start();
     },
     // Background work first: the events of its last step are queued before the dispatcher stops.
     async stop() {
-      for (const work of PAYPAL_BACKGROUND) await work.stop();
+      for (const work of background) await work.stop();
       await dispatcher.stop();
     },
     customerFaults: faults,
     reset() {
       auth.reset();
       faults.clear();
-      for (const work of PAYPAL_BACKGROUND) work.reset();
+      for (const work of background) work.reset();
     },
     dashboard: async () => (await Promise.all(PAYPAL_DASHBOARD.map((part) => part.tables(services)))).flat(),
   };

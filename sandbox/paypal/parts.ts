@@ -10,7 +10,7 @@ import { DISPUTE_PAGES } from './disputes';
 import { ORDERS_DASHBOARD } from './orders-dashboard';
 import { pendingCaptureWork, SETTLE_CAPTURE_PAGE } from './pending-captures';
 import { SUBSCRIPTION_APPROVAL_PAGES } from './subscription-approval';
-import { SUBSCRIPTION_CLOCK_PAGES, subscriptionWallClock } from './subscription-clock';
+import { SUBSCRIPTION_CLOCK_PAGES, SubscriptionWallClock } from './subscription-clock';
 import { SUBSCRIPTIONS_DASHBOARD } from './subscriptions-dashboard';
 
 /**
@@ -61,5 +61,6 @@ export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
 export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES, ...DISPUTE_PAGES];
-export const PAYPAL_BACKGROUND: readonly PaypalBackgroundWork[] = [JS_SDK_BUNDLE, pendingCaptureWork(), subscriptionWallClock];
+/** Made anew for each sandbox started (tests start several in one process), so each has its own timers. */
+export const PAYPAL_BACKGROUND: readonly (() => PaypalBackgroundWork)[] = [() => JS_SDK_BUNDLE, pendingCaptureWork, () => new SubscriptionWallClock()];
 export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD, PAYPAL_EVENTS_DASHBOARD];

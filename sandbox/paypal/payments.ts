@@ -54,6 +54,44 @@ function returnedFee(capture: CaptureRecord, units: number): number {
   return Math.floor((capture.internal.percentFee * units * 2 + gross) / (2 * gross));
 }
 
+/**
+ * Money going back from a locked capture, as a COMPLETED refund: the refund record, the
+ * capture's refunded total and status, and the refund listed on its order. The merchant's
+ * refund (below) and a dispute's reversal (capture-reversal.ts) both go through here, so a
+ * capture never gives back more than it took. `fee`: the part of PayPal's fee returned.
+ */
+export async function recordRefund(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' | 'raisedEvents'>, capture: CaptureRecord, units: number, details: { fee: number; invoiceId?: string; noteToPayer?: string }): Promise<RefundRecord> {
+  const currency = capture.resource.amount.currency_code;
+  const updated = await returnFromCapture(ctx, capture, units);
+  const id = resourceId();
+  const refund: RefundRecord = {
+    id,
+    object: 'paypal_refund',
+    created: ctx.now,
+    resource: {
+      id,
+      status: 'COMPLETED',
+      amount: paypalMoney(units, currency),
+      ...(details.invoiceId ? { invoice_id: details.invoiceId } : {}),
+      ...(details.noteToPayer ? { note_to_payer: details.noteToPayer } : {}),
+      seller_payable_breakdown: {
+        gross_amount: paypalMoney(units, currency),
+        paypal_fee: paypalMoney(details.fee, currency),
+        net_amount: paypalMoney(units - details.fee, currency),
+        total_refunded_amount: paypalMoney(updated.internal.refunded, currency),
+      },
+      payer: { email_address: capture.resource.payee.email_address, merchant_id: capture.resource.payee.merchant_id },
+      create_time: paypalTime(ctx.now),
+      update_time: paypalTime(ctx.now),
+    },
+    internal: { orderId: capture.internal.orderId, referenceId: capture.internal.referenceId, captureId: capture.id },
+  };
+  await ctx.tx.insert(refund);
+  const order: OrderRecord = await loadOrder(ctx, capture.internal.orderId, { lock: true });
+  await ctx.tx.save<OrderRecord>({ ...order, internal: { ...order.internal, paymentIds: [...order.internal.paymentIds, refund.id] } });
+  return refund;
+}
+
 const refundCapture: PaypalRoute = {
   method: 'POST',
   path: '/v2/payments/captures/:capture_id/refund',
@@ -77,34 +115,7 @@ const refundCapture: PaypalRoute = {
     const units = request.amount ? unitsOf(request.amount) : remaining;
     if (units <= 0) throw unprocessable('CANNOT_BE_ZERO_OR_NEGATIVE', describeIssue('CANNOT_BE_ZERO_OR_NEGATIVE'), '/amount/value');
     if (units > remaining) throw unprocessable('REFUND_AMOUNT_EXCEEDED', describeIssue('REFUND_AMOUNT_EXCEEDED'), '/amount/value');
-    const fee = returnedFee(capture, units);
-    const updated = await returnFromCapture(ctx, capture, units);
-    const refund: RefundRecord = {
-      id: resourceId(),
-      object: 'paypal_refund',
-      created: ctx.now,
-      resource: {
-        id: '',
-        status: 'COMPLETED',
-        amount: paypalMoney(units, currency),
-        ...(request.invoice_id ? { invoice_id: request.invoice_id } : {}),
-        ...(request.note_to_payer ? { note_to_payer: request.note_to_payer } : {}),
-        seller_payable_breakdown: {
-          gross_amount: paypalMoney(units, currency),
-          paypal_fee: paypalMoney(fee, currency),
-          net_amount: paypalMoney(units - fee, currency),
-          total_refunded_amount: paypalMoney(updated.internal.refunded, currency),
-        },
-        payer: { email_address: capture.resource.payee.email_address, merchant_id: capture.resource.payee.merchant_id },
-        create_time: paypalTime(ctx.now),
-        update_time: paypalTime(ctx.now),
-      },
-      internal: { orderId: capture.internal.orderId, referenceId: capture.internal.referenceId, captureId: capture.id },
-    };
-    refund.resource.id = refund.id;
-    await ctx.tx.insert(refund);
-    const order: OrderRecord = await loadOrder(ctx, capture.internal.orderId, { lock: true });
-    await ctx.tx.save<OrderRecord>({ ...order, internal: { ...order.internal, paymentIds: [...order.internal.paymentIds, refund.id] } });
+    const refund = await recordRefund(ctx, capture, units, { fee: returnedFee(capture, units), invoiceId: request.invoice_id, noteToPayer: request.note_to_payer });
     await raiseEvent(ctx, { eventType: 'PAYMENT.CAPTURE.REFUNDED', resourceType: 'refund', resource: refundView(ctx.base, refund), summary: `A ${currency} ${refund.resource.amount.value} capture payment was refunded` });
     return refundReply(ctx, refund);
   },

@@ -1,5 +1,5 @@
 import { Client, Environment } from '@paypal/paypal-server-sdk';
-import { paypalRedirect } from '@/lib/payments/paypal/transport';
+import { paypalRedirect, type ObservedExchange } from '@/lib/payments/paypal/transport';
 
 /**
  * The official server SDK pointed at this stand-in, as the sandbox's own tests and bench use it
@@ -10,11 +10,14 @@ import { paypalRedirect } from '@/lib/payments/paypal/transport';
 export const SANDBOX_CLIENT_ID = 'billfold-sandbox-client';
 export const SANDBOX_CLIENT_SECRET = 'billfold-sandbox-secret';
 
-export function sdkClientFor(paypalUrl: string, credentials = { clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET }): Client {
+export function sdkClientFor(
+  paypalUrl: string,
+  options: { clientId?: string; clientSecret?: string; observe?: (exchange: ObservedExchange) => void } = {},
+): Client {
   return new Client({
-    clientCredentialsAuthCredentials: { oAuthClientId: credentials.clientId, oAuthClientSecret: credentials.clientSecret },
+    clientCredentialsAuthCredentials: { oAuthClientId: options.clientId ?? SANDBOX_CLIENT_ID, oAuthClientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET },
     environment: Environment.Sandbox,
     timeout: 10_000,
-    unstable_httpClientOptions: { adapter: paypalRedirect(paypalUrl) },
+    unstable_httpClientOptions: { adapter: paypalRedirect(paypalUrl, { observe: options.observe }) },
   });
 }

@@ -75,7 +75,7 @@ const advancePage: PaypalPage = {
 };
 
 /** Bills PayPal subscriptions whose next cycle the wall clock has reached. */
-class SubscriptionWallClock implements PaypalBackgroundWork {
+export class SubscriptionWallClock implements PaypalBackgroundWork {
   private services: PaypalServices | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
@@ -163,4 +163,3 @@ class SubscriptionWallClock implements PaypalBackgroundWork {
 }
 
 export const SUBSCRIPTION_CLOCK_PAGES: PaypalPage[] = [advancePage];
-export const subscriptionWallClock: PaypalBackgroundWork = new SubscriptionWallClock();

@@ -28,7 +28,8 @@ const EventTypeList = z
   });
 
 const CreateWebhook = z.object({
-  url: z.string().regex(/^https?:\/\/[^\s]+$/, 'INVALID_PARAMETER_SYNTAX: The webhook URL must be an absolute http(s) URL.').max(2048),
+  // An absolute http(s) URI of RFC 3986's characters only, as PayPal's `format: uri` says.
+  url: z.string().regex(/^https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/, 'INVALID_PARAMETER_SYNTAX: The webhook URL must be an absolute http(s) URL.').max(2048),
   event_types: EventTypeList,
 });
 

@@ -47,9 +47,20 @@ function headersOf(config: AxiosRequest): Record<string, string> {
 /**
  * An axios adapter that sends every request for `from` (PayPal's host) to `to` instead
  * (`http://127.0.0.1:12111/paypal`): pass it as
- * `unstable_httpClientOptions: { adapter: paypalRedirect(to) }`.
+ * `unstable_httpClientOptions: { adapter: paypalRedirect(to) }`. `observe` sees every answer
+ * (the sandbox's contract tests validate each against PayPal's specification).
  */
-export function paypalRedirect(to: string, from: string = PAYPAL_SANDBOX_API) {
+/** What a response looked like, for `observe`: the sandbox's contract tests check each against PayPal's specification. */
+export interface ObservedExchange {
+  method: string;
+  /** The path at the target, prefix included (`/paypal/v2/checkout/orders`). */
+  path: string;
+  status: number;
+  body: string;
+}
+
+export function paypalRedirect(to: string, options: { from?: string; observe?: (exchange: ObservedExchange) => void } = {}) {
+  const from = options.from ?? PAYPAL_SANDBOX_API;
   const target = to.replace(/\/+$/, '');
   return async function redirectToSandbox(config: AxiosRequest): Promise<AxiosResponse> {
     const requested = new URL(config.url ?? '', config.baseURL);
@@ -66,8 +77,10 @@ export function paypalRedirect(to: string, from: string = PAYPAL_SANDBOX_API) {
       ...(body !== undefined && method !== 'GET' ? { body } : {}),
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
     });
+    const data = await response.text();
+    options.observe?.({ method, path: new URL(url).pathname, status: response.status, body: data });
     return {
-      data: await response.text(),
+      data,
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers.entries()),

@@ -78,7 +78,7 @@ describe('opening a dispute (the buyer’s side)', () => {
   it('refuses an unknown capture, a capture not completed, a second open dispute, an amount above the capture and an unknown reason', async () => {
     const capture = await insertCapture(t, { value: '10.00' });
     expect((await sandboxPost(t, '/_sandbox/disputes', { capture_id: 'NOSUCHCAPTURE', reason: 'UNAUTHORISED' })).status).toBe(404);
-    const pending = await insertCapture(t, { status: 'PENDING' });
+    const pending = await insertCapture(t, { buyer: 'pending@example.com' });
     expect((await sandboxPost(t, '/_sandbox/disputes', { capture_id: pending.id, reason: 'UNAUTHORISED' })).status).toBe(409);
     expect((await sandboxPost(t, '/_sandbox/disputes', { capture_id: capture.id, reason: 'UNAUTHORISED', amount: { currency_code: 'USD', value: '10.01' } })).status).toBe(400);
     expect((await sandboxPost(t, '/_sandbox/disputes', { capture_id: capture.id, reason: 'BORED' })).status).toBe(400);

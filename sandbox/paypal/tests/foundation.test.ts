@@ -67,9 +67,12 @@ describe('the REST pipeline', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ name: 'INVALID_REQUEST', details: [{ issue: 'MALFORMED_REQUEST_JSON' }] });
     expect(malformed.headers.get('paypal-debug-id')).toBe((malformed.body as { debug_id: string }).debug_id);
+    const wrongType = await t.rest('POST', '/v1/notifications/webhooks', 'url=http://x', { 'Content-Type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.body).toMatchObject({ name: 'UNSUPPORTED_MEDIA_TYPE' });
     const oversized = await t.rest('POST', '/v1/notifications/webhooks', JSON.stringify({ pad: 'x'.repeat(200_000) }));
     expect(oversized.status).toBe(413);
-    expect(oversized.body).toMatchObject({ name: 'REQUEST_ENTITY_TOO_LARGE' });
+    expect(oversized.body).toMatchObject({ name: 'INVALID_REQUEST', details: [{ issue: 'REQUEST_BODY_TOO_LARGE' }] });
   });
 
   it('refuses a PayPal-Mock-Response header that is not JSON', async () => {

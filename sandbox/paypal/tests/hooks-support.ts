@@ -3,16 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { eventually } from '@/test/sandbox';
-import type { CaptureRecord, CaptureResource } from '../capture-reversal';
+import type { CaptureRecord, PaypalCapture } from '../order-types';
+import { approvedOrder, type OrderReply } from './order-support';
 import type { PaypalEvent } from '../events';
-import { nowSeconds, paypalTime, resourceId } from '../ids';
 import type { PaypalTestSandbox } from './support';
 
 /**
  * What the webhook, dispute and dashboard tests share: an endpoint that keeps PayPal's headers
- * and the raw body, offline verification as a careful integrator writes it, and a completed
- * capture as an order capture leaves it (until the orders area is merged and real captures
- * replace the fixture).
+ * and the raw body, offline verification as a careful integrator writes it, and a capture made
+ * as a buyer makes one.
  */
 
 export interface PaypalDelivery {
@@ -97,36 +96,22 @@ export function postbackFor(delivery: PaypalDelivery, webhookId: string) {
   return { auth_algo: authAlgo, cert_url: certUrl, transmission_id: transmissionId, transmission_sig: signature, transmission_time: transmissionTime, webhook_id: webhookId, webhook_event: JSON.parse(delivery.body) as unknown };
 }
 
-/** A COMPLETED capture as an order capture leaves it (`paypal_capture`, PayPal's capture JSON). */
-export async function insertCapture(t: PaypalTestSandbox, options: { value?: string; currency?: string; status?: CaptureResource['status']; customId?: string } = {}): Promise<CaptureRecord> {
-  const id = resourceId();
-  const now = nowSeconds();
-  const amount = { currency_code: options.currency ?? 'USD', value: options.value ?? '25.00' };
-  const record: CaptureRecord = {
-    id,
-    object: 'paypal_capture',
-    created: now,
-    resource: {
-      id,
-      status: options.status ?? 'COMPLETED',
-      amount,
-      final_capture: true,
-      custom_id: options.customId ?? 'billfold-order-1',
-      invoice_id: `INV-${id}`,
-      seller_protection: { status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION'] },
-      seller_receivable_breakdown: { gross_amount: amount, paypal_fee: { currency_code: amount.currency_code, value: '0.00' }, net_amount: amount },
-      supplementary_data: { related_ids: { order_id: resourceId() } },
-      payee: { merchant_id: 'SANDBOXMERCH1' },
-      create_time: paypalTime(now),
-      update_time: paypalTime(now),
-    },
-    internal: {},
-  };
-  await t.server.store.tx((tx) => tx.insert(record));
+/**
+ * A capture as a buyer leaves it: an order created over REST, approved on the approval page by
+ * `buyer` (buyer@ pays at once; pending@ leaves it PENDING), captured. `customId` is the order's.
+ */
+export async function insertCapture(t: PaypalTestSandbox, options: { value?: string; currency?: string; buyer?: string; customId?: string } = {}): Promise<CaptureRecord> {
+  const unit = { amount: { currency_code: options.currency ?? 'USD', value: options.value ?? '25.00' }, custom_id: options.customId ?? 'billfold-order-1' };
+  const order = await approvedOrder(t, { buyer: options.buyer, body: { intent: 'CAPTURE', purchase_units: [unit] } });
+  const captured = await t.rest<OrderReply>('POST', `/v2/checkout/orders/${order.id}/capture`, {});
+  const id = captured.body.purchase_units?.[0]?.payments?.captures?.[0]?.id;
+  if (captured.status !== 201 || !id) throw new Error(`capture: ${captured.status} ${JSON.stringify(captured.body)}`);
+  const record = await t.server.store.reader.get<CaptureRecord>('paypal_capture', id);
+  if (!record) throw new Error(`no capture ${id}`);
   return record;
 }
 
-export async function captureOf(t: PaypalTestSandbox, id: string): Promise<CaptureResource> {
+export async function captureOf(t: PaypalTestSandbox, id: string): Promise<PaypalCapture> {
   const record = await t.server.store.reader.get<CaptureRecord>('paypal_capture', id);
   if (!record) throw new Error(`no capture ${id}`);
   return record.resource;

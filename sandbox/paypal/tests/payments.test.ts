@@ -1,6 +1,6 @@
 import { CustomError, OrdersController, PaymentsController } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
-import { reverseCapture } from '../captures';
+import { reverseCapture } from '../capture-reversal';
 import { expectMatchesPaypalSpec } from './openapi';
 import { approvedOrder, orderBody, type OrderReply } from './order-support';
 import { paypalSandbox } from './support';
@@ -112,9 +112,10 @@ describe('refunds', () => {
 describe('reversals (for disputes)', () => {
   it('reverseCapture takes money back from a capture, which then refunds only what remains, and raises PAYMENT.CAPTURE.REVERSED', async () => {
     const { captureId } = await capturedOrder('30.00');
-    const reversed = await t.server.store.tx((tx) => reverseCapture({ tx, base: t.paypalUrl, now: Math.floor(Date.now() / 1000), raisedEvents: [] }, captureId, 1000));
-    expect(reversed.resource.status).toBe('PARTIALLY_REFUNDED');
-    expect((await t.events('PAYMENT.CAPTURE.REVERSED')).map((event) => (event.resource as { id: string }).id)).toContain(captureId);
+    const reversal = await t.transaction((ctx) => reverseCapture(ctx, captureId, { currency_code: 'USD', value: '10.00' }));
+    expect(reversal).toMatchObject({ status: 'COMPLETED', note_to_payer: 'Payment reversed', amount: { value: '10.00' } });
+    expect(await getCapture(captureId)).toMatchObject({ status: 'PARTIALLY_REFUNDED' });
+    expect((await t.events('PAYMENT.CAPTURE.REVERSED')).map((event) => (event.resource as { id: string }).id)).toContain(reversal.id);
     expect(await issuesOf(new PaymentsController(t.client).refundCapturedPayment({ captureId, body: { amount: { currencyCode: 'USD', value: '20.01' } } }))).toEqual(['REFUND_AMOUNT_EXCEEDED']);
   });
 });
