@@ -142,7 +142,8 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
         throw new PaypalApiError(422, [{ issue: 'DUPLICATE_REQUEST_ID', description: 'The value of PayPal-Request-Id header has already been used.', field: 'PayPal-Request-Id', location: 'header' }]);
       }
       if (!existing || existing.state === 'in_flight') {
-        throw new PaypalApiError(422, [{ issue: 'PREVIOUS_REQUEST_IN_PROGRESS', description: 'A previous request on this resource is currently in progress. Please wait for some time and try again. It is best to space out the initial and the subsequent request(s) to avoid receiving this error.' }]);
+        // Payments v2 declares this as 409 RESOURCE_CONFLICT, word for word; the other APIs name no status for it.
+        throw new PaypalApiError(409, [{ issue: 'PREVIOUS_REQUEST_IN_PROGRESS', description: 'A previous request on this resource is currently in progress. Please wait for sometime and try again. It is best to space out the initial and the subsequent request(s) to avoid receiving this error.' }]);
       }
       const resourceId = existing.body;
       if (!resourceId || !route.replay) return { status: existing.status ?? 200, body: undefined };

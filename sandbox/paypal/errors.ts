@@ -31,6 +31,7 @@ const KINDS = {
   404: { name: 'RESOURCE_NOT_FOUND', message: 'The specified resource does not exist.' },
   405: { name: 'METHOD_NOT_SUPPORTED', message: 'The server does not implement the requested HTTP method.' },
   // PayPal's specifications name no error for a body too large: it is a malformed request.
+  409: { name: 'RESOURCE_CONFLICT', message: 'The server has detected a conflict while processing this request.' },
   413: { name: 'INVALID_REQUEST', message: 'Request is not well-formed, syntactically incorrect, or violates schema.' },
   415: { name: 'UNSUPPORTED_MEDIA_TYPE', message: "The server does not support the request payload's media type." },
   422: { name: 'UNPROCESSABLE_ENTITY', message: 'The requested action could not be performed, semantically incorrect, or failed business validation.' },

@@ -260,7 +260,7 @@ describe('PayPal-Request-Id on orders', () => {
     );
     for (const attempt of attempts) {
       if (attempt.status === 201 || attempt.status === 200) expect(attempt.body.status).toBe('COMPLETED');
-      else expect(attempt.body.details?.[0]?.issue).toBe('PREVIOUS_REQUEST_IN_PROGRESS');
+      else expect([attempt.status, attempt.body.details?.[0]?.issue]).toEqual([409, 'PREVIOUS_REQUEST_IN_PROGRESS']);
     }
     expect(attempts.filter((attempt) => attempt.status === 201)).toHaveLength(1);
     const stored = await getOrder(order.id);

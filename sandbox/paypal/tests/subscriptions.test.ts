@@ -355,7 +355,7 @@ describe('creating plans and subscriptions', () => {
     const made = replies.filter((reply) => reply.status === 201);
     expect(made.length).toBeGreaterThan(0);
     expect(new Set(made.map((reply) => reply.body.id)).size).toBe(1);
-    for (const reply of replies.filter((candidate) => candidate.status !== 201)) expect(reply.body.details?.[0]?.issue).toBe('PREVIOUS_REQUEST_IN_PROGRESS');
+    for (const reply of replies.filter((candidate) => candidate.status !== 201)) expect([reply.status, reply.body.details?.[0]?.issue]).toEqual([409, 'PREVIOUS_REQUEST_IN_PROGRESS']);
     const [row] = await t.server.store.sql<{ count: string }[]>`select count(*) from sandbox.objects where type = 'paypal_subscription' and data->'resource'->>'plan_id' = ${planId}`;
     expect(Number(row?.count)).toBe(1);
     const later = await t.rest<{ id: string }>('POST', '/v1/billing/subscriptions', { plan_id: planId }, headers);
