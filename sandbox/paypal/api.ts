@@ -129,12 +129,14 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
     const scope = `paypal ${route.method} ${route.path}`;
     const target = JSON.stringify(ctx.params);
     const sql = store.sql;
-    // An id past its retention, or left in flight by a crash, is free again.
-    await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}
-      and (created_at < now() - make_interval(secs => ${REQUEST_ID_RETENTION_SECONDS[api]})
-        or (state = 'in_flight' and created_at < now() - make_interval(secs => ${IN_FLIGHT_TIMEOUT_SECONDS})))`;
-    const claimed = await sql`insert into sandbox.idempotency_keys (scope, key, request_hash, state) values (${scope}, ${requestId}, ${target}, 'in_flight')
-      on conflict (scope, key) do nothing returning key`;
+    // One statement claims the id, taking it over when it is past its retention or was left in
+    // flight by a crash (either is as good as free).
+    const claimed = await sql`
+      insert into sandbox.idempotency_keys as held (scope, key, request_hash, state) values (${scope}, ${requestId}, ${target}, 'in_flight')
+      on conflict (scope, key) do update set request_hash = excluded.request_hash, state = 'in_flight', status = null, body = null, created_at = now()
+        where held.created_at < now() - make_interval(secs => ${REQUEST_ID_RETENTION_SECONDS[api]})
+          or (held.state = 'in_flight' and held.created_at < now() - make_interval(secs => ${IN_FLIGHT_TIMEOUT_SECONDS}))
+      returning key`;
     if (claimed.length === 0) {
       const [existing] = await sql<{ request_hash: string; state: string; status: number | null; body: string | null }[]>`
         select request_hash, state, status, body from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
