@@ -4,7 +4,7 @@
  * PaymentIntent create + confirm pairs, ≥ 300 pairs/s with p99 < 50 ms. PayPal: order create +
  * the buyer's approval (the approval page's form POST) + capture, ≥ 200 triples/s with p99 < 50 ms.
  *
- *   npm run bench:sandbox [-- --seconds 20 --concurrency 16]
+ *   npm run bench:sandbox [-- --seconds 20 --concurrency 16 --provider stripe|paypal]
  */
 import { spawn } from 'node:child_process';
 import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
@@ -111,7 +111,9 @@ runCli(async () => {
       },
     ];
     let failed = false;
-    for (const run of runs) failed = !(await measure(run, { seconds, concurrency })) || failed;
+    // `--provider paypal` measures one provider alone.
+    const only = process.argv.includes('--provider') ? process.argv[process.argv.indexOf('--provider') + 1]?.toLowerCase() : undefined;
+    for (const run of runs.filter((candidate) => !only || candidate.name.toLowerCase() === only)) failed = !(await measure(run, { seconds, concurrency })) || failed;
     if (failed) process.exitCode = 1;
   } finally {
     sandbox.kill('SIGTERM');
