@@ -17,6 +17,12 @@ import { paypalMoney } from './money';
  * ACTIVE (or APPROVED, with `user_action: CONTINUE`), a revision takes effect. A buyer whose
  * funding PayPal refuses (`declined@`, `refused@`) cannot agree, as PayPal asks for another way
  * to pay before the subscription exists.
+ *
+ * A new subscription's page also answers to `?subscription_id=`, which is how the JS SDK
+ * stand-in opens it: a v6 subscription session knows only the subscription id (PayPal finds the
+ * consent itself). The id stands for its pending approval's ba_token only while the
+ * subscription is APPROVAL_PENDING; after that there is no consent it could name, so the link
+ * is refused as a bad ba_token is.
  */
 
 const NEW = '/webapps/billing/subscriptions';
@@ -24,13 +30,25 @@ const REVISION = '/webapps/billing/subscriptions/update';
 
 type Found = { record: SubscriptionRecord; approval: ApprovalRequest; revision: boolean };
 
-async function findByToken(ctx: Pick<PaypalContext, 'tx'>, token: string, options: { revision: boolean; lock: boolean }): Promise<Found | null> {
+/** Which consent the page's link names: its `ba_token`, or (a new subscription's page only) the subscription waiting for approval. */
+type ConsentKey = { revision: boolean } & ({ baToken: string } | { subscriptionId: string });
+
+function consentKeyOf(url: URL): ConsentKey {
+  const revision = url.pathname === REVISION;
+  const baToken = url.searchParams.get('ba_token');
+  const subscriptionId = url.searchParams.get('subscription_id');
+  if (baToken === null && subscriptionId !== null && !revision) return { revision, subscriptionId };
+  return { revision, baToken: baToken ?? '' };
+}
+
+async function findConsent(ctx: Pick<PaypalContext, 'tx'>, key: ConsentKey, options: { lock: boolean }): Promise<Found | null> {
   const sql = ctx.tx.sql;
-  const pointer = options.revision ? sql`data->'internal'->'revision'->>'ba_token'` : sql`data->'internal'->'approval'->>'ba_token'`;
-  const [row] = await sql<{ data: SubscriptionRecord }[]>`select data from sandbox.objects where type = ${SUBSCRIPTION} and ${pointer} = ${token} ${options.lock ? sql`for update` : sql``}`;
+  const pointer = key.revision ? sql`data->'internal'->'revision'->>'ba_token'` : sql`data->'internal'->'approval'->>'ba_token'`;
+  const match = 'subscriptionId' in key ? sql`id = ${key.subscriptionId} and data->'resource'->>'status' = 'APPROVAL_PENDING'` : sql`${pointer} = ${key.baToken}`;
+  const [row] = await sql<{ data: SubscriptionRecord }[]>`select data from sandbox.objects where type = ${SUBSCRIPTION} and ${match} ${options.lock ? sql`for update` : sql``}`;
   if (!row) return null;
-  const approval = options.revision ? row.data.internal.revision : row.data.internal.approval;
-  return approval ? { record: row.data, approval, revision: options.revision } : null;
+  const approval = key.revision ? row.data.internal.revision : row.data.internal.approval;
+  return approval ? { record: row.data, approval, revision: key.revision } : null;
 }
 
 /** "Free trial: 7 days", "Trial: 1.00 USD per week for 2 weeks", "Then 10.00 USD per month". */
@@ -113,12 +131,12 @@ async function approveRevision(ctx: PaypalContext, found: Found, plan: PlanRecor
 }
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL, services: PaypalServices): Promise<void> {
-  const revision = url.pathname === REVISION;
-  const token = url.searchParams.get('ba_token') ?? '';
+  const key = consentKeyOf(url);
+  const { revision } = key;
   const base = services.base(url);
   const notFound = () => sendApprovalPage(response, { title: 'Subscription not found', summary: ['This link is not valid, or the change it offered was already made.'], approveLabel: '', action: '', refusal: 'Return to the shop and start again.' }, 404);
   if (request.method === 'GET') {
-    const found = await findByToken({ tx: services.store.reader }, token, { revision, lock: false });
+    const found = await findConsent({ tx: services.store.reader }, key, { lock: false });
     const plan = found && (await services.store.reader.get<PlanRecord>(PLAN, revision ? (found.record.internal.revision?.plan_id ?? '') : found.record.resource.plan_id));
     if (!found || !plan) return notFound();
     return sendApprovalPage(response, view(found, plan, url, subscriptionNow(found.record, Math.floor(Date.now() / 1000))));
@@ -131,7 +149,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const form = await readApprovalForm(request);
   type Outcome = { kind: 'missing' } | { kind: 'page'; view: ApprovalView } | { kind: 'done'; found: Found; approved: boolean; payerId?: string };
   const outcome = await services.transaction(base, async (ctx): Promise<Outcome> => {
-    const found = await findByToken(ctx, token, { revision, lock: true });
+    const found = await findConsent(ctx, key, { lock: true });
     const plan = found && (await ctx.tx.get<PlanRecord>(PLAN, revision ? (found.record.internal.revision?.plan_id ?? '') : found.record.resource.plan_id));
     if (!found || !plan) return { kind: 'missing' };
     const now = subscriptionNow(found.record, ctx.now);

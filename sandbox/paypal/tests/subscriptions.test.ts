@@ -174,6 +174,69 @@ describe('subscribing through the consent page', () => {
     const message = JSON.parse(/postMessage\((\{.*?\}), "https:\/\/shop\.example"\)/.exec(html)?.[1] ?? 'null') as { outcome: string; subscriptionId: string; payerId: string };
     expect(message).toMatchObject({ outcome: 'approved', subscriptionId: id, payerId: (await show(id)).subscriber?.payer_id });
   });
+
+  it('approves by subscription id, as the JS SDK’s subscription session opens the page: the same consent as the ba_token link, told to the opener', async () => {
+    const planId = await newPlan([regular('5.00')]);
+    const { id, approve } = await subscribe(planId);
+    const bySubscription = `${t.paypalUrl}/webapps/billing/subscriptions?subscription_id=${id}`;
+    const page = await fetch(bySubscription);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Then 5.00 USD per month until cancelled');
+
+    const response = await decide(`${bySubscription}&sdk_origin=${encodeURIComponent('https://shop.example')}`, 'buyer@example.com');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const message = JSON.parse(/postMessage\((\{.*?\}), "https:\/\/shop\.example"\)/.exec(html)?.[1] ?? 'null') as { outcome: string; subscriptionId: string; payerId: string };
+    const active = await show(id);
+    expect(active.status).toBe('ACTIVE');
+    expect(message).toEqual({ source: 'billfold-paypal-sandbox', outcome: 'approved', subscriptionId: id, payerId: active.subscriber?.payer_id });
+    expect(await eventsFor(id, 'BILLING.SUBSCRIPTION.ACTIVATED')).toHaveLength(1);
+    expect(await salesOf(id)).toHaveLength(1);
+    // It was the ba_token link's consent: that link is now answered as already given.
+    expect(await (await fetch(approve)).text()).toContain('This subscription is already active.');
+  });
+
+  it('without an opener, sends the buyer approving by subscription id to return_url with the ba_token of the approve link', async () => {
+    const planId = await newPlan([regular('5.00')]);
+    const { id, approve } = await subscribe(planId);
+    const response = await decide(`${t.paypalUrl}/webapps/billing/subscriptions?subscription_id=${id}`, 'buyer@example.com');
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe(RETURN_URL);
+    expect(location.searchParams.get('subscription_id')).toBe(id);
+    expect(location.searchParams.get('ba_token')).toBe(new URL(approve).searchParams.get('ba_token'));
+    expect((await show(id)).status).toBe('ACTIVE');
+  });
+
+  it('refuses a subscription id that is unknown or no longer waiting for approval as it refuses a bad ba_token, and changes nothing', async () => {
+    const consent = `${t.paypalUrl}/webapps/billing/subscriptions`;
+    const badToken = await fetch(`${consent}?ba_token=BA-NOSUCHTOKEN0000`);
+    expect(badToken.status).toBe(404);
+    const refusal = await badToken.text();
+    expect(refusal).toContain('Subscription not found');
+
+    const planId = await newPlan([regular('5.00')]);
+    const active = await subscribed(planId);
+    const cancelled = await subscribed(planId);
+    expect((await subscriptions().cancelSubscription({ id: cancelled, body: { reason: 'Moved away' } })).statusCode).toBe(204);
+    const pending = await subscribe(planId);
+    for (const id of ['I-NOSUCHSUBSCRIPTION', active, cancelled]) {
+      const page = await fetch(`${consent}?subscription_id=${id}`);
+      expect(page.status, id).toBe(404);
+      expect(await page.text(), id).toBe(refusal);
+      const posted = await decide(`${consent}?subscription_id=${id}&sdk_origin=${encodeURIComponent('https://shop.example')}`, 'buyer@example.com');
+      expect(posted.status, id).toBe(404);
+      expect(await posted.text(), id).toBe(refusal);
+    }
+    // Only a new subscription's page takes an id: a revision is named by its own ba_token.
+    const revision = await fetch(`${consent}/update?subscription_id=${pending.id}`);
+    expect(revision.status).toBe(404);
+    expect((await show(active)).status).toBe('ACTIVE');
+    expect((await show(cancelled)).status).toBe('CANCELLED');
+    expect((await show(pending.id)).status).toBe('APPROVAL_PENDING');
+    expect(await eventsFor(active, 'BILLING.SUBSCRIPTION.ACTIVATED')).toHaveLength(1);
+    expect(await salesOf(active)).toHaveLength(1);
+  });
 });
 
 describe('renewals as time passes', () => {
