@@ -78,7 +78,8 @@ function view(found: Found, plan: PlanRecord, url: URL, now: number, problem?: s
     title: revision ? 'Agree to the changed subscription' : 'Agree to this subscription',
     summary,
     approveLabel: revision ? 'Agree & Continue' : record.internal.user_action === 'CONTINUE' ? 'Agree & Continue' : 'Agree & Subscribe',
-    action: `${url.pathname}${url.search}`,
+    // Relative, as `url` has lost the prefix the sandbox is mounted under (/paypal): the page's own last segment.
+    action: `${url.pathname.slice(url.pathname.lastIndexOf('/') + 1)}${url.search}`,
     ...(done ? { refusal: done } : {}),
   };
 }

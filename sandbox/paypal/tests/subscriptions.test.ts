@@ -181,7 +181,11 @@ describe('subscribing through the consent page', () => {
     const bySubscription = `${t.paypalUrl}/webapps/billing/subscriptions?subscription_id=${id}`;
     const page = await fetch(bySubscription);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Then 5.00 USD per month until cancelled');
+    const form = await page.text();
+    expect(form).toContain('Then 5.00 USD per month until cancelled');
+    // The form posts back to the page itself, under the prefix the sandbox is mounted at.
+    const action = /<form method="post" action="([^"]*)"/.exec(form)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    expect(new URL(action, bySubscription).href).toBe(bySubscription);
 
     const response = await decide(`${bySubscription}&sdk_origin=${encodeURIComponent('https://shop.example')}`, 'buyer@example.com');
     expect(response.status).toBe(200);
