@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CheckoutPaymentIntent, CustomError, OrdersController } from '@paypal/paypal-server-sdk';
+import { CheckoutPaymentIntent, CustomError, OrdersController, SubscriptionsController } from '@paypal/paypal-server-sdk';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkoutSecurityHeaders } from '@/lib/security-headers';
 import { CHROMIUM_ARGS, findBrowser } from '@/scripts/lib/browser';
-import { finishApproval, readApprovalForm, sendApprovalPage } from '../approval-page';
 import { buyerByEmail, DEFAULT_BUYER } from '../buyers';
 import { CLIENT_ID, CLIENT_SECRET, paypalSandbox } from './support';
 
@@ -18,11 +17,9 @@ import { CLIENT_ID, CLIENT_SECRET, paypalSandbox } from './support';
  * components as Billfold's checkout uses them (fixtures/react-checkout.tsx). The shop lives on an
  * origin of its own (localhost:<port>, with Billfold's own checkout CSP), the sandbox on another
  * (127.0.0.1:<port>); the shop's server mints the browser client token, creates orders and
- * captures them at the sandbox with the official server SDK. Nothing may reach a PayPal host.
- *
- * Subscriptions are not part of this branch's sandbox yet, so the subscription button is proven
- * against a hand-made approval page (the shell of approval-page.ts) served by a second sandbox
- * origin that passes everything else to the sandbox.
+ * captures them at the sandbox with the official server SDK, and creates subscriptions (to a
+ * product and plan of its own, through the sandbox's REST API) that the buyer agrees to on the
+ * sandbox's consent page. Nothing may reach a PayPal host.
  */
 
 const t = paypalSandbox();
@@ -39,9 +36,6 @@ let browser: Browser;
 let checkoutScript: string;
 let shop: http.Server;
 let SHOP: string;
-/** A second origin for the sandbox, with a hand-made subscription approval page. */
-let front: http.Server;
-let FRONT: string;
 
 interface CheckoutEvent {
   type: 'approve' | 'captured' | 'cancel' | 'error' | 'complete';
@@ -74,10 +68,8 @@ beforeAll(async () => {
   checkoutScript = bundled.outputFiles[0]?.text ?? '';
   browser = await chromium.launch({ executablePath: findBrowser(), args: CHROMIUM_ARGS });
   shop = http.createServer((request, response) => void serveShop(request, response).catch((error: unknown) => fail(response, error)));
-  front = http.createServer((request, response) => void serveFront(request, response).catch((error: unknown) => fail(response, error)));
-  await Promise.all([shop, front].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
   SHOP = `http://localhost:${(shop.address() as AddressInfo).port}`;
-  FRONT = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
 });
 
 afterEach(async () => {
@@ -91,7 +83,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([shop, front].map((server) => new Promise((resolve) => server?.close(resolve))));
+  await new Promise((resolve) => shop?.close(resolve));
 });
 
 function fail(response: http.ServerResponse, error: unknown) {
@@ -105,6 +97,27 @@ function sendJson(response: http.ServerResponse, status: number, body: unknown) 
 }
 
 const orders = () => new OrdersController(t.client);
+const subscriptions = () => new SubscriptionsController(t.client);
+
+/** The shop's monthly plan (and its product), made at the sandbox once, on the first subscription. */
+let shopPlan: Promise<string> | undefined;
+
+async function created<T>(path: string, body: unknown): Promise<T> {
+  const reply = await t.rest<T>('POST', path, body);
+  if (reply.status !== 201) throw new Error(`POST ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+async function makePlan(): Promise<string> {
+  const product = await created<{ id: string }>('/v1/catalogs/products', { name: 'Billfold Pro', type: 'SERVICE' });
+  const plan = await created<{ id: string }>('/v1/billing/plans', {
+    product_id: product.id,
+    name: 'Billfold Pro monthly',
+    billing_cycles: [{ tenure_type: 'REGULAR', sequence: 1, total_cycles: 0, frequency: { interval_unit: 'MONTH', interval_count: 1 }, pricing_scheme: { fixed_price: { currency_code: 'USD', value: '9.99' } } }],
+    payment_preferences: { payment_failure_threshold: 1 },
+  });
+  return plan.id;
+}
 
 /**
  * Carts whose order's funding was declined at capture (INSTRUMENT_DECLINED): the shop's next
@@ -130,12 +143,10 @@ async function serveShop(request: http.IncomingMessage, response: http.ServerRes
   const url = new URL(request.url ?? '/', SHOP);
   if (request.method === 'GET' && url.pathname === '/') {
     const nonce = crypto.randomBytes(16).toString('base64');
-    // The stand-in comes from the sandbox (or its second origin for the subscription page).
-    const sdkOrigin = url.searchParams.get('sdk') === 'front' ? FRONT : t.server.url;
-    const headers = checkoutSecurityHeaders({ nonce, paymentOrigins: [sdkOrigin], development: false, https: false, production: false });
+    const headers = checkoutSecurityHeaders({ nonce, paymentOrigins: [t.server.url], development: false, https: false, production: false });
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
     response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Checkout</title>
-<script src="${sdkOrigin}/paypal/web-sdk/v6/core" nonce="${nonce}"></script>
+<script src="${t.paypalUrl}/web-sdk/v6/core" nonce="${nonce}"></script>
 <script src="/checkout.js" nonce="${nonce}" defer></script></head>
 <body><h1>Checkout</h1><div id="root"></div></body></html>`);
   } else if (request.method === 'GET' && url.pathname === '/checkout.js') {
@@ -180,29 +191,13 @@ async function serveShop(request: http.IncomingMessage, response: http.ServerRes
       sendJson(response, 200, { issue });
     }
   } else if (request.method === 'POST' && url.pathname === '/api/subscriptions') {
-    sendJson(response, 201, { subscriptionId: `I-${crypto.randomBytes(6).toString('hex').toUpperCase()}` });
+    // A popup needs no return address (the consent page tells the opener), as for orders.
+    shopPlan ??= makePlan();
+    const subscription = await created<{ id: string }>('/v1/billing/subscriptions', { plan_id: await shopPlan, application_context: { brand_name: 'Billfold' } });
+    sendJson(response, 201, { subscriptionId: subscription.id });
   } else {
     fail(response, new Error(`shop: nothing at ${request.method} ${url.pathname}`));
   }
-}
-
-/** The sandbox on a second origin, with a hand-made subscription approval page. */
-async function serveFront(request: http.IncomingMessage, response: http.ServerResponse) {
-  const url = new URL(request.url ?? '/', FRONT);
-  if (url.pathname === '/paypal/webapps/billing/subscriptions') {
-    const subscriptionId = url.searchParams.get('subscription_id') ?? '';
-    if (request.method === 'GET') {
-      return sendApprovalPage(response, { title: 'Agree to this subscription', summary: [`Subscription ${subscriptionId}`], approveLabel: 'Agree & Subscribe', action: `${url.pathname}${url.search}` });
-    }
-    const form = await readApprovalForm(request);
-    const approved = form.decision === 'approve';
-    return finishApproval(response, url, { source: 'billfold-paypal-sandbox', outcome: approved ? 'approved' : 'cancelled', subscriptionId, ...(approved ? { payerId: buyerByEmail(form.buyer)?.payerId } : {}) }, null);
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const upstream = await fetch(`${t.server.url}${request.url}`, { method: request.method, headers: { 'Content-Type': request.headers['content-type'] ?? 'text/plain' }, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined });
-  response.writeHead(upstream.status, Object.fromEntries(upstream.headers));
-  response.end(Buffer.from(await upstream.arrayBuffer()));
 }
 
 /** Opens the shop's checkout in a fresh context that records errors and any request that leaves the machine. */
@@ -274,6 +269,14 @@ async function decide(approval: Page, decision: 'approve' | 'cancel', buyer = DE
 
 async function orderStatus(id: string): Promise<string | undefined> {
   return (await orders().getOrder({ id })).result.status;
+}
+
+async function subscriptionStatus(id: string): Promise<string | undefined> {
+  return (await subscriptions().getSubscription({ id })).result.status;
+}
+
+function subscribeButton(page: Page) {
+  return page.getByRole('button', { name: 'Subscribe with PayPal' });
 }
 
 describe('the stand-in picked up by @paypal/react-paypal-js', { timeout: 60_000 }, () => {
@@ -490,28 +493,35 @@ describe('paying with the one-time payment button', { timeout: 60_000 }, () => {
   });
 });
 
-describe('subscribing with the subscription button (hand-made subscription approval page)', { timeout: 60_000 }, () => {
-  it('opens the subscription’s approval page in a popup and calls onApprove with the subscription and payer ids', async () => {
-    const { page } = await openCheckout('?flow=subscription&sdk=front');
-    const approval = await openApproval(page, page.getByRole('button', { name: 'Subscribe with PayPal' }));
+describe('subscribing with the subscription button', { timeout: 60_000 }, () => {
+  it('opens the consent page of the subscription the shop created in a popup; agreeing as buyer@ calls onApprove with the subscription and payer ids, and the subscription is ACTIVE', async () => {
+    const { page } = await openCheckout('?flow=subscription');
+    const approval = await openApproval(page, subscribeButton(page));
     const subscriptionId = new URL(approval.url()).searchParams.get('subscription_id') ?? '';
-    expect(subscriptionId).toMatch(/^I-/);
-    expect(approval.url()).toBe(`${FRONT}/paypal/webapps/billing/subscriptions?subscription_id=${subscriptionId}&sdk_origin=${encodeURIComponent(SHOP)}`);
+    expect(approval.url()).toBe(`${t.paypalUrl}/webapps/billing/subscriptions?subscription_id=${subscriptionId}&sdk_origin=${encodeURIComponent(SHOP)}`);
+    expect(await subscriptionStatus(subscriptionId)).toBe('APPROVAL_PENDING');
+    await approval.getByText('Then 9.99 USD per month until cancelled').waitFor();
+
     await decide(approval, 'approve');
     await expect.poll(() => events(page), POLL).toEqual([
       { type: 'approve', data: { subscriptionId, payerId: DEFAULT_BUYER.payerId, fundingSource: 'paypal' } },
       { type: 'complete', data: { paymentSessionState: 'approved' } },
     ]);
+    const { result } = await subscriptions().getSubscription({ id: subscriptionId });
+    expect(result.status).toBe('ACTIVE');
+    expect(result.subscriber?.emailAddress).toBe(DEFAULT_BUYER.email);
   });
 
-  it('calls onCancel when the buyer cancels the subscription', async () => {
-    const { page } = await openCheckout('?flow=subscription&sdk=front&mode=popup');
-    const approval = await openApproval(page, page.getByRole('button', { name: 'Subscribe with PayPal' }));
+  it('calls onCancel when the buyer cancels on the consent page, and leaves the subscription APPROVAL_PENDING', async () => {
+    const { page } = await openCheckout('?flow=subscription&mode=popup');
+    const approval = await openApproval(page, subscribeButton(page));
+    const subscriptionId = new URL(approval.url()).searchParams.get('subscription_id') ?? '';
     await decide(approval, 'cancel');
     await expect.poll(() => events(page), POLL).toEqual([
       { type: 'cancel', data: {} },
       { type: 'complete', data: { paymentSessionState: 'canceled' } },
     ]);
+    expect(await subscriptionStatus(subscriptionId)).toBe('APPROVAL_PENDING');
   });
 });
 
