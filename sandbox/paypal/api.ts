@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Store } from '../store';
+import type { Store, Tx } from '../store';
 import type { PaypalAuth } from './auth';
 import { REQUEST_ID_RETENTION_SECONDS, type PaypalContext, type PaypalReply, type PaypalRoute } from './context';
 import { PaypalApiError } from './errors';
@@ -124,7 +124,12 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
    * id may be used again. The id belongs to one route and resource: the same id on another
    * order is DUPLICATE_REQUEST_ID.
    */
-  async function withRequestId(ctx: PaypalContext, route: PaypalRoute, requestId: string, run: () => Promise<PaypalReply>): Promise<PaypalReply> {
+  async function withRequestId(
+    ctx: PaypalContext,
+    route: PaypalRoute,
+    requestId: string,
+    run: (settle: (tx: Tx, reply: PaypalReply) => Promise<void>) => Promise<PaypalReply>,
+  ): Promise<PaypalReply> {
     const api = route.idempotency as keyof typeof REQUEST_ID_RETENTION_SECONDS;
     const scope = `paypal ${route.method} ${route.path}`;
     const target = JSON.stringify(ctx.params);
@@ -152,17 +157,20 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
       const replayed = await route.replay({ ...ctx, tx: store.reader }, resourceId);
       return { ...replayed, status: route.replayStatus ?? existing.status ?? replayed.status };
     }
-    let reply: PaypalReply;
+    // The id is settled in the request's own transaction, as its last statement: what the
+    // request made and the id's record of it commit together (and a round trip is saved).
+    const settle = async (tx: Tx, reply: PaypalReply) => {
+      // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
+      if (reply.status >= 400) await tx.sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
+      else await tx.sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
+    };
     try {
-      reply = await run();
+      return await run(settle);
     } catch (error) {
+      // Rolled back: nothing happened, so the id is free for a retry.
       await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
       throw error;
     }
-    // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
-    if (reply.status >= 400) await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
-    else await sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
-    return reply;
   }
 
   return async function handlePaypalRequest(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
@@ -215,7 +223,14 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
         now: nowSeconds(),
       });
       // Reads change nothing, so they skip the transaction (a webhook consumer re-reads on every event).
-      const run = () => (method === 'GET' ? route.handle(context(store.reader)) : store.tx((tx) => route.handle(context(tx))));
+      const run = (settle?: (tx: Tx, reply: PaypalReply) => Promise<void>) =>
+        method === 'GET'
+          ? route.handle(context(store.reader))
+          : store.tx(async (tx) => {
+              const reply = await route.handle(context(tx));
+              await settle?.(tx, reply);
+              return reply;
+            });
       const reply = requestId && route.idempotency ? await withRequestId(context(store.reader), route, requestId, run) : await run();
       if (raisedEvents.length > 0) options.onEvents();
       send(response, reply.status, reply.body, { ...headers, ...reply.headers });

@@ -17,6 +17,8 @@ import type { PaypalPage, PaypalServices } from './parts';
  * has expired, as PayPal's do.
  */
 
+const NO_SUCH_ORDER = 'This checkout link is not valid: there is no such order.';
+
 /** Why this order cannot be approved now, or null. */
 function refusalOf(order: OrderRecord, now: number): string | null {
   const { status } = order.resource;
@@ -50,8 +52,8 @@ function refusedPage(response: http.ServerResponse, refusal: string, status: num
 
 async function approve(services: PaypalServices, base: string, orderId: string, buyer: TestBuyer): Promise<{ refusal: string } | { order: OrderRecord }> {
   return services.transaction(base, async (ctx) => {
-    const order = await ctx.tx.getForUpdate<OrderRecord>('paypal_order', orderId);
-    if (!order) return { refusal: 'This order does not exist.' };
+    const order = orderId ? await ctx.tx.getForUpdate<OrderRecord>('paypal_order', orderId) : null;
+    if (!order) return { refusal: NO_SUCH_ORDER };
     const refusal = refusalOf(order, ctx.now);
     if (refusal) return { refusal };
     const payer = payerOf(buyer);
@@ -72,30 +74,34 @@ async function approve(services: PaypalServices, base: string, orderId: string, 
   });
 }
 
+/** The page itself, or a cancel (which changes nothing at PayPal): a read is all they need. */
+async function showOrCancel(response: http.ServerResponse, url: URL, services: PaypalServices, orderId: string, decision: 'show' | 'cancel'): Promise<void> {
+  const order = orderId ? await services.store.reader.get<OrderRecord>('paypal_order', orderId) : null;
+  if (!order) return refusedPage(response, NO_SUCH_ORDER, 404);
+  const experience = order.internal.experience;
+  if (decision === 'show') {
+    const refusal = refusalOf(order, Math.floor(Date.now() / 1000));
+    return sendApprovalPage(response, viewOf(order.resource, experience.brand_name, `${url.pathname.slice(1)}${url.search}`, refusal, experience.user_action === 'PAY_NOW'));
+  }
+  const redirect = experience.cancel_url ? withQuery(experience.cancel_url, { token: order.id }) : null;
+  finishApproval(response, url, { source: 'billfold-paypal-sandbox', outcome: 'cancelled', orderId: order.id }, redirect);
+}
+
 export const CHECKOUT_PAGE: PaypalPage = {
   path: '/checkoutnow',
   async handle(request, response, url, services) {
     const orderId = url.searchParams.get('token') ?? '';
-    const base = services.base(url);
-    const order = orderId ? await services.store.reader.get<OrderRecord>('paypal_order', orderId) : null;
-    if (!order) return refusedPage(response, 'This checkout link is not valid: there is no such order.', 404);
-    const action = `${url.pathname.slice(1)}${url.search}`;
-    const experience = order.internal.experience;
-    if (request.method === 'GET') {
-      const refusal = refusalOf(order, Math.floor(Date.now() / 1000));
-      return sendApprovalPage(response, viewOf(order.resource, experience.brand_name, action, refusal, experience.user_action === 'PAY_NOW'));
-    }
+    if (request.method === 'GET') return showOrCancel(response, url, services, orderId, 'show');
     if (request.method !== 'POST') return refusedPage(response, 'Use the buttons on the page.', 405);
     const form = await readApprovalForm(request);
-    if (form.decision === 'cancel') {
-      const redirect = experience.cancel_url ? withQuery(experience.cancel_url, { token: order.id }) : null;
-      return finishApproval(response, url, { source: 'billfold-paypal-sandbox', outcome: 'cancelled', orderId: order.id }, redirect);
-    }
+    if (form.decision === 'cancel') return showOrCancel(response, url, services, orderId, 'cancel');
     const buyer = buyerByEmail(form.buyer);
     if (!buyer) return refusedPage(response, 'Choose one of the sandbox buyers.', 400);
-    const result = await approve(services, base, order.id, buyer);
-    if ('refusal' in result) return refusedPage(response, result.refusal, 409);
-    const redirect = experience.return_url ? withQuery(experience.return_url, { token: order.id, PayerID: buyer.payerId }) : null;
-    finishApproval(response, url, { source: 'billfold-paypal-sandbox', outcome: 'approved', orderId: order.id, payerId: buyer.payerId }, redirect);
+    // The approval reads the order in its own transaction, locked: no read before it.
+    const result = await approve(services, services.base(url), orderId, buyer);
+    if ('refusal' in result) return refusedPage(response, result.refusal, result.refusal === NO_SUCH_ORDER ? 404 : 409);
+    const { experience } = result.order.internal;
+    const redirect = experience.return_url ? withQuery(experience.return_url, { token: result.order.id, PayerID: buyer.payerId }) : null;
+    finishApproval(response, url, { source: 'billfold-paypal-sandbox', outcome: 'approved', orderId: result.order.id, payerId: buyer.payerId }, redirect);
   },
 };

@@ -38,7 +38,7 @@ export interface PaypalContext {
   base: string;
   /** The client id of the app whose token made the request. */
   clientId: string;
-  /** Events raised in this request, delivered once it commits. */
+  /** Events raised in this request that have deliveries to send: the dispatcher is woken once it commits. */
   raisedEvents: string[];
   /** Unix seconds, read once per request, so every timestamp a request writes agrees. */
   now: number;
