@@ -28,8 +28,6 @@ export const eventId = () => `WH-${paypalToken(17)}-${paypalToken(17)}`;
 export const disputeId = () => `PP-D-${crypto.randomInt(10_000, 1_000_000)}`;
 /** The id PayPal gives every response (`PayPal-Debug-Id`, and `debug_id` in an error). */
 export const debugId = () => crypto.randomBytes(7).toString('hex').slice(0, 13);
-/** A payer id (`payer.payer_id`): 13 characters. */
-export const payerId = () => paypalToken(13);
 
 /** PayPal's timestamps: RFC 3339 in UTC, to the second (`2026-12-03T14:28:07Z`). */
 export function paypalTime(seconds: number): string {

@@ -1,5 +1,6 @@
 import { IntervalUnit, SubscriptionError, SubscriptionsController, TenureType, type SubscriptionBillingCycle } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
+import { unitsOf } from '../money';
 import type { SaleResource } from '../sales';
 import type { SubscriptionResource } from '../subscription-resource';
 import { expectMatchesPaypalSpec } from './openapi';
@@ -136,8 +137,10 @@ describe('subscribing through the consent page', () => {
     expectMatchesPaypalSpec('GET', transactionsPath, raw.status, raw.body);
     const [first] = raw.body.transactions;
     expect(first?.payer_email).toBe('buyer@example.com');
-    expect(Number(first?.amount_with_breakdown.gross_amount.value)).toBe(9.99);
-    expect(Math.round(Number(first?.amount_with_breakdown.fee_amount.value) * 100) + Math.round(Number(first?.amount_with_breakdown.net_amount.value) * 100)).toBe(999);
+    const cents = (value: string | undefined) => unitsOf({ currency_code: 'USD', value: value ?? '' });
+    expect(first?.amount_with_breakdown.gross_amount.value).toBe('9.99');
+    // The fee and what the merchant keeps add up to the payment, in whole cents.
+    expect(cents(first?.amount_with_breakdown.fee_amount.value) + cents(first?.amount_with_breakdown.net_amount.value)).toBe(999);
   });
 
   it('bills the first regular cycle at approval when there is no trial, and counts from the 31st to the end of the next month', async () => {
