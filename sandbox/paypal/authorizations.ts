@@ -2,15 +2,16 @@ import { z } from 'zod';
 import { parseMoneyRequest } from './order-request';
 import { buyerByEmail } from './buyers';
 import { createCapture } from './captures';
-import type { PaypalContext, PaypalReply, PaypalRoute } from './context';
+import type { PaypalContext, PaypalRoute } from './context';
 import { mustGet } from './context';
 import { unprocessable } from './errors';
 import { raiseEvent } from './events';
 import { paypalTime, resourceId } from './ids';
 import { paypalMoney, PaypalMoneySchema, unitsOf, type PaypalMoney } from './money';
 import { describeIssue, refuseIfMocked } from './negative-testing';
-import { loadOrder, SANDBOX_PAYEE, SELLER_PROTECTION, type AuthorizationRecord, type CaptureRecord, type OrderRecord, type PaypalAuthorization, type PaypalCapture } from './order-types';
+import { loadOrder, SANDBOX_PAYEE, SELLER_PROTECTION, type AuthorizationRecord, type OrderRecord, type PaypalAuthorization } from './order-types';
 import { authorizationView, captureView } from './order-views';
+import { loadCapture, madeReply } from './payments';
 
 /**
  * Payments v2 authorizations (developer.paypal.com/docs/api/payments/v2): made by authorizing
@@ -87,7 +88,7 @@ const captureAuthorization: PaypalRoute = {
   docs: DOCS,
   idempotency: 'payments',
   async replay(ctx, id) {
-    return capturedReply(ctx, await mustGet<PaypalCapture, CaptureRecord['internal']>(ctx.tx, 'paypal_capture', id));
+    return madeReply(ctx, captureView(ctx.base, await loadCapture(ctx, id)));
   },
   async handle(ctx) {
     const request = parseMoneyRequest(CaptureAuthorizationSchema, ctx.body);
@@ -120,14 +121,9 @@ const captureAuthorization: PaypalRoute = {
       internal: { ...authorization.internal, captured },
     });
     await attachToOrder(ctx, authorization.internal.orderId, capture.id);
-    return capturedReply(ctx, capture);
+    return madeReply(ctx, captureView(ctx.base, capture));
   },
 };
-
-function capturedReply(ctx: PaypalContext, capture: CaptureRecord): PaypalReply {
-  const view = captureView(ctx.base, capture);
-  return { status: 201, body: ctx.representation ? view : { id: view.id, status: view.status, links: view.links }, resourceId: capture.id };
-}
 
 const getAuthorization: PaypalRoute = {
   method: 'GET',

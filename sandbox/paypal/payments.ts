@@ -27,10 +27,12 @@ export const loadCapture = (ctx: Pick<PaypalContext, 'tx'>, id: string, options:
 
 const loadRefund = (ctx: Pick<PaypalContext, 'tx'>, id: string) => mustGet<PaypalRefund, RefundRecord['internal']>(ctx.tx, 'paypal_refund', id, { field: 'refund_id' });
 
-function refundReply(ctx: PaypalContext, refund: RefundRecord): PaypalReply {
-  const view = refundView(ctx.base, refund);
-  return { status: 201, body: ctx.representation ? view : { id: view.id, status: view.status, links: view.links }, resourceId: refund.id };
+/** A capture or refund just made: the whole of it with `Prefer: return=representation`, else PayPal's minimal id, status and links. */
+export function madeReply(ctx: Pick<PaypalContext, 'representation'>, view: { id: string; status: string; links: unknown[] }): PaypalReply {
+  return { status: 201, body: ctx.representation ? view : { id: view.id, status: view.status, links: view.links }, resourceId: view.id };
 }
+
+const refundReply = (ctx: PaypalContext, refund: RefundRecord) => madeReply(ctx, refundView(ctx.base, refund));
 
 const getCapture: PaypalRoute = {
   method: 'GET',

@@ -1,8 +1,8 @@
 import { CustomError, OrdersController } from '@paypal/paypal-server-sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@/test/sandbox';
 import type { PaypalEvent } from '../events';
-import { insertCapture, openDispute, paypalReceiver, registerWebhook, verifyOffline, type PaypalReceiver } from './hooks-support';
+import { insertCapture, openDispute, registeredReceiver, verifyOffline } from './hooks-support';
 import { paypalSandbox } from './support';
 
 /**
@@ -13,19 +13,10 @@ import { paypalSandbox } from './support';
 
 const t = paypalSandbox({ retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 5, timeoutMs: 2000 } });
 
-let receiver: PaypalReceiver;
-let webhookId: string;
-
-beforeAll(async () => {
-  receiver = await paypalReceiver();
-  webhookId = await registerWebhook(t, receiver.url, ['CUSTOMER.DISPUTE.CREATED']);
-});
+const hook = registeredReceiver(t, ['CUSTOMER.DISPUTE.CREATED']);
 afterEach(async () => {
   await chaos({ duplicateRate: 0, shuffle: false, apiFaultRate: 0 });
-  receiver.answer = undefined;
-});
-afterAll(async () => {
-  await receiver.close();
+  hook.receiver.answer = undefined;
 });
 
 async function chaos(switches: Record<string, unknown>): Promise<void> {
@@ -41,18 +32,18 @@ async function disputeCreated(): Promise<PaypalEvent> {
 
 describe('PayPal under the chaos switches', () => {
   it('retries a delivery the endpoint refuses with growing gaps, each attempt a new signed transmission, and records every attempt', async () => {
-    receiver.answer = (delivery) => (receiver.received.filter((d) => d.event.id === delivery.event.id).length <= 3 ? 500 : 200);
+    hook.receiver.answer = (delivery) => (hook.receiver.received.filter((d) => d.event.id === delivery.event.id).length <= 3 ? 500 : 200);
     const event = await disputeCreated();
-    const tries = await receiver.deliveriesOf(event.id, 4);
+    const tries = await hook.receiver.deliveriesOf(event.id, 4);
     const gaps = tries.slice(1).map((attempt, index) => attempt.at - (tries[index]?.at ?? 0));
     // Each wait at least its backoff (100, 200, 400 ms, less timer slack); a loaded machine may only lengthen them, so growth is judged first to last.
     gaps.forEach((gap, index) => expect(gap).toBeGreaterThanOrEqual(100 * 2 ** index - 15));
     expect(gaps[2]).toBeGreaterThan((gaps[0] ?? 0) * 1.5);
     expect(new Set(tries.map((attempt) => attempt.headers['paypal-transmission-id'])).size).toBe(4);
-    for (const attempt of tries) expect(await verifyOffline(attempt, webhookId)).toBe(true);
+    for (const attempt of tries) expect(await verifyOffline(attempt, hook.webhookId)).toBe(true);
     const [delivery] = await eventually(async () => {
       const rows = await t.server.store.sql<{ id: string; status: string; attempts: number }[]>`
-        select id, status, attempts from sandbox.deliveries where provider = 'paypal' and event_id = ${event.id} and endpoint_id = ${webhookId}`;
+        select id, status, attempts from sandbox.deliveries where provider = 'paypal' and event_id = ${event.id} and endpoint_id = ${hook.webhookId}`;
       return rows[0]?.status === 'succeeded' && rows;
     });
     expect(delivery?.attempts).toBe(4);
@@ -69,24 +60,24 @@ describe('PayPal under the chaos switches', () => {
   it('sends every delivery twice when duplicateRate is 1, each copy its own verifiable transmission', async () => {
     await chaos({ duplicateRate: 1 });
     const event = await disputeCreated();
-    const copies = await receiver.deliveriesOf(event.id, 2);
+    const copies = await hook.receiver.deliveriesOf(event.id, 2);
     expect(copies[0]?.body).toBe(copies[1]?.body);
     expect(copies[0]?.headers['paypal-transmission-id']).not.toBe(copies[1]?.headers['paypal-transmission-id']);
-    for (const copy of copies) expect(await verifyOffline(copy, webhookId)).toBe(true);
+    for (const copy of copies) expect(await verifyOffline(copy, hook.webhookId)).toBe(true);
   });
 
-  it('with shuffle on, delivers every one of a batch of due events exactly once, in no order a receiver may rely on', async () => {
+  it('with shuffle on, delivers every one of a batch of due events exactly once, in no order a hook.receiver may rely on', async () => {
     const events: PaypalEvent[] = [];
     for (let i = 0; i < 12; i++) events.push(await disputeCreated());
-    await Promise.all(events.map((event) => receiver.deliveriesOf(event.id)));
+    await Promise.all(events.map((event) => hook.receiver.deliveriesOf(event.id)));
     await chaos({ shuffle: true });
-    const before = receiver.received.length;
+    const before = hook.receiver.received.length;
     // Queued in one statement, so the dispatcher finds them due together, in creation order.
     await t.server.store.sql`
       insert into sandbox.deliveries (event_id, endpoint_id, provider)
-      select id, ${webhookId}, 'paypal' from sandbox.objects where id in ${t.server.store.sql(events.map((event) => event.id))} order by seq`;
-    await eventually(() => receiver.received.length >= before + events.length);
-    const arrived = receiver.received.slice(before).map((delivery) => delivery.event.id);
+      select id, ${hook.webhookId}, 'paypal' from sandbox.objects where id in ${t.server.store.sql(events.map((event) => event.id))} order by seq`;
+    await eventually(() => hook.receiver.received.length >= before + events.length);
+    const arrived = hook.receiver.received.slice(before).map((delivery) => delivery.event.id);
     expect([...arrived].sort()).toEqual(events.map((event) => event.id).sort());
     // Each exactly once. (The order proves nothing about the switch: a batch's sends race one another even without it.)
     expect(arrived).toHaveLength(events.length);

@@ -1,25 +1,16 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '@/test/sandbox';
 import type { ArmedPaypalFault } from '../faults';
 import { PaypalFaults } from '../faults';
 import { nowSeconds } from '../ids';
 import { sampleEvent } from '../sample-events';
-import { insertCapture, openDispute, paypalReceiver, registerWebhook, type PaypalReceiver } from './hooks-support';
+import { insertCapture, openDispute, registeredReceiver } from './hooks-support';
 import { paypalSandbox } from './support';
 
 const t = paypalSandbox({ retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 5, timeoutMs: 2000 } });
 
-let receiver: PaypalReceiver;
-let webhookId: string;
-
-beforeAll(async () => {
-  receiver = await paypalReceiver();
-  webhookId = await registerWebhook(t, receiver.url, ['CUSTOMER.DISPUTE.CREATED']);
-});
-afterAll(async () => {
-  await receiver.close();
-});
+const hook = registeredReceiver(t, ['CUSTOMER.DISPUTE.CREATED']);
 
 interface ChaosReply {
   providerFaults?: { paypal?: ArmedPaypalFault[] };
@@ -75,13 +66,13 @@ describe('PayPal faults armed for one order or buyer', () => {
     const lucky = await disputeFor(unique('order'));
     const dispute = await disputeFor(unlucky);
     const event = await eventually(async () => (await t.events('CUSTOMER.DISPUTE.CREATED')).find((e) => (e.resource as { dispute_id: string }).dispute_id === dispute));
-    const [arrived] = await receiver.deliveriesOf(event.id);
+    const [arrived] = await hook.receiver.deliveriesOf(event.id);
     expect(arrived?.event.id).toBe(event.id);
-    expect(receiver.received.some((delivery) => (delivery.event.resource as { dispute_id: string }).dispute_id === lucky)).toBe(true);
+    expect(hook.receiver.received.some((delivery) => (delivery.event.resource as { dispute_id: string }).dispute_id === lucky)).toBe(true);
     const attempts = await eventually(async () => {
       const rows = await t.server.store.sql<{ status: number | null; error: string | null }[]>`
         select a.status, a.error from sandbox.delivery_attempts a join sandbox.deliveries d on d.id = a.delivery_id
-        where d.event_id = ${event.id} and d.endpoint_id = ${webhookId} order by a.id`;
+        where d.event_id = ${event.id} and d.endpoint_id = ${hook.webhookId} order by a.id`;
       return rows.length === 3 && rows;
     });
     expect(attempts).toEqual([

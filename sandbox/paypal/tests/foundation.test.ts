@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { CustomError, OrdersController } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
 import { CERTIFICATE_PEM, CERT_PATH, signTransmission, signedMessage } from '../signing';
-import { CLIENT_ID, CLIENT_SECRET, paypalSandbox } from './support';
+import { startSandbox } from '@/sandbox/server';
+import { PAYPAL_PREFIX } from '../index';
+import { accessToken, CLIENT_ID, CLIENT_SECRET, paypalSandbox } from './support';
 
 const t = paypalSandbox();
 
@@ -79,6 +81,22 @@ describe('the REST pipeline', () => {
     const reply = await t.rest('GET', '/v1/notifications/webhooks', undefined, { 'PayPal-Mock-Response': 'INSTRUMENT_DECLINED' });
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ details: [{ issue: 'INVALID_PARAMETER_SYNTAX', location: 'header' }] });
+  });
+});
+
+describe('state', () => {
+  it('survives a restart: another sandbox process on the same database shows the same order and the old token still works', async () => {
+    const created = await t.rest<{ id: string }>('POST', '/v2/checkout/orders', { intent: 'CAPTURE', purchase_units: [{ amount: { currency_code: 'JPY', value: '1500' } }] });
+    expect(created.status).toBe(201);
+    const tokenBefore = await accessToken(t.paypalUrl);
+    const restarted = await startSandbox({ port: 0, databaseUrl: t.databaseUrl, allowReset: false });
+    try {
+      const response = await fetch(`${restarted.url}${PAYPAL_PREFIX}/v2/checkout/orders/${created.body.id}`, { headers: { Authorization: `Bearer ${tokenBefore}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: created.body.id, status: 'CREATED', purchase_units: [{ amount: { currency_code: 'JPY', value: '1500' } }] });
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

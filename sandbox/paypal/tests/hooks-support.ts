@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
 import { eventually } from '@/test/sandbox';
 import type { CaptureRecord, PaypalCapture } from '../order-types';
 import { approvedOrder, type OrderReply } from './order-support';
@@ -56,6 +57,22 @@ export async function paypalReceiver(path = '/paypal/webhooks'): Promise<PaypalR
       return found.length >= count && found;
     });
   return receiver;
+}
+
+/**
+ * For a test file: a receiver registered as a webhook for `eventTypes` before its tests, closed
+ * after them. `receiver` and `webhookId` are there once the tests run.
+ */
+export function registeredReceiver(t: PaypalTestSandbox, eventTypes: string[]): { receiver: PaypalReceiver; webhookId: string } {
+  const handle = {} as { receiver: PaypalReceiver; webhookId: string };
+  beforeAll(async () => {
+    handle.receiver = await paypalReceiver();
+    handle.webhookId = await registerWebhook(t, handle.receiver.url, eventTypes);
+  });
+  afterAll(async () => {
+    await handle.receiver?.close();
+  });
+  return handle;
 }
 
 export async function registerWebhook(t: PaypalTestSandbox, url: string, eventTypes: string[] = ['*']): Promise<string> {
