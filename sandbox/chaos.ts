@@ -35,11 +35,40 @@ export const RetrySwitches = z.strictObject({
 export type RetryPolicy = z.infer<typeof RetrySwitches>;
 
 export const DEFAULT_CHAOS: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0 };
-export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 2 * SECOND, maxDelayMs: 60 * 60 * SECOND, maxAttempts: 12, timeoutMs: 10 * SECOND };
+const HOUR = 3600 * SECOND;
+
+/**
+ * Each provider's own backoff: the sandbox retries a failed delivery as that provider would (a
+ * test shortens them with /_sandbox/retry). Stripe's test mode retries for about an hour here.
+ * PayPal "retries up to 25 times over the course of 3 days": doubling from 2 s up to 6 h between
+ * tries, its 24 retries span 69 hours.
+ */
+export const DEFAULT_RETRY = {
+  stripe: { baseDelayMs: 2 * SECOND, maxDelayMs: HOUR, maxAttempts: 12, timeoutMs: 10 * SECOND },
+  paypal: { baseDelayMs: 2 * SECOND, maxDelayMs: 6 * HOUR, maxAttempts: 25, timeoutMs: 10 * SECOND },
+} as const satisfies Record<string, RetryPolicy>;
+export type RetryProvider = keyof typeof DEFAULT_RETRY;
+export type RetryPolicies = Record<RetryProvider, RetryPolicy>;
+const RETRY_PROVIDERS = Object.keys(DEFAULT_RETRY) as RetryProvider[];
+
+/** A fresh copy of the defaults, for a server to change. */
+export function defaultRetryPolicies(): RetryPolicies {
+  return { stripe: { ...DEFAULT_RETRY.stripe }, paypal: { ...DEFAULT_RETRY.paypal } };
+}
+
+/** How long after its `attempts`-th failed attempt a delivery is tried again. */
+export function retryDelayMs(policy: RetryPolicy, attempts: number): number {
+  return Math.min(policy.baseDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+}
 
 /** A chaos request: any of the switches, and `faults` armed for one customer (a provider's own). */
 const ChaosRequest = ChaosSwitches.partial().extend({ faults: z.unknown().optional() });
-const RetryRequest = RetrySwitches.partial();
+// Switches at the top change every provider's policy; under a provider's name, that one's (after the top ones).
+const RetryRequest = RetrySwitches.partial().extend({
+  stripe: RetrySwitches.partial().optional(),
+  paypal: RetrySwitches.partial().optional(),
+});
+export type RetryRequest = z.infer<typeof RetryRequest>;
 
 /** One sentence for a refused request: an unknown switch first (most likely a typo), else the first bad value. */
 function describe(error: z.ZodError, switches: readonly string[]): string {
@@ -61,11 +90,19 @@ export function parseChaosRequest(input: unknown): { switches: Partial<Chaos>; f
   return { switches, faults };
 }
 
-/** The retry settings a request changes, or why it is refused. */
-export function parseRetryRequest(input: unknown, current: RetryPolicy): Partial<RetryPolicy> | string {
+/** Every provider's policy after the request, or why it is refused (then nothing changes). */
+export function parseRetryRequest(input: unknown, current: RetryPolicies): RetryPolicies | string {
   const parsed = RetryRequest.safeParse(input);
   if (!parsed.success) return describe(parsed.error, Object.keys(RetryRequest.shape));
-  const next = { ...current, ...parsed.data };
-  if (next.baseDelayMs > next.maxDelayMs) return `baseDelayMs (${next.baseDelayMs}) cannot be longer than maxDelayMs (${next.maxDelayMs}).`;
-  return parsed.data;
+  const { stripe, paypal, ...everyone } = parsed.data;
+  const own = { stripe, paypal };
+  const next = {} as RetryPolicies;
+  for (const provider of RETRY_PROVIDERS) {
+    const policy = { ...current[provider], ...everyone, ...own[provider] };
+    if (policy.baseDelayMs > policy.maxDelayMs) {
+      return `baseDelayMs (${policy.baseDelayMs}) cannot be longer than maxDelayMs (${policy.maxDelayMs})${own[provider] ? ` for ${provider}` : ''}.`;
+    }
+    next[provider] = policy;
+  }
+  return next;
 }

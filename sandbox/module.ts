@@ -13,6 +13,7 @@ import type { Store } from './store';
 export interface SandboxServices {
   store: Store;
   chaos(): Chaos;
+  /** This provider's webhook backoff (its own defaults, as /_sandbox/retry leaves them). */
   retry(): RetryPolicy;
   /**
    * The sandbox's own origin (`http://127.0.0.1:12111`), for links in what a module makes with

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody, sendJson } from './admin-json';
-import { DEFAULT_CHAOS, DEFAULT_RETRY, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicy } from './chaos';
+import { DEFAULT_CHAOS, defaultRetryPolicies, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicies, type RetryProvider, type RetryRequest } from './chaos';
 import { sendDashboard } from './dashboard';
 import type { ProviderModule, SandboxServices } from './module';
 import { Store } from './store';
@@ -23,14 +23,16 @@ export interface SandboxOptions {
   /** Allows POST /_sandbox/reset, which deletes every sandbox object. Off in production. */
   allowReset: boolean;
   chaos?: Partial<Chaos>;
-  retry?: Partial<RetryPolicy>;
+  /** Over each provider's own backoff (sandbox/chaos.ts): flat switches for all, or under a provider's name. */
+  retry?: RetryRequest;
 }
 
 export interface SandboxServer {
   url: string;
   store: Store;
   chaos: Chaos;
-  retry: RetryPolicy;
+  /** Each provider's webhook backoff, as /_sandbox/retry shows and changes it. */
+  retry: RetryPolicies;
   close(): Promise<void>;
 }
 
@@ -53,22 +55,22 @@ function withinMount(prefix: string, url: URL): URL {
 }
 
 /** The options' switches over the defaults; a value out of range stops the start. */
-function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryPolicy } {
+function initialSwitches(options: SandboxOptions): { chaos: Chaos; retry: RetryPolicies } {
   const chaos = parseChaosRequest(options.chaos ?? {});
-  const retry = parseRetryRequest(options.retry ?? {}, DEFAULT_RETRY);
+  const retry = parseRetryRequest(options.retry ?? {}, defaultRetryPolicies());
   if (typeof chaos === 'string') throw new Error(`sandbox: chaos: ${chaos}`);
   if (typeof retry === 'string') throw new Error(`sandbox: retry: ${retry}`);
-  return { chaos: { ...DEFAULT_CHAOS, ...chaos.switches }, retry: { ...DEFAULT_RETRY, ...retry } };
+  return { chaos: { ...DEFAULT_CHAOS, ...chaos.switches }, retry };
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<SandboxServer> {
   const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
   let origin = '';
-  const services: SandboxServices = { store, chaos: () => chaos, retry: () => retry, origin: () => origin };
+  const services = (provider: RetryProvider): SandboxServices => ({ store, chaos: () => chaos, retry: () => retry[provider], origin: () => origin });
 
   // Created before the store migrates: a module prepares what it can meanwhile (Stripe bundles its scripts).
-  const stripe = createStripeModule(services);
+  const stripe = createStripeModule(services('stripe'));
   // Where each provider lives. Stripe's clients are given a host and a port, never a path: the
   // stripe package calls /v1/… and pages load /js/stripe.js from the origin, so Stripe is at the
   // root. PayPal's REST is under /v1 and /v2 too (/v1/oauth2/token, /v2/checkout/orders,
@@ -81,7 +83,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
   // here (and its import); longer prefixes are tried first.
   const mounts: Mount[] = [
     { prefix: '', module: stripe },
-    { prefix: PAYPAL_PREFIX, module: createPaypalModule(services) },
+    { prefix: PAYPAL_PREFIX, module: createPaypalModule(services('paypal')) },
   ].sort((a, b) => b.prefix.length - a.prefix.length);
   const providers = mounts.map((mount) => mount.module);
 
@@ -127,7 +129,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
         if (!body.ok) return true;
         const parsed = parseRetryRequest(body.value, retry);
         if (typeof parsed === 'string') return refuse(response, parsed);
-        Object.assign(retry, parsed);
+        for (const provider of Object.keys(parsed) as RetryProvider[]) Object.assign(retry[provider], parsed[provider]);
       }
       sendJson(response, 200, retry);
     } else {

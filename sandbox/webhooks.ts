@@ -1,4 +1,4 @@
-import type { Chaos, RetryPolicy } from './chaos';
+import { retryDelayMs, type Chaos, type RetryPolicy } from './chaos';
 import type { Store } from './store';
 
 /**
@@ -133,7 +133,7 @@ export class WebhookDispatcher {
     } else if (attempts >= policy.maxAttempts) {
       await sql`update sandbox.deliveries set status = 'failed', attempts = ${attempts}, last_status = ${status}, last_error = ${failure}, updated_at = now() where id = ${delivery.id}`;
     } else {
-      const delay = Math.min(policy.baseDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+      const delay = retryDelayMs(policy, attempts);
       await sql`update sandbox.deliveries set attempts = ${attempts}, last_status = ${status}, last_error = ${failure},
         next_attempt_at = now() + make_interval(secs => ${delay / 1000}), updated_at = now() where id = ${delivery.id}`;
     }

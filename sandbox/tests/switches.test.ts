@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CHAOS, DEFAULT_RETRY } from '@/sandbox/chaos';
+import { DEFAULT_CHAOS, DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from '@/sandbox/chaos';
 import { startSandbox } from '@/sandbox/server';
 import { isolatedSandbox } from '@/test/sandbox';
 
@@ -19,7 +19,8 @@ async function call(path: '/_sandbox/chaos' | '/_sandbox/retry', body?: unknown)
 
 afterEach(() => {
   Object.assign(t.server.chaos, DEFAULT_CHAOS);
-  Object.assign(t.server.retry, DEFAULT_RETRY);
+  Object.assign(t.server.retry.stripe, DEFAULT_RETRY.stripe);
+  Object.assign(t.server.retry.paypal, DEFAULT_RETRY.paypal);
 });
 
 describe('the chaos switches', () => {
@@ -69,10 +70,33 @@ describe('the chaos switches', () => {
 });
 
 describe('the webhook retry policy', () => {
-  it('changes only the settings it is given', async () => {
+  /** When each retry of a delivery that always fails is made, in ms after the first attempt. */
+  function schedule(policy: RetryPolicy): number[] {
+    const at: number[] = [];
+    for (let attempts = 1, elapsed = 0; attempts < policy.maxAttempts; attempts++) at.push((elapsed += retryDelayMs(policy, attempts)));
+    return at;
+  }
+
+  it('retries a PayPal delivery as PayPal does: 25 attempts over the course of 3 days, each gap longer or as long', () => {
+    const retries = schedule(DEFAULT_RETRY.paypal);
+    expect(retries).toHaveLength(24);
+    const lastHours = retries.at(-1)! / 3_600_000;
+    expect(lastHours).toBeGreaterThan(60);
+    expect(lastHours).toBeLessThanOrEqual(72);
+    const gaps = retries.map((at, index) => at - (retries[index - 1] ?? 0));
+    expect(gaps).toEqual([...gaps].sort((a, b) => a - b));
+  });
+
+  it('changes only the settings it is given, for every provider', async () => {
     const changed = await call('/_sandbox/retry', { baseDelayMs: 100, maxAttempts: 3 });
-    expect(changed).toEqual({ status: 200, body: { ...DEFAULT_RETRY, baseDelayMs: 100, maxAttempts: 3 } });
-    expect(t.server.retry).toEqual({ ...DEFAULT_RETRY, baseDelayMs: 100, maxAttempts: 3 });
+    const expected = { stripe: { ...DEFAULT_RETRY.stripe, baseDelayMs: 100, maxAttempts: 3 }, paypal: { ...DEFAULT_RETRY.paypal, baseDelayMs: 100, maxAttempts: 3 } };
+    expect(changed).toEqual({ status: 200, body: expected });
+    expect(t.server.retry).toEqual(expected);
+  });
+
+  it('changes one provider\'s policy under its name, after the settings for every provider', async () => {
+    const changed = await call('/_sandbox/retry', { timeoutMs: 500, paypal: { maxAttempts: 4, timeoutMs: 700 } });
+    expect(changed).toEqual({ status: 200, body: { stripe: { ...DEFAULT_RETRY.stripe, timeoutMs: 500 }, paypal: { ...DEFAULT_RETRY.paypal, maxAttempts: 4, timeoutMs: 700 } } });
   });
 
   it('refuses attempts that are not a whole number of at least 1, delays out of range and unknown settings, changing nothing', async () => {
@@ -82,7 +106,9 @@ describe('the webhook retry policy', () => {
       [{ baseDelayMs: -5 }, 'baseDelayMs must be a whole number of milliseconds from 0 to a day.'],
       [{ maxDelayMs: 4 * 86_400_000 }, 'maxDelayMs must be a whole number of milliseconds from 0 to three days.'],
       [{ timeoutMs: 0 }, 'timeoutMs must be a whole number of milliseconds from 1 to 120000.'],
-      [{ retries: 3 }, 'Unknown switch: retries. The switches are baseDelayMs, maxDelayMs, maxAttempts, timeoutMs.'],
+      [{ paypal: { maxAttempts: 101 } }, 'maxAttempts must be a whole number from 1 to 100.'],
+      [{ retries: 3 }, 'Unknown switch: retries. The switches are baseDelayMs, maxDelayMs, maxAttempts, timeoutMs, stripe, paypal.'],
+      [{ square: { maxAttempts: 3 } }, 'Unknown switch: square. The switches are baseDelayMs, maxDelayMs, maxAttempts, timeoutMs, stripe, paypal.'],
     ];
     for (const [settings, message] of refusals) {
       const refused = await call('/_sandbox/retry', { maxAttempts: 2, ...settings });
@@ -93,7 +119,9 @@ describe('the webhook retry policy', () => {
 
   it('refuses a first retry later than the longest wait, counting the settings it keeps', async () => {
     expect(await call('/_sandbox/retry', { maxDelayMs: 1000 })).toMatchObject({ status: 400, body: { error: { message: 'baseDelayMs (2000) cannot be longer than maxDelayMs (1000).' } } });
-    expect(await call('/_sandbox/retry', { baseDelayMs: 500, maxDelayMs: 1000 })).toMatchObject({ status: 200, body: { baseDelayMs: 500, maxDelayMs: 1000 } });
+    expect(await call('/_sandbox/retry', { stripe: { baseDelayMs: 5000, maxDelayMs: 4000 } })).toMatchObject({ status: 400, body: { error: { message: 'baseDelayMs (5000) cannot be longer than maxDelayMs (4000) for stripe.' } } });
+    expect(await call('/_sandbox/retry', { baseDelayMs: 500, maxDelayMs: 1000 })).toMatchObject({ status: 200, body: { paypal: { baseDelayMs: 500, maxDelayMs: 1000 } } });
+    expect(t.server.retry.stripe).toMatchObject({ baseDelayMs: 500, maxDelayMs: 1000 });
   });
 });
 
