@@ -28,8 +28,6 @@ export interface PaypalApiOptions {
 const MAX_BODY_BYTES = 128 * 1024;
 // PayPal takes evidence files up to 10 MB each, 50 MB in all; the sandbox keeps only their names, so a smaller cap does.
 const MAX_MULTIPART_BYTES = 12 * 1024 * 1024;
-// A PayPal-Request-Id left "in flight" by a crashed request is released after this long.
-const IN_FLIGHT_TIMEOUT_SECONDS = 60;
 
 interface CompiledRoute {
   route: PaypalRoute;
@@ -123,54 +121,52 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
    * the id is forgotten after the API's retention. A request that failed made nothing, so its
    * id may be used again. The id belongs to one route and resource: the same id on another
    * order is DUPLICATE_REQUEST_ID.
+   *
+   * The id is claimed in the request's own transaction, by its first statement (sent with
+   * BEGIN), and settled by its last (sent with COMMIT): what the request made and the id's
+   * record of it commit together, and a request that fails leaves no claim behind.
    */
-  async function withRequestId(
-    ctx: PaypalContext,
-    route: PaypalRoute,
-    requestId: string,
-    run: (settle: (tx: Tx, reply: PaypalReply) => Promise<void>) => Promise<PaypalReply>,
-  ): Promise<PaypalReply> {
+  async function claimRequestId(tx: Tx, ctx: PaypalContext, route: PaypalRoute, requestId: string): Promise<{ replay: PaypalReply } | { settle(reply: PaypalReply): Promise<void> }> {
     const api = route.idempotency as keyof typeof REQUEST_ID_RETENTION_SECONDS;
     const scope = `paypal ${route.method} ${route.path}`;
     const target = JSON.stringify(ctx.params);
-    const sql = store.sql;
-    // One statement claims the id, taking it over when it is past its retention or was left in
-    // flight by a crash (either is as good as free).
-    const claimed = await sql`
-      insert into sandbox.idempotency_keys as held (scope, key, request_hash, state) values (${scope}, ${requestId}, ${target}, 'in_flight')
-      on conflict (scope, key) do update set request_hash = excluded.request_hash, state = 'in_flight', status = null, body = null, created_at = now()
-        where held.created_at < now() - make_interval(secs => ${REQUEST_ID_RETENTION_SECONDS[api]})
-          or (held.state = 'in_flight' and held.created_at < now() - make_interval(secs => ${IN_FLIGHT_TIMEOUT_SECONDS}))
-      returning key`;
-    if (claimed.length === 0) {
-      const [existing] = await sql<{ request_hash: string; state: string; status: number | null; body: string | null }[]>`
-        select request_hash, state, status, body from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
-      if (existing && existing.request_hash !== target) {
+    const sql = tx.sql;
+    // A request holding the id holds its advisory lock until it ends, so a second request with
+    // the id does not wait for it: it is refused at once. The id is taken over when it is past
+    // its retention (as good as free), or was left in flight by a sandbox older than claims
+    // inside the transaction.
+    const [claim] = await sql<{ locked: boolean; claimed: boolean }[]>`
+      with lock as (select pg_try_advisory_xact_lock(hashtextextended(${`${scope} ${requestId}`}, 0)) as locked),
+      claimed as (
+        insert into sandbox.idempotency_keys as held (scope, key, request_hash, state)
+        select ${scope}, ${requestId}, ${target}, 'in_flight' from lock where lock.locked
+        on conflict (scope, key) do update set request_hash = excluded.request_hash, state = 'in_flight', status = null, body = null, created_at = now()
+          where held.created_at < now() - make_interval(secs => ${REQUEST_ID_RETENTION_SECONDS[api]}) or held.state = 'in_flight'
+        returning key)
+      select lock.locked, exists (select 1 from claimed) as claimed from lock`;
+    if (!claim?.locked) {
+      // Payments v2 declares this as 409 RESOURCE_CONFLICT, word for word; the other APIs name no status for it.
+      throw new PaypalApiError(409, [{ issue: 'PREVIOUS_REQUEST_IN_PROGRESS', description: 'A previous request on this resource is currently in progress. Please wait for sometime and try again. It is best to space out the initial and the subsequent request(s) to avoid receiving this error.' }]);
+    }
+    if (!claim.claimed) {
+      const [existing] = await sql<{ request_hash: string; status: number | null; body: string | null }[]>`
+        select request_hash, status, body from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
+      if (!existing) throw new Error(`PayPal-Request-Id ${requestId} was neither claimed nor found`);
+      if (existing.request_hash !== target) {
         throw new PaypalApiError(422, [{ issue: 'DUPLICATE_REQUEST_ID', description: 'The value of PayPal-Request-Id header has already been used.', field: 'PayPal-Request-Id', location: 'header' }]);
       }
-      if (!existing || existing.state === 'in_flight') {
-        // Payments v2 declares this as 409 RESOURCE_CONFLICT, word for word; the other APIs name no status for it.
-        throw new PaypalApiError(409, [{ issue: 'PREVIOUS_REQUEST_IN_PROGRESS', description: 'A previous request on this resource is currently in progress. Please wait for sometime and try again. It is best to space out the initial and the subsequent request(s) to avoid receiving this error.' }]);
-      }
       const resourceId = existing.body;
-      if (!resourceId || !route.replay) return { status: existing.status ?? 200, body: undefined };
-      const replayed = await route.replay({ ...ctx, tx: store.reader }, resourceId);
-      return { ...replayed, status: route.replayStatus ?? existing.status ?? replayed.status };
+      if (!resourceId || !route.replay) return { replay: { status: existing.status ?? 200, body: undefined } };
+      const replayed = await route.replay(ctx, resourceId);
+      return { replay: { ...replayed, status: route.replayStatus ?? existing.status ?? replayed.status } };
     }
-    // The id is settled in the request's own transaction, as its last statement: what the
-    // request made and the id's record of it commit together (and a round trip is saved).
-    const settle = async (tx: Tx, reply: PaypalReply) => {
-      // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
-      if (reply.status >= 400) await tx.sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
-      else await tx.sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`;
+    return {
+      async settle(reply) {
+        // A refusal answered rather than thrown (a declined capture, which records the decline) is still a refusal: the id may be used again.
+        if (reply.status >= 400) await tx.behind(sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`);
+        else await tx.behind(sql`update sandbox.idempotency_keys set state = 'done', status = ${reply.status}, body = ${reply.resourceId ?? null} where scope = ${scope} and key = ${requestId}`);
+      },
     };
-    try {
-      return await run(settle);
-    } catch (error) {
-      // Rolled back: nothing happened, so the id is free for a retry.
-      await sql`delete from sandbox.idempotency_keys where scope = ${scope} and key = ${requestId}`;
-      throw error;
-    }
   }
 
   return async function handlePaypalRequest(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
@@ -223,15 +219,18 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
         now: nowSeconds(),
       });
       // Reads change nothing, so they skip the transaction (a webhook consumer re-reads on every event).
-      const run = (settle?: (tx: Tx, reply: PaypalReply) => Promise<void>) =>
+      const reply =
         method === 'GET'
-          ? route.handle(context(store.reader))
-          : store.tx(async (tx) => {
-              const reply = await route.handle(context(tx));
-              await settle?.(tx, reply);
-              return reply;
+          ? await route.handle(context(store.reader))
+          : await store.tx(async (tx) => {
+              const ctx = context(tx);
+              if (!requestId || !route.idempotency) return route.handle(ctx);
+              const claim = await claimRequestId(tx, ctx, route, requestId);
+              if ('replay' in claim) return claim.replay;
+              const made = await route.handle(ctx);
+              await claim.settle(made);
+              return made;
             });
-      const reply = requestId && route.idempotency ? await withRequestId(context(store.reader), route, requestId, run) : await run();
       if (raisedEvents.length > 0) options.onEvents();
       send(response, reply.status, reply.body, { ...headers, ...reply.headers });
     } catch (error) {

@@ -78,7 +78,7 @@ export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' 
     // The event and its deliveries in one statement: every state change raises one, so this is
     // a round trip fewer on nearly every request.
     const sql = ctx.tx.sql;
-    const [queued] = await sql<{ count: number }[]>`
+    const storing = sql<{ count: number }[]>`
       with stored as (insert into sandbox.objects (id, type, created, data) values (${id}, 'paypal_event', ${ctx.now}, ${sql.json(record as never)}) returning id),
       deliveries as (
         insert into sandbox.deliveries (event_id, endpoint_id, provider)
@@ -87,9 +87,12 @@ export async function raiseEvent(ctx: Pick<PaypalContext, 'tx' | 'base' | 'now' 
           and webhook.data->'resource'->'event_types' @> any (array[${sql.json([{ name: event.event_type }] as never)}::jsonb, '[{"name":"*"}]'::jsonb])
         returning 1)
       select count(*)::int as count from deliveries`;
-    // Only an event with somewhere to go wakes the dispatcher (with no webhook registered, as in
-    // a bench or a test of the API alone, that saves two statements per request).
-    if ((queued?.count ?? 0) > 0) ctx.raisedEvents.push(id);
+    // Sent with the transaction's end. Only an event with somewhere to go wakes the dispatcher
+    // (with no webhook registered, as in a bench or a test of the API alone, that saves two
+    // statements per request).
+    await ctx.tx.behind(storing, ([queued]) => {
+      if ((queued?.count ?? 0) > 0) ctx.raisedEvents.push(id);
+    });
   }
   return event;
 }
