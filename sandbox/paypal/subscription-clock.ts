@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { readJsonBody, sendJson } from '../admin-json';
+import { DueWorkLoop } from '../due-work';
 import type { PaypalBackgroundWork, PaypalPage, PaypalServices } from './parts';
 import { runDueCycles } from './subscription-billing';
 import { SUBSCRIPTION, subscriptionDueAt, subscriptionNow, subscriptionView, type SubscriptionRecord } from './subscription-resource';
@@ -77,50 +78,33 @@ const advancePage: PaypalPage = {
 /** Bills PayPal subscriptions whose next cycle the wall clock has reached. */
 export class SubscriptionWallClock implements PaypalBackgroundWork {
   private services: PaypalServices | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-  private stopped = true;
   /** Subscriptions whose step failed: skipped rather than retried in a loop. */
   private readonly stuck = new Set<string>();
+  private readonly loop = new DueWorkLoop({
+    label: 'PayPal subscription billing',
+    pollMs: POLL_MS,
+    // Links in events need the sandbox's address, known once it listens.
+    ready: () => this.base().startsWith('http'),
+    step: () => this.step(this.base()),
+    nextDue: () => this.nextDue(),
+  });
 
   async start(services: PaypalServices): Promise<void> {
     this.services = services;
     await services.store.trackDueTime(SUBSCRIPTION, (object) => subscriptionDueAt(object as SubscriptionRecord));
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   reset(): void {
     this.stuck.clear();
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runDue().finally(() => (this.running = null));
-    }, ms);
-  }
-
-  private async runDue(): Promise<void> {
-    let wait = POLL_MS;
-    try {
-      const base = this.services?.base() ?? '';
-      // Links in events need the sandbox's address, known once it listens.
-      if (base.startsWith('http')) {
-        while (!this.stopped && (await this.step(base)));
-        if (!this.stopped) wait = await this.untilNextDue();
-      }
-    } catch (error) {
-      if (!this.stopped) process.stderr.write(`sandbox: PayPal subscription billing: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-    this.schedule(wait);
+  private base(): string {
+    return this.services?.base() ?? '';
   }
 
   /** Bills the subscription due soonest that nobody holds; false when none is due. */
@@ -153,12 +137,12 @@ export class SubscriptionWallClock implements PaypalBackgroundWork {
     }
   }
 
-  private async untilNextDue(): Promise<number> {
+  private async nextDue(): Promise<number | null> {
     const store = this.services?.store;
-    if (!store) return POLL_MS;
-    const [row] = await store.sql<{ due: string | null }[]>`select min(due_at) as due from sandbox.objects where type = ${SUBSCRIPTION} and due_at is not null`;
-    if (row?.due === null || row?.due === undefined) return POLL_MS;
-    return Math.min(POLL_MS, Math.max(1, Number(row.due) * 1000 - Date.now()));
+    if (!store) return null;
+    const [row] = await store.sql<{ due: string | null }[]>`
+      select min(due_at) as due from sandbox.objects where type = ${SUBSCRIPTION} and due_at > ${Math.floor(Date.now() / 1000)} and data->>'test_clock' is null`;
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
   }
 }
 

@@ -1,3 +1,4 @@
+import { DueWorkLoop } from '../../due-work';
 import type { Store } from '../../store';
 import type { RequestContext } from '../context';
 import { nowSeconds } from '../ids';
@@ -30,11 +31,16 @@ const POLL_MS = 1000;
 const LOCK_TIMEOUT = '250ms';
 
 export class WallClockBilling {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-  private stopped = true;
   /** Objects whose step failed, or ran and left them due at the same moment: skipped rather than repeated. */
   private readonly stuck = new Set<string>();
+  private readonly loop = new DueWorkLoop({
+    label: 'wall-clock billing',
+    pollMs: POLL_MS,
+    // Hosted invoice links need the sandbox's address; it is known once the server listens.
+    ready: () => Boolean(this.origin()),
+    step: () => this.step(),
+    nextDue: () => this.nextDue(),
+  });
 
   constructor(
     private readonly store: Store,
@@ -45,36 +51,11 @@ export class WallClockBilling {
 
   async start(): Promise<void> {
     for (const type of BILLED_TYPES) await this.store.trackDueTime(type, (object) => dueTime(object as Billed));
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runDue().finally(() => (this.running = null));
-    }, ms);
-  }
-
-  private async runDue(): Promise<void> {
-    let wait = POLL_MS;
-    try {
-      // Hosted invoice links need the sandbox's address; it is known once the server listens.
-      if (this.origin()) {
-        while (!this.stopped && (await this.step()));
-        if (!this.stopped) wait = await this.untilNextDue();
-      }
-    } catch (error) {
-      if (!this.stopped) process.stderr.write(`sandbox: wall-clock billing: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-    this.schedule(wait);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** After /_sandbox/reset: the objects it skipped are gone. */
@@ -136,14 +117,9 @@ export class WallClockBilling {
     process.stderr.write(`sandbox: wall-clock billing: ${id}: ${why}; skipping it\n`);
   }
 
-  /**
-   * Milliseconds until the next due moment, at most POLL_MS. Work already due that step() left
-   * (held by another process or a request, or stuck) is looked at again after POLL_MS.
-   */
-  private async untilNextDue(): Promise<number> {
+  private async nextDue(): Promise<number | null> {
     const [row] = await this.store.sql<{ due: string | null }[]>`
       select min(due_at) as due from sandbox.objects where due_at > ${nowSeconds()} and data->>'test_clock' is null`;
-    if (row?.due === null || row?.due === undefined) return POLL_MS;
-    return Math.min(POLL_MS, Math.max(1, Number(row.due) * 1000 - Date.now()));
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
   }
 }
