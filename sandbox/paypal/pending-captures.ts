@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { DueWorkLoop } from '../due-work';
 import { settleCapture } from './captures';
 import { PaypalApiError } from './errors';
 import { nowSeconds } from './ids';
@@ -13,10 +14,12 @@ import type { PaypalBackgroundWork, PaypalPage, PaypalServices } from './parts';
  * once with `POST /paypal/_sandbox/captures/:id/complete` or `/deny`.
  */
 
+// The longest sleep: a capture made pending meanwhile is seen within it.
 const POLL_MS = 250;
 const BATCH = 50;
 
-async function settleDue(services: PaypalServices): Promise<void> {
+/** Settles the captures due now, a batch at a time; true when a full batch suggests more are due. */
+async function settleDue(services: PaypalServices): Promise<boolean> {
   const due = await services.store.sql<{ id: string; to: 'COMPLETED' | 'DENIED' }[]>`
     select id, data->'internal'->>'settleTo' as to from sandbox.objects
     where due_at <= ${nowSeconds()} and type = 'paypal_capture' and data->>'test_clock' is null
@@ -27,45 +30,34 @@ async function settleDue(services: PaypalServices): Promise<void> {
       if (!(error instanceof PaypalApiError)) throw error;
     });
   }
+  return due.length === BATCH;
 }
 
-interface Loop {
-  timer: NodeJS.Timeout | null;
-  running: Promise<void> | null;
-  stopped: boolean;
+async function nextSettlement(services: PaypalServices): Promise<number | null> {
+  const [row] = await services.store.sql<{ due: string | null }[]>`
+    select min(due_at) as due from sandbox.objects where type = 'paypal_capture' and due_at > ${nowSeconds()} and data->>'test_clock' is null`;
+  return row?.due === null || row?.due === undefined ? null : Number(row.due);
 }
 
-/** One polling loop per sandbox started in this process (a test file may start more than one). */
+/** One loop per sandbox started in this process (a test file may start more than one). */
 export function pendingCaptureWork(): PaypalBackgroundWork {
-  const loops = new Set<Loop>();
-
-  function schedule(loop: Loop, services: PaypalServices): void {
-    if (loop.stopped) return;
-    loop.timer = setTimeout(() => {
-      loop.running = settleDue(services)
-        .catch((error: unknown) => {
-          process.stderr.write(`sandbox: paypal pending captures: ${error instanceof Error ? error.message : String(error)}\n`);
-        })
-        .finally(() => {
-          loop.running = null;
-          schedule(loop, services);
-        });
-    }, POLL_MS);
-  }
-
+  const loops = new Set<DueWorkLoop>();
   return {
     async start(services) {
       await services.store.trackDueTime('paypal_capture', (object) => (object as CaptureRecord).internal.settleAt ?? null);
-      const loop: Loop = { timer: null, running: null, stopped: false };
+      const loop = new DueWorkLoop({
+        label: 'PayPal pending captures',
+        pollMs: POLL_MS,
+        // Links in the events need the sandbox's address, known once it listens.
+        ready: () => services.base().startsWith('http'),
+        step: () => settleDue(services),
+        nextDue: () => nextSettlement(services),
+      });
       loops.add(loop);
-      schedule(loop, services);
+      loop.start();
     },
     async stop() {
-      for (const loop of loops) {
-        loop.stopped = true;
-        if (loop.timer) clearTimeout(loop.timer);
-        await loop.running;
-      }
+      await Promise.all([...loops].map((loop) => loop.stop()));
       loops.clear();
     },
     reset() {},
