@@ -263,6 +263,11 @@ async function captureOrderOf(captureId: string): Promise<string> {
   return reply.body.supplementary_data.related_ids.order_id;
 }
 
+/** The order a capture's event names. */
+function captureOrder(resource: Record<string, unknown>): string | undefined {
+  return (resource as { supplementary_data?: { related_ids?: { order_id?: string } } }).supplementary_data?.related_ids?.order_id;
+}
+
 const stored = (event: PaypalEvent) => ({ type: event.event_type, payload: event });
 
 describe('classifying PayPal events', () => {
@@ -344,7 +349,3 @@ describe('classifying PayPal events', () => {
     }
   });
 });
-
-function captureOrder(resource: Record<string, unknown>): string | undefined {
-  return (resource as { supplementary_data?: { related_ids?: { order_id?: string } } }).supplementary_data?.related_ids?.order_id;
-}

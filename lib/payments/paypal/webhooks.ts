@@ -43,7 +43,8 @@ export interface PaypalWebhooksOptions {
   /**
    * The ids of the webhooks whose deliveries Billfold accepts (the id is part of what PayPal
    * signs): PAYPAL_WEBHOOK_ID with real credentials; in sandbox mode the webhook registered with
-   * the sandbox. A function, so the wiring can read it when the first delivery comes.
+   * the sandbox, whose id the sandbox assigns (so `npm run dev` would register it as it does
+   * Stripe's endpoint and hand the id on). A function, so the wiring decides when to read it.
    */
   webhookIds: () => readonly string[] | Promise<readonly string[]>;
   /** URL prefixes a PAYPAL-CERT-URL must start with (PAYPAL_CERTIFICATE_LOCATIONS, sandboxCertificateLocation). */
@@ -394,9 +395,8 @@ export function classifyPaypalEventOffline(stored: { type: string; payload: unkn
 export async function classifyPaypalEvent(stored: { type: string; payload: unknown }, orderOfCapture: (captureId: string) => Promise<string>): Promise<WebhookAction | null> {
   const subject = paypalEventSubject(stored);
   if (!subject) return null;
-  const orderId = orderNamedBy(subject) ?? (subject.kind === 'payment' ? null : await orderOfCapture(subject.captureId));
-  if (!orderId) throw new Error(`no order found for PayPal ${subject.kind} event`);
-  return actionFor(subject, orderId);
+  if (subject.kind === 'payment') return actionFor(subject, subject.orderId);
+  return actionFor(subject, orderNamedBy(subject) ?? (await orderOfCapture(subject.captureId)));
 }
 
 /** PayPal's webhooks: offline verification (with the postback as fallback) and classification. */
