@@ -340,6 +340,7 @@ describe('classifying PayPal events', () => {
       { type: 'CHECKOUT.ORDER.APPROVED', resource: {} },
       { type: 'PAYMENT.CAPTURE.COMPLETED', resource: { id: 'CAPTURE1' } },
       { type: 'PAYMENT.CAPTURE.REFUNDED', resource: { id: 'REFUND1', links: [] } },
+      { type: 'PAYMENT.CAPTURE.REVERSED', resource: { id: 'REFUND1', links: [{ rel: 'up', href: 'not a url' }] } },
       { type: 'CUSTOMER.DISPUTE.CREATED', resource: { dispute_id: 'PP-D-1', disputed_transactions: [] } },
       { type: 'PAYMENT.CAPTURE.PENDING', resource: undefined },
     ];

@@ -299,12 +299,13 @@ const onCapture: SubjectOf = (event) => {
   return { kind: 'payment', orderId: required(event, capture?.supplementary_data?.related_ids?.order_id, 'resource.supplementary_data.related_ids.order_id') };
 };
 
+/** The `up` link of a refund: `https://api-m.paypal.com/v2/payments/captures/<capture id>`. */
 const CAPTURE_PATH = /\/v2\/payments\/captures\/([A-Za-z0-9]+)$/;
 
 const onRefund: SubjectOf = (event) => {
   const refund = event.resource as RefundResource | undefined;
   const up = refund?.links?.find((link) => link.rel === 'up')?.href;
-  const captureId = up ? CAPTURE_PATH.exec(new URL(up).pathname)?.[1] : undefined;
+  const captureId = up ? CAPTURE_PATH.exec(up)?.[1] : undefined;
   return {
     kind: 'refund',
     refundId: required(event, refund?.id, 'resource.id'),
