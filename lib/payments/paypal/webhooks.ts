@@ -300,7 +300,6 @@ const onCapture: SubjectOf = (event) => {
 };
 
 /** The `up` link of a refund: `https://api-m.paypal.com/v2/payments/captures/<capture id>`. */
-/** A refund's `up` link: `https://api-m.paypal.com/v2/payments/captures/<capture id>`. */
 const CAPTURE_PATH = /\/v2\/payments\/captures\/([A-Za-z0-9]+)$/;
 
 const onRefund: SubjectOf = (event) => {
