@@ -128,7 +128,7 @@ export function eventApplier(t: SubscriptionTestContext) {
 
 export async function applyEvent(t: SubscriptionTestContext, event: Stripe.Event): Promise<void> {
   const provider = stripeThrough(t.sandbox.stripe);
-  const action = provider.webhooks.classify({ type: event.type, payload: event });
+  const action = await provider.webhooks.classify({ type: event.type, payload: event });
   if (!action) return;
   const effect = webhookEffect(provider, action);
   await applyBillingChange(t.db, effect.key, effect.refetch);

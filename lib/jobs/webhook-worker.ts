@@ -42,9 +42,9 @@ async function forEachAtMost<T>(limit: number, items: T[], apply: (item: T) => P
  * (UnknownPaymentProviderError), so it is retried and ends dead for an admin to see, never
  * quietly ignored.
  */
-function effectOf(deps: WebhookDeps, row: EventRow): WebhookEffect | null {
+async function effectOf(deps: WebhookDeps, row: EventRow): Promise<WebhookEffect | null> {
   const provider = deps.payments.get(row.provider);
-  const action = provider.webhooks.classify({ type: row.type, payload: row.payload });
+  const action = await provider.webhooks.classify({ type: row.type, payload: row.payload });
   return action ? webhookEffect(provider, action) : null;
 }
 
@@ -91,7 +91,7 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   for (const row of rows) {
     let effect: WebhookEffect | null;
     try {
-      effect = effectOf(deps, row);
+      effect = await effectOf(deps, row);
     } catch (error) {
       const retry = await markFailed(deps, row, error);
       if (retry) failures.set(row.id, retry);

@@ -132,9 +132,11 @@ export interface WebhooksApi {
   verify(rawBody: string, headers: Headers): Promise<VerifiedWebhookEvent | null>;
   /**
    * What a verified event is about, with the ids to re-fetch; null for a type Billfold does not
-   * act on. Throws for an event of a type it acts on that lacks what that type must carry.
+   * act on. Throws for an event of a type it acts on that lacks what that type must carry. A
+   * provider whose events do not name our payment may read it from the provider (a PayPal refund
+   * names only its capture, whose order is our payment), hence the promise.
    */
-  classify(event: StoredWebhookEvent): WebhookAction | null;
+  classify(event: StoredWebhookEvent): WebhookAction | null | Promise<WebhookAction | null>;
 }
 
 /** One provider, ready to use: what a registry entry builds from the configuration. */

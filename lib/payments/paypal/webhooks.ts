@@ -368,27 +368,6 @@ function orderNamedBy(subject: PaypalEventSubject): string | null {
   return null;
 }
 
-/** A refund or dispute event names only a capture, and this classifier cannot read PayPal to find its order. */
-export class CaptureOrderLookupNeededError extends Error {
-  constructor(readonly subject: Extract<PaypalEventSubject, { captureId: string }>) {
-    super(`PayPal ${subject.kind} event names capture ${subject.captureId} but not its order: classify it with classifyPaypalEvent and a capture lookup`);
-    this.name = 'CaptureOrderLookupNeededError';
-  }
-}
-
-/**
- * The WebhooksApi classification, which is synchronous: order and capture events name their
- * order; refund, reversal and dispute events (which name only a capture) throw
- * CaptureOrderLookupNeededError, so they are retried and end visible as dead, never ignored.
- */
-export function classifyPaypalEventOffline(stored: { type: string; payload: unknown }): WebhookAction | null {
-  const subject = paypalEventSubject(stored);
-  if (!subject) return null;
-  const orderId = orderNamedBy(subject);
-  if (orderId) return actionFor(subject, orderId);
-  throw new CaptureOrderLookupNeededError(subject as Extract<PaypalEventSubject, { captureId: string }>);
-}
-
 /**
  * Every event type Billfold acts on, reading the capture's order where the event names only the
  * capture: `orderOfCapture` is GET /v2/payments/captures/{id} → supplementary_data.related_ids.order_id.
@@ -401,6 +380,6 @@ export async function classifyPaypalEvent(stored: { type: string; payload: unkno
 }
 
 /** PayPal's webhooks: offline verification (with the postback as fallback) and classification. */
-export function paypalWebhooks(options: PaypalWebhooksOptions): WebhooksApi {
-  return { verify: paypalWebhookVerifier(options), classify: classifyPaypalEventOffline };
+export function paypalWebhooks(options: PaypalWebhooksOptions & { orderOfCapture: (captureId: string) => Promise<string> }): WebhooksApi {
+  return { verify: paypalWebhookVerifier(options), classify: (stored) => classifyPaypalEvent(stored, options.orderOfCapture) };
 }
