@@ -1,6 +1,5 @@
 import {
   ApiError,
-  ArgumentsValidationError,
   CaptureStatus,
   CheckoutPaymentIntent,
   OrdersController,
@@ -109,7 +108,8 @@ function errorBodyOf(error: ApiError<unknown>): ErrorBody | undefined {
  * rate limiting or still busy with the same PayPal-Request-Id (409) becomes
  * PaymentProviderUnavailableError (nothing known changed; the same key may be retried); a
  * refusal becomes PaypalApiError with PayPal's issue. A response the SDK could not parse is
- * neither: it is passed on as it is (the caller of a capture re-reads the order).
+ * neither: it is passed on as it is (the caller of a capture re-reads the order). Requests are
+ * built before the call, so a bad amount is never mistaken for PayPal being down.
  */
 function translated(error: unknown): unknown {
   if (error instanceof ApiError) {
@@ -118,13 +118,17 @@ function translated(error: unknown): unknown {
     if (status >= 500 || status === 429 || status === 409) return new PaymentProviderUnavailableError('paypal', { cause: refusal });
     return refusal;
   }
-  if (error instanceof ArgumentsValidationError) return error;
-  if (error instanceof Error && error.name === 'ResponseValidationError') return error;
-  // The adapter's own failures: a refused connection, a reset, a timeout.
-  if (error instanceof Error && !(error instanceof PaypalApiError) && !(error instanceof PaymentProviderUnavailableError)) {
-    return new PaymentProviderUnavailableError('paypal', { cause: error });
-  }
+  if (isNetworkFailure(error)) return new PaymentProviderUnavailableError('paypal', { cause: error });
+  // ArgumentsValidationError, ResponseValidationError and anything else: a bug or an answer the
+  // SDK could not read, passed on as it is.
   return error;
+}
+
+/** The transport's own failures: a refused or reset connection, DNS, a timeout, an abort. */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code)) || error.name === 'AbortError' || /^timeout of \d+ms exceeded$/.test(error.message);
 }
 
 async function call<T>(request: () => Promise<ApiResponse<T>>): Promise<T> {
@@ -316,9 +320,10 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
     async createPayment(request, idempotencyKey) {
       // No payment_source: the buyer chooses how to pay in PayPal's buttons, which approve the
       // order; the same PayPal-Request-Id answers the first order again for six hours.
+      const body = { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)] };
       const order = await call(() =>
         sdkOrders.createOrder({
-          body: { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)] },
+          body,
           paypalRequestId: idempotencyKey,
           prefer: REPRESENTATION,
         }),
@@ -328,9 +333,9 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
 
     async updatePayment(id, request, _idempotencyKey) {
       // PATCH takes no PayPal-Request-Id; a replace of the amount is idempotent by itself.
+      const unit = purchaseUnitOf(request);
       const current = await readOrder(id);
       if (current.status !== OrderStatus.Created && current.status !== OrderStatus.Approved) throw new PaypalOrderNotChangeableError(id, String(current.status));
-      const unit = purchaseUnitOf(request);
       await call(() =>
         sdkOrders.patchOrder({
           id,
@@ -381,14 +386,9 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       const order = await readOrder(request.paymentId);
       const capture = refundableCapture(order);
       if (!capture?.id) throw new Error(`PayPal order ${request.paymentId} has no completed capture to refund`);
-      const refund = await call(() =>
-        sdkPayments.refundCapturedPayment({
-          captureId: capture.id ?? '',
-          paypalRequestId: idempotencyKey,
-          prefer: REPRESENTATION,
-          body: { amount: toPaypalAmount(request.amount) },
-        }),
-      );
+      const captureId = capture.id;
+      const body = { amount: toPaypalAmount(request.amount) };
+      const refund = await call(() => sdkPayments.refundCapturedPayment({ captureId, paypalRequestId: idempotencyKey, prefer: REPRESENTATION, body }));
       return refundFrom(refund, request.paymentId);
     },
 
