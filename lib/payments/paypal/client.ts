@@ -1,5 +1,5 @@
 import { Client, Environment } from '@paypal/paypal-server-sdk';
-import { env } from '@/lib/env';
+import { env, type Env } from '@/lib/env';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
 import { PAYPAL_LIVE_API, PAYPAL_SANDBOX_API, paypalRedirect } from './transport';
@@ -139,7 +139,7 @@ export function paypalClientFor(connection: PaypalConnection): PaypalClient {
 }
 
 /** The connection this configuration asks for: the sandbox stand-in in `sandbox` mode, else PAYPAL_* credentials. */
-export function paypalConnection(config = env()): PaypalConnection {
+export function paypalConnection(config: Pick<Env, 'paymentsMode' | 'sandboxUrl' | 'paypal'> = env()): PaypalConnection {
   if (config.paymentsMode === 'sandbox') {
     return { apiBase: `${config.sandboxUrl}/paypal`, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' };
   }

@@ -1,3 +1,4 @@
+import type { Env } from '@/lib/env';
 import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
 import { paypal, type PaypalClient } from './client';
@@ -24,7 +25,7 @@ export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): 
  * whenever PayPal's credentials are set. `webhooksFor` builds the webhook verifier from the
  * configuration and the client.
  */
-export function paypalProviderEntry(webhooksFor: (config: Parameters<PaymentProviderEntry['create']>[0], client: PaypalClient) => WebhooksApi): PaymentProviderEntry {
+export function paypalProviderEntry(webhooksFor: (config: Env, client: PaypalClient) => WebhooksApi): PaymentProviderEntry {
   return {
     name: 'paypal',
     enabled: (config) => config.paymentsMode === 'sandbox' || config.paypal !== null,

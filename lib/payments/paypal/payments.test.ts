@@ -1,3 +1,4 @@
+import { Client, Environment, OrdersController, ResponseValidationError } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
 import { money, type Money } from '@/lib/money';
 import type { PaymentRequest } from '@/lib/payments/provider';
@@ -9,6 +10,7 @@ import { eventually } from '@/test/sandbox';
 import { paypalClientFor } from './client';
 import { PaypalCaptureRefusedError, PaypalOrderNotChangeableError, paypalPayments } from './payments';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
+import { paypalRedirect } from './transport';
 
 /**
  * PayPal's side of the payment interface, against an isolated sandbox through the official
@@ -135,6 +137,33 @@ describe('capturing an approved order', () => {
     expect((await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures).toHaveLength(1);
   });
 
+  it('trusts the re-read order when the SDK throws while reading a successful capture (PayPal server SDK issues #16, #47)', async () => {
+    // PayPal's answer to the capture arrives without a field the SDK's schema insists on, as
+    // PayPal's own answers have: the SDK throws although the money was taken.
+    const redirect = paypalRedirect(t.paypalUrl);
+    const lossy = async (config: Parameters<typeof redirect>[0]) => {
+      const response = await redirect(config);
+      if (!/\/capture$/.test(config.url ?? '') || response.status !== 201) return response;
+      const order = JSON.parse(response.data) as { purchase_units: { payments?: { captures?: { seller_receivable_breakdown?: Record<string, unknown> }[] } }[] };
+      for (const capture of order.purchase_units.flatMap((unit) => unit.payments?.captures ?? [])) delete capture.seller_receivable_breakdown?.gross_amount;
+      return { ...response, data: JSON.stringify(order) };
+    };
+    const sdk = new Client({
+      clientCredentialsAuthCredentials: { oAuthClientId: SANDBOX_CLIENT_ID, oAuthClientSecret: SANDBOX_CLIENT_SECRET },
+      environment: Environment.Sandbox,
+      unstable_httpClientOptions: { adapter: lossy },
+    });
+    const rest = paypalClientFor({ apiBase: t.paypalUrl, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' }).rest;
+
+    const witness = await approvedPayment(money(1500, 'USD'));
+    await expect(new OrdersController(sdk).captureOrder({ id: witness.id, paypalRequestId: `capture:${witness.id}`, prefer: 'return=representation' })).rejects.toBeInstanceOf(ResponseValidationError);
+
+    const created = await approvedPayment(money(1500, 'USD'));
+    const captured = await paypalPayments({ sdk, rest }).capturePayment(created.id, `capture:${created.id}`);
+    expect(captured).toMatchObject({ id: created.id, status: 'succeeded', amountCaptured: money(1500, 'USD') });
+    expect((await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures).toHaveLength(1);
+  });
+
   it('refuses to capture an order the buyer has not approved, with a clear error, and takes nothing', async () => {
     const created = await payments().createPayment(paymentRequest(money(1999, 'USD')), `checkout:${crypto.randomUUID()}`);
     const error = await refusal(payments().capturePayment(created.id, `capture:${created.id}:1`));
@@ -164,6 +193,23 @@ describe('capturing an approved order', () => {
       return payment.status === 'succeeded' && payment;
     }, 15_000);
     expect(settled.amountCaptured).toEqual(money(2500, 'USD'));
+  });
+
+  it('reports an eCheck that bounces (PENDING, then DENIED) as a failed payment nobody can pay again', async () => {
+    const created = await approvedPayment(money(2500, 'USD'), 'denied@example.com');
+    expect((await payments().capturePayment(created.id, `capture:${created.id}:1`)).status).toBe('processing');
+    const failed = await eventually(async () => {
+      const payment = await payments().retrievePayment(created.id);
+      return payment.status !== 'processing' && payment;
+    }, 15_000);
+    expect(failed).toMatchObject({ status: 'requires_payment_method', failureCode: 'declined', amountCaptured: money(0, 'USD'), handoff: null });
+  });
+
+  it('refuses with TRANSACTION_REFUSED when PayPal refuses the buyer, recording the declined attempt on the payment', async () => {
+    const created = await approvedPayment(money(1200, 'USD'), 'refused@example.com');
+    const error = await refusal(payments().capturePayment(created.id, `capture:${created.id}:1`));
+    expect(error).toMatchObject({ issue: 'TRANSACTION_REFUSED', code: 'transaction_refused', restart: false });
+    expect(error.payment).toMatchObject({ status: 'requires_payment_method', failureCode: 'declined', amountCaptured: money(0, 'USD') });
   });
 
   it('lets PayPal refuse a second capture for the same Billfold order from another PayPal order (DUPLICATE_INVOICE_ID)', async () => {
