@@ -296,9 +296,13 @@ function purchaseUnitOf(request: PaymentRequest) {
   };
 }
 
-/** Every capture of the order that can take a refund: the money taken and not given back. */
+/**
+ * The capture a refund of the order goes to: the one that took money, even if it is fully
+ * refunded already, so a retried refund (same PayPal-Request-Id, answer lost) reaches PayPal and
+ * is answered with the refund it made; PayPal itself refuses more than was captured.
+ */
 function refundableCapture(order: Order): OrdersCapture | null {
-  return capturesOf(order).find((capture) => capture.status === CaptureStatus.Completed || capture.status === CaptureStatus.PartiallyRefunded) ?? null;
+  return capturesOf(order).find((capture) => capture.status && TAKEN.includes(capture.status)) ?? null;
 }
 
 function isCaptured(payment: ProviderPayment): boolean {
@@ -319,7 +323,9 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
 
     async createPayment(request, idempotencyKey) {
       // No payment_source: the buyer chooses how to pay in PayPal's buttons, which approve the
-      // order; the same PayPal-Request-Id answers the first order again for six hours.
+      // order; the same PayPal-Request-Id answers the first order again for six hours. PayPal
+      // orders have no metadata and PayPal mails its own receipt to the payer's PayPal address,
+      // so `metadata` and `receiptEmail` stay with Billfold's own records.
       const body = { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)] };
       const order = await call(() =>
         sdkOrders.createOrder({
@@ -370,7 +376,9 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
         failure = error;
       }
       // The SDK has thrown after successful captures while parsing the answer, and an answer
-      // can be lost on the way: whatever happened, PayPal's order says what is true now.
+      // can be lost on the way: whatever happened, PayPal's order says what is true now. If
+      // PayPal cannot be reached for that either, PaymentProviderUnavailableError goes up: the
+      // capture may or may not have happened, and a retry with the same key settles it.
       const payment = paymentFrom(await readOrder(id));
       if (isCaptured(payment)) return payment;
       if (failure instanceof PaypalApiError) {
@@ -385,7 +393,7 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
     async refundPayment(request, idempotencyKey) {
       const order = await readOrder(request.paymentId);
       const capture = refundableCapture(order);
-      if (!capture?.id) throw new Error(`PayPal order ${request.paymentId} has no completed capture to refund`);
+      if (!capture?.id) throw new Error(`PayPal order ${request.paymentId} has no capture that took money, so nothing to refund`);
       const captureId = capture.id;
       const body = { amount: toPaypalAmount(request.amount) };
       const refund = await call(() => sdkPayments.refundCapturedPayment({ captureId, paypalRequestId: idempotencyKey, prefer: REPRESENTATION, body }));
