@@ -82,6 +82,18 @@ describe('creating PayPal orders', () => {
     });
   });
 
+  it('makes one PayPal order when the same attempt is created twice at once (a double click)', async () => {
+    const request = paymentRequest(money(1999, 'USD'));
+    const key = `checkout:${request.orderId}:attempt:1`;
+    const made = await Promise.allSettled([payments().createPayment(request, key), payments().createPayment(request, key)]);
+    const ids = made.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.id] : []));
+    // PayPal may refuse the second of two simultaneous requests with one PayPal-Request-Id; it
+    // is then "unavailable", and its retry answers the first order.
+    for (const outcome of made) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(PaymentProviderUnavailableError);
+    const retried = await payments().createPayment(request, key);
+    expect(new Set([...ids, retried.id]).size).toBe(1);
+  });
+
   it('sends the server-priced amount as PayPal decimals with our order as custom and invoice id: USD with cents, JPY and HUF in whole units', async () => {
     const orderId = crypto.randomUUID();
     const usd = await payments().createPayment(paymentRequest(money(1999, 'USD'), orderId), `checkout:${orderId}:usd`);
@@ -126,6 +138,21 @@ describe('capturing an approved order', () => {
     expect(again).toEqual(first);
     expect((await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures).toHaveLength(1);
     expect(again.amountCaptured).toEqual(money(4200, 'JPY'));
+  });
+
+  it('captures once when two captures of one order race with one key (a double click); the loser is told to retry, and its retry answers the capture', async () => {
+    const created = await approvedPayment(money(3300, 'USD'));
+    const key = `capture:${created.id}:1`;
+    const raced = await Promise.allSettled([payments().capturePayment(created.id, key), payments().capturePayment(created.id, key)]);
+    // PayPal answers the second of two simultaneous requests with one PayPal-Request-Id
+    // 409 PREVIOUS_REQUEST_IN_PROGRESS: "unavailable", never "declined".
+    for (const outcome of raced) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(PaymentProviderUnavailableError);
+    expect(raced.some((outcome) => outcome.status === 'fulfilled')).toBe(true);
+
+    const retried = await payments().capturePayment(created.id, key);
+    expect(retried).toMatchObject({ status: 'succeeded', amountCaptured: money(3300, 'USD') });
+    for (const outcome of raced) if (outcome.status === 'fulfilled') expect(outcome.value).toEqual(retried);
+    expect((await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures).toHaveLength(1);
   });
 
   it('reports a capture already made under another key as the captured order, not as a failure', async () => {
