@@ -1,4 +1,5 @@
 import { Client, Environment } from '@paypal/paypal-server-sdk';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@/lib/payments/paypal/sandbox-credentials';
 import { paypalRedirect, type ObservedExchange } from '@/lib/payments/paypal/transport';
 
 /**
@@ -7,8 +8,8 @@ import { paypalRedirect, type ObservedExchange } from '@/lib/payments/paypal/tra
  * requests carried to `paypalUrl` (`http://127.0.0.1:4242/paypal`) by the transport's adapter.
  */
 
-export const SANDBOX_CLIENT_ID = 'billfold-sandbox-client';
-export const SANDBOX_CLIENT_SECRET = 'billfold-sandbox-secret';
+// The stand-in's fixed OAuth client, shared with the app's client (lib/payments/paypal/client.ts).
+export { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET };
 
 export function sdkClientFor(
   paypalUrl: string,

@@ -1,0 +1,157 @@
+import { Client, Environment } from '@paypal/paypal-server-sdk';
+import { env, type Env } from '@/lib/env';
+import { PaymentProviderUnavailableError } from '@/lib/payments/types';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
+import { PAYPAL_LIVE_API, PAYPAL_SANDBOX_API, paypalRedirect } from './transport';
+
+/**
+ * The app's connection to PayPal: the official server SDK (Orders and Payments v2) and a small
+ * REST caller for what the SDK lacks (disputes), both with the same credentials and base URL.
+ * In `sandbox` mode both reach the local sandbox's PayPal stand-in (`<sandboxUrl>/paypal`) with
+ * its fixed credentials; otherwise PayPal's sandbox or live host, by PAYPAL_ENVIRONMENT.
+ */
+
+export interface PaypalConnection {
+  /** Where PayPal's REST API answers: `https://api-m.paypal.com`, or `http://127.0.0.1:12111/paypal`. */
+  apiBase: string;
+  clientId: string;
+  clientSecret: string;
+  /** Which PayPal the SDK believes it talks to; the sandbox stand-in is PayPal's sandbox. */
+  environment: 'sandbox' | 'live';
+}
+
+/** PayPal's answer to a call that failed: its error body's name, issue and debug id (never the request). */
+export class PaypalApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorName: string,
+    /** The first `details[].issue` (INSTRUMENT_DECLINED, ORDER_NOT_APPROVED, …), or the error name. */
+    readonly issue: string,
+    readonly debugId: string | null,
+    message: string,
+    /** Where PayPal sends the buyer next, when it says (`redirect` after INSTRUMENT_DECLINED, `payer-action`). */
+    readonly links: readonly { href: string; rel: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'PaypalApiError';
+  }
+}
+
+/** A plain REST call with a bearer token, for the APIs the SDK does not cover. */
+export interface PaypalRest {
+  /** `path` is below the API base (`/v1/customer/disputes/PP-D-1`); `requestId` becomes PayPal-Request-Id. */
+  request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, options?: { body?: unknown; requestId?: string }): Promise<T>;
+}
+
+export interface PaypalClient {
+  sdk: Client;
+  rest: PaypalRest;
+}
+
+// The SDK's per-request timeout; PayPal itself allows captures a while, so this is generous.
+const TIMEOUT_MS = 20_000;
+// A token is renewed this long before PayPal says it expires, so no request carries a dying one.
+const TOKEN_MARGIN_MS = 60_000;
+
+function isPaypalHost(apiBase: string): boolean {
+  return apiBase === PAYPAL_SANDBOX_API || apiBase === PAYPAL_LIVE_API;
+}
+
+interface PaypalErrorBody {
+  name?: string;
+  message?: string;
+  debug_id?: string;
+  details?: { issue?: string; description?: string }[];
+  links?: { href: string; rel: string }[];
+  error?: string;
+  error_description?: string;
+}
+
+export function paypalErrorFrom(status: number, body: PaypalErrorBody | undefined): PaypalApiError {
+  const detail = body?.details?.[0];
+  const name = body?.name ?? body?.error ?? `HTTP_${status}`;
+  const issue = detail?.issue ?? name;
+  const description = detail?.description ?? body?.message ?? body?.error_description ?? 'no description';
+  return new PaypalApiError(status, name, issue, body?.debug_id ?? null, `PayPal answered ${status} ${issue}: ${description}`, body?.links ?? []);
+}
+
+/** The REST caller: its own client-credentials token, cached until shortly before it expires. */
+function paypalRestFor(connection: PaypalConnection): PaypalRest {
+  const base = connection.apiBase.replace(/\/+$/, '');
+  let token: { value: string; expiresAt: number } | null = null;
+
+  async function exchange(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (error) {
+      throw new PaymentProviderUnavailableError('paypal', { cause: error });
+    }
+  }
+
+  async function bearer(): Promise<string> {
+    if (token && token.expiresAt > Date.now()) return token.value;
+    const basic = Buffer.from(`${connection.clientId}:${connection.clientSecret}`).toString('base64');
+    const response = await exchange(`${base}/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    const body = (await response.json().catch(() => undefined)) as ({ access_token?: string; expires_in?: number } & PaypalErrorBody) | undefined;
+    if (!response.ok || !body?.access_token) throw paypalErrorFrom(response.status, body);
+    token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 0) * 1000 - TOKEN_MARGIN_MS };
+    return token.value;
+  }
+
+  return {
+    async request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<T> {
+      const headers: Record<string, string> = { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' };
+      if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+      if (options.requestId) headers['PayPal-Request-Id'] = options.requestId;
+      const response = await exchange(`${base}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+      const text = await response.text();
+      const body = text ? (JSON.parse(text) as unknown) : undefined;
+      if (response.status === 401) token = null; // a revoked or expired token: the next call fetches another
+      if (response.status >= 500 || response.status === 429) throw new PaymentProviderUnavailableError('paypal', { cause: paypalErrorFrom(response.status, body as PaypalErrorBody) });
+      if (!response.ok) throw paypalErrorFrom(response.status, body as PaypalErrorBody);
+      return body as T;
+    },
+  };
+}
+
+/**
+ * A client for the PayPal at `connection.apiBase`: the app's (paypal()), or a test's pointed at
+ * its own isolated sandbox. Anything but PayPal's own hosts is reached through the transport's
+ * redirecting adapter, since the SDK's base URLs are fixed per environment.
+ */
+export function paypalClientFor(connection: PaypalConnection): PaypalClient {
+  const environment = connection.environment === 'live' ? Environment.Production : Environment.Sandbox;
+  const sdkHost = connection.environment === 'live' ? PAYPAL_LIVE_API : PAYPAL_SANDBOX_API;
+  const redirected = !isPaypalHost(connection.apiBase);
+  const sdk = new Client({
+    clientCredentialsAuthCredentials: { oAuthClientId: connection.clientId, oAuthClientSecret: connection.clientSecret },
+    environment,
+    timeout: TIMEOUT_MS,
+    // The SDK's retries stay off (its default): the caller retries, with the same
+    // PayPal-Request-Id, where it knows a repeat is safe.
+    ...(redirected ? { unstable_httpClientOptions: { adapter: paypalRedirect(connection.apiBase, { from: sdkHost }) } } : {}),
+  });
+  return { sdk, rest: paypalRestFor(connection) };
+}
+
+/** The connection this configuration asks for: the sandbox stand-in in `sandbox` mode, else PAYPAL_* credentials. */
+export function paypalConnection(config: Pick<Env, 'paymentsMode' | 'sandboxUrl' | 'paypal'> = env()): PaypalConnection {
+  if (config.paymentsMode === 'sandbox') {
+    return { apiBase: `${config.sandboxUrl}/paypal`, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' };
+  }
+  if (!config.paypal) throw new Error('PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET are not set');
+  const { clientId, clientSecret, environment } = config.paypal;
+  return { apiBase: environment === 'live' ? PAYPAL_LIVE_API : PAYPAL_SANDBOX_API, clientId, clientSecret, environment };
+}
+
+const globalForPaypal = globalThis as unknown as { billfoldPaypal?: PaypalClient };
+
+/** The app's one PayPal client, made on first use from the configuration. */
+export function paypal(): PaypalClient {
+  globalForPaypal.billfoldPaypal ??= paypalClientFor(paypalConnection());
+  return globalForPaypal.billfoldPaypal;
+}
