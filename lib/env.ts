@@ -58,6 +58,8 @@ const RawEnv = z.object({
   PAYPAL_CLIENT_SECRET: optionalString,
   PAYPAL_WEBHOOK_ID: optionalString,
   PAYPAL_ENVIRONMENT: optionalString.pipe(z.enum(['sandbox', 'live']).optional()),
+  /** Set by `npm run dev` / `npm start` in sandbox mode: the id the sandbox gave the webhook they registered. */
+  PAYPAL_SANDBOX_WEBHOOK_ID: optionalString,
   SANDBOX_PORT: port(4242),
   BILLFOLD_ALLOW_TEST_MODE: optionalString.pipe(z.enum(['0', '1']).optional()),
   LOG_LEVEL: optionalString.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
@@ -110,6 +112,8 @@ export interface Env {
   } | null;
   sandboxPort: number;
   sandboxUrl: string;
+  /** Sandbox mode: the id of the PayPal webhook registered with the sandbox for this app (its deliveries are signed with it). */
+  sandboxPaypalWebhookId: string | undefined;
   logLevel: NonNullable<RawEnv['LOG_LEVEL']>;
   checkout: {
     /** Hours without checkout activity after which an unpaid order is abandoned and its payment canceled. */
@@ -265,6 +269,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ...payments,
     sandboxPort: raw.SANDBOX_PORT,
     sandboxUrl: `http://127.0.0.1:${raw.SANDBOX_PORT}`,
+    sandboxPaypalWebhookId: raw.PAYPAL_SANDBOX_WEBHOOK_ID,
     logLevel: raw.LOG_LEVEL ?? (raw.NODE_ENV === 'test' ? 'silent' : 'info'),
     checkout: { abandonAfterHours: raw.CHECKOUT_ABANDON_AFTER_HOURS ?? 24 },
     mail,

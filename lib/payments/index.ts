@@ -1,5 +1,6 @@
 import { env, type Env } from '@/lib/env';
 import type { PaymentProvider } from './provider';
+import { paypalProvider } from './paypal';
 import { stripeProvider } from './stripe';
 import { UnknownPaymentProviderError, type PaymentProviderName } from './types';
 
@@ -17,7 +18,7 @@ export interface PaymentProviderEntry {
   create(config: Env): PaymentProvider;
 }
 
-const PROVIDERS: readonly PaymentProviderEntry[] = [stripeProvider];
+const PROVIDERS: readonly PaymentProviderEntry[] = [stripeProvider, paypalProvider];
 
 export interface PaymentRegistry {
   /** Every enabled provider, in the registry's order. */

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { connect } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedCatalog } from '@/db/seed';
+import { paypalConnection } from '@/lib/payments/paypal/client';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@/lib/payments/paypal/sandbox-credentials';
 import { assertPortFree, StartupError } from './ports';
 import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, say, validateEnv } from './stack';
 
@@ -41,6 +43,35 @@ async function registerSandboxWebhook(base: string, url: string): Promise<string
   }
   const created = await sandboxCall(base, 'POST', '/v1/webhook_endpoints', { url, 'enabled_events[0]': '*', description: 'Billfold (registered by npm run dev)' });
   return String(created.secret);
+}
+
+/**
+ * Replaces any PayPal webhook for `url` at the sandbox's PayPal (`paypalUrl`) with a fresh one for
+ * every event type, as a merchant registers one in PayPal's dashboard; returns the id PayPal
+ * signs its deliveries with. Called after registerSandboxWebhook, so the sandbox is up.
+ */
+async function registerSandboxPaypalWebhook(paypalUrl: string, url: string): Promise<string> {
+  const basic = Buffer.from(`${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`).toString('base64');
+  const token = await fetch(`${paypalUrl}/v1/oauth2/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  }).then((response) => response.json() as Promise<{ access_token?: string }>);
+  if (!token.access_token) throw new StartupError('The sandbox refused its own PayPal credentials.');
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${paypalUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token.access_token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new StartupError(`The sandbox refused ${method} /paypal${path}: ${text}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  const { webhooks } = (await call('GET', '/v1/notifications/webhooks')) as { webhooks: { id: string; url: string }[] };
+  for (const webhook of webhooks.filter((candidate) => candidate.url === url)) await call('DELETE', `/v1/notifications/webhooks/${webhook.id}`);
+  const created = await call('POST', '/v1/notifications/webhooks', { url, event_types: [{ name: '*' }] });
+  return String(created.id);
 }
 
 function redactUrl(url: string): string {
@@ -128,6 +159,8 @@ export async function runStack({ production, logDir }: { production: boolean; lo
     // Secrets already set stay valid too (e.g. a forwarding tool's, or a benchmark's own).
     const sandboxSecret = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
     process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
+    // PayPal signs with the webhook's id rather than a secret: the app learns which id is its own.
+    process.env.PAYPAL_SANDBOX_WEBHOOK_ID = await registerSandboxPaypalWebhook(paypalConnection(config).apiBase, `http://127.0.0.1:${config.port}/api/webhooks/paypal`);
   }
   start('worker', bin('tsx'), ['scripts/worker.ts'], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-worker' } });
   start('web', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });

@@ -1,8 +1,9 @@
 import type { Env } from '@/lib/env';
 import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
-import { paypal, type PaypalClient } from './client';
+import { paypal, paypalConnection, type PaypalClient } from './client';
 import { paypalPayments } from './payments';
+import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation } from './webhooks';
 
 /**
  * PayPal as Billfold uses it: orders the buyer approves in PayPal's buttons, captured and
@@ -35,3 +36,29 @@ export function paypalProviderEntry(webhooksFor: (config: Env, client: PaypalCli
     },
   };
 }
+
+/** The order a capture belongs to: PayPal's refund and dispute events name only the capture. */
+async function orderOfCapture(client: PaypalClient, captureId: string): Promise<string> {
+  const capture = await client.rest.request<{ supplementary_data?: { related_ids?: { order_id?: string } } }>('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
+  const orderId = capture.supplementary_data?.related_ids?.order_id;
+  if (!orderId) throw new Error(`PayPal capture ${captureId} names no order`);
+  return orderId;
+}
+
+/**
+ * PayPal's webhooks as this configuration receives them: signed for PAYPAL_WEBHOOK_ID with real
+ * credentials, or for the webhook `npm run dev` registered with the sandbox (its certificate is
+ * the sandbox's own); PayPal's verify-webhook-signature when a certificate cannot be fetched.
+ */
+export function paypalWebhooksFor(config: Env, client: PaypalClient): WebhooksApi {
+  const sandbox = config.paymentsMode === 'sandbox';
+  const webhookId = sandbox ? config.sandboxPaypalWebhookId : config.paypal?.webhookId;
+  return paypalWebhooks({
+    webhookIds: () => (webhookId ? [webhookId] : []),
+    certificateLocations: sandbox ? [sandboxCertificateLocation(paypalConnection(config).apiBase)] : PAYPAL_CERTIFICATE_LOCATIONS[config.paypal?.environment ?? 'sandbox'],
+    postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request }),
+    orderOfCapture: (captureId) => orderOfCapture(client, captureId),
+  });
+}
+
+export const paypalProvider = paypalProviderEntry(paypalWebhooksFor);

@@ -1,0 +1,3 @@
+import { webhookEndpoint } from '@/lib/jobs/webhook-endpoint';
+
+export const POST = webhookEndpoint('paypal');
