@@ -146,9 +146,9 @@ describe('the Stripe webhook route', () => {
   });
 
   it('answers 404 for a provider this configuration does not enable, and stores nothing', async () => {
-    // A configuration that enables Stripe only (the worker's registry here): PayPal has no endpoint.
+    // The sandbox's configuration enables Stripe only: PayPal has no keys here.
     const before = await counts();
-    const response = await webhookEndpoint('paypal', () => deps.payments)(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+    const response = await webhookEndpoint('paypal')(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
     expect(response.status).toBe(404);
     expect(await counts()).toEqual(before);
   });
