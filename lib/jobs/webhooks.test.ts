@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Database } from '@/db/client';
 import { emails, orders, payments, refunds, webhookEvents } from '@/db/schema';
 import { formatMoney } from '@/lib/money';
-import { registryThrough } from '@/test/payments';
+import { registryThrough, stripeThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_QUEUE } from './queues';
@@ -146,9 +146,14 @@ describe('the Stripe webhook route', () => {
   });
 
   it('answers 404 for a provider this configuration does not enable, and stores nothing', async () => {
-    // The sandbox's configuration enables Stripe only: PayPal has no keys here.
+    // A configuration that enables Stripe only (test keys, no PayPal credentials). The sandbox
+    // mode of this file's route enables PayPal too (the sandbox serves it): see paypal-webhooks.test.ts.
+    // The registry module the endpoint was imported with (after vi.resetModules), so its
+    // UnknownPaymentProviderError is the class the endpoint recognises.
+    const { createPaymentRegistry } = await import('@/lib/payments');
+    const stripeOnly = createPaymentRegistry([stripeThrough(t.stripe, [SECRET])]);
     const before = await counts();
-    const response = await webhookEndpoint('paypal')(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+    const response = await webhookEndpoint('paypal', () => stripeOnly)(new Request('http://localhost/api/webhooks/paypal', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
     expect(response.status).toBe(404);
     expect(await counts()).toEqual(before);
   });

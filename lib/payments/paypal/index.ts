@@ -49,8 +49,9 @@ async function orderOfCapture(client: PaypalClient, captureId: string): Promise<
  * PayPal's webhooks as this configuration receives them: signed for PAYPAL_WEBHOOK_ID with real
  * credentials, or for the webhook `npm run dev` registered with the sandbox (its certificate is
  * the sandbox's own); PayPal's verify-webhook-signature when a certificate cannot be fetched.
+ * Only the configuration it reads is asked for, so a test builds the app's own wiring for its sandbox.
  */
-export function paypalWebhooksFor(config: Env, client: PaypalClient): WebhooksApi {
+export function paypalWebhooksFor(config: Pick<Env, 'paymentsMode' | 'sandboxUrl' | 'sandboxPaypalWebhookId' | 'paypal'>, client: PaypalClient): WebhooksApi {
   const sandbox = config.paymentsMode === 'sandbox';
   const webhookId = sandbox ? config.sandboxPaypalWebhookId : config.paypal?.webhookId;
   return paypalWebhooks({
