@@ -57,7 +57,8 @@ function isPaypalHost(apiBase: string): boolean {
   return apiBase === PAYPAL_SANDBOX_API || apiBase === PAYPAL_LIVE_API;
 }
 
-interface PaypalErrorBody {
+/** PayPal's error body (REST: name, message, debug_id, details[].issue, links; OAuth: error, error_description). */
+export interface PaypalErrorBody {
   name?: string;
   message?: string;
   debug_id?: string;

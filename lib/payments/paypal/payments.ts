@@ -24,7 +24,7 @@ import {
   type ProviderRefund,
   type RefundStatus as BillfoldRefundStatus,
 } from '@/lib/payments/types';
-import { PaypalApiError, paypalErrorFrom, type PaypalClient } from './client';
+import { PaypalApiError, paypalErrorFrom, type PaypalClient, type PaypalErrorBody } from './client';
 import { fromPaypalAmount, toPaypalAmount } from './currency';
 
 /**
@@ -83,19 +83,11 @@ export class PaypalOrderNotChangeableError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Calling the SDK
 
-interface ErrorBody {
-  name?: string;
-  message?: string;
-  debug_id?: string;
-  details?: { issue?: string; description?: string }[];
-  links?: { href: string; rel: string }[];
-}
-
-function errorBodyOf(error: ApiError<unknown>): ErrorBody | undefined {
-  if (error.result && typeof error.result === 'object') return error.result as ErrorBody;
+function errorBodyOf(error: ApiError<unknown>): PaypalErrorBody | undefined {
+  if (error.result && typeof error.result === 'object') return error.result as PaypalErrorBody;
   if (typeof error.body === 'string' && error.body) {
     try {
-      return JSON.parse(error.body) as ErrorBody;
+      return JSON.parse(error.body) as PaypalErrorBody;
     } catch {
       return undefined;
     }
