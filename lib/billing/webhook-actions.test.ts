@@ -18,6 +18,7 @@ function provider(payments: Partial<PaymentsApi>, subscriptions: Partial<Subscri
   return {
     name: 'stripe',
     takesCards: true,
+    capturesApprovedPayments: false,
     payments: only(payments),
     subscriptions: subscriptions && only(subscriptions),
     webhooks: { verify: () => Promise.resolve(null), classify: () => null },

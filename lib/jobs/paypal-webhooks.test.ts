@@ -19,6 +19,7 @@ import { eventually } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
 import { WEBHOOK_QUEUE } from './queues';
 import { processWebhookEvent, type WebhookDeps } from './webhook-worker';
+import { captureApprovedPayment } from '@/lib/billing/capture';
 
 /**
  * PayPal's webhooks end to end: real deliveries the sandbox signed for a webhook registered with
@@ -149,6 +150,26 @@ async function paidWithPaypal(amount: number) {
   const deliveries = await deliveriesAbout(receiver, [created.id], PAID_EVENTS);
   const captureId = (ofType(deliveries, 'PAYMENT.CAPTURE.COMPLETED').event.resource as { id: string }).id;
   return { order, paymentId: created.id, captureId, deliveries };
+}
+
+/** An order with a PayPal order recorded as its attempt (as the checkout records it), approved by buyer@ and not captured: the browser went away. */
+async function approvedWithPaypal(amount: number, order?: Awaited<ReturnType<typeof newOrder>>) {
+  const ours = order ?? (await newOrder(amount));
+  const attempt = await db.select().from(payments).where(eq(payments.orderId, ours.id));
+  const created = await paypal.payments.createPayment(
+    { amount: money(amount, 'USD'), customerId: null, receiptEmail: 'buyer@example.com', orderId: ours.id, metadata: { order_id: ours.id } },
+    `checkout:${ours.id}:intent:${attempt.length}`,
+  );
+  await db.insert(payments).values({ orderId: ours.id, provider: 'paypal', providerPaymentId: created.id, status: created.status, amount: created.amount.amount, currency: created.amount.currency });
+  expect((await decide(`${t.paypalUrl}/checkoutnow?token=${encodeURIComponent(created.id)}`, 'approve', 'buyer@example.com')).status).toBeLessThan(400);
+  const [approved] = await deliveriesAbout(receiver, [created.id], ['CHECKOUT.ORDER.APPROVED']);
+  return { order: ours, paymentId: created.id, approved: approved! };
+}
+
+/** The captures PayPal holds for one of its orders. */
+async function capturesAtPaypal(paymentId: string): Promise<unknown[]> {
+  const order = await t.rest<{ purchase_units?: { payments?: { captures?: unknown[] } }[] }>('GET', `/v2/checkout/orders/${paymentId}`);
+  return order.body.purchase_units?.[0]?.payments?.captures ?? [];
 }
 
 /** A partial refund through the provider, and the deliveries about the order once it is announced. */
@@ -348,5 +369,56 @@ describe('applying PayPal payment events', () => {
     expect(found[0]).toMatchObject({ provider: 'paypal', providerDisputeId: opened.dispute_id, amount: 1800, currency: 'USD', reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED' });
     // An inquiry awaiting our answer: PayPal's Resolution Center before any chargeback.
     expect(found[0]?.status).toMatch(/^warning_/);
+  });
+});
+
+describe('an order the buyer approved whose browser never came back', () => {
+  it('is captured by the worker from CHECKOUT.ORDER.APPROVED alone, and paid once: the browser’s late capture takes nothing more', async () => {
+    const approved = await approvedWithPaypal(2700);
+    const [id] = await ingest([approved.approved]);
+    await processWebhookEvent(deps, id!);
+
+    expect((await orderRow(approved.order.id)).status).toBe('paid');
+    expect(await paymentRow(approved.paymentId)).toMatchObject({ status: 'succeeded', amountCaptured: 2700 });
+    const [processed] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, id!));
+    expect(processed).toMatchObject({ status: 'processed', attempts: 1 });
+    // The browser comes back after all and asks for the capture: the order is paid, nothing is taken twice.
+    expect(await captureApprovedPayment({ db, payments: paypal.payments }, approved.paymentId)).toMatchObject({ outcome: 'superseded' });
+    // The same event again (a redelivery) changes nothing either.
+    await processWebhookEvent(deps, (await ingest([approved.approved]))[0]!);
+    expect(await capturesAtPaypal(approved.paymentId)).toHaveLength(1);
+    expect(await db.select().from(emails).where(eq(emails.ref, approved.order.id))).toHaveLength(1);
+  });
+
+  it('is left uncaptured when a newer attempt replaced it (the cart changed), and when the order was paid another way', async () => {
+    const replaced = await approvedWithPaypal(1500);
+    // The buyer changed the cart: the checkout made a new PayPal order for the order, which is now its attempt.
+    await approvedWithPaypal(1500, replaced.order);
+    const [first] = await ingest([replaced.approved]);
+    await processWebhookEvent(deps, first!);
+    expect(await capturesAtPaypal(replaced.paymentId)).toEqual([]);
+    expect(await paymentRow(replaced.paymentId)).toMatchObject({ status: 'requires_capture', amountCaptured: 0 });
+
+    const paidByCard = await approvedWithPaypal(1600);
+    // Meanwhile the card payment of the same order succeeded (its webhook recorded it first).
+    await db.insert(payments).values({ orderId: paidByCard.order.id, provider: 'stripe', providerPaymentId: `pi_${crypto.randomUUID()}`, status: 'succeeded', amount: 1600, amountCaptured: 1600, currency: 'USD' });
+    await db.update(orders).set({ status: 'paid', paidAt: new Date() }).where(eq(orders.id, paidByCard.order.id));
+    const [second] = await ingest([paidByCard.approved]);
+    await processWebhookEvent(deps, second!);
+    expect(await capturesAtPaypal(paidByCard.paymentId)).toEqual([]);
+    expect((await orderRow(paidByCard.order.id)).status).toBe('paid');
+    for (const id of [first!, second!]) expect((await db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]).toMatchObject({ status: 'processed' });
+  });
+
+  it('is captured for the order’s own total only: a PayPal order for another amount is left alone', async () => {
+    const order = await newOrder(2000);
+    const created = await paypal.payments.createPayment(
+      { amount: money(2100, 'USD'), customerId: null, receiptEmail: 'buyer@example.com', orderId: order.id, metadata: { order_id: order.id } },
+      `checkout:${order.id}:intent:0`,
+    );
+    await db.insert(payments).values({ orderId: order.id, provider: 'paypal', providerPaymentId: created.id, status: created.status, amount: created.amount.amount, currency: created.amount.currency });
+    await decide(`${t.paypalUrl}/checkoutnow?token=${encodeURIComponent(created.id)}`, 'approve', 'buyer@example.com');
+    expect(await captureApprovedPayment({ db, payments: paypal.payments }, created.id)).toMatchObject({ outcome: 'superseded', why: expect.stringContaining('2100 USD') });
+    expect(await capturesAtPaypal(created.id)).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
-import { DrizzleQueryError, eq, inArray, sql } from 'drizzle-orm';
+import { and, DrizzleQueryError, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { webhookEvents } from '@/db/schema';
+import { payments, webhookEvents } from '@/db/schema';
+import { captureApprovedPayment } from '@/lib/billing/capture';
 import { applyBillingChange, applyPaymentChanges, isPaymentKey, type BillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect, type WebhookEffect } from '@/lib/billing/webhook-actions';
 import { log } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
+import { PaymentDeclinedError } from '@/lib/payments/types';
 import { WEBHOOK_MAX_ATTEMPTS } from './queues';
 
 export interface WebhookDeps {
@@ -107,11 +109,12 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   if (ignored.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'ignored', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, ignored));
   }
-  const applied: string[] = [];
-  const applyAlone = async ({ effect, rows: groupRows }: Group) => {
+  const applied: Group[] = [];
+  const applyAlone = async (group: Group) => {
+    const { effect, rows: groupRows } = group;
     try {
       await applyBillingChange(deps.db, effect.key, effect.refetch);
-      applied.push(...groupRows.map((row) => row.id));
+      applied.push(group);
     } catch (error) {
       for (const row of groupRows) {
         const retry = await markFailed(deps, row, error);
@@ -143,7 +146,7 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
           return changes;
         },
       );
-      for (const group of together) if (!unread.has(group)) applied.push(...group.rows.map((row) => row.id));
+      for (const group of together) if (!unread.has(group)) applied.push(group);
       alone.push(...unread);
     } catch (error) {
       log.warn({ err: error, payments: together.length }, 'applying payments together failed; applying each on its own');
@@ -153,12 +156,50 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
     alone.push(...together);
   }
   await forEachAtMost(GROUPS_AT_ONCE, alone, applyAlone);
+  const settled: string[] = [];
+  await forEachAtMost(GROUPS_AT_ONCE, applied, async (group) => {
+    try {
+      await captureIfApproved(deps, group.effect);
+      settled.push(...group.rows.map((row) => row.id));
+    } catch (error) {
+      for (const row of group.rows) {
+        const retry = await markFailed(deps, row, error);
+        if (retry) failures.set(row.id, retry);
+      }
+    }
+  });
   // One write for the whole batch. A worker that dies before it leaves these `processing`; their
   // jobs come back and apply them again, which changes nothing (the effects are idempotent).
-  if (applied.length > 0) {
-    await deps.db.update(webhookEvents).set({ status: 'processed', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, applied));
+  if (settled.length > 0) {
+    await deps.db.update(webhookEvents).set({ status: 'processed', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, settled));
   }
   return failures;
+}
+
+/**
+ * A payment the buyer approved whose browser never came back to have it captured (PayPal's
+ * CHECKOUT.ORDER.APPROVED with no capture after it): the worker captures it, exactly as the
+ * checkout would (lib/billing/capture.ts, same key), and applies the result at once rather than
+ * waiting for the capture's own webhooks. A declined capture is the payment's new state, applied
+ * like any other; a provider that cannot be reached fails the event, to be retried.
+ */
+async function captureIfApproved(deps: WebhookDeps, effect: WebhookEffect): Promise<void> {
+  if (!isPaymentKey(effect.key)) return;
+  const provider = deps.payments.get(effect.key.provider);
+  if (!provider.capturesApprovedPayments) return;
+  const [recorded] = await deps.db
+    .select({ status: payments.status })
+    .from(payments)
+    .where(and(eq(payments.provider, effect.key.provider), eq(payments.providerPaymentId, effect.key.providerPaymentId)));
+  if (recorded?.status !== 'requires_capture') return;
+  try {
+    const captured = await captureApprovedPayment({ db: deps.db, payments: provider.payments }, effect.key.providerPaymentId);
+    if (captured.outcome === 'superseded') log.info({ provider: provider.name, paymentId: effect.key.providerPaymentId, why: captured.why }, 'approved payment left uncaptured');
+  } catch (error) {
+    if (!(error instanceof PaymentDeclinedError)) throw error;
+    log.warn({ provider: provider.name, paymentId: effect.key.providerPaymentId, code: error.code }, 'approved payment declined at capture');
+  }
+  await applyBillingChange(deps.db, effect.key, effect.refetch);
 }
 
 /** Applies one stored event; throws when it should be retried. */

@@ -144,6 +144,12 @@ export interface PaymentProvider {
   readonly name: PaymentProviderName;
   /** It takes cards in the browser (the checkout's card form is its). */
   readonly takesCards: boolean;
+  /**
+   * The buyer approves a payment in the browser and Billfold's server takes the money
+   * (PayPal's orders): a payment waiting in `requires_capture` is captured by the checkout, or by
+   * the webhook worker when the browser never came back (lib/billing/capture.ts).
+   */
+  readonly capturesApprovedPayments: boolean;
   readonly payments: PaymentsApi;
   /** Null for a provider Billfold does not bill subscriptions through. */
   readonly subscriptions: SubscriptionsApi | null;

@@ -90,6 +90,7 @@ function fakepay() {
   const provider: PaymentProvider = {
     name: FAKEPAY,
     takesCards: false,
+    capturesApprovedPayments: false,
     payments: paymentsApi,
     subscriptions: null,
     webhooks: {

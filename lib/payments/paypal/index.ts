@@ -15,6 +15,7 @@ export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): 
   return {
     name: 'paypal',
     takesCards: false,
+    capturesApprovedPayments: true,
     payments: paypalPayments(client),
     subscriptions: null,
     webhooks,

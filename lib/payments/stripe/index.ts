@@ -11,6 +11,8 @@ export function stripeProviderFor(client: Stripe, webhookSecrets: () => readonly
   return {
     name: 'stripe',
     takesCards: true,
+    // Card payments are captured by Stripe when confirmed: Billfold makes no manual captures.
+    capturesApprovedPayments: false,
     payments: stripePayments(client),
     subscriptions: stripeSubscriptions(client),
     webhooks: stripeWebhooks(client, webhookSecrets),
