@@ -36,9 +36,10 @@ describe('PayPal under the chaos switches', () => {
     const event = await disputeCreated();
     const tries = await hook.receiver.deliveriesOf(event.id, 4);
     const gaps = tries.slice(1).map((attempt, index) => attempt.at - (tries[index]?.at ?? 0));
-    // Each wait at least its backoff (100, 200, 400 ms, less timer slack); a loaded machine may only lengthen them, so growth is judged first to last.
+    // Each wait at least its backoff (100, 200, 400 ms, less timer slack): the floors double. A
+    // loaded machine may only lengthen a wait (the first as much as the last), so no ratio
+    // between measured gaps is asserted.
     gaps.forEach((gap, index) => expect(gap).toBeGreaterThanOrEqual(100 * 2 ** index - 15));
-    expect(gaps[2]).toBeGreaterThan((gaps[0] ?? 0) * 1.5);
     expect(new Set(tries.map((attempt) => attempt.headers['paypal-transmission-id'])).size).toBe(4);
     for (const attempt of tries) expect(await verifyOffline(attempt, hook.webhookId)).toBe(true);
     const [delivery] = await eventually(async () => {

@@ -69,7 +69,10 @@ describe('signed delivery', () => {
     });
     expect(attempts.every((attempt) => attempt.status === 500)).toBe(true);
     const gaps = attempts.slice(1).map((attempt, i) => attempt.attempted_at.getTime() - attempts[i]!.attempted_at.getTime());
-    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.3); // exponential, not fixed
+    // Exponential, not fixed: each wait at least its backoff (100 then 200 ms, less timer slack). A
+    // loaded machine may only lengthen a wait (the first as much as the second), so no ratio
+    // between measured gaps is asserted.
+    gaps.forEach((gap, index) => expect(gap).toBeGreaterThanOrEqual(100 * 2 ** index - 15));
 
     answer = 200;
     const delivered = await eventually(async () => {
