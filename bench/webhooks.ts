@@ -3,29 +3,43 @@
  * p99 < 50 ms with no non-2xx answer, and the worker's backlog drained within 10 s of the end).
  * Runs the production stack (`npm run build` first) on its own database and ports, sends
  * `payment_intent.succeeded` events for real sandbox PaymentIntents at a fixed rate (open loop),
- * then waits for the worker to apply them all.
+ * then waits for the worker to apply them all. `--provider paypal` sends PAYMENT.CAPTURE.COMPLETED
+ * events for real sandbox PayPal captures instead, signed as PayPal signs them (RSA-SHA256 with
+ * the sandbox's key, for the webhook the stack registered): the endpoint fetches the certificate
+ * once, then each delivery costs it one RSA verify.
  *
- *   npm run bench:webhooks [-- --rate 200 --seconds 60 --warmup 5]
+ *   npm run bench:webhooks [-- --rate 200 --seconds 60 --warmup 5 --provider stripe|paypal]
  *
  * BENCH_TRACE=<file> writes each event's send time and latency, to see when slow answers happen.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import postgres from 'postgres';
+import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
 import Stripe from 'stripe';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../lib/payments/paypal/sandbox-credentials';
+import { sdkClientFor } from '../sandbox/paypal/sdk';
+import { CERT_PATH, signTransmission } from '../sandbox/paypal/signing';
 import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { cpuByLabel, descendantsOf, option, percentile, processCpu } from './measure';
 
 const SECRET = 'whsec_billfold_bench_secret';
 
-/** POSTs one signed event to the webhook route; resolves with the HTTP status. */
-function deliver(agent: http.Agent, port: number, payload: string, signature: string): Promise<number> {
+/** One event as delivered: its body and the provider's signature headers. */
+interface Delivery {
+  payload: string;
+  headers: Record<string, string>;
+}
+
+/** POSTs one signed event to the provider's webhook route; resolves with the HTTP status. */
+function deliver(agent: http.Agent, port: number, provider: string, { payload, headers }: Delivery): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, host: '127.0.0.1', port, path: '/api/webhooks/stripe', method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), 'Stripe-Signature': signature } },
+      { agent, host: '127.0.0.1', port, path: `/api/webhooks/${provider}`, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers } },
       (response) => {
         response.resume();
         response.once('end', () => resolve(response.statusCode ?? 0));
@@ -36,6 +50,59 @@ function deliver(agent: http.Agent, port: number, payload: string, signature: st
   });
 }
 
+/** A `payment_intent.succeeded` event for `intentId`, signed with the secret the stack was given. */
+function stripeEvent(stripe: Stripe, id: string, intentId: string): Delivery {
+  const payload = JSON.stringify({
+    id,
+    object: 'event',
+    api_version: Stripe.API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    type: 'payment_intent.succeeded',
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: { id: intentId, object: 'payment_intent' } },
+  });
+  return { payload, headers: { 'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }) } };
+}
+
+/** A PAYMENT.CAPTURE.COMPLETED event for `subject` (`<order id>:<capture id>`), signed by the sandbox's PayPal for `webhookId`. */
+function paypalEvent(paypalUrl: string, webhookId: string, id: string, subject: string): Delivery {
+  const [orderId, captureId] = subject.split(':');
+  const payload = JSON.stringify({
+    id,
+    event_version: '1.0',
+    create_time: new Date().toISOString(),
+    resource_type: 'capture',
+    resource_version: '2.0',
+    event_type: 'PAYMENT.CAPTURE.COMPLETED',
+    summary: 'Payment completed',
+    resource: { id: captureId, status: 'COMPLETED', supplementary_data: { related_ids: { order_id: orderId } } },
+  });
+  const transmissionId = crypto.randomUUID();
+  const transmissionTime = new Date().toISOString();
+  return {
+    payload,
+    headers: {
+      'PAYPAL-TRANSMISSION-ID': transmissionId,
+      'PAYPAL-TRANSMISSION-TIME': transmissionTime,
+      'PAYPAL-TRANSMISSION-SIG': signTransmission({ transmissionId, transmissionTime, webhookId, body: payload }),
+      'PAYPAL-CERT-URL': `${paypalUrl}${CERT_PATH}`,
+      'PAYPAL-AUTH-ALGO': 'SHA256withRSA',
+    },
+  };
+}
+
+/** The id of the PayPal webhook the stack registered with its sandbox for `url` (PAYPAL_SANDBOX_WEBHOOK_ID). */
+async function registeredPaypalWebhook(paypalUrl: string, url: string): Promise<string> {
+  const basic = Buffer.from(`${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`).toString('base64');
+  const token = (await fetch(`${paypalUrl}/v1/oauth2/token`, { method: 'POST', headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }).then((response) => response.json())) as { access_token: string };
+  const { webhooks } = (await fetch(`${paypalUrl}/v1/notifications/webhooks`, { headers: { Authorization: `Bearer ${token.access_token}` } }).then((response) => response.json())) as { webhooks: { id: string; url: string }[] };
+  const found = webhooks.find((webhook) => webhook.url === url);
+  if (!found) throw new Error(`the stack registered no PayPal webhook for ${url}`);
+  return found.id;
+}
+
 runCli(async () => {
   if (!fs.existsSync(`${ROOT}/.next/BUILD_ID`)) throw new Error('Run `npm run build` first: the benchmark measures the production server.');
   const rate = option('rate', 200);
@@ -43,6 +110,8 @@ runCli(async () => {
   const warmupSeconds = option('warmup', 5);
   const port = option('port', 3400);
   const sandboxPort = option('sandbox-port', 4600);
+  const provider = process.argv.includes('--provider') ? process.argv[process.argv.indexOf('--provider') + 1] : 'stripe';
+  if (provider !== 'stripe' && provider !== 'paypal') throw new Error(`--provider is stripe or paypal, not ${provider}`);
   const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(54333);
   const base = new URL(process.env.DATABASE_URL ?? temporary!.url);
   const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
@@ -75,8 +144,20 @@ runCli(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', telemetry: false });
-    const intents: string[] = [];
-    for (let i = 0; i < 200; i++) intents.push((await stripe.paymentIntents.create({ amount: 1000 + i, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })).id);
+    const paypalUrl = `http://127.0.0.1:${sandboxPort}/paypal`;
+    // What the events are about: real payments at the sandbox, which the worker re-fetches.
+    const subjects: string[] = [];
+    if (provider === 'stripe') {
+      for (let i = 0; i < 200; i++) subjects.push((await stripe.paymentIntents.create({ amount: 1000 + i, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })).id);
+    } else {
+      const orders = new OrdersController(sdkClientFor(paypalUrl));
+      for (let i = 0; i < 200; i++) {
+        const { result: order } = await orders.createOrder({ body: { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [{ amount: { currencyCode: 'USD', value: `${10 + i}.00` } }] } });
+        await fetch(`${paypalUrl}/checkoutnow?token=${order.id}`, { method: 'POST', body: new URLSearchParams({ decision: 'approve', buyer: 'buyer@example.com' }), redirect: 'manual' }).then((response) => response.arrayBuffer());
+        const { result: captured } = await orders.captureOrder({ id: String(order.id) });
+        subjects.push(`${captured.id}:${captured.purchaseUnits?.[0]?.payments?.captures?.[0]?.id}`);
+      }
+    }
     // Measure the steady state: wait until the sandbox has delivered its own events about those
     // payments and the worker has applied them.
     for (let i = 0; ; i++) {
@@ -88,23 +169,11 @@ runCli(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
+    const webhookId = provider === 'paypal' ? await registeredPaypalWebhook(paypalUrl, `http://127.0.0.1:${port}/api/webhooks/paypal`) : '';
     // Events are signed before the clock starts, so the measurement is of the endpoint, not of
-    // this client's HMACs (Stripe's tolerance of 5 minutes covers the run).
-    const signEvents = (prefix: string, count: number) =>
-      Array.from({ length: count }, (_, n) => {
-        const payload = JSON.stringify({
-          id: `evt_${prefix}_${n}`,
-          object: 'event',
-          api_version: Stripe.API_VERSION,
-          created: Math.floor(Date.now() / 1000),
-          type: 'payment_intent.succeeded',
-          livemode: false,
-          pending_webhooks: 1,
-          request: { id: null, idempotency_key: null },
-          data: { object: { id: intents[n % intents.length]!, object: 'payment_intent' } },
-        });
-        return { payload, header: stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }) };
-      });
+    // this client's signing (Stripe's tolerance and Billfold's PayPal window, 5 minutes each, cover the run).
+    const signEvents = (prefix: string, count: number): Delivery[] =>
+      Array.from({ length: count }, (_, n) => (provider === 'stripe' ? stripeEvent(stripe, `evt_${prefix}_${n}`, subjects[n % subjects.length]!) : paypalEvent(paypalUrl, webhookId, `WH-${prefix}-${n}`, subjects[n % subjects.length]!)));
 
     // node:http with keep-alive costs this client a third of what fetch does, leaving the CPU to
     // the stack being measured.
@@ -120,7 +189,7 @@ runCli(async () => {
       say('note: the bench client could not raise its priority; its scheduling delays count in the latencies');
     }
     /** Sends the events at `rate` per second (open loop: on schedule, whatever the answers). */
-    const sendAtRate = async (deliveries: { payload: string; header: string }[]) => {
+    const sendAtRate = async (deliveries: Delivery[]) => {
       const latencies: number[] = [];
       // "sent at (ms since start),latency (ms)" per event, for BENCH_TRACE.
       const trace: string[] = [];
@@ -134,10 +203,10 @@ runCli(async () => {
       for (let n = 0; n < deliveries.length; n++) {
         const wait = started + (n * 1000) / rate - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const { payload, header } = deliveries[n]!;
+        const delivery = deliveries[n]!;
         const sent = performance.now();
         inFlight.push(
-          deliver(agent, port, payload, header).then(
+          deliver(agent, port, provider, delivery).then(
             (status) => {
               const latency = performance.now() - sent;
               latencies.push(latency);
@@ -158,7 +227,7 @@ runCli(async () => {
       for (;;) {
         const [row] = await sql<{ n: number }[]>`
           select count(*)::int as n from webhook_events
-          where event_id like ${`evt_${prefix}_%`} and status not in ('processed', 'ignored', 'dead')`;
+          where event_id like ${provider === 'stripe' ? `evt_${prefix}_%` : `WH-${prefix}-%`} and status not in ('processed', 'ignored', 'dead')`;
         if ((row?.n ?? 1) === 0) return (performance.now() - since) / 1000;
         if (performance.now() - since > 120_000) return Number.NaN;
         await new Promise((resolve) => setTimeout(resolve, 100));
