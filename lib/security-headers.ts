@@ -31,8 +31,9 @@ export function contentSecurityPolicy({ nonce, paymentOrigins, development, http
     // 'strict-dynamic' lets the nonced scripts load their own chunks (and Stripe.js its
     // frames' helpers); the origin list is the fallback for browsers without CSP level 3.
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' ${payment}${development ? " 'unsafe-eval'" : ''}`,
-    `style-src 'self' ${development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
-    "img-src 'self' data:",
+    `style-src 'self' ${development ? "'unsafe-inline'" : `'nonce-${nonce}'`} ${payment}`,
+    // PayPal's buttons draw its marks from its own hosts.
+    `img-src 'self' data: ${payment}`,
     "font-src 'self'",
     `connect-src 'self' ${payment}`,
     `frame-src ${payment}`,

@@ -2,7 +2,8 @@
 
 import Link from 'next/link';
 import { useState, useTransition } from 'react';
-import { startCheckout } from '@/app/(shop)/checkout/actions';
+import { finishApprovalPayment, startApprovalPayment, startCheckout } from '@/app/(shop)/checkout/actions';
+import { ApprovalStep } from '@/components/payments/approval-step';
 import { PaymentStep } from '@/components/payments/payment-step';
 import { clearCart, useCart } from '@/components/shop/cart-store';
 import { useCartQuote } from '@/components/shop/use-cart-quote';
@@ -19,11 +20,13 @@ interface CheckoutViewProps {
   /** The signed-in customer's email; null for a guest. */
   signedInEmail: string | null;
   browser: PaymentBrowserConfig;
+  /** The providers whose own buttons (PayPal) may pay the order beside the card form. */
+  approvals: PaymentBrowserConfig[];
   /** This browser's order in progress (from its cookie), to carry on after a refresh. */
   resumed: CheckoutSessionView | null;
 }
 
-export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewProps) {
+export function CheckoutView({ signedInEmail, browser, approvals, resumed }: CheckoutViewProps) {
   useOwnDocument();
   const { items, ready } = useCart();
   const [session, setSession] = useState<CheckoutSessionView | null>(resumed);
@@ -31,6 +34,7 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
   const [email, setEmail] = useState(resumed?.order.email ?? '');
   const [error, setError] = useState<{ message: string | null; email?: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [approvalMessage, setApprovalMessage] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
   const [paid, setPaid] = useState(false);
   const [continuing, startContinuing] = useTransition();
 
@@ -95,6 +99,13 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
   if (current) {
     const { order, handoff } = current;
     const completeUrl = () => `${window.location.origin}/checkout/complete?order=${encodeURIComponent(order.token)}`;
+    const goToOrder = () => {
+      setPaid(true);
+      clearCart();
+      window.location.assign(completeUrl());
+    };
+    // A provider that does not take this order's currency (PayPal and KWD) simply offers no button.
+    const approvalButtons = approvals.filter((config) => current.approvals.includes(config.provider));
     return (
       <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
         <section aria-labelledby="payment-heading" className="rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
@@ -117,18 +128,31 @@ export function CheckoutView({ signedInEmail, browser, resumed }: CheckoutViewPr
               <Alert tone="info">{notice}</Alert>
             </div>
           ) : null}
-          <PaymentStep
-            browser={browser}
-            handoff={handoff}
-            payLabel={`Pay ${order.total}`}
-            returnUrl={completeUrl}
-            onPaid={() => {
-              setPaid(true);
-              clearCart();
-              window.location.assign(completeUrl());
-            }}
-            onExpired={restartExpiredCheckout}
-          />
+          {approvalButtons.length > 0 ? (
+            <div className="mb-5">
+              {approvalMessage ? (
+                <div className="mb-3">
+                  <Alert tone={approvalMessage.tone}>{approvalMessage.text}</Alert>
+                </div>
+              ) : null}
+              <div className="space-y-3">
+                {approvalButtons.map((config) => (
+                  <ApprovalStep
+                    key={config.provider}
+                    browser={config}
+                    createPayment={() => startApprovalPayment({ provider: config.provider, items: [...items] })}
+                    finishPayment={(paymentId) => finishApprovalPayment({ provider: config.provider, paymentId })}
+                    onDone={goToOrder}
+                    onMessage={setApprovalMessage}
+                  />
+                ))}
+              </div>
+              <p className="mt-5 flex items-center gap-3 text-xs tracking-wide text-stone-500 uppercase before:h-px before:flex-1 before:bg-stone-200 after:h-px after:flex-1 after:bg-stone-200">
+                or pay by card
+              </p>
+            </div>
+          ) : null}
+          <PaymentStep browser={browser} handoff={handoff} payLabel={`Pay ${order.total}`} returnUrl={completeUrl} onPaid={goToOrder} onExpired={restartExpiredCheckout} />
           <p className="mt-4 text-xs text-stone-500">Card details go straight to our payment provider in a secure frame; they never reach our servers.</p>
         </section>
         <OrderSummary heading={`Order #${order.number}`} lines={order.lines} total={order.total}>

@@ -1,7 +1,7 @@
 import type { PricedCart } from '@/lib/billing/cart';
 import type { OrderDetails } from '@/lib/billing/orders';
 import { formatMoney, type Money } from '@/lib/money';
-import type { PaymentHandoff } from '@/lib/payments/types';
+import type { PaymentHandoff, PaymentProviderName } from '@/lib/payments/types';
 
 /**
  * What checkout pages hand to the browser: lines and totals already priced and formatted on
@@ -32,6 +32,8 @@ export interface CheckoutSessionView {
   order: OrderView;
   /** How the browser finishes the order's payment; null when it could not be readied yet (the customer presses Continue again). */
   handoff: PaymentHandoff | null;
+  /** The providers whose buttons may also pay this order (PayPal, when it takes the order's currency). */
+  approvals: PaymentProviderName[];
 }
 
 function lineView(line: { priceId: string; description: string; quantity: number; unitAmount: Money; amountTotal: Money }): LineView {

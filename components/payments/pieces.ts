@@ -58,6 +58,28 @@ export interface CardFormProps {
   children?: ReactNode;
 }
 
+/** What the server said of a payment the buyer approved (lib/billing/approval-checkout.ts). */
+export type FinishedApproval =
+  | { ok: true; data: { outcome: 'paid' | 'processing' | 'confirming' } | { outcome: 'restart' | 'refused'; message: string } | { outcome: 'action_required'; url: string } }
+  | { ok: false; error: string; code: string };
+
+/**
+ * A provider's button that has the buyer approve a payment in the provider's own window (PayPal),
+ * beside the card form; the server makes the payment when the button is clicked and takes the
+ * money once the buyer approved.
+ */
+export interface ApprovalButtonProps {
+  browser: PaymentBrowserConfig;
+  /** Makes (or finds) the provider payment for the cart the page shows. */
+  createPayment: () => Promise<{ ok: true; data: { paymentId: string } } | { ok: false; error: string; code: string }>;
+  /** After the buyer approved: the server takes the money, or says why not. */
+  finishPayment: (paymentId: string) => Promise<FinishedApproval>;
+  /** Paid, or with the provider to confirm: the order's page says which. */
+  onDone: () => void;
+  /** What to tell the buyer (canceled, declined, refused); null clears it. */
+  onMessage: (message: { tone: 'info' | 'error'; text: string } | null) => void;
+}
+
 export interface ProviderPieces {
   PaymentForm: ComponentType<PaymentFormProps>;
   CardForm: ComponentType<CardFormProps>;

@@ -3,7 +3,9 @@ import { cookies, headers } from 'next/headers';
 import { db } from '@/db/client';
 import { env } from '@/lib/env';
 import { paymentRegistry } from '@/lib/payments';
-import type { CheckoutDependencies } from './checkout';
+import type { Money } from '@/lib/money';
+import type { PaymentProviderName } from '@/lib/payments/types';
+import type { CheckoutDependencies, ProgressDependencies } from './checkout';
 import { signOrderToken, verifyOrderToken } from './order-token';
 
 /**
@@ -17,6 +19,30 @@ const COOKIE_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 
 export function checkoutDependencies(): CheckoutDependencies {
   return { db, payments: paymentRegistry().cards().payments };
+}
+
+/**
+ * Checkout through a provider whose buyer approves the payment in its own page (PayPal); null
+ * when that provider is not enabled here or takes no approvals.
+ */
+export function approvalCheckoutDependencies(provider: PaymentProviderName): CheckoutDependencies | null {
+  const found = paymentRegistry()
+    .all()
+    .find((candidate) => candidate.name === provider && candidate.capturesApprovedPayments);
+  return found ? { db, payments: found.payments } : null;
+}
+
+/** The enabled providers whose buyers approve payments in their own page and which take this amount (PayPal takes no KWD). */
+export function approvalProvidersFor(total: Money): PaymentProviderName[] {
+  return paymentRegistry()
+    .all()
+    .filter((provider) => provider.capturesApprovedPayments && (provider.payments.accepts?.(total) ?? true))
+    .map((provider) => provider.name);
+}
+
+/** What the order's page reads its progress with: every enabled provider. */
+export function progressDependencies(): ProgressDependencies {
+  return { db, paymentsOf: (provider) => paymentRegistry().get(provider).payments };
 }
 
 function tokenSecret(): string {

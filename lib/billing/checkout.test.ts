@@ -130,7 +130,7 @@ describe('starting a card checkout', () => {
     const buyer = guest('paid');
     const first = await startCheckout(deps, { buyer, items: notebooks(1), currentOrderId: null });
     await sandbox.stripe.paymentIntents.confirm(first.paymentId, { payment_method: 'pm_card_visa', return_url: 'http://127.0.0.1/done' });
-    expect(await orderProgress(deps, (await t.db.select().from(orders).where(eq(orders.id, first.order.id)))[0]!)).toBe('confirming');
+    expect(await orderProgress({ db: deps.db, paymentsOf: () => deps.payments }, (await t.db.select().from(orders).where(eq(orders.id, first.order.id)))[0]!)).toBe('confirming');
     expect(await resumeCheckout(deps, first.order.id, { userId: null })).toBeNull();
 
     const next = await startCheckout(deps, { buyer, items: notebooks(4), currentOrderId: first.order.id });
@@ -213,7 +213,7 @@ describe('when the payment provider fails', () => {
     const [order] = await t.db.select().from(orders).where(eq(orders.id, remembered[0]!));
     expect(order).toMatchObject({ status: 'open', amountTotal: 3600 });
     expect(await t.db.select().from(payments).where(eq(payments.orderId, order!.id))).toHaveLength(0);
-    expect(await orderProgress(deps, order!)).toBe('unpaid');
+    expect(await orderProgress({ db: deps.db, paymentsOf: () => deps.payments }, order!)).toBe('unpaid');
 
     const retried = await startCheckout(deps, { buyer, items: notebooks(2), currentOrderId: order!.id });
     expect(retried.order.id).toBe(order!.id);

@@ -5,7 +5,7 @@ import { orders, payments } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import type { PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError, type PaymentHandoff, type PaymentStatus, type ProviderPayment } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, type PaymentHandoff, type PaymentProviderName, type PaymentStatus, type ProviderPayment } from '@/lib/payments/types';
 import { priceCart, type CartItem, type PricedCart } from './cart';
 import { paymentCustomer } from './customers';
 import { createOrder, linesMatchCart, orderDetails, orderLines, PAYABLE_STATUSES, paymentsForOrder, reviseOrder, type Buyer, type Order, type OrderDetails } from './orders';
@@ -38,7 +38,12 @@ export const PROVIDER_UNAVAILABLE_MESSAGE =
   'We could not reach our payment provider. Your order is saved and you have not been charged: please try again in a moment.';
 
 /** The order can no longer take this cart: paid (or being paid), closed, or not the buyer's. */
-class OrderNotPayableError extends Error {}
+export class OrderNotPayableError extends Error {
+  constructor() {
+    super('the order can no longer be paid by this buyer');
+    this.name = 'OrderNotPayableError';
+  }
+}
 
 /**
  * The lock every change to an order's payment intents takes: checkout below, and the sweep of
@@ -66,8 +71,29 @@ function paymentMatches(payment: ProviderPayment, request: PaymentRequest): bool
     payment.amount.amount === request.amount.amount &&
     payment.amount.currency === request.amount.currency &&
     payment.customerId === request.customerId &&
-    payment.receiptEmail === request.receiptEmail
+    // A provider that keeps no receipt address of ours (PayPal mails its own receipt to the payer) reports none.
+    (payment.receiptEmail ?? request.receiptEmail) === request.receiptEmail
   );
+}
+
+/**
+ * Whether the order's latest payment can still be the one the buyer pays: nobody has paid it, or
+ * the buyer approved it in the provider's own page and only our capture remains (PayPal, which
+ * after a declined funding source has the buyer approve the same order again).
+ */
+function stillPayable(payment: ProviderPayment): boolean {
+  return CHANGEABLE.includes(payment.status) || (payment.status === 'requires_capture' && payment.handoff?.kind === 'approval');
+}
+
+/**
+ * The cart the browser pays for is no longer the order's (changed in another tab since the
+ * order's payment was readied): the buyer goes back through Continue, which brings the order and
+ * every payment of it in line.
+ */
+export class CartChangedError extends UserFacingError {
+  constructor() {
+    super('Your cart changed since you started paying. Check the new total, then continue.', 'cart_changed');
+  }
 }
 
 /**
@@ -80,20 +106,29 @@ function paymentMatches(payment: ProviderPayment, request: PaymentRequest): bool
  * payment and then its order: this transaction takes row locks in that same order (payments
  * row, then the order's), and only at its end, so the two can never deadlock.
  */
-export async function preparePaymentForOrder(deps: CheckoutDependencies, orderId: string, buyer: Buyer, cart: PricedCart): Promise<CheckoutSession> {
+export async function preparePaymentForOrder(
+  deps: CheckoutDependencies,
+  orderId: string,
+  buyer: Buyer,
+  cart: PricedCart,
+  /** `false`: the order must already be this cart's (CartChangedError otherwise), as for a second way to pay it. */
+  { revise = true }: { revise?: boolean } = {},
+): Promise<CheckoutSession> {
   const provider = deps.payments;
   const customer = await paymentCustomer(deps.db, provider, buyer);
   return deps.db.transaction(async (tx) => {
     await lockOrderCheckout(tx, orderId);
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
     if (!order || !PAYABLE_STATUSES.includes(order.status) || order.userId !== buyer.userId) throw new OrderNotPayableError();
+    const cartIsOrders = linesMatchCart(await orderLines(tx, order.id), cart) && order.email === buyer.email;
+    if (!revise && !cartIsOrders) throw new CartChangedError();
 
     const attempts = await paymentsForOrder(tx, order.id, provider.name);
     const latest = attempts[0];
     let payment = latest ? await provider.retrievePayment(latest.providerPaymentId) : null;
     if (payment?.status === 'canceled') payment = null;
     // Confirmed already (in another tab, say): the order is spoken for and must not change.
-    if (payment && !CHANGEABLE.includes(payment.status)) throw new OrderNotPayableError();
+    if (payment && !stillPayable(payment)) throw new OrderNotPayableError();
 
     const request: PaymentRequest = {
       amount: cart.total,
@@ -103,6 +138,11 @@ export async function preparePaymentForOrder(deps: CheckoutDependencies, orderId
       metadata: { order_id: order.id, order_number: String(order.number) },
     };
     const fingerprint = requestFingerprint(cart, request);
+    // Nobody can finish it any more (PayPal refused it outright), or it is for another amount and
+    // the provider cannot change a payment the buyer approves for an amount (PayPal: the buyer
+    // may have approved the old one already): a new attempt replaces it. Only the latest attempt
+    // is ever captured (./capture.ts), so the old one can no longer take money.
+    if (payment && (!payment.handoff || (!provider.updatePayment && !paymentMatches(payment, request)))) payment = null;
     if (!payment) {
       // A retry of this request (same attempt, same cart) replays the payment the provider
       // already made, even if our transaction was lost after it answered. (The keys still say
@@ -113,7 +153,7 @@ export async function preparePaymentForOrder(deps: CheckoutDependencies, orderId
         .values({ orderId: order.id, provider: provider.name, providerPaymentId: payment.id, status: payment.status, amount: payment.amount.amount, currency: payment.amount.currency })
         // A webhook may have recorded the payment first; its status is the webhook's to keep.
         .onConflictDoUpdate({ target: [payments.provider, payments.providerPaymentId], set: { orderId: sql`coalesce(${payments.orderId}, excluded.order_id)` } });
-    } else if (!paymentMatches(payment, request)) {
+    } else if (provider.updatePayment && !paymentMatches(payment, request)) {
       // The order's revision is in the key, so going back to an earlier cart is a new update
       // rather than a replay of the old one. A provider refuses to change a payment that has
       // been paid meanwhile, and then nothing here is written.
@@ -125,7 +165,7 @@ export async function preparePaymentForOrder(deps: CheckoutDependencies, orderId
     }
 
     let current: Order = order;
-    if (!linesMatchCart(await orderLines(tx, order.id), cart) || order.email !== buyer.email || order.customerId !== (customer?.id ?? null)) {
+    if (revise && (!cartIsOrders || order.customerId !== (customer?.id ?? null))) {
       const revised = await reviseOrder(tx, order.id, buyer, customer?.id ?? null, cart);
       if (!revised) throw new OrderNotPayableError();
       current = revised;
@@ -212,16 +252,33 @@ export function progressFromStatus(status: Order['status']): OrderProgress | nul
   return null;
 }
 
-export async function orderProgress(deps: CheckoutDependencies, order: Order): Promise<OrderProgress> {
+export interface ProgressDependencies {
+  db: Database;
+  /** The payments API of each provider an order may have been paid through. */
+  paymentsOf(provider: PaymentProviderName): PaymentsApi;
+}
+
+/**
+ * The latest payment with each provider decides: the buyer may have paid by card, or with PayPal
+ * after (or before) trying the other way, and either may be the one the provider is confirming.
+ */
+export async function orderProgress(deps: ProgressDependencies, order: Order): Promise<OrderProgress> {
   const settled = progressFromStatus(order.status);
   if (settled) return settled;
-  const [latest] = await paymentsForOrder(deps.db, order.id, deps.payments.name);
-  if (!latest) return 'unpaid';
-  try {
-    const payment = await deps.payments.retrievePayment(latest.providerPaymentId);
-    return CONFIRMED.includes(payment.status) ? 'confirming' : 'unpaid';
-  } catch (error) {
-    if (error instanceof PaymentProviderUnavailableError) return 'confirming';
-    throw error;
+  const latestByProvider = new Map<PaymentProviderName, string>();
+  for (const payment of await paymentsForOrder(deps.db, order.id)) {
+    if (!latestByProvider.has(payment.provider)) latestByProvider.set(payment.provider, payment.providerPaymentId);
   }
+  if (latestByProvider.size === 0) return 'unpaid';
+  const confirming = await Promise.all(
+    [...latestByProvider].map(async ([provider, paymentId]) => {
+      try {
+        return CONFIRMED.includes((await deps.paymentsOf(provider).retrievePayment(paymentId)).status);
+      } catch (error) {
+        if (error instanceof PaymentProviderUnavailableError) return true;
+        throw error;
+      }
+    }),
+  );
+  return confirming.some(Boolean) ? 'confirming' : 'unpaid';
 }

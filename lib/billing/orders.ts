@@ -127,12 +127,12 @@ export async function findOrderForViewer(db: Database, orderId: string, viewerUs
   return order;
 }
 
-/** The provider payments made for an order, newest first. */
-export async function paymentsForOrder(db: Executor, orderId: string, provider: PaymentProviderName): Promise<Payment[]> {
+/** The payments made for an order with one provider (or with any, when none is named), newest first. */
+export async function paymentsForOrder(db: Executor, orderId: string, provider?: PaymentProviderName): Promise<Payment[]> {
   return db
     .select()
     .from(payments)
-    .where(and(eq(payments.orderId, orderId), eq(payments.provider, provider)))
+    .where(and(eq(payments.orderId, orderId), provider ? eq(payments.provider, provider) : undefined))
     .orderBy(desc(payments.createdAt), desc(payments.id));
 }
 

@@ -1,4 +1,5 @@
 import { env, type Env } from '@/lib/env';
+import { paypalBrowser } from './paypal/browser';
 import { stripeBrowser } from './stripe/browser';
 import type { PaymentProviderName } from './types';
 
@@ -17,6 +18,8 @@ export interface PaymentBrowserConfig {
   scriptUrl: string | null;
   /** This request's CSP nonce, for a script the page adds itself. */
   nonce: string | undefined;
+  /** Real money (live keys), as opposed to a test environment or the sandbox. */
+  live: boolean;
 }
 
 /** The query a provider's redirect brings the person back with, as a page reads it. */
@@ -35,14 +38,16 @@ export interface PaymentBrowserEntry {
   enabled(config: Env): boolean;
   /** Its script takes cards (the checkout's card form). */
   takesCards: boolean;
-  browser(config: Env): Pick<PaymentBrowserConfig, 'publicKey' | 'scriptUrl'>;
+  /** Its buttons have the buyer approve a payment the server then captures (PayPal), beside the card form. */
+  takesApprovals: boolean;
+  browser(config: Env): Pick<PaymentBrowserConfig, 'publicKey' | 'scriptUrl' | 'live'>;
   /** Every origin the provider's script, frames and API calls come from. */
   origins(config: Env): string[];
   /** Reads the provider's redirect back to us; null when the query is not this provider's. */
   returned(query: ReturnQuery): ProviderReturn | null;
 }
 
-const BROWSERS: readonly PaymentBrowserEntry[] = [stripeBrowser];
+const BROWSERS: readonly PaymentBrowserEntry[] = [stripeBrowser, paypalBrowser];
 
 function enabled(): PaymentBrowserEntry[] {
   const config = env();
@@ -54,6 +59,13 @@ export function cardBrowserConfig(nonce: string | undefined): PaymentBrowserConf
   const entry = enabled().find((candidate) => candidate.takesCards);
   if (!entry) throw new Error('no enabled payment provider takes cards in the browser');
   return { provider: entry.name, ...entry.browser(env()), nonce };
+}
+
+/** The browser configs of the enabled providers whose buttons take approvals (PayPal), for this request's nonce. */
+export function approvalBrowserConfigs(nonce: string | undefined): PaymentBrowserConfig[] {
+  return enabled()
+    .filter((entry) => entry.takesApprovals)
+    .map((entry) => ({ provider: entry.name, ...entry.browser(env()), nonce }));
 }
 
 /** The union of the enabled providers' origins: the payment pages' CSP allows these and no others. */

@@ -51,8 +51,15 @@ export interface PaymentsApi {
   /** Providers with customer objects make one per buyer; others leave this out. */
   createCustomer?(customer: { email: string; userId: string | null }, idempotencyKey: string): Promise<{ id: string }>;
   createPayment(request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
-  /** Brings a payment nobody has paid yet in line with a changed cart. */
-  updatePayment(id: string, request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
+  /**
+   * Brings a payment nobody has paid yet in line with a changed cart. Left out by providers
+   * whose buyer approves a payment for its amount before the server takes the money (PayPal's
+   * orders): there a changed cart makes a new payment, so nothing approved for one amount is
+   * ever captured for another.
+   */
+  updatePayment?(id: string, request: PaymentRequest, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Whether the provider can take this amount (its currency, its decimals); left out by providers that take any. */
+  accepts?(amount: Money): boolean;
   retrievePayment(id: string): Promise<ProviderPayment>;
   /** Cancels a payment nobody is paying any more, so it can never be paid. */
   cancelPayment(id: string, reason: 'abandoned', idempotencyKey: string): Promise<CancelOutcome>;

@@ -9,6 +9,9 @@ import type { Money } from '@/lib/money';
 
 /** The providers Billfold knows: the `payment_provider` enum every provider-keyed row carries. */
 export type PaymentProviderName = (typeof paymentProvider.enumValues)[number];
+
+/** How a provider is named to people (buttons, messages, the admin console). */
+export const PROVIDER_LABELS: Record<PaymentProviderName, string> = { stripe: 'Stripe', paypal: 'PayPal' };
 export type PaymentStatus = (typeof paymentStatus.enumValues)[number];
 export type RefundStatus = (typeof refundStatus.enumValues)[number];
 export type DisputeStatus = (typeof disputeStatus.enumValues)[number];
@@ -219,6 +222,29 @@ export class PaymentDeclinedError extends Error {
   ) {
     super(message);
     this.name = 'PaymentDeclinedError';
+  }
+}
+
+/**
+ * The provider would not take the money of a payment the buyer approved in its own page (a
+ * PayPal capture refused), for a reason the buyer acts on: approve again choosing another way to
+ * pay in the provider's page (`restart`), go where the provider asks first (`actionUrl`), or
+ * else pay another way. The payment was re-read after the refusal and took no money.
+ */
+export class ApprovedPaymentRefusedError extends PaymentDeclinedError {
+  /** The buyer must approve again, with another funding source, before a capture can succeed. */
+  readonly restart: boolean;
+  /** Where the provider sends the buyer before it can take the money, when it names a place. */
+  readonly actionUrl: string | null;
+  /** The payment as the provider holds it after the refusal. */
+  readonly payment: ProviderPayment;
+
+  constructor(message: string, code: string, details: { restart: boolean; actionUrl: string | null; payment: ProviderPayment }) {
+    super(message, code);
+    this.name = 'ApprovedPaymentRefusedError';
+    this.restart = details.restart;
+    this.actionUrl = details.actionUrl;
+    this.payment = details.payment;
   }
 }
 

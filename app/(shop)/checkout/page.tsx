@@ -7,8 +7,8 @@ import { ProviderScript } from '@/components/payments/provider-script';
 import { PageHeader } from '@/components/ui/card';
 import { getCurrentUser } from '@/lib/auth/guards';
 import { resumeCheckout } from '@/lib/billing/checkout';
-import { checkoutDependencies, currentCheckoutOrderId, orderToken } from '@/lib/billing/checkout-context';
-import { cardBrowserConfig } from '@/lib/payments/browser';
+import { approvalProvidersFor, checkoutDependencies, currentCheckoutOrderId, orderToken } from '@/lib/billing/checkout-context';
+import { approvalBrowserConfigs, cardBrowserConfig } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Checkout' };
 
@@ -17,19 +17,22 @@ export default async function CheckoutPage() {
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const user = await getCurrentUser();
   const browser = cardBrowserConfig(nonce);
+  const approvals = approvalBrowserConfigs(nonce);
 
   const orderId = await currentCheckoutOrderId();
   const resumed = orderId ? await resumeCheckout(checkoutDependencies(), orderId, { userId: user?.id ?? null }) : null;
   // The handoff is wrapped here until lib/billing hands out a PaymentHandoff itself (issue 10).
   const session: CheckoutSessionView | null = resumed
-    ? { order: orderView(resumed.order, orderToken(resumed.order.id)), handoff: resumed.handoff }
+    ? { order: orderView(resumed.order, orderToken(resumed.order.id)), handoff: resumed.handoff, approvals: approvalProvidersFor(resumed.order.total) }
     : null;
 
   return (
     <>
-      <ProviderScript browser={browser} />
+      {[browser, ...approvals].map((config) => (
+        <ProviderScript key={config.provider} browser={config} />
+      ))}
       <PageHeader title="Checkout" />
-      <CheckoutView signedInEmail={user?.email ?? null} browser={browser} resumed={session} />
+      <CheckoutView signedInEmail={user?.email ?? null} browser={browser} approvals={approvals} resumed={session} />
     </>
   );
 }

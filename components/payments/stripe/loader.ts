@@ -3,6 +3,7 @@
 import type { Stripe } from '@stripe/stripe-js';
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { PaymentBrowserConfig } from '@/lib/payments/browser';
+import { sandboxScript } from '../sandbox-script';
 
 /**
  * Stripe.js, loaded once per page. The `pure` entry looks for Stripe.js only when loadStripe()
@@ -13,33 +14,8 @@ import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 
 let loading: Promise<Stripe | null> | null = null;
 
-function sandboxScript(url: string, nonce: string | undefined): Promise<void> {
-  if (window.Stripe) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    let script = Array.from(document.scripts).find((candidate) => candidate.src === url);
-    if (!script) {
-      // Reached without a full page load (a client-side navigation): add the script ourselves.
-      script = document.createElement('script');
-      script.src = url;
-      script.async = true;
-      if (nonce) script.nonce = nonce;
-      document.head.appendChild(script);
-    }
-    const timer = setTimeout(() => reject(new Error(`${url} did not load in time`)), 20_000);
-    script.addEventListener('load', () => {
-      clearTimeout(timer);
-      if (window.Stripe) resolve();
-      else reject(new Error(`${url} did not define Stripe`));
-    }, { once: true });
-    script.addEventListener('error', () => {
-      clearTimeout(timer);
-      reject(new Error(`could not load ${url}`));
-    }, { once: true });
-  });
-}
-
 export function loadStripeJs({ publicKey, scriptUrl, nonce }: PaymentBrowserConfig): Promise<Stripe | null> {
-  loading ??= (scriptUrl ? sandboxScript(scriptUrl, nonce) : Promise.resolve())
+  loading ??= (scriptUrl ? sandboxScript(scriptUrl, nonce, () => Boolean(window.Stripe)) : Promise.resolve())
     .then(() => loadStripe(publicKey))
     .catch((error: unknown) => {
       loading = null; // a later attempt (the customer presses Retry) starts over

@@ -4,7 +4,6 @@ import {
   CheckoutPaymentIntent,
   OrdersController,
   OrderStatus,
-  PatchOp,
   PaymentsController,
   RefundStatus,
   type ApiResponse,
@@ -15,7 +14,7 @@ import {
 import { addMoney, money, type Money } from '@/lib/money';
 import type { CancelOutcome, PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
 import {
-  PaymentDeclinedError,
+  ApprovedPaymentRefusedError,
   PaymentProviderUnavailableError,
   type DisputeStatus,
   type PaymentStatus,
@@ -25,7 +24,7 @@ import {
   type RefundStatus as BillfoldRefundStatus,
 } from '@/lib/payments/types';
 import { PaypalApiError, paypalErrorFrom, type PaypalClient, type PaypalErrorBody } from './client';
-import { fromPaypalAmount, toPaypalAmount } from './currency';
+import { fromPaypalAmount, PaypalCurrencyError, toPaypalAmount } from './currency';
 
 /**
  * Payments on PayPal (or the sandbox's stand-in): a Billfold payment is a PayPal order (Orders
@@ -53,30 +52,16 @@ const REPRESENTATION = 'return=representation';
  *   this order cannot be paid; the checkout starts a new attempt.
  * In every case the order was re-read after the refusal and holds no successful capture.
  */
-export class PaypalCaptureRefusedError extends PaymentDeclinedError {
+export class PaypalCaptureRefusedError extends ApprovedPaymentRefusedError {
   constructor(
     message: string,
     readonly issue: string,
-    /** The buyer must approve again (restart PayPal's flow) before a capture can succeed. */
-    readonly restart: boolean,
-    /** Where PayPal sends the buyer, when it names a place (PAYER_ACTION_REQUIRED). */
-    readonly actionUrl: string | null,
-    /** The order as PayPal holds it after the refusal. */
-    readonly payment: ProviderPayment,
+    restart: boolean,
+    actionUrl: string | null,
+    payment: ProviderPayment,
   ) {
-    super(message, issue.toLowerCase());
+    super(message, issue.toLowerCase(), { restart, actionUrl, payment });
     this.name = 'PaypalCaptureRefusedError';
-  }
-}
-
-/** A change asked of an order PayPal no longer lets us change (approved long ago, captured, voided). */
-export class PaypalOrderNotChangeableError extends Error {
-  constructor(
-    readonly orderId: string,
-    readonly status: string,
-  ) {
-    super(`PayPal order ${orderId} is ${status}: its amount can only change while it is CREATED or APPROVED`);
-    this.name = 'PaypalOrderNotChangeableError';
   }
 }
 
@@ -218,7 +203,8 @@ export function paymentFrom(order: Order): ProviderPayment {
     ),
     amountRefunded: sum(refundsOfOrder(order).filter((refund) => refund.status && REFUNDING.includes(refund.status)).flatMap((refund) => refund.amount ?? []), amount.currency),
     customerId: null,
-    receiptEmail: order.payer?.emailAddress ?? null,
+    // Billfold mails its own receipt to the order's email; the payer's PayPal address is PayPal's to write to.
+    receiptEmail: null,
     failureCode: failed ? (failed.statusDetails?.reason ?? failed.status ?? 'DECLINED').toLowerCase() : null,
     failureMessage: failed ? `PayPal ${failed.status === CaptureStatus.Failed ? 'failed' : 'declined'} the payment` : null,
     // The buyer approves (again) in PayPal's buttons while the order is open and nothing was taken.
@@ -297,6 +283,17 @@ function refundableCapture(order: Order): OrdersCapture | null {
   return capturesOf(order).find((capture) => capture.status && TAKEN.includes(capture.status)) ?? null;
 }
 
+/** Whether PayPal can be asked for exactly this amount: a currency it takes, in the decimals it takes it in. */
+function paypalTakes(amount: Money): boolean {
+  try {
+    toPaypalAmount(amount);
+    return true;
+  } catch (error) {
+    if (error instanceof PaypalCurrencyError) return false;
+    throw error;
+  }
+}
+
 function isCaptured(payment: ProviderPayment): boolean {
   return payment.status === 'succeeded' || payment.status === 'processing';
 }
@@ -329,19 +326,11 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       return paymentFrom(order);
     },
 
-    async updatePayment(id, request, _idempotencyKey) {
-      // PATCH takes no PayPal-Request-Id; a replace of the amount is idempotent by itself.
-      const unit = purchaseUnitOf(request);
-      const current = await readOrder(id);
-      if (current.status !== OrderStatus.Created && current.status !== OrderStatus.Approved) throw new PaypalOrderNotChangeableError(id, String(current.status));
-      await call(() =>
-        sdkOrders.patchOrder({
-          id,
-          body: [{ op: PatchOp.Replace, path: `/purchase_units/@reference_id=='${REFERENCE_ID}'/amount`, value: { currency_code: unit.amount.currencyCode, value: unit.amount.value } }],
-        }),
-      );
-      return paymentFrom(await readOrder(id));
-    },
+    // No updatePayment: PayPal lets a merchant PATCH the amount of an order the buyer already
+    // approved, and would then capture what the buyer never saw. A changed cart makes a new order
+    // (lib/billing/checkout.ts), and only the newest is ever captured.
+
+    accepts: (amount) => paypalTakes(amount),
 
     async retrievePayment(id) {
       return paymentFrom(await readOrder(id));

@@ -14,10 +14,12 @@ export const SANDBOX_PUBLISHABLE_KEY = 'pk_test_billfold_sandbox';
 export const stripeBrowser: PaymentBrowserEntry = {
   name: 'stripe',
   takesCards: true,
+  takesApprovals: false,
   enabled: (config) => config.paymentsMode === 'sandbox' || Boolean(config.stripe.publishableKey),
   browser(config) {
-    if (config.paymentsMode === 'sandbox') return { publicKey: SANDBOX_PUBLISHABLE_KEY, scriptUrl: `${new URL(config.sandboxUrl).origin}/js/stripe.js` };
-    return { publicKey: String(config.stripe.publishableKey), scriptUrl: null };
+    if (config.paymentsMode === 'sandbox') return { publicKey: SANDBOX_PUBLISHABLE_KEY, scriptUrl: `${new URL(config.sandboxUrl).origin}/js/stripe.js`, live: false };
+    const publicKey = String(config.stripe.publishableKey);
+    return { publicKey, scriptUrl: null, live: publicKey.startsWith('pk_live_') };
   },
   origins(config) {
     if (config.paymentsMode === 'sandbox') return [new URL(config.sandboxUrl).origin];

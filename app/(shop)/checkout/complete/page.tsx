@@ -8,7 +8,7 @@ import { PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { getCurrentUser } from '@/lib/auth/guards';
 import { orderProgress } from '@/lib/billing/checkout';
-import { checkoutDependencies, orderIdFromToken } from '@/lib/billing/checkout-context';
+import { orderIdFromToken, progressDependencies } from '@/lib/billing/checkout-context';
 import { findOrderForViewer, orderDetails } from '@/lib/billing/orders';
 import { providerReturn } from '@/lib/payments/browser';
 
@@ -27,7 +27,7 @@ export default async function CheckoutCompletePage({ searchParams }: { searchPar
   const order = orderId ? await findOrderForViewer(db, orderId, user?.id ?? null) : null;
   if (!order || !token) notFound();
 
-  const [progress, details] = await Promise.all([orderProgress(checkoutDependencies(), order), orderDetails(db, order)]);
+  const [progress, details] = await Promise.all([orderProgress(progressDependencies(), order), orderDetails(db, order)]);
   const view = orderView(details, token);
 
   return (
