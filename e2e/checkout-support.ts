@@ -110,8 +110,9 @@ export async function orderNumber(page: Page): Promise<string> {
   return (await page.getByTestId('order-number').textContent())?.trim() ?? '';
 }
 
+/** The card form's button ("Pay $36.00"), not PayPal's beside it ("Pay with PayPal"). */
 export function payButton(page: Page) {
-  return page.getByRole('button', { name: /^Pay / });
+  return page.getByRole('button', { name: /^Pay (?!with PayPal$)/ });
 }
 
 export function cardFrame(page: Page) {

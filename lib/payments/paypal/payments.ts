@@ -3,6 +3,7 @@ import {
   CaptureStatus,
   CheckoutPaymentIntent,
   OrdersController,
+  OrderApplicationContextUserAction,
   OrderStatus,
   PaymentsController,
   RefundStatus,
@@ -315,7 +316,12 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       // order; the same PayPal-Request-Id answers the first order again for six hours. PayPal
       // orders have no metadata and PayPal mails its own receipt to the payer's PayPal address,
       // so `metadata` and `receiptEmail` stay with Billfold's own records.
-      const body = { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)] };
+      // PAY_NOW: Billfold captures as soon as the buyer approves, with no review step of its own,
+      // so PayPal's window says "Pay Now" rather than "Continue". It is set in application_context
+      // (which PayPal calls deprecated but still honours) because its replacement,
+      // payment_source.paypal.experience_context, makes PayPal start the order in
+      // PAYER_ACTION_REQUIRED and wants return and cancel addresses a popup has no use for.
+      const body = { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)], applicationContext: { userAction: OrderApplicationContextUserAction.PayNow } };
       const order = await call(() =>
         sdkOrders.createOrder({
           body,
