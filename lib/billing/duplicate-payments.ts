@@ -4,6 +4,7 @@ import { auditLog, orders, payments } from '@/db/schema';
 import { money } from '@/lib/money';
 import type { PaymentRegistry } from '@/lib/payments';
 import type { ProviderRefund } from '@/lib/payments/types';
+import { CHANGEABLE } from './checkout';
 import { applyChange, lockBillingKey } from './payment-events';
 
 /**
@@ -11,18 +12,21 @@ import { applyChange, lockBillingKey } from './payment-events';
  * with PayPal in another, each succeeding at its provider before Billfold hears of the other.
  * The first payment settled is recorded as the one that paid the order (payment-events.ts,
  * settleOrder); every other payment of the order holding money is a duplicate, queued in the
- * same transaction for the job below, which gives its money back.
+ * same transaction for the job below, which gives its money back. The order's attempts still
+ * open when it became paid are queued too, and canceled, so a forgotten tab cannot pay at all.
  */
 
-export type DuplicateRefundOutcome =
+export type DuplicatePaymentOutcome =
   /** Refunded now: what the provider still held of the duplicate. */
   | { outcome: 'refunded'; refund: ProviderRefund }
-  /** The provider holds nothing of it any more (refunded earlier, by this job or by hand). */
+  /** Still open, now canceled: nobody can pay it any more. */
+  | { outcome: 'canceled' }
+  /** The provider holds nothing of it (refunded earlier, by this job or by hand; never paid; being paid right now, when its success queues it again). */
   | { outcome: 'nothing_to_refund' }
   /** Not a duplicate: unknown, not of a paid order, or the payment that paid it. */
   | { outcome: 'not_a_duplicate'; why: string };
 
-export interface DuplicateRefundDeps {
+export interface DuplicatePaymentDeps {
   db: Database;
   payments: PaymentRegistry;
 }
@@ -39,15 +43,15 @@ export function duplicateRefundKey(paymentId: string, refundedSoFar: number): st
 }
 
 /**
- * Refunds whatever the provider still holds of a duplicate payment, and applies the payment and
- * its refunds at once rather than waiting for the refund's webhook. Runs under the payment's own
- * lock (the one the webhook worker applies its events under), so the re-read, the refund and the
- * write are one step: two runs for the same payment refund one after the other, the second
- * finding nothing left. The winner is never refunded here: the payment must not be the one
- * recorded as having paid the order. Throws what the provider threw (PaymentProviderUnavailableError
- * for an outage), for the queue to retry.
+ * Refunds whatever the provider still holds of a duplicate payment (or cancels it while it is
+ * still open), and applies the payment and its refunds at once rather than waiting for the
+ * refund's webhook. Runs under the payment's own lock (the one the webhook worker applies its
+ * events under), so the re-read, the refund and the write are one step: two runs for the same
+ * payment refund one after the other, the second finding nothing left. The winner is never
+ * touched: the payment must not be the one recorded as having paid the order. Throws what the
+ * provider threw (PaymentProviderUnavailableError for an outage), for the queue to retry.
  */
-export async function refundDuplicatePayment(deps: DuplicateRefundDeps, paymentId: string): Promise<DuplicateRefundOutcome> {
+export async function closeDuplicatePayment(deps: DuplicatePaymentDeps, paymentId: string): Promise<DuplicatePaymentOutcome> {
   const [row] = await deps.db
     .select({ payment: payments, paidBy: orders.paidByPaymentId })
     .from(payments)
@@ -62,9 +66,29 @@ export async function refundDuplicatePayment(deps: DuplicateRefundDeps, paymentI
 
   const provider = deps.payments.get(recorded.provider);
   const providerPaymentId = recorded.providerPaymentId;
-  return deps.db.transaction(async (tx): Promise<DuplicateRefundOutcome> => {
+  return deps.db.transaction(async (tx): Promise<DuplicatePaymentOutcome> => {
     await lockBillingKey(tx, { provider: provider.name, providerPaymentId });
-    const before = await provider.payments.retrievePayment(providerPaymentId);
+    let before = await provider.payments.retrievePayment(providerPaymentId);
+    // Only where the buyer's browser completes payments (cards) is an open one canceled: a
+    // payment the server captures (PayPal's orders) is never captured for a paid order
+    // (capture.ts), and PayPal cannot cancel one anyway.
+    if (before.amountCaptured.amount === 0 && !provider.capturesApprovedPayments && CHANGEABLE.includes(before.status)) {
+      // Named after the order and the payment: a retried job replays this cancel.
+      const canceled = await provider.payments.cancelPayment(providerPaymentId, 'abandoned', `order:${orderId}:paid-elsewhere:cancel:${providerPaymentId}`);
+      if (canceled.outcome === 'canceled') {
+        await applyChange(tx, { kind: 'payment', payment: canceled.payment, refunds: [] });
+        await tx.insert(auditLog).values({
+          actorKind: 'system',
+          action: 'payment.canceled_order_paid',
+          subjectType: 'payment',
+          subjectId: recorded.id,
+          data: { orderId, paidByPaymentId: paidBy, provider: provider.name },
+        });
+        return { outcome: 'canceled' };
+      }
+      // Refused: it is being paid right now, so read what it holds.
+      before = await provider.payments.retrievePayment(providerPaymentId);
+    }
     const remaining = before.amountCaptured.amount - before.amountRefunded.amount;
     let refund: ProviderRefund | null = null;
     if (remaining > 0) {

@@ -2,11 +2,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { auditLog, disputes, orders, payments, refunds } from '@/db/schema';
 import { sendInTransaction } from '@/lib/jobs/boss';
-import { BOSS_SCHEMA, DUPLICATE_REFUND_QUEUE, type DuplicateRefundJob } from '@/lib/jobs/queues';
+import { BOSS_SCHEMA, DUPLICATE_PAYMENT_QUEUE, type DuplicatePaymentJob } from '@/lib/jobs/queues';
 import { log } from '@/lib/log';
 import { queueReceipt } from '@/lib/mail/receipts';
 import { MoneyError, type Money } from '@/lib/money';
 import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund } from '@/lib/payments/types';
+import { CHANGEABLE } from './checkout';
 import { NotYetKnownError } from './not-yet-known';
 import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
 
@@ -181,7 +182,7 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
 
 /**
  * A provider that reports no reason for a refund (PayPal) leaves the one Billfold recorded: the
- * duplicate refund job records why it refunded, and the refund's later webhook must not erase it.
+ * duplicate payment job records why it refunded, and the refund's later webhook must not erase it.
  */
 async function upsertRefund(tx: Transaction, paymentId: string, refund: ProviderRefund): Promise<void> {
   await tx
@@ -194,38 +195,50 @@ async function upsertRefund(tx: Transaction, paymentId: string, refund: Provider
 }
 
 /**
- * Hands a duplicate payment to the refund job and records that it was found, unless a job for it
- * is already waiting, retrying or running: an order settles again at every change of its
- * payments, and the duplicate keeps its money until that job has refunded it. The caller holds
- * the order's row lock, so two settlements cannot both find no job. pg-boss has no lookup by
- * job data, so this reads its job table (as the email sweep does).
+ * Hands a payment of an order another payment paid to the duplicate payment job, unless a job
+ * for it is already waiting to run: an order settles again at every change of its payments, and
+ * a duplicate keeps its money until a job has refunded it. A job already running does not count,
+ * since it may have read the provider before this money arrived. Extra jobs are harmless (the
+ * job is idempotent); a missing one would leave the money with us. pg-boss has no lookup by job
+ * data, so this reads its job table (as the email sweep does). The first time a payment is
+ * found holding money, that is recorded in the audit log.
  */
-async function queueDuplicateRefund(tx: Transaction, orderId: string, paidBy: string, duplicate: typeof payments.$inferSelect): Promise<void> {
-  const [queued] = await tx.execute<{ id: string }>(sql`
+async function queueDuplicatePayment(tx: Transaction, orderId: string, paidBy: string, duplicate: typeof payments.$inferSelect): Promise<void> {
+  if (duplicate.amountCaptured > duplicate.amountRefunded) {
+    const [recorded] = await tx
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(eq(auditLog.subjectType, 'payment'), eq(auditLog.subjectId, duplicate.id), eq(auditLog.action, 'payment.duplicate_detected')))
+      .limit(1);
+    if (!recorded) {
+      await tx.insert(auditLog).values({
+        actorKind: 'system',
+        action: 'payment.duplicate_detected',
+        subjectType: 'payment',
+        subjectId: duplicate.id,
+        data: { orderId, paidByPaymentId: paidBy, provider: duplicate.provider, amountCaptured: duplicate.amountCaptured, amountRefunded: duplicate.amountRefunded, currency: duplicate.currency },
+      });
+      log.warn({ orderId, paymentId: duplicate.id, provider: duplicate.provider, paidByPaymentId: paidBy }, 'order paid twice: refunding the duplicate payment');
+    }
+  }
+  const [waiting] = await tx.execute<{ id: string }>(sql`
     select id from ${sql.identifier(BOSS_SCHEMA)}.job
-    where name = ${DUPLICATE_REFUND_QUEUE} and state in ('created', 'retry', 'active') and data->>'paymentId' = ${duplicate.id}::text
+    where name = ${DUPLICATE_PAYMENT_QUEUE} and state in ('created', 'retry') and data->>'paymentId' = ${duplicate.id}::text
     limit 1`);
-  if (queued) return;
-  const job: DuplicateRefundJob = { paymentId: duplicate.id };
-  const jobId = await sendInTransaction(tx, DUPLICATE_REFUND_QUEUE, job);
+  if (waiting) return;
+  const job: DuplicatePaymentJob = { paymentId: duplicate.id };
   // No queue means the database was not migrated with this release: the next settlement retries.
-  if (!jobId) log.error({ orderId, paymentId: duplicate.id }, 'duplicate payment found but its refund queue does not exist');
-  await tx.insert(auditLog).values({
-    actorKind: 'system',
-    action: 'payment.duplicate_detected',
-    subjectType: 'payment',
-    subjectId: duplicate.id,
-    data: { orderId, paidByPaymentId: paidBy, provider: duplicate.provider, amountCaptured: duplicate.amountCaptured, amountRefunded: duplicate.amountRefunded, currency: duplicate.currency, jobId },
-  });
-  log.warn({ orderId, paymentId: duplicate.id, provider: duplicate.provider, paidByPaymentId: paidBy }, 'order paid twice: refunding the duplicate payment');
+  if (!(await sendInTransaction(tx, DUPLICATE_PAYMENT_QUEUE, job))) {
+    log.error({ orderId, paymentId: duplicate.id }, 'payment of a paid order found, but the duplicate payment queue does not exist');
+  }
 }
 
 /**
  * Brings the order in line with its payments, under the order's row lock (so two payments of one
  * order settling at once are decided one after the other). The first payment found succeeded is
  * recorded as the one that paid the order, for good; any other that took money is handed to the
- * duplicate refund job, in this transaction, so the refund is queued exactly when the duplicate
- * is recorded.
+ * duplicate payment job, in this transaction, so the refund is queued exactly when the duplicate
+ * is recorded (and so are the order's open attempts when it first becomes paid).
  */
 async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
@@ -243,7 +256,11 @@ async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
       .returning();
     if (becomesPaid && updated) await queueReceipt(tx, updated);
   }
-  if (winner) for (const duplicate of duplicatePayments(winner, orderPayments)) await queueDuplicateRefund(tx, order.id, winner.id, duplicate);
+  if (!winner) return;
+  // When the order first becomes paid, its other attempts still open (a card form left in
+  // another tab) are closed as well, so that they cannot be paid at all, rather than refunded after.
+  const open = order.paidByPaymentId === null ? orderPayments.filter((payment) => payment.id !== winner.id && CHANGEABLE.includes(payment.status)) : [];
+  for (const payment of [...duplicatePayments(winner, orderPayments), ...open]) await queueDuplicatePayment(tx, order.id, winner.id, payment);
 }
 
 type PaymentChange = Extract<BillingChange, { kind: 'payment' }>;

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Database } from '@/db/client';
 import { auditLog, emails, orders, payments, refunds, webhookEvents } from '@/db/schema';
-import { refundDuplicatePayment, type DuplicateRefundDeps } from '@/lib/billing/duplicate-payments';
+import { closeDuplicatePayment, type DuplicatePaymentDeps } from '@/lib/billing/duplicate-payments';
 import { log } from '@/lib/log';
 import { money } from '@/lib/money';
 import { createPaymentRegistry, type PaymentRegistry } from '@/lib/payments';
@@ -16,8 +16,8 @@ import { paypalSandbox } from '@/sandbox/paypal/tests/support';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { eventually } from '@/test/sandbox';
 import { createBoss, startBoss } from './boss';
-import { processDuplicateRefund } from './duplicate-refund-worker';
-import { DUPLICATE_REFUND_QUEUE } from './queues';
+import { processDuplicatePayment } from './duplicate-payment-worker';
+import { DUPLICATE_PAYMENT_QUEUE } from './queues';
 import { processWebhookEvents } from './webhook-worker';
 import { startWorker } from './worker';
 
@@ -39,7 +39,7 @@ let registry: PaymentRegistry;
 let stripe: PaymentProvider;
 let paypal: PaymentProvider;
 let receiver: PaypalReceiver;
-let deps: DuplicateRefundDeps;
+let deps: DuplicatePaymentDeps;
 let stripeRoute: (request: Request) => Promise<Response>;
 let paypalRoute: (request: Request) => Promise<Response>;
 
@@ -175,7 +175,7 @@ async function paymentRow(id: string) {
 }
 
 async function refundJobsFor(paymentId: string) {
-  return db.execute<{ id: string; state: string }>(dsql`select id, state from pgboss.job where name = ${DUPLICATE_REFUND_QUEUE} and data->>'paymentId' = ${paymentId}`);
+  return db.execute<{ id: string; state: string }>(dsql`select id, state from pgboss.job where name = ${DUPLICATE_PAYMENT_QUEUE} and data->>'paymentId' = ${paymentId}`);
 }
 
 async function auditOf(paymentId: string): Promise<string[]> {
@@ -220,7 +220,7 @@ async function expectOneKeptOneRefunded(raced: Raced, winner: Raced['card'], los
 async function runRefundJobTwice(loser: Raced['card']) {
   const jobs = await refundJobsFor(loser.id);
   expect(jobs).toHaveLength(1);
-  const outcomes = await Promise.all([refundDuplicatePayment(deps, loser.id), refundDuplicatePayment(deps, loser.id)]);
+  const outcomes = await Promise.all([closeDuplicatePayment(deps, loser.id), closeDuplicatePayment(deps, loser.id)]);
   expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual(['nothing_to_refund', 'refunded']);
 }
 
@@ -280,13 +280,35 @@ describe('card and PayPal racing on one order', () => {
   });
 });
 
-describe('the duplicate refund job', () => {
+describe('an open card attempt of an order paid with PayPal', () => {
+  it('is canceled, so a forgotten card tab can no longer pay the order', async () => {
+    const order = await newOrder();
+    const intent = await stripe.payments.createPayment(
+      { amount: money(AMOUNT, 'USD'), customerId: null, receiptEmail: 'buyer@example.com', orderId: order.id, metadata: {} },
+      `checkout:${order.id}:intent:card`,
+    );
+    const card = await recordAttempt(order.id, 'stripe', intent.id);
+    const paid = await paidWithPaypal(order.id);
+    await applyEvents(await deliverPaypal(await paypalDeliveriesAbout([paid.providerPaymentId], ['PAYMENT.CAPTURE.COMPLETED'])));
+    expect(await orderRow(order.id)).toMatchObject({ status: 'paid', paidByPaymentId: paid.id });
+    expect(await refundJobsFor(card)).toHaveLength(1);
+
+    expect(await closeDuplicatePayment(deps, card)).toEqual({ outcome: 'canceled' });
+    expect(await paymentRow(card)).toMatchObject({ status: 'canceled', amountCaptured: 0 });
+    expect(await stripe.payments.retrievePayment(intent.id)).toMatchObject({ status: 'canceled' });
+    await expect(t.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' })).rejects.toThrow();
+    expect(await orderRow(order.id)).toMatchObject({ status: 'paid', paidByPaymentId: paid.id });
+    expect(await auditOf(card)).toEqual(['payment.canceled_order_paid']);
+  });
+});
+
+describe('the duplicate payment job', () => {
   it('never refunds the payment that paid the order, nor a payment of an unpaid order', async () => {
     const order = await newOrder();
     const card = await paidByCard(order.id);
-    expect(await refundDuplicatePayment(deps, card.id)).toEqual({ outcome: 'not_a_duplicate', why: 'its order is not paid' });
+    expect(await closeDuplicatePayment(deps, card.id)).toEqual({ outcome: 'not_a_duplicate', why: 'its order is not paid' });
     await applyEvents(await deliverStripe(await stripeEventsAbout(card.providerPaymentId, ['payment_intent.succeeded'])));
-    expect(await refundDuplicatePayment(deps, card.id)).toEqual({ outcome: 'not_a_duplicate', why: 'it is the payment that paid the order' });
+    expect(await closeDuplicatePayment(deps, card.id)).toEqual({ outcome: 'not_a_duplicate', why: 'it is the payment that paid the order' });
     expect(await stripe.payments.retrievePayment(card.providerPaymentId)).toMatchObject({ amountRefunded: { amount: 0 } });
   });
 
@@ -299,16 +321,16 @@ describe('the duplicate refund job', () => {
     const warn = vi.spyOn(log, 'warn');
     const error = vi.spyOn(log, 'error');
     try {
-      await expect(processDuplicateRefund(down, raced.paypal.id, { retryCount: 0, retryLimit: 9 })).rejects.toBeInstanceOf(PaymentProviderUnavailableError);
+      await expect(processDuplicatePayment(down, raced.paypal.id, { retryCount: 0, retryLimit: 9 })).rejects.toBeInstanceOf(PaymentProviderUnavailableError);
       expect(warn).toHaveBeenCalledWith(expect.objectContaining({ paymentId: raced.paypal.id, final: false }), expect.stringContaining('will retry'));
       expect(error).not.toHaveBeenCalled();
-      await expect(processDuplicateRefund(down, raced.paypal.id, { retryCount: 9, retryLimit: 9 })).rejects.toBeInstanceOf(PaymentProviderUnavailableError);
+      await expect(processDuplicatePayment(down, raced.paypal.id, { retryCount: 9, retryLimit: 9 })).rejects.toBeInstanceOf(PaymentProviderUnavailableError);
       expect(error).toHaveBeenCalledWith(expect.objectContaining({ paymentId: raced.paypal.id, final: true }), expect.stringContaining('by hand'));
     } finally {
       warn.mockRestore();
       error.mockRestore();
     }
-    await processDuplicateRefund(deps, raced.paypal.id, { retryCount: 1, retryLimit: 9 });
+    await processDuplicatePayment(deps, raced.paypal.id, { retryCount: 1, retryLimit: 9 });
     await expectOneKeptOneRefunded(raced, raced.card, raced.paypal);
   });
 
@@ -326,7 +348,9 @@ describe('the duplicate refund job', () => {
       const { paidByPaymentId } = await orderRow(raced.order.id);
       const [winner, loser] = paidByPaymentId === raced.card.id ? [raced.card, raced.paypal] : [raced.paypal, raced.card];
       await expectOneKeptOneRefunded(raced, winner, loser);
-      await expect.poll(async () => (await refundJobsFor(loser.id)).map((job) => job.state), { timeout: 10_000, interval: 200 }).toEqual(['completed']);
+      // One job, or two when the loser was first queued as an open attempt and then as holding money.
+      const states = async () => [...new Set((await refundJobsFor(loser.id)).map((job) => job.state))];
+      await expect.poll(states, { timeout: 10_000, interval: 200 }).toEqual(['completed']);
     } finally {
       await worker.stop({ graceful: false, close: true });
     }
