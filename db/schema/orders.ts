@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, char, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, char, index, integer, pgEnum, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns';
 import { users } from './auth';
 import { prices } from './catalog';
 import { customers } from './customers';
+import { payments } from './payments';
 
 export const orderStatus = pgEnum('order_status', [
   'open', // created, awaiting payment
@@ -29,6 +30,12 @@ export const orders = pgTable(
     amountSubtotal: bigint('amount_subtotal', { mode: 'number' }).notNull(),
     amountTotal: bigint('amount_total', { mode: 'number' }).notNull(),
     paidAt: timestamp('paid_at', { withTimezone: true }),
+    /**
+     * The payment that paid the order: the first to succeed, recorded when the order became paid
+     * and never changed after. Any other payment of the order that takes money is a duplicate and
+     * is refunded (lib/billing/duplicate-payments.ts). Typed by hand: payments references orders.
+     */
+    paidByPaymentId: uuid('paid_by_payment_id').references((): AnyPgColumn => payments.id),
     ...timestamps,
   },
   (t) => [

@@ -1,9 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
-import { disputes, orders, payments, refunds } from '@/db/schema';
+import { auditLog, disputes, orders, payments, refunds } from '@/db/schema';
+import { sendInTransaction } from '@/lib/jobs/boss';
+import { BOSS_SCHEMA, DUPLICATE_PAYMENT_QUEUE, type DuplicatePaymentJob } from '@/lib/jobs/queues';
+import { log } from '@/lib/log';
 import { queueReceipt } from '@/lib/mail/receipts';
 import { MoneyError, type Money } from '@/lib/money';
 import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund } from '@/lib/payments/types';
+import { CHANGEABLE } from './checkout';
 import { NotYetKnownError } from './not-yet-known';
 import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
 
@@ -55,12 +59,42 @@ async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promis
     order by position`);
 }
 
-/** The order's state follows from all of its payments: one that succeeded wins over older attempts. */
-export function orderStatusFrom(current: OrderStatus, orderPayments: Pick<typeof payments.$inferSelect, 'status' | 'amountCaptured' | 'amountRefunded' | 'failureCode' | 'createdAt'>[]): OrderStatus {
-  const succeeded = orderPayments.find((payment) => payment.status === 'succeeded');
-  if (succeeded) {
-    if (succeeded.amountCaptured > 0 && succeeded.amountRefunded >= succeeded.amountCaptured) return 'refunded';
-    if (succeeded.amountRefunded > 0) return 'partially_refunded';
+type OrderPayment = Pick<typeof payments.$inferSelect, 'id' | 'status' | 'amountCaptured' | 'amountRefunded' | 'failureCode' | 'createdAt'>;
+
+/**
+ * The payment that paid the order: the one recorded as its winner (orders.paid_by_payment_id),
+ * else the earliest of those that succeeded. The earliest by our own row (created_at, then id)
+ * rather than by the providers' clocks: when two succeed before either is settled, which came
+ * first at the providers cannot be known, and any fixed choice keeps one and refunds the other.
+ */
+export function winningPayment<P extends Pick<OrderPayment, 'id' | 'status' | 'createdAt'>>(paidBy: string | null, orderPayments: P[]): P | undefined {
+  const recorded = paidBy === null ? undefined : orderPayments.find((payment) => payment.id === paidBy);
+  if (recorded) return recorded;
+  return orderPayments
+    .filter((payment) => payment.status === 'succeeded')
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0];
+}
+
+/**
+ * The payments of an order that hold money they should not: every one but the winner with more
+ * captured than refunded. Judged by the money, not the status, so whatever a provider calls a
+ * payment that took money, it is returned.
+ */
+export function duplicatePayments<P extends Pick<OrderPayment, 'id' | 'amountCaptured' | 'amountRefunded'>>(winner: P | undefined, orderPayments: P[]): P[] {
+  if (!winner) return [];
+  return orderPayments.filter((payment) => payment.id !== winner.id && payment.amountCaptured > payment.amountRefunded);
+}
+
+/**
+ * The order's state follows from its payments. Once one has paid it, that one alone decides
+ * (paid, partially or wholly refunded): a duplicate payment refunded in full does not make the
+ * order refunded. Before that, the latest attempt decides.
+ */
+export function orderStatusFrom(current: OrderStatus, orderPayments: OrderPayment[], paidBy: string | null = null): OrderStatus {
+  const winner = winningPayment(paidBy, orderPayments);
+  if (winner) {
+    if (winner.amountCaptured > 0 && winner.amountRefunded >= winner.amountCaptured) return 'refunded';
+    if (winner.amountRefunded > 0) return 'partially_refunded';
     return 'paid';
   }
   const latest = [...orderPayments].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
@@ -146,29 +180,87 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
   return recorded;
 }
 
+/**
+ * A provider that reports no reason for a refund (PayPal) leaves the one Billfold recorded: the
+ * duplicate payment job records why it refunded, and the refund's later webhook must not erase it.
+ */
 async function upsertRefund(tx: Transaction, paymentId: string, refund: ProviderRefund): Promise<void> {
   await tx
     .insert(refunds)
     .values({ paymentId, provider: refund.provider, providerRefundId: refund.id, status: refund.status, amount: refund.amount.amount, currency: refund.amount.currency, reason: refund.reason })
     .onConflictDoUpdate({
       target: [refunds.provider, refunds.providerRefundId],
-      set: { status: refund.status, amount: refund.amount.amount, reason: refund.reason, updatedAt: sql`now()` },
+      set: { status: refund.status, amount: refund.amount.amount, reason: sql`coalesce(excluded.reason, ${refunds.reason})`, updatedAt: sql`now()` },
     });
 }
 
+/**
+ * Hands a payment of an order another payment paid to the duplicate payment job, unless a job
+ * for it is already waiting to run: an order settles again at every change of its payments, and
+ * a duplicate keeps its money until a job has refunded it. A job already running does not count,
+ * since it may have read the provider before this money arrived. Extra jobs are harmless (the
+ * job is idempotent); a missing one would leave the money with us. pg-boss has no lookup by job
+ * data, so this reads its job table (as the email sweep does). The first time a payment is
+ * found holding money, that is recorded in the audit log.
+ */
+async function queueDuplicatePayment(tx: Transaction, orderId: string, paidBy: string, duplicate: typeof payments.$inferSelect): Promise<void> {
+  if (duplicate.amountCaptured > duplicate.amountRefunded) {
+    const [recorded] = await tx
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(eq(auditLog.subjectType, 'payment'), eq(auditLog.subjectId, duplicate.id), eq(auditLog.action, 'payment.duplicate_detected')))
+      .limit(1);
+    if (!recorded) {
+      await tx.insert(auditLog).values({
+        actorKind: 'system',
+        action: 'payment.duplicate_detected',
+        subjectType: 'payment',
+        subjectId: duplicate.id,
+        data: { orderId, paidByPaymentId: paidBy, provider: duplicate.provider, amountCaptured: duplicate.amountCaptured, amountRefunded: duplicate.amountRefunded, currency: duplicate.currency },
+      });
+      log.warn({ orderId, paymentId: duplicate.id, provider: duplicate.provider, paidByPaymentId: paidBy }, 'order paid twice: refunding the duplicate payment');
+    }
+  }
+  const [waiting] = await tx.execute<{ id: string }>(sql`
+    select id from ${sql.identifier(BOSS_SCHEMA)}.job
+    where name = ${DUPLICATE_PAYMENT_QUEUE} and state in ('created', 'retry') and data->>'paymentId' = ${duplicate.id}::text
+    limit 1`);
+  if (waiting) return;
+  const job: DuplicatePaymentJob = { paymentId: duplicate.id };
+  // No queue means the database was not migrated with this release: the next settlement retries.
+  if (!(await sendInTransaction(tx, DUPLICATE_PAYMENT_QUEUE, job))) {
+    log.error({ orderId, paymentId: duplicate.id }, 'payment of a paid order found, but the duplicate payment queue does not exist');
+  }
+}
+
+/**
+ * Brings the order in line with its payments, under the order's row lock (so two payments of one
+ * order settling at once are decided one after the other). The first payment found succeeded is
+ * recorded as the one that paid the order, for good; any other that took money is handed to the
+ * duplicate payment job, in this transaction, so the refund is queued exactly when the duplicate
+ * is recorded (and so are the order's open attempts when it first becomes paid).
+ */
 async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update');
   if (!order) throw new NotYetKnownError(`order ${orderId} does not exist`);
   const orderPayments = await tx.select().from(payments).where(eq(payments.orderId, orderId));
-  const status = orderStatusFrom(order.status, orderPayments);
-  if (status === order.status) return;
-  const becomesPaid = order.paidAt === null && (status === 'paid' || status === 'partially_refunded' || status === 'refunded');
-  const [updated] = await tx
-    .update(orders)
-    .set({ status, updatedAt: sql`now()`, ...(becomesPaid ? { paidAt: sql`now()` } : {}) })
-    .where(eq(orders.id, orderId))
-    .returning();
-  if (becomesPaid && updated) await queueReceipt(tx, updated);
+  const winner = winningPayment(order.paidByPaymentId, orderPayments);
+  const paidBy = winner?.id ?? null;
+  const status = orderStatusFrom(order.status, orderPayments, paidBy);
+  if (status !== order.status || paidBy !== order.paidByPaymentId) {
+    const becomesPaid = order.paidAt === null && paidBy !== null;
+    const [updated] = await tx
+      .update(orders)
+      .set({ status, paidByPaymentId: paidBy, updatedAt: sql`now()`, ...(becomesPaid ? { paidAt: sql`now()` } : {}) })
+      .where(eq(orders.id, orderId))
+      .returning();
+    if (becomesPaid && updated) await queueReceipt(tx, updated);
+  }
+  if (!winner) return;
+  // When the order first becomes paid, its other attempts still open (a card form left in
+  // another tab) are closed as well, so that they cannot be paid at all, rather than refunded after.
+  const open = order.paidByPaymentId === null ? orderPayments.filter((payment) => payment.id !== winner.id && CHANGEABLE.includes(payment.status)) : [];
+  for (const payment of [...duplicatePayments(winner, orderPayments), ...open]) await queueDuplicatePayment(tx, order.id, winner.id, payment);
 }
 
 type PaymentChange = Extract<BillingChange, { kind: 'payment' }>;

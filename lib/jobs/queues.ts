@@ -37,16 +37,36 @@ export interface EmailJob {
 }
 
 /**
+ * Payments of an order another payment has already paid: one that took money too (card and
+ * PayPal both succeeding on one order) is refunded, one still open is canceled, one job per
+ * payment (lib/billing/duplicate-payments.ts).
+ */
+export const DUPLICATE_PAYMENT_QUEUE = 'duplicate-payments';
+
+/**
+ * How many times a duplicate's refund is tried before an operator must refund it by hand. With
+ * backoff from 10 s the attempts span about three hours: a provider outage, not a refusal.
+ */
+export const DUPLICATE_PAYMENT_MAX_ATTEMPTS = 10;
+
+export interface DuplicatePaymentJob {
+  /** Our payments.id of the duplicate. */
+  paymentId: string;
+}
+
+/**
  * Retry policy per queue. Webhook events: exponential backoff from 2 s; a job running 60 s is
  * presumed dead. The sweep: `stately` keeps at most one run waiting and one running, so a slow
  * run never piles up ticks behind it; a failed run is not retried, the next tick is the retry.
  * Email: backoff from 60 s (an SMTP outage lasts minutes to hours); the SMTP client gives up well
- * within the 120 s after which a job is presumed dead (lib/mail/smtp.ts).
+ * within the 120 s after which a job is presumed dead (lib/mail/smtp.ts). Duplicate payments:
+ * backoff from 10 s; a job holds its payment's lock over a few provider calls, so 120 s is dead.
  */
 export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [WEBHOOK_QUEUE]: { retryLimit: WEBHOOK_MAX_ATTEMPTS - 1, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
   [CHECKOUT_SWEEP_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 60 * 60 },
   [EMAIL_QUEUE]: { retryLimit: EMAIL_MAX_ATTEMPTS - 1, retryDelay: 60, retryBackoff: true, expireInSeconds: 120 },
+  [DUPLICATE_PAYMENT_QUEUE]: { retryLimit: DUPLICATE_PAYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */

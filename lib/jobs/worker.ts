@@ -5,8 +5,9 @@ import { log } from '@/lib/log';
 import type { MailDelivery } from '@/lib/mail/mailer';
 import type { PaymentRegistry } from '@/lib/payments';
 import { createBoss, startBoss } from './boss';
+import { processDuplicatePayment } from './duplicate-payment-worker';
 import { deliverEmail, sweepOutbox } from './email-worker';
-import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, type EmailJob, type WebhookJob } from './queues';
+import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE, DUPLICATE_PAYMENT_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, type DuplicatePaymentJob, type EmailJob, type WebhookJob } from './queues';
 import { processWebhookEvents } from './webhook-worker';
 
 export interface WorkerDeps {
@@ -50,7 +51,12 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
       }
     });
   }
-  const queues = [WEBHOOK_QUEUE, CHECKOUT_SWEEP_QUEUE];
+  const queues = [WEBHOOK_QUEUE, CHECKOUT_SWEEP_QUEUE, DUPLICATE_PAYMENT_QUEUE];
+
+  // Rare (an order paid twice), one at a time: each job holds its payment's lock over a refund.
+  await boss.work<DuplicatePaymentJob>(DUPLICATE_PAYMENT_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+    if (job) await processDuplicatePayment(deps, job.data.paymentId, job);
+  });
 
   await boss.work(CHECKOUT_SWEEP_QUEUE, async () => {
     await sweepAbandonedCheckouts(deps);

@@ -1,0 +1,2 @@
+ALTER TABLE "orders" ADD COLUMN "paid_by_payment_id" uuid;--> statement-breakpoint
+ALTER TABLE "orders" ADD CONSTRAINT "orders_paid_by_payment_id_payments_id_fk" FOREIGN KEY ("paid_by_payment_id") REFERENCES "public"."payments"("id") ON DELETE no action ON UPDATE no action;
