@@ -71,7 +71,7 @@ test.describe('paying for a cart with PayPal', () => {
     const first = await openPaypal(page);
     const orderId = paypalOrderIdOf(first);
     await approveInPaypal(first, 'declined@example.com');
-    await expect(page.getByRole('alert')).toHaveText('PayPal declined that way to pay. You have not been charged: choose another way to pay in PayPal.');
+    await expect(page.getByRole('alert').filter({ hasText: 'declined' })).toHaveText('PayPal declined that way to pay. You have not been charged: choose another way to pay in PayPal.');
 
     const second = await openPaypal(page);
     expect(paypalOrderIdOf(second)).toBe(orderId);
