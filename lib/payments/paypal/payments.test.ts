@@ -236,7 +236,7 @@ describe('capturing an approved order', () => {
     const created = await approvedPayment(money(1200, 'USD'), 'refused@example.com');
     const error = await refusal(payments().capturePayment(created.id, `capture:${created.id}:1`));
     expect(error).toMatchObject({ issue: 'TRANSACTION_REFUSED', code: 'transaction_refused', restart: false });
-    expect(error.payment).toMatchObject({ status: 'requires_payment_method', failureCode: 'declined', amountCaptured: money(0, 'USD') });
+    expect(error.payment).toMatchObject({ status: 'requires_payment_method', failureCode: 'declined', amountCaptured: money(0, 'USD'), handoff: null });
   });
 
   it('lets PayPal refuse a second capture for the same Billfold order from another PayPal order (DUPLICATE_INVOICE_ID)', async () => {

@@ -153,8 +153,9 @@ function linkOf(order: Order, ...rels: string[]): string | null {
  * - CREATED, SAVED: `requires_payment_method` (the buyer has not approved it yet).
  * - PAYER_ACTION_REQUIRED: `requires_action`.
  * - APPROVED: `requires_capture` (only our capture remains), unless a capture was declined on it
- *   (TRANSACTION_REFUSED): then `requires_payment_method` with the failure, as the buyer must
- *   approve again with another funding source.
+ *   (TRANSACTION_REFUSED): then `requires_payment_method` with the failure and no hand-off, as
+ *   PayPal takes no second capture of it and the buyer cannot approve it again: a new attempt
+ *   makes a new PayPal order.
  * - COMPLETED with only declined or failed captures (a denied eCheck): `requires_payment_method`
  *   with the failure and no hand-off, since PayPal will never capture that order again: our
  *   order is "payment failed", and a new attempt makes a new PayPal order.
@@ -209,7 +210,9 @@ export function paymentFrom(order: Order): ProviderPayment {
     failureCode: failed ? (failed.statusDetails?.reason ?? failed.status ?? 'DECLINED').toLowerCase() : null,
     failureMessage: failed ? `PayPal ${failed.status === CaptureStatus.Failed ? 'failed' : 'declined'} the payment` : null,
     // The buyer approves (again) in PayPal's buttons while the order is open and nothing was taken.
-    handoff: open && status !== 'succeeded' && status !== 'processing' ? { kind: 'approval', providerOrderId: order.id, approveUrl: linkOf(order, 'approve', 'payer-action') } : null,
+    // An order PayPal refused a capture of (TRANSACTION_REFUSED) cannot be approved again: it
+    // has no hand-off, and the checkout's next attempt makes a new PayPal order.
+    handoff: open && !failed && status !== 'succeeded' && status !== 'processing' ? { kind: 'approval', providerOrderId: order.id, approveUrl: linkOf(order, 'approve', 'payer-action') } : null,
   };
 }
 
