@@ -13,6 +13,7 @@ import { finishApprovalPayment, startApprovalPayment, type ApprovalCheckoutInput
 import type { CartItem } from './cart';
 import { orderProgress, startCheckout, type CheckoutDependencies } from './checkout';
 import type { Buyer } from './orders';
+import { applyPayment } from './payment-events';
 
 /**
  * PayPal beside the card form, against real PostgreSQL and the sandbox's PayPal: the order made by
@@ -160,6 +161,28 @@ describe('taking the money once the buyer approved', () => {
     expect(await startApprovalPayment(paypal, input)).toEqual({ paymentId });
     await approve(paymentId, 'buyer@example.com');
     expect(await finishApprovalPayment(paypal, { orderId, paymentId })).toEqual({ outcome: 'paid' });
+  });
+
+  it('lets the buyer approve again after a declined funding source even when the approval webhook was applied first (the order reads processing)', async () => {
+    const { orderId, input } = await continued(guest('declined-webhook'), notebooks(1));
+    const { paymentId } = await startApprovalPayment(paypal, input);
+    await approve(paymentId, 'declined@example.com');
+    expect(await finishApprovalPayment(paypal, { orderId, paymentId })).toMatchObject({ outcome: 'restart' });
+    // What the worker does with CHECKOUT.ORDER.APPROVED: the re-read PayPal order (approved, not captured) applied.
+    await t.db.transaction(async (tx) => applyPayment(tx, await paypal.payments.retrievePayment(paymentId)));
+    expect((await t.db.select().from(orders).where(eq(orders.id, orderId)))[0]?.status).toBe('processing');
+
+    expect(await startApprovalPayment(paypal, input)).toEqual({ paymentId });
+    await approve(paymentId, 'buyer@example.com');
+    expect(await finishApprovalPayment(paypal, { orderId, paymentId })).toEqual({ outcome: 'paid' });
+  });
+
+  it('makes no PayPal order for an order whose card payment is in flight', async () => {
+    const { orderId, input } = await continued(guest('card-in-flight'), notebooks(1));
+    const [card] = await t.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.provider, 'stripe')));
+    await t.db.transaction(async (tx) => applyPayment(tx, { ...(await cards.payments.retrievePayment(card!.providerPaymentId)), status: 'processing' }));
+    expect((await refusal(startApprovalPayment(paypal, input))).code).toBe('checkout_ended');
+    expect(await paypalAttempts(orderId)).toHaveLength(0);
   });
 
   it('tells a buyer PayPal refused that they were not charged, and a new click makes a new PayPal order', async () => {

@@ -6,7 +6,6 @@ import { ApprovedPaymentRefusedError, PaymentProviderUnavailableError, PROVIDER_
 import { captureApprovedPayment } from './capture';
 import { priceCart, type CartItem } from './cart';
 import { OrderNotPayableError, preparePaymentForOrder, PROVIDER_UNAVAILABLE_MESSAGE, type CheckoutDependencies } from './checkout';
-import { PAYABLE_STATUSES } from './orders';
 
 /**
  * Paying the checkout's order through a provider's own approval page (PayPal's buttons), beside
@@ -40,7 +39,8 @@ export async function startApprovalPayment(deps: CheckoutDependencies, input: Ap
   const label = PROVIDER_LABELS[provider.name];
   if (!input.orderId) throw new UserFacingError(CHECKOUT_ENDED, 'checkout_ended');
   const [order] = await deps.db.select().from(orders).where(eq(orders.id, input.orderId));
-  if (!order || order.userId !== input.userId || !PAYABLE_STATUSES.includes(order.status)) throw new UserFacingError(CHECKOUT_ENDED, 'checkout_ended');
+  // Whether it can still be paid is decided under the order's lock (preparePaymentForOrder).
+  if (!order || order.userId !== input.userId) throw new UserFacingError(CHECKOUT_ENDED, 'checkout_ended');
   const cart = await priceCart(deps.db, input.items);
   if (provider.accepts && !provider.accepts(cart.total)) {
     throw new UserFacingError(`This order cannot be paid with ${label} in ${cart.total.currency}: please pay by card.`, 'currency_not_accepted');

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { orders, payments } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
@@ -86,6 +86,23 @@ function stillPayable(payment: ProviderPayment): boolean {
 }
 
 /**
+ * Whether the order can still take a payment through `provider`: it is open or its last attempt
+ * failed, or the only payment in flight is one its buyer approved with this same provider and we
+ * have not captured (the order reads `processing` then). PayPal leaves an order approved after
+ * declining its funding source at our capture, and the buyer approves the same order again with
+ * another source: that must not lock them out of their own checkout.
+ */
+async function orderStillPayable(tx: Transaction, order: Order, provider: PaymentProviderName): Promise<boolean> {
+  if (PAYABLE_STATUSES.includes(order.status)) return true;
+  if (order.status !== 'processing') return false;
+  const inFlight = await tx
+    .select({ provider: payments.provider, status: payments.status })
+    .from(payments)
+    .where(and(eq(payments.orderId, order.id), inArray(payments.status, ['processing', 'requires_capture', 'succeeded'])));
+  return inFlight.length > 0 && inFlight.every((payment) => payment.provider === provider && payment.status === 'requires_capture');
+}
+
+/**
  * The cart the browser pays for is no longer the order's (changed in another tab since the
  * order's payment was readied): the buyer goes back through Continue, which brings the order and
  * every payment of it in line.
@@ -119,7 +136,7 @@ export async function preparePaymentForOrder(
   return deps.db.transaction(async (tx) => {
     await lockOrderCheckout(tx, orderId);
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
-    if (!order || !PAYABLE_STATUSES.includes(order.status) || order.userId !== buyer.userId) throw new OrderNotPayableError();
+    if (!order || order.userId !== buyer.userId || !(await orderStillPayable(tx, order, provider.name))) throw new OrderNotPayableError();
     const cartIsOrders = linesMatchCart(await orderLines(tx, order.id), cart) && order.email === buyer.email;
     if (!revise && !cartIsOrders) throw new CartChangedError();
 
