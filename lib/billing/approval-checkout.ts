@@ -100,8 +100,11 @@ export async function finishApprovalPayment(deps: CheckoutDependencies, input: {
       return { outcome: 'refused', message: `${label} could not take this payment. You have not been charged: pay with ${label} again, or by card.` };
     }
     // Unreachable, or an answer nobody could read: the capture may or may not have happened.
-    // The provider's state and its webhooks settle it; the order's page shows it honestly.
-    log.warn({ err: error, provider: provider.name, paymentId: input.paymentId }, 'capture after approval not confirmed; left to the provider\'s webhooks');
+    // The provider's state and its webhooks settle it; the order's page shows it honestly. An
+    // outage is routine; anything else is a fault someone has to look at.
+    const context = { err: error, provider: provider.name, paymentId: input.paymentId };
+    if (error instanceof PaymentProviderUnavailableError) log.warn(context, "capture after approval not confirmed: the provider is unreachable; left to its webhooks");
+    else log.error(context, "capture after approval failed unexpectedly; left to the provider's webhooks");
     return { outcome: 'confirming' };
   }
   if (captured.outcome === 'superseded') {
