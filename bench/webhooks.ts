@@ -20,7 +20,7 @@ import os from 'node:os';
 import postgres from 'postgres';
 import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
 import Stripe from 'stripe';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '../lib/payments/paypal/sandbox-credentials';
+import { paypalClientFor, paypalConnection } from '../lib/payments/paypal/client';
 import { sdkClientFor } from '../sandbox/paypal/sdk';
 import { CERT_PATH, signTransmission } from '../sandbox/paypal/signing';
 import { startTemporaryPostgres } from '../scripts/lib/postgres';
@@ -93,11 +93,10 @@ function paypalEvent(paypalUrl: string, webhookId: string, id: string, subject: 
   };
 }
 
-/** The id of the PayPal webhook the stack registered with its sandbox for `url` (PAYPAL_SANDBOX_WEBHOOK_ID). */
-async function registeredPaypalWebhook(paypalUrl: string, url: string): Promise<string> {
-  const basic = Buffer.from(`${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`).toString('base64');
-  const token = (await fetch(`${paypalUrl}/v1/oauth2/token`, { method: 'POST', headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }).then((response) => response.json())) as { access_token: string };
-  const { webhooks } = (await fetch(`${paypalUrl}/v1/notifications/webhooks`, { headers: { Authorization: `Bearer ${token.access_token}` } }).then((response) => response.json())) as { webhooks: { id: string; url: string }[] };
+/** The id of the PayPal webhook the stack registered with its sandbox (at `sandboxUrl`) for `url` (PAYPAL_SANDBOX_WEBHOOK_ID). */
+async function registeredPaypalWebhook(sandboxUrl: string, url: string): Promise<string> {
+  const { rest } = paypalClientFor(paypalConnection({ paymentsMode: 'sandbox', sandboxUrl, paypal: null }));
+  const { webhooks } = await rest.request<{ webhooks: { id: string; url: string }[] }>('GET', '/v1/notifications/webhooks');
   const found = webhooks.find((webhook) => webhook.url === url);
   if (!found) throw new Error(`the stack registered no PayPal webhook for ${url}`);
   return found.id;
@@ -169,7 +168,7 @@ runCli(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const webhookId = provider === 'paypal' ? await registeredPaypalWebhook(paypalUrl, `http://127.0.0.1:${port}/api/webhooks/paypal`) : '';
+    const webhookId = provider === 'paypal' ? await registeredPaypalWebhook(`http://127.0.0.1:${sandboxPort}`, `http://127.0.0.1:${port}/api/webhooks/paypal`) : '';
     // Events are signed before the clock starts, so the measurement is of the endpoint, not of
     // this client's signing (Stripe's tolerance and Billfold's PayPal window, 5 minutes each, cover the run).
     const signEvents = (prefix: string, count: number): Delivery[] =>

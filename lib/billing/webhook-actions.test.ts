@@ -4,11 +4,15 @@ import type { PaymentProvider, PaymentsApi, SubscriptionsApi } from '@/lib/payme
 import type { ProviderCard, ProviderCardUpdate, ProviderInvoice, ProviderPayment, ProviderSubscription } from '@/lib/payments/types';
 import { webhookEffect } from './webhook-actions';
 
+// Methods a provider may leave out: absent unless a test gives them, as for such a provider.
+const OPTIONAL_METHODS = new Set<string | symbol>(['retrievePaymentWithRefunds']);
+
 /** An API object with only the methods a test gives it; calling any other fails the test. */
 function only<T extends object>(methods: Partial<T>): T {
   return new Proxy(methods, {
     get(target, property) {
       if (property in target) return target[property as keyof T];
+      if (OPTIONAL_METHODS.has(property)) return undefined;
       return () => Promise.reject(new Error(`${String(property)} was not expected to be called`));
     },
   }) as T;
@@ -116,6 +120,22 @@ describe('what lib/billing does about a classified webhook', () => {
       await effect.refetch();
     }
     expect(refundsOf).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads a payment and its refunds once when the provider holds them together, still applying refunds only once money went back', async () => {
+    const refund = { provider: 'stripe' as const, id: 're_1', paymentId: 'pi_1', status: 'failed' as const, amount: usd(250), reason: null };
+    const retrievePaymentWithRefunds = vi.fn((_id: string) => Promise.resolve({ payment: payment(0), refunds: [refund] }));
+    const changes = [];
+    for (const refunded of [0, 250]) {
+      retrievePaymentWithRefunds.mockResolvedValueOnce({ payment: payment(refunded), refunds: [refund] });
+      // retrievePayment and refundsOf are not given: calling either fails the test.
+      changes.push(await webhookEffect(provider({ retrievePaymentWithRefunds }), { kind: 'payment', paymentId: 'pi_1' }).refetch());
+    }
+    expect(retrievePaymentWithRefunds).toHaveBeenCalledTimes(2);
+    expect(changes).toEqual([
+      { kind: 'payment', payment: payment(0), refunds: [] },
+      { kind: 'payment', payment: payment(250), refunds: [refund] },
+    ]);
   });
 
   it('serialises subscription events on the customer, and gives a trial’s notice a read of its own', () => {

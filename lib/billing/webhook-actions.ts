@@ -28,8 +28,15 @@ function paymentEffect(provider: PaymentProvider, paymentId: string): WebhookEff
     key: { provider: provider.name, providerPaymentId: paymentId },
     target: `payment:${paymentId}`,
     async refetch() {
-      const payment = await provider.payments.retrievePayment(paymentId);
-      const refunds = payment.amountRefunded.amount > 0 ? await provider.payments.refundsOf(paymentId) : [];
+      const { payments } = provider;
+      // One read where the provider has one (a webhook storm re-reads every payment it names);
+      // either way, refunds are applied only once money went back, as the two reads do.
+      if (payments.retrievePaymentWithRefunds) {
+        const { payment, refunds } = await payments.retrievePaymentWithRefunds(paymentId);
+        return { kind: 'payment', payment, refunds: payment.amountRefunded.amount > 0 ? refunds : [] };
+      }
+      const payment = await payments.retrievePayment(paymentId);
+      const refunds = payment.amountRefunded.amount > 0 ? await payments.refundsOf(paymentId) : [];
       return { kind: 'payment', payment, refunds };
     },
   };

@@ -61,6 +61,12 @@ export interface PaymentsApi {
   /** Whether the provider can take this amount (its currency, its decimals); left out by providers that take any. */
   accepts?(amount: Money): boolean;
   retrievePayment(id: string): Promise<ProviderPayment>;
+  /**
+   * The payment and every refund of it, from one read: for providers whose payment object holds
+   * its refunds (a PayPal order). Left out where they are separate objects; the caller then asks
+   * retrievePayment and refundsOf.
+   */
+  retrievePaymentWithRefunds?(id: string): Promise<{ payment: ProviderPayment; refunds: ProviderRefund[] }>;
   /** Cancels a payment nobody is paying any more, so it can never be paid. */
   cancelPayment(id: string, reason: 'abandoned', idempotencyKey: string): Promise<CancelOutcome>;
   /** Takes the money of a payment the buyer approved (PayPal's orders; Stripe's manual capture). */

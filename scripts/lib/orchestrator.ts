@@ -4,8 +4,7 @@ import path from 'node:path';
 import { connect } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { seedCatalog } from '@/db/seed';
-import { paypalConnection } from '@/lib/payments/paypal/client';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from '@/lib/payments/paypal/sandbox-credentials';
+import { PaypalApiError, paypalClientFor, paypalConnection, type PaypalConnection } from '@/lib/payments/paypal/client';
 import { assertPortFree, StartupError } from './ports';
 import { ensureDevAuthSecret, loadDotEnv, resolveDatabase, ROOT, say, validateEnv } from './stack';
 
@@ -46,31 +45,24 @@ async function registerSandboxWebhook(base: string, url: string): Promise<string
 }
 
 /**
- * Replaces any PayPal webhook for `url` at the sandbox's PayPal (`paypalUrl`) with a fresh one for
- * every event type, as a merchant registers one in PayPal's dashboard; returns the id PayPal
- * signs its deliveries with. Called after registerSandboxWebhook, so the sandbox is up.
+ * Replaces any PayPal webhook for `url` at the sandbox's PayPal with a fresh one for every event
+ * type, as a merchant registers one in PayPal's dashboard; returns the id PayPal signs its
+ * deliveries with. Called after registerSandboxWebhook, so the sandbox is up. It goes through
+ * the app's own REST caller, so the stack starts only if the app's credentials work there.
  */
-async function registerSandboxPaypalWebhook(paypalUrl: string, url: string): Promise<string> {
-  const basic = Buffer.from(`${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`).toString('base64');
-  const token = await fetch(`${paypalUrl}/v1/oauth2/token`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  }).then((response) => response.json() as Promise<{ access_token?: string }>);
-  if (!token.access_token) throw new StartupError('The sandbox refused its own PayPal credentials.');
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${paypalUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token.access_token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new StartupError(`The sandbox refused ${method} /paypal${path}: ${text}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+async function registerSandboxPaypalWebhook(connection: PaypalConnection, url: string): Promise<string> {
+  const { rest } = paypalClientFor(connection);
+  const call = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
+    try {
+      return await rest.request<T>(method, path, { body });
+    } catch (error) {
+      if (!(error instanceof PaypalApiError)) throw error;
+      throw new StartupError(error.status === 401 ? 'The sandbox refused its own PayPal credentials.' : `The sandbox refused ${method} /paypal${path}: ${error.message}`);
+    }
   };
-  const { webhooks } = (await call('GET', '/v1/notifications/webhooks')) as { webhooks: { id: string; url: string }[] };
+  const { webhooks } = await call<{ webhooks: { id: string; url: string }[] }>('GET', '/v1/notifications/webhooks');
   for (const webhook of webhooks.filter((candidate) => candidate.url === url)) await call('DELETE', `/v1/notifications/webhooks/${webhook.id}`);
-  const created = await call('POST', '/v1/notifications/webhooks', { url, event_types: [{ name: '*' }] });
+  const created = await call<{ id: string }>('POST', '/v1/notifications/webhooks', { url, event_types: [{ name: '*' }] });
   return String(created.id);
 }
 
@@ -160,7 +152,7 @@ export async function runStack({ production, logDir }: { production: boolean; lo
     const sandboxSecret = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
     process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
     // PayPal signs with the webhook's id rather than a secret: the app learns which id is its own.
-    process.env.PAYPAL_SANDBOX_WEBHOOK_ID = await registerSandboxPaypalWebhook(paypalConnection(config).apiBase, `http://127.0.0.1:${config.port}/api/webhooks/paypal`);
+    process.env.PAYPAL_SANDBOX_WEBHOOK_ID = await registerSandboxPaypalWebhook(paypalConnection(config), `http://127.0.0.1:${config.port}/api/webhooks/paypal`);
   }
   start('worker', bin('tsx'), ['scripts/worker.ts'], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-worker' } });
   start('web', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });

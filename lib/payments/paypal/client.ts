@@ -40,7 +40,7 @@ export class PaypalApiError extends Error {
 /** A plain REST call with a bearer token, for the APIs the SDK does not cover. */
 export interface PaypalRest {
   /** `path` is below the API base (`/v1/customer/disputes/PP-D-1`); `requestId` becomes PayPal-Request-Id. */
-  request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, options?: { body?: unknown; requestId?: string }): Promise<T>;
+  request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options?: { body?: unknown; requestId?: string }): Promise<T>;
 }
 
 export interface PaypalClient {
@@ -104,7 +104,7 @@ function paypalRestFor(connection: PaypalConnection): PaypalRest {
   }
 
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<T> {
+    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<T> {
       const headers: Record<string, string> = { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' };
       if (options.body !== undefined) headers['Content-Type'] = 'application/json';
       if (options.requestId) headers['PayPal-Request-Id'] = options.requestId;
