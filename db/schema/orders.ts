@@ -40,6 +40,8 @@ export const orders = pgTable(
   },
   (t) => [
     index('orders_user_id_idx').on(t.userId),
+    // Admin search by a buyer's email matches case-insensitively (lib/admin/transactions.ts).
+    index('orders_email_idx').on(sql`lower(${t.email})`),
     check('orders_amounts_non_negative', sql`${t.amountSubtotal} >= 0 AND ${t.amountTotal} >= 0`),
     check('orders_currency_iso', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],

@@ -1,0 +1,237 @@
+import { and, desc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/db/client';
+import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } from '@/db/schema';
+import { UserFacingError } from '@/lib/errors';
+import { money, type Money } from '@/lib/money';
+import type { PaymentProviderName } from '@/lib/payments/types';
+
+/**
+ * The admin transactions list: every provider's payments in one list, newest first, paged by
+ * keyset on (created_at desc, id desc), never OFFSET, so a deep page costs what the first does
+ * and rows written while someone pages neither repeat nor push older rows out of sight.
+ */
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** Where a page ended. created_at is kept as PostgreSQL's microsecond text: a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows. */
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const CursorPayload = z.object({ c: z.string().regex(CURSOR_TIMESTAMP), i: z.uuid() });
+
+function isCalendarInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 23) === value.slice(0, 23);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id })).toString('base64url');
+}
+
+/** Null for anything that is not a cursor this module wrote. It positions a read-only list, so validating its shape is enough: a forged one only shows another page the admin could reach anyway. */
+export function decodeCursor(value: string): Cursor | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(value)) return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = CursorPayload.safeParse(payload);
+  // A real instant, not merely its shape (2026-02-30 would reach PostgreSQL and fail there).
+  if (!parsed.success || !isCalendarInstant(parsed.data.c)) return null;
+  return { createdAt: parsed.data.c, id: parsed.data.i };
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const MinorUnits = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Search params arrive as strings; code may pass real booleans. */
+const Flag = z.union([z.boolean(), z.stringbool()]);
+
+/**
+ * The list's filters, parsed from URL search params (every field optional, empty strings
+ * dropped first so an untouched form field filters nothing).
+ */
+export const TransactionQuery = z
+  .object({
+    status: z.enum(paymentStatus.enumValues).optional(),
+    provider: z.enum(paymentProvider.enumValues).optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'A currency is a three-letter ISO 4217 code.')
+      .transform((code) => code.toUpperCase())
+      .optional(),
+    /** Inclusive. A date alone means the start of that day (UTC). */
+    from: Instant.optional(),
+    /** A date alone includes that whole day (UTC); a date and time is exclusive. */
+    to: Instant.optional(),
+    /** Minor units of `currency`: an amount means nothing without its currency. */
+    minAmount: MinorUnits.optional(),
+    maxAmount: MinorUnits.optional(),
+    hasRefunds: Flag.optional(),
+    hasDispute: Flag.optional(),
+    /** An email, an order number, or a provider's payment id (Stripe pi_…, PayPal order id). */
+    q: z.string().trim().max(200).optional(),
+    cursor: z
+      .string()
+      .transform((value, ctx) => {
+        const cursor = decodeCursor(value);
+        if (!cursor) {
+          ctx.addIssue({ code: 'custom', message: 'This page link is damaged or out of date: start again from the first page.' });
+          return z.NEVER;
+        }
+        return cursor;
+      })
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  })
+  .refine((query) => query.currency !== undefined || (query.minAmount === undefined && query.maxAmount === undefined), {
+    message: 'Choose a currency to filter by amount: amounts in different currencies cannot be compared.',
+    path: ['currency'],
+  });
+
+export type TransactionQuery = z.output<typeof TransactionQuery>;
+export type TransactionQueryInput = z.input<typeof TransactionQuery>;
+
+/**
+ * Parses a page's search params (as Next.js hands them over) and refuses bad ones with a
+ * UserFacingError naming the field, so a hand-edited or stale URL is a message, not a 500.
+ */
+export function parseTransactionQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): TransactionQuery {
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const);
+  const raw = Object.fromEntries(entries.filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = TransactionQuery.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    throw new UserFacingError(issue?.message ?? 'These filters are not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
+  }
+  return parsed.data;
+}
+
+export interface TransactionRow {
+  paymentId: string;
+  provider: PaymentProviderName;
+  providerPaymentId: string;
+  status: (typeof paymentStatus.enumValues)[number];
+  amount: Money;
+  amountCaptured: Money;
+  amountRefunded: Money;
+  createdAt: Date;
+  /** Null for a payment no order owns. */
+  orderNumber: number | null;
+  customerEmail: string | null;
+  refundCount: number;
+  hasDispute: boolean;
+}
+
+export interface TransactionPage {
+  rows: TransactionRow[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Both bounds as instants PostgreSQL parses: `from` inclusive, `to` exclusive, a bare date `to` moved to the next midnight (UTC) so the day it names is included. */
+function fromInstant(value: string): string {
+  return DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+function toInstant(value: string): string {
+  return DATE_ONLY.test(value) ? new Date(Date.parse(`${value}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString() : value;
+}
+
+/** What `q` means is decided by its form, and each form is an exact, indexed match (no LIKE '%…%' over a million rows). */
+function searchCondition(q: string): SQL | undefined {
+  if (q === '') return undefined;
+  // orders_email_idx, on lower(email).
+  if (q.includes('@')) return sql`lower(${orders.email}) = ${q.toLowerCase()}`;
+  // The unique (provider, provider_payment_id) index serves an id search without an index of
+  // its own: naming every provider turns it into one index probe per provider.
+  const byProviderId = and(inArray(payments.provider, [...paymentProvider.enumValues]), eq(payments.providerPaymentId, q));
+  // Order numbers are digits; a provider id could be too (PayPal's are 17 letters or digits), so
+  // digits try both. Both sides are conditions on payments, so PostgreSQL ORs two index probes;
+  // an OR reaching across the join to orders.number would scan both tables instead.
+  if (/^\d{1,15}$/.test(q)) {
+    const order = sql`(select ${orders.id} from ${orders} where ${orders.number} = ${Number(q)})`;
+    return or(eq(payments.orderId, order), byProviderId);
+  }
+  return byProviderId;
+}
+
+/** Whether the payment has (or, `false`, has no) row in a table of its refunds or disputes. */
+function existsFor(table: typeof refunds | typeof disputes, paymentId: typeof refunds.paymentId | typeof disputes.paymentId, wanted: boolean): SQL {
+  const rows = sql`exists (select 1 from ${table} where ${paymentId} = ${payments.id})`;
+  return wanted ? rows : sql`not ${rows}`;
+}
+
+function conditions(query: TransactionQuery): SQL[] {
+  const where: (SQL | undefined)[] = [
+    query.status ? eq(payments.status, query.status) : undefined,
+    query.provider ? eq(payments.provider, query.provider) : undefined,
+    query.currency ? eq(payments.currency, query.currency) : undefined,
+    query.from ? gte(payments.createdAt, sql`${fromInstant(query.from)}::timestamptz`) : undefined,
+    query.to ? lt(payments.createdAt, sql`${toInstant(query.to)}::timestamptz`) : undefined,
+    query.minAmount !== undefined ? gte(payments.amount, query.minAmount) : undefined,
+    query.maxAmount !== undefined ? lte(payments.amount, query.maxAmount) : undefined,
+    query.hasRefunds === undefined ? undefined : existsFor(refunds, refunds.paymentId, query.hasRefunds),
+    query.hasDispute === undefined ? undefined : existsFor(disputes, disputes.paymentId, query.hasDispute),
+    query.q ? searchCondition(query.q) : undefined,
+    // A row-value comparison, so the (created_at, id) index is entered right after the cursor.
+    query.cursor ? sql`(${payments.createdAt}, ${payments.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)` : undefined,
+  ];
+  return where.filter((condition): condition is SQL => condition !== undefined);
+}
+
+/** One page of payments from every provider, newest first, with their order and buyer. */
+export async function listTransactions(db: Database, query: TransactionQuery): Promise<TransactionPage> {
+  const rows = await db
+    .select({
+      paymentId: payments.id,
+      provider: payments.provider,
+      providerPaymentId: payments.providerPaymentId,
+      status: payments.status,
+      currency: payments.currency,
+      amount: payments.amount,
+      amountCaptured: payments.amountCaptured,
+      amountRefunded: payments.amountRefunded,
+      createdAt: payments.createdAt,
+      cursorCreatedAt: sql<string>`to_char(${payments.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      orderNumber: orders.number,
+      customerEmail: orders.email,
+      // Evaluated only for the rows of the page, after the limit.
+      refundCount: sql<number>`(select count(*)::int from ${refunds} where ${refunds.paymentId} = ${payments.id})`,
+      hasDispute: sql<boolean>`exists (select 1 from ${disputes} where ${disputes.paymentId} = ${payments.id})`,
+    })
+    .from(payments)
+    .leftJoin(orders, eq(orders.id, payments.orderId))
+    .where(and(...conditions(query)))
+    .orderBy(desc(payments.createdAt), desc(payments.id))
+    // One row more than the page tells whether another page follows without counting.
+    .limit(query.limit + 1);
+
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    rows: page.map((row) => ({
+      paymentId: row.paymentId,
+      provider: row.provider,
+      providerPaymentId: row.providerPaymentId,
+      status: row.status,
+      amount: money(row.amount, row.currency),
+      amountCaptured: money(row.amountCaptured, row.currency),
+      amountRefunded: money(row.amountRefunded, row.currency),
+      createdAt: row.createdAt,
+      orderNumber: row.orderNumber,
+      customerEmail: row.customerEmail,
+      refundCount: row.refundCount,
+      hasDispute: row.hasDispute,
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.paymentId }) : null,
+  };
+}
