@@ -58,6 +58,9 @@ test.describe('accounts', () => {
   });
 
   test('a burst of wrong passwords is refused with a rate-limit message, even when the right one follows', async ({ page }) => {
+    // Seven argon2id hashes on purpose (a sign-up, then six sign-ins), each costly by design: on a
+    // 2-core machine running the rest of the suite beside it, that alone can take most of 30 s.
+    test.slow();
     const email = uniqueEmail('burst');
     await signUp(page, email);
     await signOut(page);
