@@ -60,7 +60,7 @@ export interface CardFormProps {
 
 /** What the server said of a payment the buyer approved (lib/billing/approval-checkout.ts). */
 export type FinishedApproval =
-  | { ok: true; data: { outcome: 'paid' | 'processing' | 'confirming' } | { outcome: 'restart' | 'refused'; message: string } | { outcome: 'action_required'; url: string } }
+  | { ok: true; data: { outcome: 'paid' | 'processing' | 'confirming' } | { outcome: 'restart' | 'refused'; message: string } }
   | { ok: false; error: string; code: string };
 
 /**

@@ -9,7 +9,9 @@ import { decide } from '@/sandbox/paypal/tests/order-support';
 import { isolatedDatabase } from '@/test/database';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
-import { finishApprovalPayment, startApprovalPayment, type ApprovalCheckoutInput } from './approval-checkout';
+import { money } from '@/lib/money';
+import type { PaymentProvider } from '@/lib/payments/provider';
+import { approvalProvidersFor, finishApprovalPayment, startApprovalPayment, type ApprovalCheckoutInput } from './approval-checkout';
 import type { CartItem } from './cart';
 import { orderProgress, startCheckout, type CheckoutDependencies } from './checkout';
 import type { Buyer } from './orders';
@@ -27,12 +29,14 @@ const sandbox = isolatedSandbox();
 const ids: Record<string, string> = {};
 let cards: CheckoutDependencies;
 let paypal: CheckoutDependencies;
+let providers: PaymentProvider[];
 
 beforeAll(async () => {
   await seedCatalog(t.db);
   for (const price of await t.db.select().from(prices)) ids[price.lookupKey] = price.id;
-  cards = { db: t.db, payments: stripeThrough(sandbox.stripe).payments };
-  paypal = { db: t.db, payments: paypalThrough(sandbox.server.url).payments };
+  providers = [stripeThrough(sandbox.stripe), paypalThrough(sandbox.server.url)];
+  cards = { db: t.db, payments: providers[0]!.payments };
+  paypal = { db: t.db, payments: providers[1]!.payments };
 });
 
 const notebooks = (quantity: number): CartItem[] => [{ priceId: ids['field-notebook-usd']!, quantity }];
@@ -74,6 +78,15 @@ async function refusal(promise: Promise<unknown>): Promise<UserFacingError> {
   expect(error).toBeInstanceOf(UserFacingError);
   return error as UserFacingError;
 }
+
+describe('which buttons the checkout offers beside the card form', () => {
+  it('offers PayPal for the currencies PayPal takes, and simply no button for one it does not (KWD)', () => {
+    expect(approvalProvidersFor(providers, money(3600, 'USD'))).toEqual(['paypal']);
+    expect(approvalProvidersFor(providers, money(1980, 'JPY'))).toEqual(['paypal']);
+    expect(approvalProvidersFor(providers, money(12500, 'KWD'))).toEqual([]);
+    expect(approvalProvidersFor([providers[0]!], money(3600, 'USD'))).toEqual([]); // cards only: PayPal not enabled
+  });
+});
 
 describe('making the PayPal order of a checkout', () => {
   it('makes it from the server-priced order, carrying our order as custom and invoice id', async () => {
@@ -183,6 +196,20 @@ describe('taking the money once the buyer approved', () => {
     await t.db.transaction(async (tx) => applyPayment(tx, { ...(await cards.payments.retrievePayment(card!.providerPaymentId)), status: 'processing' }));
     expect((await refusal(startApprovalPayment(paypal, input))).code).toBe('checkout_ended');
     expect(await paypalAttempts(orderId)).toHaveLength(0);
+  });
+
+  it('asks the buyer to press PayPal again when PayPal wants a step first (PAYER_ACTION_REQUIRED), then captures once it is done', async () => {
+    const { orderId, input } = await continued(guest('payer-action'), notebooks(1));
+    const { paymentId } = await startApprovalPayment(paypal, input);
+    await approve(paymentId, 'payer-action@example.com');
+    const result = await finishApprovalPayment(paypal, { orderId, paymentId });
+    expect(result).toMatchObject({ outcome: 'restart', message: expect.stringContaining('press PayPal again') });
+    expect((await paypalOrder(paymentId)).status).toBe('PAYER_ACTION_REQUIRED');
+
+    // Pressing PayPal again opens the same order, where the buyer completes the step.
+    expect(await startApprovalPayment(paypal, input)).toEqual({ paymentId });
+    await approve(paymentId, 'payer-action@example.com');
+    expect(await finishApprovalPayment(paypal, { orderId, paymentId })).toEqual({ outcome: 'paid' });
   });
 
   it('tells a buyer PayPal refused that they were not charged, and a new click makes a new PayPal order', async () => {

@@ -2,7 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import { orders, payments } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { ApprovedPaymentRefusedError, PaymentProviderUnavailableError, PROVIDER_LABELS, type PaymentStatus } from '@/lib/payments/types';
+import type { Money } from '@/lib/money';
+import type { PaymentProvider } from '@/lib/payments/provider';
+import { ApprovedPaymentRefusedError, PaymentProviderUnavailableError, PROVIDER_LABELS, type PaymentProviderName, type PaymentStatus } from '@/lib/payments/types';
 import { captureApprovedPayment } from './capture';
 import { priceCart, type CartItem } from './cart';
 import { OrderNotPayableError, preparePaymentForOrder, PROVIDER_UNAVAILABLE_MESSAGE, type CheckoutDependencies } from './checkout';
@@ -24,6 +26,15 @@ export interface ApprovalCheckoutInput {
   orderId: string | null;
   /** The cart the page shows: it must still be the order's. */
   items: readonly CartItem[];
+}
+
+/**
+ * The providers among `providers` whose buyers approve payments in their own window and which
+ * take this amount: the checkout offers their buttons beside the card form, and none for a
+ * currency they do not take (PayPal and KWD), without an error.
+ */
+export function approvalProvidersFor(providers: readonly PaymentProvider[], total: Money): PaymentProviderName[] {
+  return providers.filter((provider) => provider.capturesApprovedPayments && (provider.payments.accepts?.(total) ?? true)).map((provider) => provider.name);
 }
 
 const CHECKOUT_ENDED = 'This checkout has ended (it was paid, canceled or expired). Refresh the page to see where your order stands.';
@@ -64,12 +75,17 @@ export async function startApprovalPayment(deps: CheckoutDependencies, input: Ap
 export type ApprovalResult =
   /** The money is taken (`paid`) or on its way (`processing`: a pending eCheck), or we are still confirming it: the order's page says which. */
   | { outcome: 'paid' | 'processing' | 'confirming' }
-  /** The funding source was declined: the buyer approves again, choosing another way to pay. */
+  /**
+   * The buyer approves the same payment again in the provider's window: their funding source was
+   * declined (they choose another), or the provider asks for a step first (PAYER_ACTION_REQUIRED).
+   * Pressing the provider's button again opens its window on the step; a redirect to the
+   * provider's link would strand them there, as the popup's orders have no return address.
+   */
   | { outcome: 'restart'; message: string }
-  /** The provider wants the buyer somewhere first. */
-  | { outcome: 'action_required'; url: string }
   /** Not taken, and this approval never will be: the buyer pays again, by this provider or by card. */
   | { outcome: 'refused'; message: string };
+
+const PAYER_ACTION_MESSAGE = (label: string) => `${label} needs one more step from you before it can take the payment. You have not been charged: press ${label} again to finish it.`;
 
 const OUTCOME_OF_STATUS: Partial<Record<PaymentStatus, 'paid' | 'processing'>> = { succeeded: 'paid', processing: 'processing' };
 
@@ -96,7 +112,7 @@ export async function finishApprovalPayment(deps: CheckoutDependencies, input: {
   } catch (error) {
     if (error instanceof ApprovedPaymentRefusedError) {
       if (error.restart) return { outcome: 'restart', message: `${label} declined that way to pay. You have not been charged: choose another way to pay in ${label}.` };
-      if (error.actionUrl) return { outcome: 'action_required', url: error.actionUrl };
+      if (error.actionUrl) return { outcome: 'restart', message: PAYER_ACTION_MESSAGE(label) };
       return { outcome: 'refused', message: `${label} could not take this payment. You have not been charged: pay with ${label} again, or by card.` };
     }
     // Unreachable, or an answer nobody could read: the capture may or may not have happened.
@@ -117,6 +133,6 @@ export async function finishApprovalPayment(deps: CheckoutDependencies, input: {
   const { payment } = captured;
   const settled = OUTCOME_OF_STATUS[payment.status];
   if (settled) return { outcome: settled };
-  if (payment.status === 'requires_action' && payment.handoff?.kind === 'approval' && payment.handoff.approveUrl) return { outcome: 'action_required', url: payment.handoff.approveUrl };
+  if (payment.status === 'requires_action' && payment.handoff) return { outcome: 'restart', message: PAYER_ACTION_MESSAGE(label) };
   return { outcome: 'refused', message: `${label} has not approved this payment. You have not been charged: pay with ${label} again, or by card.` };
 }

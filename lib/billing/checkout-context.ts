@@ -5,6 +5,7 @@ import { env } from '@/lib/env';
 import { paymentRegistry } from '@/lib/payments';
 import type { Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
+import { approvalProvidersFor as approvalProvidersAmong } from './approval-checkout';
 import type { CheckoutDependencies, ProgressDependencies } from './checkout';
 import { signOrderToken, verifyOrderToken } from './order-token';
 
@@ -32,12 +33,9 @@ export function approvalCheckoutDependencies(provider: PaymentProviderName): Che
   return found ? { db, payments: found.payments } : null;
 }
 
-/** The enabled providers whose buyers approve payments in their own page and which take this amount (PayPal takes no KWD). */
+/** The enabled providers whose buttons may also pay an order of this total (approval-checkout.ts). */
 export function approvalProvidersFor(total: Money): PaymentProviderName[] {
-  return paymentRegistry()
-    .all()
-    .filter((provider) => provider.capturesApprovedPayments && (provider.payments.accepts?.(total) ?? true))
-    .map((provider) => provider.name);
+  return approvalProvidersAmong(paymentRegistry().all(), total);
 }
 
 /** What the order's page reads its progress with: every enabled provider. */

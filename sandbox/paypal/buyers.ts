@@ -5,11 +5,12 @@ import crypto from 'node:crypto';
  * Each one's funding behaves one way, so a checkout can prove every path without the
  * `PayPal-Mock-Response` header (which only the server can send): a buyer who pays, one whose
  * funding source is declined at capture (INSTRUMENT_DECLINED: the checkout restarts PayPal so the
- * buyer picks another), one PayPal refuses outright, one whose payment stays PENDING and completes
+ * buyer picks another), one PayPal refuses outright, one PayPal asks for a step first
+ * (PAYER_ACTION_REQUIRED: approving again completes it), one whose payment stays PENDING and completes
  * later, one whose pending payment is then denied, and one whose subscription renewals fail.
  */
 
-export type BuyerOutcome = 'pays' | 'instrument_declined' | 'transaction_refused' | 'pending' | 'pending_then_denied' | 'renewals_fail';
+export type BuyerOutcome = 'pays' | 'instrument_declined' | 'transaction_refused' | 'payer_action_required' | 'pending' | 'pending_then_denied' | 'renewals_fail';
 
 export interface TestBuyer {
   email: string;
@@ -37,6 +38,7 @@ export const TEST_BUYERS: readonly TestBuyer[] = [
   buyer('buyer@example.com', 'Sandy', 'pays', 'Pays from a PayPal balance: captures complete at once.'),
   buyer('declined@example.com', 'Dee', 'instrument_declined', 'Funding declined at capture (INSTRUMENT_DECLINED): the buyer must choose another way to pay.'),
   buyer('refused@example.com', 'Rex', 'transaction_refused', 'PayPal refuses the payment (TRANSACTION_REFUSED).'),
+  buyer('payer-action@example.com', 'Paco', 'payer_action_required', 'PayPal asks for one more step at capture (PAYER_ACTION_REQUIRED); approving again completes it.'),
   buyer('pending@example.com', 'Penny', 'pending', 'Pays by eCheck: the capture is PENDING and completes a few seconds later.'),
   buyer('denied@example.com', 'Dennis', 'pending_then_denied', 'Pays by eCheck that bounces: the capture is PENDING, then DENIED.'),
   buyer('renewals-fail@example.com', 'Reni', 'renewals_fail', 'Subscribes, then every renewal payment fails.'),

@@ -66,7 +66,8 @@ async function approve(services: PaypalServices, base: string, orderId: string, 
         payment_source: { paypal: { email_address: buyer.email, account_id: buyer.payerId, account_status: 'VERIFIED', name: buyer.name, address: { country_code: buyer.countryCode } } },
         update_time: paypalTime(ctx.now),
       },
-      internal: { ...order.internal, buyer: buyer.email, approvedAt: ctx.now, fundingDeclined: false },
+      // Approving an order PayPal had sent back for a payer action is that action done.
+      internal: { ...order.internal, buyer: buyer.email, approvedAt: ctx.now, fundingDeclined: false, payerActed: order.internal.payerActed || order.resource.status === 'PAYER_ACTION_REQUIRED' },
     };
     await ctx.tx.save(approved);
     await raiseEvent(ctx, { eventType: 'CHECKOUT.ORDER.APPROVED', resourceType: 'checkout-order', resource: await orderView(ctx.tx, ctx.base, approved), summary: 'An order has been approved by buyer' });

@@ -46,6 +46,7 @@ function fundingOf(ctx: PaypalContext, order: OrderRecord): Funding {
   if (mocked) return mocked.toLowerCase() as Funding;
   if (order.internal.fundingDeclined) return 'instrument_declined';
   const outcome = (buyerByEmail(order.internal.buyer ?? '') ?? DEFAULT_BUYER).outcome;
+  if (outcome === 'payer_action_required' && order.internal.payerActed) return 'pays';
   return outcome === 'renewals_fail' ? 'pays' : outcome;
 }
 

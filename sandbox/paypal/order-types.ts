@@ -147,6 +147,8 @@ export interface OrderInternal {
   declinedAttempts: number;
   /** The approved funding was declined (INSTRUMENT_DECLINED): the buyer must approve again, choosing another. */
   fundingDeclined?: boolean;
+  /** The buyer did what PayPal asked after a PAYER_ACTION_REQUIRED (approved again): the next capture goes through. */
+  payerActed?: boolean;
   /** Captures, authorizations and refunds of this order, oldest first. */
   paymentIds: string[];
 }

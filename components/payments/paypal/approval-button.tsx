@@ -98,9 +98,6 @@ export function PaypalApprovalButton({ browser, createPayment, finishPayment, on
             case 'confirming':
               onDone();
               return;
-            case 'action_required':
-              window.location.assign(data.url);
-              return;
             case 'restart':
             case 'refused':
               setCapturing(false);
