@@ -3,6 +3,7 @@ import { signOutUser } from '@/app/(auth)/actions';
 import { CartLink } from '@/components/shop/cart-link';
 import { Button } from '@/components/ui/button';
 import { getCurrentUser } from '@/lib/auth/guards';
+import { STAFF_ROLES } from '@/lib/auth/roles';
 
 export async function SiteHeader() {
   const user = await getCurrentUser();
@@ -29,7 +30,7 @@ export async function SiteHeader() {
               <Link href="/account" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
                 Account
               </Link>
-              {user.role === 'admin' ? (
+              {STAFF_ROLES.includes(user.role) ? (
                 <Link href="/admin" className="inline-flex min-h-11 items-center rounded-lg px-2 hover:bg-stone-100 sm:px-3">
                   Admin
                 </Link>

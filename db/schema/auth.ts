@@ -3,7 +3,8 @@ import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueInd
 import { timestamps } from './columns';
 import type { AdapterAccountType } from 'next-auth/adapters';
 
-export const userRole = pgEnum('user_role', ['customer', 'admin']);
+/** `support` reads the whole admin console and changes nothing (lib/auth/roles.ts). */
+export const userRole = pgEnum('user_role', ['customer', 'support', 'admin']);
 
 /** Auth.js users, with Billfold's role and password hash. Billing state never lives here. */
 export const users = pgTable(

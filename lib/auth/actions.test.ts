@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UserFacingError } from '@/lib/errors';
 
 // The guards reach for the session; these tests are about what a refusal says, before any guard runs.
-vi.mock('./guards', () => ({ requireUser: vi.fn(), requireAdmin: vi.fn() }));
+vi.mock('./guards', () => ({ requireUser: vi.fn(), requirePermission: vi.fn() }));
 const { publicAction } = await import('./actions');
 const { problemsElsewhere } = await import('./refusals');
 

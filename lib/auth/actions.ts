@@ -5,7 +5,8 @@ import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
 import { AuthorizationError } from './errors';
 import { checkInWords, describeInvalidInput } from './refusals';
-import { requireAdmin, requireUser } from './guards';
+import { requirePermission, requireUser } from './guards';
+import type { Permission } from './roles';
 import type { SessionUser } from './users';
 
 export type ActionResult<T = undefined> =
@@ -58,7 +59,12 @@ export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.ou
     run(schema, input, async (parsed) => body(parsed, await requireUser()));
 }
 
-export function adminAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>, admin: SessionUser) => Promise<T>) {
+/** An admin console action: the caller must hold `permission`; the lib/ function it calls checks again. */
+export function consoleAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
+) {
   return (input: z.input<S> | FormData) =>
-    run(schema, input, async (parsed) => body(parsed, await requireAdmin()));
+    run(schema, input, async (parsed) => body(parsed, await requirePermission(permission)));
 }

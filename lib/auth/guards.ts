@@ -4,6 +4,7 @@ import { cache } from 'react';
 import { db } from '@/db/client';
 import { auth } from './config';
 import { AuthorizationError } from './errors';
+import { assertCan, STAFF_ROLES, type Permission } from './roles';
 import { findUserById, toSessionUser, type SessionUser } from './users';
 
 /**
@@ -25,10 +26,10 @@ export async function requireUser(): Promise<SessionUser> {
   return user;
 }
 
-/** For server actions and route handlers: throws AuthorizationError for anyone but an admin. */
-export async function requireAdmin(): Promise<SessionUser> {
+/** For server actions and route handlers: someone holding `permission` (lib/auth/roles.ts). */
+export async function requirePermission(permission: Permission): Promise<SessionUser> {
   const user = await requireUser();
-  if (user.role !== 'admin') throw new AuthorizationError('forbidden');
+  assertCan(user, permission);
   return user;
 }
 
@@ -45,9 +46,12 @@ export async function requireUserForPage(returnTo: string): Promise<SessionUser>
   return user;
 }
 
-/** Pages: a signed-in non-admin gets a 404, so the admin area does not reveal itself. */
-export async function requireAdminForPage(returnTo: string): Promise<SessionUser> {
+/**
+ * Admin console pages: anyone who may read the console (admin or support). A signed-in customer
+ * gets a 404, so the admin area does not reveal itself.
+ */
+export async function requireStaffForPage(returnTo: string): Promise<SessionUser> {
   const user = await requireUserForPage(returnTo);
-  if (user.role !== 'admin') notFound();
+  if (!STAFF_ROLES.includes(user.role)) notFound();
   return user;
 }

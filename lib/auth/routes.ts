@@ -2,7 +2,8 @@ import 'server-only';
 import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
 import { AuthorizationError } from './errors';
-import { requireAdmin, requireUser } from './guards';
+import { requirePermission, requireUser } from './guards';
+import type { Permission } from './roles';
 import type { SessionUser } from './users';
 
 function errorResponse(error: unknown): Response {
@@ -16,11 +17,11 @@ function errorResponse(error: unknown): Response {
   return Response.json({ error: { code: 'internal', message: 'Internal error' } }, { status: 500 });
 }
 
-/** A route handler that only admins may call; others get 401 or 403 as JSON. */
-export function adminRoute(handler: (request: Request, admin: SessionUser) => Promise<Response>) {
+/** A console route handler: the caller must hold `permission`; others get 401 or 403 as JSON. */
+export function consoleRoute(permission: Permission, handler: (request: Request, staff: SessionUser) => Promise<Response>) {
   return async (request: Request): Promise<Response> => {
     try {
-      return await handler(request, await requireAdmin());
+      return await handler(request, await requirePermission(permission));
     } catch (error) {
       return errorResponse(error);
     }

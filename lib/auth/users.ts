@@ -3,6 +3,7 @@ import type { Database } from '@/db/client';
 import { auditLog, users } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from './password';
+import { assertCan } from './roles';
 import { countEvent, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
 
 export type User = typeof users.$inferSelect;
@@ -140,6 +141,12 @@ export async function setRole(db: Database, email: string, role: Role, actor: Ac
     if (!updated) throw new Error(`user ${target.id} vanished during a role change`);
     return updated;
   });
+}
+
+/** A role change asked for in the console: only someone who manages the team may make it. */
+export async function changeRoleAsStaff(db: Database, staff: SessionUser, email: string, role: Role): Promise<User> {
+  assertCan(staff, 'team.manage');
+  return setRole(db, email, role, { kind: 'user', userId: staff.id });
 }
 
 export async function listUsers(db: Database, limit = 100): Promise<SessionUser[]> {
