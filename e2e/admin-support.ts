@@ -1,0 +1,48 @@
+import type { Browser, Page } from '@playwright/test';
+import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { clientHeaders, expect, PASSWORD, signIn, signUp, uniqueEmail } from './support';
+
+/**
+ * Signs in as the run's admin (ADMIN_EMAILS names E2E_ADMIN_EMAIL), creating the account on first
+ * use. Sign-up comes first: trying to sign in before the account exists would count failures
+ * against the account's sign-in limit, and specs running side by side may race to create it.
+ */
+export async function signInAsAdmin(page: Page): Promise<void> {
+  await page.goto('/sign-up');
+  await page.getByLabel('Email').fill(E2E_ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const created = page.waitForURL('/account').then(() => true);
+  const taken = page
+    .getByText('An account with this email already exists')
+    .waitFor()
+    .then(() => false);
+  if (!(await Promise.race([created, taken]))) await signIn(page, E2E_ADMIN_EMAIL);
+  await expect(page.getByRole('link', { name: 'Admin' })).toBeVisible();
+}
+
+/** A browser of its own signed in as the run's admin. */
+export async function adminBrowser(browser: Browser): Promise<Page> {
+  const page = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
+  await signInAsAdmin(page);
+  return page;
+}
+
+/**
+ * Someone new on the team: signs up in a browser of their own, and the run's admin gives them
+ * `role` on the team page, as a person would. Returns their signed-in page.
+ */
+export async function newTeamMember(browser: Browser, role: 'admin' | 'support'): Promise<{ page: Page; email: string }> {
+  const email = uniqueEmail(role);
+  const page = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
+  await signUp(page, email);
+  const admin = await adminBrowser(browser);
+  await admin.goto('/admin/team');
+  const row = admin.getByTestId(`user-row-${email}`);
+  await row.getByLabel(`Role of ${email}`).selectOption(role);
+  await row.getByRole('button', { name: 'Change role' }).click();
+  await expect(row.getByTestId('user-role')).toHaveText(role === 'admin' ? 'Admin' : 'Support');
+  await admin.context().close();
+  await page.reload();
+  return { page, email };
+}
