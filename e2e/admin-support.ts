@@ -28,6 +28,12 @@ export async function adminBrowser(browser: Browser): Promise<Page> {
   return page;
 }
 
+/** Looks someone up on the team page: their row, with their role and the form that changes it. */
+export async function teamRow(admin: Page, email: string) {
+  await admin.goto(`/admin/team?email=${encodeURIComponent(email)}`);
+  return admin.getByRole('table', { name: 'Search result' }).getByTestId(`user-row-${email}`);
+}
+
 /**
  * Someone new on the team: signs up in a browser of their own, and the run's admin gives them
  * `role` on the team page, as a person would. Returns their signed-in page.
@@ -37,8 +43,7 @@ export async function newTeamMember(browser: Browser, role: 'admin' | 'support')
   const page = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
   await signUp(page, email);
   const admin = await adminBrowser(browser);
-  await admin.goto('/admin/team');
-  const row = admin.getByTestId(`user-row-${email}`);
+  const row = await teamRow(admin, email);
   await row.getByLabel(`Role of ${email}`).selectOption(role);
   await row.getByRole('button', { name: 'Change role' }).click();
   await expect(row.getByTestId('user-role')).toHaveText(role === 'admin' ? 'Admin' : 'Support');

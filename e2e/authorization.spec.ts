@@ -2,6 +2,7 @@ import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { teamRow } from './admin-support';
 import { newCustomer } from './checkout-support';
 import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
 import { clientHeaders, expect, resourceFailedWith, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
@@ -188,8 +189,7 @@ test('a customer is refused by every admin page, route and action, and nothing c
   // The forged promotion did not happen: the customer is still a customer, in the admin's view too.
   await customer.goto('/admin');
   await expect(customer.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
-  await adminPage.goto('/admin/team');
-  await expect(adminPage.getByTestId(`user-row-${victim}`).getByTestId('user-role')).toHaveText('Customer');
+  await expect((await teamRow(adminPage, victim)).getByTestId('user-role')).toHaveText('Customer');
 
   await adminPage.context().close();
   await customerContext.close();
@@ -199,8 +199,7 @@ test('an admin can promote a customer, who then sees the admin area', async ({ b
   const { adminPage, customer, customerEmail: promoted } = await adminAndCustomer(browser);
   const customerContext = customer.context();
 
-  await adminPage.goto('/admin/team');
-  const row = adminPage.getByTestId(`user-row-${promoted}`);
+  const row = await teamRow(adminPage, promoted);
   await row.getByLabel(`Role of ${promoted}`).selectOption('admin');
   await row.getByRole('button', { name: 'Change role' }).click();
   await expect(row.getByTestId('user-role')).toHaveText('Admin');

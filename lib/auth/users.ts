@@ -153,3 +153,9 @@ export async function listUsers(db: Database, limit = 100): Promise<SessionUser[
   const rows = await db.select().from(users).orderBy(users.createdAt).limit(limit);
   return rows.map(toSessionUser);
 }
+
+/** Everyone who works in the console (admins and support), oldest first. */
+export async function listTeam(db: Database): Promise<SessionUser[]> {
+  const rows = await db.select().from(users).where(ne(users.role, 'customer')).orderBy(users.createdAt);
+  return rows.map(toSessionUser);
+}
