@@ -7,6 +7,7 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/admin', label: 'Overview' },
   { href: '/admin/transactions', label: 'Transactions' },
+  { href: '/admin/disputes', label: 'Disputes' },
   { href: '/admin/team', label: 'Team' },
 ] as const;
 
