@@ -26,7 +26,13 @@ const COLUMNS: Column<TransactionRow>[] = [
     unlabelled: true,
     className: 'max-sm:w-full max-sm:font-medium',
     cell: (row) => (
-      <Link href={`/admin/transactions/${row.paymentId}`} className="underline decoration-stone-300 underline-offset-2 hover:decoration-stone-600" data-testid="transaction-link">
+      // No prefetch: a list of fifty would fetch fifty payment pages nobody opened.
+      <Link
+        href={`/admin/transactions/${row.paymentId}`}
+        prefetch={false}
+        className="underline decoration-stone-300 underline-offset-2 hover:decoration-stone-600"
+        data-testid="transaction-link"
+      >
         <time dateTime={row.createdAt.toISOString()}>{WHEN.format(row.createdAt)} UTC</time>
       </Link>
     ),
