@@ -76,6 +76,8 @@ export const TransactionQuery = z
     maxAmount: MinorUnits.optional(),
     hasRefunds: Flag.optional(),
     hasDispute: Flag.optional(),
+    /** The account whose orders the payments paid (a customer's page). */
+    userId: z.string().min(1).max(100).optional(),
     /** An email, an order number, or a provider's payment id (Stripe pi_…, PayPal order id). */
     q: z.string().trim().max(200).optional(),
     cursor: z
@@ -238,6 +240,7 @@ function conditions(query: TransactionQuery): SQL[] {
     query.maxAmount !== undefined ? lte(payments.amount, query.maxAmount) : undefined,
     query.hasRefunds === undefined ? undefined : existsFor(refunds, refunds.paymentId, query.hasRefunds),
     query.hasDispute === undefined ? undefined : existsFor(disputes, disputes.paymentId, query.hasDispute),
+    query.userId ? eq(orders.userId, query.userId) : undefined,
     query.q ? searchCondition(query.q) : undefined,
     // A row-value comparison, so the (created_at, id) index is entered right after the cursor.
     query.cursor ? sql`(${payments.createdAt}, ${payments.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)` : undefined,
