@@ -7,6 +7,8 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/admin', label: 'Overview' },
   { href: '/admin/transactions', label: 'Transactions' },
+  { href: '/admin/customers', label: 'Customers' },
+  { href: '/admin/subscriptions', label: 'Subscriptions' },
   { href: '/admin/disputes', label: 'Disputes' },
   { href: '/admin/team', label: 'Team' },
 ] as const;

@@ -59,12 +59,24 @@ export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.ou
     run(schema, input, async (parsed) => body(parsed, await requireUser()));
 }
 
-/** An admin console action: the caller must hold `permission`; the lib/ function it calls checks again. */
+/**
+ * An admin console action: the caller must hold `permission`; the lib/ function it calls checks
+ * again. The caller is checked before the input is read, so someone without the permission is
+ * refused as such whatever they send, and learns nothing of what the action accepts.
+ */
 export function consoleAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
   body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
 ) {
-  return (input: z.input<S> | FormData) =>
-    run(schema, input, async (parsed) => body(parsed, await requirePermission(permission)));
+  return async (input: z.input<S> | FormData): Promise<ActionResult<T>> => {
+    let staff: SessionUser;
+    try {
+      staff = await requirePermission(permission);
+    } catch (error) {
+      if (error instanceof AuthorizationError) return { ok: false, error: error.message, code: error.code };
+      throw error;
+    }
+    return run(schema, input, (parsed) => body(parsed, staff));
+  };
 }
