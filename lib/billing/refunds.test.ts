@@ -87,7 +87,7 @@ async function orderRow(id: string) {
 }
 
 function input(paid: Paid, amount: number, extra: Partial<RefundInput> = {}): RefundInput {
-  return { paymentId: paid.paymentId, requestId: crypto.randomUUID(), amount, reason: 'requested_by_customer', note: null, ...extra };
+  return { paymentId: paid.paymentId, requestId: crypto.randomUUID(), amount: { amount, currency: 'USD' }, reason: 'requested_by_customer', note: null, ...extra };
 }
 
 async function refundRows(paid: Paid) {
@@ -254,11 +254,13 @@ describe('who may refund', () => {
     expect(await db.select().from(refundRequests).where(eq(refundRequests.paymentId, paid.paymentId))).toEqual([]);
   });
 
-  it('refuses an amount that is not a positive whole number of minor units, naming the field', async () => {
+  it('refuses an amount that is not a positive whole number of minor units, or in another currency, naming the field', async () => {
     const paid = await paidOrder('stripe');
     for (const amount of [0, -5, 1.5]) {
       const error = await refusal(requestRefund(deps, admin, input(paid, amount)));
       expect(error).toMatchObject({ code: 'invalid_amount', field: 'amount' });
     }
+    const euros = await refusal(requestRefund(deps, admin, input(paid, 100, { amount: money(100, 'EUR') })));
+    expect(euros).toMatchObject({ code: 'wrong_currency', message: 'This payment is in USD, not EUR.' });
   });
 });

@@ -39,8 +39,8 @@ export interface RefundInput {
   paymentId: string;
   /** The uuid the admin's form was rendered with: a second submit of the same form carries it again. */
   requestId: string;
-  /** Minor units of the payment's currency. */
-  amount: number;
+  /** In the payment's currency (anything else is refused: a form rendered for another payment). */
+  amount: Money;
   reason: RefundReason;
   note: string | null;
 }
@@ -213,7 +213,7 @@ async function lockedPayment(tx: Transaction, paymentId: string): Promise<Paymen
  */
 export async function requestRefund(deps: RefundDeps, staff: SessionUser, input: RefundInput): Promise<RefundOutcome> {
   assertCan(staff, 'payments.refund');
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new UserFacingError('Enter an amount above zero.', 'invalid_amount', 'amount');
+  if (!Number.isSafeInteger(input.amount.amount) || input.amount.amount <= 0) throw new UserFacingError('Enter an amount above zero.', 'invalid_amount', 'amount');
   const note = input.note?.trim() ? input.note.trim().slice(0, 1000) : null;
   const key = refundKey(input.paymentId, input.requestId);
   return deps.db.transaction(async (tx): Promise<RefundOutcome> => {
@@ -222,7 +222,8 @@ export async function requestRefund(deps: RefundDeps, staff: SessionUser, input:
     if (repeated) return { outcome: repeated.status, request: repeated };
     if (payment.amountCaptured === 0) throw new UserFacingError('This payment has taken no money, so there is nothing to refund.', 'not_captured');
     const before = (await refundableAmounts(tx, payment.id))!;
-    const amount = money(input.amount, payment.currency);
+    if (input.amount.currency !== payment.currency) throw new UserFacingError(`This payment is in ${payment.currency}, not ${input.amount.currency}.`, 'wrong_currency', 'amount');
+    const amount = input.amount;
     if (amount.amount > before.remaining.amount) throw overRefund(before.remaining);
     const waits = needsApproval(deps.approvalAbove, amount);
     const [request] = await tx

@@ -2,7 +2,7 @@ import { aliasedTable, and, asc, desc, eq } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { auditLog, customers, disputes, orderItems, orders, payments, refundRequests, refunds, users, webhookEvents } from '@/db/schema';
 import type { PaymentsMode } from '@/lib/env';
-import { money, type Money } from '@/lib/money';
+import { formatMoney, money, type Money } from '@/lib/money';
 import type { DisputeStatus, PaymentProviderName, PaymentStatus, RefundStatus } from '@/lib/payments/types';
 import { isUuid } from '@/lib/uuid';
 import { captureKey } from '../capture';
@@ -207,7 +207,7 @@ export async function paymentDetail(db: Database, paymentId: string, options: Pa
   if (payment.orderId && options.capturesOnServer(payment.provider) && payment.amountCaptured > 0) {
     idempotencyKeys.push({ purpose: 'Checkout: capture', key: captureKey(payment.orderId, payment.providerPaymentId) });
   }
-  for (const { request } of [...requests].reverse()) idempotencyKeys.push({ purpose: `Refund of ${request.amount} ${request.currency} minor units`, key: request.idempotencyKey });
+  for (const { request } of [...requests].reverse()) idempotencyKeys.push({ purpose: `Refund of ${formatMoney(money(request.amount, request.currency))}`, key: request.idempotencyKey });
 
   const disputed = disputeRows.filter((dispute) => HOLDING.includes(dispute.status)).reduce((sum, dispute) => sum + dispute.amount, 0);
   return {
