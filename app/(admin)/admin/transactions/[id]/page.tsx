@@ -134,7 +134,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
           {detail.customer ? (
             <p className="text-sm">
               {detail.customer.customerId ? (
-                <Link href={`/admin/customers/${detail.customer.customerId}`} className="font-medium underline" data-testid="payment-customer">
+                <Link href={`/admin/customers/${detail.customer.customerId}`} prefetch={false} className="font-medium underline" data-testid="payment-customer">
                   {detail.customer.email}
                 </Link>
               ) : (
