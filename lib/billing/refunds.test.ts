@@ -238,6 +238,19 @@ describe.each(['stripe', 'paypal'] as const)('refunding a %s payment from the co
   });
 });
 
+describe('a refund the provider refuses', () => {
+  it('is recorded as failed with the provider’s reason and audited; no refund row, no email', async () => {
+    const paid = await paidOrder('stripe');
+    // Refunded in full at Stripe's dashboard before its webhook reached Billfold: our books still show it all.
+    await t.stripe.refunds.create({ payment_intent: paid.providerPaymentId });
+    const outcome = await requestRefund(deps, admin, input(paid, 1_000));
+    expect(outcome).toMatchObject({ outcome: 'failed', request: { status: 'failed', lastError: expect.stringContaining('already been refunded') } });
+    expect(await refundRows(paid)).toEqual([]);
+    expect(await auditActions(paid)).toEqual(['refund.failed', 'refund.requested']);
+    expect(await db.select().from(emails).where(and(eq(emails.kind, 'refund'), eq(emails.ref, outcome.request.id)))).toEqual([]);
+  });
+});
+
 describe('who may refund', () => {
   it('refuses support and customers in the library itself, before anything is read or sent', async () => {
     const paid = await paidOrder('stripe');
