@@ -129,6 +129,33 @@ test('a refund above the approval threshold waits for a second admin, who approv
   await second.page.context().close();
 });
 
+test('two admins refunding the same payment at once never refund more than was captured', async ({ page, browser }) => {
+  const paid = await paidByCard(page, 'Field Notebook', 2);
+  const first = await adminBrowser(browser);
+  const second = await newTeamMember(browser, 'admin');
+  for (const admin of [first, second.page]) {
+    await admin.goto(`/admin/transactions/${paid.paymentId}`);
+    await expect(admin.getByTestId('refund-remaining')).toHaveText('$36.00');
+    await admin.getByTestId('refund-form').getByLabel(/^Amount/).fill('30.00');
+  }
+  // Both press Refund together: the payment's lock serves one after the other.
+  await Promise.all([first, second.page].map((admin) => admin.getByTestId('refund-form').getByRole('button', { name: 'Refund' }).click()));
+  const messages = await Promise.all(
+    [first, second.page].map(async (admin) => {
+      const message = admin.getByTestId('refund-message');
+      await expect(message).toHaveText(/Refund sent|At most/);
+      return message.textContent();
+    }),
+  );
+  expect(messages.sort()).toEqual([
+    'At most $6.00 is left to refund on this payment (captured, less refunds made, pending or awaiting approval).',
+    'Refund sent. It shows as Refunded once the provider confirms it.',
+  ]);
+  expect((await refundsAtProvider(paid.intentId)).map((each) => each.amount)).toEqual([3000]);
+  await first.context().close();
+  await second.page.context().close();
+});
+
 test('support sees a payment’s page without the refund form', async ({ page, browser }) => {
   const paid = await paidByCard(page, 'Field Notebook', 1);
   const support = await newTeamMember(browser, 'support');
