@@ -267,12 +267,14 @@ describe('who may refund', () => {
     expect(await db.select().from(refundRequests).where(eq(refundRequests.paymentId, paid.paymentId))).toEqual([]);
   });
 
-  it('refuses an amount that is not a positive whole number of minor units, or in another currency, naming the field', async () => {
+  it('refuses an amount that is not a positive whole number of minor units, or in another currency, naming the field, and an id that names nothing', async () => {
     const paid = await paidOrder('stripe');
     for (const amount of [0, -5, 1.5]) {
       const error = await refusal(requestRefund(deps, admin, input(paid, amount)));
       expect(error).toMatchObject({ code: 'invalid_amount', field: 'amount' });
     }
+    expect(await refusal(requestRefund(deps, admin, input(paid, 100, { paymentId: 'not-a-payment' })))).toMatchObject({ code: 'not_found' });
+    expect(await refusal(approveRefund(deps, secondAdmin, 'not-a-request'))).toMatchObject({ code: 'not_found' });
     const euros = await refusal(requestRefund(deps, admin, input(paid, 100, { amount: money(100, 'EUR') })));
     expect(euros).toMatchObject({ code: 'wrong_currency', message: 'This payment is in USD, not EUR.' });
   });

@@ -9,6 +9,7 @@ import { queueEmail } from '@/lib/mail/outbox';
 import { formatMoney, money, type Money } from '@/lib/money';
 import type { PaymentRegistry } from '@/lib/payments';
 import { PaymentProviderUnavailableError, PROVIDER_LABELS } from '@/lib/payments/types';
+import { isUuid } from '@/lib/uuid';
 import { lockBillingKey } from './payment-events';
 
 /**
@@ -85,6 +86,7 @@ export interface RefundableAmounts {
  * refunds; read without it by the payment page.
  */
 export async function refundableAmounts(db: Database | Transaction, paymentId: string, options: { excludingRequest?: string } = {}): Promise<RefundableAmounts | null> {
+  if (!isUuid(paymentId)) return null;
   // Written as SQL with its own aliases: Drizzle leaves a column of another table unqualified
   // inside a select field, which would compare refunds.payment_id with refunds.id.
   const [row] = await db.execute<{ currency: string; captured: string; provider_refunded: string; settled: string; pending: string; awaiting: string }>(sql`
@@ -198,6 +200,7 @@ async function send(tx: Transaction, deps: RefundDeps, staff: SessionUser, payme
 }
 
 async function lockedPayment(tx: Transaction, paymentId: string): Promise<Payment> {
+  if (!isUuid(paymentId)) throw new UserFacingError('No such payment.', 'not_found');
   const [found] = await tx.select({ provider: payments.provider, providerPaymentId: payments.providerPaymentId }).from(payments).where(eq(payments.id, paymentId));
   if (!found) throw new UserFacingError('No such payment.', 'not_found');
   await lockBillingKey(tx, found);
@@ -251,6 +254,7 @@ export async function requestRefund(deps: RefundDeps, staff: SessionUser, input:
 }
 
 async function lockedRequest(tx: Transaction, requestId: string): Promise<{ request: RefundRequest; payment: Payment }> {
+  if (!isUuid(requestId)) throw new UserFacingError('No such refund request.', 'not_found');
   const [found] = await tx.select({ paymentId: refundRequests.paymentId }).from(refundRequests).where(eq(refundRequests.id, requestId));
   if (!found) throw new UserFacingError('No such refund request.', 'not_found');
   const payment = await lockedPayment(tx, found.paymentId);
