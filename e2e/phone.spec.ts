@@ -2,7 +2,8 @@ import type { Page } from '@playwright/test';
 import { addToCart } from './checkout-support';
 import { checkSidewaysScroll } from './phone-support';
 import { expect, newSubscriber, subscribe, test } from './subscription-support';
-import { resourceFailedWith } from './support';
+import { signInAsAdmin } from './admin-support';
+import { resourceFailedWith, routesUnder } from './support';
 
 // Runs on the phone project only (playwright.config.ts): every page at 360 px, by touch.
 
@@ -55,4 +56,11 @@ test('a subscriber’s portal pages fit a phone screen, each invoice stacked on 
   await expect(page.getByTestId('invoices')).toBeVisible();
   await expectThumbSized(page, '/account/billing');
   for (const path of ['/account/billing', '/account', '/members', '/pricing', '/subscribe/pro-monthly-usd']) await visit(page, path);
+});
+
+test('every list of the admin console fits a phone screen', { tag: '@phone' }, async ({ page }) => {
+  test.setTimeout(90_000);
+  await signInAsAdmin(page);
+  // The console's pages without an id in their path: every list, and the overview with its charts.
+  for (const path of routesUnder('(admin)', 'page.tsx').filter((route) => !/[0-9a-f]{8}-/.test(route))) await visit(page, path);
 });
