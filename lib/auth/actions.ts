@@ -23,16 +23,18 @@ function inputFrom(input: unknown): unknown {
   return object;
 }
 
-async function run<S extends z.ZodType, T>(
+async function run<S extends z.ZodType, T, C = undefined>(
   schema: S,
   rawInput: unknown,
-  body: (input: z.output<S>) => Promise<T>,
+  body: (input: z.output<S>, caller: C) => Promise<T>,
+  authorize: () => Promise<C> = async () => undefined as C,
 ): Promise<ActionResult<T>> {
   try {
+    const caller = await authorize();
     // A schema's own messages win over checkInWords, which words zod's checks for the rest.
     const parsed = schema.safeParse(inputFrom(rawInput), { error: checkInWords });
     if (!parsed.success) return { ok: false, code: 'invalid_input', ...describeInvalidInput(parsed.error.issues) };
-    return { ok: true, data: await body(parsed.data) };
+    return { ok: true, data: await body(parsed.data, caller) };
   } catch (error) {
     unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
     if (error instanceof UserFacingError && error.field) {
@@ -59,12 +61,15 @@ export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.ou
     run(schema, input, async (parsed) => body(parsed, await requireUser()));
 }
 
-/** An admin console action: the caller must hold `permission`; the lib/ function it calls checks again. */
+/**
+ * An admin console action: the caller must hold `permission`; the lib/ function it calls checks
+ * again. The caller is checked before the input is read, so someone without the permission
+ * learns nothing about what the action accepts (and is refused whatever they send).
+ */
 export function consoleAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
   body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
 ) {
-  return (input: z.input<S> | FormData) =>
-    run(schema, input, async (parsed) => body(parsed, await requirePermission(permission)));
+  return (input: z.input<S> | FormData) => run(schema, input, body, () => requirePermission(permission));
 }
