@@ -60,6 +60,9 @@ export default defineConfig({
       BILLFOLD_ALLOW_TEST_MODE: '1',
       ADMIN_EMAILS: E2E_ADMIN_EMAIL,
       LOG_LEVEL: 'warn',
+      // A failed webhook event is retried every second, not with backoff over minutes: the same
+      // eight attempts, so e2e/admin-webhooks.spec.ts sees one die. Others only recover sooner.
+      WEBHOOK_RETRY_FIXED_DELAY_SECONDS: '1',
       NEXT_TELEMETRY_DISABLED: '1',
     },
   },
