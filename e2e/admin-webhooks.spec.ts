@@ -81,7 +81,6 @@ test('an event that died while the provider was failing is re-processed once aft
   await endProviderFaults(email);
   await admin.goto(eventPage);
   await admin.getByRole('button', { name: 'Re-process' }).dblclick();
-  await expect(admin.getByRole('status').filter({ hasText: /Queued|Nothing to do/ })).toBeVisible();
   await expect(async () => {
     await admin.reload();
     await expect(admin.getByTestId('webhookEvent-status')).toHaveText('Processed', { timeout: 1_000 });
@@ -96,7 +95,7 @@ test('an event that died while the provider was failing is re-processed once aft
   await admin.goto('/admin/webhooks');
   const deadType = admin.getByTestId('dead-type-refund.created');
   await deadType.getByRole('button', { name: 'Re-process all' }).click();
-  await expect(deadType.getByRole('status')).toContainText(/Queued \d+ dead events? of this type/);
+  await expect(deadType).toHaveCount(0); // none of the type is dead any more
   await expectEventRow(admin, createdEvent, 'refund.created', 'Processed', 30_000);
   await admin.goto('/admin/audit?action=webhook_event.bulk_reprocessed&subjectType=webhook_event_type&subjectId=stripe:refund.created');
   await expect(admin.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'webhook_event.bulk_reprocessed' }).first()).toContainText('"count"');
