@@ -296,18 +296,23 @@ export async function reprocessDeadEventsOfType(db: Database, staff: SessionUser
   const { provider, type } = parsed.data;
   const ofType = and(eq(webhookEvents.status, 'dead'), eq(webhookEvents.provider, provider), eq(webhookEvents.type, type));
   return db.transaction(async (tx) => {
-    const chosen = tx
+    // Chosen and locked first, then updated by id: the bound is exact (a LIMIT inside the
+    // UPDATE's own WHERE is not guaranteed to be applied once).
+    const chosen = await tx
       .select({ id: webhookEvents.id })
       .from(webhookEvents)
       .where(ofType)
       .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.id))
       .limit(REPROCESS_ALL_LIMIT)
       .for('update', { skipLocked: true });
-    const requeued = await tx
-      .update(webhookEvents)
-      .set({ status: 'pending', attempts: 0, updatedAt: sql`now()` })
-      .where(and(ofType, inArray(webhookEvents.id, chosen)))
-      .returning({ id: webhookEvents.id });
+    const requeued =
+      chosen.length === 0
+        ? []
+        : await tx
+            .update(webhookEvents)
+            .set({ status: 'pending', attempts: 0, updatedAt: sql`now()` })
+            .where(inArray(webhookEvents.id, chosen.map(({ id }) => id)))
+            .returning({ id: webhookEvents.id });
     for (const { id } of requeued) {
       const job: WebhookJob = { webhookEventId: id };
       if (!(await sendInTransaction(tx, WEBHOOK_QUEUE, job))) throw new Error(`the ${WEBHOOK_QUEUE} queue does not exist: run the migrations`);
