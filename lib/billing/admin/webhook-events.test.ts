@@ -1,10 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, users, webhookEvents } from '@/db/schema';
 import { AuthorizationError } from '@/lib/auth/errors';
 import type { SessionUser } from '@/lib/auth/users';
 import { WEBHOOK_QUEUE } from '@/lib/jobs/queues';
 import { recordWebhookEvent } from '@/lib/jobs/webhook-ledger';
+import type { PaymentProviderName } from '@/lib/payments/types';
 import { isolatedDatabase } from '@/test/database';
 import { userFacingError } from '@/test/errors';
 import {
@@ -23,8 +25,15 @@ import {
 const t = isolatedDatabase();
 let admin: SessionUser;
 let support: SessionUser;
+/** The endpoint's own way in: recordWebhookEvent takes a postgres.js client. */
+let ledger: postgres.Sql;
+
+afterAll(async () => {
+  await ledger.end();
+});
 
 beforeAll(async () => {
+  ledger = postgres(t.url, { max: 2, onnotice: () => {} });
   const [a, s] = await t.db
     .insert(users)
     .values([
@@ -43,10 +52,10 @@ interface Stored {
 }
 
 /** An event stored the way the endpoint stores it (with its job), then set to `status`. */
-async function storedEvent(options: { status?: WebhookEventStatus; type?: string; provider?: 'stripe' | 'paypal'; receivedAt?: string; attempts?: number } = {}): Promise<Stored> {
+async function storedEvent(options: { status?: WebhookEventStatus; type?: string; provider?: PaymentProviderName; receivedAt?: string; attempts?: number } = {}): Promise<Stored> {
   const eventId = `evt_admin_${++sequence}_${crypto.randomUUID().slice(0, 8)}`;
   const type = options.type ?? 'charge.refunded';
-  await recordWebhookEvent(t.db.$client, { provider: options.provider ?? 'stripe', eventId, type, payloadJson: JSON.stringify({ id: eventId, type, data: { object: { id: 'ch_1' } } }) });
+  await recordWebhookEvent(ledger, { provider: options.provider ?? 'stripe', eventId, type, payloadJson: JSON.stringify({ id: eventId, type, data: { object: { id: 'ch_1' } } }) });
   const [row] = await t.db
     .update(webhookEvents)
     .set({

@@ -10,12 +10,11 @@ import { paymentProvider, webhookEventStatus } from '@/db/schema';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
 import { pageHref } from '@/lib/billing/admin/query';
+import { PROVIDER_LABELS } from '@/lib/payments/types';
 import { deadEventsByType, listWebhookEvents, parseWebhookEventQuery, WebhookEventQuery, type DeadEventType, type WebhookEventRow } from '@/lib/billing/admin/webhook-events';
 import { reprocessDeadOfType, reprocessEvent } from './actions';
 
 export const metadata: Metadata = { title: 'Webhook events' };
-
-const PROVIDER_LABELS: Record<(typeof paymentProvider.enumValues)[number], string> = { stripe: 'Stripe', paypal: 'PayPal' };
 
 export default async function WebhookEventsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const staff = await requireStaffForPage('/admin/webhooks');

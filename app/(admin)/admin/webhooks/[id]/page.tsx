@@ -12,7 +12,7 @@ import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
 import { classifyWebhookEvent, getWebhookEvent, type EventClassification } from '@/lib/billing/admin/webhook-events';
 import { paymentRegistry } from '@/lib/payments';
-import type { WebhookAction } from '@/lib/payments/types';
+import { PROVIDER_LABELS, type WebhookAction } from '@/lib/payments/types';
 import { reprocessEvent } from '../actions';
 
 export const metadata: Metadata = { title: 'Webhook event' };
@@ -70,7 +70,7 @@ export default async function WebhookEventPage({ params }: { params: Promise<{ i
   const classification = await classifyWebhookEvent(db, paymentRegistry(), event);
   const reprocessable = can(staff, 'webhooks.reprocess') && (event.status === 'failed' || event.status === 'dead');
   const details: [string, ReactNode][] = [
-    ['Provider', event.provider === 'stripe' ? 'Stripe' : 'PayPal'],
+    ['Provider', PROVIDER_LABELS[event.provider]],
     ['Provider event id', <span key="id" className="font-mono text-xs break-all" data-testid="provider-event-id">{event.eventId}</span>],
     ['Received', <Time key="received" date={event.receivedAt} />],
     ['Processed', event.processedAt ? <Time date={event.processedAt} /> : '—'],
