@@ -196,10 +196,11 @@ test('a customer is refused by every admin page, route and action, and nothing c
   await customerContext.close();
 });
 
-test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor or customer reads another’s receipt', async ({ page, browser, expectConsoleError }) => {
+test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor or customer reads another’s receipt', async ({ browser, baseURL, expectConsoleError }) => {
   test.setTimeout(90_000);
   expectConsoleError(resourceFailedWith(404));
   // A guest pays; their receipt, with their address and order, is in the outbox.
+  const page = await newCustomer(browser, baseURL!);
   const buyer = uniqueEmail('receipt-owner');
   await addToCart(page, 'Field Notebook');
   await continueToPayment(page, buyer);
@@ -234,6 +235,7 @@ test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor o
   }
   await admin.context().close();
   await customer.context().close();
+  await page.context().close();
 });
 
 test('an admin can promote a customer, who then sees the admin area', async ({ browser }) => {
