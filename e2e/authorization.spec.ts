@@ -2,15 +2,38 @@ import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
-import { adminBrowser, openEmail, teamRow } from './admin-support';
+import { adminBrowser, newTeamMember, openEmail, teamRow } from './admin-support';
 import { addToCart, continueToPayment, enterCard, expectConfirmation, newCustomer, orderNumber, payButton } from './checkout-support';
 import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
-import { clientHeaders, expect, resourceFailedWith, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
+import { clientHeaders, expect, resourceFailedWith, routeFilesUnder, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
 // Signed-in pages: the account area, the members' page, and subscribing to a plan.
 const ACCOUNT_PAGES = [...routesUnder('(account)', 'page.tsx'), ...routesUnder('(shop)/subscribe', 'page.tsx')];
 const ADMIN_PAGES = routesUnder('(admin)', 'page.tsx');
-const ADMIN_ROUTES = routesUnder('api/admin', 'route.ts');
+
+/** Every method each console route exports (a POST-only route answers GET with 405, before any guard). */
+function consoleRoutes(): { path: string; method: string }[] {
+  return routeFilesUnder('api/admin').flatMap(({ path: routePath, file }) =>
+    [...fs.readFileSync(file, 'utf8').matchAll(/export const (GET|POST|PUT|PATCH|DELETE)\b/g)].map((match) => ({ path: routePath, method: match[1]! })),
+  );
+}
+
+async function callRoute(request: APIRequestContext, route: { path: string; method: string }) {
+  return request.fetch(route.path, { method: route.method, maxRedirects: 0 });
+}
+
+/**
+ * What a forged call to a console action sends. The caller is checked before the input is read
+ * (consoleAction), so any input is refused for who sends it; where an action acts on a person,
+ * the forged call names one (`email`), and the tests check nothing happened to them.
+ */
+const FORGED_CONSOLE_INPUT: Record<string, (email: string) => unknown> = {
+  changeUserRole: (email) => ({ email, role: 'admin' }),
+};
+
+function forgedInput(action: ServerAction, email: string): unknown {
+  return FORGED_CONSOLE_INPUT[action.exportedName]?.(email) ?? {};
+}
 const USER_ROUTES = routesUnder('api/billing', 'route.ts');
 
 interface ServerAction {
@@ -104,9 +127,9 @@ test('the authorization tests cover at least the pages, routes and actions that 
   expect(ACCOUNT_PAGES.some((page) => page.startsWith('/subscribe/'))).toBe(true);
   expect(ADMIN_PAGES).toEqual(expect.arrayContaining(['/admin', '/admin/team', '/admin/webhooks', '/admin/emails', '/admin/audit']));
   expect(ADMIN_PAGES.filter((page) => /^\/admin\/(webhooks|emails)\/[0-9a-f-]{36}$/.test(page))).toHaveLength(2);
-  expect(ADMIN_ROUTES).toContain('/api/admin/users');
   expect(USER_ROUTES).toContain('/api/billing/subscription');
   expect(adminActions().map((action) => action.exportedName)).toEqual(expect.arrayContaining(['changeUserRole', 'reprocessEvent', 'reprocessDeadOfType', 'resendFailedEmail']));
+  expect(consoleRoutes()).toEqual(expect.arrayContaining([{ path: '/api/admin/users', method: 'GET' }, expect.objectContaining({ method: 'POST' })]));
   const subscriber = subscriberActions().map((action) => action.exportedName);
   expect(subscriber).toEqual(expect.arrayContaining(Object.keys(VALID_INPUT)));
   expect(Object.keys(VALID_INPUT)).toEqual(expect.arrayContaining(subscriber));
@@ -144,8 +167,8 @@ test('an anonymous visitor is refused by every admin page, route and action, eve
     await page.goto(pagePath);
     await expect(page, pagePath).toHaveURL(/\/sign-in/);
   }
-  for (const route of ADMIN_ROUTES) {
-    expect((await page.request.get(route)).status(), route).toBe(401);
+  for (const route of consoleRoutes()) {
+    expect((await callRoute(page.request, route)).status(), `${route.method} ${route.path}`).toBe(401);
   }
   // The proxy only redirects; with a forged cookie it lets the request through, and the
   // pages, routes and actions must still refuse on their own.
@@ -154,11 +177,11 @@ test('an anonymous visitor is refused by every admin page, route and action, eve
     await page.goto(pagePath);
     await expect(page, pagePath).toHaveURL(/\/sign-in/);
   }
-  for (const route of ADMIN_ROUTES) {
-    expect((await page.request.get(route)).status(), route).toBe(401);
+  for (const route of consoleRoutes()) {
+    expect((await callRoute(page.request, route)).status(), `${route.method} ${route.path}`).toBe(401);
   }
   for (const action of adminActions()) {
-    const result = await callAction(page.request, baseURL!, action.pagePath, action.id, [{ email: E2E_ADMIN_EMAIL, role: 'customer' }]);
+    const result = await callAction(page.request, baseURL!, action.pagePath, action.id, [forgedInput(action, E2E_ADMIN_EMAIL)]);
     expect(result.body, action.exportedName).toContain('"code":"unauthenticated"');
   }
 });
@@ -176,14 +199,14 @@ test('a customer is refused by every admin page, route and action, and nothing c
   }
   await expect(customer.getByRole('link', { name: 'Admin' })).toHaveCount(0);
 
-  for (const route of ADMIN_ROUTES) {
-    const response = await customerContext.request.get(route);
-    expect(response.status(), route).toBe(403);
+  for (const route of consoleRoutes()) {
+    const response = await callRoute(customerContext.request, route);
+    expect(response.status(), `${route.method} ${route.path}`).toBe(403);
     expect(await response.json()).toEqual({ error: { code: 'forbidden', message: 'You do not have access to this.' } });
   }
 
   for (const action of adminActions()) {
-    const result = await callAction(customerContext.request, baseURL!, action.pagePath, action.id, [{ email: victim, role: 'admin' }]);
+    const result = await callAction(customerContext.request, baseURL!, action.pagePath, action.id, [forgedInput(action, victim)]);
     expect(result.body, action.exportedName).toContain('"code":"forbidden"');
   }
 
@@ -194,6 +217,36 @@ test('a customer is refused by every admin page, route and action, and nothing c
 
   await adminPage.context().close();
   await customerContext.close();
+});
+
+test('support reads every console page and route, and is refused every action and every change', async ({ browser, baseURL, expectConsoleError }) => {
+  expectConsoleError(resourceFailedWith(404)); // a made-up id on a detail page is a 404 to anyone
+  const { page: support } = await newTeamMember(browser, 'support');
+  const victim = uniqueEmail('victim');
+  await signUp(await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage(), victim);
+
+  for (const pagePath of ADMIN_PAGES) {
+    const response = await support.goto(pagePath);
+    // Detail pages are reached here with a made-up id: a 404 like anyone's, never a refusal or a 500.
+    expect(response?.status(), pagePath).toBe(pagePath.split('/').some((segment) => /^[0-9a-f-]{36}$/.test(segment)) ? 404 : 200);
+  }
+  await expect(support.getByRole('navigation', { name: 'Admin console' })).toBeVisible();
+  await support.goto('/admin/team');
+  await expect(support.getByRole('button', { name: 'Change role' })).toHaveCount(0);
+
+  for (const route of consoleRoutes()) {
+    const response = await callRoute(support.context().request, route);
+    expect(response.status(), `${route.method} ${route.path}`).toBe(route.method === 'GET' ? 200 : 403);
+  }
+  for (const action of adminActions()) {
+    const result = await callAction(support.context().request, baseURL!, action.pagePath, action.id, [forgedInput(action, victim)]);
+    expect(result.body, action.exportedName).toContain('"code":"forbidden"');
+  }
+  // The forged promotion did not happen.
+  const admin = await adminBrowser(browser);
+  await expect((await teamRow(admin, victim)).getByTestId('user-role')).toHaveText('Customer');
+  await admin.context().close();
+  await support.context().close();
 });
 
 test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor or customer reads another’s receipt', async ({ browser, baseURL, expectConsoleError }) => {

@@ -122,6 +122,11 @@ export async function signOut(page: Page) {
  * file system means a page added later is covered by the authorization tests without edits.
  */
 export function routesUnder(appFolder: string, file: 'page.tsx' | 'route.ts'): string[] {
+  return routeFilesUnder(appFolder, file).map((route) => route.path);
+}
+
+/** Each page or route under `appFolder` of app/: its URL (any id for a dynamic segment) and its file. */
+export function routeFilesUnder(appFolder: string, file: 'page.tsx' | 'route.ts' = 'route.ts'): { path: string; file: string }[] {
   const root = path.join(process.cwd(), 'app');
   const found: string[] = [];
   const walk = (dir: string) => {
@@ -132,13 +137,14 @@ export function routesUnder(appFolder: string, file: 'page.tsx' | 'route.ts'): s
     }
   };
   walk(path.join(root, appFolder));
-  return found.map(
-    (dir) =>
+  return found.map((dir) => ({
+    path:
       '/' +
       dir
         .split(path.sep)
         .filter((segment) => !/^\(.*\)$/.test(segment)) // route groups are not in the URL
         .map((segment) => (/^\[.*\]$/.test(segment) ? crypto.randomUUID() : segment)) // any id: the guard runs first
         .join('/'),
-  );
+    file: path.join(root, dir, file),
+  }));
 }

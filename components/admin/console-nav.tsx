@@ -7,6 +7,9 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/admin', label: 'Overview' },
   { href: '/admin/transactions', label: 'Transactions' },
+  { href: '/admin/customers', label: 'Customers' },
+  { href: '/admin/subscriptions', label: 'Subscriptions' },
+  { href: '/admin/disputes', label: 'Disputes' },
   { href: '/admin/webhooks', label: 'Webhook events' },
   { href: '/admin/emails', label: 'Emails' },
   { href: '/admin/audit', label: 'Audit log' },

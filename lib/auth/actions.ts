@@ -23,18 +23,16 @@ function inputFrom(input: unknown): unknown {
   return object;
 }
 
-async function run<S extends z.ZodType, T, C = undefined>(
+async function run<S extends z.ZodType, T>(
   schema: S,
   rawInput: unknown,
-  body: (input: z.output<S>, caller: C) => Promise<T>,
-  authorize: () => Promise<C> = async () => undefined as C,
+  body: (input: z.output<S>) => Promise<T>,
 ): Promise<ActionResult<T>> {
   try {
-    const caller = await authorize();
     // A schema's own messages win over checkInWords, which words zod's checks for the rest.
     const parsed = schema.safeParse(inputFrom(rawInput), { error: checkInWords });
     if (!parsed.success) return { ok: false, code: 'invalid_input', ...describeInvalidInput(parsed.error.issues) };
-    return { ok: true, data: await body(parsed.data, caller) };
+    return { ok: true, data: await body(parsed.data) };
   } catch (error) {
     unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
     if (error instanceof UserFacingError && error.field) {
@@ -63,13 +61,22 @@ export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.ou
 
 /**
  * An admin console action: the caller must hold `permission`; the lib/ function it calls checks
- * again. The caller is checked before the input is read, so someone without the permission
- * learns nothing about what the action accepts (and is refused whatever they send).
+ * again. The caller is checked before the input is read, so someone without the permission is
+ * refused as such whatever they send, and learns nothing of what the action accepts.
  */
 export function consoleAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
   body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
 ) {
-  return (input: z.input<S> | FormData) => run(schema, input, body, () => requirePermission(permission));
+  return async (input: z.input<S> | FormData): Promise<ActionResult<T>> => {
+    let staff: SessionUser;
+    try {
+      staff = await requirePermission(permission);
+    } catch (error) {
+      if (error instanceof AuthorizationError) return { ok: false, error: error.message, code: error.code };
+      throw error;
+    }
+    return run(schema, input, (parsed) => body(parsed, staff));
+  };
 }

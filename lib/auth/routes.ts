@@ -11,17 +11,37 @@ function errorResponse(error: unknown): Response {
     return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'unauthenticated' ? 401 : 403 });
   }
   if (error instanceof UserFacingError) {
-    return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'not_found' ? 404 : 400 });
+    return Response.json(
+      { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      { status: error.code === 'not_found' ? 404 : 400 },
+    );
   }
   log.error({ err: error }, 'route handler failed');
   return Response.json({ error: { code: 'internal', message: 'Internal error' } }, { status: 500 });
 }
 
-/** A console route handler: the caller must hold `permission`; others get 401 or 403 as JSON. */
-export function consoleRoute(permission: Permission, handler: (request: Request, staff: SessionUser) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
+/**
+ * Whether a browser sent this request from another site. Route handlers lack the origin check
+ * Next.js gives server actions, and the session cookie (SameSite=Lax) already stays off most
+ * cross-site requests; this refuses the rest. Clients that are not browsers send no
+ * Sec-Fetch-Site and cannot carry someone else's cookie anyway.
+ */
+function crossSite(request: Request): boolean {
+  const site = request.headers.get('sec-fetch-site');
+  return site !== null && site !== 'same-origin' && site !== 'none';
+}
+
+/**
+ * A console route handler: the caller must hold `permission`; others get 401 or 403 as JSON. A
+ * request that changes something (not GET or HEAD) from another site is refused with 403.
+ * `context` is what Next.js passes (the route's params).
+ */
+export function consoleRoute<Context = unknown>(permission: Permission, handler: (request: Request, staff: SessionUser, context: Context) => Promise<Response>) {
+  return async (request: Request, context: Context): Promise<Response> => {
     try {
-      return await handler(request, await requirePermission(permission));
+      const staff = await requirePermission(permission);
+      if (request.method !== 'GET' && request.method !== 'HEAD' && crossSite(request)) throw new AuthorizationError('forbidden');
+      return await handler(request, staff, context);
     } catch (error) {
       return errorResponse(error);
     }

@@ -1,5 +1,6 @@
 import type { Money } from '@/lib/money';
 import type {
+  DisputeEvidence,
   InvoicePreview,
   PaymentProviderName,
   ProviderCard,
@@ -75,6 +76,10 @@ export interface PaymentsApi {
   /** Every refund of a payment, as the provider holds them now. */
   refundsOf(paymentId: string): Promise<ProviderRefund[]>;
   retrieveDispute(id: string): Promise<ProviderDispute>;
+  /** Sends the merchant's evidence and submits it for the bank's (or PayPal's) review: it cannot be changed after. */
+  submitDisputeEvidence(id: string, evidence: DisputeEvidence, idempotencyKey: string): Promise<ProviderDispute>;
+  /** Concedes a dispute: the buyer keeps the money. */
+  acceptDispute(id: string, idempotencyKey: string): Promise<ProviderDispute>;
   /**
    * Every payment the provider holds for one of our orders among one customer's payments made
    * since `createdSince`, including any we never recorded.

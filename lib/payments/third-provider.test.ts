@@ -84,6 +84,8 @@ function fakepay() {
     capturePayment: notUsedHere('capturePayment'),
     refundPayment: notUsedHere('refundPayment'),
     retrieveDispute: notUsedHere('retrieveDispute'),
+    submitDisputeEvidence: notUsedHere('submitDisputeEvidence'),
+    acceptDispute: notUsedHere('acceptDispute'),
     paymentsForOrder: notUsedHere('paymentsForOrder'),
   };
 

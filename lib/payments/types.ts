@@ -68,6 +68,29 @@ export interface ProviderDispute {
   evidenceDueBy: Date | null;
 }
 
+/** The kinds of document a merchant attaches to contest a dispute; each provider files them where it keeps that kind. */
+export const EVIDENCE_DOCUMENT_KINDS = ['receipt', 'customer_communication', 'refund_policy', 'shipping_documentation', 'other'] as const;
+export type EvidenceDocumentKind = (typeof EVIDENCE_DOCUMENT_KINDS)[number];
+/** The file types both providers take as evidence. */
+export const EVIDENCE_CONTENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
+
+export interface EvidenceDocument {
+  kind: EvidenceDocumentKind;
+  filename: string;
+  contentType: (typeof EVIDENCE_CONTENT_TYPES)[number];
+  data: Uint8Array;
+}
+
+/** What the merchant sends to contest a dispute: one submission, final at the provider. */
+export interface DisputeEvidence {
+  /** The merchant's account of why the charge stands (at most 2,000 characters: PayPal's limit). */
+  explanation: string;
+  productDescription: string | null;
+  shipping: { carrier: string; trackingNumber: string } | null;
+  /** At most one of each kind (Stripe keeps one file per kind). */
+  documents: EvidenceDocument[];
+}
+
 /** A saved card, as much of it as may be shown: never the number. */
 export interface ProviderCard {
   id: string;
@@ -245,6 +268,18 @@ export class ApprovedPaymentRefusedError extends PaymentDeclinedError {
     this.restart = details.restart;
     this.actionUrl = details.actionUrl;
     this.payment = details.payment;
+  }
+}
+
+/** The provider will not take a response to a dispute that is no longer waiting for one (decided, or answered already). */
+export class DisputeNotOpenError extends Error {
+  constructor(
+    readonly provider: PaymentProviderName,
+    readonly disputeId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider} dispute ${disputeId} is not waiting for a response`, options);
+    this.name = 'DisputeNotOpenError';
   }
 }
 

@@ -6,6 +6,7 @@ import { CommittedError, StripeApiError, type StripeErrorBody } from './errors';
 import { expandPaths, publicView } from './expand';
 import type { FaultKind } from './faults';
 import { parseForm, type FormObject } from './form';
+import { isMultipart, parseMultipartParts } from '../multipart';
 import { randomToken } from './ids';
 import { matchRoute } from './routes';
 import { API_VERSION } from './version';
@@ -20,6 +21,8 @@ export interface ApiOptions {
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
+// Stripe takes files up to 50 MB; dispute evidence is limited further by its purpose (files.ts).
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 // An idempotency key left "in flight" by a crashed request is released after this long.
 const IN_FLIGHT_TIMEOUT_SECONDS = 60;
 
@@ -55,17 +58,34 @@ function authenticate(header: string | undefined): ApiKey {
   });
 }
 
-async function readBody(request: http.IncomingMessage): Promise<string> {
+async function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new StripeApiError(413, { type: 'invalid_request_error', message: `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.` });
+    if (size > limit) {
+      throw new StripeApiError(413, { type: 'invalid_request_error', message: `Request body too large: the limit is ${limit} bytes.` });
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A File Upload API request (`POST /v1/files`, multipart as the SDK sends it) as parameters: its
+ * fields as strings, and each file as what the sandbox keeps of it (name, type, size), never its bytes.
+ */
+function uploadParams(bytes: Buffer, contentType: string): { params: FormObject; fingerprint: string } {
+  const malformed = (description: string) => new StripeApiError(400, { type: 'invalid_request_error', message: `Invalid multipart request: ${description}` });
+  const params: FormObject = {};
+  // What identifies the request for idempotency: its parts, not its bytes (each retry has a new boundary).
+  const fingerprint = crypto.createHash('sha256');
+  for (const part of parseMultipartParts(bytes, contentType, malformed)) {
+    params[part.name] =
+      part.filename === undefined ? part.content.toString('utf8') : { filename: part.filename, type: part.contentType, size: String(part.content.length) };
+    fingerprint.update(`${part.name}\0${part.filename ?? ''}\0${part.contentType}\0`).update(part.content);
+  }
+  return { params, fingerprint: fingerprint.digest('hex') };
 }
 
 export function createStripeApi(store: Store, options: ApiOptions) {
@@ -171,12 +191,16 @@ export function createStripeApi(store: Store, options: ApiOptions) {
         throw new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred (sandbox chaos: API fault injected).' });
       }
       const auth = authenticate(request.headers.authorization);
-      const body = method === 'GET' || method === 'DELETE' ? '' : await readBody(request);
       const contentType = request.headers['content-type'] ?? '';
-      if (body && !contentType.includes('application/x-www-form-urlencoded')) {
+      // Only the File Upload API takes multipart, as at Stripe (files.stripe.com/v1/files).
+      const upload = method === 'POST' && url.pathname === '/v1/files' && isMultipart(contentType);
+      const bytes = method === 'GET' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(request, upload ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+      const uploaded = upload ? uploadParams(bytes, contentType) : null;
+      const body = uploaded ? uploaded.fingerprint : bytes.toString('utf8');
+      if (!uploaded && body && !contentType.includes('application/x-www-form-urlencoded')) {
         throw new StripeApiError(400, { type: 'invalid_request_error', message: 'Invalid request: the body must be application/x-www-form-urlencoded, as Stripe expects.' });
       }
-      const params = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : body);
+      const params = uploaded ? uploaded.params : parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : body);
       // Before the idempotency key is claimed: a request that meets a fault did nothing, so its
       // retry with the same key is a first attempt, as at Stripe after a request never arrived.
       const fault = await options.customerFault(method, url.pathname, params);

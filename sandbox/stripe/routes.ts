@@ -2,6 +2,7 @@ import type { RequestContext } from './context';
 import { chargeRoutes } from './resources/charges';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
+import { fileRoutes } from './resources/files';
 import { eventRoutes } from './resources/events';
 import { invoiceRoutes } from './resources/invoices';
 import { paymentIntentRoutes } from './resources/payment-intents';
@@ -37,6 +38,7 @@ const ROUTES: CompiledRoute[] = [
   ...chargeRoutes,
   ...refundRoutes,
   ...disputeRoutes,
+  ...fileRoutes,
   ...eventRoutes,
   ...webhookEndpointRoutes,
   ...setupIntentRoutes,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
-import { money, type Money } from '@/lib/money';
+import { fromDecimalString, money, MoneyError, type Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
 
 /**
@@ -76,6 +76,8 @@ export const TransactionQuery = z
     maxAmount: MinorUnits.optional(),
     hasRefunds: Flag.optional(),
     hasDispute: Flag.optional(),
+    /** The account whose orders the payments paid (a customer's page). */
+    userId: z.string().min(1).max(100).optional(),
     /** An email, an order number, or a provider's payment id (Stripe pi_…, PayPal order id). */
     q: z.string().trim().max(200).optional(),
     cursor: z
@@ -113,6 +115,63 @@ export function parseTransactionQuery(params: URLSearchParams | Record<string, s
     throw new UserFacingError(issue?.message ?? 'These filters are not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
   }
   return parsed.data;
+}
+
+/** The filters a page's URL carries, as typed: amounts (`min`, `max`) are decimals in the chosen currency. */
+export const TRANSACTION_FILTER_KEYS = ['q', 'status', 'provider', 'currency', 'from', 'to', 'min', 'max', 'hasRefunds', 'hasDispute'] as const;
+export type TransactionFilters = Partial<Record<(typeof TRANSACTION_FILTER_KEYS)[number], string>>;
+
+type SearchParams = URLSearchParams | Record<string, string | string[] | undefined>;
+
+function param(params: SearchParams, key: string): string | undefined {
+  const value = params instanceof URLSearchParams ? params.get(key) : params[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  const trimmed = first?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** The known filters of a URL, trimmed, empty ones dropped: what the form shows back and what links carry on. */
+export function transactionFilters(params: SearchParams): TransactionFilters {
+  const filters: TransactionFilters = {};
+  for (const key of TRANSACTION_FILTER_KEYS) {
+    const value = param(params, key);
+    if (value !== undefined) filters[key] = value;
+  }
+  return filters;
+}
+
+/**
+ * A typed amount ("12.50") in minor units of `currency`, by lib/money's digit arithmetic (a float
+ * would turn 0.29 into 28 cents). More decimals than the currency has are refused, not rounded:
+ * a filter that silently moved its bound would hide or show a payment the admin did not expect.
+ */
+function minorUnitsOf(value: string, currency: string | undefined, field: 'min' | 'max'): string {
+  const name = field === 'min' ? 'minimum' : 'maximum';
+  if (!currency) throw new UserFacingError('Choose a currency to filter by amount: amounts in different currencies cannot be compared.', 'invalid_filter', 'currency');
+  if (!/^\d{1,15}(?:\.\d{1,15})?$/.test(value)) throw new UserFacingError(`The ${name} amount should be a number such as 12.50.`, 'invalid_filter', field);
+  try {
+    return String(fromDecimalString(value, currency).amount);
+  } catch (error) {
+    if (error instanceof MoneyError) throw new UserFacingError(`The ${name} amount: ${error.message}.`, 'invalid_filter', field);
+    throw error;
+  }
+}
+
+/**
+ * Parses a page's (or the export's) URL: the filters as a person typed them, plus the pager's
+ * `cursor` and `limit`. Throws UserFacingError naming the field for anything wrong.
+ */
+export function parseTransactionSearch(params: SearchParams): TransactionQuery {
+  const filters = transactionFilters(params);
+  const currency = filters.currency;
+  if (currency !== undefined && !/^[A-Za-z]{3}$/.test(currency)) throw new UserFacingError('A currency is a three-letter ISO 4217 code.', 'invalid_filter', 'currency');
+  const minAmount = filters.min === undefined ? undefined : minorUnitsOf(filters.min, currency, 'min');
+  const maxAmount = filters.max === undefined ? undefined : minorUnitsOf(filters.max, currency, 'max');
+  if (minAmount !== undefined && maxAmount !== undefined && BigInt(minAmount) > BigInt(maxAmount)) {
+    throw new UserFacingError('The minimum amount is above the maximum.', 'invalid_filter', 'min');
+  }
+  const { min: _min, max: _max, ...rest } = filters;
+  return parseTransactionQuery({ ...rest, minAmount, maxAmount, cursor: param(params, 'cursor'), limit: param(params, 'limit') });
 }
 
 export interface TransactionRow {
@@ -181,6 +240,7 @@ function conditions(query: TransactionQuery): SQL[] {
     query.maxAmount !== undefined ? lte(payments.amount, query.maxAmount) : undefined,
     query.hasRefunds === undefined ? undefined : existsFor(refunds, refunds.paymentId, query.hasRefunds),
     query.hasDispute === undefined ? undefined : existsFor(disputes, disputes.paymentId, query.hasDispute),
+    query.userId ? eq(orders.userId, query.userId) : undefined,
     query.q ? searchCondition(query.q) : undefined,
     // A row-value comparison, so the (created_at, id) index is entered right after the cursor.
     query.cursor ? sql`(${payments.createdAt}, ${payments.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)` : undefined,

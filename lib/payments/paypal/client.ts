@@ -37,10 +37,37 @@ export class PaypalApiError extends Error {
   }
 }
 
+/** A file sent in a multipart request (dispute evidence). */
+export interface PaypalUpload {
+  /** The form field PayPal names for it (`evidence-file`, `accept-claim-document`). */
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+export interface PaypalRequestOptions {
+  body?: unknown;
+  /** Becomes PayPal-Request-Id. */
+  requestId?: string;
+  /**
+   * Sends the request as multipart/form-data, as the Disputes API takes its actions: `body` as
+   * the JSON `input` part, and these files in parts of their own.
+   */
+  files?: PaypalUpload[];
+}
+
 /** A plain REST call with a bearer token, for the APIs the SDK does not cover. */
 export interface PaypalRest {
-  /** `path` is below the API base (`/v1/customer/disputes/PP-D-1`); `requestId` becomes PayPal-Request-Id. */
-  request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options?: { body?: unknown; requestId?: string }): Promise<T>;
+  /** `path` is below the API base (`/v1/customer/disputes/PP-D-1`). */
+  request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options?: PaypalRequestOptions): Promise<T>;
+}
+
+function multipartOf(input: unknown, files: PaypalUpload[]): FormData {
+  const form = new FormData();
+  form.append('input', new Blob([JSON.stringify(input ?? {})], { type: 'application/json' }), 'input.json');
+  for (const file of files) form.append(file.field, new Blob([Buffer.from(file.data)], { type: file.contentType }), file.filename);
+  return form;
 }
 
 export interface PaypalClient {
@@ -104,17 +131,23 @@ function paypalRestFor(connection: PaypalConnection): PaypalRest {
   }
 
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<T> {
+    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: PaypalRequestOptions = {}): Promise<T> {
       const headers: Record<string, string> = { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' };
-      if (options.body !== undefined) headers['Content-Type'] = 'application/json';
       if (options.requestId) headers['PayPal-Request-Id'] = options.requestId;
-      const response = await exchange(`${base}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+      let body: string | FormData | undefined;
+      // fetch writes a multipart body's Content-Type itself, with its boundary.
+      if (options.files) body = multipartOf(options.body, options.files);
+      else if (options.body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        body = JSON.stringify(options.body);
+      }
+      const response = await exchange(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
       const text = await response.text();
-      const body = text ? (JSON.parse(text) as unknown) : undefined;
+      const answer = text ? (JSON.parse(text) as unknown) : undefined;
       if (response.status === 401) token = null; // a revoked or expired token: the next call fetches another
-      if (response.status >= 500 || response.status === 429) throw new PaymentProviderUnavailableError('paypal', { cause: paypalErrorFrom(response.status, body as PaypalErrorBody) });
-      if (!response.ok) throw paypalErrorFrom(response.status, body as PaypalErrorBody);
-      return body as T;
+      if (response.status >= 500 || response.status === 429) throw new PaymentProviderUnavailableError('paypal', { cause: paypalErrorFrom(response.status, answer as PaypalErrorBody) });
+      if (!response.ok) throw paypalErrorFrom(response.status, answer as PaypalErrorBody);
+      return answer as T;
     },
   };
 }

@@ -2,7 +2,7 @@ import { Client, Environment, OrdersController, ResponseValidationError } from '
 import { describe, expect, it } from 'vitest';
 import { money, type Money } from '@/lib/money';
 import type { PaymentRequest } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError, type ProviderPayment } from '@/lib/payments/types';
+import { DisputeNotOpenError, PaymentProviderUnavailableError, type DisputeEvidence, type ProviderPayment } from '@/lib/payments/types';
 import { openDispute } from '@/sandbox/paypal/tests/hooks-support';
 import { decide, type OrderReply } from '@/sandbox/paypal/tests/order-support';
 import { paypalSandbox } from '@/sandbox/paypal/tests/support';
@@ -309,5 +309,36 @@ describe('changing, canceling and refunding', () => {
       amount: money(3000, 'USD'),
       reason: 'UNAUTHORISED',
     });
+  });
+
+  async function disputedPayment(amount: Money, stage?: string) {
+    const created = await approvedPayment(amount);
+    await payments().capturePayment(created.id, `capture:${created.id}`);
+    const captureId = (await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures?.[0]?.id ?? '';
+    const { dispute_id: disputeId } = await openDispute(t, { capture_id: captureId, reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED', ...(stage ? { stage } : {}) });
+    return { paymentId: created.id, disputeId };
+  }
+
+  it('sends evidence as PayPal takes it (multipart, with the file) and the dispute goes under review; a second answer is refused as not open', async () => {
+    const { disputeId } = await disputedPayment(money(4200, 'USD'), 'CHARGEBACK');
+    const evidence: DisputeEvidence = {
+      explanation: 'Delivered on 1 December, signed for.',
+      productDescription: 'A field notebook',
+      shipping: { carrier: 'Postal service', trackingNumber: 'TRACK-123' },
+      documents: [{ kind: 'receipt', filename: 'receipt.pdf', contentType: 'application/pdf', data: new TextEncoder().encode('%PDF-1.4 receipt') }],
+    };
+    const submitted = await payments().submitDisputeEvidence(disputeId, evidence, `dispute:${disputeId}:evidence:1`);
+    expect(submitted).toMatchObject({ id: disputeId, status: 'under_review' });
+    const atPaypal = await t.rest<{ evidences: { evidence_type: string; notes?: string; documents?: { name: string }[] }[] }>('GET', `/v1/customer/disputes/${disputeId}`);
+    expect(atPaypal.body.evidences.map((each) => each.evidence_type)).toEqual(['OTHER', 'ITEM_DESCRIPTION', 'PROOF_OF_FULFILLMENT']);
+    expect(atPaypal.body.evidences[0]).toMatchObject({ notes: evidence.explanation, documents: [{ name: 'receipt.pdf' }] });
+
+    await expect(payments().submitDisputeEvidence(disputeId, evidence, `dispute:${disputeId}:evidence:2`)).rejects.toBeInstanceOf(DisputeNotOpenError);
+  });
+
+  it('accepts a claim: PayPal decides for the buyer and the dispute is lost', async () => {
+    const { disputeId } = await disputedPayment(money(1500, 'USD'), 'CHARGEBACK');
+    expect(await payments().acceptDispute(disputeId, `dispute:${disputeId}:accept`)).toMatchObject({ id: disputeId, status: 'lost' });
+    await expect(payments().acceptDispute(disputeId, `dispute:${disputeId}:accept:again`)).rejects.toBeInstanceOf(DisputeNotOpenError);
   });
 });

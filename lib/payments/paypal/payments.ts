@@ -17,6 +17,7 @@ import { addMoney, money, type Money } from '@/lib/money';
 import type { CancelOutcome, PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
 import {
   ApprovedPaymentRefusedError,
+  DisputeNotOpenError,
   PaymentProviderUnavailableError,
   type DisputeStatus,
   type PaymentStatus,
@@ -467,11 +468,31 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       return { payment: paymentFrom(order), refunds: refundsOfOrder(order).map((refund) => refundFrom(refund, id)) };
     },
 
-    async retrieveDispute(id) {
-      const dispute = await rest.request<PaypalDispute>('GET', `/v1/customer/disputes/${encodeURIComponent(id)}`);
-      const captureId = dispute.disputed_transactions?.[0]?.seller_transaction_id;
-      if (!captureId) throw new Error(`PayPal dispute ${id} names no transaction`);
-      return disputeFrom(dispute, await orderOfCapture(captureId));
+    retrieveDispute,
+
+    async submitDisputeEvidence(id, evidence, idempotencyKey) {
+      const evidences = [
+        { evidence_type: 'OTHER', notes: evidence.explanation },
+        ...(evidence.productDescription ? [{ evidence_type: 'ITEM_DESCRIPTION', notes: evidence.productDescription.slice(0, EVIDENCE_NOTES_MAX) }] : []),
+        ...(evidence.shipping
+          ? [
+              {
+                evidence_type: 'PROOF_OF_FULFILLMENT',
+                evidence_info: { tracking_info: [{ carrier_name: 'OTHER', carrier_name_other: evidence.shipping.carrier, tracking_number: evidence.shipping.trackingNumber }] },
+              },
+            ]
+          : []),
+      ];
+      const files = evidence.documents.map((document) => ({ field: 'evidence-file', filename: document.filename, contentType: document.contentType, data: document.data }));
+      await disputeAction(id, () => rest.request('POST', `${disputePath(id)}/provide-evidence`, { body: { evidences }, files, requestId: idempotencyKey }));
+      return retrieveDispute(id);
+    },
+
+    async acceptDispute(id, idempotencyKey) {
+      // Accepting a PayPal claim refunds the buyer the disputed amount (accept_claim_type REFUND).
+      const body = { note: 'The merchant accepts the claim.', accept_claim_type: 'REFUND' };
+      await disputeAction(id, () => rest.request('POST', `${disputePath(id)}/accept-claim`, { body, files: [], requestId: idempotencyKey }));
+      return retrieveDispute(id);
     },
 
     async paymentsForOrder() {
@@ -484,11 +505,35 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
     },
   };
 
+  async function retrieveDispute(id: string): Promise<ProviderDispute> {
+    const dispute = await rest.request<PaypalDispute>('GET', disputePath(id));
+    const captureId = dispute.disputed_transactions?.[0]?.seller_transaction_id;
+    if (!captureId) throw new Error(`PayPal dispute ${id} names no transaction`);
+    return disputeFrom(dispute, await orderOfCapture(captureId));
+  }
+
   async function orderOfCapture(captureId: string): Promise<string> {
     const capture = await call(() => sdkPayments.getCapturedPayment({ captureId }));
     const orderId = capture.supplementaryData?.relatedIds?.orderId;
     if (!orderId) throw new Error(`PayPal capture ${captureId} names no order`);
     return orderId;
+  }
+}
+
+// PayPal's limit on an evidence's notes.
+const EVIDENCE_NOTES_MAX = 2000;
+
+function disputePath(id: string): string {
+  return `/v1/customer/disputes/${encodeURIComponent(id)}`;
+}
+
+/** A response to a dispute; PayPal refuses one the dispute no longer waits for (decided, or answered already). */
+async function disputeAction<T>(id: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof PaypalApiError && error.issue === 'ACTION_NOT_ALLOWED_IN_CURRENT_DISPUTE_STATE') throw new DisputeNotOpenError('paypal', id, { cause: error });
+    throw error;
   }
 }
 

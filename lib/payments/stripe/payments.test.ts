@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '@/lib/money';
 import { isolatedSandbox } from '@/test/sandbox';
+import { DisputeNotOpenError, type DisputeEvidence } from '@/lib/payments/types';
 import { stripePayments } from './payments';
 
 /** Stripe's side of the payment interface, against the sandbox through the official SDK. */
@@ -49,3 +50,39 @@ describe('Stripe payments in Billfold’s words', () => {
     expect(await payments.cancelPayment(intent.id, 'abandoned', `abandon:${intent.id}:again`)).toEqual({ outcome: 'refused' });
   });
 });
+
+describe('answering a Stripe dispute', () => {
+  async function disputed() {
+    const intent = await sandbox.stripe.paymentIntents.create({ amount: 3100, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, metadata: { order_id: crypto.randomUUID() } });
+    const [dispute] = (await sandbox.stripe.disputes.list({ payment_intent: intent.id })).data;
+    if (!dispute) throw new Error('no dispute opened');
+    return dispute;
+  }
+
+  const receipt = { kind: 'receipt' as const, filename: 'receipt.pdf', contentType: 'application/pdf' as const, data: new TextEncoder().encode('%PDF-1.4 receipt') };
+
+  it('uploads each document and submits the evidence in one update, which a retry with the same key repeats rather than doubles', async () => {
+    const payments = stripePayments(sandbox.stripe);
+    const dispute = await disputed();
+    const evidence: DisputeEvidence = { explanation: 'Shipped and delivered.', productDescription: 'Field notebook', shipping: { carrier: 'UPS', trackingNumber: '1Z999' }, documents: [receipt] };
+    const submitted = await payments.submitDisputeEvidence(dispute.id, evidence, `dispute:${dispute.id}:evidence:1`);
+    expect(submitted).toMatchObject({ provider: 'stripe', id: dispute.id, status: 'under_review', amount: money(3100, 'USD') });
+    const atStripe = await sandbox.stripe.disputes.retrieve(dispute.id);
+    expect(atStripe.evidence).toMatchObject({ uncategorized_text: 'Shipped and delivered.', product_description: 'Field notebook', shipping_carrier: 'UPS', shipping_tracking_number: '1Z999' });
+    expect(await sandbox.stripe.files.retrieve(String(atStripe.evidence.receipt))).toMatchObject({ purpose: 'dispute_evidence', filename: 'receipt.pdf' });
+
+    const again = await payments.submitDisputeEvidence(dispute.id, evidence, `dispute:${dispute.id}:evidence:1`);
+    expect(again.status).toBe('under_review');
+    expect((await sandbox.stripe.disputes.retrieve(dispute.id)).evidence_details.submission_count).toBe(1);
+  });
+
+  it('accepts a dispute, which loses it; answering it after is refused as not open', async () => {
+    const payments = stripePayments(sandbox.stripe);
+    const dispute = await disputed();
+    expect(await payments.acceptDispute(dispute.id, `dispute:${dispute.id}:accept`)).toMatchObject({ status: 'lost' });
+    await expect(payments.submitDisputeEvidence(dispute.id, { explanation: 'Too late', productDescription: null, shipping: null, documents: [] }, `dispute:${dispute.id}:evidence:late`)).rejects.toBeInstanceOf(
+      DisputeNotOpenError,
+    );
+  });
+});
+

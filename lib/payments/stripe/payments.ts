@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { money } from '@/lib/money';
 import type { CancelOutcome, PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
-import type { DisputeStatus, PaymentStatus, ProviderDispute, ProviderPayment, ProviderRefund, RefundStatus } from '@/lib/payments/types';
+import { DisputeNotOpenError, type DisputeStatus, type EvidenceDocumentKind, type PaymentStatus, type ProviderDispute, type ProviderPayment, type ProviderRefund, type RefundStatus } from '@/lib/payments/types';
 import { call, idOf, oneOf } from './common';
 
 /** Payments on Stripe (or the sandbox): a Billfold payment is a PaymentIntent, confirmed by Stripe.js. */
@@ -46,6 +46,32 @@ export function refundFrom(refund: Stripe.Refund, paymentId: string): ProviderRe
     amount: money(refund.amount, refund.currency),
     reason: refund.reason ?? null,
   };
+}
+
+/** Where Stripe keeps each kind of evidence document (one file per field). */
+const EVIDENCE_FILE_FIELDS = {
+  receipt: 'receipt',
+  customer_communication: 'customer_communication',
+  refund_policy: 'refund_policy',
+  shipping_documentation: 'shipping_documentation',
+  other: 'uncategorized_file',
+} as const satisfies Record<EvidenceDocumentKind, keyof Stripe.DisputeUpdateParams.Evidence>;
+type EvidenceFileField = (typeof EVIDENCE_FILE_FIELDS)[EvidenceDocumentKind];
+
+function optional<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+/** Stripe refuses a response to a closed dispute (`charge_dispute_closed`, or a 400 naming the status). */
+async function refusedWhenClosed<T>(id: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.code === 'charge_dispute_closed' || /already closed/i.test(error.message))) {
+      throw new DisputeNotOpenError('stripe', id, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function disputeFrom(dispute: Stripe.Dispute): ProviderDispute {
@@ -132,6 +158,41 @@ export function stripePayments(client: Stripe): PaymentsApi {
 
     async retrieveDispute(id) {
       return disputeFrom(await call(() => client.disputes.retrieve(id)));
+    },
+
+    async submitDisputeEvidence(id, evidence, idempotencyKey) {
+      // Each document is uploaded first (Stripe's evidence names files by id), under a key of its
+      // own derived from the submission's, so a retried submission re-uses the same uploads.
+      const files: Partial<Record<EvidenceFileField, string>> = {};
+      for (const [index, document] of evidence.documents.entries()) {
+        const file = await call(() =>
+          client.files.create(
+            { purpose: 'dispute_evidence', file: { data: Buffer.from(document.data), name: document.filename, type: document.contentType } },
+            { idempotencyKey: `${idempotencyKey}:file:${index}` },
+          ),
+        );
+        files[EVIDENCE_FILE_FIELDS[document.kind]] = file.id;
+      }
+      const update = () =>
+        client.disputes.update(
+          id,
+          {
+            evidence: {
+              uncategorized_text: evidence.explanation,
+              ...optional('product_description', evidence.productDescription),
+              ...optional('shipping_carrier', evidence.shipping?.carrier),
+              ...optional('shipping_tracking_number', evidence.shipping?.trackingNumber),
+              ...files,
+            },
+            submit: true,
+          },
+          { idempotencyKey },
+        );
+      return disputeFrom(await call(() => refusedWhenClosed(id, update)));
+    },
+
+    async acceptDispute(id, idempotencyKey) {
+      return disputeFrom(await call(() => refusedWhenClosed(id, () => client.disputes.close(id, {}, { idempotencyKey }))));
     },
 
     async paymentsForOrder({ customerId, orderId, createdSince }) {

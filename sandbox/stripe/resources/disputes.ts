@@ -18,6 +18,29 @@ const EVIDENCE_FIELDS = [
 
 type Evidence = Stripe.Dispute.Evidence;
 
+/** The evidence fields that name an uploaded file (purpose `dispute_evidence`) rather than hold text. */
+const FILE_FIELDS = [
+  'cancellation_policy', 'customer_communication', 'customer_signature', 'duplicate_charge_documentation', 'receipt', 'refund_policy',
+  'service_documentation', 'shipping_documentation', 'uncategorized_file',
+] as const;
+// Stripe's limit on all of a dispute's evidence files together (docs.stripe.com/disputes/responding).
+const MAX_EVIDENCE_BYTES = 4.5 * 1024 * 1024;
+
+/** Refuses evidence naming a file that is not an uploaded dispute_evidence file, or files too large together to submit. */
+async function checkEvidenceFiles(ctx: RequestContext, evidence: Evidence, submitting: boolean): Promise<void> {
+  let total = 0;
+  for (const field of FILE_FIELDS) {
+    const id = evidence[field];
+    if (typeof id !== 'string') continue;
+    const file = await ctx.tx.get<Stripe.File>('file', id);
+    if (!file || file.purpose !== 'dispute_evidence') throw invalidRequest(`No such file upload: '${id}'`, `evidence[${field}]`);
+    total += file.size;
+  }
+  if (submitting && total > MAX_EVIDENCE_BYTES) {
+    throw invalidRequest(`The evidence files together are ${total} bytes; a dispute's evidence may be at most ${MAX_EVIDENCE_BYTES} bytes.`, 'evidence');
+  }
+}
+
 function emptyEvidence(): Evidence {
   return Object.fromEntries([...EVIDENCE_FIELDS.map((field) => [field, null]), ['enhanced_evidence', {}]]) as unknown as Evidence;
 }
@@ -135,6 +158,7 @@ export const disputeRoutes: Route[] = [
       const before = await mustGet<Stripe.Dispute>(ctx, 'dispute', pathId(ctx), 'dispute', 'id', true);
       if (!OPEN.includes(before.status)) throw invalidRequest(`This dispute is already closed (status ${before.status}).`, undefined, 'charge_dispute_closed');
       const evidence = { ...before.evidence, ...((params.evidence ?? {}) as Partial<Evidence>) };
+      await checkEvidenceFiles(ctx, evidence, params.submit === true);
       const after: Stripe.Dispute = {
         ...before,
         evidence,

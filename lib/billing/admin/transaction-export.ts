@@ -1,0 +1,125 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Database } from '@/db/client';
+import { auditLog } from '@/db/schema';
+import { assertCan } from '@/lib/auth/roles';
+import type { SessionUser } from '@/lib/auth/users';
+import { toDecimalString } from '@/lib/money';
+import { decodeCursor, listTransactions, type TransactionQuery, type TransactionRow } from './transactions';
+
+/**
+ * The transactions CSV: every payment the filters match, read by the list's own keyset a chunk
+ * at a time, so an export of a million rows holds one chunk in memory, never the whole result,
+ * and costs each query what the first page costs.
+ */
+
+export const EXPORT_CHUNK_SIZE = 1000;
+
+/** Every payment matching `query` (its cursor and limit ignored), newest first, each exactly once. */
+export async function* transactionRows(db: Database, query: TransactionQuery, { chunkSize = EXPORT_CHUNK_SIZE } = {}): AsyncGenerator<TransactionRow> {
+  let cursor: TransactionQuery['cursor'];
+  for (;;) {
+    const page = await listTransactions(db, { ...query, cursor, limit: chunkSize });
+    yield* page.rows;
+    if (!page.nextCursor) return;
+    cursor = decodeCursor(page.nextCursor) ?? undefined;
+    if (!cursor) throw new Error('the transactions list wrote a cursor it cannot read');
+  }
+}
+
+export const CSV_HEADER = [
+  'created_at',
+  'payment_id',
+  'provider',
+  'provider_payment_id',
+  'status',
+  'currency',
+  'amount',
+  'amount_captured',
+  'amount_refunded',
+  'amount_minor',
+  'amount_captured_minor',
+  'amount_refunded_minor',
+  'order_number',
+  'customer_email',
+  'refunds',
+  'has_dispute',
+] as const;
+
+/**
+ * A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+ * a buyer's email such as `=HYPERLINK(…)@x.com` would become a link or a command on the admin's
+ * machine. Such cells get a leading apostrophe, which spreadsheets show as text.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n]/;
+
+export function neutralizeFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+function csvRecord(row: TransactionRow): (string | number)[] {
+  return [
+    row.createdAt.toISOString(),
+    row.paymentId,
+    row.provider,
+    row.providerPaymentId,
+    row.status,
+    row.amount.currency,
+    toDecimalString(row.amount),
+    toDecimalString(row.amountCaptured),
+    toDecimalString(row.amountRefunded),
+    row.amount.amount,
+    row.amountCaptured.amount,
+    row.amountRefunded.amount,
+    row.orderNumber ?? '',
+    row.customerEmail ?? '',
+    row.refundCount,
+    row.hasDispute ? 'true' : 'false',
+  ];
+}
+
+function toCsv(records: (string | number)[][]): string {
+  // Every text cell goes through the guard, the ones we write (ids, decimals) as well: none
+  // of ours starts with those characters, so the rule stays one line with no exceptions.
+  return stringify(records, { cast: { string: neutralizeFormula }, record_delimiter: 'windows' });
+}
+
+/** The CSV text of `query`'s payments, the header first, then one string per chunk of rows. */
+export async function* transactionCsv(db: Database, query: TransactionQuery, { chunkSize = EXPORT_CHUNK_SIZE } = {}): AsyncGenerator<string> {
+  yield toCsv([[...CSV_HEADER]]);
+  let batch: (string | number)[][] = [];
+  for await (const row of transactionRows(db, query, { chunkSize })) {
+    batch.push(csvRecord(row));
+    if (batch.length >= chunkSize) {
+      yield toCsv(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield toCsv(batch);
+}
+
+/** The filters an export used, as the audit log keeps them (no pager state). */
+function exportedFilters(query: TransactionQuery): Record<string, string | number | boolean> {
+  const { cursor: _cursor, limit: _limit, ...filters } = query;
+  return Object.fromEntries(Object.entries(filters).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined));
+}
+
+/**
+ * Starts a staff member's export: checks they may read the console, records in the audit log who
+ * exported which filters (before the first byte, so an export cut short is still on record), and
+ * returns the file's name and its text as chunks to stream.
+ */
+export async function exportTransactions(db: Database, staff: SessionUser, query: TransactionQuery): Promise<{ filename: string; chunks: AsyncGenerator<string> }> {
+  assertCan(staff, 'console.read');
+  const exportId = crypto.randomUUID();
+  const startedAt = new Date();
+  await db.insert(auditLog).values({
+    actorKind: 'user',
+    actorUserId: staff.id,
+    action: 'transactions.exported',
+    subjectType: 'transaction_export',
+    subjectId: exportId,
+    data: { filters: exportedFilters(query) },
+  });
+  const stamp = startedAt.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return { filename: `billfold-transactions-${stamp}.csv`, chunks: transactionCsv(db, query) };
+}
