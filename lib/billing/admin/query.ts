@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { UserFacingError } from '@/lib/errors';
+import { decodeCursor, encodeCursor } from './transactions';
 
 /**
  * What the console's lists (webhook events, emails, the audit log) share: filters parsed from a
@@ -55,28 +56,15 @@ export interface TimeCursor {
   id: string;
 }
 
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const TimeCursorPayload = z.object({ t: z.string().regex(CURSOR_TIMESTAMP), i: z.uuid() });
-
+/** The transactions list's cursor format (microsecond text and a uuid), shared by every console list keyed on (time, id). */
 export function encodeTimeCursor(cursor: TimeCursor): string {
-  return Buffer.from(JSON.stringify({ t: cursor.at, i: cursor.id })).toString('base64url');
+  return encodeCursor({ createdAt: cursor.at, id: cursor.id });
 }
 
-/** Null for anything that is not a cursor this module wrote. It positions a read-only list, so its shape is all there is to check. */
+/** Null for anything that is not such a cursor. */
 export function decodeTimeCursor(value: string): TimeCursor | null {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(value)) return null;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  const parsed = TimeCursorPayload.safeParse(payload);
-  if (!parsed.success) return null;
-  // A real instant, not merely its shape (2026-02-30 would reach PostgreSQL and fail there).
-  const time = Date.parse(parsed.data.t);
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 23) !== parsed.data.t.slice(0, 23)) return null;
-  return { at: parsed.data.t, id: parsed.data.i };
+  const cursor = decodeCursor(value);
+  return cursor ? { at: cursor.createdAt, id: cursor.id } : null;
 }
 
 const DAMAGED_CURSOR = 'This page link is damaged or out of date: start again from the first page.';
