@@ -17,7 +17,7 @@ function Subject({ row }: { row: AuditRow }) {
     <span className="text-xs">
       <span className="text-stone-500">{row.subjectType} </span>
       {href ? (
-        <Link href={href} className="font-mono break-all underline">
+        <Link href={href} prefetch={false} className="font-mono break-all underline">
           {text}
         </Link>
       ) : (

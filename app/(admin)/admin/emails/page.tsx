@@ -31,7 +31,7 @@ export default async function EmailsPage({ searchParams }: { searchParams: Promi
       unlabelled: true,
       className: 'max-sm:w-full max-sm:font-medium',
       cell: (email) => (
-        <Link href={`/admin/emails/${email.id}`} className="underline">
+        <Link href={`/admin/emails/${email.id}`} prefetch={false} className="underline">
           {email.subject}
         </Link>
       ),

@@ -31,7 +31,8 @@ export default async function WebhookEventsPage({ searchParams }: { searchParams
       unlabelled: true,
       className: 'max-sm:w-full max-sm:font-medium',
       cell: (event) => (
-        <Link href={`/admin/webhooks/${event.id}`} className="font-mono text-xs underline">
+        // No prefetch: a page of fifty would fetch fifty event pages nobody opened.
+        <Link href={`/admin/webhooks/${event.id}`} prefetch={false} className="font-mono text-xs underline">
           {event.type}
         </Link>
       ),

@@ -51,7 +51,7 @@ function Classification({ classification }: { classification: EventClassificatio
       <p data-testid="event-effect">{describeAction(classification.action)}</p>
       {classification.paymentId ? (
         <p>
-          <Link href={`/admin/transactions/${classification.paymentId}`} className="underline">
+          <Link href={`/admin/transactions/${classification.paymentId}`} prefetch={false} className="underline">
             Open the payment
           </Link>
         </p>
