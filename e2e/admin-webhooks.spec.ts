@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { adminBrowser, newTeamMember } from './admin-support';
 import { addToCart, armProviderFault, continueToPayment, endProviderFaults, enterCard, expect, expectConfirmation, intentsFor, payButton, sandbox, test } from './checkout-support';
+import { PHONE_WIDTH } from './phone-support';
 import { uniqueEmail } from './support';
 
 // The e2e server retries a failed event every second (WEBHOOK_RETRY_FIXED_DELAY_SECONDS in
@@ -99,5 +100,14 @@ test('an event that died while the provider was failing is re-processed once aft
   await expectEventRow(admin, createdEvent, 'refund.created', 'Processed', 30_000);
   await admin.goto('/admin/audit?action=webhook_event.bulk_reprocessed&subjectType=webhook_event_type&subjectId=stripe:refund.created');
   await expect(admin.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'webhook_event.bulk_reprocessed' }).first()).toContainText('"count"');
+
+  // On a phone, with these rows in them, the pages fit the screen's width.
+  await admin.setViewportSize({ width: PHONE_WIDTH, height: 780 });
+  for (const pagePath of ['/admin/webhooks', eventPage, `/admin/emails?to=${encodeURIComponent(email)}`, '/admin/audit']) {
+    await admin.goto(pagePath);
+    await expect(admin.getByRole('heading', { level: 1 })).toBeVisible();
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth), pagePath).toBeLessThanOrEqual(PHONE_WIDTH);
+  }
   await admin.context().close();
 });
+
