@@ -59,6 +59,8 @@ export default defineConfig({
       AUTH_SECRET: 'e2e-secret-that-is-long-enough-for-auth-js-0123456789',
       BILLFOLD_ALLOW_TEST_MODE: '1',
       ADMIN_EMAILS: E2E_ADMIN_EMAIL,
+      // Refunds above $100.00 wait for a second admin (e2e/admin-refunds.spec.ts); no other journey refunds that much.
+      ADMIN_REFUND_APPROVAL_ABOVE: 'USD:10000',
       LOG_LEVEL: 'warn',
       // A failed webhook event is retried every second, not with backoff over minutes: the same
       // eight attempts, so e2e/admin-webhooks.spec.ts sees one die. Others only recover sooner.

@@ -209,4 +209,23 @@ describe('email delivery', () => {
     expect(failure({ MAIL_FROM: 'receipts' }).variable).toBe('MAIL_FROM');
     expect(failure({ MAIL_FROM: 'Shop <receipts@example.com>\r\nBcc: everyone@example.com' }).variable).toBe('MAIL_FROM');
   });
+
+  it('reads the refund approval thresholds per currency, and needs no approval when unset', () => {
+    expect(parseEnv({ ADMIN_REFUND_APPROVAL_ABOVE: 'USD:50000, eur:40000,JPY:50000' }).refunds.approvalAbove).toEqual(
+      new Map([
+        ['USD', 50000],
+        ['EUR', 40000],
+        ['JPY', 50000],
+      ]),
+    );
+    expect(parseEnv({}).refunds.approvalAbove.size).toBe(0);
+  });
+
+  it('refuses a refund approval threshold that is not CURRENCY:minor-units, naming the variable', () => {
+    for (const value of ['USD', 'USD:500.00', 'DOLLARS:5', 'USD:-1']) {
+      const error = failure({ ADMIN_REFUND_APPROVAL_ABOVE: value });
+      expect(error.variable).toBe('ADMIN_REFUND_APPROVAL_ABOVE');
+      expect(error.message).toMatch(/CURRENCY:minor-units/);
+    }
+  });
 });

@@ -71,6 +71,27 @@ const RawEnv = z.object({
       .pipe(z.number().int().min(1, 'must be at least 1 hour').max(8760, 'must be at most 8760 hours (a year)'))
       .optional(),
   ),
+  /**
+   * Per currency, the refund (in minor units) above which a second admin must approve:
+   * `USD:50000,EUR:50000,JPY:50000`. A currency not listed needs no approval.
+   */
+  ADMIN_REFUND_APPROVAL_ABOVE: optionalString.pipe(
+    z
+      .string()
+      .transform((value, ctx) => {
+        const limits = new Map<string, number>();
+        for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+          const match = /^([A-Za-z]{3}):(\d{1,15})$/.exec(entry);
+          if (!match) {
+            ctx.addIssue({ code: 'custom', message: `must be comma-separated CURRENCY:minor-units pairs, e.g. USD:50000,EUR:50000 (not "${entry.slice(0, 40)}")` });
+            return z.NEVER;
+          }
+          limits.set(match[1]!.toUpperCase(), Number(match[2]));
+        }
+        return limits as ReadonlyMap<string, number>;
+      })
+      .optional(),
+  ),
   // The message names the variable only: the value may carry an SMTP password.
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com:465' }).optional()),
   MAIL_FROM: optionalString.pipe(z.string().regex(MAIL_ADDRESS, 'must be an email address, optionally with a name: Shop <receipts@example.com>').optional()),
@@ -120,6 +141,10 @@ export interface Env {
     abandonAfterHours: number;
   };
   mail: MailConfig;
+  refunds: {
+    /** Per currency, the largest refund (minor units) an admin sends alone; above it a second admin approves. */
+    approvalAbove: ReadonlyMap<string, number>;
+  };
 }
 
 /** A configuration error: `message` is the one line a person reads to fix it. */
@@ -273,6 +298,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     logLevel: raw.LOG_LEVEL ?? (raw.NODE_ENV === 'test' ? 'silent' : 'info'),
     checkout: { abandonAfterHours: raw.CHECKOUT_ABANDON_AFTER_HOURS ?? 24 },
     mail,
+    refunds: { approvalAbove: raw.ADMIN_REFUND_APPROVAL_ABOVE ?? new Map() },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { emailStatus, orderStatus, webhookEventStatus } from '@/db/schema';
+import type { emailStatus, orderStatus, refundRequestStatus, webhookEventStatus } from '@/db/schema';
 import type { DisputeStatus, PaymentStatus, RefundStatus, SubscriptionStatus } from '@/lib/payments/types';
 import { StatusBadge, type Tone } from '@/components/ui/status-badge';
 
@@ -70,10 +70,18 @@ const EMAIL: Record<(typeof emailStatus.enumValues)[number], Label> = {
   held: ['Held (sandbox)', 'info'],
 };
 
+const REFUND_REQUEST: Record<(typeof refundRequestStatus.enumValues)[number], Label> = {
+  awaiting_approval: ['Awaiting approval', 'warning'],
+  sent: ['Sent', 'success'],
+  rejected: ['Rejected', 'neutral'],
+  failed: ['Refused by provider', 'danger'],
+};
+
 const KINDS = {
   payment: PAYMENT,
   order: ORDER,
   refund: REFUND,
+  refundRequest: REFUND_REQUEST,
   dispute: DISPUTE,
   subscription: SUBSCRIPTION,
   webhookEvent: WEBHOOK_EVENT,

@@ -17,8 +17,8 @@ export const emails = pgTable(
   'emails',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['receipt', 'payment_failed', 'payment_action_required', 'trial_ending'] }).notNull(),
-    /** What the email is about: the order id for a receipt, the invoice and attempt for a failed payment. */
+    kind: text('kind', { enum: ['receipt', 'payment_failed', 'payment_action_required', 'trial_ending', 'refund'] }).notNull(),
+    /** What the email is about: the order id for a receipt, the invoice and attempt for a failed payment, the refund request for a refund. */
     ref: text('ref').notNull(),
     to: text('to').notNull(),
     subject: text('subject').notNull(),

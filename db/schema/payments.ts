@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './auth';
 import { timestamps } from './columns';
 import { paymentProvider } from './customers';
 import { orders } from './orders';
@@ -29,6 +30,13 @@ export const payments = pgTable(
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
+    /**
+     * The idempotency key the checkout created this payment with at the provider. Stored rather
+     * than derived: the key holds the attempt number and a fingerprint of the cart at that moment
+     * (lib/billing/checkout.ts), which cannot be rebuilt later. Null for payments the provider
+     * reported first, and for those recorded before the column existed.
+     */
+    idempotencyKey: text('idempotency_key'),
     /** The provider object's own last-change time: older events never overwrite newer state. */
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
     ...timestamps,
@@ -100,4 +108,56 @@ export const disputes = pgTable(
     ...timestamps,
   },
   (t) => [uniqueIndex('disputes_provider_dispute_key').on(t.provider, t.providerDisputeId), index('disputes_payment_id_idx').on(t.paymentId)],
+);
+
+export const refundReason = pgEnum('refund_reason', ['requested_by_customer', 'duplicate', 'fraudulent']);
+
+/**
+ * `awaiting_approval`: above ADMIN_REFUND_APPROVAL_ABOVE, waiting for a second admin;
+ * `sent`: the provider took it (its refund is in `refunds`, pending until the webhook settles it);
+ * `rejected`: a second admin refused it; `failed`: the provider refused it (see `last_error`).
+ */
+export const refundRequestStatus = pgEnum('refund_request_status', ['awaiting_approval', 'sent', 'rejected', 'failed']);
+
+/**
+ * An admin's refund, from the moment it is asked for: every console refund is one of these
+ * (lib/billing/refunds.ts), sent at once or after a second admin's approval. The idempotency key
+ * is derived from the payment and the request id the admin's form carried, so a double submit
+ * finds this row and the provider makes one refund. Requests awaiting approval count against what
+ * is left to refund, so two requests can never together promise more than was captured.
+ */
+export const refundRequests = pgTable(
+  'refund_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    reason: refundReason('reason').notNull(),
+    note: text('note'),
+    requestedBy: text('requested_by')
+      .notNull()
+      .references(() => users.id),
+    status: refundRequestStatus('status').notNull(),
+    /** Who approved or rejected it; null when it needed no approval. */
+    decidedBy: text('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** `refund:<paymentId>:<requestId>`: what the provider call carried (shared/design.md, "Idempotency"). */
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** The provider's refund, once sent. */
+    providerRefundId: text('provider_refund_id'),
+    lastError: text('last_error'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('refund_requests_idempotency_key').on(t.idempotencyKey),
+    index('refund_requests_payment_id_idx').on(t.paymentId),
+    // The approval queue: small however many refunds were ever sent.
+    index('refund_requests_awaiting_idx').on(t.createdAt).where(sql`${t.status} = 'awaiting_approval'`),
+    check('refund_requests_amount_positive', sql`${t.amount} > 0`),
+    // Maker-checker, enforced below the app as well: nobody decides their own request.
+    check('refund_requests_decider_not_requester', sql`${t.decidedBy} is null or ${t.decidedBy} <> ${t.requestedBy}`),
+  ],
 );

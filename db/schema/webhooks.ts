@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { paymentProvider } from './customers';
 
@@ -12,6 +13,12 @@ export const webhookEvents = pgTable(
     eventId: text('event_id').notNull(),
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
+    /**
+     * The provider payment the event is about (a payment's, refund's or dispute's event), written
+     * by the worker when its provider classifies it: the admin payment page lists a payment's
+     * events by it. Null until classified, and for events about something else (subscriptions).
+     */
+    providerPaymentId: text('provider_payment_id'),
     status: webhookEventStatus('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
@@ -19,5 +26,11 @@ export const webhookEvents = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('webhook_events_provider_event_key').on(t.provider, t.eventId), index('webhook_events_status_idx').on(t.status)],
+  (t) => [
+    uniqueIndex('webhook_events_provider_event_key').on(t.provider, t.eventId),
+    index('webhook_events_status_idx').on(t.status),
+    index('webhook_events_provider_payment_idx')
+      .on(t.provider, t.providerPaymentId)
+      .where(sql`${t.providerPaymentId} is not null`),
+  ],
 );

@@ -23,16 +23,19 @@ function inputFrom(input: unknown): unknown {
   return object;
 }
 
-async function run<S extends z.ZodType, T>(
+async function run<S extends z.ZodType, T, W>(
   schema: S,
   rawInput: unknown,
-  body: (input: z.output<S>) => Promise<T>,
+  body: (input: z.output<S>, caller: W) => Promise<T>,
+  /** Checked before the input is read: someone who may not act learns nothing about what it takes. */
+  authorize: () => Promise<W>,
 ): Promise<ActionResult<T>> {
   try {
+    const caller = await authorize();
     // A schema's own messages win over checkInWords, which words zod's checks for the rest.
     const parsed = schema.safeParse(inputFrom(rawInput), { error: checkInWords });
     if (!parsed.success) return { ok: false, code: 'invalid_input', ...describeInvalidInput(parsed.error.issues) };
-    return { ok: true, data: await body(parsed.data) };
+    return { ok: true, data: await body(parsed.data, caller) };
   } catch (error) {
     unstable_rethrow(error); // redirect() and notFound() are control flow, not failures
     if (error instanceof UserFacingError && error.field) {
@@ -51,32 +54,23 @@ async function run<S extends z.ZodType, T>(
  * is checked before the body runs, so no action can forget either.
  */
 export function publicAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>) => Promise<T>) {
-  return (input: z.input<S> | FormData) => run(schema, input, body);
+  return (input: z.input<S> | FormData) => run(schema, input, (parsed) => body(parsed), async () => undefined);
 }
 
 export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>, user: SessionUser) => Promise<T>) {
   return (input: z.input<S> | FormData) =>
-    run(schema, input, async (parsed) => body(parsed, await requireUser()));
+    run(schema, input, async (parsed) => body(parsed, await requireUser()), async () => undefined);
 }
 
 /**
- * An admin console action: the caller must hold `permission`; the lib/ function it calls checks
- * again. The caller is checked before the input is read, so someone without the permission is
- * refused as such whatever they send, and learns nothing of what the action accepts.
+ * An admin console action: the caller must hold `permission`, checked before the input is parsed
+ * (so every action answers anyone without it the same way, whatever they sent); the lib/ function
+ * it calls checks again.
  */
 export function consoleAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
   body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
 ) {
-  return async (input: z.input<S> | FormData): Promise<ActionResult<T>> => {
-    let staff: SessionUser;
-    try {
-      staff = await requirePermission(permission);
-    } catch (error) {
-      if (error instanceof AuthorizationError) return { ok: false, error: error.message, code: error.code };
-      throw error;
-    }
-    return run(schema, input, (parsed) => body(parsed, staff));
-  };
+  return (input: z.input<S> | FormData) => run(schema, input, body, () => requirePermission(permission));
 }

@@ -75,6 +75,8 @@ describe('starting a card checkout', () => {
     expect(recorded).toEqual([
       expect.objectContaining({ provider: 'stripe', providerPaymentId: intent.id, status: 'requires_payment_method', amount: 10000, currency: 'USD' }),
     ]);
+    // The key it was created with is kept, for the admin payment page: it cannot be rebuilt later.
+    expect(recorded[0]!.idempotencyKey).toMatch(new RegExp(`^checkout:${order!.id}:intent:0:`));
   });
 
   it('carries on with the same order and intent when the browser comes back (refresh, retry, second tab)', async () => {

@@ -164,12 +164,16 @@ export async function preparePaymentForOrder(
       // A retry of this request (same attempt, same cart) replays the payment the provider
       // already made, even if our transaction was lost after it answered. (The keys still say
       // `intent`, as they did before payments had a neutral name: a retry across an upgrade replays.)
-      payment = await provider.createPayment(request, `checkout:${order.id}:intent:${attempts.length}:${fingerprint}`);
+      const idempotencyKey = `checkout:${order.id}:intent:${attempts.length}:${fingerprint}`;
+      payment = await provider.createPayment(request, idempotencyKey);
       await tx
         .insert(payments)
-        .values({ orderId: order.id, provider: provider.name, providerPaymentId: payment.id, status: payment.status, amount: payment.amount.amount, currency: payment.amount.currency })
+        .values({ orderId: order.id, provider: provider.name, providerPaymentId: payment.id, status: payment.status, amount: payment.amount.amount, currency: payment.amount.currency, idempotencyKey })
         // A webhook may have recorded the payment first; its status is the webhook's to keep.
-        .onConflictDoUpdate({ target: [payments.provider, payments.providerPaymentId], set: { orderId: sql`coalesce(${payments.orderId}, excluded.order_id)` } });
+        .onConflictDoUpdate({
+          target: [payments.provider, payments.providerPaymentId],
+          set: { orderId: sql`coalesce(${payments.orderId}, excluded.order_id)`, idempotencyKey: sql`coalesce(${payments.idempotencyKey}, excluded.idempotency_key)` },
+        });
     } else if (provider.updatePayment && !paymentMatches(payment, request)) {
       // The order's revision is in the key, so going back to an earlier cart is a new update
       // rather than a replay of the old one. A provider refuses to change a payment that has

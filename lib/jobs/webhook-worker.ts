@@ -75,6 +75,24 @@ async function markFailed(deps: WebhookDeps, row: EventRow, error: unknown): Pro
 }
 
 /**
+ * Writes on each classified event the provider payment it is about (a payment's, refund's or
+ * dispute's event), so the admin payment page finds a payment's events by an index rather than
+ * by searching payloads, whose shapes differ per provider (a PayPal refund names its capture).
+ * One statement per batch, and none for events already marked (a retry, a replay).
+ */
+async function recordPaymentsAbout(deps: WebhookDeps, groups: Group[]): Promise<void> {
+  const marks = groups.flatMap(({ effect: { key }, rows }) => {
+    if (!isPaymentKey(key)) return [];
+    return rows.filter((row) => row.providerPaymentId !== key.providerPaymentId).map((row) => ({ id: row.id, payment: key.providerPaymentId }));
+  });
+  if (marks.length === 0) return;
+  await deps.db.execute(sql`
+    update ${webhookEvents} set provider_payment_id = mark.payment
+    from jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) as mark(id uuid, payment text)
+    where ${webhookEvents.id} = mark.id`);
+}
+
+/**
  * Applies stored events. Already processed, ignored or dead events are left alone, so a job
  * that runs twice (a worker killed after applying, before acknowledging) changes nothing more.
  * Events about the same provider object share one re-fetch: the object's current state settles
@@ -108,6 +126,7 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
       groups.set(effect.target, group);
     }
   }
+  await recordPaymentsAbout(deps, [...groups.values()]);
   if (ignored.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'ignored', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, ignored));
   }
