@@ -25,6 +25,7 @@ export const EMAIL_KIND_LABELS: Record<EmailKind, string> = {
   payment_failed: 'Payment failed',
   payment_action_required: 'Payment needs action',
   trial_ending: 'Trial ending',
+  refund: 'Refund',
 };
 
 export const EmailQuery = z.object({
