@@ -62,6 +62,9 @@ export default defineConfig({
       // Refunds above $100.00 wait for a second admin (e2e/admin-refunds.spec.ts); no other journey refunds that much.
       ADMIN_REFUND_APPROVAL_ABOVE: 'USD:10000',
       LOG_LEVEL: 'warn',
+      // A failed webhook event is retried every second, not with backoff over minutes: the same
+      // eight attempts, so e2e/admin-webhooks.spec.ts sees one die. Others only recover sooner.
+      WEBHOOK_RETRY_FIXED_DELAY_SECONDS: '1',
       NEXT_TELEMETRY_DISABLED: '1',
     },
   },

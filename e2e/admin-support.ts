@@ -51,3 +51,16 @@ export async function newTeamMember(browser: Browser, role: 'admin' | 'support')
   await page.reload();
   return { page, email };
 }
+
+/**
+ * Opens, in the admin's console, the email with this subject sent to `to` (the outbox: sandbox
+ * mode holds every email there). Waits for it to be written: a receipt is written when the
+ * payment's webhook is applied.
+ */
+export async function openEmail(admin: Page, to: string, subject: string): Promise<void> {
+  await expect(async () => {
+    await admin.goto(`/admin/emails?to=${encodeURIComponent(to)}`);
+    await admin.getByRole('table', { name: 'Emails' }).getByRole('link', { name: subject }).click({ timeout: 1_000 });
+    await expect(admin.getByRole('heading', { name: subject })).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+}

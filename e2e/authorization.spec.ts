@@ -2,8 +2,8 @@ import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
-import { adminBrowser, newTeamMember, teamRow } from './admin-support';
-import { newCustomer } from './checkout-support';
+import { adminBrowser, newTeamMember, openEmail, teamRow } from './admin-support';
+import { addToCart, continueToPayment, enterCard, expectConfirmation, newCustomer, orderNumber, payButton } from './checkout-support';
 import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
 import { clientHeaders, expect, resourceFailedWith, routeFilesUnder, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
@@ -123,9 +123,10 @@ test.beforeAll(async ({ browser }) => {
 test('the authorization tests cover at least the pages, routes and actions that exist today', () => {
   expect(ACCOUNT_PAGES).toEqual(expect.arrayContaining(['/account', '/account/billing', '/account/billing/pay', '/members']));
   expect(ACCOUNT_PAGES.some((page) => page.startsWith('/subscribe/'))).toBe(true);
-  expect(ADMIN_PAGES).toEqual(expect.arrayContaining(['/admin', '/admin/team']));
+  expect(ADMIN_PAGES).toEqual(expect.arrayContaining(['/admin', '/admin/team', '/admin/webhooks', '/admin/emails', '/admin/audit']));
+  expect(ADMIN_PAGES.filter((page) => /^\/admin\/(webhooks|emails)\/[0-9a-f-]{36}$/.test(page))).toHaveLength(2);
   expect(USER_ROUTES).toContain('/api/billing/subscription');
-  expect(adminActions().map((action) => action.exportedName)).toContain('changeUserRole');
+  expect(adminActions().map((action) => action.exportedName)).toEqual(expect.arrayContaining(['changeUserRole', 'reprocessEvent', 'reprocessDeadOfType', 'resendFailedEmail']));
   expect(consoleRoutes()).toEqual(expect.arrayContaining([{ path: '/api/admin/users', method: 'GET' }, expect.objectContaining({ method: 'POST' })]));
   const subscriber = subscriberActions().map((action) => action.exportedName);
   expect(subscriber).toEqual(expect.arrayContaining(Object.keys(VALID_INPUT)));
@@ -244,6 +245,48 @@ test('support reads every console page and route, and is refused every action an
   await expect((await teamRow(admin, victim)).getByTestId('user-role')).toHaveText('Customer');
   await admin.context().close();
   await support.context().close();
+});
+
+test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor or customer reads another’s receipt', async ({ browser, baseURL, expectConsoleError }) => {
+  test.setTimeout(90_000);
+  expectConsoleError(resourceFailedWith(404));
+  // A guest pays; their receipt, with their address and order, is in the outbox.
+  const page = await newCustomer(browser, baseURL!);
+  const buyer = uniqueEmail('receipt-owner');
+  await addToCart(page, 'Field Notebook');
+  await continueToPayment(page, buyer);
+  const number = await orderNumber(page);
+  await enterCard(page, '4242424242424242');
+  await payButton(page).click();
+  await expectConfirmation(page);
+  const admin = await adminBrowser(browser);
+  await openEmail(admin, buyer, `Your receipt for order #${number} ($18.00)`);
+  const receiptPage = new URL(admin.url()).pathname;
+  expect(receiptPage).toMatch(/^\/admin\/emails\/[0-9a-f-]{36}$/);
+
+  // The sandbox's public outbox page no longer exists, for a guest or even an admin.
+  for (const visitor of [page, admin]) {
+    expect((await visitor.goto('/dev/outbox'))?.status()).toBe(404);
+    await expect(visitor.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
+  }
+  const outboxPages = ['/admin/emails', `/admin/emails?to=${encodeURIComponent(buyer)}`, receiptPage];
+  // Anyone else: a visitor is sent to sign in, a customer finds nothing there.
+  await page.context().clearCookies();
+  for (const pagePath of outboxPages) {
+    await page.goto(pagePath);
+    await expect(page, pagePath).toHaveURL(/\/sign-in/);
+    expect(await page.content(), pagePath).not.toContain(buyer);
+  }
+  const customer = await (await browser.newContext({ extraHTTPHeaders: clientHeaders() })).newPage();
+  await signUp(customer, uniqueEmail('nosy'));
+  for (const pagePath of outboxPages) {
+    expect((await customer.goto(pagePath))?.status(), pagePath).toBe(404);
+    await expect(customer.getByRole('heading', { name: 'This page does not exist' })).toBeVisible();
+    expect(await customer.content(), pagePath).not.toContain(buyer);
+  }
+  await admin.context().close();
+  await customer.context().close();
+  await page.context().close();
 });
 
 test('an admin can promote a customer, who then sees the admin area', async ({ browser }) => {

@@ -1,6 +1,7 @@
 import type { APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
+import { adminBrowser, openEmail } from './admin-support';
 import { PASSWORD, resourceFailedWith, signOut, signUp, uniqueEmail } from './support';
 import {
   addToCart,
@@ -22,7 +23,7 @@ import {
 test.describe.configure({ timeout: 90_000 });
 
 test.describe('paying for a cart by card', () => {
-  test('a guest adds goods to the cart, pays by card and sees the order confirmed', { tag: '@phone' }, async ({ page }) => {
+  test('a guest adds goods to the cart, pays by card and sees the order confirmed', { tag: '@phone' }, async ({ page, browser }) => {
     const email = uniqueEmail('guest');
     await addToCart(page, 'Field Notebook', 2);
     await expect(page.getByRole('link', { name: 'Cart, 2 items' })).toBeVisible();
@@ -46,15 +47,16 @@ test.describe('paying for a cart by card', () => {
     const [intent] = await intentsFor(email);
     expect(intent).toMatchObject({ status: 'succeeded', amount: 3600, currency: 'usd', receipt_email: email, metadata: { order_number: number } });
 
-    // Sandbox mode: the receipt ends in the developer outbox, kept there and never sent.
-    await page.goto('/dev/outbox');
-    const receipt = page.locator('section', { hasText: `To ${email}` });
-    await expect(receipt.getByRole('heading', { name: `Your receipt for order #${number} ($36.00)` })).toBeVisible();
-    await expect(receipt.getByTestId('outbox-message')).toContainText('2 × Field Notebook');
+    // Sandbox mode: the receipt stays in the outbox, which only staff read, and is never sent.
+    const admin = await adminBrowser(browser);
+    await openEmail(admin, email, `Your receipt for order #${number} ($36.00)`);
+    await expect(admin.getByTestId('email-to')).toHaveText(email);
+    await expect(admin.getByTestId('email-text')).toContainText('2 × Field Notebook');
     await expect(async () => {
-      await page.reload();
-      await expect(receipt.getByTestId('outbox-state')).toHaveText('Kept in the outbox (sandbox mode never sends)', { timeout: 1_000 });
+      await admin.reload();
+      await expect(admin.getByTestId('email-status')).toHaveText('Held (sandbox)', { timeout: 1_000 });
     }).toPass({ timeout: 15_000 });
+    await admin.context().close();
   });
 
   test('a signed-in customer pays as their account, without typing an email', async ({ page }) => {

@@ -165,6 +165,12 @@ export async function armProviderFault(fault: ProviderFault): Promise<void> {
   expect(response.status, await response.text()).toBe(200);
 }
 
+/** Ends the provider's outage for this customer: their faults still armed are disarmed, others' stay. */
+export async function endProviderFaults(email: string): Promise<void> {
+  const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos?email=${encodeURIComponent(email)}`, { method: 'DELETE' });
+  expect(response.status, await response.text()).toBe(200);
+}
+
 /** The faults still armed for this customer: none once every one has fired. */
 export async function faultsArmedFor(email: string): Promise<ArmedFault[]> {
   const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos`);

@@ -101,7 +101,7 @@ type RawEnv = z.infer<typeof RawEnv>;
 
 /**
  * What the worker does with the email outbox: `smtp` delivers it; `outbox` (sandbox mode)
- * keeps it at /dev/outbox and never delivers, whatever SMTP_URL says, so a demo never mails a
+ * keeps it in the admin console's Emails (/admin/emails) and never delivers, whatever SMTP_URL says, so a demo never mails a
  * real address; `off` (test mode without SMTP_URL) leaves it unsent until SMTP_URL is set.
  * Live mode is always `smtp`: it refuses to start without SMTP_URL.
  */

@@ -100,6 +100,13 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
         for (const provider of providers) provider.reset();
         sendJson(response, 200, { reset: true });
       }
+    } else if (url.pathname === '/_sandbox/chaos' && request.method === 'DELETE') {
+      // The outage is over for one customer: their faults still armed are disarmed, before they
+      // have all fired; other customers' (other tests') stay armed.
+      const email = url.searchParams.get('email');
+      if (!email || !email.includes('@')) return refuse(response, 'Name the customer whose faults to disarm: DELETE /_sandbox/chaos?email=<their email>.');
+      const disarmed = stripe.faults.disarm(email);
+      sendJson(response, 200, { disarmed, faults: stripe.faults.list() });
     } else if (url.pathname === '/_sandbox/chaos') {
       if (request.method === 'POST') {
         // `faults` are added to those armed (other tests' customers keep theirs); the other keys

@@ -10,6 +10,9 @@ const SECTIONS = [
   { href: '/admin/customers', label: 'Customers' },
   { href: '/admin/subscriptions', label: 'Subscriptions' },
   { href: '/admin/disputes', label: 'Disputes' },
+  { href: '/admin/webhooks', label: 'Webhook events' },
+  { href: '/admin/emails', label: 'Emails' },
+  { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/team', label: 'Team' },
 ] as const;
 

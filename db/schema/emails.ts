@@ -4,7 +4,7 @@ import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } f
 /**
  * `pending`: waiting for the worker (or, in test mode without SMTP_URL, for SMTP_URL);
  * `sent`: the SMTP server accepted it; `failed`: the last attempt failed, see `last_error`;
- * `held`: sandbox mode kept it at /dev/outbox, and it is never delivered, even if this
+ * `held`: sandbox mode kept it in the admin console's Emails (/admin/emails), and it is never delivered, even if this
  * database later runs with live keys (its address may be a real person's, its order a demo).
  */
 export const emailStatus = pgEnum('email_status', ['pending', 'sent', 'failed', 'held']);

@@ -4,7 +4,9 @@ import { UserFacingError } from '@/lib/errors';
 
 // The guards reach for the session; these tests are about what a refusal says, before any guard runs.
 vi.mock('./guards', () => ({ requireUser: vi.fn(), requirePermission: vi.fn() }));
-const { publicAction } = await import('./actions');
+const { consoleAction, publicAction } = await import('./actions');
+const guards = await import('./guards');
+const { AuthorizationError } = await import('./errors');
 const { problemsElsewhere } = await import('./refusals');
 
 const CartInput = z.strictObject({
@@ -73,5 +75,16 @@ describe('the message at the top of a form', () => {
   it('is empty when every problem stands next to its field, and the whole message when none has a field', () => {
     expect(problemsElsewhere({ error: 'x', fieldErrors: { email: 'Enter a valid email address.' } }, ['email'])).toBeNull();
     expect(problemsElsewhere({ error: 'Your cart is empty.' }, ['email'])).toBe('Your cart is empty.');
+  });
+});
+
+describe('a console action', () => {
+  it('refuses a caller without the permission before reading the input, so a refusal says nothing about what it accepts', async () => {
+    vi.mocked(guards.requirePermission).mockRejectedValueOnce(new AuthorizationError('forbidden'));
+    const body = vi.fn();
+    const reprocess = consoleAction('webhooks.reprocess', z.strictObject({ id: z.uuid() }), body);
+    expect(await reprocess({ email: 'someone@example.com', role: 'admin' } as never)).toEqual({ ok: false, code: 'forbidden', error: 'You do not have access to this.' });
+    expect(guards.requirePermission).toHaveBeenCalledWith('webhooks.reprocess');
+    expect(body).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 import { is } from 'drizzle-orm';
 import { PostgresJsSession } from 'drizzle-orm/postgres-js';
 import type PgBoss from 'pg-boss';
+import { z } from 'zod';
 import type { Transaction } from '@/db/client';
 
 /** pg-boss keeps its tables in this schema beside Billfold's. */
@@ -55,6 +56,21 @@ export interface DuplicatePaymentJob {
 }
 
 /**
+ * WEBHOOK_RETRY_FIXED_DELAY_SECONDS, when set, retries a failed webhook event every that many
+ * seconds instead of with backoff from 2 s: the same number of attempts, over seconds rather
+ * than minutes, so the browser tests can see an event die (and be re-processed) within a test's
+ * time. Read where the queue is created (migrations and the worker's start), not per job.
+ */
+const WebhookRetryEnv = z.object({ WEBHOOK_RETRY_FIXED_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).optional() });
+
+function webhookRetry(): Pick<PgBoss.Queue, 'retryDelay' | 'retryBackoff'> {
+  const parsed = WebhookRetryEnv.safeParse(process.env);
+  if (!parsed.success) throw new Error('WEBHOOK_RETRY_FIXED_DELAY_SECONDS must be a whole number of seconds from 1 to 3600');
+  const fixed = parsed.data.WEBHOOK_RETRY_FIXED_DELAY_SECONDS;
+  return fixed ? { retryDelay: fixed, retryBackoff: false } : { retryDelay: 2, retryBackoff: true };
+}
+
+/**
  * Retry policy per queue. Webhook events: exponential backoff from 2 s; a job running 60 s is
  * presumed dead. The sweep: `stately` keeps at most one run waiting and one running, so a slow
  * run never piles up ticks behind it; a failed run is not retried, the next tick is the retry.
@@ -63,7 +79,7 @@ export interface DuplicatePaymentJob {
  * backoff from 10 s; a job holds its payment's lock over a few provider calls, so 120 s is dead.
  */
 export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
-  [WEBHOOK_QUEUE]: { retryLimit: WEBHOOK_MAX_ATTEMPTS - 1, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
+  [WEBHOOK_QUEUE]: { retryLimit: WEBHOOK_MAX_ATTEMPTS - 1, ...webhookRetry(), expireInSeconds: 60 },
   [CHECKOUT_SWEEP_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 60 * 60 },
   [EMAIL_QUEUE]: { retryLimit: EMAIL_MAX_ATTEMPTS - 1, retryDelay: 60, retryBackoff: true, expireInSeconds: 120 },
   [DUPLICATE_PAYMENT_QUEUE]: { retryLimit: DUPLICATE_PAYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },

@@ -69,7 +69,7 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
     // Jobs stay queued and the rows pending: a restart with SMTP_URL set delivers them.
     log.warn('email delivery is off: test mode without SMTP_URL, so email stays unsent in the outbox until SMTP_URL is set');
   } else {
-    if (mail.mode === 'outbox') log.info('sandbox mode: email is kept in the outbox (/dev/outbox) and never delivered');
+    if (mail.mode === 'outbox') log.info('sandbox mode: email is kept in the outbox (admins read it at /admin/emails) and never delivered');
     // One email per job: each holds its row locked while the SMTP server answers, so two
     // workers keep one slow server from holding up the rest.
     const emailDeps = { db: deps.db, delivery: mail };

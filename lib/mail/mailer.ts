@@ -23,7 +23,7 @@ export interface Mailer {
 
 /**
  * What the worker does with the outbox (lib/env.ts, MailConfig): deliver it through a Mailer,
- * keep it at /dev/outbox (sandbox mode), or leave it unsent (test mode without SMTP_URL).
+ * keep it in the outbox for the admin console's Emails, /admin/emails (sandbox mode), or leave it unsent (test mode without SMTP_URL).
  */
 export type MailDelivery = { mode: 'smtp'; mailer: Mailer; from: string } | { mode: 'outbox' } | { mode: 'off' };
 

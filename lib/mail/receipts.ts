@@ -7,7 +7,7 @@ import { queueEmail } from './outbox';
 /**
  * Writes the receipt of a paid order to the outbox, with its delivery job, in the transaction
  * that marked it paid: one receipt per order, however often the event is redelivered or
- * replayed. The worker delivers it over SMTP, or in sandbox mode keeps it at /dev/outbox (see
+ * replayed. The worker delivers it over SMTP, or in sandbox mode keeps it in the admin console's Emails (/admin/emails) (see
  * README, "Webhooks, the worker and email").
  */
 export async function queueReceipt(tx: Transaction, order: typeof orders.$inferSelect): Promise<void> {

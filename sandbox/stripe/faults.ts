@@ -153,6 +153,14 @@ export class CustomerFaults {
     this.armed = [];
   }
 
+  /** Disarms every fault still armed for this customer ("the outage is over"); others' stay. Returns how many. */
+  disarm(email: string): number {
+    const wanted = normalizeEmail(email);
+    const before = this.armed.length;
+    this.armed = this.armed.filter((fault) => fault.email !== wanted);
+    return before - this.armed.length;
+  }
+
   /**
    * The fault this request meets, if any, spent as it fires. The customer lookups happen only
    * when a fault is armed for this method and path, so an idle switch costs nothing.

@@ -132,3 +132,27 @@ describe('switches given at start', () => {
     await expect(start({ retry: { maxAttempts: 0 } })).rejects.toThrow('sandbox: retry: maxAttempts must be a whole number from 1 to 100.');
   });
 });
+
+describe('ending one customer’s outage', () => {
+  it('disarms the faults still armed for that customer only, so another test’s customer stays down', async () => {
+    const mine = `outage-over-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const theirs = `still-down-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await call('/_sandbox/chaos', { faults: [{ email: mine, kind: '500', times: 100 }, { email: mine, kind: 'unreachable' }, { email: theirs, kind: '500', times: 3 }] });
+
+    const response = await fetch(`${t.server.url}/_sandbox/chaos?email=${encodeURIComponent(mine.toUpperCase())}`, { method: 'DELETE' });
+    const body = (await response.json()) as Answer['body'] & { disarmed: number };
+    expect(response.status).toBe(200);
+    expect(body.disarmed).toBe(2);
+    expect(body.faults?.filter((fault) => fault.email === mine)).toEqual([]);
+    expect(body.faults?.filter((fault) => fault.email === theirs)).toHaveLength(1);
+  });
+
+  it('refuses to disarm without naming a customer, and disarms nothing', async () => {
+    const email = `kept-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await call('/_sandbox/chaos', { faults: [{ email, kind: '500' }] });
+    const response = await fetch(`${t.server.url}/_sandbox/chaos`, { method: 'DELETE' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Answer['body']).error?.message).toMatch(/Name the customer/);
+    expect((await call('/_sandbox/chaos')).body.faults?.filter((fault) => fault.email === email)).toHaveLength(1);
+  });
+});

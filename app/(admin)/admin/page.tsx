@@ -4,12 +4,14 @@ import { connection } from 'next/server';
 import { DisputesDue } from '@/components/admin/disputes-due';
 import { PaymentOutcomesOverview, SubscriptionsOverview, VolumeByCurrency } from '@/components/admin/revenue-overview';
 import { TransactionsTable } from '@/components/admin/transactions-table';
+import { WebhookHealthBanner } from '@/components/admin/webhook-health-banner';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { disputesAwaitingResponse } from '@/lib/billing/admin/disputes';
 import { dailyVolume, paymentOutcomes, subscriptionFigures, volumeByCurrency } from '@/lib/billing/admin/revenue';
 import { listTransactions } from '@/lib/billing/admin/transactions';
+import { webhookHealth } from '@/lib/billing/admin/webhook-events';
 
 export const metadata: Metadata = { title: 'Admin' };
 
@@ -17,7 +19,8 @@ export default async function ConsoleOverviewPage() {
   await requireStaffForPage('/admin');
   await connection();
   const now = new Date();
-  const [waiting, volume, daily, subscriptions, outcomes, latest] = await Promise.all([
+  const [health, waiting, volume, daily, subscriptions, outcomes, latest] = await Promise.all([
+    webhookHealth(db),
     disputesAwaitingResponse(db),
     volumeByCurrency(db, now),
     dailyVolume(db, now, 30),
@@ -27,6 +30,7 @@ export default async function ConsoleOverviewPage() {
   ]);
   return (
     <>
+      <WebhookHealthBanner health={health} />
       <PageHeader title="Overview" description="Money in and out per currency, recurring revenue, and what needs you now. Days are UTC." />
       <DisputesDue waiting={waiting} now={now} />
       <div className="space-y-6">

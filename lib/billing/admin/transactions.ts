@@ -22,7 +22,8 @@ interface Cursor {
 }
 
 const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const CursorPayload = z.object({ c: z.string().regex(CURSOR_TIMESTAMP), i: z.uuid() });
+// Any id PostgreSQL's uuid type takes (z.uuid() would hold ids to RFC 9562's version and variant).
+const CursorPayload = z.object({ c: z.string().regex(CURSOR_TIMESTAMP), i: z.guid() });
 
 function isCalendarInstant(value: string): boolean {
   const time = Date.parse(value);

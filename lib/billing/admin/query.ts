@@ -1,0 +1,105 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
+import { UserFacingError } from '@/lib/errors';
+import { decodeCursor, encodeCursor } from './transactions';
+
+/**
+ * What the console's lists (webhook events, emails, the audit log) share: filters parsed from a
+ * page's URL, date bounds, and keyset cursors on (timestamp, id). Keyset, never OFFSET: a deep
+ * page costs what the first does, and rows written while someone pages neither repeat nor push
+ * older rows out of sight.
+ */
+
+export const PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** A page's search params, as Next.js hands them over or as a URLSearchParams. */
+export type SearchParams = URLSearchParams | Record<string, string | string[] | undefined>;
+
+/**
+ * Parses search params with `schema` (empty strings dropped first, so an untouched form field
+ * filters nothing) and refuses bad ones with a UserFacingError naming the field, so a hand-edited
+ * or stale URL is a message, not a 500.
+ */
+export function parseListQuery<S extends z.ZodType>(schema: S, params: SearchParams): z.output<S> {
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const);
+  const raw = Object.fromEntries(entries.filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    throw new UserFacingError(issue?.message ?? 'These filters are not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
+  }
+  return parsed.data;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** A date (a whole UTC day) or an instant with its offset. */
+export const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'Enter a date as YYYY-MM-DD.' });
+export const Limit = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(PAGE_SIZE);
+
+/** `from` inclusive (a bare date: that day's start, UTC); `to` exclusive (a bare date: the end of that day). */
+export function dateBounds(column: PgColumn, from: string | undefined, to: string | undefined): SQL[] {
+  const bounds: SQL[] = [];
+  if (from) bounds.push(sql`${column} >= ${DATE_ONLY.test(from) ? `${from}T00:00:00Z` : from}::timestamptz`);
+  if (to) {
+    const end = DATE_ONLY.test(to) ? new Date(Date.parse(`${to}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString() : to;
+    bounds.push(sql`${column} < ${end}::timestamptz`);
+  }
+  return bounds;
+}
+
+/** Where a page ended: the timestamp as PostgreSQL's microsecond text (a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows) and the row's id. */
+export interface TimeCursor {
+  at: string;
+  id: string;
+}
+
+/** The transactions list's cursor format (microsecond text and a uuid), shared by every console list keyed on (time, id). */
+export function encodeTimeCursor(cursor: TimeCursor): string {
+  return encodeCursor({ createdAt: cursor.at, id: cursor.id });
+}
+
+/** Null for anything that is not such a cursor. */
+export function decodeTimeCursor(value: string): TimeCursor | null {
+  const cursor = decodeCursor(value);
+  return cursor ? { at: cursor.createdAt, id: cursor.id } : null;
+}
+
+const DAMAGED_CURSOR = 'This page link is damaged or out of date: start again from the first page.';
+
+/** A `cursor` search param holding a TimeCursor. */
+export const TimeCursorParam = z.string().transform((value, ctx) => {
+  const cursor = decodeTimeCursor(value);
+  if (!cursor) {
+    ctx.addIssue({ code: 'custom', message: DAMAGED_CURSOR });
+    return z.NEVER;
+  }
+  return cursor;
+});
+
+/** A `cursor` search param holding a positive whole number (a bigint identity id). */
+export const IdCursorParam = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, DAMAGED_CURSOR)
+  .transform(Number)
+  .refine(Number.isSafeInteger, DAMAGED_CURSOR);
+
+/** The timestamp as a cursor keeps it: microseconds, UTC. */
+export function cursorText(column: PgColumn): SQL<string> {
+  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** Rows strictly after the cursor in (time desc, id desc) order: a row-value comparison, so an index on (time, id) is entered right after it. */
+export function beforeCursor(time: PgColumn, id: PgColumn, cursor: TimeCursor): SQL {
+  return sql`(${time}, ${id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
+}
+
+/** A search-params string for the next page: the same filters, this cursor. */
+export function pageHref(path: string, filters: Record<string, string | number | undefined>, cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== '' && key !== 'cursor') params.set(key, String(value));
+  params.set('cursor', cursor);
+  return `${path}?${params.toString()}`;
+}
