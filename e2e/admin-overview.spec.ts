@@ -20,7 +20,10 @@ test('after a sale the overview shows the day’s volume in its currency, charte
   expect(grossToday).toMatch(/^\$[\d,]+\.\d{2}$/);
   expect(Number(grossToday!.replace(/[$,]/g, ''))).toBeGreaterThanOrEqual(36);
   // The chart is drawn by the charting library, one per currency.
-  await expect(admin.getByRole('img', { name: 'USD gross volume and refunds per day' }).locator('svg.recharts-surface')).toBeVisible();
+  const chart = admin.getByRole('img', { name: 'USD gross volume and refunds per day' });
+  await expect(chart.locator('svg.recharts-surface').first()).toBeVisible();
+  await expect(chart.getByText('Gross', { exact: true })).toBeVisible();
+  await expect(chart.getByText('Refunded', { exact: true })).toBeVisible();
   await expect(admin.getByTestId('success-rate')).toHaveText(/^\d{1,3}(\.\d)?%$/);
   await expect(admin.getByTestId('active-subscribers')).toHaveText(/^\d+$/);
   await admin.context().close();
