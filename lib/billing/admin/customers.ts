@@ -2,10 +2,10 @@ import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { customers, emails, invoices, orders, payments, prices, products, subscriptions, users } from '@/db/schema';
-import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
-import { decodeCursor, encodeCursor, listTransactions, type TransactionRow } from './transactions';
+import { CursorParam, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
+import { listTransactions, type TransactionRow } from './transactions';
 
 /**
  * Customers as the console reads them: an account (a row of `users`) with everything it bought
@@ -21,35 +21,14 @@ const MICROSECONDS = (column: SQL | typeof users.createdAt) => sql<string>`to_ch
 export const CustomerQuery = z.object({
   /** A whole email address, any case: an exact, indexed match (users_email_lower_key). */
   q: z.string().trim().max(320).optional(),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) {
-        ctx.addIssue({ code: 'custom', message: 'This page link is damaged or out of date: start again from the first page.' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(CUSTOMERS_PAGE_SIZE),
+  cursor: CursorParam.optional(),
+  limit: Limit,
 });
 export type CustomerQuery = z.output<typeof CustomerQuery>;
 
 /** A page's search params, refused with a UserFacingError naming the field. */
-export function parseCustomerQuery(params: Record<string, string | string[] | undefined>): CustomerQuery {
-  const raw = Object.fromEntries(
-    Object.entries(params)
-      .map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const)
-      .filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-  const parsed = CustomerQuery.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || undefined;
-    throw new UserFacingError(issue?.message ?? 'This search is not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
-  }
-  return parsed.data;
+export function parseCustomerQuery(params: SearchParams): CustomerQuery {
+  return parseListQuery(CustomerQuery, params);
 }
 
 export interface CustomerListRow {

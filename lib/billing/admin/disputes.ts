@@ -2,11 +2,10 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { auditLog, disputes, disputeStatus, orders, paymentProvider, payments, users } from '@/db/schema';
-import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import type { DisputeStatus, PaymentProviderName } from '@/lib/payments/types';
 import { RESPONDABLE } from '../disputes';
-import { decodeCursor, encodeCursor } from './transactions';
+import { beforeCursor, cursorText, CursorParam, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
 
 /**
  * The admin disputes list: every provider's disputes, newest first (keyset on created_at, id),
@@ -20,29 +19,13 @@ export const DEADLINE_SOON_MS = 48 * 60 * 60 * 1000;
 const DisputeQuery = z.object({
   status: z.enum(disputeStatus.enumValues).optional(),
   provider: z.enum(paymentProvider.enumValues).optional(),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) {
-        ctx.addIssue({ code: 'custom', message: 'This page link is damaged or out of date: start again from the first page.' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: CursorParam.optional(),
+  limit: Limit,
 });
 export type DisputeQuery = z.output<typeof DisputeQuery>;
 
-export function parseDisputeQuery(params: Record<string, string | string[] | undefined>): DisputeQuery {
-  const raw = Object.fromEntries(Object.entries(params).flatMap(([key, value]) => (typeof value === 'string' && value !== '' ? [[key, value]] : [])));
-  const parsed = DisputeQuery.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserFacingError(issue?.message ?? 'These filters are not valid.', 'invalid_filter', issue?.path.join('.'));
-  }
-  return parsed.data;
+export function parseDisputeQuery(params: SearchParams): DisputeQuery {
+  return parseListQuery(DisputeQuery, params);
 }
 
 export interface DisputeRow {
@@ -124,22 +107,18 @@ export async function listDisputes(db: Database, query: DisputeQuery): Promise<D
   const where: SQL[] = [];
   if (query.status) where.push(eq(disputes.status, query.status));
   if (query.provider) where.push(eq(disputes.provider, query.provider));
-  if (query.cursor) where.push(sql`(${disputes.createdAt}, ${disputes.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)`);
-  const rows = await selectDisputes(db)
+  if (query.cursor) where.push(beforeCursor(disputes.createdAt, disputes.id, { at: query.cursor.createdAt, id: query.cursor.id }));
+  const rows = await db
+    .select({ ...COLUMNS, cursorAt: cursorText(disputes.createdAt) })
+    .from(disputes)
+    .innerJoin(payments, eq(payments.id, disputes.paymentId))
+    .leftJoin(orders, eq(orders.id, payments.orderId))
     .where(and(...where))
     .orderBy(desc(disputes.createdAt), desc(disputes.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  let nextCursor: string | null = null;
-  if (rows.length > query.limit && last) {
-    const [position] = await db
-      .select({ createdAt: sql<string>`to_char(${disputes.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
-      .from(disputes)
-      .where(eq(disputes.id, last.id));
-    nextCursor = position ? encodeCursor({ createdAt: position.createdAt, id: last.id }) : null;
-  }
-  return { rows: page.map(rowOf), nextCursor };
+  return { rows: page.map(({ cursorAt: _cursor, ...row }) => rowOf(row)), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorAt, id: last.id }) : null };
 }
 
 /** The disputes still waiting for a response, soonest deadline first (those without one last). */

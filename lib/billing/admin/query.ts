@@ -2,7 +2,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { UserFacingError } from '@/lib/errors';
-import { decodeCursor, encodeCursor } from './transactions';
 
 /**
  * What the console's lists (webhook events, emails, the audit log) share: filters parsed from a
@@ -10,6 +9,52 @@ import { decodeCursor, encodeCursor } from './transactions';
  * page costs what the first does, and rows written while someone pages neither repeat nor push
  * older rows out of sight.
  */
+
+/** Where a page ended. created_at is kept as PostgreSQL's microsecond text: a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows. */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+// Any id PostgreSQL's uuid type takes (z.uuid() would hold ids to RFC 9562's version and variant).
+const CursorPayload = z.object({ c: z.string().regex(CURSOR_TIMESTAMP), i: z.guid() });
+
+function isCalendarInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 23) === value.slice(0, 23);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id })).toString('base64url');
+}
+
+/** Null for anything that is not a cursor this module wrote. It positions a read-only list, so validating its shape is enough: a forged one only shows another page the admin could reach anyway. */
+export function decodeCursor(value: string): Cursor | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(value)) return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = CursorPayload.safeParse(payload);
+  // A real instant, not merely its shape (2026-02-30 would reach PostgreSQL and fail there).
+  if (!parsed.success || !isCalendarInstant(parsed.data.c)) return null;
+  return { createdAt: parsed.data.c, id: parsed.data.i };
+}
+
+const DAMAGED_CURSOR_MESSAGE = 'This page link is damaged or out of date: start again from the first page.';
+
+/** A `cursor` search param holding a Cursor (created_at and id). */
+export const CursorParam = z.string().transform((value, ctx) => {
+  const cursor = decodeCursor(value);
+  if (!cursor) {
+    ctx.addIssue({ code: 'custom', message: DAMAGED_CURSOR_MESSAGE });
+    return z.NEVER;
+  }
+  return cursor;
+});
 
 export const PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -67,7 +112,7 @@ export function decodeTimeCursor(value: string): TimeCursor | null {
   return cursor ? { at: cursor.createdAt, id: cursor.id } : null;
 }
 
-const DAMAGED_CURSOR = 'This page link is damaged or out of date: start again from the first page.';
+const DAMAGED_CURSOR = DAMAGED_CURSOR_MESSAGE;
 
 /** A `cursor` search param holding a TimeCursor. */
 export const TimeCursorParam = z.string().transform((value, ctx) => {

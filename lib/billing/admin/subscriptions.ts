@@ -11,7 +11,7 @@ import { cancelSubscription } from '../plan-changes';
 import { changeKey, liveRowOf, record, withAccountLock } from '../subscription-account';
 import { ENDED } from '../subscription-status';
 import type { SubscriptionDependencies } from '../subscriptions';
-import { decodeCursor, encodeCursor } from './transactions';
+import { CursorParam, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
 
 /**
  * Every account's subscriptions for the console, newest first, paged by keyset on
@@ -26,34 +26,13 @@ export const SubscriptionQuery = z.object({
   provider: z.enum(paymentProvider.enumValues).optional(),
   /** The subscriber's whole email, any case. */
   q: z.string().trim().max(320).optional(),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) {
-        ctx.addIssue({ code: 'custom', message: 'This page link is damaged or out of date: start again from the first page.' });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(SUBSCRIPTIONS_PAGE_SIZE),
+  cursor: CursorParam.optional(),
+  limit: Limit,
 });
 export type SubscriptionQuery = z.output<typeof SubscriptionQuery>;
 
-export function parseSubscriptionQuery(params: Record<string, string | string[] | undefined>): SubscriptionQuery {
-  const raw = Object.fromEntries(
-    Object.entries(params)
-      .map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const)
-      .filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-  const parsed = SubscriptionQuery.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || undefined;
-    throw new UserFacingError(issue?.message ?? 'These filters are not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
-  }
-  return parsed.data;
+export function parseSubscriptionQuery(params: SearchParams): SubscriptionQuery {
+  return parseListQuery(SubscriptionQuery, params);
 }
 
 export interface SubscriptionListRow {

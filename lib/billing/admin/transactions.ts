@@ -5,6 +5,7 @@ import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } f
 import { UserFacingError } from '@/lib/errors';
 import { fromDecimalString, money, MoneyError, type Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
+import { CursorParam, encodeCursor, parseListQuery, type SearchParams } from './query';
 
 /**
  * The admin transactions list: every provider's payments in one list, newest first, paged by
@@ -15,39 +16,7 @@ import type { PaymentProviderName } from '@/lib/payments/types';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** Where a page ended. created_at is kept as PostgreSQL's microsecond text: a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows. */
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-// Any id PostgreSQL's uuid type takes (z.uuid() would hold ids to RFC 9562's version and variant).
-const CursorPayload = z.object({ c: z.string().regex(CURSOR_TIMESTAMP), i: z.guid() });
-
-function isCalendarInstant(value: string): boolean {
-  const time = Date.parse(value);
-  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 23) === value.slice(0, 23);
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id })).toString('base64url');
-}
-
-/** Null for anything that is not a cursor this module wrote. It positions a read-only list, so validating its shape is enough: a forged one only shows another page the admin could reach anyway. */
-export function decodeCursor(value: string): Cursor | null {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(value)) return null;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  const parsed = CursorPayload.safeParse(payload);
-  // A real instant, not merely its shape (2026-02-30 would reach PostgreSQL and fail there).
-  if (!parsed.success || !isCalendarInstant(parsed.data.c)) return null;
-  return { createdAt: parsed.data.c, id: parsed.data.i };
-}
+export { decodeCursor, encodeCursor } from './query';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -81,17 +50,7 @@ export const TransactionQuery = z
     userId: z.string().min(1).max(100).optional(),
     /** An email, an order number, or a provider's payment id (Stripe pi_…, PayPal order id). */
     q: z.string().trim().max(200).optional(),
-    cursor: z
-      .string()
-      .transform((value, ctx) => {
-        const cursor = decodeCursor(value);
-        if (!cursor) {
-          ctx.addIssue({ code: 'custom', message: 'This page link is damaged or out of date: start again from the first page.' });
-          return z.NEVER;
-        }
-        return cursor;
-      })
-      .optional(),
+    cursor: CursorParam.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   })
   .refine((query) => query.currency !== undefined || (query.minAmount === undefined && query.maxAmount === undefined), {
@@ -106,23 +65,14 @@ export type TransactionQueryInput = z.input<typeof TransactionQuery>;
  * Parses a page's search params (as Next.js hands them over) and refuses bad ones with a
  * UserFacingError naming the field, so a hand-edited or stale URL is a message, not a 500.
  */
-export function parseTransactionQuery(params: URLSearchParams | Record<string, string | string[] | undefined>): TransactionQuery {
-  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const);
-  const raw = Object.fromEntries(entries.filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = TransactionQuery.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') || undefined;
-    throw new UserFacingError(issue?.message ?? 'These filters are not valid.', field === 'cursor' ? 'invalid_cursor' : 'invalid_filter', field);
-  }
-  return parsed.data;
+export function parseTransactionQuery(params: SearchParams): TransactionQuery {
+  return parseListQuery(TransactionQuery, params);
 }
 
 /** The filters a page's URL carries, as typed: amounts (`min`, `max`) are decimals in the chosen currency. */
 export const TRANSACTION_FILTER_KEYS = ['q', 'status', 'provider', 'currency', 'from', 'to', 'min', 'max', 'hasRefunds', 'hasDispute'] as const;
 export type TransactionFilters = Partial<Record<(typeof TRANSACTION_FILTER_KEYS)[number], string>>;
 
-type SearchParams = URLSearchParams | Record<string, string | string[] | undefined>;
 
 function param(params: SearchParams, key: string): string | undefined {
   const value = params instanceof URLSearchParams ? params.get(key) : params[key];
