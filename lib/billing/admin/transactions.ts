@@ -221,8 +221,11 @@ function searchCondition(q: string): SQL | undefined {
   if (q.includes('@')) return sql`lower(${orders.email}) = ${q.toLowerCase()}`;
   const byOrderNumber = (number: number) => eq(payments.orderId, sql`(select ${orders.id} from ${orders} where ${orders.number} = ${number})`);
   // Four digits are a card's last 4, or an order number: numbers start at 1000, so a young shop's
-  // orders all have four digits, and neither reading can be ruled out. payments_card_last4_created_at_id_idx
-  // and the order's one payment or few are two probes.
+  // orders all have four digits, and neither reading can be ruled out. PostgreSQL ORs a probe of
+  // payments_card_last4_created_at_id_idx with the order's, or, for a last 4 many payments share,
+  // walks the list's own index checking both (measured on 200,000 payments: under 1 ms either
+  // way, unless the matches all lie far back in time: then the walk reads up to the whole table).
+  // A last 4 alone would be a keyset walk of its index at any depth, but an order number must be found too.
   if (/^\d{4}$/.test(q)) return or(eq(payments.cardLast4, q), byOrderNumber(Number(q)));
   // The unique (provider, provider_payment_id) index serves an id search without an index of
   // its own: naming every provider turns it into one index probe per provider.
