@@ -25,7 +25,7 @@ async function downloadCsv(admin: Page): Promise<{ filename: string; records: Re
   return { filename: download.suggestedFilename(), records: parse(text, { columns: true }) };
 }
 
-test('an admin finds a card payment by the buyer’s email and by its provider id, and exports it as CSV with a filter', async ({ page, browser }) => {
+test('an admin finds a card payment by the buyer’s email, its provider id, its card’s last 4 and its charge id, and exports it as CSV with a filter', async ({ page, browser }) => {
   // A customer pays $36.00 by card.
   const email = uniqueEmail('txn');
   await addToCart(page, 'Field Notebook', 2);
