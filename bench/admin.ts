@@ -54,7 +54,8 @@ async function seed(sql: postgres.Sql, payments: number): Promise<void> {
         now() - make_interval(secs => (${payments} - n) * (365 * 86400.0 / ${payments})), now()
       from generate_series(1, ${payments}) as n`);
     await tx.unsafe(`
-      insert into payments (id, order_id, provider, provider_payment_id, status, currency, amount, amount_captured, amount_refunded, failure_code, created_at, updated_at)
+      insert into payments (id, order_id, provider, provider_payment_id, status, currency, amount, amount_captured, amount_refunded, failure_code,
+        provider_charge_id, card_brand, card_last4, created_at, updated_at)
       select ${uuid("'payment' || n")}, ${uuid("'order' || n")},
         case when n % 10 = 0 then 'paypal' else 'stripe' end::payment_provider,
         case when n % 10 = 0 then upper(substr(md5('pp' || n), 1, 17)) else 'pi_' || substr(md5('pi' || n), 1, 24) end,
@@ -63,6 +64,9 @@ async function seed(sql: postgres.Sql, payments: number): Promise<void> {
         case when n % 50 = 0 or n % 20 = 0 then 0 else o.amount_total end,
         case when n % 20 = 1 then o.amount_total / 2 else 0 end,
         case when n % 50 <> 0 and n % 20 = 0 then (array['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc'])[1 + n % 4] end,
+        case when n % 50 = 0 then null when n % 10 = 0 then upper(substr(md5('cap' || n), 1, 17)) else 'ch_' || substr(md5('ch' || n), 1, 24) end,
+        case when n % 50 = 0 or n % 10 = 0 then null else (array['visa', 'mastercard', 'amex'])[1 + n % 3] end,
+        case when n % 50 = 0 or n % 10 = 0 then null else lpad(((n * 7) % 10000)::text, 4, '0') end,
         o.created_at, o.created_at
       from generate_series(1, ${payments}) as n join orders o on o.id = ${uuid("'order' || n")}`);
     await tx.unsafe(`
@@ -210,14 +214,17 @@ runCli(async () => {
       select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from payments order by created_at desc, id desc offset ${PAGE_SIZE * (deepPage - 1) - 1} limit 1`;
     const deepCursor = encodeCursor({ createdAt: deep!.created_at, id: deep!.id });
-    const [sample] = await sql<{ email: string; provider_payment_id: string }[]>`
-      select o.email, p.provider_payment_id from payments p join orders o on o.id = p.order_id where p.provider = 'stripe' order by p.created_at desc offset 12345 limit 1`;
+    const [sample] = await sql<{ email: string; provider_payment_id: string; provider_charge_id: string; card_last4: string }[]>`
+      select o.email, p.provider_payment_id, p.provider_charge_id, p.card_last4 from payments p join orders o on o.id = p.order_id
+      where p.provider = 'stripe' and p.card_last4 is not null order by p.created_at desc offset ${Math.min(12345, Math.floor(count / 2))} limit 1`;
 
     const cases: { label: string; path: string; target: number }[] = [
       { label: 'transactions, first page', path: '/admin/transactions', target: 30 },
       { label: `transactions, page ${deepPage.toLocaleString('en-US')}`, path: `/admin/transactions?cursor=${deepCursor}`, target: 30 },
       { label: 'search by email', path: `/admin/transactions?q=${encodeURIComponent(sample!.email)}`, target: 50 },
       { label: 'search by provider payment id', path: `/admin/transactions?q=${sample!.provider_payment_id}`, target: 50 },
+      { label: 'search by charge id', path: `/admin/transactions?q=${sample!.provider_charge_id}`, target: 50 },
+      { label: 'search by card last 4', path: `/admin/transactions?q=${sample!.card_last4}`, target: 50 },
       { label: 'overview', path: '/admin', target: 200 },
     ];
     say(`admin bench: ${count} payments, ${requests} requests each (p50 / p95 ms, target p95)`);
@@ -255,6 +262,7 @@ runCli(async () => {
       [`page ${deepPage.toLocaleString('en-US')}`, { cursor: deepCursor }],
       ['search by email', { q: sample!.email }],
       ['search by provider payment id', { q: sample!.provider_payment_id }],
+      ['search by card last 4', { q: sample!.card_last4 }],
     ];
     for (const [label, params] of plans) {
       captured.length = 0;

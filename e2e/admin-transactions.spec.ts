@@ -25,7 +25,7 @@ async function downloadCsv(admin: Page): Promise<{ filename: string; records: Re
   return { filename: download.suggestedFilename(), records: parse(text, { columns: true }) };
 }
 
-test('an admin finds a card payment by the buyer’s email and by its provider id, and exports it as CSV with a filter', async ({ page, browser }) => {
+test('an admin finds a card payment by the buyer’s email, its provider id, its card’s last 4 and its charge id, and exports it as CSV with a filter', async ({ page, browser }) => {
   // A customer pays $36.00 by card.
   const email = uniqueEmail('txn');
   await addToCart(page, 'Field Notebook', 2);
@@ -37,6 +37,9 @@ test('an admin finds a card payment by the buyer’s email and by its provider i
   // The provider's own id for the payment, as its dashboard shows it.
   const [intent] = await intentsFor(email);
   const providerId = intent!.id;
+  // And its charge, the id Stripe's receipts and support name.
+  const chargeId = typeof intent!.latest_charge === 'string' ? intent!.latest_charge : intent!.latest_charge?.id;
+  expect(chargeId).toMatch(/^ch_/);
 
   const admin = await adminBrowser(browser);
   await admin.getByRole('link', { name: 'Admin' }).click();
@@ -65,7 +68,24 @@ test('an admin finds a card payment by the buyer’s email and by its provider i
   await expect(colleague.getByTestId(`transaction-row-${providerId}`)).toBeVisible();
   await colleague.context().close();
 
-  // An amount filter without a currency is explained on the page, not a failure.
+  // By the card's last 4 (newest first, so the payment just made leads) and by the charge id.
+  // Both are recorded when the provider's webhook about the payment is applied, which may still
+  // be on its way: the admin searches again until it is.
+  await expect(async () => {
+    await filterTransactions(admin, { search: '4242' });
+    await expect(table.getByRole('row').nth(1)).toHaveAttribute('data-testid', `transaction-row-${providerId}`, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(row.getByTestId('transaction-card')).toHaveText('Visa •••• 4242');
+  await filterTransactions(admin, { search: chargeId! });
+  await expect(table.getByRole('row')).toHaveCount(2);
+  await expect(row.getByTestId('transaction-email')).toHaveText(email);
+  // The payment's page names the card and lists the charge among the provider's ids.
+  await row.getByTestId('transaction-link').click();
+  await expect(admin.getByTestId('payment-card')).toHaveText('Visa •••• 4242');
+  await expect(admin.getByText(`Charge: ${chargeId}`)).toBeVisible();
+  await admin.goBack();
+
+    // An amount filter without a currency is explained on the page, not a failure.
   await filterTransactions(admin, { search: email, min: '36' });
   await expect(admin.getByRole('alert').filter({ hasText: 'Choose a currency to filter by amount' })).toBeVisible();
   await expect(admin.getByLabel('Currency')).toHaveAttribute('aria-invalid', 'true');
@@ -79,6 +99,7 @@ test('an admin finds a card payment by the buyer’s email and by its provider i
     expect.objectContaining({
       provider: 'stripe',
       provider_payment_id: providerId,
+      provider_charge_id: chargeId,
       status: 'succeeded',
       currency: 'USD',
       amount: '36.00',
@@ -89,6 +110,8 @@ test('an admin finds a card payment by the buyer’s email and by its provider i
       amount_refunded_minor: '0',
       order_number: number,
       customer_email: email,
+      card_brand: 'visa',
+      card_last4: '4242',
       refunds: '0',
       has_dispute: 'false',
     }),

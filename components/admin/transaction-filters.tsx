@@ -36,7 +36,7 @@ export function TransactionFiltersForm({ filters, invalidField }: { filters: Tra
   return (
     <form method="get" action="/admin/transactions" className="flex flex-wrap items-end gap-3" aria-label="Filter transactions" data-testid="transaction-filters">
       <Filter label="Search" name="q" invalid={invalid('q')} wide>
-        <input {...input('q')} type="search" placeholder="Email, order number or provider payment id" />
+        <input {...input('q')} type="search" placeholder="Email, order number, card last 4, payment or charge id" />
       </Filter>
       <Filter label="Status" name="status" invalid={invalid('status')}>
         <select {...input('status')}>

@@ -3,7 +3,7 @@ import { Status } from '@/components/admin/statuses';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import type { TransactionRow } from '@/lib/billing/admin/transactions';
 import { formatMoney } from '@/lib/money';
-import { PROVIDER_LABELS } from '@/lib/payments/types';
+import { cardLabel, PROVIDER_LABELS } from '@/lib/payments/types';
 
 /** Console times are UTC, so two admins in different places read the same minute for one payment. */
 const WHEN = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
@@ -41,7 +41,20 @@ const COLUMNS: Column<TransactionRow>[] = [
   { key: 'customer', header: 'Customer', className: 'max-sm:w-full break-all', cell: (row) => <span data-testid="transaction-email">{row.customerEmail ?? '—'}</span> },
   { key: 'amount', header: 'Amount', align: 'right', cell: (row) => <span data-testid="transaction-amount">{formatMoney(row.amount)}</span> },
   { key: 'captured', header: 'Captured', align: 'right', cell: capturedAndRefunded },
-  { key: 'provider', header: 'Provider', cell: (row) => PROVIDER_LABELS[row.provider] },
+  {
+    key: 'provider',
+    header: 'Paid with',
+    cell: (row) => (
+      <>
+        {PROVIDER_LABELS[row.provider]}
+        {row.card ? (
+          <span className="block text-xs whitespace-nowrap text-stone-500" data-testid="transaction-card">
+            {cardLabel(row.card)}
+          </span>
+        ) : null}
+      </>
+    ),
+  },
   {
     key: 'status',
     header: 'Status',

@@ -39,10 +39,24 @@ export const payments = pgTable(
     idempotencyKey: text('idempotency_key'),
     /** The provider object's own last-change time: older events never overwrite newer state. */
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    /** The provider's id of the money movement (Stripe's charge `ch_`/`py_`, PayPal's capture), which support is often given instead of the payment's. */
+    providerChargeId: text('provider_charge_id'),
+    /** The card it was paid with (or last tried), in Billfold's lower-case brand names; null for a wallet or before a card is known. */
+    cardBrand: text('card_brand'),
+    cardLast4: char('card_last4', { length: 4 }),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('payments_provider_payment_key').on(t.provider, t.providerPaymentId),
+    // The admin search by charge or capture id: an exact probe. Partial, since payments never
+    // charged (abandoned checkouts: most rows of a busy shop) have none. Not unique: a search
+    // index must never become a reason a provider's webhook cannot be applied.
+    index('payments_provider_charge_id_idx').on(t.providerChargeId).where(sql`${t.providerChargeId} is not null`),
+    // The admin search by card last 4: ten thousand values, so one of them can still match many
+    // payments (every test-mode payment is 4242). Ordered like the list (and read backwards like its index), so "4242, newest first"
+    // is a keyset walk of this index from the cursor, not a sort of every match.
+    index('payments_card_last4_created_at_id_idx').on(t.cardLast4, t.createdAt, t.id).where(sql`${t.cardLast4} is not null`),
+    check('payments_card_last4_digits', sql`${t.cardLast4} ~ '^[0-9]{4}$'`),
     index('payments_order_id_idx').on(t.orderId),
     // The admin transactions list pages by keyset on (created_at desc, id desc): this index, read
     // backwards, serves every page in the same few reads however deep, so page 1,000 costs what

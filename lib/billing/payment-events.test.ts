@@ -1,5 +1,10 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { duplicatePayments, orderStatusFrom, winningPayment } from './payment-events';
+import { payments } from '@/db/schema';
+import { money } from '@/lib/money';
+import type { ProviderPayment } from '@/lib/payments/types';
+import { isolatedDatabase } from '@/test/database';
+import { applyPayment, duplicatePayments, orderStatusFrom, winningPayment } from './payment-events';
 
 type Attempt = Parameters<typeof orderStatusFrom>[1][number];
 
@@ -74,5 +79,62 @@ describe('an order paid by two payments', () => {
     const failed = attempt('requires_payment_method', 2, { failureCode: 'card_declined' });
     expect(duplicatePayments(winner, [winner, holding, refunded, partly, failed])).toEqual([holding, partly]);
     expect(duplicatePayments(undefined, [holding])).toEqual([]);
+  });
+});
+
+describe('recording what a payment was paid with', () => {
+  const t = isolatedDatabase();
+
+  function reported(id: string, extra: Partial<ProviderPayment> = {}): ProviderPayment {
+    return {
+      provider: 'stripe',
+      id,
+      status: 'succeeded',
+      orderId: null,
+      amount: money(2500, 'USD'),
+      amountCaptured: money(2500, 'USD'),
+      amountRefunded: money(0, 'USD'),
+      customerId: null,
+      receiptEmail: null,
+      failureCode: null,
+      failureMessage: null,
+      chargeId: null,
+      card: null,
+      handoff: null,
+      ...extra,
+    };
+  }
+
+  async function stored(id: string) {
+    const [row] = await t.db.select().from(payments).where(eq(payments.providerPaymentId, id));
+    return row!;
+  }
+
+  it('stores the charge id and the card the provider reports', async () => {
+    await t.db.transaction((tx) => applyPayment(tx, reported('pi_card', { chargeId: 'ch_card', card: { brand: 'visa', last4: '4242' } })));
+    expect(await stored('pi_card')).toMatchObject({ providerChargeId: 'ch_card', cardBrand: 'visa', cardLast4: '4242' });
+  });
+
+  it('keeps them when a later answer does not carry them (an intent read without its charge), writing nothing', async () => {
+    await t.db.transaction((tx) => applyPayment(tx, reported('pi_kept', { chargeId: 'ch_kept', card: { brand: 'mastercard', last4: '4444' } })));
+    const before = await stored('pi_kept');
+    await t.db.transaction((tx) => applyPayment(tx, reported('pi_kept')));
+    const after = await stored('pi_kept');
+    expect(after).toMatchObject({ providerChargeId: 'ch_kept', cardBrand: 'mastercard', cardLast4: '4444' });
+    // Nothing differed once the unsaid values are read as "unchanged": the row was not written.
+    expect(after.updatedAt).toEqual(before.updatedAt);
+  });
+
+  it('takes a new charge and card when the buyer tried again with another card', async () => {
+    await t.db.transaction((tx) =>
+      applyPayment(tx, reported('pi_retried', { status: 'requires_payment_method', amountCaptured: money(0, 'USD'), failureCode: 'card_declined', chargeId: 'ch_declined', card: { brand: 'visa', last4: '0002' } })),
+    );
+    await t.db.transaction((tx) => applyPayment(tx, reported('pi_retried', { chargeId: 'ch_paid', card: { brand: 'amex', last4: '8431' } })));
+    expect(await stored('pi_retried')).toMatchObject({ status: 'succeeded', providerChargeId: 'ch_paid', cardBrand: 'amex', cardLast4: '8431' });
+  });
+
+  it('refuses a last 4 that is not four digits, in the database itself', async () => {
+    await expect(t.db.transaction((tx) => applyPayment(tx, reported('pi_bad_card', { card: { brand: 'visa', last4: '42a2' } })))).rejects.toThrow();
+    expect(await t.db.select().from(payments).where(eq(payments.providerPaymentId, 'pi_bad_card'))).toEqual([]);
   });
 });

@@ -125,6 +125,11 @@ interface RecordedPayment {
  * were written). Re-fetched and redelivered events mostly find their payment as it was; then
  * nothing is written, which matters to a worker draining a webhook storm. Keyed by provider
  * payment id; each payment appears once.
+ *
+ * The charge id and the card are kept once known: a provider answer that does not carry them
+ * (a Stripe intent read without its charge expanded, as Stripe's list answers it, or a PayPal
+ * order read before a retried capture's answer) reports null, which means "not said" here, never "none".
+ * A new charge (a retry with another card) replaces them, brand and last 4 always together.
  */
 async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise<Map<string, RecordedPayment>> {
   const input = list.map((payment) => {
@@ -140,17 +145,23 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
       currency,
       failure_code: payment.failureCode,
       failure_message: payment.failureMessage,
+      provider_charge_id: payment.chargeId,
+      card_brand: payment.card?.brand ?? null,
+      card_last4: payment.card?.last4 ?? null,
     };
   });
   const rows = await tx.execute<{ provider: PaymentProviderName; provider_payment_id: string; id: string; order_id: string | null; changed: boolean }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as input(
         provider payment_provider, provider_payment_id text, order_id uuid, status payment_status, amount bigint,
-        amount_captured bigint, amount_refunded bigint, currency text, failure_code text, failure_message text)
+        amount_captured bigint, amount_refunded bigint, currency text, failure_code text, failure_message text,
+        provider_charge_id text, card_brand text, card_last4 text)
     ),
     written as (
-      insert into ${payments} (provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message)
-      select provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message from input
+      insert into ${payments} (provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message,
+        provider_charge_id, card_brand, card_last4)
+      select provider, provider_payment_id, order_id, status, amount, amount_captured, amount_refunded, currency, failure_code, failure_message,
+        provider_charge_id, card_brand, card_last4 from input
       on conflict (provider, provider_payment_id) do update set
         status = excluded.status,
         amount = excluded.amount,
@@ -161,11 +172,19 @@ async function upsertPayments(tx: Transaction, list: ProviderPayment[]): Promise
         failure_message = excluded.failure_message,
         -- The checkout recorded the order first; a provider object never moves a payment to another order.
         order_id = coalesce(payments.order_id, excluded.order_id),
+        -- An answer without them says nothing about them (see above): known values stay.
+        provider_charge_id = coalesce(excluded.provider_charge_id, payments.provider_charge_id),
+        card_brand = case when excluded.card_last4 is null then payments.card_brand else excluded.card_brand end,
+        card_last4 = coalesce(excluded.card_last4, payments.card_last4),
         updated_at = now()
       where (payments.status, payments.amount, payments.amount_captured, payments.amount_refunded, payments.currency,
-             payments.failure_code, payments.failure_message, payments.order_id)
+             payments.failure_code, payments.failure_message, payments.order_id,
+             payments.provider_charge_id, payments.card_brand, payments.card_last4)
         is distinct from (excluded.status, excluded.amount, excluded.amount_captured, excluded.amount_refunded, excluded.currency,
-             excluded.failure_code, excluded.failure_message, coalesce(payments.order_id, excluded.order_id))
+             excluded.failure_code, excluded.failure_message, coalesce(payments.order_id, excluded.order_id),
+             coalesce(excluded.provider_charge_id, payments.provider_charge_id),
+             case when excluded.card_last4 is null then payments.card_brand else excluded.card_brand end,
+             coalesce(excluded.card_last4, payments.card_last4))
       returning provider, provider_payment_id, id, order_id
     )
     select provider, provider_payment_id, id, order_id, true as changed from written

@@ -44,6 +44,8 @@ function payment(refunded: number): ProviderPayment {
     receiptEmail: null,
     failureCode: null,
     failureMessage: null,
+    chargeId: null,
+    card: null,
     handoff: null,
   };
 }

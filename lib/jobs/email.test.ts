@@ -106,6 +106,8 @@ function succeededPayment(orderId: string, id: string): ProviderPayment {
     receiptEmail: null,
     failureCode: null,
     failureMessage: null,
+    chargeId: null,
+    card: null,
     handoff: null,
   };
 }

@@ -72,6 +72,8 @@ function fakepay() {
         receiptEmail: request.receiptEmail,
         failureCode: null,
         failureMessage: null,
+        chargeId: null,
+        card: null,
         handoff: { kind: 'token', tokenizationKey: 'fp_tok_test' },
       };
       held.set(payment.id, payment);
@@ -112,7 +114,7 @@ function fakepay() {
     /** The buyer pays at Fakepay: its side of the payment changes, and it sends a webhook. */
     pay(id: string) {
       const payment = held.get(id)!;
-      held.set(id, { ...payment, status: 'succeeded', amountCaptured: payment.amount, handoff: null });
+      held.set(id, { ...payment, status: 'succeeded', amountCaptured: payment.amount, chargeId: `fpch_${id}`, card: { brand: 'visa', last4: '4242' }, handoff: null });
     },
   };
 }

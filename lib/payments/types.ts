@@ -45,8 +45,46 @@ export interface ProviderPayment {
   receiptEmail: string | null;
   failureCode: string | null;
   failureMessage: string | null;
+  /**
+   * The provider's id of the money movement itself, as its dashboard and support name it (Stripe's
+   * charge: the intent's latest charge; PayPal's capture that took the money). Null until there is one.
+   */
+  chargeId: string | null;
+  /** The card it was paid with (or last tried), as the provider reports it; null for other funding (a PayPal wallet) or none yet. */
+  card: PaidCard | null;
   /** How the browser finishes paying it; null once nobody can (paid, canceled). */
   handoff: PaymentHandoff | null;
+}
+
+/**
+ * The card a payment was funded by: never more than may be shown. `brand` in Billfold's words,
+ * lower case as Stripe writes it (`visa`, `mastercard`, `amex`, `unionpay`, …), whichever provider
+ * reported it.
+ */
+export interface PaidCard {
+  brand: string;
+  last4: string;
+}
+
+/** How card brands are named to people; an unlisted brand is shown as the provider wrote it. */
+export const CARD_BRAND_LABELS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  jcb: 'JCB',
+  diners: 'Diners Club',
+  unionpay: 'UnionPay',
+  maestro: 'Maestro',
+  cartes_bancaires: 'Cartes Bancaires',
+  elo: 'Elo',
+  rupay: 'RuPay',
+  eftpos_au: 'eftpos',
+};
+
+/** "Visa •••• 4242". */
+export function cardLabel(card: PaidCard): string {
+  return `${CARD_BRAND_LABELS[card.brand] ?? card.brand} •••• ${card.last4}`;
 }
 
 export interface ProviderRefund {

@@ -15,7 +15,7 @@ describe("a payment's page", () => {
     expect(await paymentDetail(t.db, "1' or '1'='1", OPTIONS)).toBeNull();
   });
 
-  it('shows amounts, the buyer, the provider links, the idempotency keys and a timeline of events, refunds, disputes and admin actions, newest first', async () => {
+  it('shows amounts, the buyer, the card, the provider links (the capture among them), the idempotency keys and a timeline of events, refunds, disputes and admin actions, newest first', async () => {
     const [admin] = await t.db.insert(users).values({ email: 'ops@example.com', role: 'admin' }).returning();
     const [order] = await t.db.insert(orders).values({ email: 'ada@example.com', currency: 'USD', amountSubtotal: 10_000, amountTotal: 10_000, status: 'partially_refunded' }).returning();
     const [payment] = await t.db
@@ -24,6 +24,9 @@ describe("a payment's page", () => {
         orderId: order!.id,
         provider: 'paypal',
         providerPaymentId: '5O190127TN364715T',
+        providerChargeId: '3C679366HH908993F',
+        cardBrand: 'amex',
+        cardLast4: '0005',
         status: 'succeeded',
         currency: 'USD',
         amount: 10_000,
@@ -79,16 +82,18 @@ describe("a payment's page", () => {
       ['awaiting_approval', 'ops@example.com'],
       ['sent', 'ops@example.com'],
     ]);
-    expect(detail.links.map((link) => link.id)).toEqual(['5O190127TN364715T', 'REFUND1', 'REFUND2', 'PP-D-1']);
+    expect(detail.card).toEqual({ brand: 'amex', last4: '0005' });
+    expect(detail.links.map((link) => `${link.label}:${link.id}`)).toEqual(['Order:5O190127TN364715T', 'Capture:3C679366HH908993F', 'Refund:REFUND1', 'Refund:REFUND2', 'Dispute:PP-D-1']);
   });
 });
 
 describe("links to the provider's dashboard", () => {
-  const ids = { payment: 'pi_123', refunds: ['re_1'], disputes: ['dp_1'] };
+  const ids = { payment: 'pi_123', charge: 'ch_9', refunds: ['re_1'], disputes: ['dp_1'] };
 
   it('point at Stripe test mode under /test and at live mode without it', () => {
     expect(providerLinks({ mode: 'test', sandboxUrl: '' }, 'stripe', ids).map((link) => link.url)).toEqual([
       'https://dashboard.stripe.com/test/payments/pi_123',
+      'https://dashboard.stripe.com/test/payments/ch_9',
       'https://dashboard.stripe.com/test/payments/pi_123',
       'https://dashboard.stripe.com/test/disputes/dp_1',
     ]);
@@ -98,10 +103,11 @@ describe("links to the provider's dashboard", () => {
   it("point at PayPal's sandbox site in test mode and its live site in live mode", () => {
     expect(providerLinks({ mode: 'test', sandboxUrl: '' }, 'paypal', ids).map((link) => link.url)).toEqual([
       'https://www.sandbox.paypal.com/activities',
+      'https://www.sandbox.paypal.com/activity/payment/ch_9',
       'https://www.sandbox.paypal.com/activity/payment/re_1',
       'https://www.sandbox.paypal.com/resolutioncenter/dp_1',
     ]);
-    expect(providerLinks({ mode: 'live', sandboxUrl: '' }, 'paypal', ids)[1]!.url).toBe('https://www.paypal.com/activity/payment/re_1');
+    expect(providerLinks({ mode: 'live', sandboxUrl: '' }, 'paypal', ids)[2]!.url).toBe('https://www.paypal.com/activity/payment/re_1');
   });
 
   it("point at the local sandbox's dashboard in sandbox mode, for every provider", () => {

@@ -3,7 +3,7 @@ import type { Database } from '@/db/client';
 import { auditLog, customers, disputes, orderItems, orders, payments, refundRequests, refunds, users, webhookEvents } from '@/db/schema';
 import type { PaymentsMode } from '@/lib/env';
 import { formatMoney, money, type Money } from '@/lib/money';
-import type { DisputeStatus, PaymentProviderName, PaymentStatus, RefundStatus } from '@/lib/payments/types';
+import type { DisputeStatus, PaidCard, PaymentProviderName, PaymentStatus, RefundStatus } from '@/lib/payments/types';
 import { isUuid } from '@/lib/uuid';
 import { captureKey } from '../capture';
 import { refundableAmounts, type RefundableAmounts, type RefundRequest } from '../refunds';
@@ -45,6 +45,8 @@ export interface PaymentDetail {
   providerPaymentId: string;
   status: PaymentStatus;
   amount: Money;
+  /** The card it was paid with; null for a wallet or before a card was tried. */
+  card: PaidCard | null;
   failureCode: string | null;
   failureMessage: string | null;
   createdAt: Date;
@@ -81,12 +83,17 @@ const TIMELINE_EVENTS = 200;
  * Stripe's test-mode pages live under /test; PayPal's sandbox is a separate site. In sandbox mode
  * the local sandbox's dashboard (one page listing every object) stands in for both.
  */
-export function providerLinks(options: Pick<PaymentDetailOptions, 'mode' | 'sandboxUrl'>, provider: PaymentProviderName, ids: { payment: string; refunds: string[]; disputes: string[] }): ProviderLink[] {
+export function providerLinks(
+  options: Pick<PaymentDetailOptions, 'mode' | 'sandboxUrl'>,
+  provider: PaymentProviderName,
+  ids: { payment: string; charge: string | null; refunds: string[]; disputes: string[] },
+): ProviderLink[] {
   const { mode } = options;
   if (mode === 'sandbox') {
     const dashboard = `${options.sandboxUrl}/`;
     return [
       { label: 'Payment', id: ids.payment, url: dashboard },
+      ...(ids.charge ? [{ label: provider === 'paypal' ? 'Capture' : 'Charge', id: ids.charge, url: dashboard }] : []),
       ...ids.refunds.map((id) => ({ label: 'Refund', id, url: dashboard })),
       ...ids.disputes.map((id) => ({ label: 'Dispute', id, url: dashboard })),
     ];
@@ -95,6 +102,8 @@ export function providerLinks(options: Pick<PaymentDetailOptions, 'mode' | 'sand
     const base = mode === 'live' ? 'https://dashboard.stripe.com' : 'https://dashboard.stripe.com/test';
     return [
       { label: 'Payment', id: ids.payment, url: `${base}/payments/${encodeURIComponent(ids.payment)}` },
+      // Stripe's payment page is the charge's too: it opens by either id.
+      ...(ids.charge ? [{ label: 'Charge', id: ids.charge, url: `${base}/payments/${encodeURIComponent(ids.charge)}` }] : []),
       // Stripe shows a refund on its payment's page.
       ...ids.refunds.map((id) => ({ label: 'Refund', id, url: `${base}/payments/${encodeURIComponent(ids.payment)}` })),
       ...ids.disputes.map((id) => ({ label: 'Dispute', id, url: `${base}/disputes/${encodeURIComponent(id)}` })),
@@ -105,6 +114,8 @@ export function providerLinks(options: Pick<PaymentDetailOptions, 'mode' | 'sand
   const site = mode === 'live' ? 'https://www.paypal.com' : 'https://www.sandbox.paypal.com';
   return [
     { label: 'Order', id: ids.payment, url: `${site}/activities` },
+    // The capture is the transaction PayPal's activity page is keyed by.
+    ...(ids.charge ? [{ label: 'Capture', id: ids.charge, url: `${site}/activity/payment/${encodeURIComponent(ids.charge)}` }] : []),
     ...ids.refunds.map((id) => ({ label: 'Refund', id, url: `${site}/activity/payment/${encodeURIComponent(id)}` })),
     ...ids.disputes.map((id) => ({ label: 'Dispute', id, url: `${site}/resolutioncenter/${encodeURIComponent(id)}` })),
   ];
@@ -216,6 +227,7 @@ export async function paymentDetail(db: Database, paymentId: string, options: Pa
     providerPaymentId: payment.providerPaymentId,
     status: payment.status,
     amount: of(payment.amount),
+    card: payment.cardLast4 ? { brand: payment.cardBrand ?? 'unknown', last4: payment.cardLast4 } : null,
     failureCode: payment.failureCode,
     failureMessage: payment.failureMessage,
     createdAt: payment.createdAt,
@@ -238,6 +250,7 @@ export async function paymentDetail(db: Database, paymentId: string, options: Pa
       : null,
     links: providerLinks(options, payment.provider, {
       payment: payment.providerPaymentId,
+      charge: payment.providerChargeId,
       refunds: refundRows.flatMap(({ refund }) => (refund.providerRefundId ? [refund.providerRefundId] : [])),
       disputes: disputeRows.map((dispute) => dispute.providerDisputeId),
     }),

@@ -15,7 +15,7 @@ let sequence = 0;
 /** A payment and its order written directly: these tests are about reading them out. */
 async function addPayment(
   db: TestDatabase['db'],
-  fixture: { createdAt: string; currency?: string; amount?: number; amountRefunded?: number; email?: string; providerPaymentId?: string; refunded?: boolean; disputed?: boolean },
+  fixture: { createdAt: string; currency?: string; amount?: number; amountRefunded?: number; email?: string; providerPaymentId?: string; refunded?: boolean; disputed?: boolean; chargeId?: string; card?: { brand: string; last4: string } },
 ) {
   sequence += 1;
   const currency = fixture.currency ?? 'USD';
@@ -33,6 +33,9 @@ async function addPayment(
       amount,
       amountCaptured: amount,
       amountRefunded: fixture.amountRefunded ?? 0,
+      providerChargeId: fixture.chargeId ?? null,
+      cardBrand: fixture.card?.brand ?? null,
+      cardLast4: fixture.card?.last4 ?? null,
       createdAt: sql`${fixture.createdAt}::timestamptz`,
     })
     .returning();
@@ -81,7 +84,7 @@ describe('walking the transactions for an export', () => {
 
 describe('the transactions CSV', () => {
   it('starts with its header and writes amounts as decimal strings in their currency beside their minor units', async () => {
-    const { payment, order } = await addPayment(t.db, { createdAt: '2026-07-01T08:30:00Z', currency: 'KWD', amount: 1500, amountRefunded: 5, refunded: true, email: 'Kuwait@Example.com', providerPaymentId: 'pi_kwd' });
+    const { payment, order } = await addPayment(t.db, { createdAt: '2026-07-01T08:30:00Z', currency: 'KWD', amount: 1500, amountRefunded: 5, refunded: true, email: 'Kuwait@Example.com', providerPaymentId: 'pi_kwd', chargeId: 'ch_kwd', card: { brand: 'visa', last4: '4242' } });
     await addPayment(t.db, { createdAt: '2026-07-02T08:30:00Z', currency: 'JPY', amount: 900 });
 
     const { text, records } = await csvOf({ currency: 'KWD' });
@@ -92,6 +95,7 @@ describe('the transactions CSV', () => {
         payment_id: payment.id,
         provider: 'stripe',
         provider_payment_id: 'pi_kwd',
+        provider_charge_id: 'ch_kwd',
         status: 'succeeded',
         currency: 'KWD',
         amount: '1.500',
@@ -102,12 +106,14 @@ describe('the transactions CSV', () => {
         amount_refunded_minor: '5',
         order_number: String(order.number),
         customer_email: 'Kuwait@Example.com',
+        card_brand: 'visa',
+        card_last4: '4242',
         refunds: '1',
         has_dispute: 'false',
       },
     ]);
     const yen = await csvOf({ currency: 'JPY' });
-    expect(yen.records[0]).toMatchObject({ amount: '900', amount_minor: '900' });
+    expect(yen.records[0]).toMatchObject({ amount: '900', amount_minor: '900', provider_charge_id: '', card_brand: '', card_last4: '' });
   });
 
   it('honours every filter the list honours: search, refunds, dispute, amount range', async () => {

@@ -31,6 +31,7 @@ export const CSV_HEADER = [
   'payment_id',
   'provider',
   'provider_payment_id',
+  'provider_charge_id',
   'status',
   'currency',
   'amount',
@@ -41,6 +42,8 @@ export const CSV_HEADER = [
   'amount_refunded_minor',
   'order_number',
   'customer_email',
+  'card_brand',
+  'card_last4',
   'refunds',
   'has_dispute',
 ] as const;
@@ -62,6 +65,7 @@ function csvRecord(row: TransactionRow): (string | number)[] {
     row.paymentId,
     row.provider,
     row.providerPaymentId,
+    row.providerChargeId ?? '',
     row.status,
     row.amount.currency,
     toDecimalString(row.amount),
@@ -72,6 +76,8 @@ function csvRecord(row: TransactionRow): (string | number)[] {
     row.amountRefunded.amount,
     row.orderNumber ?? '',
     row.customerEmail ?? '',
+    row.card?.brand ?? '',
+    row.card?.last4 ?? '',
     row.refundCount,
     row.hasDispute ? 'true' : 'false',
   ];

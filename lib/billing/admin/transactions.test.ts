@@ -21,6 +21,8 @@ interface PaymentFixture {
   email?: string | null;
   refunds?: number;
   disputed?: boolean;
+  chargeId?: string;
+  card?: { brand: string; last4: string };
 }
 
 let sequence = 0;
@@ -44,6 +46,9 @@ async function addPayment(t: TestDatabase, fixture: PaymentFixture) {
       amount,
       amountCaptured: fixture.amountCaptured ?? amount,
       amountRefunded: fixture.amountRefunded ?? 0,
+      providerChargeId: fixture.chargeId ?? null,
+      cardBrand: fixture.card?.brand ?? null,
+      cardLast4: fixture.card?.last4 ?? null,
       createdAt: sql`${fixture.createdAt}::timestamptz`,
     })
     .returning();
@@ -81,8 +86,18 @@ async function everyPage(t: TestDatabase, input: TransactionQueryInput, between?
 describe('the transactions list', () => {
   const t = isolatedDatabase();
 
-  it('shows payments of every provider newest first, with their order, buyer, refunds and dispute, amounts in their own currency', async () => {
-    const card = await addPayment(t, { createdAt: '2026-05-01T10:00:00Z', provider: 'stripe', providerPaymentId: 'pi_card', amount: 4200, amountRefunded: 200, refunds: 2, email: 'Ada@Example.com' });
+  it('shows payments of every provider newest first, with their order, buyer, card, charge, refunds and dispute, amounts in their own currency', async () => {
+    const card = await addPayment(t, {
+      createdAt: '2026-05-01T10:00:00Z',
+      provider: 'stripe',
+      providerPaymentId: 'pi_card',
+      amount: 4200,
+      amountRefunded: 200,
+      refunds: 2,
+      email: 'Ada@Example.com',
+      chargeId: 'ch_card',
+      card: { brand: 'visa', last4: '4242' },
+    });
     await addPayment(t, { createdAt: '2026-05-02T10:00:00Z', provider: 'paypal', providerPaymentId: '5O190127TN364715T', currency: 'JPY', amount: 1500, disputed: true });
     await addPayment(t, { createdAt: '2026-05-03T10:00:00Z', providerPaymentId: 'pi_orphan', email: null, status: 'requires_payment_method', amountCaptured: 0 });
 
@@ -100,6 +115,8 @@ describe('the transactions list', () => {
       createdAt: new Date('2026-05-01T10:00:00Z'),
       orderNumber: card.order!.number,
       customerEmail: 'Ada@Example.com',
+      providerChargeId: 'ch_card',
+      card: { brand: 'visa', last4: '4242' },
       refundCount: 2,
       hasDispute: false,
     });
@@ -202,6 +219,38 @@ describe('searching transactions', () => {
     expect(await ids(t, { q: '12345678901234567' })).toEqual(['12345678901234567']);
     expect(await ids(t, { q: 'pi_3Qx' })).toEqual([]);
     expect(await ids(t, { q: "' or 1=1 --" })).toEqual([]);
+  });
+
+  it("finds by a card's last 4, newest first, and shows the card on the row", async () => {
+    await addPayment(t, { createdAt: '2026-05-01T00:00:00Z', providerPaymentId: 'pi_visa_old', card: { brand: 'visa', last4: '4242' } });
+    await addPayment(t, { createdAt: '2026-05-02T00:00:00Z', providerPaymentId: 'pi_mc', card: { brand: 'mastercard', last4: '4444' } });
+    await addPayment(t, { createdAt: '2026-05-03T00:00:00Z', provider: 'paypal', providerPaymentId: '9PAYPALCARD00001A', card: { brand: 'visa', last4: '4242' } });
+    expect(await ids(t, { q: '4242' })).toEqual(['9PAYPALCARD00001A', 'pi_visa_old']);
+    const [row] = (await list(t, { q: '4444' })).rows;
+    expect(row).toMatchObject({ providerPaymentId: 'pi_mc', card: { brand: 'mastercard', last4: '4444' } });
+    // Pages of one card's payments follow the keyset like any other list.
+    expect((await everyPage(t, { q: '4242', limit: 1 })).map((each) => each.providerPaymentId)).toEqual(['9PAYPALCARD00001A', 'pi_visa_old']);
+  });
+
+  it('reads four digits as a card’s last 4 and as an order number, since order numbers start at 1000', async () => {
+    const { order } = await addPayment(t, { createdAt: '2026-05-04T00:00:00Z', providerPaymentId: 'pi_order_four_digits' });
+    const number = String(order!.number);
+    expect(number).toMatch(/^\d{4}$/);
+    await addPayment(t, { createdAt: '2026-05-05T00:00:00Z', providerPaymentId: 'pi_card_same_digits', email: null, card: { brand: 'amex', last4: number } });
+    expect(await ids(t, { q: number })).toEqual(['pi_card_same_digits', 'pi_order_four_digits']);
+  });
+
+  it("finds by Stripe's charge id, and by a PayPal capture id as well as its order id", async () => {
+    await addPayment(t, { createdAt: '2026-05-06T00:00:00Z', providerPaymentId: 'pi_charged', chargeId: 'ch_3QxCharge' });
+    await addPayment(t, { createdAt: '2026-05-07T00:00:00Z', providerPaymentId: 'pi_other_method', chargeId: 'py_3QxOther' });
+    await addPayment(t, { createdAt: '2026-05-08T00:00:00Z', provider: 'paypal', providerPaymentId: '5O190127TN364715T', chargeId: '3C679366HH908993F' });
+    expect(await ids(t, { q: 'ch_3QxCharge' })).toEqual(['pi_charged']);
+    expect(await ids(t, { q: 'py_3QxOther' })).toEqual(['pi_other_method']);
+    expect(await ids(t, { q: '3C679366HH908993F' })).toEqual(['5O190127TN364715T']);
+    expect(await ids(t, { q: '5O190127TN364715T' })).toEqual(['5O190127TN364715T']);
+    expect(await ids(t, { q: 'ch_3Qx' })).toEqual([]);
+    const [row] = (await list(t, { q: 'ch_3QxCharge' })).rows;
+    expect(row).toMatchObject({ providerChargeId: 'ch_3QxCharge', card: null });
   });
 
   it('searches within the other filters', async () => {

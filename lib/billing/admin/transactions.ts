@@ -4,7 +4,7 @@ import type { Database } from '@/db/client';
 import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { fromDecimalString, money, MoneyError, type Money } from '@/lib/money';
-import type { PaymentProviderName } from '@/lib/payments/types';
+import type { PaidCard, PaymentProviderName } from '@/lib/payments/types';
 import { CursorParam, encodeCursor, parseListQuery, type SearchParams } from './query';
 
 /**
@@ -48,7 +48,7 @@ export const TransactionQuery = z
     hasDispute: Flag.optional(),
     /** The account whose orders the payments paid (a customer's page). */
     userId: z.string().min(1).max(100).optional(),
-    /** An email, an order number, or a provider's payment id (Stripe pi_…, PayPal order id). */
+    /** An email, an order number, a card's last 4, or a provider's payment or charge id (Stripe pi_… or ch_…/py_…, PayPal order or capture id). */
     q: z.string().trim().max(200).optional(),
     cursor: CursorParam.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
@@ -137,6 +137,10 @@ export interface TransactionRow {
   /** Null for a payment no order owns. */
   orderNumber: number | null;
   customerEmail: string | null;
+  /** Stripe's charge, PayPal's capture; null until money moved. */
+  providerChargeId: string | null;
+  /** Null when paid from a wallet, or before a card was tried. */
+  card: PaidCard | null;
   refundCount: number;
   hasDispute: boolean;
 }
@@ -156,22 +160,37 @@ function toInstant(value: string): string {
   return DATE_ONLY.test(value) ? new Date(Date.parse(`${value}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString() : value;
 }
 
-/** What `q` means is decided by its form, and each form is an exact, indexed match (no LIKE '%…%' over a million rows). */
+/**
+ * What `q` means is decided by its form, and each form is an exact, indexed match (no LIKE '%…%'
+ * over a million rows). Where a form could be two things, both are tried, as conditions on
+ * payments alone, so PostgreSQL ORs index probes (a BitmapOr); an OR reaching across the join to
+ * orders would scan both tables instead.
+ */
 function searchCondition(q: string): SQL | undefined {
   if (q === '') return undefined;
   // orders_email_idx, on lower(email).
   if (q.includes('@')) return sql`lower(${orders.email}) = ${q.toLowerCase()}`;
+  const byOrderNumber = (number: number) => eq(payments.orderId, sql`(select ${orders.id} from ${orders} where ${orders.number} = ${number})`);
+  // Four digits are a card's last 4, or an order number: numbers start at 1000, so a young shop's
+  // orders all have four digits, and neither reading can be ruled out. PostgreSQL ORs a probe of
+  // payments_card_last4_created_at_id_idx with the order's, or, for a last 4 many payments share,
+  // walks the list's own index checking both (measured on 200,000 payments: under 1 ms either
+  // way, unless the matches all lie far back in time: then the walk reads up to the whole table).
+  // A last 4 alone would be a keyset walk of its index at any depth, but an order number must be found too.
+  if (/^\d{4}$/.test(q)) return or(eq(payments.cardLast4, q), byOrderNumber(Number(q)));
   // The unique (provider, provider_payment_id) index serves an id search without an index of
   // its own: naming every provider turns it into one index probe per provider.
   const byProviderId = and(inArray(payments.provider, [...paymentProvider.enumValues]), eq(payments.providerPaymentId, q));
   // Order numbers are digits; a provider id could be too (PayPal's are 17 letters or digits), so
-  // digits try both. Both sides are conditions on payments, so PostgreSQL ORs two index probes;
-  // an OR reaching across the join to orders.number would scan both tables instead.
-  if (/^\d{1,15}$/.test(q)) {
-    const order = sql`(select ${orders.id} from ${orders} where ${orders.number} = ${Number(q)})`;
-    return or(eq(payments.orderId, order), byProviderId);
-  }
-  return byProviderId;
+  // digits try both.
+  if (/^\d{1,15}$/.test(q)) return or(byOrderNumber(Number(q)), byProviderId);
+  // payments_provider_charge_id_idx.
+  const byChargeId = eq(payments.providerChargeId, q);
+  // Stripe's charges (ch_, and py_ for charges of other methods) are never a payment's id.
+  if (/^(ch|py)_/.test(q)) return byChargeId;
+  // Anything else is a payment's id (Stripe's pi_, a PayPal order) or a PayPal capture's: both
+  // are 17 letters and digits, so a PayPal id is looked up as either.
+  return or(byProviderId, byChargeId);
 }
 
 /** Whether the payment has (or, `false`, has no) row in a table of its refunds or disputes. */
@@ -215,6 +234,9 @@ export async function listTransactions(db: Database, query: TransactionQuery): P
       cursorCreatedAt: sql<string>`to_char(${payments.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
       orderNumber: orders.number,
       customerEmail: orders.email,
+      providerChargeId: payments.providerChargeId,
+      cardBrand: payments.cardBrand,
+      cardLast4: payments.cardLast4,
       // Evaluated only for the rows of the page, after the limit.
       refundCount: sql<number>`(select count(*)::int from ${refunds} where ${refunds.paymentId} = ${payments.id})`,
       hasDispute: sql<boolean>`exists (select 1 from ${disputes} where ${disputes.paymentId} = ${payments.id})`,
@@ -240,6 +262,8 @@ export async function listTransactions(db: Database, query: TransactionQuery): P
       createdAt: row.createdAt,
       orderNumber: row.orderNumber,
       customerEmail: row.customerEmail,
+      providerChargeId: row.providerChargeId,
+      card: row.cardLast4 ? { brand: row.cardBrand ?? 'unknown', last4: row.cardLast4 } : null,
       refundCount: row.refundCount,
       hasDispute: row.hasDispute,
     })),

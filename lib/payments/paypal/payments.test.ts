@@ -1,4 +1,4 @@
-import { Client, Environment, OrdersController, ResponseValidationError } from '@paypal/paypal-server-sdk';
+import { CaptureStatus, CardBrand, Client, Environment, OrdersController, OrderStatus, ResponseValidationError } from '@paypal/paypal-server-sdk';
 import { describe, expect, it } from 'vitest';
 import { money, type Money } from '@/lib/money';
 import type { PaymentRequest } from '@/lib/payments/provider';
@@ -8,7 +8,7 @@ import { decide, type OrderReply } from '@/sandbox/paypal/tests/order-support';
 import { paypalSandbox } from '@/sandbox/paypal/tests/support';
 import { eventually } from '@/test/sandbox';
 import { paypalClientFor } from './client';
-import { PaypalCaptureRefusedError, paypalPayments } from './payments';
+import { paymentFrom, PaypalCaptureRefusedError, paypalPayments } from './payments';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
 import { paypalRedirect } from './transport';
 
@@ -131,6 +131,29 @@ describe('capturing an approved order', () => {
     expect(await payments().retrievePayment(created.id)).toEqual(captured);
   });
 
+  it('reports the capture that took the money as its charge, and no card when the buyer paid from a PayPal account', async () => {
+    const created = await approvedPayment(money(1250, 'USD'));
+    expect(created).toMatchObject({ chargeId: null, card: null });
+    const captured = await payments().capturePayment(created.id, `capture:${created.id}:1`);
+    const capture = (await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures?.[0];
+    expect(capture?.id).toBeTruthy();
+    expect(captured).toMatchObject({ chargeId: capture!.id, card: null });
+    expect(await payments().retrievePayment(created.id)).toMatchObject({ chargeId: capture!.id, card: null });
+  });
+
+  it('reads the card of an order paid by card (PayPal card fields), in Billfold’s brand names', () => {
+    const order = (brand: CardBrand, lastDigits: string) =>
+      paymentFrom({
+        id: '7CARDPAID0000001X',
+        status: OrderStatus.Completed,
+        paymentSource: { card: { lastDigits, brand } },
+        purchaseUnits: [{ customId: 'order-1', amount: { currencyCode: 'USD', value: '10.00' }, payments: { captures: [{ id: '2CAPTURE00000001Y', status: CaptureStatus.Completed, amount: { currencyCode: 'USD', value: '10.00' } }] } }],
+      });
+    expect(order(CardBrand.Visa, '1111')).toMatchObject({ status: 'succeeded', chargeId: '2CAPTURE00000001Y', card: { brand: 'visa', last4: '1111' } });
+    expect(order(CardBrand.Amex, '8431').card).toEqual({ brand: 'amex', last4: '8431' });
+    expect(order(CardBrand.ChinaUnionPay, '0005').card).toEqual({ brand: 'unionpay', last4: '0005' });
+  });
+
   it('captures once however often the capture is repeated with the same key (a double click, a retried request)', async () => {
     const created = await approvedPayment(money(4200, 'JPY'));
     const first = await payments().capturePayment(created.id, `capture:${created.id}:1`);
@@ -214,7 +237,8 @@ describe('capturing an approved order', () => {
   it('reports a PENDING capture (an eCheck) as processing, then succeeded once PayPal completes it', async () => {
     const created = await approvedPayment(money(2500, 'USD'), 'pending@example.com');
     const captured = await payments().capturePayment(created.id, `capture:${created.id}:1`);
-    expect(captured).toMatchObject({ status: 'processing', amountCaptured: money(0, 'USD'), handoff: null });
+    // The pending capture is the payment's charge already: PayPal's support knows it by that id.
+    expect(captured).toMatchObject({ status: 'processing', amountCaptured: money(0, 'USD'), handoff: null, chargeId: expect.any(String) });
     const settled = await eventually(async () => {
       const payment = await payments().retrievePayment(created.id);
       return payment.status === 'succeeded' && payment;

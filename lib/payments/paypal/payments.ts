@@ -1,6 +1,7 @@
 import {
   ApiError,
   CaptureStatus,
+  CardBrand,
   type CaptureIncompleteReason,
   CheckoutPaymentIntent,
   OrdersController,
@@ -20,6 +21,7 @@ import {
   DisputeNotOpenError,
   PaymentProviderUnavailableError,
   type DisputeStatus,
+  type PaidCard,
   type PaymentStatus,
   type ProviderDispute,
   type ProviderPayment,
@@ -136,6 +138,8 @@ interface PaypalOrderReply {
   id?: string;
   status?: OrderStatus;
   links?: { href: string; rel: string }[];
+  /** How the buyer paid: `card` when by card (PayPal's card fields, or its guest card checkout), else a wallet (`paypal`, …). */
+  payment_source?: { card?: { last_digits?: string; brand?: CardBrand } };
   purchase_units?: {
     custom_id?: string;
     amount?: PaypalAmount;
@@ -164,6 +168,7 @@ function orderFromReply(reply: PaypalOrderReply): Order {
     id: reply.id,
     status: reply.status,
     links: reply.links,
+    paymentSource: reply.payment_source?.card && { card: { lastDigits: reply.payment_source.card.last_digits, brand: reply.payment_source.card.brand } },
     purchaseUnits: reply.purchase_units?.map((unit) => ({
       customId: unit.custom_id,
       amount: amountFrom(unit.amount),
@@ -246,6 +251,32 @@ export function paymentStatusOf(order: Order): PaymentStatus {
   }
 }
 
+/** PayPal's card brands in Billfold's words (Stripe's lower-case names); the rest lower-cased as they are. */
+const CARD_BRANDS: Partial<Record<CardBrand, string>> = {
+  [CardBrand.Amex]: 'amex',
+  [CardBrand.ChinaUnionPay]: 'unionpay',
+  [CardBrand.Diners]: 'diners',
+  [CardBrand.CarteBancaire]: 'cartes_bancaires',
+  [CardBrand.Eftpos]: 'eftpos_au',
+};
+
+/** The card the buyer paid with, when they paid by card rather than from a PayPal wallet (then null). */
+function cardOf(order: Order): PaidCard | null {
+  const card = order.paymentSource?.card;
+  if (!card?.lastDigits || !/^\d{4}$/.test(card.lastDigits)) return null;
+  const brand = card.brand ?? CardBrand.Unknown;
+  return { brand: CARD_BRANDS[brand] ?? brand.toLowerCase(), last4: card.lastDigits };
+}
+
+/**
+ * The capture that moved the buyer's money (or is moving it: a PENDING eCheck), which PayPal's
+ * activity pages and its support know the payment by; a declined capture took nothing.
+ */
+function moneyCapture(order: Order): OrdersCapture | null {
+  const captures = capturesOf(order);
+  return captures.find((capture) => capture.status && TAKEN.includes(capture.status)) ?? captures.find((capture) => capture.status === CaptureStatus.Pending) ?? null;
+}
+
 /** A PayPal order in Billfold's words. */
 export function paymentFrom(order: Order): ProviderPayment {
   if (!order.id) throw new Error('PayPal answered an order without an id');
@@ -273,6 +304,8 @@ export function paymentFrom(order: Order): ProviderPayment {
     receiptEmail: null,
     failureCode: failed ? (failed.statusDetails?.reason ?? failed.status ?? 'DECLINED').toLowerCase() : null,
     failureMessage: failed ? `PayPal ${failed.status === CaptureStatus.Failed ? 'failed' : 'declined'} the payment` : null,
+    chargeId: moneyCapture(order)?.id ?? null,
+    card: cardOf(order),
     // The buyer approves (again) in PayPal's buttons while the order is open and nothing was taken.
     // An order PayPal refused a capture of (TRANSACTION_REFUSED) cannot be approved again: it
     // has no hand-off, and the checkout's next attempt makes a new PayPal order.

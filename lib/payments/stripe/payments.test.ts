@@ -28,6 +28,22 @@ describe('Stripe payments in Billfold’s words', () => {
     expect(captured).toMatchObject({ provider: 'stripe', id: authorized.id, status: 'succeeded', amountCaptured: money(4200, 'EUR'), handoff: expect.objectContaining({ kind: 'client_secret' }) });
   });
 
+  it('reports the charge that took the money and the card it was made on', async () => {
+    const payments = stripePayments(sandbox.stripe);
+    const paid = await paidIntent(2500);
+    const charge = typeof paid.latest_charge === 'string' ? paid.latest_charge : paid.latest_charge?.id;
+    expect(charge).toMatch(/^ch_/);
+    expect(await payments.retrievePayment(paid.id)).toMatchObject({ chargeId: charge, card: { brand: 'visa', last4: '4242' } });
+  });
+
+  it('reports the last card tried on a declined payment, and no charge nor card before any was tried', async () => {
+    const payments = stripePayments(sandbox.stripe);
+    const intent = await sandbox.stripe.paymentIntents.create({ amount: 700, currency: 'usd', metadata: { order_id: crypto.randomUUID() } });
+    expect(await payments.retrievePayment(intent.id)).toMatchObject({ chargeId: null, card: null });
+    await sandbox.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa_chargeDeclined' }).catch(() => undefined);
+    expect(await payments.retrievePayment(intent.id)).toMatchObject({ status: 'requires_payment_method', chargeId: expect.stringMatching(/^ch_/), card: { brand: 'visa', last4: '0002' } });
+  });
+
   it('refunds part of a payment once per idempotency key, and lists the refund with the payment', async () => {
     const payments = stripePayments(sandbox.stripe);
     const paid = await paidIntent(5000);

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { money } from '@/lib/money';
 import type { CancelOutcome, PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
-import { DisputeNotOpenError, type DisputeStatus, type EvidenceDocumentKind, type PaymentStatus, type ProviderDispute, type ProviderPayment, type ProviderRefund, type RefundStatus } from '@/lib/payments/types';
+import { DisputeNotOpenError, type DisputeStatus, type EvidenceDocumentKind, type PaidCard, type PaymentStatus, type ProviderDispute, type ProviderPayment, type ProviderRefund, type RefundStatus } from '@/lib/payments/types';
 import { call, idOf, oneOf } from './common';
 
 /** Payments on Stripe (or the sandbox): a Billfold payment is a PaymentIntent, confirmed by Stripe.js. */
@@ -14,7 +14,21 @@ export function paymentStatusOf(intent: Stripe.PaymentIntent): PaymentStatus {
   return oneOf(PAYMENT_STATUSES, intent.status, `PaymentIntent ${intent.id}`);
 }
 
-/** A PaymentIntent in Billfold's words; its charge counts only when expanded (`latest_charge`). */
+/**
+ * The card a charge was made on. Stripe writes its brands in lower case (`visa`, `amex`,
+ * `unionpay`), which is Billfold's vocabulary as it is; a charge of another method has none.
+ */
+function cardOf(charge: Stripe.Charge | null): PaidCard | null {
+  const card = charge?.payment_method_details?.card;
+  if (!card?.last4) return null;
+  return { brand: card.brand ?? 'unknown', last4: card.last4 };
+}
+
+/**
+ * A PaymentIntent in Billfold's words; its charge counts only when expanded (`latest_charge`).
+ * Unexpanded, the charge id is still known (Stripe answers it as a bare id), the card is not:
+ * it is reported null, which the payment's record takes as "not said", never as "no card".
+ */
 export function paymentFrom(intent: Stripe.PaymentIntent): ProviderPayment {
   const status = paymentStatusOf(intent);
   if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} came back without a client secret`);
@@ -32,6 +46,8 @@ export function paymentFrom(intent: Stripe.PaymentIntent): ProviderPayment {
     receiptEmail: intent.receipt_email,
     failureCode: error ? (error.decline_code ?? error.code ?? 'payment_failed') : null,
     failureMessage: error?.message ?? null,
+    chargeId: idOf(intent.latest_charge),
+    card: cardOf(charge),
     // Stripe.js confirms with the client secret; a canceled intent can never be paid again.
     handoff: status === 'canceled' ? null : { kind: 'client_secret', clientSecret: intent.client_secret },
   };

@@ -15,7 +15,7 @@ import type { RefundRequestView } from '@/lib/billing/admin/payment-detail';
 import { env } from '@/lib/env';
 import { formatMoney, money, toDecimalString, type Money } from '@/lib/money';
 import { paymentRegistry } from '@/lib/payments';
-import { PROVIDER_LABELS } from '@/lib/payments/types';
+import { cardLabel, PROVIDER_LABELS } from '@/lib/payments/types';
 
 export const metadata: Metadata = { title: 'Payment' };
 
@@ -131,6 +131,12 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
           ) : null}
         </Card>
         <Card title="Customer and order">
+          <p className="mb-2 text-sm text-stone-600">
+            Paid with{' '}
+            <span className="font-medium text-stone-900" data-testid="payment-card">
+              {detail.card ? cardLabel(detail.card) : amounts.captured.amount > 0 ? `a ${PROVIDER_LABELS[detail.provider]} account` : 'no card yet'}
+            </span>
+          </p>
           {detail.customer ? (
             <p className="text-sm">
               {detail.customer.customerId ? (
