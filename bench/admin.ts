@@ -52,7 +52,7 @@ async function seed(sql: postgres.Sql, payments: number): Promise<void> {
         case when n % 20 < 16 then 'USD' when n % 20 < 19 then 'EUR' else 'JPY' end,
         500 + (n * 7919) % 49500, 500 + (n * 7919) % 49500,
         now() - make_interval(secs => (${payments} - n) * (365 * 86400.0 / ${payments})), now()
-      from generate_series(1, ${payments}) as n`);
+      from generate_series(1::bigint, ${payments}) as n`);
     await tx.unsafe(`
       insert into payments (id, order_id, provider, provider_payment_id, status, currency, amount, amount_captured, amount_refunded, failure_code,
         provider_charge_id, card_brand, card_last4, created_at, updated_at)
@@ -68,18 +68,18 @@ async function seed(sql: postgres.Sql, payments: number): Promise<void> {
         case when n % 50 = 0 or n % 10 = 0 then null else (array['visa', 'mastercard', 'amex'])[1 + n % 3] end,
         case when n % 50 = 0 or n % 10 = 0 then null else lpad(((n * 7) % 10000)::text, 4, '0') end,
         o.created_at, o.created_at
-      from generate_series(1, ${payments}) as n join orders o on o.id = ${uuid("'order' || n")}`);
+      from generate_series(1::bigint, ${payments}) as n join orders o on o.id = ${uuid("'order' || n")}`);
     await tx.unsafe(`
       insert into refunds (payment_id, provider, provider_refund_id, status, amount, currency, created_at, updated_at)
       select p.id, p.provider, 're_' || substr(md5('re' || n), 1, 24), 'succeeded', p.amount_refunded, p.currency, p.created_at + interval '2 days', now()
-      from generate_series(1, ${payments}) as n join payments p on p.id = ${uuid("'payment' || n")}
+      from generate_series(1::bigint, ${payments}) as n join payments p on p.id = ${uuid("'payment' || n")}
       where n % 20 = 1`);
     await tx.unsafe(`
       insert into disputes (payment_id, provider, provider_dispute_id, status, amount, currency, reason, evidence_due_by, created_at, updated_at)
       select p.id, p.provider, 'du_' || substr(md5('du' || n), 1, 24),
         (array['needs_response', 'under_review', 'won', 'lost'])[1 + (n / 1000) % 4]::dispute_status,
         p.amount_captured, p.currency, 'fraudulent', p.created_at + interval '30 days', p.created_at + interval '10 days', now()
-      from generate_series(1, ${payments}) as n join payments p on p.id = ${uuid("'payment' || n")}
+      from generate_series(1::bigint, ${payments}) as n join payments p on p.id = ${uuid("'payment' || n")}
       where n % 1000 = 7`);
     await tx.unsafe(`
       insert into webhook_events (provider, event_id, type, payload, status, attempts, received_at, processed_at, updated_at)
@@ -87,7 +87,7 @@ async function seed(sql: postgres.Sql, payments: number): Promise<void> {
         case k when 1 then 'payment_intent.created' else 'payment_intent.succeeded' end,
         jsonb_build_object('id', 'evt_' || n || '_' || k, 'type', 'payment_intent.succeeded', 'data', jsonb_build_object('object', jsonb_build_object('id', 'pi_' || substr(md5('pi' || n), 1, 24)))),
         'processed', 1, now() - make_interval(secs => (${payments} - n) * (365 * 86400.0 / ${payments})), now(), now()
-      from generate_series(1, ${payments}) as n, generate_series(1, 2) as k`);
+      from generate_series(1::bigint, ${payments}) as n, generate_series(1, 2) as k`);
   });
   await sql.unsafe('vacuum analyze');
 }

@@ -1,0 +1,2 @@
+DROP INDEX "payments_created_at_id_idx";--> statement-breakpoint
+CREATE INDEX "payments_created_at_id_idx" ON "payments" USING btree ("created_at","id","currency","amount_captured","status","failure_code");
