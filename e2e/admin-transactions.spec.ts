@@ -68,12 +68,13 @@ test('an admin finds a card payment by the buyer’s email, its provider id, its
   await expect(colleague.getByTestId(`transaction-row-${providerId}`)).toBeVisible();
   await colleague.context().close();
 
-  // By the card's last 4 (newest first, so the payment just made leads) and by the charge id.
-  // Both are recorded when the provider's webhook about the payment is applied, which may still
-  // be on its way: the admin searches again until it is.
+  // By the card's last 4 (newest first: the payment just made is on the first page, among the
+  // other journeys' payments by the same test card) and by the charge id. Both are recorded when
+  // the provider's webhook about the payment is applied, which may still be on its way: the
+  // admin searches again until it is.
   await expect(async () => {
     await filterTransactions(admin, { search: '4242' });
-    await expect(table.getByRole('row').nth(1)).toHaveAttribute('data-testid', `transaction-row-${providerId}`, { timeout: 1_000 });
+    await expect(row).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
   await expect(row.getByTestId('transaction-card')).toHaveText('Visa •••• 4242');
   await filterTransactions(admin, { search: chargeId! });
