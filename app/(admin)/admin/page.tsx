@@ -9,7 +9,7 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { disputesAwaitingResponse } from '@/lib/billing/admin/disputes';
-import { moneyFigures, subscriptionFigures } from '@/lib/billing/admin/revenue';
+import { dailyVolume, paymentOutcomes, subscriptionFigures, volumeByCurrency } from '@/lib/billing/admin/revenue';
 import { listTransactions } from '@/lib/billing/admin/transactions';
 import { webhookHealth } from '@/lib/billing/admin/webhook-events';
 
@@ -19,11 +19,13 @@ export default async function ConsoleOverviewPage() {
   await requireStaffForPage('/admin');
   await connection();
   const now = new Date();
-  const [health, waiting, { volume, daily, outcomes }, subscriptions, latest] = await Promise.all([
+  const [health, waiting, volume, daily, subscriptions, outcomes, latest] = await Promise.all([
     webhookHealth(db),
     disputesAwaitingResponse(db),
-    moneyFigures(db, now),
+    volumeByCurrency(db, now),
+    dailyVolume(db, now, 30),
     subscriptionFigures(db, now),
+    paymentOutcomes(db, now, 30),
     listTransactions(db, { limit: 10 }),
   ]);
   return (

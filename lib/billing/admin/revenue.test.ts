@@ -4,7 +4,7 @@ import { customers, disputes, payments, prices, products, refunds, subscriptions
 import { money } from '@/lib/money';
 import type { SubscriptionStatus } from '@/lib/payments/types';
 import { isolatedDatabase, type TestDatabase } from '@/test/database';
-import { moneyFigures, subscriptionFigures, windowStarts } from './revenue';
+import { dailyVolume, paymentOutcomes, subscriptionFigures, volumeByCurrency, windowStarts } from './revenue';
 
 const NOW = new Date('2026-12-04T15:00:00Z');
 const HOUR = 60 * 60 * 1000;
@@ -52,7 +52,7 @@ describe('money in and out, per currency', () => {
       { paymentId: usd.id, provider: 'stripe', providerDisputeId: 'du_2', status: 'needs_response', amount: 1_000, currency: 'USD', createdAt: sql`${ago(5)}::timestamptz` },
     ]);
 
-    const { volume } = await moneyFigures(t.db, NOW);
+    const volume = await volumeByCurrency(t.db, NOW);
     expect(volume.map((each) => each.currency)).toEqual(['JPY', 'USD']);
     const [jpy, dollars] = volume;
     expect(jpy!.windows.today).toEqual({ gross: money(4_200, 'JPY'), refunded: money(0, 'JPY'), disputed: money(0, 'JPY'), disputesLost: money(0, 'JPY'), net: money(4_200, 'JPY') });
@@ -62,22 +62,19 @@ describe('money in and out, per currency', () => {
     expect(dollars!.windows['90d'].gross).toEqual(money(17_000, 'USD'));
   });
 
-  it('gives every day of the last 30 a point on the chart, zero where nothing happened', async () => {
-    const { daily } = await moneyFigures(t.db, NOW);
-    const dollars = daily.find((each) => each.currency === 'USD')!;
-    expect(dollars.points).toHaveLength(30);
-    expect(dollars.points.map((point) => point.day).slice(-7)).toEqual(['2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04']);
-    expect(dollars.points[0]?.day).toBe('2026-11-05');
+  it('gives every day of the chart a point, zero where nothing happened', async () => {
+    const series = await dailyVolume(t.db, NOW, 7);
+    const dollars = series.find((each) => each.currency === 'USD')!;
+    expect(dollars.points.map((point) => point.day)).toEqual(['2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04']);
     expect(dollars.points.at(-1)).toEqual({ day: '2026-12-04', gross: 10_000, refunded: 1_500 });
     expect(dollars.points.find((point) => point.day === '2026-12-01')).toEqual({ day: '2026-12-01', gross: 5_000, refunded: 0 });
     expect(dollars.points.find((point) => point.day === '2026-11-30')).toEqual({ day: '2026-11-30', gross: 0, refunded: 0 });
   });
 
-  it('counts windows in whole UTC days: "7 days" is today and the six days before', () => {
+  it('starts "today" at midnight UTC and the other windows that many days before now', () => {
     const starts = windowStarts(NOW);
     expect(starts.today.toISOString()).toBe('2026-12-04T00:00:00.000Z');
-    expect(starts['7d'].toISOString()).toBe('2026-11-28T00:00:00.000Z');
-    expect(starts['90d'].toISOString()).toBe('2026-09-06T00:00:00.000Z');
+    expect(starts['7d'].toISOString()).toBe('2026-11-27T15:00:00.000Z');
   });
 });
 
@@ -91,7 +88,7 @@ describe('payment outcomes', () => {
     }
     await payment(t, { at: ago(2), status: 'requires_payment_method' });
     await payment(t, { at: ago(40 * 24), status: 'requires_payment_method', failureCode: 'expired_card' }); // before the window
-    const { outcomes } = await moneyFigures(t.db, NOW);
+    const outcomes = await paymentOutcomes(t.db, NOW, 30);
     expect(outcomes).toEqual({
       succeeded: 6,
       failed: 4,

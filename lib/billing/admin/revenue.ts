@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { disputes, payments, prices, refunds, subscriptions } from '@/db/schema';
 import { money, type Money } from '@/lib/money';
@@ -7,13 +6,8 @@ import { money, type Money } from '@/lib/money';
 /**
  * The overview's figures (issue 14, item 9): money in and out per currency, never summed across
  * currencies; recurring revenue and subscribers from subscription state; how often payments
- * succeed and why they fail.
- *
- * Windows are calendar days in UTC: "7 days" is today and the six days before it. Payments are
- * read once for all of it: one pass over the last 90 days of the payments list index (which
- * carries the columns summed, migration 0012), grouped by currency and day, from which every
- * window, the chart's series and the payment outcomes are added up here. Refunds and disputes
- * are small tables read the same way.
+ * succeed and why they fail. Every figure is one aggregate over an indexed range (payments by
+ * created_at, refunds and disputes by theirs), so the overview costs the same at a million rows.
  *
  * When money moved is read from when Billfold recorded it: a payment's row is written when the
  * checkout starts it, seconds before a card is captured; a refund's when it was asked for.
@@ -22,28 +16,22 @@ import { money, type Money } from '@/lib/money';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const WINDOWS = [
-  { key: 'today', label: 'Today', days: 1 },
+  { key: 'today', label: 'Today' },
   { key: '7d', label: '7 days', days: 7 },
   { key: '30d', label: '30 days', days: 30 },
   { key: '90d', label: '90 days', days: 90 },
 ] as const;
 export type WindowKey = (typeof WINDOWS)[number]['key'];
 
-/** The chart's and the outcomes' span, in days. */
-export const RECENT_DAYS = 30;
-
-function utcMidnight(now: Date): number {
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-}
-
-/** Where each window starts: the UTC midnight that many days back, today included. */
+/** Where each window starts: `today` at the last UTC midnight, the others that many days before now. */
 export function windowStarts(now: Date): Record<WindowKey, Date> {
-  return Object.fromEntries(WINDOWS.map(({ key, days }) => [key, new Date(utcMidnight(now) - (days - 1) * DAY_MS)])) as Record<WindowKey, Date>;
-}
-
-/** The UTC days of the last `days` days, oldest first, as `YYYY-MM-DD`. */
-function lastDays(now: Date, days: number): string[] {
-  return Array.from({ length: days }, (_, index) => new Date(utcMidnight(now) - (days - 1 - index) * DAY_MS).toISOString().slice(0, 10));
+  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return {
+    today: midnight,
+    '7d': new Date(now.getTime() - 7 * DAY_MS),
+    '30d': new Date(now.getTime() - 30 * DAY_MS),
+    '90d': new Date(now.getTime() - 90 * DAY_MS),
+  };
 }
 
 export interface VolumeFigures {
@@ -64,6 +52,87 @@ export interface CurrencyVolume {
   windows: Record<WindowKey, VolumeFigures>;
 }
 
+type Totals = Record<string, Record<WindowKey, { gross: bigint; refunded: bigint; disputed: bigint; disputesLost: bigint }>>;
+
+/** Sums `column` per currency over each window, in one statement over the widest one. */
+function perWindow(starts: Record<WindowKey, Date>, at: SQL, column: SQL) {
+  return sql`
+    coalesce(sum(${column}) filter (where ${at} >= ${starts.today.toISOString()}::timestamptz), 0)::text as today,
+    coalesce(sum(${column}) filter (where ${at} >= ${starts['7d'].toISOString()}::timestamptz), 0)::text as d7,
+    coalesce(sum(${column}) filter (where ${at} >= ${starts['30d'].toISOString()}::timestamptz), 0)::text as d30,
+    coalesce(sum(${column}), 0)::text as d90`;
+}
+
+interface WindowRow extends Record<string, unknown> {
+  currency: string;
+  today: string;
+  d7: string;
+  d30: string;
+  d90: string;
+}
+
+function toMoney(amount: bigint, currency: string): Money {
+  // Sums of a currency's amounts stay far below 2^53 minor units in any real shop; a sum that
+  // does not is refused by money() rather than rounded.
+  return money(Number(amount), currency);
+}
+
+/** Gross, refunds, disputes and net per currency, for today and the last 7, 30 and 90 days. */
+export async function volumeByCurrency(db: Database, now: Date): Promise<CurrencyVolume[]> {
+  const starts = windowStarts(now);
+  const since = starts['90d'].toISOString();
+  const [gross, refunded, disputed, lost] = await Promise.all([
+    db.execute<WindowRow>(sql`
+      select ${payments.currency} as currency, ${perWindow(starts, sql`${payments.createdAt}`, sql`${payments.amountCaptured}`)}
+      from ${payments} where ${payments.createdAt} >= ${since}::timestamptz and ${payments.createdAt} <= ${now.toISOString()}::timestamptz
+      group by 1`),
+    db.execute<WindowRow>(sql`
+      select ${refunds.currency} as currency, ${perWindow(starts, sql`${refunds.createdAt}`, sql`${refunds.amount}`)}
+      from ${refunds} where ${refunds.status} = 'succeeded' and ${refunds.createdAt} >= ${since}::timestamptz and ${refunds.createdAt} <= ${now.toISOString()}::timestamptz
+      group by 1`),
+    db.execute<WindowRow>(sql`
+      select ${disputes.currency} as currency, ${perWindow(starts, sql`${disputes.createdAt}`, sql`${disputes.amount}`)}
+      from ${disputes} where ${disputes.createdAt} >= ${since}::timestamptz and ${disputes.createdAt} <= ${now.toISOString()}::timestamptz
+      group by 1`),
+    // A lost dispute's row last changed when it was decided.
+    db.execute<WindowRow>(sql`
+      select ${disputes.currency} as currency, ${perWindow(starts, sql`${disputes.updatedAt}`, sql`${disputes.amount}`)}
+      from ${disputes} where ${disputes.status} = 'lost' and ${disputes.updatedAt} >= ${since}::timestamptz and ${disputes.updatedAt} <= ${now.toISOString()}::timestamptz
+      group by 1`),
+  ]);
+  const totals: Totals = {};
+  const add = (rows: WindowRow[], figure: 'gross' | 'refunded' | 'disputed' | 'disputesLost') => {
+    for (const row of rows) {
+      const currency = row.currency.trim();
+      totals[currency] ??= Object.fromEntries(WINDOWS.map(({ key }) => [key, { gross: 0n, refunded: 0n, disputed: 0n, disputesLost: 0n }])) as Totals[string];
+      const values: Record<WindowKey, string> = { today: row.today, '7d': row.d7, '30d': row.d30, '90d': row.d90 };
+      for (const { key } of WINDOWS) totals[currency][key][figure] += BigInt(values[key]);
+    }
+  };
+  add(gross, 'gross');
+  add(refunded, 'refunded');
+  add(disputed, 'disputed');
+  add(lost, 'disputesLost');
+  return Object.entries(totals)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, byWindow]) => ({
+      currency,
+      windows: Object.fromEntries(
+        WINDOWS.map(({ key }) => {
+          const t = byWindow[key];
+          const figures: VolumeFigures = {
+            gross: toMoney(t.gross, currency),
+            refunded: toMoney(t.refunded, currency),
+            disputed: toMoney(t.disputed, currency),
+            disputesLost: toMoney(t.disputesLost, currency),
+            net: toMoney(t.gross - t.refunded - t.disputesLost, currency),
+          };
+          return [key, figures];
+        }),
+      ) as Record<WindowKey, VolumeFigures>,
+    }));
+}
+
 export interface DailyPoint {
   /** The UTC day, `YYYY-MM-DD`. */
   day: string;
@@ -71,139 +140,30 @@ export interface DailyPoint {
   refunded: number;
 }
 
-export interface PaymentOutcomes {
-  succeeded: number;
-  failed: number;
-  /** succeeded / (succeeded + failed); null when no payment had an outcome. */
-  successRate: number | null;
-  topDeclines: { code: string; count: number }[];
-}
-
-export interface MoneyFigures {
-  volume: CurrencyVolume[];
-  /** Gross and refunds per day of the last 30, per currency, every day present (minor units). */
-  daily: { currency: string; points: DailyPoint[] }[];
-  /**
-   * How payments made in the last 30 days ended: succeeded, or failed with the provider's reason.
-   * A payment nobody finished (an abandoned checkout) had no outcome and counts in neither.
-   */
-  outcomes: PaymentOutcomes;
-}
-
-type Figure = 'gross' | 'refunded' | 'disputed' | 'disputesLost';
-
-/** Sums per currency and day, as exact integers (a year of a shop's sales can pass 2^53 minor units only in a currency like IDR; BigInt keeps it exact either way). */
-class DailySums {
-  private readonly sums = new Map<string, Map<string, Record<Figure, bigint>>>();
-
-  add(currency: string, day: string, figure: Figure, amount: string): void {
-    const days = this.sums.get(currency) ?? new Map<string, Record<Figure, bigint>>();
-    this.sums.set(currency, days);
-    const sums = days.get(day) ?? { gross: 0n, refunded: 0n, disputed: 0n, disputesLost: 0n };
-    days.set(day, sums);
-    sums[figure] += BigInt(amount);
+/** Gross and refunds per UTC day of the last `days` days, per currency, in minor units, every day present. */
+export async function dailyVolume(db: Database, now: Date, days: number): Promise<{ currency: string; points: DailyPoint[] }[]> {
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (days - 1) * DAY_MS);
+  const rows = await db.execute<{ currency: string; day: string; gross: string; refunded: string }>(sql`
+    with volume as (
+      select ${payments.currency} as currency, (${payments.createdAt} at time zone 'UTC')::date as day, sum(${payments.amountCaptured}) as gross, 0::numeric as refunded
+      from ${payments} where ${payments.createdAt} >= ${first.toISOString()}::timestamptz and ${payments.createdAt} <= ${now.toISOString()}::timestamptz and ${payments.amountCaptured} > 0
+      group by 1, 2
+      union all
+      select ${refunds.currency}, (${refunds.createdAt} at time zone 'UTC')::date, 0, sum(${refunds.amount})
+      from ${refunds} where ${refunds.status} = 'succeeded' and ${refunds.createdAt} >= ${first.toISOString()}::timestamptz and ${refunds.createdAt} <= ${now.toISOString()}::timestamptz
+      group by 1, 2
+    )
+    select currency, to_char(day, 'YYYY-MM-DD') as day, sum(gross)::text as gross, sum(refunded)::text as refunded from volume group by 1, 2 order by 1, 2`);
+  const byCurrency = new Map<string, Map<string, DailyPoint>>();
+  for (const row of rows) {
+    const currency = row.currency.trim();
+    if (!byCurrency.has(currency)) byCurrency.set(currency, new Map());
+    byCurrency.get(currency)!.set(row.day, { day: row.day, gross: Number(row.gross), refunded: Number(row.refunded) });
   }
-
-  currencies(): string[] {
-    return [...this.sums.keys()].sort();
-  }
-
-  /** The sum of `figure` in `currency` over the days from `first` (inclusive). */
-  since(currency: string, first: string, figure: Figure): bigint {
-    let total = 0n;
-    for (const [day, sums] of this.sums.get(currency) ?? []) if (day >= first) total += sums[figure];
-    return total;
-  }
-
-  on(currency: string, day: string, figure: Figure): bigint {
-    return this.sums.get(currency)?.get(day)?.[figure] ?? 0n;
-  }
-}
-
-function toMoney(amount: bigint, currency: string): Money {
-  // money() refuses an amount past 2^53 rather than rounding it.
-  return money(Number(amount), currency);
-}
-
-/** Volume per currency and window, the last 30 days' series, and the payment outcomes: payments read once. */
-export async function moneyFigures(db: Database, now: Date): Promise<MoneyFigures> {
-  const starts = windowStarts(now);
-  const since = starts['90d'].toISOString();
-  const until = now.toISOString();
-  const recentFrom = lastDays(now, RECENT_DAYS)[0]!;
-  const day = (column: PgColumn) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
-  const [paymentDays, refundDays, openedDays, lostDays, declines] = await Promise.all([
-    db.execute<{ currency: string; day: string; gross: string; succeeded: number; failed: number }>(sql`
-      select ${payments.currency} as currency, ${day(payments.createdAt)} as day, sum(${payments.amountCaptured})::text as gross,
-        count(*) filter (where ${payments.status} = 'succeeded')::int as succeeded,
-        count(*) filter (where ${payments.status} <> 'succeeded' and ${payments.failureCode} is not null)::int as failed
-      from ${payments} where ${payments.createdAt} >= ${since}::timestamptz and ${payments.createdAt} <= ${until}::timestamptz
-      group by 1, 2`),
-    db.execute<{ currency: string; day: string; amount: string }>(sql`
-      select ${refunds.currency} as currency, ${day(refunds.createdAt)} as day, sum(${refunds.amount})::text as amount from ${refunds}
-      where ${refunds.status} = 'succeeded' and ${refunds.createdAt} >= ${since}::timestamptz and ${refunds.createdAt} <= ${until}::timestamptz
-      group by 1, 2`),
-    db.execute<{ currency: string; day: string; amount: string }>(sql`
-      select ${disputes.currency} as currency, ${day(disputes.createdAt)} as day, sum(${disputes.amount})::text as amount from ${disputes}
-      where ${disputes.createdAt} >= ${since}::timestamptz and ${disputes.createdAt} <= ${until}::timestamptz
-      group by 1, 2`),
-    // A lost dispute's row last changed when it was decided.
-    db.execute<{ currency: string; day: string; amount: string }>(sql`
-      select ${disputes.currency} as currency, ${day(disputes.updatedAt)} as day, sum(${disputes.amount})::text as amount from ${disputes}
-      where ${disputes.status} = 'lost' and ${disputes.updatedAt} >= ${since}::timestamptz and ${disputes.updatedAt} <= ${until}::timestamptz
-      group by 1, 2`),
-    db.execute<{ code: string; count: number }>(sql`
-      select ${payments.failureCode} as code, count(*)::int as count from ${payments}
-      where ${payments.createdAt} >= ${`${recentFrom}T00:00:00Z`}::timestamptz and ${payments.createdAt} <= ${until}::timestamptz
-        and ${payments.status} <> 'succeeded' and ${payments.failureCode} is not null
-      group by 1 order by 2 desc, 1 limit 5`),
-  ]);
-
-  const sums = new DailySums();
-  let succeeded = 0;
-  let failed = 0;
-  for (const row of paymentDays) {
-    sums.add(row.currency.trim(), row.day, 'gross', row.gross);
-    if (row.day >= recentFrom) {
-      succeeded += row.succeeded;
-      failed += row.failed;
-    }
-  }
-  for (const row of refundDays) sums.add(row.currency.trim(), row.day, 'refunded', row.amount);
-  for (const row of openedDays) sums.add(row.currency.trim(), row.day, 'disputed', row.amount);
-  for (const row of lostDays) sums.add(row.currency.trim(), row.day, 'disputesLost', row.amount);
-
-  const firstDay = (key: WindowKey) => starts[key].toISOString().slice(0, 10);
-  const volume = sums
-    .currencies()
-    // A currency seen only in payments that captured nothing has no volume to show.
-    .filter((currency) => (['gross', 'refunded', 'disputed', 'disputesLost'] as const).some((figure) => sums.since(currency, firstDay('90d'), figure) !== 0n))
-    .map((currency) => ({
-      currency,
-      windows: Object.fromEntries(
-        WINDOWS.map(({ key }) => {
-          const of = (figure: Figure) => sums.since(currency, firstDay(key), figure);
-          const figures: VolumeFigures = {
-            gross: toMoney(of('gross'), currency),
-            refunded: toMoney(of('refunded'), currency),
-            disputed: toMoney(of('disputed'), currency),
-            disputesLost: toMoney(of('disputesLost'), currency),
-            net: toMoney(of('gross') - of('refunded') - of('disputesLost'), currency),
-          };
-          return [key, figures];
-        }),
-      ) as Record<WindowKey, VolumeFigures>,
-    }));
-  const recent = lastDays(now, RECENT_DAYS);
-  const daily = volume.map(({ currency }) => ({
-    currency,
-    points: recent.map((each) => ({ day: each, gross: Number(sums.on(currency, each, 'gross')), refunded: Number(sums.on(currency, each, 'refunded')) })),
-  }));
-  return {
-    volume,
-    daily,
-    outcomes: { succeeded, failed, successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed), topDeclines: [...declines] },
-  };
+  const allDays = Array.from({ length: days }, (_, index) => new Date(first.getTime() + index * DAY_MS).toISOString().slice(0, 10));
+  return [...byCurrency.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, points]) => ({ currency, points: allDays.map((day) => points.get(day) ?? { day, gross: 0, refunded: 0 }) }));
 }
 
 export interface SubscriptionFigures {
@@ -258,3 +218,31 @@ export async function subscriptionFigures(db: Database, now: Date): Promise<Subs
   };
 }
 
+export interface PaymentOutcomes {
+  succeeded: number;
+  failed: number;
+  /** succeeded / (succeeded + failed); null when no payment had an outcome. */
+  successRate: number | null;
+  topDeclines: { code: string; count: number }[];
+}
+
+/**
+ * How payments made in the last `days` days ended: succeeded, or failed with the provider's
+ * reason. A payment nobody finished (an abandoned checkout) had no outcome and counts in neither.
+ */
+export async function paymentOutcomes(db: Database, now: Date, days = 30): Promise<PaymentOutcomes> {
+  const since = new Date(now.getTime() - days * DAY_MS).toISOString();
+  const range = sql`${payments.createdAt} >= ${since}::timestamptz and ${payments.createdAt} <= ${now.toISOString()}::timestamptz`;
+  const [totals, declines] = await Promise.all([
+    db.execute<{ succeeded: number; failed: number }>(sql`
+      select count(*) filter (where ${payments.status} = 'succeeded')::int as succeeded,
+        count(*) filter (where ${payments.status} <> 'succeeded' and ${payments.failureCode} is not null)::int as failed
+      from ${payments} where ${range}`),
+    db.execute<{ code: string; count: number }>(sql`
+      select ${payments.failureCode} as code, count(*)::int as count from ${payments}
+      where ${range} and ${payments.status} <> 'succeeded' and ${payments.failureCode} is not null
+      group by 1 order by 2 desc, 1 limit 5`),
+  ]);
+  const { succeeded, failed } = totals[0]!;
+  return { succeeded, failed, successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed), topDeclines: [...declines] };
+}
