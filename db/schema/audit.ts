@@ -24,5 +24,11 @@ export const auditLog = pgTable(
     data: jsonb('data').notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('audit_log_subject_idx').on(t.subjectType, t.subjectId), index('audit_log_created_at_idx').on(t.createdAt)],
+  (t) => [
+    index('audit_log_subject_idx').on(t.subjectType, t.subjectId),
+    index('audit_log_created_at_idx').on(t.createdAt),
+    // The audit page pages by id, newest first, and filters by action or actor.
+    index('audit_log_action_id_idx').on(t.action, t.id),
+    index('audit_log_actor_id_idx').on(t.actorUserId, t.id),
+  ],
 );

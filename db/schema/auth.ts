@@ -22,7 +22,8 @@ export const users = pgTable(
     role: userRole('role').notNull().default('customer'),
     ...timestamps,
   },
-  (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)],
+  // The console's customers list pages by keyset on (created_at desc, id desc).
+  (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`), index('users_created_at_id_idx').on(t.createdAt, t.id)],
 );
 
 export const accounts = pgTable(

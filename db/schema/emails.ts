@@ -36,7 +36,9 @@ export const emails = pgTable(
   },
   (t) => [
     uniqueIndex('emails_kind_ref_key').on(t.kind, t.ref),
-    index('emails_created_at_idx').on(t.createdAt),
+    // The console's outbox pages by keyset on (created_at desc, id desc) and filters by recipient.
+    index('emails_created_at_id_idx').on(t.createdAt, t.id),
+    index('emails_to_lower_idx').on(sql`lower(${t.to})`),
     // The sweep looks for unsent email; that stays a small set however many were sent.
     index('emails_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
   ],

@@ -64,6 +64,8 @@ export const subscriptions = pgTable(
   (t) => [
     uniqueIndex('subscriptions_provider_subscription_key').on(t.provider, t.providerSubscriptionId),
     index('subscriptions_user_id_idx').on(t.userId),
+    // The console's subscriptions list pages by keyset on (created_at desc, id desc).
+    index('subscriptions_created_at_id_idx').on(t.createdAt, t.id),
     // At most one subscription per account that is live or still being set up.
     uniqueIndex('subscriptions_one_live_per_user')
       .on(t.userId)

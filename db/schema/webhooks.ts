@@ -29,6 +29,9 @@ export const webhookEvents = pgTable(
   (t) => [
     uniqueIndex('webhook_events_provider_event_key').on(t.provider, t.eventId),
     index('webhook_events_status_idx').on(t.status),
+    // The console's event list pages by keyset on (received_at desc, id desc): at 300k events the
+    // first page took 67 ms by sorting, 0.05 ms walking this index.
+    index('webhook_events_received_at_id_idx').on(t.receivedAt, t.id),
     index('webhook_events_provider_payment_idx')
       .on(t.provider, t.providerPaymentId)
       .where(sql`${t.providerPaymentId} is not null`),
