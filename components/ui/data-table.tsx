@@ -17,6 +17,10 @@ export interface Column<Row> {
  * Every list in Billfold (the console's, the portal's invoices) is this table, server-rendered.
  * On a phone each row becomes a short block whose cells wrap, each with its header as a label,
  * instead of a table wider than the screen; the box scrolls on its own should a row still not fit.
+ *
+ * The styling lives once in app/globals.css (`.data-table`), and a cell's phone label is its
+ * `data-label` drawn by CSS: a console page renders thousands of cells, and a class list and a
+ * label element repeated in each made up most of the page's weight and its render time.
  */
 export function DataTable<Row>({
   rows,
@@ -40,25 +44,21 @@ export function DataTable<Row>({
   if (rows.length === 0) return <p className="text-sm text-stone-500">{empty}</p>;
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-left text-sm" aria-label={label} data-testid={testId}>
-        <thead className="text-stone-500 max-sm:sr-only">
+      <table className="data-table" aria-label={label} data-testid={testId}>
+        <thead>
           <tr>
             {columns.map((column) => (
-              <th key={column.key} scope="col" className={`py-2 pr-4 font-medium last:pr-0 ${column.align === 'right' ? 'text-right' : ''}`}>
+              <th key={column.key} scope="col" data-align={column.align}>
                 {column.hideHeader ? <span className="sr-only">{column.header}</span> : column.header}
               </th>
             ))}
           </tr>
         </thead>
-        <tbody className="divide-y divide-stone-100">
+        <tbody>
           {rows.map((row) => (
-            <tr key={rowKey(row)} data-testid={rowTestId?.(row)} className="max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1 max-sm:py-3">
+            <tr key={rowKey(row)} data-testid={rowTestId?.(row)}>
               {columns.map((column) => (
-                <td
-                  key={column.key}
-                  className={`py-2 pr-4 align-top last:pr-0 max-sm:p-0 ${column.align === 'right' ? 'text-right tabular-nums max-sm:text-left' : ''} ${column.className ?? ''}`}
-                >
-                  {column.unlabelled || column.hideHeader ? null : <span className="mr-1 text-stone-500 sm:hidden">{column.header}:</span>}
+                <td key={column.key} data-align={column.align} data-label={column.unlabelled || column.hideHeader ? undefined : column.header} className={column.className}>
                   {column.cell(row)}
                 </td>
               ))}

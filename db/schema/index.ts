@@ -7,3 +7,4 @@ export * from './subscriptions';
 export * from './webhooks';
 export * from './audit';
 export * from './emails';
+export * from './revenue';

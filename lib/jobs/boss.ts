@@ -21,9 +21,21 @@ export function createBoss(connectionString: string, role: 'worker' | 'producer'
   });
 }
 
+/**
+ * A connection the database server itself closed (57P01 admin_shutdown: a restart, a failover,
+ * or the server stopping beside us at shutdown). pg-boss opens a new one for its next query, so
+ * nobody has to act on it; a database that stays away fails the next queries, which are errors.
+ */
+function closedByServer(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '57P01';
+}
+
 /** Starts pg-boss and makes sure every queue exists with its retry policy. */
 export async function startBoss(boss: PgBoss): Promise<PgBoss> {
-  boss.on('error', (error) => log.error({ err: error }, 'queue error'));
+  boss.on('error', (error) => {
+    if (closedByServer(error)) log.warn({ err: error }, 'queue connection closed by the database server; pg-boss reconnects');
+    else log.error({ err: error }, 'queue error');
+  });
   await boss.start();
   for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
     await boss.createQueue(name, { name, ...options });

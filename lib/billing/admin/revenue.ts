@@ -1,13 +1,15 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
-import { disputes, payments, prices, refunds, subscriptions } from '@/db/schema';
+import { payments, prices, subscriptions } from '@/db/schema';
 import { money, type Money } from '@/lib/money';
+import { addSums, daysBetween, endedDaySums, liveSums, settledBefore, utcMidnight, ZERO, type SumsByCurrency } from './revenue-days';
 
 /**
  * The overview's figures (issue 14, item 9): money in and out per currency, never summed across
  * currencies; recurring revenue and subscribers from subscription state; how often payments
- * succeed and why they fail. Every figure is one aggregate over an indexed range (payments by
- * created_at, refunds and disputes by theirs), so the overview costs the same at a million rows.
+ * succeed and why they fail. Money figures read the days that have ended from stored daily sums
+ * kept exact by triggers (./revenue-days.ts) and only the last hours live; the others are one
+ * aggregate over an indexed range, so the overview costs the same at a million rows.
  *
  * When money moved is read from when Billfold recorded it: a payment's row is written when the
  * checkout starts it, seconds before a card is captured; a refund's when it was asked for.
@@ -52,85 +54,60 @@ export interface CurrencyVolume {
   windows: Record<WindowKey, VolumeFigures>;
 }
 
-type Totals = Record<string, Record<WindowKey, { gross: bigint; refunded: bigint; disputed: bigint; disputesLost: bigint }>>;
-
-/** Sums `column` per currency over each window, in one statement over the widest one. */
-function perWindow(starts: Record<WindowKey, Date>, at: SQL, column: SQL) {
-  return sql`
-    coalesce(sum(${column}) filter (where ${at} >= ${starts.today.toISOString()}::timestamptz), 0)::text as today,
-    coalesce(sum(${column}) filter (where ${at} >= ${starts['7d'].toISOString()}::timestamptz), 0)::text as d7,
-    coalesce(sum(${column}) filter (where ${at} >= ${starts['30d'].toISOString()}::timestamptz), 0)::text as d30,
-    coalesce(sum(${column}), 0)::text as d90`;
-}
-
-interface WindowRow extends Record<string, unknown> {
-  currency: string;
-  today: string;
-  d7: string;
-  d30: string;
-  d90: string;
-}
-
 function toMoney(amount: bigint, currency: string): Money {
   // Sums of a currency's amounts stay far below 2^53 minor units in any real shop; a sum that
   // does not is refused by money() rather than rounded.
   return money(Number(amount), currency);
 }
 
-/** Gross, refunds, disputes and net per currency, for today and the last 7, 30 and 90 days. */
+/**
+ * Gross, refunds, disputes and net per currency, for today and the last 7, 30 and 90 days.
+ * Each window is its days that have ended, summed once and kept (./revenue-days.ts), and the
+ * hours at either end summed live: at a million payments the page reads some 90 stored rows per
+ * currency and a day or two of payments, where summing three months live read a quarter million.
+ */
 export async function volumeByCurrency(db: Database, now: Date): Promise<CurrencyVolume[]> {
   const starts = windowStarts(now);
-  const since = starts['90d'].toISOString();
-  const [gross, refunded, disputed, lost] = await Promise.all([
-    db.execute<WindowRow>(sql`
-      select ${payments.currency} as currency, ${perWindow(starts, sql`${payments.createdAt}`, sql`${payments.amountCaptured}`)}
-      from ${payments} where ${payments.createdAt} >= ${since}::timestamptz and ${payments.createdAt} <= ${now.toISOString()}::timestamptz
-      group by 1`),
-    db.execute<WindowRow>(sql`
-      select ${refunds.currency} as currency, ${perWindow(starts, sql`${refunds.createdAt}`, sql`${refunds.amount}`)}
-      from ${refunds} where ${refunds.status} = 'succeeded' and ${refunds.createdAt} >= ${since}::timestamptz and ${refunds.createdAt} <= ${now.toISOString()}::timestamptz
-      group by 1`),
-    db.execute<WindowRow>(sql`
-      select ${disputes.currency} as currency, ${perWindow(starts, sql`${disputes.createdAt}`, sql`${disputes.amount}`)}
-      from ${disputes} where ${disputes.createdAt} >= ${since}::timestamptz and ${disputes.createdAt} <= ${now.toISOString()}::timestamptz
-      group by 1`),
-    // A lost dispute's row last changed when it was decided.
-    db.execute<WindowRow>(sql`
-      select ${disputes.currency} as currency, ${perWindow(starts, sql`${disputes.updatedAt}`, sql`${disputes.amount}`)}
-      from ${disputes} where ${disputes.status} = 'lost' and ${disputes.updatedAt} >= ${since}::timestamptz and ${disputes.updatedAt} <= ${now.toISOString()}::timestamptz
-      group by 1`),
+  const settled = settledBefore(now);
+  // Each window: its first, partial day live; its ended days stored; from `settled` to now live.
+  const spans = WINDOWS.map(({ key }) => {
+    const start = starts[key];
+    const firstWholeDay = start.getTime() === utcMidnight(start).getTime() ? start : new Date(utcMidnight(start).getTime() + DAY_MS);
+    if (firstWholeDay >= settled) return { key, head: { from: start, to: new Date(now.getTime() + 1) }, days: null };
+    return { key, head: { from: start, to: firstWholeDay }, days: { from: firstWholeDay, to: settled } };
+  });
+  const widest = spans.reduce<{ from: Date; to: Date } | null>((wide, span) => (span.days && (!wide || span.days.from < wide.from) ? span.days : wide), null);
+  const tail = { from: settled, to: new Date(now.getTime() + 1) };
+  const [live, ended] = await Promise.all([
+    liveSums(db, [...spans.map((span) => span.head), tail]),
+    widest ? endedDaySums(db, widest.from, widest.to) : Promise.resolve(new Map<string, SumsByCurrency>()),
   ]);
-  const totals: Totals = {};
-  const add = (rows: WindowRow[], figure: 'gross' | 'refunded' | 'disputed' | 'disputesLost') => {
-    for (const row of rows) {
-      const currency = row.currency.trim();
-      totals[currency] ??= Object.fromEntries(WINDOWS.map(({ key }) => [key, { gross: 0n, refunded: 0n, disputed: 0n, disputesLost: 0n }])) as Totals[string];
-      const values: Record<WindowKey, string> = { today: row.today, '7d': row.d7, '30d': row.d30, '90d': row.d90 };
-      for (const { key } of WINDOWS) totals[currency][key][figure] += BigInt(values[key]);
+  const byWindow = spans.map((span, index) => {
+    const total: SumsByCurrency = new Map();
+    addSums(total, live[index]!);
+    if (span.days) {
+      addSums(total, live[spans.length]!);
+      for (const day of daysBetween(span.days.from, span.days.to)) addSums(total, ended.get(day)!);
     }
-  };
-  add(gross, 'gross');
-  add(refunded, 'refunded');
-  add(disputed, 'disputed');
-  add(lost, 'disputesLost');
-  return Object.entries(totals)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([currency, byWindow]) => ({
-      currency,
-      windows: Object.fromEntries(
-        WINDOWS.map(({ key }) => {
-          const t = byWindow[key];
-          const figures: VolumeFigures = {
-            gross: toMoney(t.gross, currency),
-            refunded: toMoney(t.refunded, currency),
-            disputed: toMoney(t.disputed, currency),
-            disputesLost: toMoney(t.disputesLost, currency),
-            net: toMoney(t.gross - t.refunded - t.disputesLost, currency),
-          };
-          return [key, figures];
-        }),
-      ) as Record<WindowKey, VolumeFigures>,
-    }));
+    return total;
+  });
+  const currencies = [...new Set(byWindow.flatMap((total) => [...total.keys()]))].sort();
+  return currencies.map((currency) => ({
+    currency,
+    windows: Object.fromEntries(
+      WINDOWS.map(({ key }, index) => {
+        const t = byWindow[index]!.get(currency) ?? ZERO;
+        const figures: VolumeFigures = {
+          gross: toMoney(t.gross, currency),
+          refunded: toMoney(t.refunded, currency),
+          disputed: toMoney(t.disputed, currency),
+          disputesLost: toMoney(t.disputesLost, currency),
+          net: toMoney(t.gross - t.refunded - t.disputesLost, currency),
+        };
+        return [key, figures];
+      }),
+    ) as Record<WindowKey, VolumeFigures>,
+  }));
 }
 
 export interface DailyPoint {
@@ -142,28 +119,30 @@ export interface DailyPoint {
 
 /** Gross and refunds per UTC day of the last `days` days, per currency, in minor units, every day present. */
 export async function dailyVolume(db: Database, now: Date, days: number): Promise<{ currency: string; points: DailyPoint[] }[]> {
-  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (days - 1) * DAY_MS);
-  const rows = await db.execute<{ currency: string; day: string; gross: string; refunded: string }>(sql`
-    with volume as (
-      select ${payments.currency} as currency, (${payments.createdAt} at time zone 'UTC')::date as day, sum(${payments.amountCaptured}) as gross, 0::numeric as refunded
-      from ${payments} where ${payments.createdAt} >= ${first.toISOString()}::timestamptz and ${payments.createdAt} <= ${now.toISOString()}::timestamptz and ${payments.amountCaptured} > 0
-      group by 1, 2
-      union all
-      select ${refunds.currency}, (${refunds.createdAt} at time zone 'UTC')::date, 0, sum(${refunds.amount})
-      from ${refunds} where ${refunds.status} = 'succeeded' and ${refunds.createdAt} >= ${first.toISOString()}::timestamptz and ${refunds.createdAt} <= ${now.toISOString()}::timestamptz
-      group by 1, 2
-    )
-    select currency, to_char(day, 'YYYY-MM-DD') as day, sum(gross)::text as gross, sum(refunded)::text as refunded from volume group by 1, 2 order by 1, 2`);
-  const byCurrency = new Map<string, Map<string, DailyPoint>>();
-  for (const row of rows) {
-    const currency = row.currency.trim();
-    if (!byCurrency.has(currency)) byCurrency.set(currency, new Map());
-    byCurrency.get(currency)!.set(row.day, { day: row.day, gross: Number(row.gross), refunded: Number(row.refunded) });
-  }
-  const allDays = Array.from({ length: days }, (_, index) => new Date(first.getTime() + index * DAY_MS).toISOString().slice(0, 10));
-  return [...byCurrency.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([currency, points]) => ({ currency, points: allDays.map((day) => points.get(day) ?? { day, gross: 0, refunded: 0 }) }));
+  const first = new Date(utcMidnight(now).getTime() - (days - 1) * DAY_MS);
+  const settled = settledBefore(now) < first ? first : settledBefore(now);
+  // The days still open (today, and yesterday in its first hour), each summed live up to now.
+  const open = daysBetween(settled, new Date(utcMidnight(now).getTime() + DAY_MS));
+  const [ended, live] = await Promise.all([
+    endedDaySums(db, first, settled),
+    liveSums(
+      db,
+      open.map((day) => {
+        const from = new Date(`${day}T00:00:00.000Z`);
+        return { from, to: new Date(Math.min(from.getTime() + DAY_MS, now.getTime() + 1)) };
+      }),
+    ),
+  ]);
+  open.forEach((day, index) => ended.set(day, live[index]!));
+  const allDays = daysBetween(first, new Date(utcMidnight(now).getTime() + DAY_MS));
+  const currencies = [...new Set(allDays.flatMap((day) => [...ended.get(day)!].filter(([, sums]) => sums.gross > 0n || sums.refunded > 0n).map(([currency]) => currency)))].sort();
+  return currencies.map((currency) => ({
+    currency,
+    points: allDays.map((day) => {
+      const sums = ended.get(day)!.get(currency);
+      return { day, gross: Number(sums?.gross ?? 0n), refunded: Number(sums?.refunded ?? 0n) };
+    }),
+  }));
 }
 
 export interface SubscriptionFigures {
