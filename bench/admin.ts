@@ -217,7 +217,7 @@ runCli(async () => {
     const [deep] = await sql<{ id: string; created_at: string }[]>`
       select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from payments order by created_at desc, id desc offset ${PAGE_SIZE * (deepPage - 1) - 1} limit 1`;
-    const deepCursor = encodeCursor({ createdAt: deep!.created_at, id: deep!.id });
+    const deepCursor = encodeCursor({ at: deep!.created_at, id: deep!.id });
     const [sample] = await sql<{ email: string; provider_payment_id: string; provider_charge_id: string; card_last4: string }[]>`
       select o.email, p.provider_payment_id, p.provider_charge_id, p.card_last4 from payments p join orders o on o.id = p.order_id
       where p.provider = 'stripe' and p.card_last4 is not null order by p.created_at desc offset ${Math.min(12345, Math.floor(count / 2))} limit 1`;

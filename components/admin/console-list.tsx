@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
+import { listHref } from '@/lib/billing/admin/query';
 import { UserFacingError } from '@/lib/errors';
 
 /**
@@ -12,11 +13,12 @@ import { UserFacingError } from '@/lib/errors';
 
 export type FilterField =
   | { kind: 'select'; name: string; label: string; options: readonly { value: string; label: string }[]; value?: string }
-  | { kind: 'text' | 'email' | 'date'; name: string; label: string; value?: string; placeholder?: string };
+  | { kind: 'text' | 'email' | 'search' | 'date'; name: string; label: string; value?: string; placeholder?: string };
 
-const INPUT = 'min-h-11 w-full rounded-lg border border-stone-300 bg-white px-3 text-sm';
+// 16 px text on a phone, so the browser does not zoom into the field.
+const INPUT = 'min-h-11 w-full rounded-lg border border-stone-300 bg-white px-3 text-base sm:text-sm';
 
-export function FilterForm({ fields, resetHref, label }: { fields: readonly FilterField[]; resetHref: string; label: string }) {
+export function FilterForm({ fields, resetHref, label, submitLabel = 'Filter' }: { fields: readonly FilterField[]; resetHref: string; label: string; submitLabel?: string }) {
   return (
     <form method="get" aria-label={label} className="mb-6 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
       {fields.map((field) => (
@@ -38,7 +40,7 @@ export function FilterForm({ fields, resetHref, label }: { fields: readonly Filt
       ))}
       <div className="flex items-end gap-2">
         <Button type="submit" variant="secondary">
-          Filter
+          {submitLabel}
         </Button>
         <Link href={resetHref} className="flex min-h-11 items-center px-3 text-sm text-stone-600 underline">
           Clear
@@ -48,14 +50,27 @@ export function FilterForm({ fields, resetHref, label }: { fields: readonly Filt
   );
 }
 
-export function NextPage({ href }: { href: string | null }) {
-  if (!href) return null;
+const PAGER_LINK = 'inline-flex min-h-11 items-center rounded-lg border border-stone-300 bg-white px-4 text-sm font-medium hover:bg-stone-50';
+
+/**
+ * Every console list's pager: back to the newest (once paged) and on to older rows (while there
+ * are more), keeping the filters. Keyset pages have no numbers to jump to.
+ */
+export function Pager({ path, filters, paged, nextCursor }: { path: string; filters: Record<string, string | number | boolean | undefined>; paged: boolean; nextCursor: string | null }) {
+  if (!paged && !nextCursor) return null;
   return (
-    <div className="mt-4 flex justify-end">
-      <Link href={href} className="flex min-h-11 items-center rounded-lg border border-stone-300 px-4 text-sm font-medium hover:bg-stone-50">
-        Older →
-      </Link>
-    </div>
+    <nav aria-label="Pages" className="mt-4 flex flex-wrap gap-2">
+      {paged ? (
+        <Link href={listHref(path, filters)} className={PAGER_LINK}>
+          Newest
+        </Link>
+      ) : null}
+      {nextCursor ? (
+        <Link href={listHref(path, filters, nextCursor)} className={PAGER_LINK} rel="next">
+          Older
+        </Link>
+      ) : null}
+    </nav>
   );
 }
 

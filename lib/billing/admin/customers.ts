@@ -1,10 +1,10 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { customers, emails, invoices, orders, payments, prices, products, subscriptions, users } from '@/db/schema';
 import { money, type Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
-import { CursorParam, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
+import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
 import { listTransactions, type TransactionRow } from './transactions';
 
 /**
@@ -15,8 +15,6 @@ import { listTransactions, type TransactionRow } from './transactions';
 export const CUSTOMERS_PAGE_SIZE = 50;
 /** How many of each kind of record the customer page shows, newest first. */
 const DETAIL_LIMIT = 50;
-
-const MICROSECONDS = (column: SQL | typeof users.createdAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export const CustomerQuery = z.object({
   /** A whole email address, any case: an exact, indexed match (users_email_lower_key). */
@@ -45,7 +43,7 @@ export interface CustomerListRow {
 export async function listCustomers(db: Database, query: CustomerQuery): Promise<{ rows: CustomerListRow[]; nextCursor: string | null }> {
   const where = and(
     query.q ? sql`lower(${users.email}) = ${query.q.toLowerCase()}` : undefined,
-    query.cursor ? sql`(${users.createdAt}, ${users.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id})` : undefined,
+    query.cursor ? beforeCursor(users.createdAt, users.id, query.cursor) : undefined,
   );
   const rows = await db
     .select({
@@ -54,7 +52,7 @@ export async function listCustomers(db: Database, query: CustomerQuery): Promise
       name: users.name,
       role: users.role,
       createdAt: users.createdAt,
-      cursorCreatedAt: MICROSECONDS(users.createdAt),
+      cursorCreatedAt: cursorText(users.createdAt),
       // Evaluated for the page's rows only, after the limit. The outer id is named with its table:
       // drizzle writes a one-table query's columns bare, and a bare "id" here would be the inner one.
       orderCount: sql<number>`(select count(*)::int from ${orders} where ${orders.userId} = "users"."id")`,
@@ -68,7 +66,7 @@ export async function listCustomers(db: Database, query: CustomerQuery): Promise
   const last = page.at(-1);
   return {
     rows: page.map(({ cursorCreatedAt: _cursor, ...row }) => row),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.userId }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorCreatedAt, id: last.userId }) : null,
   };
 }
 

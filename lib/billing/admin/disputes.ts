@@ -107,7 +107,7 @@ export async function listDisputes(db: Database, query: DisputeQuery): Promise<D
   const where: SQL[] = [];
   if (query.status) where.push(eq(disputes.status, query.status));
   if (query.provider) where.push(eq(disputes.provider, query.provider));
-  if (query.cursor) where.push(beforeCursor(disputes.createdAt, disputes.id, { at: query.cursor.createdAt, id: query.cursor.id }));
+  if (query.cursor) where.push(beforeCursor(disputes.createdAt, disputes.id, query.cursor));
   const rows = await db
     .select({ ...COLUMNS, cursorAt: cursorText(disputes.createdAt) })
     .from(disputes)
@@ -118,7 +118,7 @@ export async function listDisputes(db: Database, query: DisputeQuery): Promise<D
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  return { rows: page.map(({ cursorAt: _cursor, ...row }) => rowOf(row)), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorAt, id: last.id }) : null };
+  return { rows: page.map(({ cursorAt: _cursor, ...row }) => rowOf(row)), nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null };
 }
 
 /** The disputes still waiting for a response, soonest deadline first (those without one last). */

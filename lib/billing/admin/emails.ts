@@ -8,7 +8,7 @@ import { UserFacingError } from '@/lib/errors';
 import { sendInTransaction } from '@/lib/jobs/boss';
 import { EMAIL_QUEUE, type EmailJob } from '@/lib/jobs/queues';
 import { auditEntriesFor, type AuditEntry } from './audit';
-import { beforeCursor, cursorText, dateBounds, encodeTimeCursor, Instant, Limit, parseListQuery, TimeCursorParam, type SearchParams } from './query';
+import { beforeCursor, cursorText, dateBounds, encodeCursor, Instant, Limit, parseListQuery, CursorParam, type SearchParams } from './query';
 
 /**
  * The console's outbox (db/schema/emails.ts): every email Billfold wrote, sent, waiting, failed
@@ -35,7 +35,7 @@ export const EmailQuery = z.object({
   to: z.string().trim().toLowerCase().max(320).optional(),
   from: Instant.optional(),
   until: Instant.optional(),
-  cursor: TimeCursorParam.optional(),
+  cursor: CursorParam.optional(),
   limit: Limit,
 });
 export type EmailQuery = z.output<typeof EmailQuery>;
@@ -91,7 +91,7 @@ export async function listEmails(db: Database, query: EmailQuery): Promise<Email
   const last = page.at(-1);
   return {
     rows: page.map(({ cursorAt: _, ...row }) => row),
-    nextCursor: rows.length > query.limit && last ? encodeTimeCursor({ at: last.cursorAt, id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
   };
 }
 

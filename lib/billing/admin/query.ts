@@ -10,9 +10,9 @@ import { UserFacingError } from '@/lib/errors';
  * older rows out of sight.
  */
 
-/** Where a page ended. created_at is kept as PostgreSQL's microsecond text: a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows. */
+/** Where a page ended: the row's timestamp as PostgreSQL's microsecond text (a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows) and its id. */
 export interface Cursor {
-  createdAt: string;
+  at: string;
   id: string;
 }
 
@@ -26,7 +26,7 @@ function isCalendarInstant(value: string): boolean {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ c: cursor.at, i: cursor.id })).toString('base64url');
 }
 
 /** Null for anything that is not a cursor this module wrote. It positions a read-only list, so validating its shape is enough: a forged one only shows another page the admin could reach anyway. */
@@ -41,7 +41,7 @@ export function decodeCursor(value: string): Cursor | null {
   const parsed = CursorPayload.safeParse(payload);
   // A real instant, not merely its shape (2026-02-30 would reach PostgreSQL and fail there).
   if (!parsed.success || !isCalendarInstant(parsed.data.c)) return null;
-  return { createdAt: parsed.data.c, id: parsed.data.i };
+  return { at: parsed.data.c, id: parsed.data.i };
 }
 
 const DAMAGED_CURSOR_MESSAGE = 'This page link is damaged or out of date: start again from the first page.';
@@ -95,56 +95,32 @@ export function dateBounds(column: PgColumn, from: string | undefined, to: strin
   return bounds;
 }
 
-/** Where a page ended: the timestamp as PostgreSQL's microsecond text (a JS Date keeps only milliseconds, and the lost digits would skip or repeat rows) and the row's id. */
-export interface TimeCursor {
-  at: string;
-  id: string;
-}
-
-/** The transactions list's cursor format (microsecond text and a uuid), shared by every console list keyed on (time, id). */
-export function encodeTimeCursor(cursor: TimeCursor): string {
-  return encodeCursor({ createdAt: cursor.at, id: cursor.id });
-}
-
-/** Null for anything that is not such a cursor. */
-export function decodeTimeCursor(value: string): TimeCursor | null {
-  const cursor = decodeCursor(value);
-  return cursor ? { at: cursor.createdAt, id: cursor.id } : null;
-}
-
-const DAMAGED_CURSOR = DAMAGED_CURSOR_MESSAGE;
-
-/** A `cursor` search param holding a TimeCursor. */
-export const TimeCursorParam = z.string().transform((value, ctx) => {
-  const cursor = decodeTimeCursor(value);
-  if (!cursor) {
-    ctx.addIssue({ code: 'custom', message: DAMAGED_CURSOR });
-    return z.NEVER;
-  }
-  return cursor;
-});
-
 /** A `cursor` search param holding a positive whole number (a bigint identity id). */
 export const IdCursorParam = z
   .string()
-  .regex(/^[1-9]\d{0,15}$/, DAMAGED_CURSOR)
+  .regex(/^[1-9]\d{0,15}$/, DAMAGED_CURSOR_MESSAGE)
   .transform(Number)
-  .refine(Number.isSafeInteger, DAMAGED_CURSOR);
+  .refine(Number.isSafeInteger, DAMAGED_CURSOR_MESSAGE);
 
 /** The timestamp as a cursor keeps it: microseconds, UTC. */
 export function cursorText(column: PgColumn): SQL<string> {
   return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
-/** Rows strictly after the cursor in (time desc, id desc) order: a row-value comparison, so an index on (time, id) is entered right after it. */
-export function beforeCursor(time: PgColumn, id: PgColumn, cursor: TimeCursor): SQL {
-  return sql`(${time}, ${id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
+/**
+ * Rows strictly after the cursor in (time desc, id desc) order: a row-value comparison, so an
+ * index on (time, id) is entered right after it. The id takes its column's type (uuid, or text
+ * for Auth.js's users).
+ */
+export function beforeCursor(time: PgColumn, id: PgColumn, cursor: Cursor): SQL {
+  return sql`(${time}, ${id}) < (${cursor.at}::timestamptz, ${cursor.id})`;
 }
 
-/** A search-params string for the next page: the same filters, this cursor. */
-export function pageHref(path: string, filters: Record<string, string | number | undefined>, cursor: string): string {
+/** `path` with the same filters as search params, and `cursor` when given (a list's pager links). */
+export function listHref(path: string, filters: Record<string, string | number | boolean | undefined>, cursor?: string): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== '' && key !== 'cursor') params.set(key, String(value));
-  params.set('cursor', cursor);
-  return `${path}?${params.toString()}`;
+  if (cursor) params.set('cursor', cursor);
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
 }

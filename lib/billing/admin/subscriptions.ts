@@ -11,7 +11,7 @@ import { cancelSubscription } from '../plan-changes';
 import { changeKey, liveRowOf, record, withAccountLock } from '../subscription-account';
 import { ENDED } from '../subscription-status';
 import type { SubscriptionDependencies } from '../subscriptions';
-import { CursorParam, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
+import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
 
 /**
  * Every account's subscriptions for the console, newest first, paged by keyset on
@@ -68,7 +68,7 @@ export async function listSubscriptions(db: Database, query: SubscriptionQuery):
       cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
       cancelAt: subscriptions.cancelAt,
       createdAt: subscriptions.createdAt,
-      cursorCreatedAt: sql<string>`to_char(${subscriptions.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      cursorCreatedAt: cursorText(subscriptions.createdAt),
     })
     .from(subscriptions)
     .innerJoin(users, eq(users.id, subscriptions.userId))
@@ -79,7 +79,7 @@ export async function listSubscriptions(db: Database, query: SubscriptionQuery):
         query.status ? eq(subscriptions.status, query.status) : undefined,
         query.provider ? eq(subscriptions.provider, query.provider) : undefined,
         query.q ? sql`lower(${users.email}) = ${query.q.toLowerCase()}` : undefined,
-        query.cursor ? sql`(${subscriptions.createdAt}, ${subscriptions.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)` : undefined,
+        query.cursor ? beforeCursor(subscriptions.createdAt, subscriptions.id, query.cursor) : undefined,
       ),
     )
     .orderBy(desc(subscriptions.createdAt), desc(subscriptions.id))
@@ -88,7 +88,7 @@ export async function listSubscriptions(db: Database, query: SubscriptionQuery):
   const last = page.at(-1);
   return {
     rows: page.map(({ cursorCreatedAt: _cursor, priceAmount, priceCurrency, ...row }) => ({ ...row, price: money(priceAmount, priceCurrency) })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.subscriptionId }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorCreatedAt, id: last.subscriptionId }) : null,
   };
 }
 

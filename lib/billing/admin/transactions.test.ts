@@ -324,7 +324,7 @@ describe('paging through transactions', () => {
       expect(() => parseTransactionQuery({ cursor }), cursor).toThrow(expect.objectContaining({ name: 'UserFacingError', code: 'invalid_cursor', field: 'cursor' }));
       expect(TransactionQuery.safeParse({ cursor }).success).toBe(false);
     }
-    const valid = encodeCursor({ createdAt: '2026-01-01T00:00:00.000000Z', id: crypto.randomUUID() });
-    expect(parseTransactionQuery({ cursor: valid }).cursor).toMatchObject({ createdAt: '2026-01-01T00:00:00.000000Z' });
+    const valid = encodeCursor({ at: '2026-01-01T00:00:00.000000Z', id: crypto.randomUUID() });
+    expect(parseTransactionQuery({ cursor: valid }).cursor).toMatchObject({ at: '2026-01-01T00:00:00.000000Z' });
   });
 });

@@ -1,11 +1,11 @@
-import { and, desc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/db/client';
 import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { fromDecimalString, money, MoneyError, type Money } from '@/lib/money';
 import type { PaidCard, PaymentProviderName } from '@/lib/payments/types';
-import { CursorParam, encodeCursor, parseListQuery, type SearchParams } from './query';
+import { beforeCursor, CursorParam, cursorText, dateBounds, encodeCursor, Instant, MAX_PAGE_SIZE, PAGE_SIZE, parseListQuery, type SearchParams } from './query';
 
 /**
  * The admin transactions list: every provider's payments in one list, newest first, paged by
@@ -13,13 +13,10 @@ import { CursorParam, encodeCursor, parseListQuery, type SearchParams } from './
  * and rows written while someone pages neither repeat nor push older rows out of sight.
  */
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+export { MAX_PAGE_SIZE, PAGE_SIZE as DEFAULT_PAGE_SIZE } from './query';
 
 export { decodeCursor, encodeCursor } from './query';
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 const MinorUnits = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** Search params arrive as strings; code may pass real booleans. */
 const Flag = z.union([z.boolean(), z.stringbool()]);
@@ -51,7 +48,7 @@ export const TransactionQuery = z
     /** An email, an order number, a card's last 4, or a provider's payment or charge id (Stripe pi_… or ch_…/py_…, PayPal order or capture id). */
     q: z.string().trim().max(200).optional(),
     cursor: CursorParam.optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(PAGE_SIZE),
   })
   .refine((query) => query.currency !== undefined || (query.minAmount === undefined && query.maxAmount === undefined), {
     message: 'Choose a currency to filter by amount: amounts in different currencies cannot be compared.',
@@ -151,15 +148,6 @@ export interface TransactionPage {
   nextCursor: string | null;
 }
 
-/** Both bounds as instants PostgreSQL parses: `from` inclusive, `to` exclusive, a bare date `to` moved to the next midnight (UTC) so the day it names is included. */
-function fromInstant(value: string): string {
-  return DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value;
-}
-
-function toInstant(value: string): string {
-  return DATE_ONLY.test(value) ? new Date(Date.parse(`${value}T00:00:00Z`) + 24 * 60 * 60 * 1000).toISOString() : value;
-}
-
 /**
  * What `q` means is decided by its form, and each form is an exact, indexed match (no LIKE '%…%'
  * over a million rows). Where a form could be two things, both are tried, as conditions on
@@ -204,16 +192,14 @@ function conditions(query: TransactionQuery): SQL[] {
     query.status ? eq(payments.status, query.status) : undefined,
     query.provider ? eq(payments.provider, query.provider) : undefined,
     query.currency ? eq(payments.currency, query.currency) : undefined,
-    query.from ? gte(payments.createdAt, sql`${fromInstant(query.from)}::timestamptz`) : undefined,
-    query.to ? lt(payments.createdAt, sql`${toInstant(query.to)}::timestamptz`) : undefined,
+    ...dateBounds(payments.createdAt, query.from, query.to),
     query.minAmount !== undefined ? gte(payments.amount, query.minAmount) : undefined,
     query.maxAmount !== undefined ? lte(payments.amount, query.maxAmount) : undefined,
     query.hasRefunds === undefined ? undefined : existsFor(refunds, refunds.paymentId, query.hasRefunds),
     query.hasDispute === undefined ? undefined : existsFor(disputes, disputes.paymentId, query.hasDispute),
     query.userId ? eq(orders.userId, query.userId) : undefined,
     query.q ? searchCondition(query.q) : undefined,
-    // A row-value comparison, so the (created_at, id) index is entered right after the cursor.
-    query.cursor ? sql`(${payments.createdAt}, ${payments.id}) < (${query.cursor.createdAt}::timestamptz, ${query.cursor.id}::uuid)` : undefined,
+    query.cursor ? beforeCursor(payments.createdAt, payments.id, query.cursor) : undefined,
   ];
   return where.filter((condition): condition is SQL => condition !== undefined);
 }
@@ -231,7 +217,7 @@ export async function listTransactions(db: Database, query: TransactionQuery): P
       amountCaptured: payments.amountCaptured,
       amountRefunded: payments.amountRefunded,
       createdAt: payments.createdAt,
-      cursorCreatedAt: sql<string>`to_char(${payments.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      cursorCreatedAt: cursorText(payments.createdAt),
       orderNumber: orders.number,
       customerEmail: orders.email,
       providerChargeId: payments.providerChargeId,
@@ -267,6 +253,6 @@ export async function listTransactions(db: Database, query: TransactionQuery): P
       refundCount: row.refundCount,
       hasDispute: row.hasDispute,
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorCreatedAt, id: last.paymentId }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorCreatedAt, id: last.paymentId }) : null,
   };
 }

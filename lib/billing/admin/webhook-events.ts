@@ -11,7 +11,7 @@ import { passesLuhn } from '@/lib/luhn';
 import type { PaymentRegistry } from '@/lib/payments';
 import type { PaymentProviderName, WebhookAction } from '@/lib/payments/types';
 import { auditEntriesFor, type AuditEntry } from './audit';
-import { beforeCursor, cursorText, dateBounds, encodeTimeCursor, Instant, Limit, parseListQuery, TimeCursorParam, type SearchParams } from './query';
+import { beforeCursor, cursorText, dateBounds, encodeCursor, Instant, Limit, parseListQuery, CursorParam, type SearchParams } from './query';
 
 /**
  * The inbound-webhook console: every event a provider sent that verified and was stored
@@ -34,7 +34,7 @@ export const WebhookEventQuery = z.object({
   from: Instant.optional(),
   /** Received before (a date alone includes that whole day, UTC). */
   to: Instant.optional(),
-  cursor: TimeCursorParam.optional(),
+  cursor: CursorParam.optional(),
   limit: Limit,
 });
 export type WebhookEventQuery = z.output<typeof WebhookEventQuery>;
@@ -93,7 +93,7 @@ export async function listWebhookEvents(db: Database, query: WebhookEventQuery):
   const last = page.at(-1);
   return {
     rows: page.map(({ cursorAt: _, ...row }) => row),
-    nextCursor: rows.length > query.limit && last ? encodeTimeCursor({ at: last.cursorAt, id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
   };
 }
 

@@ -1,12 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { FilterForm, JsonBlock, NextPage, parseOrRefuse, Time } from '@/components/admin/console-list';
+import { FilterForm, JsonBlock, Pager, parseOrRefuse, Time } from '@/components/admin/console-list';
 import { Card, PageHeader } from '@/components/ui/card';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { AuditQuery, listAuditLog, parseAuditQuery, subjectHref, type AuditRow } from '@/lib/billing/admin/audit';
-import { pageHref } from '@/lib/billing/admin/query';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
@@ -61,7 +60,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       {refusal}
       <Card>
         <DataTable label="Audit log" testId="audit-log" rows={page.rows} rowKey={(row) => String(row.id)} rowTestId={(row) => `audit-${row.id}`} empty="No entries match these filters." columns={columns} />
-        <NextPage href={page.nextCursor ? pageHref('/admin/audit', filters, page.nextCursor) : null} />
+        <Pager path="/admin/audit" filters={filters} paged={query.cursor !== undefined} nextCursor={page.nextCursor} />
       </Card>
     </>
   );

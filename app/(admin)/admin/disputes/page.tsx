@@ -2,13 +2,13 @@ import type { Metadata } from 'next';
 import { connection } from 'next/server';
 import { DisputesTable } from '@/components/admin/disputes-table';
 import { statusLabel } from '@/components/admin/statuses';
-import { FilterForm, NextPage, parseOrRefuse } from '@/components/admin/console-list';
+import { FilterForm, Pager, parseOrRefuse } from '@/components/admin/console-list';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { disputeStatus, paymentProvider } from '@/db/schema';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { disputesAwaitingResponse, listDisputes, parseDisputeQuery } from '@/lib/billing/admin/disputes';
-import { pageHref, type SearchParams } from '@/lib/billing/admin/query';
+import type { SearchParams } from '@/lib/billing/admin/query';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 
 export const metadata: Metadata = { title: 'Disputes' };
@@ -38,7 +38,7 @@ export default async function DisputesPage({ searchParams }: { searchParams: Pro
         />
         {refusal ? <div className="mb-4">{refusal}</div> : null}
         <DisputesTable rows={page.rows} now={now} label="All disputes" empty="No disputes match." />
-        <NextPage href={page.nextCursor ? pageHref('/admin/disputes', filters, page.nextCursor) : null} />
+        <Pager path="/admin/disputes" filters={filters} paged={query.cursor !== undefined} nextCursor={page.nextCursor} />
       </Card>
     </>
   );

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ConsoleActionButton } from '@/components/admin/console-action-button';
-import { FilterForm, NextPage, parseOrRefuse, Time } from '@/components/admin/console-list';
+import { FilterForm, Pager, parseOrRefuse, Time } from '@/components/admin/console-list';
 import { Status, statusLabel } from '@/components/admin/statuses';
 import { Card, PageHeader } from '@/components/ui/card';
 import { DataTable, type Column } from '@/components/ui/data-table';
@@ -10,7 +10,6 @@ import { emailStatus } from '@/db/schema';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
 import { EMAIL_KIND_LABELS as KIND_LABELS, EMAIL_KINDS, EmailQuery, listEmails, parseEmailQuery, type EmailRow } from '@/lib/billing/admin/emails';
-import { pageHref } from '@/lib/billing/admin/query';
 import { env } from '@/lib/env';
 import { resendFailedEmail } from './actions';
 
@@ -79,7 +78,7 @@ export default async function EmailsPage({ searchParams }: { searchParams: Promi
       {refusal}
       <Card>
         <DataTable label="Emails" testId="emails" rows={page.rows} rowKey={(email) => email.id} rowTestId={(email) => `email-${email.id}`} empty="No email matches these filters." columns={columns} />
-        <NextPage href={page.nextCursor ? pageHref('/admin/emails', filters, page.nextCursor) : null} />
+        <Pager path="/admin/emails" filters={filters} paged={query.cursor !== undefined} nextCursor={page.nextCursor} />
       </Card>
     </>
   );

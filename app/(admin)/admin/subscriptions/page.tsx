@@ -2,55 +2,29 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { cancelSubscription } from '@/app/(admin)/admin/subscriptions/actions';
 import { CancelSubscriptionForm } from '@/components/admin/cancel-subscription-form';
+import { FilterForm, Pager, parseOrRefuse } from '@/components/admin/console-list';
 import { Status, statusLabel } from '@/components/admin/statuses';
 import { shortDate } from '@/components/portal/dates';
-import { Alert } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import { db } from '@/db/client';
 import { paymentProvider, subscriptionStatus } from '@/db/schema';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
-import { listSubscriptions, parseSubscriptionQuery, type SubscriptionListRow } from '@/lib/billing/admin/subscriptions';
+import { listSubscriptions, parseSubscriptionQuery, SubscriptionQuery, type SubscriptionListRow } from '@/lib/billing/admin/subscriptions';
 import { ENDED } from '@/lib/billing/subscription-status';
-import { UserFacingError } from '@/lib/errors';
 import { formatMoney } from '@/lib/money';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 
 export const metadata: Metadata = { title: 'Subscriptions' };
 
 type SearchParams = Record<string, string | string[] | undefined>;
-const FILTER_KEYS = ['status', 'provider', 'q'] as const;
-const CONTROL = 'min-h-11 w-full rounded-lg border border-stone-300 bg-white px-3 text-base sm:text-sm';
-const PAGER_LINK = 'inline-flex min-h-11 items-center rounded-lg border border-stone-300 bg-white px-4 text-sm font-medium hover:bg-stone-50';
-
-function first(value: string | string[] | undefined): string | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  return text ? text : undefined;
-}
 
 export default async function SubscriptionsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const staff = await requireStaffForPage('/admin/subscriptions');
   const params = await searchParams;
-  const filters: Partial<Record<(typeof FILTER_KEYS)[number], string>> = {};
-  for (const key of FILTER_KEYS) {
-    const value = first(params[key]);
-    if (value !== undefined) filters[key] = value;
-  }
-  const link = (extra: Record<string, string> = {}) => {
-    const search = new URLSearchParams({ ...filters, ...extra }).toString();
-    return search ? `/admin/subscriptions?${search}` : '/admin/subscriptions';
-  };
-
-  let result: Awaited<ReturnType<typeof listSubscriptions>> | null = null;
-  let refused: UserFacingError | null = null;
-  try {
-    result = await listSubscriptions(db, parseSubscriptionQuery(params));
-  } catch (error) {
-    if (!(error instanceof UserFacingError)) throw error;
-    refused = error;
-  }
+  const { query, refusal } = parseOrRefuse(() => parseSubscriptionQuery(params), SubscriptionQuery.parse({}));
+  const result = await listSubscriptions(db, query);
   const cancels = can(staff, 'subscriptions.cancel');
 
   const columns: Column<SubscriptionListRow>[] = [
@@ -93,77 +67,27 @@ export default async function SubscriptionsPage({ searchParams }: { searchParams
   return (
     <>
       <PageHeader title="Subscriptions" description="Every account’s subscriptions, newest first, as the providers’ webhooks report them." />
+      <FilterForm
+        label="Filter subscriptions"
+        resetHref="/admin/subscriptions"
+        fields={[
+          { kind: 'search', name: 'q', label: 'Subscriber’s email', value: query.q },
+          { kind: 'select', name: 'status', label: 'Status', value: query.status, options: subscriptionStatus.enumValues.map((status) => ({ value: status, label: statusLabel('subscription', status) })) },
+          { kind: 'select', name: 'provider', label: 'Provider', value: query.provider, options: paymentProvider.enumValues.map((provider) => ({ value: provider, label: PROVIDER_LABELS[provider] })) },
+        ]}
+      />
+      {refusal}
       <Card>
-        <form method="get" action="/admin/subscriptions" aria-label="Filter subscriptions" className="flex flex-wrap items-end gap-3">
-          <label className="flex min-w-0 basis-full flex-col gap-1 text-sm sm:basis-64 sm:grow">
-            <span className="font-medium">Subscriber’s email</span>
-            <input name="q" type="search" defaultValue={filters.q ?? ''} className={CONTROL} />
-          </label>
-          <label className="flex min-w-0 grow basis-36 flex-col gap-1 text-sm">
-            <span className="font-medium">Status</span>
-            <select name="status" defaultValue={filters.status ?? ''} className={CONTROL}>
-              <option value="">Any</option>
-              {subscriptionStatus.enumValues.map((status) => (
-                <option key={status} value={status}>
-                  {statusLabel('subscription', status)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex min-w-0 grow basis-36 flex-col gap-1 text-sm">
-            <span className="font-medium">Provider</span>
-            <select name="provider" defaultValue={filters.provider ?? ''} className={CONTROL}>
-              <option value="">Any</option>
-              {paymentProvider.enumValues.map((provider) => (
-                <option key={provider} value={provider}>
-                  {PROVIDER_LABELS[provider]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <div className="flex gap-2">
-            <Button type="submit">Filter</Button>
-            <Link href="/admin/subscriptions" className="inline-flex min-h-11 items-center rounded-lg px-3 text-sm text-stone-700 hover:bg-stone-100">
-              Clear
-            </Link>
-          </div>
-        </form>
-      </Card>
-      <Card className="mt-6">
-        {refused ? (
-          <Alert>
-            {refused.message}{' '}
-            <Link href="/admin/subscriptions" className="underline">
-              Start again
-            </Link>
-          </Alert>
-        ) : result ? (
-          <>
-            <DataTable
-              label="Subscriptions"
-              testId="subscriptions-table"
-              rows={result.rows}
-              rowKey={(row) => row.subscriptionId}
-              rowTestId={(row) => `subscription-row-${row.email}`}
-              empty="No subscription matches."
-              columns={columns}
-            />
-            {first(params.cursor) || result.nextCursor ? (
-              <nav aria-label="Pages" className="mt-4 flex flex-wrap gap-2">
-                {first(params.cursor) ? (
-                  <Link href={link()} className={PAGER_LINK}>
-                    Newest
-                  </Link>
-                ) : null}
-                {result.nextCursor ? (
-                  <Link href={link({ cursor: result.nextCursor })} className={PAGER_LINK} rel="next">
-                    Older
-                  </Link>
-                ) : null}
-              </nav>
-            ) : null}
-          </>
-        ) : null}
+        <DataTable
+          label="Subscriptions"
+          testId="subscriptions-table"
+          rows={result.rows}
+          rowKey={(row) => row.subscriptionId}
+          rowTestId={(row) => `subscription-row-${row.email}`}
+          empty="No subscription matches."
+          columns={columns}
+        />
+        <Pager path="/admin/subscriptions" filters={{ q: query.q, status: query.status, provider: query.provider }} paged={query.cursor !== undefined} nextCursor={result.nextCursor} />
       </Card>
     </>
   );

@@ -1,26 +1,21 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { Pager } from '@/components/admin/console-list';
 import { TransactionFiltersForm } from '@/components/admin/transaction-filters';
 import { TransactionsTable } from '@/components/admin/transactions-table';
 import { Alert } from '@/components/ui/alert';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
-import { listTransactions, parseTransactionSearch, transactionFilters, type TransactionFilters, type TransactionPage } from '@/lib/billing/admin/transactions';
+import { listHref } from '@/lib/billing/admin/query';
+import { listTransactions, parseTransactionSearch, transactionFilters, type TransactionPage } from '@/lib/billing/admin/transactions';
 import { UserFacingError } from '@/lib/errors';
 
 export const metadata: Metadata = { title: 'Transactions' };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
-function withParams(path: string, filters: TransactionFilters, extra: Record<string, string | undefined> = {}): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries({ ...filters, ...extra })) if (value !== undefined) params.set(key, value);
-  const search = params.toString();
-  return search ? `${path}?${search}` : path;
-}
-
-const PAGER_LINK = 'inline-flex min-h-11 items-center rounded-lg border border-stone-300 bg-white px-4 text-sm font-medium hover:bg-stone-50';
+const EXPORT_LINK = 'inline-flex min-h-11 items-center rounded-lg border border-stone-300 bg-white px-4 text-sm font-medium hover:bg-stone-50';
 
 export default async function TransactionsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   await requireStaffForPage('/admin/transactions');
@@ -44,7 +39,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
     <>
       <PageHeader title="Transactions" description="Payments from every provider, newest first. Amounts are in each payment’s own currency.">
         {page ? (
-          <a href={withParams('/api/admin/transactions/export', filters)} download className={PAGER_LINK} data-testid="transactions-export">
+          <a href={listHref('/api/admin/transactions/export', filters)} download className={EXPORT_LINK} data-testid="transactions-export">
             Download CSV
           </a>
         ) : null}
@@ -56,27 +51,14 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
         {refused ? (
           <Alert>
             {refused.message}{' '}
-            <Link href={refused.code === 'invalid_cursor' ? withParams('/admin/transactions', filters) : '/admin/transactions'} className="underline">
+            <Link href={refused.code === 'invalid_cursor' ? listHref('/admin/transactions', filters) : '/admin/transactions'} className="underline">
               {refused.code === 'invalid_cursor' ? 'Back to the newest' : 'Clear the filters'}
             </Link>
           </Alert>
         ) : page ? (
           <>
             <TransactionsTable rows={page.rows} empty={filtered ? 'No payment matches these filters.' : 'No payments yet.'} />
-            {paged || page.nextCursor ? (
-              <nav aria-label="Pages" className="mt-4 flex flex-wrap gap-2">
-                {paged ? (
-                  <Link href={withParams('/admin/transactions', filters, { limit })} className={PAGER_LINK}>
-                    Newest
-                  </Link>
-                ) : null}
-                {page.nextCursor ? (
-                  <Link href={withParams('/admin/transactions', filters, { limit, cursor: page.nextCursor })} className={PAGER_LINK} rel="next">
-                    Older
-                  </Link>
-                ) : null}
-              </nav>
-            ) : null}
+            <Pager path="/admin/transactions" filters={{ ...filters, limit }} paged={paged} nextCursor={page.nextCursor} />
           </>
         ) : null}
       </Card>

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ConsoleActionButton } from '@/components/admin/console-action-button';
-import { FilterForm, NextPage, parseOrRefuse, Time } from '@/components/admin/console-list';
+import { FilterForm, Pager, parseOrRefuse, Time } from '@/components/admin/console-list';
 import { Status, statusLabel } from '@/components/admin/statuses';
 import { Card, PageHeader } from '@/components/ui/card';
 import { DataTable, type Column } from '@/components/ui/data-table';
@@ -9,7 +9,6 @@ import { db } from '@/db/client';
 import { paymentProvider, webhookEventStatus } from '@/db/schema';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
-import { pageHref } from '@/lib/billing/admin/query';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 import { deadEventsByType, listWebhookEvents, parseWebhookEventQuery, WebhookEventQuery, type DeadEventType, type WebhookEventRow } from '@/lib/billing/admin/webhook-events';
 import { reprocessDeadOfType, reprocessEvent } from './actions';
@@ -112,7 +111,7 @@ export default async function WebhookEventsPage({ searchParams }: { searchParams
           empty="No events match these filters."
           columns={columns}
         />
-        <NextPage href={page.nextCursor ? pageHref('/admin/webhooks', filters, page.nextCursor) : null} />
+        <Pager path="/admin/webhooks" filters={filters} paged={query.cursor !== undefined} nextCursor={page.nextCursor} />
       </Card>
     </>
   );
