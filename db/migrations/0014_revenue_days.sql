@@ -30,8 +30,9 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- Payments count on the day they were created (gross = amount captured).
-CREATE FUNCTION payments_revenue_day_touch() RETURNS trigger
+-- Payments count on the day they were created (gross = amount captured); refunds on the day they
+-- were made, once completed: for both, the rows' created_at names the day a change lands in.
+CREATE FUNCTION revenue_day_touch_created() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
@@ -45,34 +46,20 @@ END;
 $$;
 --> statement-breakpoint
 CREATE TRIGGER payments_revenue_days AFTER INSERT OR DELETE ON payments
-  FOR EACH ROW EXECUTE FUNCTION payments_revenue_day_touch();
+  FOR EACH ROW EXECUTE FUNCTION revenue_day_touch_created();
 --> statement-breakpoint
 CREATE TRIGGER payments_revenue_days_update AFTER UPDATE OF amount_captured, currency, created_at ON payments
   FOR EACH ROW
   WHEN (OLD.amount_captured IS DISTINCT FROM NEW.amount_captured OR OLD.currency IS DISTINCT FROM NEW.currency OR OLD.created_at IS DISTINCT FROM NEW.created_at)
-  EXECUTE FUNCTION payments_revenue_day_touch();
---> statement-breakpoint
--- Refunds count on the day they were made, once completed.
-CREATE FUNCTION refunds_revenue_day_touch() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    PERFORM revenue_day_touch(OLD.created_at);
-  END IF;
-  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.created_at IS DISTINCT FROM OLD.created_at) THEN
-    PERFORM revenue_day_touch(NEW.created_at);
-  END IF;
-  RETURN NULL;
-END;
-$$;
+  EXECUTE FUNCTION revenue_day_touch_created();
 --> statement-breakpoint
 CREATE TRIGGER refunds_revenue_days AFTER INSERT OR DELETE ON refunds
-  FOR EACH ROW EXECUTE FUNCTION refunds_revenue_day_touch();
+  FOR EACH ROW EXECUTE FUNCTION revenue_day_touch_created();
 --> statement-breakpoint
 CREATE TRIGGER refunds_revenue_days_update AFTER UPDATE OF status, amount, currency, created_at ON refunds
   FOR EACH ROW
   WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.amount IS DISTINCT FROM NEW.amount OR OLD.currency IS DISTINCT FROM NEW.currency OR OLD.created_at IS DISTINCT FROM NEW.created_at)
-  EXECUTE FUNCTION refunds_revenue_day_touch();
+  EXECUTE FUNCTION revenue_day_touch_created();
 --> statement-breakpoint
 -- Disputes count on the day they were opened, and when lost, on the day of their last change.
 CREATE FUNCTION disputes_revenue_day_touch() RETURNS trigger
