@@ -74,6 +74,20 @@ export function Pager({ path, filters, paged, nextCursor }: { path: string; filt
   );
 }
 
+/** A record's facts as term and value pairs, the way the console's detail pages show them. */
+export function Details({ items }: { items: readonly (readonly [term: string, value: ReactNode])[] }) {
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-2 text-sm">
+      {items.map(([term, value]) => (
+        <div key={term} className="contents">
+          <dt className="text-stone-500">{term}</dt>
+          <dd className="min-w-0">{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** A moment as the console prints it: UTC, to the second, the same on every screen. */
 export function consoleTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;

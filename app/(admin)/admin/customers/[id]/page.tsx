@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { cancelSubscription } from '@/app/(admin)/admin/subscriptions/actions';
-import { CancelSubscriptionForm } from '@/components/admin/cancel-subscription-form';
 import { Status } from '@/components/admin/statuses';
+import { SubscriptionsTable } from '@/components/admin/subscriptions-table';
 import { TransactionsTable } from '@/components/admin/transactions-table';
 import { shortDate } from '@/components/portal/dates';
 import { Card, PageHeader } from '@/components/ui/card';
@@ -10,8 +9,7 @@ import { DataTable, type Column } from '@/components/ui/data-table';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can, ROLE_LABELS } from '@/lib/auth/roles';
-import { customerDetail, type CustomerEmail, type CustomerInvoice, type CustomerOrder, type CustomerSubscription } from '@/lib/billing/admin/customers';
-import { ENDED } from '@/lib/billing/subscription-status';
+import { customerDetail, type CustomerEmail, type CustomerInvoice, type CustomerOrder } from '@/lib/billing/admin/customers';
 import { formatMoney } from '@/lib/money';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 
@@ -43,39 +41,6 @@ export default async function CustomerPage({ params }: { params: Promise<{ id: s
   const staff = await requireStaffForPage(`/admin/customers/${encodeURIComponent(id)}`);
   const customer = await customerDetail(db, id);
   if (!customer) notFound();
-  const cancels = can(staff, 'subscriptions.cancel');
-
-  const subscriptionColumns: Column<CustomerSubscription>[] = [
-    {
-      key: 'plan',
-      header: 'Plan',
-      unlabelled: true,
-      className: 'max-sm:w-full max-sm:font-medium',
-      cell: (row) => `${row.planName} · ${formatMoney(row.price)}${row.interval ? ` / ${row.interval}` : ''}`,
-    },
-    { key: 'provider', header: 'Provider', cell: (row) => PROVIDER_LABELS[row.provider] },
-    {
-      key: 'status',
-      header: 'Status',
-      cell: (row) => (
-        <span className="inline-flex flex-wrap items-center gap-1">
-          <Status kind="subscription" status={row.status} />
-          {row.cancelAtPeriodEnd ? <span className="text-xs text-stone-600">ends {shortDate(row.cancelAt ?? row.currentPeriodEnd ?? row.createdAt)}</span> : null}
-        </span>
-      ),
-    },
-    { key: 'period', header: 'Period ends', cell: (row) => (row.currentPeriodEnd ? shortDate(row.currentPeriodEnd) : '—') },
-    {
-      key: 'actions',
-      header: 'Actions',
-      hideHeader: true,
-      align: 'right',
-      cell: (row) =>
-        cancels && !ENDED.includes(row.status) ? (
-          <CancelSubscriptionForm subscriptionId={row.subscriptionId} cancelAtPeriodEnd={row.cancelAtPeriodEnd} label={`${row.planName} subscription`} action={cancelSubscription} />
-        ) : null,
-    },
-  ];
 
   return (
     <>
@@ -97,7 +62,7 @@ export default async function CustomerPage({ params }: { params: Promise<{ id: s
         )}
       </Card>
       <Card title="Subscriptions" className="mt-6">
-        <DataTable label="Subscriptions" rows={customer.subscriptions} rowKey={(row) => row.subscriptionId} empty="No subscriptions." columns={subscriptionColumns} />
+        <SubscriptionsTable rows={customer.subscriptions} cancels={can(staff, 'subscriptions.cancel')} bySubscriber={false} empty="No subscriptions." />
       </Card>
       <Card title="Payments" className="mt-6">
         <TransactionsTable rows={customer.payments} label="Payments" empty="No payments." />

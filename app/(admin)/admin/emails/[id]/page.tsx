@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { AuditEntries } from '@/components/admin/audit-entries';
 import { ConsoleActionButton } from '@/components/admin/console-action-button';
-import { Time } from '@/components/admin/console-list';
+import { Details, Time } from '@/components/admin/console-list';
 import { Status } from '@/components/admin/statuses';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
@@ -41,14 +41,7 @@ export default async function EmailPage({ params }: { params: Promise<{ id: stri
       </PageHeader>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2fr)]">
         <Card title="Delivery">
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-2 text-sm">
-            {details.map(([term, value]) => (
-              <div key={term} className="contents">
-                <dt className="text-stone-500">{term}</dt>
-                <dd className="min-w-0">{value}</dd>
-              </div>
-            ))}
-          </dl>
+          <Details items={details} />
         </Card>
         <Card title="Message" description={email.hasHtml ? 'The plain-text part; an HTML alternative is sent with it.' : undefined}>
           <pre className="overflow-x-auto rounded-lg bg-stone-50 p-4 font-sans text-sm whitespace-pre-wrap" data-testid="email-text">

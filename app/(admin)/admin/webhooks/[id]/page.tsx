@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { AuditEntries } from '@/components/admin/audit-entries';
 import { ConsoleActionButton } from '@/components/admin/console-action-button';
-import { JsonBlock, Time } from '@/components/admin/console-list';
+import { Details, JsonBlock, Time } from '@/components/admin/console-list';
 import { Status } from '@/components/admin/statuses';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
@@ -87,14 +87,7 @@ export default async function WebhookEventPage({ params }: { params: Promise<{ i
       </PageHeader>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Event">
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-2 text-sm">
-            {details.map(([term, value]) => (
-              <div key={term} className="contents">
-                <dt className="text-stone-500">{term}</dt>
-                <dd className="min-w-0">{value}</dd>
-              </div>
-            ))}
-          </dl>
+          <Details items={details} />
         </Card>
         <Card title="What it asks Billfold to do" description="The provider's classification of the stored payload: what the worker does each time it applies this event.">
           <Classification classification={classification} />
