@@ -83,7 +83,7 @@ test('an admin refunds part of a card payment, sees what is left and the refund 
   await admin.context().close();
 });
 
-test('a refund above the approval threshold waits for a second admin, who approves it; the requester cannot', async ({ page, browser }) => {
+test('a refund above the approval threshold waits for a second admin, who approves it; the requester cannot, and may withdraw it', async ({ page, browser }) => {
   // Two pens: $128.00, above the run's threshold of $100.00 (playwright.config.ts).
   const paid = await paidByCard(page, 'Brass Fountain Pen', 2);
 
@@ -97,6 +97,12 @@ test('a refund above the approval threshold waits for a second admin, who approv
   await expect(waiting.getByRole('button', { name: 'Approve and send' })).toHaveCount(0);
   // What waits for approval is held back: only $8.00 is left for another refund.
   await expect(admin.getByTestId('refund-remaining')).toHaveText('$8.00');
+  // The requester may take it back (a typo, a change of mind) and ask again.
+  await waiting.getByRole('button', { name: 'Withdraw' }).click();
+  await expect(requests.getByTestId('refund-request-withdrawn')).toBeVisible();
+  await expect(admin.getByTestId('refund-remaining')).toHaveText('$128.00');
+  await refund(admin, '120.00', { note: 'Order canceled by phone' });
+  await expect(requests.getByTestId('refund-request-awaiting_approval')).toContainText('Waiting for another admin');
   expect(await refundsAtProvider(paid.intentId)).toEqual([]);
 
   const second = await newTeamMember(browser, 'admin');

@@ -2,23 +2,35 @@
 
 import { useActionState } from 'react';
 import { Button } from '@/components/ui/button';
+import type { RefundActionResult } from '@/app/(admin)/admin/transactions/[id]/actions';
 import type { ActionResult } from '@/lib/auth/actions';
 
-type Result = ActionResult<{ outcome: 'sent' | 'awaiting_approval' | 'failed' | 'rejected'; lastError: string | null }>;
+type Result = ActionResult<RefundActionResult>;
 
-/** Approve or reject another admin's refund request (shown only to admins who did not ask for it). */
+/**
+ * A refund request awaiting approval, as the admin looking at it may act on it: another admin
+ * approves or rejects it; the admin who asked for it waits, or withdraws it.
+ */
 export function RefundDecision({
   paymentId,
   refundRequestId,
+  mine,
   approve,
   reject,
+  withdraw,
 }: {
   paymentId: string;
   refundRequestId: string;
+  /** The viewer asked for it. */
+  mine: boolean;
   approve: (input: FormData) => Promise<Result>;
   reject: (input: FormData) => Promise<Result>;
+  withdraw: (input: FormData) => Promise<Result>;
 }) {
-  const [state, formAction, pending] = useActionState(async (_previous: Result | null, formData: FormData) => (formData.get('decision') === 'reject' ? reject(formData) : approve(formData)), null);
+  const [state, formAction, pending] = useActionState(async (_previous: Result | null, formData: FormData) => {
+    const decision = formData.get('decision');
+    return decision === 'withdraw' ? withdraw(formData) : decision === 'reject' ? reject(formData) : approve(formData);
+  }, null);
   return (
     <form action={formAction} className="flex flex-wrap items-center justify-end gap-2">
       {state && !state.ok ? (
@@ -28,12 +40,23 @@ export function RefundDecision({
       ) : null}
       <input type="hidden" name="paymentId" value={paymentId} />
       <input type="hidden" name="refundRequestId" value={refundRequestId} />
-      <Button type="submit" name="decision" value="approve" disabled={pending} className="px-3 py-1 text-xs">
-        Approve and send
-      </Button>
-      <Button type="submit" name="decision" value="reject" variant="danger" disabled={pending} className="px-3 py-1 text-xs">
-        Reject
-      </Button>
+      {mine ? (
+        <>
+          <span className="text-xs text-stone-500">Waiting for another admin</span>
+          <Button type="submit" name="decision" value="withdraw" variant="secondary" disabled={pending} className="px-3 py-1 text-xs">
+            Withdraw
+          </Button>
+        </>
+      ) : (
+        <>
+          <Button type="submit" name="decision" value="approve" disabled={pending} className="px-3 py-1 text-xs">
+            Approve and send
+          </Button>
+          <Button type="submit" name="decision" value="reject" variant="danger" disabled={pending} className="px-3 py-1 text-xs">
+            Reject
+          </Button>
+        </>
+      )}
     </form>
   );
 }

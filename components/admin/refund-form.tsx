@@ -2,6 +2,7 @@
 
 import { useActionState } from 'react';
 import { Button } from '@/components/ui/button';
+import type { RefundActionResult } from '@/app/(admin)/admin/transactions/[id]/actions';
 import type { ActionResult } from '@/lib/auth/actions';
 
 export interface RefundFormConfig {
@@ -15,7 +16,7 @@ export interface RefundFormConfig {
   approvalAbove: string | null;
 }
 
-type Result = ActionResult<{ outcome: 'sent' | 'awaiting_approval' | 'failed' | 'rejected'; lastError: string | null }>;
+type Result = ActionResult<RefundActionResult>;
 
 const REASONS = [
   { value: 'requested_by_customer', label: 'Requested by the customer' },
@@ -31,8 +32,11 @@ function outcomeMessage(state: Result | null): { tone: 'ok' | 'error'; text: str
       return { tone: 'ok', text: 'Refund sent. It shows as Refunded once the provider confirms it.' };
     case 'awaiting_approval':
       return { tone: 'ok', text: 'Refund requested: it waits for a second admin’s approval.' };
-    default:
+    case 'failed':
       return { tone: 'error', text: `The provider refused the refund: ${state.data.lastError ?? 'no reason given'}.` };
+    default:
+      // Rejected and withdrawn come from deciding on a request, not from this form.
+      return null;
   }
 }
 

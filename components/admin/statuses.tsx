@@ -75,6 +75,7 @@ const REFUND_REQUEST: Record<(typeof refundRequestStatus.enumValues)[number], La
   sent: ['Sent', 'success'],
   rejected: ['Rejected', 'neutral'],
   failed: ['Refused by provider', 'danger'],
+  withdrawn: ['Withdrawn', 'neutral'],
 };
 
 const KINDS = {

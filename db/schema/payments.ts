@@ -134,7 +134,7 @@ export const refundReason = pgEnum('refund_reason', ['requested_by_customer', 'd
  * `sent`: the provider took it (its refund is in `refunds`, pending until the webhook settles it);
  * `rejected`: a second admin refused it; `failed`: the provider refused it (see `last_error`).
  */
-export const refundRequestStatus = pgEnum('refund_request_status', ['awaiting_approval', 'sent', 'rejected', 'failed']);
+export const refundRequestStatus = pgEnum('refund_request_status', ['awaiting_approval', 'sent', 'rejected', 'failed', 'withdrawn']);
 
 /**
  * An admin's refund, from the moment it is asked for: every console refund is one of these

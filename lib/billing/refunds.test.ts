@@ -14,7 +14,7 @@ import { paypalSandbox } from '@/sandbox/paypal/tests/support';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { eventually } from '@/test/sandbox';
 import { applyBillingChange } from './payment-events';
-import { approveRefund, refundableAmounts, rejectRefund, requestRefund, type RefundDeps, type RefundInput } from './refunds';
+import { approveRefund, refundableAmounts, rejectRefund, requestRefund, withdrawRefund, type RefundDeps, type RefundInput } from './refunds';
 import { webhookEffect } from './webhook-actions';
 
 /**
@@ -226,6 +226,18 @@ describe.each(['stripe', 'paypal'] as const)('refunding a %s payment from the co
       ['refund.sent', secondAdmin.id],
     ]);
     expect(audited[2]!.data).toMatchObject({ amount: 8_000, currency: 'USD', before: { refunded: 0, remaining: 10_000 }, after: { refunded: 8_000, remaining: 2_000 } });
+  });
+
+  it('lets the admin who asked withdraw a request awaiting approval, and nobody else; what it held back is refundable again', async () => {
+    const paid = await paidOrder(provider);
+    const asked = await requestRefund(deps, admin, input(paid, 9_000));
+    expect((await refusal(withdrawRefund(deps, secondAdmin, asked.request.id))).message).toMatch(/Only the admin who asked for this refund can withdraw it/);
+    expect(await withdrawRefund(deps, admin, asked.request.id)).toMatchObject({ outcome: 'withdrawn', request: { status: 'withdrawn', decidedBy: null } });
+    expect((await refundableAmounts(db, paid.paymentId))!.remaining.amount).toBe(AMOUNT);
+    // Withdrawn is final: nobody can approve it afterwards, and nothing was sent.
+    expect((await refusal(approveRefund(deps, secondAdmin, asked.request.id))).message).toBe('This refund request was already withdrawn by the admin who asked for it.');
+    expect(await refundedAtProvider(paid)).toBe(0);
+    expect(await auditActions(paid)).toEqual(['refund.requested', 'refund.withdrawn']);
   });
 
   it('sends nothing for a rejected request, and what it held back is refundable again', async () => {

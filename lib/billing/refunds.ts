@@ -53,7 +53,9 @@ export type RefundOutcome =
   | { outcome: 'awaiting_approval'; request: RefundRequest }
   /** The provider refused it (see request.lastError); nothing was refunded. */
   | { outcome: 'failed'; request: RefundRequest }
-  | { outcome: 'rejected'; request: RefundRequest };
+  | { outcome: 'rejected'; request: RefundRequest }
+  /** Its requester took it back before anyone decided on it. */
+  | { outcome: 'withdrawn'; request: RefundRequest };
 
 /**
  * The provider call's idempotency key: our payment and the admin's request. A double submit, a
@@ -264,7 +266,7 @@ async function lockedRequest(tx: Transaction, requestId: string): Promise<{ requ
 
 function assertAwaiting(request: RefundRequest): void {
   if (request.status !== 'awaiting_approval') {
-    const what = { sent: 'approved and sent', rejected: 'rejected', failed: 'sent, and the provider refused it', awaiting_approval: '' }[request.status];
+    const what = { sent: 'approved and sent', rejected: 'rejected', failed: 'sent, and the provider refused it', withdrawn: 'withdrawn by the admin who asked for it', awaiting_approval: '' }[request.status];
     throw new UserFacingError(`This refund request was already ${what}.`, 'already_decided');
   }
 }
@@ -303,5 +305,26 @@ export async function rejectRefund(deps: Pick<RefundDeps, 'db'>, staff: SessionU
       .returning();
     await audit(tx, staff, 'refund.rejected', rejected!, { requestedBy: request.requestedBy });
     return { outcome: 'rejected', request: rejected! };
+  });
+}
+
+/**
+ * The admin who asked for a refund takes it back while it still awaits approval (a mistyped
+ * amount, the customer changed their mind): nothing is sent, what it held back is refundable
+ * again. Only they may: anyone else decides on it instead (approve or reject).
+ */
+export async function withdrawRefund(deps: Pick<RefundDeps, 'db'>, staff: SessionUser, requestId: string): Promise<RefundOutcome> {
+  assertCan(staff, 'payments.refund');
+  return deps.db.transaction(async (tx): Promise<RefundOutcome> => {
+    const { request } = await lockedRequest(tx, requestId);
+    assertAwaiting(request);
+    if (request.requestedBy !== staff.id) throw new UserFacingError('Only the admin who asked for this refund can withdraw it; approve or reject it instead.', 'not_own_request');
+    const [withdrawn] = await tx
+      .update(refundRequests)
+      .set({ status: 'withdrawn', decidedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(refundRequests.id, request.id))
+      .returning();
+    await audit(tx, staff, 'refund.withdrawn', withdrawn!, {});
+    return { outcome: 'withdrawn', request: withdrawn! };
   });
 }

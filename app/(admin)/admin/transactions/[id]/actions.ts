@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { db } from '@/db/client';
 import { consoleAction } from '@/lib/auth/actions';
-import { approveRefund, rejectRefund, REFUND_REASONS, requestRefund, type RefundDeps, type RefundOutcome } from '@/lib/billing/refunds';
+import { approveRefund, rejectRefund, REFUND_REASONS, requestRefund, withdrawRefund, type RefundDeps, type RefundOutcome } from '@/lib/billing/refunds';
 import { env } from '@/lib/env';
 import { UserFacingError } from '@/lib/errors';
 import { fromDecimalString, MoneyError, normalizeCurrency, type Money } from '@/lib/money';
@@ -59,3 +59,5 @@ const Decision = z.object({ paymentId: z.uuid(), refundRequestId: z.uuid() });
 export const approveRefundRequest = consoleAction('payments.refund', Decision, async (input, staff) => result(await approveRefund(deps(), staff, input.refundRequestId), input.paymentId));
 
 export const rejectRefundRequest = consoleAction('payments.refund', Decision, async (input, staff) => result(await rejectRefund(deps(), staff, input.refundRequestId), input.paymentId));
+
+export const withdrawRefundRequest = consoleAction('payments.refund', Decision, async (input, staff) => result(await withdrawRefund(deps(), staff, input.refundRequestId), input.paymentId));

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { approveRefundRequest, refundPayment, rejectRefundRequest } from '@/app/(admin)/admin/transactions/[id]/actions';
+import { approveRefundRequest, refundPayment, rejectRefundRequest, withdrawRefundRequest } from '@/app/(admin)/admin/transactions/[id]/actions';
 import { RefundDecision } from '@/components/admin/refund-decision';
 import { RefundForm } from '@/components/admin/refund-form';
 import { Status } from '@/components/admin/statuses';
@@ -86,8 +86,16 @@ function requestColumns(detail: PaymentDetail, staffId: string, decides: boolean
       align: 'right',
       cell: (request) => {
         if (request.status !== 'awaiting_approval' || !decides) return null;
-        if (request.requestedBy === staffId) return <span className="text-xs text-stone-500">Waiting for another admin</span>;
-        return <RefundDecision paymentId={detail.id} refundRequestId={request.id} approve={approveRefundRequest} reject={rejectRefundRequest} />;
+        return (
+          <RefundDecision
+            paymentId={detail.id}
+            refundRequestId={request.id}
+            mine={request.requestedBy === staffId}
+            approve={approveRefundRequest}
+            reject={rejectRefundRequest}
+            withdraw={withdrawRefundRequest}
+          />
+        );
       },
     },
   ];

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."refund_request_status" ADD VALUE 'withdrawn';
