@@ -1,5 +1,5 @@
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import { disputes, payments, refunds, revenueDays, revenueDayTotals } from '@/db/schema';
 
 /**
@@ -87,7 +87,7 @@ function dayRange(day: string): Range {
  * Sums money in and out over each range, read live from payments, refunds and disputes: one
  * statement, each range an index range scan of each table.
  */
-export async function liveSums(db: Database, ranges: readonly Range[]): Promise<SumsByCurrency[]> {
+export async function liveSums(db: Database | Transaction, ranges: readonly Range[]): Promise<SumsByCurrency[]> {
   const result = ranges.map((): SumsByCurrency => new Map());
   if (ranges.length === 0) return result;
   const values = sql.join(
@@ -137,7 +137,7 @@ async function sumAndStore(db: Database, days: readonly string[]): Promise<Map<s
       .where(inArray(revenueDays.day, [...days]))
       .orderBy(revenueDays.day)
       .for('update', { skipLocked: true });
-    const sums = await liveSums(tx as unknown as Database, days.map(dayRange));
+    const sums = await liveSums(tx, days.map(dayRange));
     const byDay = new Map(days.map((day, index) => [day, sums[index]!]));
     if (locked.length > 0) {
       const lockedDays = locked.map((row) => row.day);
