@@ -113,7 +113,9 @@ async function adminAndCustomer(browser: Browser) {
   return { adminPage, customer, customerEmail };
 }
 
-test.describe.configure({ mode: 'serial' });
+// The tests below walk every console and account page, route and action, some of them twice: a
+// few seconds a page on a loaded two-core machine, more than the default 30 s in all.
+test.describe.configure({ mode: 'serial', timeout: 90_000 });
 
 test.beforeAll(async ({ browser }) => {
   // The run's admin exists from here on, whichever spec made it first.
@@ -248,7 +250,6 @@ test('support reads every console page and route, and is refused every action an
 });
 
 test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor or customer reads another’s receipt', async ({ browser, baseURL, expectConsoleError }) => {
-  test.setTimeout(90_000);
   expectConsoleError(resourceFailedWith(404));
   // A guest pays; their receipt, with their address and order, is in the outbox.
   const page = await newCustomer(browser, baseURL!);
