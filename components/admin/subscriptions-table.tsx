@@ -4,25 +4,19 @@ import { CancelSubscriptionForm } from '@/components/admin/cancel-subscription-f
 import { Status } from '@/components/admin/statuses';
 import { shortDate } from '@/components/portal/dates';
 import { DataTable, type Column } from '@/components/ui/data-table';
+import type { CustomerSubscription } from '@/lib/billing/admin/customers';
 import { ENDED } from '@/lib/billing/subscription-status';
-import { formatMoney, type Money } from '@/lib/money';
-import { PROVIDER_LABELS, type PaymentProviderName, type SubscriptionStatus } from '@/lib/payments/types';
+import { formatMoney } from '@/lib/money';
+import { PROVIDER_LABELS } from '@/lib/payments/types';
 
 /** What both the subscriptions list and a customer's page know of a subscription. */
-export interface SubscriptionTableRow {
-  subscriptionId: string;
-  provider: PaymentProviderName;
-  status: SubscriptionStatus;
-  planName: string;
-  price: Money;
-  interval: string | null;
-  currentPeriodEnd: Date | null;
-  cancelAtPeriodEnd: boolean;
-  cancelAt: Date | null;
-  createdAt: Date;
+export type SubscriptionTableRow = Pick<
+  CustomerSubscription,
+  'subscriptionId' | 'provider' | 'status' | 'planName' | 'price' | 'interval' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'cancelAt' | 'createdAt'
+> & {
   /** The subscriber, on the list of every account's subscriptions; absent on their own page. */
   subscriber?: { userId: string; email: string };
-}
+};
 
 /**
  * Subscriptions as the console lists them, with the cancel buttons for staff who may cancel

@@ -12,7 +12,6 @@ import { listTransactions, type TransactionRow } from './transactions';
  * and was billed. The list is paged by keyset on (created_at desc, id desc), like transactions.
  */
 
-export const CUSTOMERS_PAGE_SIZE = 50;
 /** How many of each kind of record the customer page shows, newest first. */
 const DETAIL_LIMIT = 50;
 

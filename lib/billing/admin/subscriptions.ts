@@ -19,7 +19,6 @@ import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQu
  * functions the subscriber portal uses, recorded in the audit log.
  */
 
-export const SUBSCRIPTIONS_PAGE_SIZE = 50;
 
 export const SubscriptionQuery = z.object({
   status: z.enum(subscriptionStatus.enumValues).optional(),

@@ -5,7 +5,7 @@ import { disputes, orders, paymentProvider, payments, paymentStatus, refunds } f
 import { UserFacingError } from '@/lib/errors';
 import { fromDecimalString, money, MoneyError, type Money } from '@/lib/money';
 import type { PaidCard, PaymentProviderName } from '@/lib/payments/types';
-import { beforeCursor, CursorParam, cursorText, dateBounds, encodeCursor, Instant, MAX_PAGE_SIZE, PAGE_SIZE, parseListQuery, type SearchParams } from './query';
+import { beforeCursor, CursorParam, cursorText, dateBounds, encodeCursor, Instant, Limit, parseListQuery, type SearchParams } from './query';
 
 /**
  * The admin transactions list: every provider's payments in one list, newest first, paged by
@@ -13,7 +13,6 @@ import { beforeCursor, CursorParam, cursorText, dateBounds, encodeCursor, Instan
  * and rows written while someone pages neither repeat nor push older rows out of sight.
  */
 
-export { MAX_PAGE_SIZE, PAGE_SIZE as DEFAULT_PAGE_SIZE } from './query';
 
 export { decodeCursor, encodeCursor } from './query';
 
@@ -48,7 +47,7 @@ export const TransactionQuery = z
     /** An email, an order number, a card's last 4, or a provider's payment or charge id (Stripe pi_… or ch_…/py_…, PayPal order or capture id). */
     q: z.string().trim().max(200).optional(),
     cursor: CursorParam.optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(PAGE_SIZE),
+    limit: Limit,
   })
   .refine((query) => query.currency !== undefined || (query.minAmount === undefined && query.maxAmount === undefined), {
     message: 'Choose a currency to filter by amount: amounts in different currencies cannot be compared.',
