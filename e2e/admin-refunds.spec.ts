@@ -64,12 +64,14 @@ test('an admin refunds part of a card payment, sees what is left and the refund 
   // The provider's webhook settles it: the timeline's refund turns from Pending to Refunded, the
   // provider's event is there with its processing state, and the order is partially refunded.
   const timeline = admin.getByTestId('payment-timeline');
+  // The refund's event and the payment's (which moves the order) are applied one by one: wait
+  // for both, reloading, rather than read a page rendered between them.
   await expect(async () => {
     await admin.reload();
     await expect(timeline.getByTestId('timeline-refund').getByTestId('refund-status')).toHaveText('Refunded', { timeout: 1_000 });
+    await expect(admin.getByTestId('order-status')).toHaveText('Partially refunded', { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
   await expect(admin.getByTestId('amount-refunded')).toHaveText('$10.00');
-  await expect(admin.getByTestId('order-status')).toHaveText('Partially refunded');
   await expect(timeline.getByTestId('timeline-webhook').filter({ hasText: 'charge.refunded' }).first().getByTestId('webhookEvent-status')).toHaveText('Processed');
   await expect(timeline.getByTestId('timeline-admin').filter({ hasText: 'refund.sent' })).toContainText(E2E_ADMIN_EMAIL);
   await expect(admin.getByTestId('idempotency-keys')).toContainText(`refund:${paid.paymentId}:`);
