@@ -69,7 +69,10 @@ export const providerProducts = pgTable(
 
 /**
  * Our price as each provider knows it (a Stripe price, a PayPal plan), recorded the first time
- * anyone subscribes to it there. Unique both ways, so a provider's price always names one of ours.
+ * anyone subscribes to it there. A provider's price always names one of ours. A provider whose
+ * plans are fixed with their amount and trial (PayPal) has one per `terms` (amount, interval,
+ * trial), so a price changed in our catalog, or subscribed without the trial, gets a new plan
+ * there while subscribers keep theirs; other providers have one per price, with `terms` ''.
  */
 export const providerPrices = pgTable(
   'provider_prices',
@@ -79,7 +82,8 @@ export const providerPrices = pgTable(
       .references(() => prices.id, { onDelete: 'cascade' }),
     provider: paymentProvider('provider').notNull(),
     providerPriceId: text('provider_price_id').notNull(),
+    terms: text('terms').notNull().default(''),
     ...timestamps,
   },
-  (t) => [primaryKey({ columns: [t.priceId, t.provider] }), uniqueIndex('provider_prices_provider_price_key').on(t.provider, t.providerPriceId)],
+  (t) => [primaryKey({ columns: [t.priceId, t.provider, t.terms] }), uniqueIndex('provider_prices_provider_price_key').on(t.provider, t.providerPriceId)],
 );

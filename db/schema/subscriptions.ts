@@ -50,6 +50,8 @@ export const subscriptions = pgTable(
     paymentMethodLast4: text('payment_method_last4'),
     paymentMethodExpMonth: integer('payment_method_exp_month'),
     paymentMethodExpYear: integer('payment_method_exp_year'),
+    /** The email of the provider account renewals are drawn from, when it is not a card (a PayPal payer's). */
+    paymentMethodEmail: text('payment_method_email'),
     /** A plan change planned for later (a downgrade at the period end) and the provider object carrying it. */
     pendingPriceId: uuid('pending_price_id').references(() => prices.id),
     pendingChangeAt: timestamp('pending_change_at', { withTimezone: true }),

@@ -1,4 +1,4 @@
-import type { SubscriptionsApi } from '@/lib/payments/provider';
+import type { SubscriptionCardsApi } from '@/lib/payments/provider';
 import type { ProviderCard, ProviderCardUpdate, ProviderSubscription } from '@/lib/payments/types';
 import { ENDED } from './subscription-status';
 
@@ -22,7 +22,7 @@ export function renewingSubscriptionId(subscription: ProviderSubscription | null
  * is a replay at the provider.
  */
 export async function makeSavedCardDefault(
-  provider: SubscriptionsApi,
+  provider: SubscriptionCardsApi,
   { customerId, subscription, cardUpdate }: { customerId: string; subscription: ProviderSubscription | null; cardUpdate: ProviderCardUpdate },
 ): Promise<boolean> {
   if (cardUpdate.status !== 'succeeded' || !cardUpdate.cardId) return false;

@@ -4,7 +4,7 @@ import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
 import { makeSavedCardDefault } from './default-card';
-import { liveRowOf, record, withAccountLock } from './subscription-account';
+import { cardsOf, liveRowOf, record, withAccountLock } from './subscription-account';
 import { applySubscriptionChange } from './subscription-events';
 import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 
@@ -20,7 +20,7 @@ const SETUP_NOT_FOUND = new UserFacingError('That card setup was not found.', 'n
 export async function startPaymentMethodUpdate(deps: SubscriptionDependencies, subscriber: Subscriber): Promise<{ handoff: PaymentHandoff }> {
   return withAccountLock(deps, subscriber, NO_CUSTOMER, async (tx, customer) => {
     const live = await liveRowOf(tx, subscriber.userId);
-    const update = await deps.subscriptions.startCardUpdate(
+    const update = await cardsOf(deps.subscriptions).startCardUpdate(
       customer.providerCustomerId,
       { user_id: subscriber.userId, ...(live ? { subscription_id: live.providerSubscriptionId } : {}) },
       `card-update:${customer.id}`,
@@ -36,12 +36,12 @@ export async function startPaymentMethodUpdate(deps: SubscriptionDependencies, s
  */
 export async function finishPaymentMethodUpdate(deps: SubscriptionDependencies, subscriber: Subscriber, cardUpdateId: string): Promise<void> {
   await withAccountLock(deps, subscriber, SETUP_NOT_FOUND, async (tx, customer) => {
-    const update = await deps.subscriptions.retrieveCardUpdate(cardUpdateId);
+    const update = await cardsOf(deps.subscriptions).retrieveCardUpdate(cardUpdateId);
     if (!update || update.customerId !== customer.providerCustomerId) throw SETUP_NOT_FOUND;
     if (update.status !== 'succeeded') throw new UserFacingError('Your card has not been saved yet. Please enter it again.', 'setup_incomplete');
     const live = await liveRowOf(tx, subscriber.userId);
     const subscription = live ? await deps.subscriptions.retrieveSubscription(live.providerSubscriptionId) : null;
-    await makeSavedCardDefault(deps.subscriptions, { customerId: customer.providerCustomerId, subscription, cardUpdate: update });
+    await makeSavedCardDefault(cardsOf(deps.subscriptions), { customerId: customer.providerCustomerId, subscription, cardUpdate: update });
     if (subscription) await record(tx, deps, await deps.subscriptions.retrieveSubscription(subscription.id));
   });
 }
@@ -71,7 +71,7 @@ export async function payOpenInvoice(deps: SubscriptionDependencies, subscriber:
       await applySubscriptionChange(tx, { kind: 'subscription', subscription, invoices: [invoice] });
       return null;
     }
-    return { handoff: await deps.subscriptions.invoiceToPay(invoice.id), amountDue: money(invoice.amountRemaining.amount, invoice.amountRemaining.currency) };
+    return { handoff: await cardsOf(deps.subscriptions).invoiceToPay(invoice.id), amountDue: money(invoice.amountRemaining.amount, invoice.amountRemaining.currency) };
   });
   if (!payment) throw nothingToPay;
   return payment;

@@ -3,7 +3,7 @@ import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/types';
 import { isUpgrade, planByPriceId, providerPriceFor, subscribablePlan, type Plan } from './plans';
-import { changeKey, liveRowOf, record, withAccountLock, type Customer, type SubscriptionRow } from './subscription-account';
+import { changeKey, liveRowOf, priceChangesOf, record, withAccountLock, type Customer, type SubscriptionRow } from './subscription-account';
 import { ENDED } from './subscription-status';
 import { formatDay, subscriptionRowFor, type Subscriber, type SubscriptionDependencies } from './subscriptions';
 
@@ -99,7 +99,7 @@ export async function previewPlanChange(deps: SubscriptionDependencies, subscrib
       const plan = await planByPriceId(tx, current.row.priceId);
       return { timing: 'now', effectiveAt: decision.effectiveAt, amountDue: money(0, plan.currency), lines: [] };
     }
-    const preview = await deps.subscriptions.previewPriceChange(current.subscription, decision.providerPriceId, decision.timing);
+    const preview = await priceChangesOf(deps.subscriptions).previewPriceChange(current.subscription, decision.providerPriceId, decision.timing);
     return { timing: decision.timing, effectiveAt: decision.effectiveAt, ...preview };
   }) as Promise<PlanChangePreview>;
 }
@@ -118,7 +118,7 @@ export async function changePlan(deps: SubscriptionDependencies, subscriber: Sub
     if (!current) throw NO_SUBSCRIPTION;
     const { row, subscription } = current;
     const decision = await decideChange(tx, deps, current, lookupKey);
-    const provider = deps.subscriptions;
+    const provider = priceChangesOf(deps.subscriptions);
     if (decision.kind === 'keep') {
       await record(tx, deps, await provider.cancelPendingChange(subscription, changeKey('plan-change', row, 'keep')));
       return { timing: 'now', effectiveAt: decision.effectiveAt };
@@ -155,7 +155,7 @@ export async function cancelSubscription(deps: SubscriptionDependencies, subscri
     if (ENDED.includes(subscription.status)) throw new UserFacingError('Your subscription has already ended.', 'already_ended');
     if (subscription.cancelAtPeriodEnd) throw new UserFacingError(`Your subscription is already set to end on ${endOf(subscription)}.`, 'already_canceling');
     if (subscription.status === 'incomplete') throw new UserFacingError('Your subscription has not started yet, so there is nothing to cancel.', 'not_started');
-    const provider = deps.subscriptions;
+    const provider = priceChangesOf(deps.subscriptions);
     let latest = subscription;
     if (subscription.changeCarrierId) {
       latest = await provider.cancelPendingChange(subscription, changeKey('cancel', row, 'release'));
@@ -179,6 +179,6 @@ export async function resumeSubscription(deps: SubscriptionDependencies, subscri
       throw NO_SUBSCRIPTION;
     }
     if (!current.subscription.cancelAtPeriodEnd) throw new UserFacingError('Your subscription is not set to end, so there is nothing to resume.', 'not_canceling');
-    await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.subscription.id, false, changeKey('resume', current.row)));
+    await record(tx, deps, await priceChangesOf(deps.subscriptions).setCancelAtPeriodEnd(current.subscription.id, false, changeKey('resume', current.row)));
   });
 }

@@ -1,9 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { prices, products, providerPrices } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import type { SubscriptionsApi } from '@/lib/payments/provider';
-import type { PaymentProviderName } from '@/lib/payments/types';
 import type { Interval } from './subscriptions';
 
 /** A plan price that can be subscribed to: recurring, active, of an active plan product. */
@@ -17,32 +16,22 @@ export interface Plan {
   interval: Interval;
   intervalCount: number;
   trialDays: number | null;
-  /** The price's id at each provider it has been made at so far. */
-  providerPriceIds: ProviderPriceIds;
 }
-
-export type ProviderPriceIds = Partial<Record<PaymentProviderName, string>>;
-
-/** The selected price's ids at the providers, as one object (`{}` when it is at none yet). */
-const providerPriceIdsOfPrice = sql<ProviderPriceIds>`(
-  select coalesce(json_object_agg(${providerPrices.provider}, ${providerPrices.providerPriceId}), '{}'::json)
-  from ${providerPrices} where ${providerPrices.priceId} = ${prices.id}
-)`;
 
 export const UNKNOWN_PLAN_MESSAGE = 'That plan is not available. Please choose one from the pricing page.';
 
 /** The plan behind a lookup key; an unknown, inactive or one-off price is refused with a clear message. */
 export async function subscribablePlan(db: Database | Transaction, lookupKey: string): Promise<Plan> {
   const [row] = await db
-    .select({ price: prices, product: products, providerPriceIds: providerPriceIdsOfPrice })
+    .select({ price: prices, product: products })
     .from(prices)
     .innerJoin(products, eq(products.id, prices.productId))
     .where(and(eq(prices.lookupKey, lookupKey), eq(prices.active, true), eq(products.active, true), eq(products.kind, 'plan'), eq(prices.type, 'recurring')));
   if (!row || !row.price.interval) throw new UserFacingError(UNKNOWN_PLAN_MESSAGE, 'unknown_plan');
-  return planFrom(row.price, row.product, row.providerPriceIds);
+  return planFrom(row.price, row.product);
 }
 
-export function planFrom(price: typeof prices.$inferSelect, product: typeof products.$inferSelect, providerPriceIds: ProviderPriceIds): Plan {
+export function planFrom(price: typeof prices.$inferSelect, product: typeof products.$inferSelect): Plan {
   if (!price.interval) throw new Error(`price ${price.lookupKey} is not recurring`);
   return {
     priceId: price.id,
@@ -54,31 +43,44 @@ export function planFrom(price: typeof prices.$inferSelect, product: typeof prod
     interval: price.interval,
     intervalCount: price.intervalCount,
     trialDays: price.trialDays,
-    providerPriceIds,
   };
 }
 
 export async function planByPriceId(db: Database | Transaction, priceId: string): Promise<Plan> {
-  const [row] = await db
-    .select({ price: prices, product: products, providerPriceIds: providerPriceIdsOfPrice })
-    .from(prices)
-    .innerJoin(products, eq(products.id, prices.productId))
-    .where(eq(prices.id, priceId));
+  const [row] = await db.select({ price: prices, product: products }).from(prices).innerJoin(products, eq(products.id, prices.productId)).where(eq(prices.id, priceId));
   if (!row) throw new Error(`price ${priceId} does not exist`);
-  return planFrom(row.price, row.product, row.providerPriceIds);
+  return planFrom(row.price, row.product);
 }
 
 /**
- * The provider's price for a plan, made there (product and price, keyed by our ids) the first
- * time anyone subscribes to it, and remembered in provider_prices.
+ * What a provider plan that is fixed with its terms (SubscriptionsApi.plansCarryTerms) is made
+ * of: the amount, the billing interval and the trial. Two subscriptions whose terms match share
+ * the provider's plan; a change in any of them makes a new one.
+ */
+export function planTerms(plan: Pick<Plan, 'amount' | 'currency' | 'interval' | 'intervalCount'>, trialDays: number | null): string {
+  return `${plan.amount} ${plan.currency} every ${plan.intervalCount} ${plan.interval}; trial ${trialDays ?? 0} days`;
+}
+
+/**
+ * The provider's price for a plan, made there (product and price or plan, keyed by our ids) the
+ * first time anyone subscribes to it on these terms, and remembered in provider_prices. At a
+ * provider whose plans carry their trial, `trialDays` (the trial this account is owed) picks the
+ * plan; elsewhere the trial is given per subscription.
  */
 export async function providerPriceFor(
   db: Database | Transaction,
-  provider: Pick<SubscriptionsApi, 'name' | 'ensurePlanPrice'>,
+  provider: Pick<SubscriptionsApi, 'name' | 'ensurePlanPrice' | 'plansCarryTerms'>,
   plan: Plan,
+  trialDays: number | null = null,
 ): Promise<string> {
-  const known = plan.providerPriceIds[provider.name];
-  if (known) return known;
+  const terms = provider.plansCarryTerms ? planTerms(plan, trialDays) : '';
+  const recorded = () =>
+    db
+      .select({ providerPriceId: providerPrices.providerPriceId })
+      .from(providerPrices)
+      .where(and(eq(providerPrices.priceId, plan.priceId), eq(providerPrices.provider, provider.name), eq(providerPrices.terms, terms)));
+  const [known] = await recorded();
+  if (known) return known.providerPriceId;
   const id = await provider.ensurePlanPrice({
     priceId: plan.priceId,
     lookupKey: plan.lookupKey,
@@ -87,22 +89,20 @@ export async function providerPriceFor(
     amount: { amount: plan.amount, currency: plan.currency },
     interval: plan.interval,
     intervalCount: plan.intervalCount,
+    trialDays: provider.plansCarryTerms ? trialDays : null,
   });
   // Two first subscribers may both have asked the provider, and a provider without lookup keys
-  // (PayPal) may have made two prices: the first one recorded is the one everybody uses. A
+  // (PayPal) may have made two plans: the first one recorded is the one everybody uses. A
   // provider price already recorded for another of our prices is refused by the unique index.
   const [inserted] = await db
     .insert(providerPrices)
-    .values({ priceId: plan.priceId, provider: provider.name, providerPriceId: id })
-    .onConflictDoNothing({ target: [providerPrices.priceId, providerPrices.provider] })
+    .values({ priceId: plan.priceId, provider: provider.name, providerPriceId: id, terms })
+    .onConflictDoNothing({ target: [providerPrices.priceId, providerPrices.provider, providerPrices.terms] })
     .returning({ providerPriceId: providerPrices.providerPriceId });
   if (inserted) return inserted.providerPriceId;
-  const [recorded] = await db
-    .select({ providerPriceId: providerPrices.providerPriceId })
-    .from(providerPrices)
-    .where(and(eq(providerPrices.priceId, plan.priceId), eq(providerPrices.provider, provider.name)));
-  if (!recorded) throw new Error(`${provider.name} price of ${plan.lookupKey} was neither recorded nor found`);
-  return recorded.providerPriceId;
+  const [first] = await recorded();
+  if (!first) throw new Error(`${provider.name} price of ${plan.lookupKey} was neither recorded nor found`);
+  return first.providerPriceId;
 }
 
 const PERIODS_PER_YEAR: Record<Interval, number> = { day: 365, week: 52, month: 12, year: 1 };

@@ -2,7 +2,7 @@ import { and, count, eq, exists, gt, inArray, isNotNull, or } from 'drizzle-orm'
 import type { Database, Transaction } from '@/db/client';
 import { invoices, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
-import type { PaymentHandoff, SubscriptionCheckout } from '@/lib/payments/types';
+import type { PaymentHandoff, SubscriptionCheckout, SubscriptionStep } from '@/lib/payments/types';
 import { ensureProviderCustomer } from './customers';
 import { providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { liveRowOf, record, withAccountLock, withProvider } from './subscription-account';
@@ -12,8 +12,8 @@ import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 export interface StartedSubscription {
   /** Our subscription id. */
   subscriptionId: string;
-  /** `payment`: pay the first invoice; `card`: save the card a trial will charge. */
-  step: 'payment' | 'card';
+  /** `payment`: pay the first invoice; `card`: save the card a trial will charge; `approval`: approve it in the provider's window. */
+  step: SubscriptionStep;
   /** How the browser finishes that step. */
   handoff: PaymentHandoff;
 }
@@ -85,7 +85,7 @@ export async function startSubscription(deps: SubscriptionDependencies, subscrib
     const [{ attempt } = { attempt: 0 }] = await tx.select({ attempt: count() }).from(subscriptions).where(eq(subscriptions.userId, subscriber.userId));
     const trialDays = await trialDaysFor(tx, subscriber.userId, plan);
     const checkout = await provider.createSubscription(
-      { customerId: customer.providerCustomerId, priceId: providerPriceId, trialDays, metadata: { user_id: subscriber.userId, price_id: plan.priceId } },
+      { customerId: customer.providerCustomerId, priceId: providerPriceId, trialDays, email: subscriber.email, metadata: { user_id: subscriber.userId, price_id: plan.priceId } },
       `subscribe:${subscriber.userId}:${plan.priceId}:${attempt}`,
     );
     const row = await record(tx, deps, checkout.subscription, { latestInvoice: true });

@@ -3,7 +3,8 @@ import type { Transaction } from '@/db/client';
 import { customers, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { PaymentProviderUnavailableError } from '@/lib/payments/types';
+import type { SubscriptionCardsApi, SubscriptionPriceChangesApi, SubscriptionsApi } from '@/lib/payments/provider';
+import { PaymentProviderUnavailableError, PROVIDER_LABELS } from '@/lib/payments/types';
 import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/types';
 import { applySubscriptionChange, lockBillingCustomer } from './subscription-events';
 import { LIVE_STATUSES } from './subscription-status';
@@ -77,7 +78,7 @@ export async function withAccountLock<T>(
  * as a webhook would, and returns the row.
  */
 export async function record(tx: Transaction, deps: SubscriptionDependencies, subscription: ProviderSubscription, options: { latestInvoice?: boolean } = {}): Promise<SubscriptionRow> {
-  const invoices: ProviderInvoice[] = options.latestInvoice && subscription.latestInvoiceId ? [await deps.subscriptions.retrieveInvoice(subscription.latestInvoiceId)] : [];
+  const invoices = options.latestInvoice ? await invoicesOfSubscription(deps.subscriptions, subscription) : [];
   await applySubscriptionChange(tx, { kind: 'subscription', subscription, invoices });
   const [row] = await tx
     .select()
@@ -85,6 +86,31 @@ export async function record(tx: Transaction, deps: SubscriptionDependencies, su
     .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
   if (!row) throw new Error(`subscription ${subscription.id} was not recorded`);
   return row;
+}
+
+/**
+ * The invoices to record with a subscription: every one of them where the provider lists its
+ * payments (PayPal's transactions), else the latest it names.
+ */
+export async function invoicesOfSubscription(provider: SubscriptionsApi, subscription: ProviderSubscription): Promise<ProviderInvoice[]> {
+  if (provider.invoicesOf) return provider.invoicesOf(subscription.id);
+  return subscription.latestInvoiceId ? [await provider.retrieveInvoice(subscription.latestInvoiceId)] : [];
+}
+
+function notHere(provider: SubscriptionsApi): UserFacingError {
+  return new UserFacingError(`Your subscription is paid through ${PROVIDER_LABELS[provider.name]}, which does not allow this here. Nothing was changed.`, 'not_supported');
+}
+
+/** The provider's card operations; refused for a subscription whose funding is kept at the provider (PayPal). */
+export function cardsOf(provider: SubscriptionsApi): SubscriptionCardsApi {
+  if (!provider.cards) throw notHere(provider);
+  return provider.cards;
+}
+
+/** The provider's own plan changes; refused for a provider whose changes need the buyer's approval (PayPal). */
+export function priceChangesOf(provider: SubscriptionsApi): SubscriptionPriceChangesApi {
+  if (!provider.priceChanges) throw notHere(provider);
+  return provider.priceChanges;
 }
 
 /**

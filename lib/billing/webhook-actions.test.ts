@@ -73,6 +73,7 @@ function subscription(status: ProviderSubscription['status']): ProviderSubscript
     trialStart: null,
     trialEnd: null,
     paymentMethod: null,
+    wallet: null,
     latestInvoiceId: null,
     pendingCardUpdateId: null,
     changeCarrierId: null,

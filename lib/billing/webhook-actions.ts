@@ -2,6 +2,7 @@ import type { PaymentProvider, SubscriptionsApi } from '@/lib/payments/provider'
 import type { ProviderInvoice, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
 import { makeSavedCardDefault, renewingSubscriptionId } from './default-card';
 import type { BillingChange, BillingKey } from './payment-events';
+import { invoicesOfSubscription } from './subscription-account';
 import { adoptsInvoiceCard, type SubscriptionChange } from './subscription-events';
 
 /**
@@ -45,8 +46,7 @@ function paymentEffect(provider: PaymentProvider, paymentId: string): WebhookEff
 /** A subscription as the provider holds it now, with its latest invoice. */
 async function currentSubscription(subscriptions: SubscriptionsApi, subscriptionId: string, trialEndingNotice?: Date): Promise<SubscriptionChange> {
   const subscription = await subscriptions.retrieveSubscription(subscriptionId);
-  const invoices: ProviderInvoice[] = subscription.latestInvoiceId ? [await subscriptions.retrieveInvoice(subscription.latestInvoiceId)] : [];
-  return { kind: 'subscription', subscription, invoices, trialEndingNotice };
+  return { kind: 'subscription', subscription, invoices: await invoicesOfSubscription(subscriptions, subscription), trialEndingNotice };
 }
 
 /**
@@ -57,9 +57,10 @@ async function currentSubscription(subscriptions: SubscriptionsApi, subscription
 async function currentInvoice(subscriptions: SubscriptionsApi, invoiceId: string): Promise<SubscriptionChange> {
   const invoice = await subscriptions.retrieveInvoice(invoiceId);
   let subscription: ProviderSubscription | null = invoice.subscriptionId ? await subscriptions.retrieveSubscription(invoice.subscriptionId) : null;
-  const card = adoptsInvoiceCard(invoice, await subscriptions.retrieveDefaultCard(invoice.customerId, null));
-  if (card) {
-    await subscriptions.makeDefaultCard(
+  const cards = subscriptions.cards;
+  const card = cards && adoptsInvoiceCard(invoice, await cards.retrieveDefaultCard(invoice.customerId, null));
+  if (cards && card) {
+    await cards.makeDefaultCard(
       { customerId: invoice.customerId, subscriptionId: renewingSubscriptionId(subscription), cardId: card.id },
       `default-card:${invoice.id}:${card.id}`,
     );
@@ -73,9 +74,11 @@ async function currentInvoice(subscriptions: SubscriptionsApi, invoiceId: string
  * covers a browser that never came back): it becomes the default if it is the newest card.
  */
 async function savedCard(subscriptions: SubscriptionsApi, customerId: string, subscriptionId: string, cardUpdateId: string): Promise<SubscriptionChange> {
-  const cardUpdate = await subscriptions.retrieveCardUpdate(cardUpdateId);
+  const cards = subscriptions.cards;
+  if (!cards) throw new Error(`${subscriptions.name} saves no cards, yet classified an event as a saved card`);
+  const cardUpdate = await cards.retrieveCardUpdate(cardUpdateId);
   if (cardUpdate?.status === 'succeeded' && cardUpdate.cardId) {
-    await makeSavedCardDefault(subscriptions, { customerId, subscription: await subscriptions.retrieveSubscription(subscriptionId), cardUpdate });
+    await makeSavedCardDefault(cards, { customerId, subscription: await subscriptions.retrieveSubscription(subscriptionId), cardUpdate });
   }
   return currentSubscription(subscriptions, subscriptionId);
 }

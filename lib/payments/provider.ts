@@ -97,31 +97,28 @@ export interface PlanPriceRequest {
   amount: Money;
   interval: 'day' | 'week' | 'month' | 'year';
   intervalCount: number;
+  /**
+   * The free days before the first charge, at a provider whose plans carry their trial
+   * (`plansCarryTerms`); null for none. Other providers are given the trial per subscription.
+   */
+  trialDays: number | null;
 }
 
-export interface SubscriptionsApi {
-  readonly name: PaymentProviderName;
-  /** The provider's id of a plan price, creating its product and price there the first time. */
-  ensurePlanPrice(price: PlanPriceRequest): Promise<string>;
-  /** A subscription that waits for its first payment (or a trial's card) to be finished in the browser. */
-  createSubscription(
-    request: { customerId: string; priceId: string; trialDays: number | null; metadata: Record<string, string> },
-    idempotencyKey: string,
-  ): Promise<SubscriptionCheckout>;
-  retrieveSubscription(id: string): Promise<ProviderSubscription>;
-  /** The subscription with what is still to finish in the browser (a retry or a second tab resumes it). */
-  retrieveSubscriptionCheckout(id: string): Promise<SubscriptionCheckout>;
-  /** Ends it now (an abandoned first payment being replaced). */
-  cancelSubscriptionNow(id: string, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** Moves to another price now, invoicing the prorations at once; refused (PaymentDeclinedError) when that invoice cannot be paid. */
-  changePriceNow(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** Moves to another price at the end of the current (paid) period: a pending change. */
-  changePriceAtPeriodEnd(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** Drops the pending change; the subscription carries on as it is. */
-  cancelPendingChange(subscription: ProviderSubscription, idempotencyKey: string): Promise<ProviderSubscription>;
-  setCancelAtPeriodEnd(id: string, cancel: boolean, idempotencyKey: string): Promise<ProviderSubscription>;
-  /** What moving to `priceId` would invoice: now (prorations), or at the next renewal. */
-  previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
+/** What starting a subscription asks of the provider. */
+export interface SubscriptionRequest {
+  /** The provider's id of the customer billed (for a provider without customers, our reference it keeps: PayPal's `custom_id`). */
+  customerId: string;
+  /** The provider's price (ensurePlanPrice). */
+  priceId: string;
+  /** Free days before the first charge, at a provider that gives trials per subscription; ignored where the plan carries it. */
+  trialDays: number | null;
+  /** Where receipts go; a provider with its own buyer accounts may prefill its approval page with it. */
+  email: string;
+  metadata: Record<string, string>;
+}
+
+/** Saving and charging cards for a provider's subscriptions from Billfold's own card form (Stripe's SetupIntents). */
+export interface SubscriptionCardsApi {
   /** Starts saving a new card for future charges; an open card update made for the same purpose is continued. */
   startCardUpdate(customerId: string, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderCardUpdate>;
   /** Null when the provider has no card update with this id. */
@@ -131,9 +128,64 @@ export interface SubscriptionsApi {
   retrieveCard(cardId: string): Promise<ProviderCard | null>;
   /** The card invoices are charged to now (the subscription's, else the customer's default), if any. */
   retrieveDefaultCard(customerId: string, subscriptionId: string | null): Promise<ProviderCard | null>;
-  retrieveInvoice(id: string): Promise<ProviderInvoice>;
   /** How the browser pays an open invoice. */
   invoiceToPay(id: string): Promise<PaymentHandoff>;
+}
+
+/** Plan changes the provider makes on its own, without the buyer's approval (Stripe's prorations and schedules). */
+export interface SubscriptionPriceChangesApi {
+  /** Moves to another price now, invoicing the prorations at once; refused (PaymentDeclinedError) when that invoice cannot be paid. */
+  changePriceNow(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Moves to another price at the end of the current (paid) period: a pending change. */
+  changePriceAtPeriodEnd(subscription: ProviderSubscription, priceId: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Drops the pending change; the subscription carries on as it is. */
+  cancelPendingChange(subscription: ProviderSubscription, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** What moving to `priceId` would invoice: now (prorations), or at the next renewal. */
+  previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
+  /** Ends the subscription when its paid period does (or, with false, no longer). */
+  setCancelAtPeriodEnd(id: string, cancel: boolean, idempotencyKey: string): Promise<ProviderSubscription>;
+}
+
+export interface SubscriptionsApi {
+  readonly name: PaymentProviderName;
+  /**
+   * How a subscriber starts one: `card`, in Billfold's card form (the provider's card fields),
+   * which pays the first invoice or saves the card a trial will charge; `approval`, in the
+   * provider's own window (PayPal's button), where the buyer approves the subscription and the
+   * provider takes the first payment itself.
+   */
+  readonly startsWith: 'card' | 'approval';
+  /**
+   * Its plans are fixed with their amount and their trial (PayPal's billing plans: changing one
+   * changes it for every subscriber). Billfold then makes one provider plan per price, amount
+   * and trial, and picks the plan with the trial the account is owed. Otherwise (Stripe) there
+   * is one provider price per price, and createSubscription is given the trial.
+   */
+  readonly plansCarryTerms: boolean;
+  /** The provider's id of a plan price, creating its product and price (or plan) there the first time. */
+  ensurePlanPrice(price: PlanPriceRequest): Promise<string>;
+  /** A subscription that waits for the browser: its first payment or a trial's card (`card`), or the buyer's approval (`approval`). */
+  createSubscription(request: SubscriptionRequest, idempotencyKey: string): Promise<SubscriptionCheckout>;
+  retrieveSubscription(id: string): Promise<ProviderSubscription>;
+  /** The subscription with what is still to finish in the browser (a retry or a second tab resumes it). */
+  retrieveSubscriptionCheckout(id: string): Promise<SubscriptionCheckout>;
+  /**
+   * Ends it now (an abandoned first payment being replaced, staff ending it at once). A
+   * subscription the buyer never approved cannot be ended at some providers (PayPal): it comes
+   * back unchanged, and lib/billing disowns it instead.
+   */
+  cancelSubscriptionNow(id: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  retrieveInvoice(id: string): Promise<ProviderInvoice>;
+  /**
+   * Every invoice of one subscription, oldest first: for a provider whose subscription names no
+   * latest invoice but lists its payments (PayPal's transactions, each an invoice to Billfold).
+   * Left out where the subscription names its latest invoice.
+   */
+  invoicesOf?(subscriptionId: string): Promise<ProviderInvoice[]>;
+  /** Null for a provider whose subscribers keep their funding at the provider (PayPal). */
+  readonly cards: SubscriptionCardsApi | null;
+  /** Null for a provider whose plan changes need the buyer's approval (PayPal's revise). */
+  readonly priceChanges: SubscriptionPriceChangesApi | null;
 }
 
 /** A stored event as the worker reads it back from the ledger. */

@@ -22,7 +22,8 @@ export type InvoiceStatus = (typeof invoiceStatus.enumValues)[number];
  * What the browser needs to go on with a payment (or a card being saved) that only the person
  * can finish, in the provider's own script:
  * - `client_secret`: Stripe.js confirms a PaymentIntent or SetupIntent with it.
- * - `approval`: the buyer approves a provider order (PayPal's buttons); the server captures it after.
+ * - `approval`: the buyer approves a provider order or subscription (PayPal's buttons); for an
+ *   order the server captures it after. `providerOrderId` names the object approved.
  * - `token`: the provider's script tokenizes the card and the server charges the token (Square, Braintree).
  */
 export type PaymentHandoff =
@@ -140,6 +141,12 @@ export interface ProviderCard {
   created: Date;
 }
 
+/** A buyer's account at the provider that pays (a PayPal payer): its id there and its email, as far as it may be shown. */
+export interface ProviderWallet {
+  id: string;
+  email: string | null;
+}
+
 /** The provider's price of a subscription item: its id, and the lookup key we gave it. */
 export interface ProviderPriceRef {
   id: string;
@@ -168,6 +175,8 @@ export interface ProviderSubscription {
   trialEnd: Date | null;
   /** The card renewals are charged to: the subscription's default, else the customer's. */
   paymentMethod: ProviderCard | null;
+  /** The provider account renewals are drawn from instead of a card (the PayPal buyer who approved), once known. */
+  wallet: ProviderWallet | null;
   latestInvoiceId: string | null;
   /** The card update a trial is waiting on, while its card has not been collected yet. */
   pendingCardUpdateId: string | null;
@@ -222,11 +231,17 @@ export interface ProviderCardUpdate {
   purpose: string | null;
 }
 
-/** What the browser needs to finish starting a subscription: pay its first invoice, or save a card for a trial. */
+/**
+ * What the browser does to start a subscription: pay its first invoice or save the card a trial
+ * will charge (in Billfold's card form), or approve it in the provider's window (PayPal).
+ */
+export type SubscriptionStep = 'payment' | 'card' | 'approval';
+
+/** What the browser needs to finish starting a subscription. */
 export interface SubscriptionCheckout {
   subscription: ProviderSubscription;
   /** Null when there is nothing left to finish in the browser. */
-  pending: { step: 'payment' | 'card'; handoff: PaymentHandoff } | null;
+  pending: { step: SubscriptionStep; handoff: PaymentHandoff } | null;
 }
 
 export interface InvoicePreview {

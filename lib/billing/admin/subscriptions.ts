@@ -8,7 +8,7 @@ import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import type { PaymentProviderName, SubscriptionStatus } from '@/lib/payments/types';
 import { cancelSubscription } from '../plan-changes';
-import { changeKey, liveRowOf, record, withAccountLock } from '../subscription-account';
+import { changeKey, liveRowOf, priceChangesOf, record, withAccountLock } from '../subscription-account';
 import { ENDED } from '../subscription-status';
 import type { SubscriptionDependencies } from '../subscriptions';
 import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
@@ -155,7 +155,7 @@ export async function cancelSubscriptionAsStaff(
     const current = await deps.subscriptions.retrieveSubscription(live.providerSubscriptionId);
     let row = await record(tx, deps, current);
     if (ENDED.includes(current.status)) throw NOT_LIVE;
-    if (current.changeCarrierId) row = await record(tx, deps, await deps.subscriptions.cancelPendingChange(current, changeKey('admin-cancel-now', row, 'release')));
+    if (current.changeCarrierId) row = await record(tx, deps, await priceChangesOf(deps.subscriptions).cancelPendingChange(current, changeKey('admin-cancel-now', row, 'release')));
     const ended = await deps.subscriptions.cancelSubscriptionNow(current.id, changeKey('admin-cancel-now', row));
     row = await record(tx, deps, ended);
     await tx.insert(auditLog).values(audit(row));

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { money } from '@/lib/money';
-import type { PlanPriceRequest, SubscriptionsApi } from '@/lib/payments/provider';
+import type { PlanPriceRequest, SubscriptionCardsApi, SubscriptionPriceChangesApi, SubscriptionsApi } from '@/lib/payments/provider';
 import {
   PaymentDeclinedError,
   type InvoiceStatus,
@@ -85,6 +85,7 @@ export function subscriptionFrom(subscription: Stripe.Subscription): ProviderSub
     trialStart: date(subscription.trial_start),
     trialEnd: date(subscription.trial_end),
     paymentMethod: cardFrom(subscription.default_payment_method) ?? cardFrom(customerDefault),
+    wallet: null,
     latestInvoiceId: idOf(subscription.latest_invoice),
     pendingCardUpdateId: idOf(subscription.pending_setup_intent),
     changeCarrierId: idOf(subscription.schedule),
@@ -189,8 +190,160 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
 
   const CHECKOUT_EXPAND = [...SUBSCRIPTION_EXPAND, 'latest_invoice.confirmation_secret', 'pending_setup_intent'];
 
-  const provider: SubscriptionsApi = {
+  const priceChanges: SubscriptionPriceChangesApi = {
+  async changePriceNow(subscription, priceId, idempotencyKey) {
+    if (subscription.changeCarrierId) {
+      // A change planned for later would undo this one at the period end.
+      await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey: `${idempotencyKey}:release` }));
+    }
+    try {
+      await call(() =>
+        client.subscriptions.update(
+          subscription.id,
+          {
+            items: [{ id: subscription.itemId, price: priceId }],
+            // Upgrades are charged now: the prorations are invoiced and paid with the saved card
+            // at once, and a card that fails leaves the subscription as it was.
+            proration_behavior: 'always_invoice',
+            payment_behavior: 'error_if_incomplete',
+          },
+          { idempotencyKey },
+        ),
+      );
+    } catch (error) {
+      // The card was declined and the plan stays as it was: so does the downgrade that was
+      // planned for the period end, which releasing the schedule above had dropped.
+      if (error instanceof Stripe.errors.StripeCardError && subscription.changeCarrierId && subscription.pendingChange) {
+        await priceChanges.changePriceAtPeriodEnd(await retrieve(subscription.id), subscription.pendingChange.price.id, `${idempotencyKey}:restore`);
+      }
+      declined(error);
+    }
+    return retrieve(subscription.id);
+  },
+
+  async changePriceAtPeriodEnd(subscription, priceId, idempotencyKey) {
+    const scheduleId =
+      subscription.changeCarrierId ??
+      (await call(() => client.subscriptionSchedules.create({ from_subscription: subscription.id }, { idempotencyKey: `${idempotencyKey}:schedule` }))).id;
+    const schedule = await call(() => client.subscriptionSchedules.retrieve(scheduleId));
+    const current = schedule.current_phase;
+    const { recurring } = await call(() => client.prices.retrieve(priceId));
+    if (!current || !subscription.currentPeriodEnd || !recurring) throw new Error(`subscription ${subscription.id} has no current phase to change after`);
+    const periodEnd = Math.floor(subscription.currentPeriodEnd.getTime() / 1000);
+    await call(() =>
+      client.subscriptionSchedules.update(
+        scheduleId,
+        {
+          // The current price until the period ends, then the new one; afterwards the schedule
+          // lets go and the subscription simply renews on the new price.
+          end_behavior: 'release',
+          phases: [
+            {
+              items: [{ price: subscription.price.id, quantity: subscription.quantity }],
+              start_date: current.start_date,
+              end_date: periodEnd,
+              proration_behavior: 'none',
+            },
+            {
+              items: [{ price: priceId, quantity: subscription.quantity }],
+              duration: { interval: recurring.interval, interval_count: recurring.interval_count },
+              proration_behavior: 'none',
+            },
+          ],
+        },
+        { idempotencyKey },
+      ),
+    );
+    return retrieve(subscription.id);
+  },
+
+  async cancelPendingChange(subscription, idempotencyKey) {
+    if (subscription.changeCarrierId) await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey }));
+    return retrieve(subscription.id);
+  },
+
+  async setCancelAtPeriodEnd(id, cancel, idempotencyKey) {
+    await call(() => client.subscriptions.update(id, { cancel_at_period_end: cancel }, { idempotencyKey }));
+    return retrieve(id);
+  },
+
+  async previewPriceChange(subscription, priceId, timing) {
+    const preview = await call(() =>
+      client.invoices.createPreview({
+        subscription: subscription.id,
+        subscription_details: {
+          items: [{ id: subscription.itemId, price: priceId }],
+          // Now: the invoice the upgrade makes at once. At the period end: the renewal on the new price.
+          proration_behavior: timing === 'now' ? 'always_invoice' : 'none',
+        },
+      }),
+    );
+    const currency = preview.currency;
+    return {
+      amountDue: money(preview.amount_due, currency),
+      lines: preview.lines.data.map((line) => ({ description: line.description ?? '', amount: money(line.amount, line.currency ?? currency) })),
+    };
+  },
+  };
+
+  const cards: SubscriptionCardsApi = {
+  async startCardUpdate(customerId, metadata, idempotencyKey) {
+    // A second click (or tab) continues the card entry already open rather than starting another.
+    const recent = await call(() => client.setupIntents.list({ customer: customerId, limit: 20 }));
+    const ours = recent.data.filter((intent) => intent.metadata?.purpose === NEW_CARD_PURPOSE);
+    const reusable = ours.find((intent) => ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status));
+    if (reusable) return cardUpdateFrom(reusable);
+    // After the newest one we made (newest first): a new card entry gets a new key, and two
+    // requests racing for the first one share it.
+    const intent = await call(() =>
+      client.setupIntents.create(
+        { customer: customerId, usage: 'off_session', allowed_payment_method_types: ['card'], metadata: { ...metadata, purpose: NEW_CARD_PURPOSE } },
+        { idempotencyKey: `${idempotencyKey}:after:${ours[0]?.id ?? 'none'}` },
+      ),
+    );
+    return cardUpdateFrom(intent);
+  },
+
+  async retrieveCardUpdate(id) {
+    try {
+      return cardUpdateFrom(await call(() => client.setupIntents.retrieve(id)));
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  },
+
+  async makeDefaultCard({ customerId, subscriptionId, cardId: paymentMethodId }, idempotencyKey) {
+    // Both: the customer's default pays any invoice, the subscription's overrides it for renewals.
+    await call(() => client.customers.update(customerId, { invoice_settings: { default_payment_method: paymentMethodId } }, { idempotencyKey: `${idempotencyKey}:customer` }));
+    if (subscriptionId) {
+      await call(() => client.subscriptions.update(subscriptionId, { default_payment_method: paymentMethodId }, { idempotencyKey: `${idempotencyKey}:subscription` }));
+    }
+  },
+
+  async retrieveCard(paymentMethodId) {
+    return cardFrom(await call(() => client.paymentMethods.retrieve(paymentMethodId)));
+  },
+
+  async retrieveDefaultCard(customerId, subscriptionId) {
+    if (subscriptionId) return (await retrieve(subscriptionId)).paymentMethod;
+    const customer = await call(() => client.customers.retrieve(customerId, { expand: ['invoice_settings.default_payment_method'] }));
+    return customer.deleted ? null : cardFrom(customer.invoice_settings.default_payment_method);
+  },
+
+  async invoiceToPay(id) {
+    const invoice = await call(() => client.invoices.retrieve(id, { expand: ['confirmation_secret'] }));
+    const secret = invoice.confirmation_secret?.client_secret;
+    if (!secret) throw new Error(`invoice ${id} has no payment to confirm`);
+    return { kind: 'client_secret', clientSecret: secret };
+  },
+  };
+
+  return {
     name: 'stripe',
+    startsWith: 'card',
+    // One Stripe price per price: trials are given per subscription (trial_period_days).
+    plansCarryTerms: false,
 
     async ensurePlanPrice(price: PlanPriceRequest) {
       // A price made earlier (by us, or by whoever set the account up) is found by its lookup key.
@@ -251,155 +404,12 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
       return retrieve(id);
     },
 
-    async changePriceNow(subscription, priceId, idempotencyKey) {
-      if (subscription.changeCarrierId) {
-        // A change planned for later would undo this one at the period end.
-        await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey: `${idempotencyKey}:release` }));
-      }
-      try {
-        await call(() =>
-          client.subscriptions.update(
-            subscription.id,
-            {
-              items: [{ id: subscription.itemId, price: priceId }],
-              // Upgrades are charged now: the prorations are invoiced and paid with the saved card
-              // at once, and a card that fails leaves the subscription as it was.
-              proration_behavior: 'always_invoice',
-              payment_behavior: 'error_if_incomplete',
-            },
-            { idempotencyKey },
-          ),
-        );
-      } catch (error) {
-        // The card was declined and the plan stays as it was: so does the downgrade that was
-        // planned for the period end, which releasing the schedule above had dropped.
-        if (error instanceof Stripe.errors.StripeCardError && subscription.changeCarrierId && subscription.pendingChange) {
-          await provider.changePriceAtPeriodEnd(await retrieve(subscription.id), subscription.pendingChange.price.id, `${idempotencyKey}:restore`);
-        }
-        declined(error);
-      }
-      return retrieve(subscription.id);
-    },
-
-    async changePriceAtPeriodEnd(subscription, priceId, idempotencyKey) {
-      const scheduleId =
-        subscription.changeCarrierId ??
-        (await call(() => client.subscriptionSchedules.create({ from_subscription: subscription.id }, { idempotencyKey: `${idempotencyKey}:schedule` }))).id;
-      const schedule = await call(() => client.subscriptionSchedules.retrieve(scheduleId));
-      const current = schedule.current_phase;
-      const { recurring } = await call(() => client.prices.retrieve(priceId));
-      if (!current || !subscription.currentPeriodEnd || !recurring) throw new Error(`subscription ${subscription.id} has no current phase to change after`);
-      const periodEnd = Math.floor(subscription.currentPeriodEnd.getTime() / 1000);
-      await call(() =>
-        client.subscriptionSchedules.update(
-          scheduleId,
-          {
-            // The current price until the period ends, then the new one; afterwards the schedule
-            // lets go and the subscription simply renews on the new price.
-            end_behavior: 'release',
-            phases: [
-              {
-                items: [{ price: subscription.price.id, quantity: subscription.quantity }],
-                start_date: current.start_date,
-                end_date: periodEnd,
-                proration_behavior: 'none',
-              },
-              {
-                items: [{ price: priceId, quantity: subscription.quantity }],
-                duration: { interval: recurring.interval, interval_count: recurring.interval_count },
-                proration_behavior: 'none',
-              },
-            ],
-          },
-          { idempotencyKey },
-        ),
-      );
-      return retrieve(subscription.id);
-    },
-
-    async cancelPendingChange(subscription, idempotencyKey) {
-      if (subscription.changeCarrierId) await call(() => client.subscriptionSchedules.release(subscription.changeCarrierId!, {}, { idempotencyKey }));
-      return retrieve(subscription.id);
-    },
-
-    async setCancelAtPeriodEnd(id, cancel, idempotencyKey) {
-      await call(() => client.subscriptions.update(id, { cancel_at_period_end: cancel }, { idempotencyKey }));
-      return retrieve(id);
-    },
-
-    async previewPriceChange(subscription, priceId, timing) {
-      const preview = await call(() =>
-        client.invoices.createPreview({
-          subscription: subscription.id,
-          subscription_details: {
-            items: [{ id: subscription.itemId, price: priceId }],
-            // Now: the invoice the upgrade makes at once. At the period end: the renewal on the new price.
-            proration_behavior: timing === 'now' ? 'always_invoice' : 'none',
-          },
-        }),
-      );
-      const currency = preview.currency;
-      return {
-        amountDue: money(preview.amount_due, currency),
-        lines: preview.lines.data.map((line) => ({ description: line.description ?? '', amount: money(line.amount, line.currency ?? currency) })),
-      };
-    },
-
-    async startCardUpdate(customerId, metadata, idempotencyKey) {
-      // A second click (or tab) continues the card entry already open rather than starting another.
-      const recent = await call(() => client.setupIntents.list({ customer: customerId, limit: 20 }));
-      const ours = recent.data.filter((intent) => intent.metadata?.purpose === NEW_CARD_PURPOSE);
-      const reusable = ours.find((intent) => ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status));
-      if (reusable) return cardUpdateFrom(reusable);
-      // After the newest one we made (newest first): a new card entry gets a new key, and two
-      // requests racing for the first one share it.
-      const intent = await call(() =>
-        client.setupIntents.create(
-          { customer: customerId, usage: 'off_session', allowed_payment_method_types: ['card'], metadata: { ...metadata, purpose: NEW_CARD_PURPOSE } },
-          { idempotencyKey: `${idempotencyKey}:after:${ours[0]?.id ?? 'none'}` },
-        ),
-      );
-      return cardUpdateFrom(intent);
-    },
-
-    async retrieveCardUpdate(id) {
-      try {
-        return cardUpdateFrom(await call(() => client.setupIntents.retrieve(id)));
-      } catch (error) {
-        if (isMissing(error)) return null;
-        throw error;
-      }
-    },
-
-    async makeDefaultCard({ customerId, subscriptionId, cardId: paymentMethodId }, idempotencyKey) {
-      // Both: the customer's default pays any invoice, the subscription's overrides it for renewals.
-      await call(() => client.customers.update(customerId, { invoice_settings: { default_payment_method: paymentMethodId } }, { idempotencyKey: `${idempotencyKey}:customer` }));
-      if (subscriptionId) {
-        await call(() => client.subscriptions.update(subscriptionId, { default_payment_method: paymentMethodId }, { idempotencyKey: `${idempotencyKey}:subscription` }));
-      }
-    },
-
-    async retrieveCard(paymentMethodId) {
-      return cardFrom(await call(() => client.paymentMethods.retrieve(paymentMethodId)));
-    },
-
-    async retrieveDefaultCard(customerId, subscriptionId) {
-      if (subscriptionId) return (await retrieve(subscriptionId)).paymentMethod;
-      const customer = await call(() => client.customers.retrieve(customerId, { expand: ['invoice_settings.default_payment_method'] }));
-      return customer.deleted ? null : cardFrom(customer.invoice_settings.default_payment_method);
-    },
-
     async retrieveInvoice(id) {
       const invoice = await call(() => client.invoices.retrieve(id, { expand: ['payments'] }));
       return invoiceFrom(invoice, await invoiceIntent(client, invoice));
     },
 
-    async invoiceToPay(id) {
-      const invoice = await call(() => client.invoices.retrieve(id, { expand: ['confirmation_secret'] }));
-      const secret = invoice.confirmation_secret?.client_secret;
-      if (!secret) throw new Error(`invoice ${id} has no payment to confirm`);
-      return { kind: 'client_secret', clientSecret: secret };
-    },
+    cards,
+    priceChanges,
   };
-  return provider;
 }
