@@ -80,6 +80,23 @@ export interface ApprovalButtonProps {
   onMessage: (message: { tone: 'info' | 'error'; text: string } | null) => void;
 }
 
+/**
+ * A provider's button that has the buyer approve a subscription in the provider's own window
+ * (PayPal), beside the card form; the provider takes the first payment itself, and the
+ * subscription starts when its webhook says so.
+ */
+export interface SubscriptionButtonProps {
+  browser: PaymentBrowserConfig;
+  /** Makes (or finds) the account's provider subscription to the plan the page shows. */
+  createSubscription: () => Promise<{ ok: true; data: { subscriptionId: string } } | { ok: false; error: string; code: string }>;
+  /** A refusal the caller handles itself (say, by sending the customer elsewhere): true if handled. */
+  onRefused?: (refusal: { error: string; code: string }) => boolean;
+  /** The buyer approved: the page waits for the provider's confirmation. */
+  onApproved: () => void;
+  /** What to tell the buyer (left the window, refused); null clears it. */
+  onMessage: (message: { tone: 'info' | 'error'; text: string } | null) => void;
+}
+
 export interface ProviderPieces {
   PaymentForm: ComponentType<PaymentFormProps>;
   CardForm: ComponentType<CardFormProps>;

@@ -1,7 +1,7 @@
 import type { ComponentType } from 'react';
 import type { PaymentProviderName } from '@/lib/payments/types';
-import type { ApprovalButtonProps, ProviderPieces } from './pieces';
-import { paypalApprovalButton } from './paypal';
+import type { ApprovalButtonProps, ProviderPieces, SubscriptionButtonProps } from './pieces';
+import { paypalApprovalButton, paypalSubscriptionButton } from './paypal';
 import { stripePieces } from './stripe';
 
 /** Each provider's browser pieces: the one place in components/ that lists providers. */
@@ -9,9 +9,14 @@ const PIECES: Partial<Record<PaymentProviderName, ProviderPieces>> = {
   stripe: stripePieces,
 };
 
-/** The buttons of providers whose buyers approve a payment in the provider's own window. */
-const APPROVAL_BUTTONS: Partial<Record<PaymentProviderName, { ApprovalButton: ComponentType<ApprovalButtonProps> }>> = {
-  paypal: { ApprovalButton: paypalApprovalButton },
+interface ApprovalButtons {
+  ApprovalButton: ComponentType<ApprovalButtonProps>;
+  SubscriptionButton: ComponentType<SubscriptionButtonProps>;
+}
+
+/** The buttons of providers whose buyers approve a payment (or a subscription) in the provider's own window. */
+const APPROVAL_BUTTONS: Partial<Record<PaymentProviderName, ApprovalButtons>> = {
+  paypal: { ApprovalButton: paypalApprovalButton, SubscriptionButton: paypalSubscriptionButton },
 };
 
 export function piecesFor(provider: PaymentProviderName): ProviderPieces {
@@ -20,7 +25,7 @@ export function piecesFor(provider: PaymentProviderName): ProviderPieces {
   return pieces;
 }
 
-export function approvalButtonFor(provider: PaymentProviderName): { ApprovalButton: ComponentType<ApprovalButtonProps> } {
+export function approvalButtonFor(provider: PaymentProviderName): ApprovalButtons {
   const button = APPROVAL_BUTTONS[provider];
   if (!button) throw new Error(`payment provider "${provider}" has no approval button: add it to components/payments/${provider}/ and to providers.ts`);
   return button;

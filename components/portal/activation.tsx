@@ -12,6 +12,8 @@ interface ActivationProps {
   until: readonly SubscriptionStatus[];
   destination: string;
   title: string;
+  /** What the provider has now (the card, the buyer's approval). */
+  detail: string;
 }
 
 /**
@@ -19,7 +21,7 @@ interface ActivationProps {
  * have been applied. Until then the page says so, asking our server (never the provider's
  * answer in the browser) how the subscription stands.
  */
-export function Activation({ until, destination, title }: ActivationProps) {
+export function Activation({ until, destination, title, detail }: ActivationProps) {
   const [slow, setSlow] = useState(false);
   const [ended, setEnded] = useState(false);
 
@@ -81,7 +83,7 @@ export function Activation({ until, destination, title }: ActivationProps) {
         {title}
       </p>
       <p className="mt-3 text-stone-600">
-        Our payment provider has your card. We are waiting for its confirmation; this page moves on by itself as soon as it arrives.
+        {detail} We are waiting for its confirmation; this page moves on by itself as soon as it arrives.
       </p>
       {slow ? (
         <p className="mt-2 text-sm text-stone-600">

@@ -39,7 +39,7 @@ export function PayInvoice({ browser }: { browser: PaymentBrowserConfig }) {
     };
   }, [attempt]);
 
-  if (paid) return <Activation until={ACTIVE} destination="/account/billing?notice=paid" title="Confirming your payment…" />;
+  if (paid) return <Activation until={ACTIVE} destination="/account/billing?notice=paid" title="Confirming your payment…" detail="Our payment provider has your card." />;
   if (error) {
     return (
       <div className="space-y-3">

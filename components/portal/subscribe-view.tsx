@@ -4,7 +4,10 @@ import { useState } from 'react';
 import { startSubscription } from '@/app/(shop)/subscribe/actions';
 import { useOwnDocument } from '@/components/checkout/use-own-document';
 import { CardStep } from '@/components/payments/card-step';
+import { SubscriptionApprovalStep } from '@/components/payments/subscription-approval-step';
+import { Alert } from '@/components/ui/alert';
 import type { PaymentBrowserConfig } from '@/lib/payments/browser';
+import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 import { Activation } from './activation';
 
 interface SubscribeViewProps {
@@ -14,40 +17,90 @@ interface SubscribeViewProps {
   currency: string;
   submitLabel: string;
   browser: PaymentBrowserConfig;
+  /** Providers whose own button subscribes beside the card form (PayPal). */
+  approvals: PaymentBrowserConfig[];
   /** Back from a provider redirect with the first payment done. */
   returned: boolean;
 }
 
 const ACTIVE = ['active', 'trialing'] as const;
 
-/**
- * The card form, then the honest wait. Nothing exists at the provider until the customer presses
- * Subscribe with a complete card: then the server makes (or finds) the subscription and the
- * browser confirms its first payment, or for a trial saves the card.
- */
-export function SubscribeView({ lookupKey, amountToday, currency, submitLabel, browser, returned }: SubscribeViewProps) {
-  useOwnDocument();
-  const [confirmed, setConfirmed] = useState(returned);
+/** Subscribed meanwhile (say, in another tab): the one subscription is in the portal. */
+function toPortalIfSubscribed({ code }: { code: string }): boolean {
+  if (code !== 'already_subscribed') return false;
+  // A full page load: the portal brings its own Content-Security-Policy and payment script.
+  window.location.assign(new URL('/account/billing?notice=already-subscribed', window.location.origin).toString());
+  return true;
+}
 
-  if (confirmed) return <Activation until={ACTIVE} destination="/account/billing?notice=subscribed" title="Activating your subscription…" />;
+/**
+ * The provider buttons and the card form, then the honest wait. Nothing exists at a provider
+ * until the customer commits: a complete card and Subscribe, or a click on a provider's button.
+ * Then the server makes (or finds) the subscription with that provider and the browser confirms
+ * its first payment, saves the card for a trial, or has the buyer approve it in the provider's
+ * window; the page waits for the provider's webhook before it opens the portal.
+ */
+export function SubscribeView({ lookupKey, amountToday, currency, submitLabel, browser, approvals, returned }: SubscribeViewProps) {
+  useOwnDocument();
+  const [confirmed, setConfirmed] = useState<PaymentProviderName | 'card' | null>(returned ? 'card' : null);
+  const [message, setMessage] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+
+  if (confirmed) {
+    return (
+      <Activation
+        until={ACTIVE}
+        destination="/account/billing?notice=subscribed"
+        title="Activating your subscription…"
+        detail={confirmed === 'card' ? 'Our payment provider has your card.' : `${PROVIDER_LABELS[confirmed]} has your approval.`}
+      />
+    );
+  }
   return (
-    <CardStep
-      browser={browser}
-      collect={{ mode: 'subscription', amount: amountToday, currency }}
-      submitLabel={submitLabel}
-      prepare={async () => {
-        const result = await startSubscription({ lookupKey });
-        return result.ok ? { ok: true, data: { step: result.data.step, handoff: result.data.handoff } } : result;
-      }}
-      onRefused={({ code }) => {
-        // Subscribed meanwhile, say in another tab: the one subscription is in the portal.
-        if (code !== 'already_subscribed') return false;
-        // A full page load: the portal brings its own Content-Security-Policy and payment script.
-        window.location.assign(new URL('/account/billing?notice=already-subscribed', window.location.origin).toString());
-        return true;
-      }}
-      onConfirmed={() => setConfirmed(true)}
-      returnUrl={() => `${window.location.origin}/subscribe/${encodeURIComponent(lookupKey)}`}
-    />
+    <>
+      {approvals.length > 0 ? (
+        <div className="mb-5">
+          {message ? (
+            <div className="mb-3">
+              <Alert tone={message.tone}>{message.text}</Alert>
+            </div>
+          ) : null}
+          <div className="space-y-3">
+            {approvals.map((config) => (
+              <SubscriptionApprovalStep
+                key={config.provider}
+                browser={config}
+                createSubscription={async () => {
+                  const result = await startSubscription({ lookupKey, provider: config.provider });
+                  if (!result.ok) return result;
+                  if (result.data.step !== 'approval' || result.data.handoff.kind !== 'approval') throw new Error(`${config.provider} answered a subscription without an approval step`);
+                  return { ok: true, data: { subscriptionId: result.data.handoff.providerOrderId } };
+                }}
+                onRefused={toPortalIfSubscribed}
+                onApproved={() => setConfirmed(config.provider)}
+                onMessage={setMessage}
+              />
+            ))}
+          </div>
+          <p className="mt-5 flex items-center gap-3 text-xs tracking-wide text-stone-500 uppercase before:h-px before:flex-1 before:bg-stone-200 after:h-px after:flex-1 after:bg-stone-200">
+            or pay by card
+          </p>
+        </div>
+      ) : null}
+      <CardStep
+        browser={browser}
+        collect={{ mode: 'subscription', amount: amountToday, currency }}
+        submitLabel={submitLabel}
+        prepare={async () => {
+          const result = await startSubscription({ lookupKey, provider: browser.provider });
+          if (!result.ok) return result;
+          const { step, handoff } = result.data;
+          if (step === 'approval') throw new Error(`${browser.provider} answered the card form with an approval step`);
+          return { ok: true, data: { step, handoff } };
+        }}
+        onRefused={toPortalIfSubscribed}
+        onConfirmed={() => setConfirmed('card')}
+        returnUrl={() => `${window.location.origin}/subscribe/${encodeURIComponent(lookupKey)}`}
+      />
+    </>
   );
 }

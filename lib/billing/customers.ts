@@ -43,3 +43,32 @@ export async function ensureProviderCustomer(db: Database, provider: PaymentsApi
 export async function paymentCustomer(db: Database, provider: PaymentsApi, buyer: Buyer): Promise<Customer | null> {
   return provider.createCustomer ? ensureProviderCustomer(db, provider, buyer) : null;
 }
+
+/**
+ * Our reference for an account at a provider that keeps no customers (PayPal): every
+ * subscription made there carries it (`custom_id`), so its webhooks lead back to the account.
+ */
+export function accountReference(userId: string): string {
+  return `account:${userId}`;
+}
+
+/**
+ * The account's customer at a provider, to bill it over time (subscriptions). A provider with
+ * customer objects (Stripe) gets one made there; for a provider without (PayPal) the account's
+ * reference is recorded as its customer id, so a subscription's webhooks find the account the
+ * same way for both.
+ */
+export async function ensureAccountCustomer(db: Database, provider: PaymentsApi, account: { userId: string; email: string }): Promise<Customer> {
+  if (provider.createCustomer) return ensureProviderCustomer(db, provider, account);
+  const values = { userId: account.userId, email: normalizeEmail(account.email), provider: provider.name, providerCustomerId: accountReference(account.userId) };
+  const [inserted] = await db
+    .insert(customers)
+    .values(values)
+    .onConflictDoNothing({ target: [customers.userId, customers.provider], where: sql`${customers.userId} IS NOT NULL` })
+    .returning();
+  if (inserted) return inserted;
+  const [existing] = await db.select().from(customers).where(and(eq(customers.provider, provider.name), eq(customers.userId, account.userId)));
+  if (!existing) throw new Error(`the ${provider.name} customer of account ${account.userId} was neither recorded nor found`);
+  return existing;
+}
+

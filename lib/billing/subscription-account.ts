@@ -1,10 +1,10 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { customers, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import type { SubscriptionCardsApi, SubscriptionPriceChangesApi, SubscriptionsApi } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError, PROVIDER_LABELS } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/types';
 import { applySubscriptionChange, lockBillingCustomer } from './subscription-events';
 import { LIVE_STATUSES } from './subscription-status';
@@ -53,9 +53,19 @@ export async function liveRowOf(tx: Transaction, userId: string): Promise<Subscr
 }
 
 /**
- * Runs `step` in a transaction holding the account's billing lock (the same lock webhooks take
- * to apply this customer's changes). Refused with `noCustomer`'s message when the account has
- * never been a customer.
+ * Serialises an account's subscription actions across providers: subscribing with PayPal in one
+ * tab and by card in another is one decision at a time, so the account keeps one live
+ * subscription. Taken before any customer's lock; webhooks take only the customer's.
+ */
+export async function lockAccountBilling(tx: Transaction, userId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billing-account:${userId}`}, 0))`);
+}
+
+/**
+ * Runs `step` in a transaction holding the account's billing locks: the account's own (across
+ * providers), then its customer's at this provider (the lock webhooks take to apply this
+ * customer's changes). Refused with `noCustomer`'s message when the account has never been a
+ * customer there.
  */
 export async function withAccountLock<T>(
   deps: SubscriptionDependencies,
@@ -65,6 +75,7 @@ export async function withAccountLock<T>(
 ): Promise<T> {
   return withProvider(() =>
     deps.db.transaction(async (tx) => {
+      await lockAccountBilling(tx, subscriber.userId);
       const customer = await customerOf(tx, deps, subscriber.userId);
       if (!customer) throw noCustomer;
       await lockBillingCustomer(tx, customer.provider, customer.providerCustomerId);
@@ -86,6 +97,14 @@ export async function record(tx: Transaction, deps: SubscriptionDependencies, su
     .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
   if (!row) throw new Error(`subscription ${subscription.id} was not recorded`);
   return row;
+}
+
+/** The same dependencies, for a subscription billed through `name` (the account's, at another provider). */
+export function depsFor(deps: SubscriptionDependencies, name: PaymentProviderName): SubscriptionDependencies {
+  if (deps.subscriptions.name === name) return deps;
+  const other = deps.providerOf?.(name);
+  if (!other) throw new Error(`these subscription dependencies cannot reach ${name}`);
+  return { ...deps, ...other };
 }
 
 /**

@@ -1,10 +1,45 @@
 import 'server-only';
 import { db } from '@/db/client';
+import { UserFacingError } from '@/lib/errors';
 import { paymentRegistry } from '@/lib/payments';
-import type { SubscriptionDependencies } from './subscriptions';
+import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
+import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
+import { subscriptionRowFor, type SubscriptionDependencies } from './subscriptions';
 
-/** The provider subscriptions are billed through (from the payments registry), for pages and actions. */
-export function subscriptionDependencies(): SubscriptionDependencies {
-  const provider = paymentRegistry().subscriptions();
-  return { db, payments: provider.payments, subscriptions: provider.subscriptions };
+function providerOf(name: PaymentProviderName): { payments: PaymentsApi; subscriptions: SubscriptionsApi } {
+  const provider = paymentRegistry().get(name);
+  if (!provider.subscriptions) throw new Error(`${name} bills no subscriptions`);
+  return { payments: provider.payments, subscriptions: provider.subscriptions };
+}
+
+/**
+ * What subscription actions use, for pages and actions: the provider named (the one the
+ * subscriber chose to subscribe with), else the first that bills subscriptions; the others are
+ * reachable for an account's subscription at another provider.
+ */
+export function subscriptionDependencies(name?: PaymentProviderName): SubscriptionDependencies {
+  const registry = paymentRegistry();
+  const provider = name ? registry.all().find((candidate) => candidate.name === name) : registry.subscriptions();
+  if (!provider?.subscriptions) {
+    throw new UserFacingError(`Subscribing with ${name ? PROVIDER_LABELS[name] : 'this payment method'} is not available. Please choose another way to pay.`, 'provider_unavailable');
+  }
+  return { db, payments: provider.payments, subscriptions: provider.subscriptions, providerOf };
+}
+
+/** The dependencies for the account's own subscription: the provider its current subscription is billed through. */
+export async function accountSubscriptionDependencies(userId: string): Promise<SubscriptionDependencies> {
+  const row = await subscriptionRowFor(db, userId);
+  return subscriptionDependencies(row?.provider);
+}
+
+/** Whether the provider bills subscriptions here and starts them with the buyer's approval in its window (PayPal's button). */
+export function subscribesByApproval(name: PaymentProviderName): boolean {
+  const provider = paymentRegistry().all().find((candidate) => candidate.name === name);
+  return provider?.subscriptions?.startsWith === 'approval';
+}
+
+/** What the portal can do for a subscription billed through `name`: save cards for it, change its plan and cancel it here. */
+export function portalCapabilities(name: PaymentProviderName): { cards: boolean; priceChanges: boolean } {
+  const subscriptions = paymentRegistry().all().find((candidate) => candidate.name === name)?.subscriptions;
+  return { cards: Boolean(subscriptions?.cards), priceChanges: Boolean(subscriptions?.priceChanges) };
 }

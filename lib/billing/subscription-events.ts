@@ -4,7 +4,7 @@ import { customers, invoices, prices, products, providerPrices, subscriptions } 
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
-import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription } from '@/lib/payments/types';
+import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription, SubscriptionStatus } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
 
@@ -57,13 +57,17 @@ async function priceRow(tx: Transaction, provider: PaymentProviderName, price: P
   return row;
 }
 
-function cardColumns(card: ProviderCard | null) {
+/** What renewals are charged to: a card, or the provider account of the buyer who approved (brand: the provider's name). */
+function paymentMethodColumns(subscription: ProviderSubscription) {
+  const card = subscription.paymentMethod;
+  const wallet = card ? null : subscription.wallet;
   return {
-    providerPaymentMethodId: card?.id ?? null,
-    paymentMethodBrand: card?.brand ?? null,
+    providerPaymentMethodId: card?.id ?? wallet?.id ?? null,
+    paymentMethodBrand: card?.brand ?? (wallet ? subscription.provider : null),
     paymentMethodLast4: card?.last4 ?? null,
     paymentMethodExpMonth: card?.expMonth ?? null,
     paymentMethodExpYear: card?.expYear ?? null,
+    paymentMethodEmail: wallet?.email ?? null,
   };
 }
 
@@ -87,19 +91,36 @@ const TRACKED = [
   subscriptions.paymentMethodLast4,
   subscriptions.paymentMethodExpMonth,
   subscriptions.paymentMethodExpYear,
+  subscriptions.paymentMethodEmail,
   subscriptions.pendingPriceId,
   subscriptions.pendingChangeAt,
   subscriptions.providerScheduleId,
   subscriptions.latestProviderInvoiceId,
 ];
 
+/**
+ * The status to record: the provider's, except that a start Billfold gave up (lib/billing/
+ * subscribe.ts: a PayPal approval never given, which PayPal cannot end) stays ended while the
+ * provider still reports it unstarted. Read under the customer's lock, so it cannot change
+ * before the write.
+ */
+async function statusToRecord(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionStatus> {
+  if (subscription.status !== 'incomplete') return subscription.status;
+  const [row] = await tx
+    .select({ status: subscriptions.status })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
+  return row?.status === 'incomplete_expired' ? row.status : subscription.status;
+}
+
 async function upsertSubscription(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionRow> {
   const customer = await customerRow(tx, subscription.provider, subscription.customerId);
   if (!customer.userId) throw new Error(`subscription ${subscription.id} bills customer ${subscription.customerId}, who has no account`);
   const { price } = await priceRow(tx, subscription.provider, subscription.price);
   const pending = subscription.pendingChange ? await priceRow(tx, subscription.provider, subscription.pendingChange.price) : null;
+  const status = await statusToRecord(tx, subscription);
 
-  if (isLive(subscription.status)) {
+  if (isLive(status)) {
     // The account's other live subscription has ended at the provider, but its end is not
     // recorded yet: its own event (queued too) records it, and this one is retried after.
     const [other] = await tx
@@ -116,7 +137,7 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
   }
 
   const values = {
-    status: subscription.status,
+    status,
     priceId: price.id,
     quantity: subscription.quantity,
     currentPeriodStart: subscription.currentPeriodStart,
@@ -127,7 +148,7 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
     endedAt: subscription.endedAt,
     trialStart: subscription.trialStart,
     trialEnd: subscription.trialEnd,
-    ...cardColumns(subscription.paymentMethod),
+    ...paymentMethodColumns(subscription),
     pendingPriceId: pending?.price.id ?? null,
     pendingChangeAt: subscription.pendingChange?.effectiveAt ?? null,
     providerScheduleId: subscription.changeCarrierId,

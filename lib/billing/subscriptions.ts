@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
-import type { InvoiceStatus, SubscriptionStatus } from '@/lib/payments/types';
+import type { InvoiceStatus, PaymentProviderName, SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
 import { isLive, LIVE_STATUSES } from './subscription-status';
 
@@ -18,6 +18,8 @@ export interface SubscriptionDependencies {
   /** Makes the account's one customer at the provider (lib/billing/customers.ts). */
   payments: PaymentsApi;
   subscriptions: SubscriptionsApi;
+  /** Another provider's payments and subscriptions, for an account's subscription billed there (switching providers). */
+  providerOf?: (name: PaymentProviderName) => { payments: PaymentsApi; subscriptions: SubscriptionsApi };
 }
 
 /** The signed-in account a subscription action is for. */
@@ -47,6 +49,8 @@ export interface CardView {
 
 export interface SubscriptionView {
   id: string;
+  /** The provider it is billed through. */
+  provider: PaymentProviderName;
   status: SubscriptionStatus;
   plan: PlanView;
   quantity: number;
@@ -58,6 +62,8 @@ export interface SubscriptionView {
   /** A plan change that takes effect later (a downgrade at the period end). */
   pendingChange: { plan: PlanView; effectiveAt: Date } | null;
   paymentMethod: CardView | null;
+  /** The provider account renewals are drawn from instead of a card (a PayPal payer), with its email when known. */
+  wallet: { email: string | null } | null;
   /** What the next renewal will charge, and when; null when nothing more will be charged. */
   nextCharge: { amount: Money; at: Date } | null;
   /** The unpaid invoice of a subscription that is behind on payments. */
@@ -147,6 +153,7 @@ export async function currentSubscription(db: Database, userId: string): Promise
 
   return {
     id: subscription.id,
+    provider: subscription.provider,
     status: subscription.status,
     plan,
     quantity: subscription.quantity,
@@ -164,6 +171,7 @@ export async function currentSubscription(db: Database, userId: string): Promise
             expYear: subscription.paymentMethodExpYear ?? 0,
           }
         : null,
+    wallet: subscription.paymentMethodBrand === subscription.provider && !subscription.paymentMethodLast4 ? { email: subscription.paymentMethodEmail } : null,
     nextCharge: nextCharge(subscription, plan, pendingChange),
     openInvoice: open
       ? { amountDue: money(open.amountRemaining, open.currency), hostedInvoiceUrl: open.hostedInvoiceUrl, needsAction: open.paymentStatus === 'requires_action' }

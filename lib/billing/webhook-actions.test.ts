@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { money } from '@/lib/money';
-import type { PaymentProvider, PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
+import type { PaymentProvider, PaymentsApi, SubscriptionCardsApi, SubscriptionsApi } from '@/lib/payments/provider';
 import type { ProviderCard, ProviderCardUpdate, ProviderInvoice, ProviderPayment, ProviderSubscription } from '@/lib/payments/types';
 import { webhookEffect } from './webhook-actions';
 
-// Methods a provider may leave out: absent unless a test gives them, as for such a provider.
-const OPTIONAL_METHODS = new Set<string | symbol>(['retrievePaymentWithRefunds']);
+// Methods (and groups of them) a provider may leave out: absent unless a test gives them, as for such a provider.
+const OPTIONAL_METHODS = new Set<string | symbol>(['retrievePaymentWithRefunds', 'invoicesOf', 'cards', 'priceChanges']);
 
 /** An API object with only the methods a test gives it; calling any other fails the test. */
 function only<T extends object>(methods: Partial<T>): T {
@@ -166,8 +166,7 @@ describe('what lib/billing does about a classified webhook', () => {
     const billing = {
       retrieveInvoice: () => Promise.resolve(paidInvoice(newer, true)),
       retrieveSubscription: () => Promise.resolve(subscription('canceled')),
-      retrieveDefaultCard: () => Promise.resolve(card('pm_old', '2026-04-01T00:00:00Z')),
-      makeDefaultCard,
+      cards: only<SubscriptionCardsApi>({ retrieveDefaultCard: () => Promise.resolve(card('pm_old', '2026-04-01T00:00:00Z')), makeDefaultCard }),
     };
     const change = await webhookEffect(provider({}, billing), { kind: 'invoice', customerId: 'cus_1', invoiceId: 'in_1' }).refetch();
     // The subscription has ended and cannot change; the customer's default still does.
@@ -192,11 +191,13 @@ describe('what lib/billing does about a classified webhook', () => {
     const makeDefaultCard = vi.fn(() => Promise.resolve());
     for (const status of ['processing', 'succeeded'] as const) {
       const billing = {
-        retrieveCardUpdate: () => Promise.resolve(update(status)),
         retrieveSubscription: () => Promise.resolve(subscription('active')),
-        retrieveCard: () => Promise.resolve(card('pm_new', '2026-05-01T00:00:00Z')),
-        retrieveDefaultCard: () => Promise.resolve(null),
-        makeDefaultCard,
+        cards: only<SubscriptionCardsApi>({
+          retrieveCardUpdate: () => Promise.resolve(update(status)),
+          retrieveCard: () => Promise.resolve(card('pm_new', '2026-05-01T00:00:00Z')),
+          retrieveDefaultCard: () => Promise.resolve(null),
+          makeDefaultCard,
+        }),
       };
       await webhookEffect(provider({}, billing), { kind: 'card_saved', customerId: 'cus_1', subscriptionId: 'sub_1', cardUpdateId: 'seti_1' }).refetch();
     }

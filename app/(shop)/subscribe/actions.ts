@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { db } from '@/db/client';
+import { paymentProvider } from '@/db/schema';
 import { userAction } from '@/lib/auth/actions';
 import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
@@ -13,15 +14,18 @@ import type { StartedSubscription } from '@/lib/billing/subscribe';
 const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
 
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
+const Provider = z.enum(paymentProvider.enumValues, 'That way to pay is not available.');
 
 /**
- * Starts (or resumes) the account's subscription to a plan: the browser finishes the first
- * payment (`step: 'payment'`) or saves the card for a trial (`step: 'card'`) with the handoff.
- * Repeated calls, two tabs and double clicks get the same subscription back.
+ * Starts (or resumes) the account's subscription to a plan with the provider the subscriber
+ * chose (the card form's when none is named): the browser finishes the first payment (`step:
+ * 'payment'`), saves the card for a trial (`step: 'card'`), or has the buyer approve it in the
+ * provider's window (`step: 'approval'`). Repeated calls, two tabs and double clicks get the
+ * same subscription back.
  */
-export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey }), async ({ lookupKey }, user): Promise<StartedSubscription> => {
+export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey, provider: Provider.optional() }), async ({ lookupKey, provider }, user): Promise<StartedSubscription> => {
   if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many attempts to subscribe. Please wait a while and try again.', 'rate_limited');
   }
-  return startProviderSubscription(subscriptionDependencies(), { userId: user.id, email: user.email }, lookupKey);
+  return startProviderSubscription(subscriptionDependencies(provider), { userId: user.id, email: user.email }, lookupKey);
 });

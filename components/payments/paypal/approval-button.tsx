@@ -34,7 +34,7 @@ function standInDefined(): boolean {
  * PayPal's script), and in sandbox mode once the stand-in the page includes has defined
  * `window.paypal`, which the loader then uses instead of asking PayPal's host.
  */
-function useSdkReady({ scriptUrl, nonce }: PaymentBrowserConfig): 'loading' | 'ready' | 'failed' {
+export function useSdkReady({ scriptUrl, nonce }: PaymentBrowserConfig): 'loading' | 'ready' | 'failed' {
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>(scriptUrl ? 'loading' : 'ready');
   useEffect(() => {
     if (!scriptUrl) return;

@@ -8,7 +8,7 @@ import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import type { PaymentProviderName, SubscriptionStatus } from '@/lib/payments/types';
 import { cancelSubscription } from '../plan-changes';
-import { changeKey, liveRowOf, priceChangesOf, record, withAccountLock } from '../subscription-account';
+import { changeKey, depsFor, liveRowOf, priceChangesOf, record, withAccountLock } from '../subscription-account';
 import { ENDED } from '../subscription-status';
 import type { SubscriptionDependencies } from '../subscriptions';
 import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
@@ -116,9 +116,7 @@ export async function cancelSubscriptionAsStaff(
     .where(eq(subscriptions.id, subscriptionId));
   if (!target) throw new UserFacingError('There is no such subscription.', 'not_found');
   const before = target.subscription;
-  if (before.provider !== deps.subscriptions.name) {
-    throw new UserFacingError(`This subscription is billed by ${before.provider}, which this deployment does not bill subscriptions through.`, 'wrong_provider');
-  }
+  deps = depsFor(deps, before.provider);
   if (ENDED.includes(before.status)) throw NOT_LIVE;
   const subscriber = { userId: before.userId, email: target.email };
   const audit = (after: { status: SubscriptionStatus; cancelAtPeriodEnd: boolean; endedAt: Date | null; cancelAt: Date | null }) => ({

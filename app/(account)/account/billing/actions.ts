@@ -7,7 +7,7 @@ import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
-import { subscriptionDependencies } from '@/lib/billing/subscription-context';
+import { accountSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
 import type { SessionUser } from '@/lib/auth/users';
@@ -28,23 +28,23 @@ const subscriber = (user: SessionUser) => ({ userId: user.id, email: user.email 
 export const previewPlanChange = userAction(
   PlanInput,
   async ({ lookupKey }, user): Promise<{ timing: 'now' | 'period_end'; effectiveAt: string; amountDue: Money; lines: { description: string; amount: Money }[] }> => {
-    const result = await preview(subscriptionDependencies(), subscriber(user), lookupKey);
+    const result = await preview(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey);
     return { ...result, effectiveAt: result.effectiveAt.toISOString() };
   },
 );
 
 export const changePlan = userAction(PlanInput, async ({ lookupKey }, user): Promise<{ timing: 'now' | 'period_end'; effectiveAt: string }> => {
-  const result = await change(subscriptionDependencies(), subscriber(user), lookupKey);
+  const result = await change(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey);
   return { timing: result.timing, effectiveAt: result.effectiveAt.toISOString() };
 });
 
 export const cancelSubscription = userAction(NoInput, async (_input, user): Promise<{ endsAt: string }> => {
-  const { endsAt } = await cancel(subscriptionDependencies(), subscriber(user));
+  const { endsAt } = await cancel(await accountSubscriptionDependencies(user.id), subscriber(user));
   return { endsAt: endsAt.toISOString() };
 });
 
 export const resumeSubscription = userAction(NoInput, async (_input, user): Promise<Record<string, never>> => {
-  await resume(subscriptionDependencies(), subscriber(user));
+  await resume(await accountSubscriptionDependencies(user.id), subscriber(user));
   return {};
 });
 
@@ -52,18 +52,18 @@ export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user)
   if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
     throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
   }
-  return startCardUpdate(subscriptionDependencies(), subscriber(user));
+  return startCardUpdate(await accountSubscriptionDependencies(user.id), subscriber(user));
 });
 
 export const finishPaymentMethodUpdate = userAction(
   // The provider's id of the card update the browser finished: checked against the account's own below.
   z.strictObject({ cardUpdateId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,255}$/, 'That card update is not valid.') }),
   async ({ cardUpdateId }, user): Promise<Record<string, never>> => {
-    await finishCardUpdate(subscriptionDependencies(), subscriber(user), cardUpdateId);
+    await finishCardUpdate(await accountSubscriptionDependencies(user.id), subscriber(user), cardUpdateId);
     return {};
   },
 );
 
 export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff; amountDue: Money }> => {
-  return payInvoice(subscriptionDependencies(), subscriber(user));
+  return payInvoice(await accountSubscriptionDependencies(user.id), subscriber(user));
 });

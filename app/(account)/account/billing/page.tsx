@@ -14,8 +14,9 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { listCatalog } from '@/lib/billing/catalog';
+import { portalCapabilities } from '@/lib/billing/subscription-context';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
-import type { SubscriptionStatus } from '@/lib/payments/types';
+import { PROVIDER_LABELS, type SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
 import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
 
@@ -126,6 +127,9 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const returnedCardUpdate = providerReturn(params).cardUpdateId;
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
+  // A PayPal subscriber keeps their funding at PayPal, and its plan changes need their approval there.
+  const can = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false };
+  const providerName = live ? PROVIDER_LABELS[live.provider] : '';
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
     ? catalog
@@ -149,23 +153,30 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
             <Card title="Your plan">
               <PlanDetails subscription={live} />
             </Card>
-            <Card title="Payment method" description="Renewals are charged to this card.">
-              <p className="mb-4 text-sm" data-testid="payment-method">
-                {live.paymentMethod
-                  ? `${BRANDS[live.paymentMethod.brand] ?? live.paymentMethod.brand} •••• ${live.paymentMethod.last4}, expires ${String(live.paymentMethod.expMonth).padStart(2, '0')}/${live.paymentMethod.expYear}`
-                  : 'No card on file.'}
-              </p>
-              <UpdateCard
-                currency={live.plan.price.currency}
-                currentCard={cardFingerprint(live.paymentMethod)}
-                browser={browser}
-              />
-            </Card>
+            {can.cards ? (
+              <Card title="Payment method" description="Renewals are charged to this card.">
+                <p className="mb-4 text-sm" data-testid="payment-method">
+                  {live.paymentMethod
+                    ? `${BRANDS[live.paymentMethod.brand] ?? live.paymentMethod.brand} •••• ${live.paymentMethod.last4}, expires ${String(live.paymentMethod.expMonth).padStart(2, '0')}/${live.paymentMethod.expYear}`
+                    : 'No card on file.'}
+                </p>
+                <UpdateCard currency={live.plan.price.currency} currentCard={cardFingerprint(live.paymentMethod)} browser={browser} />
+              </Card>
+            ) : (
+              <Card title="Payment method" description={`Renewals are paid through your ${providerName} account.`}>
+                <p className="text-sm" data-testid="payment-method">
+                  {live.wallet ? `Paid with ${providerName}${live.wallet.email ? ` (${live.wallet.email})` : ''}` : `Waiting for your approval in ${providerName}.`}
+                </p>
+                <p className="mt-2 text-xs text-stone-500">How {providerName} pays your renewals (balance, bank or card) is chosen in your {providerName} account.</p>
+              </Card>
+            )}
             <Card
               title="Change plan"
               description="Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period."
             >
-              {live.cancelAtPeriodEnd ? (
+              {!can.priceChanges ? (
+                <p className="text-sm text-stone-600">Plans of a subscription paid with {providerName} cannot be changed here yet.</p>
+              ) : live.cancelAtPeriodEnd ? (
                 <p className="text-sm text-stone-600">Your subscription is set to end. Resume it to change plans.</p>
               ) : live.status === 'past_due' || live.status === 'unpaid' ? (
                 <p className="text-sm text-stone-600">Pay the open invoice before changing plans.</p>
@@ -179,7 +190,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
               )}
             </Card>
-            {CANCELABLE.includes(live.status) ? (
+            {can.priceChanges && CANCELABLE.includes(live.status) ? (
               <Card title="Cancel" description="Your plan stays active until the end of the period you have paid for.">
                 <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
               </Card>

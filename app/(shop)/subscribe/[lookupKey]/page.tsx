@@ -14,7 +14,8 @@ import { trialDaysFor } from '@/lib/billing/subscribe';
 import { isLive } from '@/lib/billing/subscription-status';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney, money } from '@/lib/money';
-import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
+import { approvalBrowserConfigs, cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
+import { subscribesByApproval } from '@/lib/billing/subscription-context';
 
 export const metadata: Metadata = { title: 'Subscribe' };
 
@@ -53,6 +54,8 @@ export default async function SubscribePage({ params, searchParams }: { params: 
   }
 
   const browser = cardBrowserConfig(nonce);
+  // Providers whose own button subscribes (PayPal), when they bill subscriptions here.
+  const approvals = approvalBrowserConfigs(nonce).filter((config) => subscribesByApproval(config.provider));
   const recurring = planPriceLabel(price.price, interval, price.intervalCount);
   // A free trial is for an account's first subscription (startSubscription decides the same way).
   const trialDays = (await trialDaysFor(db, user.id, price)) ?? 0;
@@ -67,7 +70,7 @@ export default async function SubscribePage({ params, searchParams }: { params: 
       <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
         <section aria-labelledby="card-heading" className="rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
           <h2 id="card-heading" className="mb-5 text-base font-semibold">
-            Card
+            {approvals.length > 0 ? 'Payment' : 'Card'}
           </h2>
           <SubscribeView
             lookupKey={price.lookupKey}
@@ -75,10 +78,12 @@ export default async function SubscribePage({ params, searchParams }: { params: 
             currency={price.price.currency}
             submitLabel={trialDays > 0 ? `Start ${trialDays}-day free trial` : `Subscribe and pay ${formatMoney(dueToday)}`}
             browser={browser}
+            approvals={approvals}
             returned={returned}
           />
           <p className="mt-4 text-xs text-stone-500">
-            Card details go straight to our payment provider in a secure frame; they never reach our servers. You can cancel any time from your billing page.
+            Card details go straight to our payment provider in a secure frame; they never reach our servers.{' '}
+            {approvals.length > 0 ? 'With PayPal you approve the subscription in PayPal’s own window. ' : ''}You can cancel any time from your billing page.
           </p>
         </section>
         <section aria-label="Your plan" className="h-fit rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">

@@ -30,7 +30,7 @@ export default async function PayOpenInvoicePage({ searchParams }: { searchParam
       {invoice ? <ProviderScript browser={browser} /> : null}
       <PageHeader title="Update card and pay" description="Pay the invoice that is due with a card that works; it becomes the card your renewals are charged to." />
       {returned ? (
-        <Activation until={['active', 'trialing']} destination="/account/billing?notice=paid" title="Confirming your payment…" />
+        <Activation until={['active', 'trialing']} destination="/account/billing?notice=paid" title="Confirming your payment…" detail="Our payment provider has your card." />
       ) : subscription && invoice ? (
         <div className="grid gap-8 lg:grid-cols-[1fr_24rem]">
           <section aria-labelledby="card-heading" className="rounded-2xl border border-stone-200 bg-white p-6 shadow-xs">
