@@ -82,13 +82,16 @@ describe('schema guards money and identity', () => {
     expect(await constraintError(t.db.insert(orderItems).values({ ...line, quantity: 100, amountTotal: 10000 }))).toBe('order_items_quantity_range');
   });
 
-  it('maps a price to one price per provider, and a provider’s price to one of ours, so a webhook’s price names one plan', async () => {
+  it('maps a price to one price per provider and terms, and a provider’s price to one of ours, so a webhook’s price names one plan', async () => {
     await seedCatalog(t.db);
     const [monthly, yearly] = await t.db.select().from(prices).where(inArray(prices.lookupKey, ['starter-monthly-usd', 'starter-yearly-usd'])).orderBy(prices.lookupKey);
     await t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'stripe', providerPriceId: 'price_starter' });
     expect(await constraintError(t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'stripe', providerPriceId: 'price_other' }))).toBe(
-      'provider_prices_price_id_provider_pk',
+      'provider_prices_price_id_provider_terms_pk',
     );
+    // Other terms (a PayPal plan with the trial, another without) are another provider price of the same price.
+    await t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'paypal', providerPriceId: 'P-TRIAL', terms: '900 USD every 1 month; trial 14 days' });
+    await t.db.insert(providerPrices).values({ priceId: monthly!.id, provider: 'paypal', providerPriceId: 'P-NO-TRIAL', terms: '900 USD every 1 month; trial 0 days' });
     expect(await constraintError(t.db.insert(providerPrices).values({ priceId: yearly!.id, provider: 'stripe', providerPriceId: 'price_starter' }))).toBe(
       'provider_prices_provider_price_key',
     );

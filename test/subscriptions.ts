@@ -9,8 +9,9 @@ import { applyBillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect } from '@/lib/billing/webhook-actions';
 import type { Subscriber, SubscriptionDependencies } from '@/lib/billing/subscriptions';
 import { createBoss, startBoss } from '@/lib/jobs/boss';
-import type { PaymentHandoff } from '@/lib/payments/types';
-import { stripeThrough } from './payments';
+import type { PaymentProvider } from '@/lib/payments/provider';
+import type { PaymentHandoff, PaymentProviderName } from '@/lib/payments/types';
+import { paypalThrough, stripeThrough } from './payments';
 import { isolatedSandbox, type TestSandbox } from './sandbox';
 
 /**
@@ -27,7 +28,11 @@ export const APRIL_1 = Date.UTC(2026, 3, 1) / 1000;
 export interface SubscriptionTestContext {
   sandbox: TestSandbox;
   db: Database;
+  /** Subscriptions through Stripe (the card form's provider), reaching PayPal for an account's subscription there. */
   deps: SubscriptionDependencies;
+  /** Subscriptions through PayPal (its button), reaching Stripe likewise. */
+  paypalDeps: SubscriptionDependencies;
+  paypal: PaymentProvider;
 }
 
 export function subscriptionTestContext(): SubscriptionTestContext {
@@ -42,7 +47,12 @@ export function subscriptionTestContext(): SubscriptionTestContext {
     await seedCatalog(context.db);
     boss = await startBoss(createBoss(sandbox.databaseUrl, 'producer'));
     const stripe = stripeThrough(sandbox.stripe);
-    context.deps = { db: context.db, payments: stripe.payments, subscriptions: stripe.subscriptions! };
+    const paypal = paypalThrough(sandbox.server.url);
+    const providers = { stripe, paypal };
+    const providerOf = (name: PaymentProviderName) => ({ payments: providers[name].payments, subscriptions: providers[name].subscriptions! });
+    context.paypal = paypal;
+    context.deps = { db: context.db, ...providerOf('stripe'), providerOf };
+    context.paypalDeps = { db: context.db, ...providerOf('paypal'), providerOf };
   });
   afterAll(async () => {
     await boss?.stop({ graceful: false, close: true });

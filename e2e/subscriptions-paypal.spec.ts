@@ -1,0 +1,75 @@
+import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf } from './paypal-support';
+import { expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
+
+test.describe.configure({ timeout: 90_000 });
+
+const longDay = (time: string | Date) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(time));
+
+test.describe('subscribing with PayPal', () => {
+  test('a customer subscribes monthly with PayPal: agrees in PayPal’s window, the page waits for PayPal’s confirmation, and the portal shows the plan, PayPal with their email and the first payment', async ({ page }) => {
+    const email = await newSubscriber(page, 'paypal-monthly');
+    await openSubscribe(page, 'starter-monthly-usd');
+    await expect(page.getByTestId('due-today')).toHaveText('$9.00');
+
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await expect(window.getByText('Then 9.00 USD per month until cancelled')).toBeVisible();
+    await agreeInPaypal(window);
+    await expect(page.getByTestId('activation-status').or(page.getByRole('heading', { name: 'Plan and billing' }))).toBeVisible();
+    await expectPortalAfterSubscribing(page);
+
+    const subscription = await paypalSubscription(id);
+    expect(subscription).toMatchObject({ status: 'ACTIVE', custom_id: expect.stringMatching(/^account:/) });
+    await expect(page.getByTestId('current-plan')).toHaveText('Starter · $9.00 / month');
+    await expect(statusBadge(page)).toHaveText('Active');
+    await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${longDay(subscription.billing_info!.next_billing_time!)}`);
+    await expect(page.getByTestId('payment-method')).toHaveText('Paid with PayPal (buyer@example.com)');
+    const invoices = page.getByTestId('invoices').locator('tbody tr');
+    await expect(invoices).toHaveCount(1);
+    await expect(invoices.first()).toContainText('$9.00');
+    await expect(invoices.first()).toContainText('Paid');
+    expect(email).toContain('paypal-monthly');
+  });
+
+  test('the trial plan with PayPal charges nothing today and starts the free trial; when PayPal’s time passes its end, the first charge arrives as an invoice', async ({ page }) => {
+    await newSubscriber(page, 'paypal-trial');
+    await openSubscribe(page, 'pro-monthly-jpy');
+    await expect(page.getByTestId('due-today')).toHaveText('¥0');
+
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await expect(window.getByText('Free trial: 14 days')).toBeVisible();
+    await agreeInPaypal(window);
+    await expectPortalAfterSubscribing(page);
+
+    const subscription = await paypalSubscription(id);
+    const trialEnd = longDay(subscription.billing_info!.next_billing_time!);
+    await expect(statusBadge(page)).toHaveText('Free trial');
+    await expect(page.getByTestId('trial-end')).toHaveText(`Until ${trialEnd}`);
+    await expect(page.getByTestId('next-charge')).toHaveText(`¥4,200 on ${trialEnd}`);
+    await expect(page.getByTestId('payment-method')).toHaveText('Paid with PayPal (buyer@example.com)');
+    await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(0);
+
+    // PayPal's time for this subscription moves past the trial: the first charge is a renewal invoice.
+    await advancePaypalSubscription(id, { cycles: 1 });
+    await reloadUntil(page, async () => {
+      await expect(statusBadge(page)).toHaveText('Active');
+      await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
+    });
+    await expect(page.getByTestId('invoices').locator('tbody tr').first()).toContainText('¥4,200');
+  });
+
+  test('PayPal’s button in a tab opened before the account subscribed by card in another sends it to its one subscription in the portal', async ({ page }) => {
+    await newSubscriber(page, 'paypal-second');
+    await openSubscribe(page, 'pro-monthly-usd');
+    await expect(paypalSubscribeButton(page)).toBeVisible();
+
+    const other = await page.context().newPage();
+    await subscribe(other, 'starter-monthly-usd');
+
+    await paypalSubscribeButton(page).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=already-subscribed$/);
+    await expect(page.getByTestId('current-plan')).toHaveText('Starter · $9.00 / month');
+    await expect(page.getByTestId('payment-method')).toContainText('Visa •••• 4242');
+  });
+});

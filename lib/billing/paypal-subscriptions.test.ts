@@ -1,0 +1,225 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { customers, invoices, subscriptions } from '@/db/schema';
+import { applyBillingChange } from '@/lib/billing/payment-events';
+import { webhookEffect } from '@/lib/billing/webhook-actions';
+import { decide } from '@/sandbox/paypal/tests/order-support';
+import { userFacingError } from '@/test/errors';
+import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
+import { entitlementsFor } from './entitlements';
+import { cancelSubscription, changePlan } from './plan-changes';
+import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
+import { currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
+
+/**
+ * PayPal subscriptions through lib/billing, against the sandbox's PayPal: the same rules as the
+ * card path (one live subscription per account whichever provider, one trial per account, state
+ * from webhooks applied in any order), with the buyer's approval given on PayPal's page.
+ */
+
+const t: SubscriptionTestContext = subscriptionTestContext();
+const stripeEvents = eventApplier(t);
+
+interface PaypalEvent {
+  id: string;
+  event_type: string;
+  resource: { id?: string; billing_agreement_id?: string; custom_id?: string };
+}
+
+/** Every PayPal event the sandbox raised, oldest first (PayPal's events list reads the same store). */
+async function paypalEvents(): Promise<PaypalEvent[]> {
+  const rows = await t.db.execute<{ event: PaypalEvent }>(sql`select data->'resource' as event from sandbox.objects where type = 'paypal_event' order by seq`);
+  return rows.map((row) => row.event);
+}
+
+/** Applies one PayPal event as the webhook worker does: PayPal's classification, then lib/billing's re-fetch under the lock. */
+async function applyPaypalEvent(event: PaypalEvent): Promise<void> {
+  const action = await t.paypal.webhooks.classify({ type: event.event_type, payload: event });
+  if (!action) return;
+  const effect = webhookEffect(t.paypal, action);
+  await applyBillingChange(t.db, effect.key, effect.refetch);
+}
+
+/** The events about one PayPal subscription (its own, and its payments'). */
+async function eventsOf(subscriptionId: string): Promise<PaypalEvent[]> {
+  return (await paypalEvents()).filter((event) => event.resource.id === subscriptionId || event.resource.billing_agreement_id === subscriptionId);
+}
+
+async function applyAll(subscriptionId: string): Promise<void> {
+  for (const event of await eventsOf(subscriptionId)) await applyPaypalEvent(event);
+}
+
+function approveUrlOf(started: StartedSubscription): string {
+  if (started.step !== 'approval' || started.handoff.kind !== 'approval' || !started.handoff.approveUrl) throw new Error(`expected a PayPal approval, got ${started.step}`);
+  return started.handoff.approveUrl;
+}
+
+function paypalIdOf(started: StartedSubscription): string {
+  if (started.handoff.kind !== 'approval') throw new Error('expected a PayPal approval');
+  return started.handoff.providerOrderId;
+}
+
+/** The buyer agrees on PayPal's page, as `buyer`. */
+async function approve(started: StartedSubscription, buyer = 'buyer@example.com'): Promise<void> {
+  const page = await decide(approveUrlOf(started), 'approve', buyer);
+  expect(page.status).toBeLessThan(400);
+}
+
+async function subscribedWithPaypal(subscriber: Subscriber, lookupKey: string, buyer?: string): Promise<string> {
+  const started = await startSubscription(t.paypalDeps, subscriber, lookupKey);
+  await approve(started, buyer);
+  const id = paypalIdOf(started);
+  await applyAll(id);
+  return id;
+}
+
+async function rowsOf(subscriber: Subscriber) {
+  return t.db.select().from(subscriptions).where(eq(subscriptions.userId, subscriber.userId)).orderBy(subscriptions.createdAt);
+}
+
+/** How many subscriptions PayPal holds for the account (its custom_id names the account). */
+async function paypalSubscriptionsOf(subscriber: Subscriber): Promise<number> {
+  const [row] = await t.db.execute<{ count: number }>(
+    sql`select count(*)::int as count from sandbox.objects where type = 'paypal_subscription' and data->'resource'->>'custom_id' = ${`account:${subscriber.userId}`}`,
+  );
+  return row?.count ?? 0;
+}
+
+async function snapshot(subscriber: Subscriber) {
+  return {
+    atPaypal: await paypalSubscriptionsOf(subscriber),
+    rows: await rowsOf(subscriber),
+    invoices: await t.db.select().from(invoices).orderBy(invoices.id),
+  };
+}
+
+describe('subscribing with PayPal', () => {
+  it('waits for the buyer’s approval, then is active with PayPal’s payer and the first payment as a paid invoice', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-monthly');
+    const started = await startSubscription(t.paypalDeps, subscriber, 'starter-monthly-usd');
+    expect(started.step).toBe('approval');
+    expect((await rowsOf(subscriber)).map((row) => [row.provider, row.status])).toEqual([['paypal', 'incomplete']]);
+    const [customer] = await t.db.select().from(customers).where(and(eq(customers.userId, subscriber.userId), eq(customers.provider, 'paypal')));
+    expect(customer?.providerCustomerId).toBe(`account:${subscriber.userId}`);
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none' });
+
+    await approve(started);
+    await applyAll(paypalIdOf(started));
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ provider: 'paypal', status: 'active', plan: { lookupKey: 'starter-monthly-usd' }, wallet: { email: 'buyer@example.com' }, paymentMethod: null });
+    expect(view?.nextCharge?.amount).toEqual({ amount: 900, currency: 'USD' });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([['paid', 900]]);
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full', plan: { slug: 'starter' } });
+  });
+
+  it('creates one PayPal subscription and one row when subscribe is submitted many times at once', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-double');
+    const results = await Promise.all(Array.from({ length: 6 }, () => startSubscription(t.paypalDeps, subscriber, 'starter-monthly-usd')));
+    expect(new Set(results.map((result) => result.subscriptionId)).size).toBe(1);
+    expect(new Set(results.map(paypalIdOf)).size).toBe(1);
+    expect(await paypalSubscriptionsOf(subscriber)).toBe(1);
+    expect(await rowsOf(subscriber)).toHaveLength(1);
+    await applyAll(paypalIdOf(results[0]!));
+    expect(await rowsOf(subscriber)).toHaveLength(1);
+  });
+
+  it('ends in PayPal’s state whatever order its events are applied in', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-order');
+    const id = await subscribedWithPaypal(subscriber, 'pro-monthly-usd');
+    // Past the trial: the first charge is a renewal, with its own events.
+    const advanced = await fetch(`${t.sandbox.server.url}/paypal/_sandbox/subscriptions/${id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cycles: 1 }) });
+    expect(advanced.status).toBe(200);
+    const events = await eventsOf(id);
+    expect(events.map((event) => event.event_type)).toEqual(expect.arrayContaining(['BILLING.SUBSCRIPTION.CREATED', 'BILLING.SUBSCRIPTION.ACTIVATED', 'PAYMENT.SALE.COMPLETED']));
+
+    const state = async () => {
+      const [row] = await rowsOf(subscriber);
+      const rowInvoices = await t.db.select({ id: invoices.providerInvoiceId, status: invoices.status, paid: invoices.amountPaid }).from(invoices).where(eq(invoices.subscriptionId, row!.id)).orderBy(invoices.providerInvoiceId);
+      const { id: _id, createdAt: _created, updatedAt: _updated, providerUpdatedAt: _seen, ...rest } = row!;
+      return { row: rest, invoices: rowInvoices };
+    };
+    await applyAll(id);
+    const expected = await state();
+    expect(expected.row).toMatchObject({ status: 'active' });
+    expect(expected.invoices).toHaveLength(1);
+
+    const orders = [[...events].reverse(), [...events.slice(1), events[0]!], [events.at(-1)!, ...events.slice(0, -1)], [...events, ...events]];
+    for (const order of orders) {
+      await t.db.delete(invoices).where(eq(invoices.subscriptionId, (await rowsOf(subscriber))[0]!.id));
+      await t.db.delete(subscriptions).where(eq(subscriptions.userId, subscriber.userId));
+      for (const event of order) await applyPaypalEvent(event);
+      expect(await state()).toEqual(expected);
+    }
+  });
+});
+
+describe('one live subscription and one trial per account, across providers', () => {
+  it('refuses PayPal to an account subscribed by card, changing nothing at PayPal or here', async () => {
+    const subscriber = await newSubscriber(t.db, 'card-then-paypal');
+    const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    const before = await snapshot(subscriber);
+    const refusal = await userFacingError(startSubscription(t.paypalDeps, subscriber, 'pro-monthly-usd'));
+    expect(refusal.code).toBe('already_subscribed');
+    expect(await snapshot(subscriber)).toEqual(before);
+  });
+
+  it('refuses the card path to an account subscribed with PayPal', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-then-card');
+    await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const before = await snapshot(subscriber);
+    expect((await userFacingError(startSubscription(t.deps, subscriber, 'starter-yearly-usd'))).code).toBe('already_subscribed');
+    expect(await snapshot(subscriber)).toEqual(before);
+  });
+
+  it('gives up a PayPal subscription never approved when the subscriber pays by card instead, and keeps it given up whatever PayPal reports later', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-abandoned');
+    const abandoned = await startSubscription(t.paypalDeps, subscriber, 'starter-monthly-usd');
+    const byCard = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, byCard.handoff);
+    await stripeEvents.applyNew();
+    // PayPal's own events about the abandoned one arrive late.
+    await applyAll(paypalIdOf(abandoned));
+    const rows = await rowsOf(subscriber);
+    expect(rows.map((row) => [row.provider, row.status])).toEqual([
+      ['paypal', 'incomplete_expired'],
+      ['stripe', 'active'],
+    ]);
+    expect((await currentSubscription(t.db, subscriber.userId))?.provider).toBe('stripe');
+  });
+
+  it('gives the free trial once per account: after a PayPal trial, the card path charges today, and the other way round', async () => {
+    const viaPaypal = await newSubscriber(t.db, 'trial-paypal');
+    await subscribedWithPaypal(viaPaypal, 'pro-monthly-usd');
+    expect((await currentSubscription(t.db, viaPaypal.userId))?.status).toBe('trialing');
+    expect(await trialDaysFor(t.db, viaPaypal.userId, { trialDays: 14 })).toBeNull();
+
+    const viaCard = await newSubscriber(t.db, 'trial-card');
+    const started = await startSubscription(t.deps, viaCard, 'pro-monthly-usd');
+    expect(started.step).toBe('card');
+    expect(await trialDaysFor(t.db, viaCard.userId, { trialDays: 14 })).toBe(14);
+  });
+});
+
+describe('refusing bad input, and other accounts', () => {
+  it('refuses an unknown plan with PayPal, changing nothing', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-unknown');
+    const before = await snapshot(subscriber);
+    expect((await userFacingError(startSubscription(t.paypalDeps, subscriber, 'no-such-plan'))).code).toBe('unknown_plan');
+    expect((await userFacingError(startSubscription(t.paypalDeps, subscriber, 'field-notebook-usd'))).code).toBe('unknown_plan');
+    expect(await snapshot(subscriber)).toEqual(before);
+  });
+
+  it('never shows or changes another account’s PayPal subscription', async () => {
+    const owner = await newSubscriber(t.db, 'paypal-owner');
+    await subscribedWithPaypal(owner, 'starter-monthly-usd');
+    const stranger = await newSubscriber(t.db, 'paypal-stranger');
+    expect(await currentSubscription(t.db, stranger.userId)).toBeNull();
+    expect(await invoicesFor(t.db, stranger.userId)).toEqual([]);
+    const before = await snapshot(owner);
+    expect((await userFacingError(cancelSubscription(t.paypalDeps, stranger))).code).toBe('no_subscription');
+    expect((await userFacingError(changePlan(t.paypalDeps, stranger, 'starter-yearly-usd'))).code).toBe('no_subscription');
+    expect(await snapshot(owner)).toEqual(before);
+  });
+});
