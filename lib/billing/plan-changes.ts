@@ -155,15 +155,15 @@ export async function cancelSubscription(deps: SubscriptionDependencies, subscri
     if (ENDED.includes(subscription.status)) throw new UserFacingError('Your subscription has already ended.', 'already_ended');
     if (subscription.cancelAtPeriodEnd) throw new UserFacingError(`Your subscription is already set to end on ${endOf(subscription)}.`, 'already_canceling');
     if (subscription.status === 'incomplete') throw new UserFacingError('Your subscription has not started yet, so there is nothing to cancel.', 'not_started');
-    const provider = priceChangesOf(deps.subscriptions);
     let latest = subscription;
     if (subscription.changeCarrierId) {
-      latest = await provider.cancelPendingChange(subscription, changeKey('cancel', row, 'release'));
+      latest = await priceChangesOf(deps.subscriptions).cancelPendingChange(subscription, changeKey('cancel', row, 'release'));
       row = await record(tx, deps, latest);
     }
-    const canceled = await provider.setCancelAtPeriodEnd(latest.id, true, changeKey('cancel', row));
+    const canceled = await deps.subscriptions.setCancelAtPeriodEnd(latest.id, true, changeKey('cancel', row));
     await record(tx, deps, canceled);
-    const endsAt = canceled.cancelAt ?? canceled.currentPeriodEnd;
+    // A provider that cannot end a free trial later ended it now.
+    const endsAt = canceled.endedAt ?? canceled.cancelAt ?? canceled.currentPeriodEnd;
     if (!endsAt) throw new Error(`subscription ${canceled.id} has no end after cancelling`);
     return { endsAt };
   });
@@ -179,6 +179,6 @@ export async function resumeSubscription(deps: SubscriptionDependencies, subscri
       throw NO_SUBSCRIPTION;
     }
     if (!current.subscription.cancelAtPeriodEnd) throw new UserFacingError('Your subscription is not set to end, so there is nothing to resume.', 'not_canceling');
-    await record(tx, deps, await priceChangesOf(deps.subscriptions).setCancelAtPeriodEnd(current.subscription.id, false, changeKey('resume', current.row)));
+    await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.subscription.id, false, changeKey('resume', current.row)));
   });
 }

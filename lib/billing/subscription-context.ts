@@ -38,8 +38,17 @@ export function subscribesByApproval(name: PaymentProviderName): boolean {
   return provider?.subscriptions?.startsWith === 'approval';
 }
 
-/** What the portal can do for a subscription billed through `name`: save cards for it, change its plan and cancel it here. */
-export function portalCapabilities(name: PaymentProviderName): { cards: boolean; priceChanges: boolean } {
+export interface PortalCapabilities {
+  /** Cards are saved for it here (else its funding is kept at the provider). */
+  cards: boolean;
+  /** Its plan is changed here (else the provider asks the buyer to approve a change). */
+  priceChanges: boolean;
+  /** Cancelling its free trial ends the trial at once. */
+  cancelEndsTrialsNow: boolean;
+}
+
+/** What the portal can do for a subscription billed through `name`. */
+export function portalCapabilities(name: PaymentProviderName): PortalCapabilities {
   const subscriptions = paymentRegistry().all().find((candidate) => candidate.name === name)?.subscriptions;
-  return { cards: Boolean(subscriptions?.cards), priceChanges: Boolean(subscriptions?.priceChanges) };
+  return { cards: Boolean(subscriptions?.cards), priceChanges: Boolean(subscriptions?.priceChanges), cancelEndsTrialsNow: subscriptions?.cancelEndsTrialsNow ?? false };
 }

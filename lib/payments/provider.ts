@@ -142,8 +142,6 @@ export interface SubscriptionPriceChangesApi {
   cancelPendingChange(subscription: ProviderSubscription, idempotencyKey: string): Promise<ProviderSubscription>;
   /** What moving to `priceId` would invoice: now (prorations), or at the next renewal. */
   previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
-  /** Ends the subscription when its paid period does (or, with false, no longer). */
-  setCancelAtPeriodEnd(id: string, cancel: boolean, idempotencyKey: string): Promise<ProviderSubscription>;
 }
 
 export interface SubscriptionsApi {
@@ -175,6 +173,15 @@ export interface SubscriptionsApi {
    * back unchanged, and lib/billing disowns it instead.
    */
   cancelSubscriptionNow(id: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /**
+   * Ends the subscription when its paid period does, with the provider ending it then (and its
+   * webhook saying so), or with false no longer. A provider that cannot end a free trial later
+   * (PayPal: a plan's trial cycle cannot be cut short of its regular cycles) ends it now: the
+   * answer says which.
+   */
+  setCancelAtPeriodEnd(id: string, cancel: boolean, idempotencyKey: string): Promise<ProviderSubscription>;
+  /** Cancelling a free trial ends it at once (see setCancelAtPeriodEnd), so the portal says so before. */
+  readonly cancelEndsTrialsNow: boolean;
   retrieveInvoice(id: string): Promise<ProviderInvoice>;
   /**
    * Every invoice of one subscription, oldest first: for a provider whose subscription names no

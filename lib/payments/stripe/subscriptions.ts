@@ -262,11 +262,6 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
     return retrieve(subscription.id);
   },
 
-  async setCancelAtPeriodEnd(id, cancel, idempotencyKey) {
-    await call(() => client.subscriptions.update(id, { cancel_at_period_end: cancel }, { idempotencyKey }));
-    return retrieve(id);
-  },
-
   async previewPriceChange(subscription, priceId, timing) {
     const preview = await call(() =>
       client.invoices.createPreview({
@@ -344,6 +339,7 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
     startsWith: 'card',
     // One Stripe price per price: trials are given per subscription (trial_period_days).
     plansCarryTerms: false,
+    cancelEndsTrialsNow: false,
 
     async ensurePlanPrice(price: PlanPriceRequest) {
       // A price made earlier (by us, or by whoever set the account up) is found by its lookup key.
@@ -397,6 +393,11 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
 
     async retrieveSubscriptionCheckout(id) {
       return checkoutOf(await call(() => client.subscriptions.retrieve(id, { expand: CHECKOUT_EXPAND })));
+    },
+
+    async setCancelAtPeriodEnd(id, cancel, idempotencyKey) {
+      await call(() => client.subscriptions.update(id, { cancel_at_period_end: cancel }, { idempotencyKey }));
+      return retrieve(id);
     },
 
     async cancelSubscriptionNow(id, idempotencyKey) {

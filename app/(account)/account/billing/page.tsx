@@ -14,7 +14,7 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { listCatalog } from '@/lib/billing/catalog';
-import { portalCapabilities } from '@/lib/billing/subscription-context';
+import { portalCapabilities, type PortalCapabilities } from '@/lib/billing/subscription-context';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
 import { PROVIDER_LABELS, type SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
@@ -41,6 +41,12 @@ const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard',
 
 function dayOrNull(date: Date | null): string | null {
   return date ? longDate(date) : null;
+}
+
+/** What cancelling does, said before the subscriber asks: a provider that cannot end a free trial later ends it now. */
+function cancelTerms(subscription: SubscriptionView, can: PortalCapabilities, providerName: string): string {
+  if (subscription.status === 'trialing' && can.cancelEndsTrialsNow) return `Cancelling a free trial paid with ${providerName} ends it now. You have not been charged.`;
+  return 'Your plan stays active until the end of the period you have paid for, and you will not be charged again.';
 }
 
 function cardFingerprint(card: SubscriptionView['paymentMethod']): string | null {
@@ -128,7 +134,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
   // A PayPal subscriber keeps their funding at PayPal, and its plan changes need their approval there.
-  const can = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false };
+  const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, cancelEndsTrialsNow: false };
   const providerName = live ? PROVIDER_LABELS[live.provider] : '';
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
@@ -190,8 +196,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
               )}
             </Card>
-            {can.priceChanges && CANCELABLE.includes(live.status) ? (
-              <Card title="Cancel" description="Your plan stays active until the end of the period you have paid for.">
+            {CANCELABLE.includes(live.status) ? (
+              <Card title="Cancel" description={cancelTerms(live, can, providerName)}>
                 <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
               </Card>
             ) : null}
