@@ -1,5 +1,5 @@
 import type { PaymentProvider, SubscriptionsApi } from '@/lib/payments/provider';
-import type { ProviderInvoice, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
+import type { ProviderSubscription, WebhookAction } from '@/lib/payments/types';
 import { makeSavedCardDefault, renewingSubscriptionId } from './default-card';
 import type { BillingChange, BillingKey } from './payment-events';
 import { invoicesOfSubscription } from './subscription-account';
