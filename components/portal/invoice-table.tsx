@@ -15,7 +15,7 @@ const STATUS: Record<InvoiceView['status'], { text: string; tone: Tone }> = {
 // Tall enough for a thumb: the table scrolls inside its own box on a phone, never the page.
 const linkClass = 'inline-flex min-h-11 items-center font-medium text-brand-600 hover:underline';
 
-/** The subscriber's invoices, newest first, with the provider's PDF and hosted page. */
+/** The subscriber's invoices, newest first, with the provider's PDF and hosted page, or Billfold's receipt where the provider has no PDF. */
 export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
   return (
     <DataTable
@@ -58,6 +58,11 @@ const COLUMNS: Column<InvoiceView>[] = [
           {invoice.invoicePdf ? (
             <a href={invoice.invoicePdf} target="_blank" rel="noopener noreferrer" className={linkClass} aria-label={`Invoice ${number} as PDF`}>
               PDF
+            </a>
+          ) : null}
+          {invoice.receiptUrl ? (
+            <a href={invoice.receiptUrl} className={linkClass} aria-label={`Receipt for invoice ${number} as PDF`}>
+              Receipt (PDF)
             </a>
           ) : null}
           {invoice.hostedInvoiceUrl ? (

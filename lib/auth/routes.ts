@@ -48,11 +48,14 @@ export function consoleRoute<Context = unknown>(permission: Permission, handler:
   };
 }
 
-/** A route handler for signed-in users; anonymous callers get 401 as JSON. */
-export function userRoute(handler: (request: Request, user: SessionUser) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
+/**
+ * A route handler for signed-in users; anonymous callers get 401 as JSON. `context` is what
+ * Next.js passes (the route's params): ownership of what they name is the data layer's check.
+ */
+export function userRoute<Context = unknown>(handler: (request: Request, user: SessionUser, context: Context) => Promise<Response>) {
+  return async (request: Request, context: Context): Promise<Response> => {
     try {
-      return await handler(request, await requireUser());
+      return await handler(request, await requireUser(), context);
     } catch (error) {
       return errorResponse(error);
     }

@@ -5,6 +5,7 @@ import { customers, invoices, prices, products, subscriptions } from '@/db/schem
 import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
 import type { InvoiceStatus, PaymentProviderName, SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
+import { hasOwnReceipt, receiptPath } from './receipts';
 import { isLive, LIVE_STATUSES } from './subscription-status';
 
 /**
@@ -80,6 +81,8 @@ export interface InvoiceView {
   dueDate: Date | null;
   hostedInvoiceUrl: string | null;
   invoicePdf: string | null;
+  /** Billfold's own PDF receipt, for a paid invoice the provider has no PDF of (PayPal's). */
+  receiptUrl: string | null;
 }
 
 export interface BillingAlert {
@@ -210,6 +213,7 @@ export async function invoicesFor(db: Database, userId: string): Promise<Invoice
     dueDate: invoice.dueDate,
     hostedInvoiceUrl: invoice.hostedInvoiceUrl,
     invoicePdf: invoice.invoicePdf,
+    receiptUrl: hasOwnReceipt(invoice) ? receiptPath(invoice.id) : null,
   }));
 }
 

@@ -215,7 +215,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
             </p>
           </Card>
         )}
-        <Card title="Invoices" description="Every invoice, with a PDF and a page to view it online.">
+        <Card title="Invoices" description="Every invoice, with a PDF and, where the provider has one, a page to view it online.">
           <InvoiceTable invoices={invoices} />
         </Card>
       </div>
