@@ -23,7 +23,7 @@ export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
       testId="invoices"
       rows={invoices}
       rowKey={(invoice) => invoice.id}
-      rowTestId={(invoice) => `invoice-${invoice.number ?? 'Draft'}`}
+      rowTestId={(invoice) => `invoice-${invoice.reference}`}
       empty="No invoices yet."
       columns={COLUMNS}
     />
@@ -32,7 +32,7 @@ export function InvoiceTable({ invoices }: { invoices: InvoiceView[] }) {
 
 const COLUMNS: Column<InvoiceView>[] = [
   { key: 'date', header: 'Date', unlabelled: true, className: 'whitespace-nowrap max-sm:font-medium', cell: (invoice) => shortDate(invoice.created) },
-  { key: 'number', header: 'Invoice', unlabelled: true, className: 'max-sm:text-stone-600', cell: (invoice) => invoice.number ?? 'Draft' },
+  { key: 'number', header: 'Invoice', unlabelled: true, className: 'max-sm:text-stone-600', cell: (invoice) => invoice.reference },
   {
     key: 'amount',
     header: 'Amount',
@@ -52,7 +52,7 @@ const COLUMNS: Column<InvoiceView>[] = [
     hideHeader: true,
     className: 'space-x-4 whitespace-nowrap max-sm:w-full',
     cell: (invoice) => {
-      const number = invoice.number ?? 'Draft';
+      const number = invoice.reference;
       return (
         <>
           {invoice.invoicePdf ? (

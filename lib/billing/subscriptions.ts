@@ -74,6 +74,8 @@ export interface SubscriptionView {
 export interface InvoiceView {
   id: string;
   number: string | null;
+  /** How the subscriber names it: its number, else the provider's id of the payment (PayPal's transaction), or 'Draft' before it has either. */
+  reference: string;
   status: InvoiceStatus;
   amountDue: Money;
   amountPaid: Money;
@@ -206,6 +208,7 @@ export async function invoicesFor(db: Database, userId: string): Promise<Invoice
   return rows.map(({ invoice }) => ({
     id: invoice.id,
     number: invoice.number,
+    reference: invoice.number ?? (invoice.status === 'draft' ? 'Draft' : invoice.providerInvoiceId),
     status: invoice.status,
     amountDue: money(invoice.amountDue, invoice.currency),
     amountPaid: money(invoice.amountPaid, invoice.currency),
