@@ -3,13 +3,15 @@ import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
 import { paypal, paypalConnection, type PaypalClient } from './client';
 import { paypalPayments } from './payments';
+import { paypalSubscriptions } from './subscriptions';
 import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation } from './webhooks';
 
 /**
  * PayPal as Billfold uses it: orders the buyer approves in PayPal's buttons, captured and
- * refunded on the server. It takes no cards in the checkout's card form (Stripe's does), and
- * bills no subscriptions yet (issue 15). Its webhooks are passed in, so the verifier
- * (./webhooks.ts) is wired where the provider is made.
+ * refunded on the server; and subscriptions the buyer approves in PayPal's window, on billing
+ * plans Billfold makes per price and terms, which PayPal then bills itself (./subscriptions.ts).
+ * It takes no cards in the checkout's card form (Stripe's does). Its webhooks are passed in, so
+ * the verifier (./webhooks.ts) is wired where the provider is made.
  */
 export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): PaymentProvider {
   return {
@@ -17,7 +19,7 @@ export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): 
     takesCards: false,
     capturesApprovedPayments: true,
     payments: paypalPayments(client),
-    subscriptions: null,
+    subscriptions: paypalSubscriptions(client),
     webhooks,
   };
 }
