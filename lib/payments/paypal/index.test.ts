@@ -45,10 +45,15 @@ describe('the PayPal connection the configuration asks for', () => {
 });
 
 describe('the PayPal provider', () => {
-  it('takes no cards in the card form and bills no subscriptions (issue 15), carrying the webhooks it is given', () => {
+  it('takes no cards in the card form, and bills subscriptions the buyer approves in PayPal’s window on plans that carry their terms, carrying the webhooks it is given', () => {
     const client = paypalClientFor({ apiBase: 'http://127.0.0.1:9/paypal', clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' });
     const provider = paypalProviderFor(client, webhooks);
-    expect(provider).toMatchObject({ name: 'paypal', takesCards: false, subscriptions: null, payments: { name: 'paypal' } });
+    expect(provider).toMatchObject({
+      name: 'paypal',
+      takesCards: false,
+      payments: { name: 'paypal' },
+      subscriptions: { name: 'paypal', startsWith: 'approval', plansCarryTerms: true, cards: null, priceChanges: null },
+    });
     expect(provider.webhooks).toBe(webhooks);
   });
 

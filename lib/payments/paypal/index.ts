@@ -3,13 +3,15 @@ import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
 import { paypal, paypalConnection, type PaypalClient } from './client';
 import { paypalPayments } from './payments';
-import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation } from './webhooks';
+import { paypalSubscriptions } from './subscriptions';
+import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation, type PaypalEventLookups } from './webhooks';
 
 /**
  * PayPal as Billfold uses it: orders the buyer approves in PayPal's buttons, captured and
- * refunded on the server. It takes no cards in the checkout's card form (Stripe's does), and
- * bills no subscriptions yet (issue 15). Its webhooks are passed in, so the verifier
- * (./webhooks.ts) is wired where the provider is made.
+ * refunded on the server; and subscriptions the buyer approves in PayPal's window, on billing
+ * plans Billfold makes per price and terms, which PayPal then bills itself (./subscriptions.ts).
+ * It takes no cards in the checkout's card form (Stripe's does). Its webhooks are passed in, so
+ * the verifier (./webhooks.ts) is wired where the provider is made.
  */
 export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): PaymentProvider {
   return {
@@ -17,7 +19,7 @@ export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): 
     takesCards: false,
     capturesApprovedPayments: true,
     payments: paypalPayments(client),
-    subscriptions: null,
+    subscriptions: paypalSubscriptions(client),
     webhooks,
   };
 }
@@ -38,12 +40,34 @@ export function paypalProviderEntry(webhooksFor: (config: Env, client: PaypalCli
   };
 }
 
-/** The order a capture belongs to: PayPal's refund and dispute events name only the capture. */
-async function orderOfCapture(client: PaypalClient, captureId: string): Promise<string> {
-  const capture = await client.rest.request<{ supplementary_data?: { related_ids?: { order_id?: string } } }>('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
-  const orderId = capture.supplementary_data?.related_ids?.order_id;
-  if (!orderId) throw new Error(`PayPal capture ${captureId} names no order`);
-  return orderId;
+/**
+ * What classifying an event may read from PayPal, through `client`: the order of a capture
+ * (PayPal's refund and dispute events name only the capture), the subscription of a sale and
+ * the sale of a refund (a subscription payment's refund names only its sale, or itself), and
+ * the account a subscription bills (its custom_id).
+ */
+export function paypalEventLookups({ rest }: PaypalClient): PaypalEventLookups {
+  return {
+    async orderOfCapture(captureId) {
+      const capture = await rest.request<{ supplementary_data?: { related_ids?: { order_id?: string } } }>('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
+      const orderId = capture.supplementary_data?.related_ids?.order_id;
+      if (!orderId) throw new Error(`PayPal capture ${captureId} names no order`);
+      return orderId;
+    },
+    async subscriptionOfSale(saleId) {
+      const sale = await rest.request<{ billing_agreement_id?: string }>('GET', `/v1/payments/sale/${encodeURIComponent(saleId)}`);
+      return sale.billing_agreement_id ?? null;
+    },
+    async saleOfRefund(refundId) {
+      const refund = await rest.request<{ sale_id?: string }>('GET', `/v1/payments/refund/${encodeURIComponent(refundId)}`);
+      if (!refund.sale_id) throw new Error(`PayPal refund ${refundId} names no sale`);
+      return refund.sale_id;
+    },
+    async accountOfSubscription(subscriptionId) {
+      const subscription = await rest.request<{ custom_id?: string }>('GET', `/v1/billing/subscriptions/${encodeURIComponent(subscriptionId)}`);
+      return subscription.custom_id ?? null;
+    },
+  };
 }
 
 /**
@@ -59,7 +83,7 @@ export function paypalWebhooksFor(config: Pick<Env, 'paymentsMode' | 'sandboxUrl
     webhookIds: () => (webhookId ? [webhookId] : []),
     certificateLocations: sandbox ? [sandboxCertificateLocation(paypalConnection(config).apiBase)] : PAYPAL_CERTIFICATE_LOCATIONS[config.paypal?.environment ?? 'sandbox'],
     postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request }),
-    orderOfCapture: (captureId) => orderOfCapture(client, captureId),
+    lookups: paypalEventLookups(client),
   });
 }
 

@@ -1,5 +1,4 @@
 import {
-  ApiError,
   CaptureStatus,
   CardBrand,
   type CaptureIncompleteReason,
@@ -9,7 +8,6 @@ import {
   OrderStatus,
   PaymentsController,
   RefundStatus,
-  type ApiResponse,
   type Order,
   type OrdersCapture,
   type Refund,
@@ -19,7 +17,6 @@ import type { CancelOutcome, PaymentRequest, PaymentsApi } from '@/lib/payments/
 import {
   ApprovedPaymentRefusedError,
   DisputeNotOpenError,
-  PaymentProviderUnavailableError,
   type DisputeStatus,
   type PaidCard,
   type PaymentStatus,
@@ -28,7 +25,8 @@ import {
   type ProviderRefund,
   type RefundStatus as BillfoldRefundStatus,
 } from '@/lib/payments/types';
-import { PaypalApiError, paypalErrorFrom, type PaypalClient, type PaypalErrorBody } from './client';
+import { call } from './calls';
+import { PaypalApiError, type PaypalClient } from './client';
 import { fromPaypalAmount, PaypalCurrencyError, toPaypalAmount } from './currency';
 
 /**
@@ -67,57 +65,6 @@ export class PaypalCaptureRefusedError extends ApprovedPaymentRefusedError {
   ) {
     super(message, issue.toLowerCase(), { restart, actionUrl, payment });
     this.name = 'PaypalCaptureRefusedError';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calling the SDK
-
-function errorBodyOf(error: ApiError<unknown>): PaypalErrorBody | undefined {
-  if (error.result && typeof error.result === 'object') return error.result as PaypalErrorBody;
-  if (typeof error.body === 'string' && error.body) {
-    try {
-      return JSON.parse(error.body) as PaypalErrorBody;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-/**
- * An SDK error in Billfold's terms: PayPal unreachable, timing out, failing on its side (5xx),
- * rate limiting or still busy with the same PayPal-Request-Id (409) becomes
- * PaymentProviderUnavailableError (nothing known changed; the same key may be retried); a
- * refusal becomes PaypalApiError with PayPal's issue. A response the SDK could not parse is
- * neither: it is passed on as it is (the caller of a capture re-reads the order). Requests are
- * built before the call, so a bad amount is never mistaken for PayPal being down.
- */
-function translated(error: unknown): unknown {
-  if (error instanceof ApiError) {
-    const status = error.statusCode;
-    const refusal = paypalErrorFrom(status, errorBodyOf(error));
-    if (status >= 500 || status === 429 || status === 409) return new PaymentProviderUnavailableError('paypal', { cause: refusal });
-    return refusal;
-  }
-  if (isNetworkFailure(error)) return new PaymentProviderUnavailableError('paypal', { cause: error });
-  // ArgumentsValidationError, ResponseValidationError and anything else: a bug or an answer the
-  // SDK could not read, passed on as it is.
-  return error;
-}
-
-/** The transport's own failures: a refused or reset connection, DNS, a timeout, an abort. */
-function isNetworkFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code)) || error.name === 'AbortError' || /^timeout of \d+ms exceeded$/.test(error.message);
-}
-
-async function call<T>(request: () => Promise<ApiResponse<T>>): Promise<T> {
-  try {
-    return (await request()).result;
-  } catch (error) {
-    throw translated(error);
   }
 }
 

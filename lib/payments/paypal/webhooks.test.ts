@@ -6,15 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import type { PaypalEvent } from '@/sandbox/paypal/events';
 import { insertCapture, openDispute, registeredReceiver, sandboxPost, type PaypalDelivery } from '@/sandbox/paypal/tests/hooks-support';
-import { approvedOrder } from '@/sandbox/paypal/tests/order-support';
+import { approvedOrder, decide, linkOf } from '@/sandbox/paypal/tests/order-support';
 import { paypalSandbox } from '@/sandbox/paypal/tests/support';
 import { eventually } from '@/test/sandbox';
+import { paypalClientFor } from './client';
+import { paypalEventLookups } from './index';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
 import {
   classifyPaypalEvent,
   MalformedPaypalEventError,
   PAYPAL_CERTIFICATE_LOCATIONS,
   paypalWebhookVerifier,
   sandboxCertificateLocation,
+  type PaypalEventLookups,
   type PaypalWebhooksOptions,
   type SignaturePostback,
 } from './webhooks';
@@ -267,8 +271,17 @@ function captureOrder(resource: Record<string, unknown>): string | undefined {
 }
 
 const stored = (event: PaypalEvent) => ({ type: event.event_type, payload: event });
-/** For events that name their order: reading a capture's would be a wasted call. */
-const noLookup = (captureId: string): Promise<string> => Promise.reject(new Error(`looked up capture ${captureId} for an event that names its order`));
+
+/** For events that name what they are about: any read from PayPal would be a wasted call. */
+const noLookup: PaypalEventLookups = {
+  orderOfCapture: (captureId) => Promise.reject(new Error(`looked up capture ${captureId} for an event that names its order`)),
+  subscriptionOfSale: (saleId) => Promise.reject(new Error(`looked up sale ${saleId} for an event that names its subscription`)),
+  saleOfRefund: (refundId) => Promise.reject(new Error(`looked up refund ${refundId} for an event that names its sale`)),
+  accountOfSubscription: (subscriptionId) => Promise.reject(new Error(`looked up subscription ${subscriptionId} for an event that names its account`)),
+};
+
+/** Only the capture's order is read (from the sandbox, by `orderOfCapture`). */
+const captureLookup = (orderOfCapture: (captureId: string) => Promise<string>): PaypalEventLookups => ({ ...noLookup, orderOfCapture });
 
 describe('classifying PayPal events', () => {
   it('names the order of CHECKOUT.ORDER.APPROVED and COMPLETED and of PAYMENT.CAPTURE.COMPLETED, without reading the capture', async () => {
@@ -307,12 +320,12 @@ describe('classifying PayPal events', () => {
       lookups.push(captureId);
       return captureOrderOf(captureId);
     };
-    expect(await classifyPaypalEvent(stored(refundEvent), orderOfCapture)).toEqual({ kind: 'refund', paymentId: refunded.internal.orderId, refundId: refund.body.id });
+    expect(await classifyPaypalEvent(stored(refundEvent), captureLookup(orderOfCapture))).toEqual({ kind: 'refund', paymentId: refunded.internal.orderId, refundId: refund.body.id });
 
     const reversed = await insertCapture(t, { value: '20.00' });
     await openDispute(t, { capture_id: reversed.id, reason: 'UNAUTHORISED', stage: 'CHARGEBACK' });
     const reversal = await eventOf('PAYMENT.CAPTURE.REVERSED', (resource) => (resource.links as { rel: string; href: string }[]).some((link) => link.rel === 'up' && link.href.endsWith(`/captures/${reversed.id}`)));
-    expect(await classifyPaypalEvent(stored(reversal), orderOfCapture)).toEqual({ kind: 'refund', paymentId: reversed.internal.orderId, refundId: (reversal.resource as { id: string }).id });
+    expect(await classifyPaypalEvent(stored(reversal), captureLookup(orderOfCapture))).toEqual({ kind: 'refund', paymentId: reversed.internal.orderId, refundId: (reversal.resource as { id: string }).id });
     expect(lookups).toEqual([refunded.id, reversed.id]);
   });
 
@@ -323,12 +336,12 @@ describe('classifying PayPal events', () => {
     expect((await sandboxPost(t, `/_sandbox/disputes/${disputeId}/resolve`, { outcome: 'seller' })).status).toBe(200);
     for (const type of ['CUSTOMER.DISPUTE.CREATED', 'CUSTOMER.DISPUTE.UPDATED', 'CUSTOMER.DISPUTE.RESOLVED']) {
       const event = await eventOf(type, (dispute) => dispute.dispute_id === disputeId);
-      expect(await classifyPaypalEvent(stored(event), captureOrderOf), type).toEqual({ kind: 'dispute', paymentId: capture.internal.orderId, disputeId });
+      expect(await classifyPaypalEvent(stored(event), captureLookup(captureOrderOf)), type).toEqual({ kind: 'dispute', paymentId: capture.internal.orderId, disputeId });
     }
   });
 
   it('ignores event types Billfold does not act on', async () => {
-    for (const type of ['PAYMENT.AUTHORIZATION.CREATED', 'BILLING.SUBSCRIPTION.ACTIVATED', 'CATALOG.PRODUCT.CREATED', 'toString', '__proto__']) {
+    for (const type of ['PAYMENT.AUTHORIZATION.CREATED', 'BILLING.PLAN.CREATED', 'CATALOG.PRODUCT.CREATED', 'toString', '__proto__']) {
       expect(await classifyPaypalEvent({ type, payload: { id: 'WH-1', event_type: type, resource: {} } }, noLookup), type).toBeNull();
     }
   });
@@ -344,7 +357,145 @@ describe('classifying PayPal events', () => {
     ];
     for (const { type, resource } of missing) {
       const event = { type, payload: { id: 'WH-1', event_type: type, resource } };
-      await expect(classifyPaypalEvent(event, captureOrderOf), type).rejects.toBeInstanceOf(MalformedPaypalEventError);
+      await expect(classifyPaypalEvent(event, captureLookup(captureOrderOf)), type).rejects.toBeInstanceOf(MalformedPaypalEventError);
+    }
+  });
+});
+
+/** A monthly plan at the sandbox's PayPal, as a merchant (or Billfold) makes one. */
+async function newPlan(options: { totalCycles?: number } = {}): Promise<string> {
+  const product = await t.rest<{ id: string }>('POST', '/v1/catalogs/products', { name: 'Hooks', type: 'SERVICE' });
+  const plan = await t.rest<{ id: string }>('POST', '/v1/billing/plans', {
+    product_id: product.body.id,
+    name: 'Monthly',
+    billing_cycles: [{ tenure_type: 'REGULAR', sequence: 1, total_cycles: options.totalCycles ?? 0, frequency: { interval_unit: 'MONTH', interval_count: 1 }, pricing_scheme: { fixed_price: { currency_code: 'USD', value: '5.00' } } }],
+    payment_preferences: { auto_bill_outstanding: true },
+  });
+  return plan.body.id;
+}
+
+/** A subscription approved by `buyer`; `customId` names our account (left out: made outside Billfold). */
+async function approvedSubscription(planId: string, options: { customId?: string; buyer?: string } = {}): Promise<string> {
+  const created = await t.rest<{ id: string; links: { rel: string; href: string }[] }>('POST', '/v1/billing/subscriptions', {
+    plan_id: planId,
+    ...(options.customId ? { custom_id: options.customId } : {}),
+    application_context: { return_url: 'https://shop.example/return', cancel_url: 'https://shop.example/cancel' },
+  });
+  expect(created.status).toBe(201);
+  expect((await decide(linkOf(created.body, 'approve'), 'approve', options.buyer)).status).toBeLessThan(400);
+  return created.body.id;
+}
+
+async function advanceCycles(id: string, cycles: number): Promise<void> {
+  const response = await fetch(`${t.paypalUrl}/_sandbox/subscriptions/${id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cycles }) });
+  expect(response.status).toBe(200);
+}
+
+/** The app's own lookups (index.ts) through a client of this sandbox, recording each read. */
+function countedLookups() {
+  const reads: string[] = [];
+  const app = paypalEventLookups(paypalClientFor({ apiBase: t.paypalUrl, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' }));
+  const lookups: PaypalEventLookups = {
+    orderOfCapture: (id) => (reads.push(`capture ${id}`), app.orderOfCapture(id)),
+    subscriptionOfSale: (id) => (reads.push(`sale ${id}`), app.subscriptionOfSale(id)),
+    saleOfRefund: (id) => (reads.push(`refund ${id}`), app.saleOfRefund(id)),
+    accountOfSubscription: (id) => (reads.push(`subscription ${id}`), app.accountOfSubscription(id)),
+  };
+  return { lookups, reads };
+}
+
+/** An event as another type, with its resource changed: for what the sandbox does not raise itself. */
+function retyped(event: PaypalEvent, type: string, resource: unknown): { type: string; payload: unknown } {
+  return { type, payload: { ...event, id: `WH-${crypto.randomUUID()}`, event_type: type, resource } };
+}
+
+describe('classifying PayPal subscription events', () => {
+  it('names the subscription and our account (its custom_id) for every BILLING.SUBSCRIPTION event, reading nothing', async () => {
+    const account = `account:${crypto.randomUUID()}`;
+    const id = await approvedSubscription(await newPlan(), { customId: account, buyer: 'renewals-fail@example.com' });
+    await advanceCycles(id, 1);
+    expect((await t.rest('PATCH', `/v1/billing/subscriptions/${id}`, [{ op: 'replace', path: '/billing_info/outstanding_balance', value: { currency_code: 'USD', value: '0.00' } }])).status).toBe(204);
+    expect((await t.rest('POST', `/v1/billing/subscriptions/${id}/suspend`, { reason: 'Holiday' })).status).toBe(204);
+    expect((await t.rest('POST', `/v1/billing/subscriptions/${id}/cancel`, { reason: 'Moved away' })).status).toBe(204);
+    const expiring = await approvedSubscription(await newPlan({ totalCycles: 1 }), { customId: account });
+    await advanceCycles(expiring, 1);
+
+    const expected = (subscriptionId: string) => ({ kind: 'subscription', customerId: account, subscriptionId });
+    const raised: [string, string][] = [
+      ['BILLING.SUBSCRIPTION.CREATED', id],
+      ['BILLING.SUBSCRIPTION.ACTIVATED', id],
+      ['BILLING.SUBSCRIPTION.PAYMENT.FAILED', id],
+      ['BILLING.SUBSCRIPTION.UPDATED', id],
+      ['BILLING.SUBSCRIPTION.SUSPENDED', id],
+      ['BILLING.SUBSCRIPTION.CANCELLED', id],
+      ['BILLING.SUBSCRIPTION.EXPIRED', expiring],
+    ];
+    for (const [type, subscriptionId] of raised) {
+      const event = await eventOf(type, (subscription) => subscription.id === subscriptionId);
+      expect(await classifyPaypalEvent(stored(event), noLookup), type).toEqual(expected(subscriptionId));
+    }
+    // PayPal raises RE-ACTIVATED for a suspended subscription made active again; the sandbox raises ACTIVATED.
+    const activated = await eventOf('BILLING.SUBSCRIPTION.ACTIVATED', (subscription) => subscription.id === id);
+    expect(await classifyPaypalEvent(retyped(activated, 'BILLING.SUBSCRIPTION.RE-ACTIVATED', activated.resource), noLookup)).toEqual(expected(id));
+  });
+
+  it('names the subscription of PAYMENT.SALE.COMPLETED from the sale, and reads the account when a sale event does not carry it', async () => {
+    const account = `account:${crypto.randomUUID()}`;
+    const id = await approvedSubscription(await newPlan(), { customId: account });
+    const completed = await eventOf('PAYMENT.SALE.COMPLETED', (sale) => sale.billing_agreement_id === id);
+    expect(await classifyPaypalEvent(stored(completed), noLookup)).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+
+    const { lookups, reads } = countedLookups();
+    const { custom: _custom, ...withoutAccount } = completed.resource as Record<string, unknown>;
+    for (const type of ['PAYMENT.SALE.PENDING', 'PAYMENT.SALE.DENIED']) {
+      expect(await classifyPaypalEvent(retyped(completed, type, withoutAccount), lookups), type).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+    }
+    expect(reads).toEqual([`subscription ${id}`, `subscription ${id}`]);
+  });
+
+  it('names the subscription of PAYMENT.SALE.REFUNDED by reading its sale, never trusting parent_payment, and of a reversal naming only itself by reading the refund', async () => {
+    const account = `account:${crypto.randomUUID()}`;
+    const id = await approvedSubscription(await newPlan(), { customId: account });
+    const sale = (await eventOf('PAYMENT.SALE.COMPLETED', (resource) => resource.billing_agreement_id === id)).resource as { id: string };
+    const refund = await t.rest<{ id: string }>('POST', `/v1/payments/sale/${sale.id}/refund`, { amount: { total: '2.00', currency: 'USD' } });
+    expect(refund.status).toBe(201);
+    const refunded = await eventOf('PAYMENT.SALE.REFUNDED', (resource) => resource.id === refund.body.id);
+    const { lookups, reads } = countedLookups();
+    // PayPal's refund names its v1 payment (PAY-…) as parent_payment, which is no subscription.
+    const asPaypalSends = { ...(refunded.resource as Record<string, unknown>), parent_payment: 'PAY-5437236047802405NKRJ22UA' };
+    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REFUNDED', asPaypalSends), lookups)).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+    expect(reads).toEqual([`sale ${sale.id}`, `subscription ${id}`]);
+
+    // PayPal's published PAYMENT.SALE.REVERSED sample: the refund's id, amount and self link only.
+    reads.length = 0;
+    const reversal = { id: refund.body.id, state: 'completed', amount: { total: '-2.00', currency: 'USD' }, links: [{ href: `${t.paypalUrl}/v1/payments/refund/${refund.body.id}`, rel: 'self', method: 'GET' }] };
+    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REVERSED', reversal), lookups)).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+    expect(reads).toEqual([`refund ${refund.body.id}`, `sale ${sale.id}`, `subscription ${id}`]);
+  });
+
+  it('ignores a subscription made outside Billfold (no custom_id), its payments, and a sale that pays no subscription', async () => {
+    const foreign = await approvedSubscription(await newPlan());
+    const { lookups, reads } = countedLookups();
+    for (const type of ['BILLING.SUBSCRIPTION.CREATED', 'BILLING.SUBSCRIPTION.ACTIVATED']) {
+      expect(await classifyPaypalEvent(stored(await eventOf(type, (subscription) => subscription.id === foreign)), lookups), type).toBeNull();
+    }
+    const sale = await eventOf('PAYMENT.SALE.COMPLETED', (resource) => resource.billing_agreement_id === foreign);
+    expect(await classifyPaypalEvent(stored(sale), lookups)).toBeNull();
+    expect(reads).toEqual([`subscription ${foreign}`]);
+    const oneOff = { type: 'PAYMENT.SALE.COMPLETED', payload: { id: 'WH-1', event_type: 'PAYMENT.SALE.COMPLETED', resource: { id: '9T0916710M1105906', state: 'completed', amount: { total: '1.00', currency: 'USD' } } } };
+    expect(await classifyPaypalEvent(oneOff, noLookup)).toBeNull();
+  });
+
+  it('throws for a subscription or sale event that lacks its own id, so the event is retried and seen, not skipped', async () => {
+    const missing = [
+      { type: 'BILLING.SUBSCRIPTION.ACTIVATED', resource: { custom_id: 'account:1' } },
+      { type: 'BILLING.SUBSCRIPTION.PAYMENT.FAILED', resource: undefined },
+      { type: 'PAYMENT.SALE.COMPLETED', resource: { billing_agreement_id: 'I-1', custom: 'account:1' } },
+      { type: 'PAYMENT.SALE.REFUNDED', resource: { sale_id: '9T0916710M1105906' } },
+      { type: 'PAYMENT.SALE.REVERSED', resource: {} },
+    ];
+    for (const { type, resource } of missing) {
+      await expect(classifyPaypalEvent({ type, payload: { id: 'WH-1', event_type: type, resource } }, noLookup), type).rejects.toBeInstanceOf(MalformedPaypalEventError);
     }
   });
 });

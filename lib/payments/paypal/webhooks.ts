@@ -6,7 +6,8 @@ import { PaymentProviderUnavailableError, type WebhookAction } from '@/lib/payme
 /**
  * PayPal's webhooks: the signature check, and what each event type Billfold acts on is about.
  * Nothing here trusts the event's copy of the object or decides anything: an event names the
- * order it concerns, and lib/billing re-fetches that order and decides (lib/billing/webhook-actions.ts).
+ * order or subscription it concerns, and lib/billing re-fetches it and decides
+ * (lib/billing/webhook-actions.ts).
  *
  * Verification is offline, as PayPal documents it ("Verify the signature",
  * developer.paypal.com/api/rest/webhooks/rest): RSA-SHA256 over
@@ -257,6 +258,24 @@ interface DisputeResource {
   dispute_id?: string;
   disputed_transactions?: { seller_transaction_id?: string }[];
 }
+/** BILLING.SUBSCRIPTION.*: the subscription, which names our account in `custom_id`. */
+interface SubscriptionResource {
+  id?: string;
+  custom_id?: string;
+}
+/**
+ * PAYMENT.SALE.*: a subscription's payment (Payments v1), naming the subscription as its
+ * `billing_agreement_id` and usually our account as `custom` (its subscription's custom_id). A
+ * refund or reversal of one is a refund resource instead, which names its sale as `sale_id`
+ * (PayPal's published PAYMENT.SALE.REFUNDED sample) or nothing but itself (its .REVERSED sample);
+ * its `parent_payment` is a v1 payment (`PAY-…`), never the subscription.
+ */
+interface SaleResource {
+  id?: string;
+  billing_agreement_id?: string;
+  custom?: string;
+  sale_id?: string;
+}
 interface PaypalEventPayload<R> {
   id: string;
   event_type: string;
@@ -266,12 +285,20 @@ interface PaypalEventPayload<R> {
 /**
  * What an event is about, in PayPal's ids. Refunds, reversals and disputes name a capture, not
  * the order Billfold's payments are keyed by (PayPal's refund and dispute resources carry no
- * order id; neither does the sandbox's), so their order is found by reading the capture.
+ * order id; neither does the sandbox's), so their order is found by reading the capture. A
+ * subscription's events name it and our account; its payments (sales) name it, and refunds of
+ * them name only the sale, or themselves, so the rest is read from PayPal.
  */
 export type PaypalEventSubject =
   | { kind: 'payment'; orderId: string }
   | { kind: 'refund'; refundId: string; captureId: string; orderId: string | null }
-  | { kind: 'dispute'; disputeId: string; captureId: string };
+  | { kind: 'dispute'; disputeId: string; captureId: string }
+  /** `customerId` null: a subscription made outside Billfold (no custom_id), which Billfold ignores. */
+  | { kind: 'subscription'; subscriptionId: string; customerId: string | null }
+  /** A subscription's payment; `subscriptionId` null: a sale that pays no subscription, which Billfold never makes. */
+  | { kind: 'sale'; saleId: string; subscriptionId: string | null; customerId: string | null }
+  /** A refund or reversal of a subscription's payment, which names its sale or only itself. */
+  | { kind: 'sale_refund'; refundId: string; saleId: string | null };
 
 /** A known event type without what it must carry: a change at PayPal to look at, not an event to skip. */
 export class MalformedPaypalEventError extends Error {
@@ -324,6 +351,27 @@ const onDispute: SubjectOf = (event) => {
   };
 };
 
+/** A subscription's events name it, and our account as its custom_id (absent: not Billfold's). */
+const onSubscription: SubjectOf = (event) => {
+  const subscription = event.resource as SubscriptionResource | undefined;
+  return { kind: 'subscription', subscriptionId: required(event, subscription?.id, 'resource.id'), customerId: subscription?.custom_id ?? null };
+};
+
+const onSale: SubjectOf = (event) => {
+  const sale = event.resource as SaleResource | undefined;
+  return { kind: 'sale', saleId: required(event, sale?.id, 'resource.id'), subscriptionId: sale?.billing_agreement_id ?? null, customerId: sale?.custom ?? null };
+};
+
+/**
+ * A refund or reversal of a sale. PayPal's simulator sends a sale instead (naming its
+ * subscription), which is classified as the sale it is.
+ */
+const onSaleRefund: SubjectOf = (event) => {
+  const refund = event.resource as SaleResource | undefined;
+  if (refund?.billing_agreement_id) return onSale(event);
+  return { kind: 'sale_refund', refundId: required(event, refund?.id, 'resource.id'), saleId: refund?.sale_id ?? null };
+};
+
 /** One small classifier per event type Billfold acts on; every other type is stored and ignored. */
 const SUBJECTS: Readonly<Record<string, SubjectOf>> = {
   // Approved: the buyer's browser may never come back to capture (PayPal's onApprove not firing), so the order is re-read.
@@ -339,6 +387,21 @@ const SUBJECTS: Readonly<Record<string, SubjectOf>> = {
   'CUSTOMER.DISPUTE.CREATED': onDispute,
   'CUSTOMER.DISPUTE.UPDATED': onDispute,
   'CUSTOMER.DISPUTE.RESOLVED': onDispute,
+  // Every change to a subscription is re-read whole: its status, its period, its balance.
+  'BILLING.SUBSCRIPTION.CREATED': onSubscription,
+  'BILLING.SUBSCRIPTION.ACTIVATED': onSubscription,
+  'BILLING.SUBSCRIPTION.UPDATED': onSubscription,
+  'BILLING.SUBSCRIPTION.SUSPENDED': onSubscription,
+  'BILLING.SUBSCRIPTION.CANCELLED': onSubscription,
+  'BILLING.SUBSCRIPTION.EXPIRED': onSubscription,
+  'BILLING.SUBSCRIPTION.RE-ACTIVATED': onSubscription,
+  'BILLING.SUBSCRIPTION.PAYMENT.FAILED': onSubscription,
+  // A subscription's payments are its invoices: its subscription is re-read with them.
+  'PAYMENT.SALE.COMPLETED': onSale,
+  'PAYMENT.SALE.PENDING': onSale,
+  'PAYMENT.SALE.DENIED': onSale,
+  'PAYMENT.SALE.REFUNDED': onSaleRefund,
+  'PAYMENT.SALE.REVERSED': onSaleRefund,
 };
 
 /** What a stored PayPal event is about, in PayPal's ids; null for a type Billfold does not act on. */
@@ -350,36 +413,66 @@ export function paypalEventSubject(stored: { type: string; payload: unknown }): 
   return subjectOf({ ...event, event_type: stored.type });
 }
 
-function actionFor(subject: PaypalEventSubject, orderId: string): WebhookAction {
-  switch (subject.kind) {
-    case 'payment':
-      return { kind: 'payment', paymentId: orderId };
-    case 'refund':
-      return { kind: 'refund', paymentId: orderId, refundId: subject.refundId };
-    case 'dispute':
-      return { kind: 'dispute', paymentId: orderId, disputeId: subject.disputeId };
-  }
+/**
+ * What classification may have to read from PayPal, for events that do not carry it: injected,
+ * so the wiring (index.ts) reads through the app's client and a test can count the reads.
+ */
+export interface PaypalEventLookups {
+  /** The order of a capture: GET /v2/payments/captures/{id} → supplementary_data.related_ids.order_id. */
+  orderOfCapture(captureId: string): Promise<string>;
+  /** The subscription a sale paid: GET /v1/payments/sale/{id} → billing_agreement_id; null for a sale that paid none. */
+  subscriptionOfSale(saleId: string): Promise<string | null>;
+  /** The sale a refund gave money back from: GET /v1/payments/refund/{id} → sale_id. */
+  saleOfRefund(refundId: string): Promise<string>;
+  /** Our account on a subscription: GET /v1/billing/subscriptions/{id} → custom_id; null when it has none (not Billfold's). */
+  accountOfSubscription(subscriptionId: string): Promise<string | null>;
 }
 
-/** The order the subject belongs to, when the event itself says (orders and captures do; refunds and disputes do not). */
-function orderNamedBy(subject: PaypalEventSubject): string | null {
-  if (subject.kind === 'payment') return subject.orderId;
-  if (subject.kind === 'refund') return subject.orderId;
-  return null;
+/** A subscription event, about our account's subscription; null when the subscription is not Billfold's. */
+function subscriptionAction(subscriptionId: string, customerId: string | null): WebhookAction | null {
+  return customerId ? { kind: 'subscription', customerId, subscriptionId } : null;
 }
 
 /**
- * Every event type Billfold acts on, reading the capture's order where the event names only the
- * capture: `orderOfCapture` is GET /v2/payments/captures/{id} → supplementary_data.related_ids.order_id.
+ * A subscription's payment: its subscription, re-read with its invoices. The account is the
+ * sale's `custom` when it carries it, else read from the subscription. A sale that pays no
+ * subscription was not made by Billfold (it makes no other v1 sales): ignored.
  */
-export async function classifyPaypalEvent(stored: { type: string; payload: unknown }, orderOfCapture: (captureId: string) => Promise<string>): Promise<WebhookAction | null> {
+async function saleAction(subject: { subscriptionId: string | null; customerId: string | null }, lookups: PaypalEventLookups): Promise<WebhookAction | null> {
+  if (!subject.subscriptionId) return null;
+  return subscriptionAction(subject.subscriptionId, subject.customerId ?? (await lookups.accountOfSubscription(subject.subscriptionId)));
+}
+
+/** A refund names its sale (or, a reversal, only itself): the sale's subscription is read from PayPal. */
+async function saleRefundAction(subject: { refundId: string; saleId: string | null }, lookups: PaypalEventLookups): Promise<WebhookAction | null> {
+  const saleId = subject.saleId ?? (await lookups.saleOfRefund(subject.refundId));
+  return saleAction({ subscriptionId: await lookups.subscriptionOfSale(saleId), customerId: null }, lookups);
+}
+
+/**
+ * Every event type Billfold acts on, reading from PayPal (`lookups`) what an event does not
+ * carry: a refund's or a dispute's order, a sale refund's subscription, a sale's account.
+ */
+export async function classifyPaypalEvent(stored: { type: string; payload: unknown }, lookups: PaypalEventLookups): Promise<WebhookAction | null> {
   const subject = paypalEventSubject(stored);
   if (!subject) return null;
-  if (subject.kind === 'payment') return actionFor(subject, subject.orderId);
-  return actionFor(subject, orderNamedBy(subject) ?? (await orderOfCapture(subject.captureId)));
+  switch (subject.kind) {
+    case 'payment':
+      return { kind: 'payment', paymentId: subject.orderId };
+    case 'refund':
+      return { kind: 'refund', paymentId: subject.orderId ?? (await lookups.orderOfCapture(subject.captureId)), refundId: subject.refundId };
+    case 'dispute':
+      return { kind: 'dispute', paymentId: await lookups.orderOfCapture(subject.captureId), disputeId: subject.disputeId };
+    case 'subscription':
+      return subscriptionAction(subject.subscriptionId, subject.customerId);
+    case 'sale':
+      return saleAction(subject, lookups);
+    case 'sale_refund':
+      return saleRefundAction(subject, lookups);
+  }
 }
 
 /** PayPal's webhooks: offline verification (with the postback as fallback) and classification. */
-export function paypalWebhooks(options: PaypalWebhooksOptions & { orderOfCapture: (captureId: string) => Promise<string> }): WebhooksApi {
-  return { verify: paypalWebhookVerifier(options), classify: (stored) => classifyPaypalEvent(stored, options.orderOfCapture) };
+export function paypalWebhooks(options: PaypalWebhooksOptions & { lookups: PaypalEventLookups }): WebhooksApi {
+  return { verify: paypalWebhookVerifier(options), classify: (stored) => classifyPaypalEvent(stored, options.lookups) };
 }
