@@ -7,7 +7,7 @@ import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
 import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
-import { cancelSubscription, changePlan } from './plan-changes';
+import { cancelSubscription, changePlan, resumeSubscription } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
 
@@ -150,6 +150,45 @@ describe('subscribing with PayPal', () => {
       for (const event of order) await applyPaypalEvent(event);
       expect(await state()).toEqual(expected);
     }
+  });
+});
+
+async function advancePaypal(id: string, by: { cycles: number } | { seconds: number }): Promise<void> {
+  const response = await fetch(`${t.sandbox.server.url}/paypal/_sandbox/subscriptions/${id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(by) });
+  expect(response.status).toBe(200);
+}
+
+describe('cancelling a PayPal subscription', () => {
+  it('keeps access until the paid period ends, with PayPal ending it then; it cannot be resumed at PayPal, and says why', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-cancel');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const periodEnd = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd;
+    const { endsAt } = await cancelSubscription(t.paypalDeps, subscriber);
+    expect(endsAt).toEqual(periodEnd);
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true, cancelAt: periodEnd, nextCharge: null });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
+
+    const before = await snapshot(subscriber);
+    const refusal = await userFacingError(resumeSubscription(t.paypalDeps, subscriber));
+    expect(refusal).toMatchObject({ code: 'resume_refused', message: expect.stringContaining('stays active until the end of the period you paid for') });
+    expect(await snapshot(subscriber)).toEqual(before);
+
+    // PayPal's time for it passes the period's end: PayPal expires it, charging nothing more.
+    await advancePaypal(id, { seconds: 32 * 86_400 });
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none' });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900]);
+  });
+
+  it('ends a PayPal free trial at once when it is cancelled: nothing was charged', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-cancel-trial');
+    const id = await subscribedWithPaypal(subscriber, 'pro-monthly-usd');
+    await cancelSubscription(t.paypalDeps, subscriber);
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
+    expect(await invoicesFor(t.db, subscriber.userId)).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import { customers, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
 import type { SubscriptionCardsApi, SubscriptionPriceChangesApi, SubscriptionsApi } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError, PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, PROVIDER_LABELS, SubscriptionChangeRefusedError, type PaymentProviderName } from '@/lib/payments/types';
 import type { ProviderInvoice, ProviderSubscription } from '@/lib/payments/types';
 import { applySubscriptionChange, lockBillingCustomer } from './subscription-events';
 import { LIVE_STATUSES } from './subscription-status';
@@ -31,6 +31,7 @@ export async function withProvider<T>(step: () => Promise<T>): Promise<T> {
       log.warn({ err: error.cause, provider: error.provider }, 'payment provider unavailable in a subscription action');
       throw new UserFacingError(PROVIDER_UNAVAILABLE, 'provider_unavailable');
     }
+    if (error instanceof SubscriptionChangeRefusedError) throw new UserFacingError(error.message, error.code);
     throw error;
   }
 }

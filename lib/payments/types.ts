@@ -324,6 +324,22 @@ export class ApprovedPaymentRefusedError extends PaymentDeclinedError {
   }
 }
 
+/**
+ * The provider will not make a change to a subscription it would make for others, for a reason
+ * that is the provider's rule rather than an outage (PayPal will not extend billing cycles that
+ * have all run). Nothing was changed; `message` says why in words a subscriber understands.
+ */
+export class SubscriptionChangeRefusedError extends Error {
+  constructor(
+    readonly provider: PaymentProviderName,
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'SubscriptionChangeRefusedError';
+  }
+}
+
 /** The provider will not take a response to a dispute that is no longer waiting for one (decided, or answered already). */
 export class DisputeNotOpenError extends Error {
   constructor(

@@ -23,6 +23,7 @@ import type {
   SubscriptionCheckout,
   SubscriptionStatus as BillfoldSubscriptionStatus,
 } from '@/lib/payments/types';
+import { SubscriptionChangeRefusedError } from '@/lib/payments/types';
 import { call, creating } from './calls';
 import { PaypalApiError, type PaypalClient } from './client';
 import { fromPaypalAmount, toPaypalAmount } from './currency';
@@ -325,12 +326,30 @@ function quantityOf(reply: PaypalSubscriptionReply): number {
   return Number(quantity);
 }
 
+/** The execution of the plan's regular cycle, once PayPal reports it. */
+function regularExecutionOf(reply: PaypalSubscriptionReply, schedule: Schedule): PaypalCycleExecution | undefined {
+  return executionsOf(reply).find((execution) => execution.sequence === schedule.regular.sequence);
+}
+
+/**
+ * Whether the subscription ends when its paid period does. Billfold's plans bill until
+ * cancelled (total_cycles 0), and PayPal's cancel ends a subscription at once; so cancelling at
+ * the period end sets this subscriber's regular cycles to those already billed
+ * (setCancelAtPeriodEnd), and PayPal itself EXPIRES it when the last one's period is over. An
+ * ACTIVE subscription whose regular cycles are all billed is one set to end.
+ */
+function endsWithPeriod(reply: PaypalSubscriptionReply, schedule: Schedule): boolean {
+  const execution = regularExecutionOf(reply, schedule);
+  return reply.status === SubscriptionStatus.Active && !!execution?.total_cycles && execution.cycles_completed >= execution.total_cycles;
+}
+
 /** A PayPal subscription (read with `fields=plan,last_failed_payment`) in Billfold's words. */
 export function subscriptionFrom(reply: PaypalSubscriptionReply): ProviderSubscription {
   const schedule = scheduleOf(reply);
   const period = currentPeriodOf(reply, schedule);
   const trial = trialOf(reply, schedule);
   const changedAt = dateOf(reply.status_update_time);
+  const ending = endsWithPeriod(reply, schedule);
   return {
     provider: 'paypal',
     id: reply.id,
@@ -343,9 +362,8 @@ export function subscriptionFrom(reply: PaypalSubscriptionReply): ProviderSubscr
     created: createdOf(reply),
     currentPeriodStart: period.start,
     currentPeriodEnd: period.end,
-    // PayPal cancels at once, never at a period's end.
-    cancelAtPeriodEnd: false,
-    cancelAt: null,
+    cancelAtPeriodEnd: ending,
+    cancelAt: ending ? period.end : null,
     canceledAt: reply.status === SubscriptionStatus.Cancelled ? changedAt : null,
     endedAt: ENDED.includes(reply.status) ? changedAt : null,
     trialStart: trial.start,
@@ -717,10 +735,28 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
     }
   }
 
+  /**
+   * PayPal's cancel takes no PayPal-Request-Id; reading first makes a repeat harmless. A
+   * subscription never approved cannot be cancelled at PayPal (lib/billing disowns it), and one
+   * already ended has nothing to cancel: both come back as they are.
+   */
+  async function cancelNow(id: string): Promise<ProviderSubscription> {
+    const current = await read(id);
+    if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
+    try {
+      await call(() => sdkSubscriptions.cancelSubscription({ id, body: { reason: CANCEL_REASON } }));
+    } catch (error) {
+      // Ended in between (another request, the subscriber at PayPal): the read below says how.
+      if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
+    }
+    return subscriptionFrom(await read(id));
+  }
+
   return {
     name: 'paypal',
     startsWith: 'approval',
     plansCarryTerms: true,
+    cancelEndsTrialsNow: true,
 
     async ensurePlanPrice(price) {
       const productId = await ensureProduct(price);
@@ -752,17 +788,25 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
       return checkoutFrom(await read(id));
     },
 
-    async cancelSubscriptionNow(id, _idempotencyKey) {
-      // PayPal's cancel takes no PayPal-Request-Id; reading first makes a repeat harmless. A
-      // subscription never approved cannot be cancelled at PayPal (lib/billing disowns it), and
-      // one already ended has nothing to cancel: both come back as they are.
+    cancelSubscriptionNow: (id) => cancelNow(id),
+
+    async setCancelAtPeriodEnd(id, cancel) {
+      // PayPal's PATCH takes no PayPal-Request-Id: it sets a value, so a repeat sets it again.
       const current = await read(id);
-      if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
+      const schedule = scheduleOf(current);
+      if (current.status !== SubscriptionStatus.Active || endsWithPeriod(current, schedule) === cancel) return subscriptionFrom(current);
+      // A free trial cannot be cut short of the regular cycles its plan has: it ends now (nothing was charged).
+      if (cancel && inTrial(current)) return cancelNow(id);
+      const billed = regularExecutionOf(current, schedule)?.cycles_completed ?? 0;
+      const path = `/plan/billing_cycles/@sequence==${schedule.regular.sequence}/total_cycles`;
       try {
-        await call(() => sdkSubscriptions.cancelSubscription({ id, body: { reason: CANCEL_REASON } }));
+        await rest.request('PATCH', `/v1/billing/subscriptions/${encodeURIComponent(id)}`, { body: [{ op: 'replace', path, value: cancel ? billed : 0 }] });
       } catch (error) {
-        // Ended in between (another request, the subscriber at PayPal): the read below says how.
-        if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
+        // Cycles that have all run cannot be given more: the subscription ends as set.
+        if (error instanceof PaypalApiError && error.issue === 'BILLING_CYCLE_EXECUTION_COMPLETED') {
+          throw new SubscriptionChangeRefusedError('paypal', 'PayPal does not let a subscription that is set to end carry on. It stays active until the end of the period you paid for; you can subscribe again then.', 'resume_refused');
+        }
+        throw error;
       }
       return subscriptionFrom(await read(id));
     },
