@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf } from './paypal-support';
 import { expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
 
@@ -28,6 +29,14 @@ test.describe('subscribing with PayPal', () => {
     await expect(invoices).toHaveCount(1);
     await expect(invoices.first()).toContainText('$9.00');
     await expect(invoices.first()).toContainText('Paid');
+
+    // PayPal has no invoice documents: Billfold renders the receipt.
+    const download = page.waitForEvent('download');
+    await invoices.first().getByRole('link', { name: /^Receipt for invoice .+ as PDF$/ }).click();
+    const receipt = await download;
+    expect(receipt.suggestedFilename()).toMatch(/^receipt-.+\.pdf$/);
+    const bytes = await readFile(await receipt.path());
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(email).toContain('paypal-monthly');
   });
 
@@ -71,5 +80,34 @@ test.describe('subscribing with PayPal', () => {
     await expect(page).toHaveURL(/\/account\/billing\?notice=already-subscribed$/);
     await expect(page.getByTestId('current-plan')).toHaveText('Starter · $9.00 / month');
     await expect(page.getByTestId('payment-method')).toContainText('Visa •••• 4242');
+  });
+});
+
+test.describe('cancelling a PayPal subscription', () => {
+  test('a PayPal subscriber cancels at the period end and keeps the members page until PayPal’s time passes that end; then it closes', async ({ page }) => {
+    await newSubscriber(page, 'paypal-cancel');
+    await openSubscribe(page, 'starter-monthly-usd');
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await agreeInPaypal(window);
+    await expectPortalAfterSubscribing(page);
+    const periodEnd = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
+
+    await expect(page.getByText('Your plan stays active until the end of the period you have paid for, and you will not be charged again.')).toBeVisible();
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel at period end' }).click();
+    await expect(page.getByText(`Your subscription is canceled. You keep access until ${periodEnd}`)).toBeVisible();
+    await expect(page.getByTestId('ends-on')).toHaveText(`On ${periodEnd}. You will not be charged again.`, { timeout: 30_000 });
+    await expect(statusBadge(page)).toHaveText('Active');
+    await page.goto('/members');
+    await expect(page.getByTestId('members-content')).toBeVisible();
+
+    // PayPal's time for this subscription passes the period's end: PayPal expires it, and its webhook closes the members page.
+    await advancePaypalSubscription(id, { seconds: 32 * 86_400 });
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('members-access')).toHaveText('Your subscription has ended.', { timeout: 1_000 });
+    });
+    await expect(page.getByTestId('members-content')).toHaveCount(0);
+    expect((await paypalSubscription(id)).status).toBe('EXPIRED');
   });
 });
