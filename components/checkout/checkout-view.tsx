@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useState, useTransition } from 'react';
 import { finishApprovalPayment, startApprovalPayment, startCheckout } from '@/app/(shop)/checkout/actions';
 import { ApprovalStep } from '@/components/payments/approval-step';
+import { BesideTheCard, type ButtonMessage } from '@/components/payments/beside-the-card';
 import { PaymentStep } from '@/components/payments/payment-step';
 import { clearCart, useCart } from '@/components/shop/cart-store';
 import { useCartQuote } from '@/components/shop/use-cart-quote';
@@ -34,7 +35,7 @@ export function CheckoutView({ signedInEmail, browser, approvals, resumed }: Che
   const [email, setEmail] = useState(resumed?.order.email ?? '');
   const [error, setError] = useState<{ message: string | null; email?: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [approvalMessage, setApprovalMessage] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+  const [approvalMessage, setApprovalMessage] = useState<ButtonMessage | null>(null);
   const [paid, setPaid] = useState(false);
   const [continuing, startContinuing] = useTransition();
 
@@ -129,28 +130,18 @@ export function CheckoutView({ signedInEmail, browser, approvals, resumed }: Che
             </div>
           ) : null}
           {approvalButtons.length > 0 ? (
-            <div className="mb-5">
-              {approvalMessage ? (
-                <div className="mb-3">
-                  <Alert tone={approvalMessage.tone}>{approvalMessage.text}</Alert>
-                </div>
-              ) : null}
-              <div className="space-y-3">
-                {approvalButtons.map((config) => (
-                  <ApprovalStep
-                    key={config.provider}
-                    browser={config}
-                    createPayment={() => startApprovalPayment({ provider: config.provider, items: [...items] })}
-                    finishPayment={(paymentId) => finishApprovalPayment({ provider: config.provider, paymentId })}
-                    onDone={goToOrder}
-                    onMessage={setApprovalMessage}
-                  />
-                ))}
-              </div>
-              <p className="mt-5 flex items-center gap-3 text-xs tracking-wide text-stone-500 uppercase before:h-px before:flex-1 before:bg-stone-200 after:h-px after:flex-1 after:bg-stone-200">
-                or pay by card
-              </p>
-            </div>
+            <BesideTheCard message={approvalMessage}>
+              {approvalButtons.map((config) => (
+                <ApprovalStep
+                  key={config.provider}
+                  browser={config}
+                  createPayment={() => startApprovalPayment({ provider: config.provider, items: [...items] })}
+                  finishPayment={(paymentId) => finishApprovalPayment({ provider: config.provider, paymentId })}
+                  onDone={goToOrder}
+                  onMessage={setApprovalMessage}
+                />
+              ))}
+            </BesideTheCard>
           ) : null}
           <PaymentStep browser={browser} handoff={handoff} payLabel={`Pay ${order.total}`} returnUrl={completeUrl} onPaid={goToOrder} onExpired={restartExpiredCheckout} />
           <p className="mt-4 text-xs text-stone-500">Card details go straight to our payment provider in a secure frame; they never reach our servers.</p>

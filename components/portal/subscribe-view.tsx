@@ -3,9 +3,9 @@
 import { useState } from 'react';
 import { startSubscription } from '@/app/(shop)/subscribe/actions';
 import { useOwnDocument } from '@/components/checkout/use-own-document';
+import { BesideTheCard, type ButtonMessage } from '@/components/payments/beside-the-card';
 import { CardStep } from '@/components/payments/card-step';
 import { SubscriptionApprovalStep } from '@/components/payments/subscription-approval-step';
-import { Alert } from '@/components/ui/alert';
 import type { PaymentBrowserConfig } from '@/lib/payments/browser';
 import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 import { Activation } from './activation';
@@ -43,7 +43,7 @@ function toPortalIfSubscribed({ code }: { code: string }): boolean {
 export function SubscribeView({ lookupKey, amountToday, currency, submitLabel, browser, approvals, returned }: SubscribeViewProps) {
   useOwnDocument();
   const [confirmed, setConfirmed] = useState<PaymentProviderName | 'card' | null>(returned ? 'card' : null);
-  const [message, setMessage] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<ButtonMessage | null>(null);
 
   if (confirmed) {
     return (
@@ -58,33 +58,23 @@ export function SubscribeView({ lookupKey, amountToday, currency, submitLabel, b
   return (
     <>
       {approvals.length > 0 ? (
-        <div className="mb-5">
-          {message ? (
-            <div className="mb-3">
-              <Alert tone={message.tone}>{message.text}</Alert>
-            </div>
-          ) : null}
-          <div className="space-y-3">
-            {approvals.map((config) => (
-              <SubscriptionApprovalStep
-                key={config.provider}
-                browser={config}
-                createSubscription={async () => {
-                  const result = await startSubscription({ lookupKey, provider: config.provider });
-                  if (!result.ok) return result;
-                  if (result.data.step !== 'approval' || result.data.handoff.kind !== 'approval') throw new Error(`${config.provider} answered a subscription without an approval step`);
-                  return { ok: true, data: { subscriptionId: result.data.handoff.providerOrderId } };
-                }}
-                onRefused={toPortalIfSubscribed}
-                onApproved={() => setConfirmed(config.provider)}
-                onMessage={setMessage}
-              />
-            ))}
-          </div>
-          <p className="mt-5 flex items-center gap-3 text-xs tracking-wide text-stone-500 uppercase before:h-px before:flex-1 before:bg-stone-200 after:h-px after:flex-1 after:bg-stone-200">
-            or pay by card
-          </p>
-        </div>
+        <BesideTheCard message={message}>
+          {approvals.map((config) => (
+            <SubscriptionApprovalStep
+              key={config.provider}
+              browser={config}
+              createSubscription={async () => {
+                const result = await startSubscription({ lookupKey, provider: config.provider });
+                if (!result.ok) return result;
+                if (result.data.step !== 'approval' || result.data.handoff.kind !== 'approval') throw new Error(`${config.provider} answered a subscription without an approval step`);
+                return { ok: true, data: { subscriptionId: result.data.handoff.providerOrderId } };
+              }}
+              onRefused={toPortalIfSubscribed}
+              onApproved={() => setConfirmed(config.provider)}
+              onMessage={setMessage}
+            />
+          ))}
+        </BesideTheCard>
       ) : null}
       <CardStep
         browser={browser}

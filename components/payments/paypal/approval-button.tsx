@@ -50,6 +50,17 @@ export function useSdkReady({ scriptUrl, nonce }: PaymentBrowserConfig): 'loadin
   return state;
 }
 
+/** What stands where PayPal's button will be while its SDK loads, or says it could not (`instead`: what the buyer can do meanwhile). */
+export function SdkPlaceholder({ sdk, instead }: { sdk: 'loading' | 'failed'; instead: string }) {
+  if (sdk === 'failed') return <p className="text-sm text-stone-600">PayPal could not be loaded. {instead}, or refresh the page to try PayPal again.</p>;
+  return <div aria-hidden className="h-[45px] animate-pulse rounded bg-stone-100" />;
+}
+
+/** What to tell the buyer when PayPal's window fails (`instead`: the other way to go on). */
+export function paypalErrorText(error: OnErrorData, instead: string): string {
+  return error.code === 'ERR_POPUP_BLOCKED' ? 'Your browser blocked the PayPal window. Allow pop-ups for this site, then press PayPal again.' : `PayPal ran into a problem. ${NOT_CHARGED} Try PayPal again, or ${instead}.`;
+}
+
 export function PaypalApprovalButton({ browser, createPayment, finishPayment, onDone, onMessage }: ApprovalButtonProps) {
   const sdk = useSdkReady(browser);
   const [capturing, setCapturing] = useState(false);
@@ -57,10 +68,7 @@ export function PaypalApprovalButton({ browser, createPayment, finishPayment, on
   // onError that follows must not replace it with a vaguer one.
   const refusedByUs = useRef(false);
 
-  if (sdk === 'failed') {
-    return <p className="text-sm text-stone-600">PayPal could not be loaded. Pay by card below, or refresh the page to try PayPal again.</p>;
-  }
-  if (sdk === 'loading') return <div aria-hidden className="h-[45px] animate-pulse rounded bg-stone-100" />;
+  if (sdk !== 'ready') return <SdkPlaceholder sdk={sdk} instead="Pay by card below" />;
 
   return (
     <PayPalProvider clientId={browser.publicKey} environment={browser.live ? 'production' : 'sandbox'} components={COMPONENTS} pageType="checkout">
@@ -107,10 +115,7 @@ export function PaypalApprovalButton({ browser, createPayment, finishPayment, on
         onCancel={() => onMessage({ tone: 'info', text: `You left PayPal before paying. ${NOT_CHARGED} Pay with PayPal or by card when you are ready.` })}
         onError={(error: OnErrorData) => {
           if (refusedByUs.current) return;
-          onMessage({
-            tone: 'error',
-            text: error.code === 'ERR_POPUP_BLOCKED' ? 'Your browser blocked the PayPal window. Allow pop-ups for this site, then press PayPal again.' : `PayPal ran into a problem. ${NOT_CHARGED} Try PayPal again, or pay by card.`,
-          });
+          onMessage({ tone: 'error', text: paypalErrorText(error, 'pay by card') });
         }}
       />
     </PayPalProvider>

@@ -5,7 +5,7 @@ import { PayPalProvider, PayPalSubscriptionButton } from '@paypal/react-paypal-j
 import { useRef, useState } from 'react';
 import { NOT_CHARGED } from '../messages';
 import type { SubscriptionButtonProps } from '../pieces';
-import { useSdkReady } from './approval-button';
+import { paypalErrorText, SdkPlaceholder, useSdkReady } from './approval-button';
 
 // One constant array: PayPalProvider reloads the SDK when its components change identity.
 const COMPONENTS: Components[] = ['paypal-subscriptions'];
@@ -24,10 +24,7 @@ export function PaypalSubscriptionButton({ browser, createSubscription, onRefuse
   // PayPal's onError that follows must not replace it with a vaguer one.
   const refusedByUs = useRef(false);
 
-  if (sdk === 'failed') {
-    return <p className="text-sm text-stone-600">PayPal could not be loaded. Subscribe by card below, or refresh the page to try PayPal again.</p>;
-  }
-  if (sdk === 'loading') return <div aria-hidden className="h-[45px] animate-pulse rounded bg-stone-100" />;
+  if (sdk !== 'ready') return <SdkPlaceholder sdk={sdk} instead="Subscribe by card below" />;
 
   return (
     <PayPalProvider clientId={browser.publicKey} environment={browser.live ? 'production' : 'sandbox'} components={COMPONENTS} pageType="checkout">
@@ -52,10 +49,7 @@ export function PaypalSubscriptionButton({ browser, createSubscription, onRefuse
         onCancel={() => onMessage({ tone: 'info', text: `You left PayPal before approving the subscription. ${NOT_CHARGED} Subscribe with PayPal or by card when you are ready.` })}
         onError={(error: OnErrorData) => {
           if (refusedByUs.current) return;
-          onMessage({
-            tone: 'error',
-            text: error.code === 'ERR_POPUP_BLOCKED' ? 'Your browser blocked the PayPal window. Allow pop-ups for this site, then press PayPal again.' : `PayPal ran into a problem. ${NOT_CHARGED} Try PayPal again, or subscribe by card.`,
-          });
+          onMessage({ tone: 'error', text: paypalErrorText(error, 'subscribe by card') });
         }}
       />
     </PayPalProvider>
