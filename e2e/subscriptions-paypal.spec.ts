@@ -7,7 +7,7 @@ test.describe.configure({ timeout: 90_000 });
 const longDay = (time: string | Date) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(time));
 
 test.describe('subscribing with PayPal', () => {
-  test('a customer subscribes monthly with PayPal: agrees in PayPal’s window, the page waits for PayPal’s confirmation, and the portal shows the plan, PayPal with their email and the first payment', async ({ page }) => {
+  test('a customer subscribes monthly with PayPal: agrees in PayPal’s window, the page waits for PayPal’s confirmation, and the portal shows the plan, PayPal with their email and the first payment', { tag: '@phone' }, async ({ page }) => {
     const email = await newSubscriber(page, 'paypal-monthly');
     await openSubscribe(page, 'starter-monthly-usd');
     await expect(page.getByTestId('due-today')).toHaveText('$9.00');
