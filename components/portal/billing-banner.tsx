@@ -6,6 +6,7 @@ const ACTIONS = {
   past_due: { href: '/account/billing/pay', label: 'Update card and pay', tone: 'border-red-200 bg-red-50 text-red-800' },
   action_required: { href: '/account/billing/pay', label: 'Confirm the payment', tone: 'border-amber-200 bg-amber-50 text-amber-900' },
   trial_ending: { href: '/account/billing', label: 'Review your plan', tone: 'border-brand-100 bg-brand-50 text-brand-700' },
+  collecting_at_provider: { href: '/account/billing', label: 'See your plan', tone: 'border-red-200 bg-red-50 text-red-800' },
 } as const;
 
 /** Shown on every page to a signed-in subscriber whose billing needs them: one line, one action. */

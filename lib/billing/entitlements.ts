@@ -36,7 +36,7 @@ export function accessFor(status: SubscriptionStatus, hasCard: boolean): Access 
 const REASONS: Record<SubscriptionStatus, string> = {
   active: 'Your subscription is active.',
   trialing: 'You are on a free trial.',
-  past_due: 'Your last payment failed. Update your card to keep access.',
+  past_due: 'Your last payment failed. Update how you pay to keep access.',
   incomplete: 'Your first payment has not been completed.',
   incomplete_expired: 'Your first payment was never completed, so the subscription did not start.',
   unpaid: 'Your subscription is unpaid. Pay the open invoice to regain access.',

@@ -9,7 +9,7 @@ import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, t
 import { entitlementsFor } from './entitlements';
 import { cancelSubscription, changePlan, resumeSubscription } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
-import { currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
+import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
 
 /**
  * PayPal subscriptions through lib/billing, against the sandbox's PayPal: the same rules as the
@@ -157,6 +157,23 @@ async function advancePaypal(id: string, by: { cycles: number } | { seconds: num
   const response = await fetch(`${t.sandbox.server.url}/paypal/_sandbox/subscriptions/${id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(by) });
   expect(response.status).toBe(200);
 }
+
+describe('a PayPal renewal that fails', () => {
+  it('makes the subscription past due with an open invoice and a banner that speaks of PayPal, keeping grace access', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-dunning');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd', 'renewals-fail@example.com');
+    await advancePaypal(id, { cycles: 1 });
+    await applyAll(id);
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'past_due', openInvoice: { amountDue: { amount: 900, currency: 'USD' } } });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'grace', status: 'past_due' });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toMatchObject({ kind: 'collecting_at_provider', message: expect.stringContaining('PayPal could not collect'), amountDue: { amount: 900, currency: 'USD' } });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountDue.amount])).toEqual([
+      ['open', 900],
+      ['paid', 900],
+    ]);
+  });
+});
 
 describe('cancelling a PayPal subscription', () => {
   it('keeps access until the paid period ends, with PayPal ending it then; it cannot be resumed at PayPal, and says why', async () => {

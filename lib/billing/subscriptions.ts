@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from '@/db/client';
 import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
 import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
-import type { InvoiceStatus, PaymentProviderName, SubscriptionStatus } from '@/lib/payments/types';
+import { PROVIDER_LABELS, type InvoiceStatus, type PaymentProviderName, type SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
 import { hasOwnReceipt, receiptPath } from './receipts';
 import { isLive, LIVE_STATUSES } from './subscription-status';
@@ -88,7 +88,8 @@ export interface InvoiceView {
 }
 
 export interface BillingAlert {
-  kind: 'past_due' | 'action_required' | 'trial_ending';
+  /** `collecting_at_provider`: a renewal failed at a provider that keeps the subscriber's funding (PayPal), which retries it. */
+  kind: 'past_due' | 'action_required' | 'trial_ending' | 'collecting_at_provider';
   message: string;
   amountDue?: Money;
 }
@@ -232,6 +233,14 @@ export async function billingAlertFor(db: Database, userId: string): Promise<Bil
         amountDue: view.openInvoice.amountDue,
       };
     }
+    if ((view.status === 'past_due' || view.status === 'unpaid') && view.wallet) {
+      const provider = PROVIDER_LABELS[view.provider];
+      return {
+        kind: 'collecting_at_provider',
+        message: `${provider} could not collect your latest subscription payment and will try again. Make sure your ${provider} account can pay it to keep access.`,
+        amountDue: view.openInvoice.amountDue,
+      };
+    }
     if (view.status === 'past_due' || view.status === 'unpaid') {
       return {
         kind: 'past_due',
@@ -249,7 +258,9 @@ export async function billingAlertFor(db: Database, userId: string): Promise<Bil
       kind: 'trial_ending',
       message: view.paymentMethod
         ? `Your free trial ends on ${formatDay(row.trialEnd)}; your card ending ${view.paymentMethod.last4} will then be charged.`
-        : `Your free trial ends on ${formatDay(row.trialEnd)}. Add a card to keep your subscription.`,
+        : view.wallet
+          ? `Your free trial ends on ${formatDay(row.trialEnd)}; ${PROVIDER_LABELS[view.provider]} will then collect your first payment.`
+          : `Your free trial ends on ${formatDay(row.trialEnd)}. Add a card to keep your subscription.`,
       ...(view.nextCharge ? { amountDue: view.nextCharge.amount } : {}),
     };
   }

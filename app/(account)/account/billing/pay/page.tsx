@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { connection } from 'next/server';
 import { ProviderScript } from '@/components/payments/provider-script';
 import { Activation } from '@/components/portal/activation';
@@ -8,6 +9,7 @@ import { planPriceLabel } from '@/components/shop/plan-price';
 import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
+import { portalCapabilities } from '@/lib/billing/subscription-context';
 import { currentSubscription } from '@/lib/billing/subscriptions';
 import { formatMoney } from '@/lib/money';
 import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
@@ -21,6 +23,8 @@ export default async function PayOpenInvoicePage({ searchParams }: { searchParam
   const user = await requireUserForPage('/account/billing/pay');
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   const subscription = await currentSubscription(db, user.id);
+  // A subscription whose funding is kept at the provider (PayPal) is not paid by card here.
+  if (subscription && !portalCapabilities(subscription.provider).cards) redirect('/account/billing');
   const browser = cardBrowserConfig(nonce);
   const returned = providerReturn(await searchParams).succeeded;
   const invoice = subscription?.openInvoice ?? null;
