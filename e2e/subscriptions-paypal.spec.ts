@@ -111,3 +111,30 @@ test.describe('cancelling a PayPal subscription', () => {
     expect((await paypalSubscription(id)).status).toBe('EXPIRED');
   });
 });
+
+test.describe('changing plan with PayPal', () => {
+  test('a PayPal subscriber switches plan: approves the change on PayPal’s page, comes back, and the portal shows the new plan once PayPal confirms it', async ({ page }) => {
+    await newSubscriber(page, 'paypal-revise');
+    await openSubscribe(page, 'starter-monthly-usd');
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await agreeInPaypal(window);
+    await expectPortalAfterSubscribing(page);
+    const nextBilling = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
+
+    await expect(page.getByText('PayPal asks you to approve the change on its own page.')).toBeVisible();
+    await page.getByRole('button', { name: 'Switch to Pro ($29.00 / month) with PayPal' }).click();
+    await expect(page.getByRole('heading', { name: 'Agree to the changed subscription' })).toBeVisible();
+    await expect(page.getByText('Then 29.00 USD per month until cancelled')).toBeVisible();
+    await page.getByRole('button', { name: 'Agree & Continue' }).click();
+
+    await expect(page).toHaveURL(/\/account\/billing\?notice=plan-change-approved/);
+    await expect(page.getByText('You approved the change.')).toBeVisible();
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('current-plan')).toHaveText('Pro · $29.00 / month', { timeout: 1_000 });
+    });
+    await expect(page.getByTestId('next-charge')).toHaveText(`$29.00 on ${nextBilling}`);
+    await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
+    expect((await paypalSubscription(id)).status).toBe('ACTIVE');
+  });
+});

@@ -7,7 +7,7 @@ import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
 import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
-import { cancelSubscription, changePlan, resumeSubscription } from './plan-changes';
+import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
 
@@ -77,6 +77,12 @@ async function rowsOf(subscriber: Subscriber) {
   return t.db.select().from(subscriptions).where(eq(subscriptions.userId, subscriber.userId)).orderBy(subscriptions.createdAt);
 }
 
+/** A row as far as it says anything: when it was last written is not a change. */
+function content<T extends { updatedAt: Date; providerUpdatedAt: Date | null }>(row: T): Omit<T, 'updatedAt' | 'providerUpdatedAt'> {
+  const { updatedAt: _written, providerUpdatedAt: _seen, ...rest } = row;
+  return rest;
+}
+
 /** How many subscriptions PayPal holds for the account (its custom_id names the account). */
 async function paypalSubscriptionsOf(subscriber: Subscriber): Promise<number> {
   const [row] = await t.db.execute<{ count: number }>(
@@ -88,8 +94,8 @@ async function paypalSubscriptionsOf(subscriber: Subscriber): Promise<number> {
 async function snapshot(subscriber: Subscriber) {
   return {
     atPaypal: await paypalSubscriptionsOf(subscriber),
-    rows: await rowsOf(subscriber),
-    invoices: await t.db.select().from(invoices).orderBy(invoices.id),
+    rows: (await rowsOf(subscriber)).map(content),
+    invoices: (await t.db.select().from(invoices).orderBy(invoices.id)).map(content),
   };
 }
 
@@ -157,6 +163,34 @@ async function advancePaypal(id: string, by: { cycles: number } | { seconds: num
   const response = await fetch(`${t.sandbox.server.url}/paypal/_sandbox/subscriptions/${id}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(by) });
   expect(response.status).toBe(200);
 }
+
+describe('changing plan with PayPal', () => {
+  it('sends the subscriber to approve the change at PayPal, and moves to the new plan once PayPal confirms it, charging nothing now', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-revise');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const urls = { returnUrl: 'http://127.0.0.1:3000/account/billing?notice=plan-change-approved', cancelUrl: 'http://127.0.0.1:3000/account/billing?notice=plan-change-left' };
+
+    const before = await snapshot(subscriber);
+    expect((await userFacingError(startPlanChangeApproval(t.paypalDeps, subscriber, 'pro-monthly-jpy', urls))).code).toBe('currency_mismatch');
+    expect((await userFacingError(startPlanChangeApproval(t.paypalDeps, subscriber, 'starter-monthly-usd', urls))).code).toBe('same_plan');
+    const { approveUrl } = await startPlanChangeApproval(t.paypalDeps, subscriber, 'pro-monthly-usd', urls);
+    // Nothing changes until the buyer approves.
+    await applyAll(id);
+    expect(await snapshot(subscriber)).toEqual(before);
+
+    const page = await decide(approveUrl, 'approve');
+    expect(page.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:3000\/account\/billing\?notice=plan-change-approved/);
+    await applyAll(id);
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ status: 'active', plan: { lookupKey: 'pro-monthly-usd' }, nextCharge: { amount: { amount: 2900, currency: 'USD' } } });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900]);
+
+    // The next renewal charges the new plan.
+    await advancePaypal(id, { cycles: 1 });
+    await applyAll(id);
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([2900, 900]);
+  });
+});
 
 describe('a PayPal renewal that fails', () => {
   it('makes the subscription past due with an open invoice and a banner that speaks of PayPal, keeping grace access', async () => {

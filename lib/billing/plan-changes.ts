@@ -141,6 +141,30 @@ export async function changePlan(deps: SubscriptionDependencies, subscriber: Sub
   }) as Promise<PlanChange>;
 }
 
+/**
+ * Asks the provider to move the subscription to another plan with the buyer's approval
+ * (PayPal's revise): the same refusals as changePlan, then the address where the buyer approves.
+ * Nothing changes until they do; the provider's webhook then reports the new plan, billed from
+ * the next payment (the period already paid for is not charged again).
+ */
+export async function startPlanChangeApproval(
+  deps: SubscriptionDependencies,
+  subscriber: Subscriber,
+  lookupKey: string,
+  urls: { returnUrl: string; cancelUrl: string },
+): Promise<{ approveUrl: string }> {
+  const revisions = deps.subscriptions.revisions;
+  if (!revisions) throw new UserFacingError('Your plan is changed here directly, with no approval elsewhere.', 'not_supported');
+  await subscribablePlan(deps.db, lookupKey);
+  return withAccountLock(deps, subscriber, NO_SUBSCRIPTION, async (tx) => {
+    const current = await currentLive(tx, deps, subscriber);
+    if (!current) throw NO_SUBSCRIPTION;
+    const decision = await decideChange(tx, deps, current, lookupKey);
+    if (decision.kind === 'keep') throw new UserFacingError('You are already on that plan.', 'same_plan');
+    return revisions.revise(current.subscription, decision.providerPriceId, urls);
+  });
+}
+
 /** Ends the subscription at the end of the period paid for; a pending plan change is dropped. */
 export async function cancelSubscription(deps: SubscriptionDependencies, subscriber: Subscriber): Promise<{ endsAt: Date }> {
   return withAccountLock(deps, subscriber, NO_SUBSCRIPTION, async (tx) => {

@@ -41,8 +41,10 @@ export function subscribesByApproval(name: PaymentProviderName): boolean {
 export interface PortalCapabilities {
   /** Cards are saved for it here (else its funding is kept at the provider). */
   cards: boolean;
-  /** Its plan is changed here (else the provider asks the buyer to approve a change). */
+  /** Its plan is changed here. */
   priceChanges: boolean;
+  /** Its plan is changed with the buyer's approval at the provider (PayPal's revise). */
+  revisions: boolean;
   /** Cancelling its free trial ends the trial at once. */
   cancelEndsTrialsNow: boolean;
 }
@@ -50,5 +52,10 @@ export interface PortalCapabilities {
 /** What the portal can do for a subscription billed through `name`. */
 export function portalCapabilities(name: PaymentProviderName): PortalCapabilities {
   const subscriptions = paymentRegistry().all().find((candidate) => candidate.name === name)?.subscriptions;
-  return { cards: Boolean(subscriptions?.cards), priceChanges: Boolean(subscriptions?.priceChanges), cancelEndsTrialsNow: subscriptions?.cancelEndsTrialsNow ?? false };
+  return {
+    cards: Boolean(subscriptions?.cards),
+    priceChanges: Boolean(subscriptions?.priceChanges),
+    revisions: Boolean(subscriptions?.revisions),
+    cancelEndsTrialsNow: subscriptions?.cancelEndsTrialsNow ?? false,
+  };
 }

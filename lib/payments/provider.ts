@@ -144,6 +144,16 @@ export interface SubscriptionPriceChangesApi {
   previewPriceChange(subscription: ProviderSubscription, priceId: string, timing: 'now' | 'period_end'): Promise<InvoicePreview>;
 }
 
+/** Plan changes the buyer approves in the provider's window (PayPal's revise): in effect once approved, billed from the next payment. */
+export interface SubscriptionRevisionsApi {
+  /**
+   * Asks the provider to move the subscription to `priceId`. Nothing changes until the buyer
+   * approves at `approveUrl`; the provider then sends them to `returnUrl` (or `cancelUrl`), and
+   * its webhook reports the change.
+   */
+  revise(subscription: ProviderSubscription, priceId: string, urls: { returnUrl: string; cancelUrl: string }): Promise<{ approveUrl: string }>;
+}
+
 export interface SubscriptionsApi {
   readonly name: PaymentProviderName;
   /**
@@ -193,6 +203,8 @@ export interface SubscriptionsApi {
   readonly cards: SubscriptionCardsApi | null;
   /** Null for a provider whose plan changes need the buyer's approval (PayPal's revise). */
   readonly priceChanges: SubscriptionPriceChangesApi | null;
+  /** Null for a provider that changes plans on its own (Stripe). */
+  readonly revisions: SubscriptionRevisionsApi | null;
 }
 
 /** A stored event as the worker reads it back from the ledger. */

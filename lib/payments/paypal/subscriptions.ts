@@ -653,12 +653,13 @@ export function planRequestId(price: PlanPriceRequest): string {
 }
 
 /**
- * Our product's id at PayPal, which a merchant may choose (6–50 letters, digits, `-`, `_`): one
- * product per Billfold product for good, even after PayPal forgets the request id that made it.
+ * The one PayPal catalog product every Billfold plan belongs to, with an id of our choosing
+ * (6–50 letters, digits, `-`, `_`), so it is found for good even after PayPal forgets the
+ * request id that made it. One product rather than one per plan product: PayPal revises a
+ * subscription only to a plan of the same product, and a subscriber may move between any plans
+ * in their currency (Starter to Pro). Each plan's name says which of ours it is.
  */
-export function paypalProductId(productId: string): string {
-  return `billfold-${productId}`;
-}
+export const PAYPAL_PLANS_PRODUCT = { id: 'billfold-plans', name: 'Subscription plans' };
 
 /** The id in an answer the SDK refused to read, when PayPal answered success (it made the object). */
 function idInRefusedAnswer(error: unknown): string | null {
@@ -710,11 +711,11 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
   }
 
   /** Our product at PayPal, made the first time (a product already there under our id is ours). */
-  async function ensureProduct(price: PlanPriceRequest): Promise<string> {
-    const id = paypalProductId(price.productId);
-    const body = { id, name: price.productName.slice(0, NAME_MAX), type: 'SERVICE' };
+  async function ensureProduct(): Promise<string> {
+    const { id, name } = PAYPAL_PLANS_PRODUCT;
+    const body = { id, name, type: 'SERVICE' };
     try {
-      await creating(() => rest.request('POST', '/v1/catalogs/products', { body, requestId: `catalog:product:${price.productId}` }));
+      await creating(() => rest.request('POST', '/v1/catalogs/products', { body, requestId: `catalog:product:${id}` }));
     } catch (error) {
       if (!(error instanceof PaypalApiError && error.issue === 'DUPLICATE_RESOURCE_IDENTIFIER')) throw error;
     }
@@ -759,7 +760,7 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
     cancelEndsTrialsNow: true,
 
     async ensurePlanPrice(price) {
-      const productId = await ensureProduct(price);
+      const productId = await ensureProduct();
       return createPlan(planRequestOf(price, productId), planRequestId(price));
     },
 
@@ -824,5 +825,16 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
 
     cards: null,
     priceChanges: null,
+    revisions: {
+      async revise(subscription, priceId, urls) {
+        // PayPal's revise takes no PayPal-Request-Id and changes nothing until the buyer approves:
+        // a repeat only asks again.
+        const body = { plan_id: priceId, application_context: { shipping_preference: 'NO_SHIPPING', return_url: urls.returnUrl, cancel_url: urls.cancelUrl } };
+        const answer = await rest.request<{ links?: { href: string; rel: string }[] }>('POST', `/v1/billing/subscriptions/${encodeURIComponent(subscription.id)}/revise`, { body });
+        const approveUrl = answer.links?.find((link) => link.rel === 'approve')?.href;
+        if (!approveUrl) throw new Error(`PayPal answered the revision of ${subscription.id} without an approve link`);
+        return { approveUrl };
+      },
+    },
   };
 }

@@ -412,5 +412,6 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
 
     cards,
     priceChanges,
+    revisions: null,
   };
 }

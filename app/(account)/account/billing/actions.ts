@@ -1,12 +1,13 @@
 'use server';
 
+import { headers } from 'next/headers';
 import { z } from 'zod';
 import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
 import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
-import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume } from '@/lib/billing/plan-changes';
+import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval } from '@/lib/billing/plan-changes';
 import { accountSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
@@ -36,6 +37,18 @@ export const previewPlanChange = userAction(
 export const changePlan = userAction(PlanInput, async ({ lookupKey }, user): Promise<{ timing: 'now' | 'period_end'; effectiveAt: string }> => {
   const result = await change(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey);
   return { timing: result.timing, effectiveAt: result.effectiveAt.toISOString() };
+});
+
+/**
+ * Starts a plan change the subscriber approves at their provider (PayPal): the address to send
+ * them to. They come back to the billing page, which shows the change once the provider confirms it.
+ */
+export const startApprovedPlanChange = userAction(PlanInput, async ({ lookupKey }, user): Promise<{ approveUrl: string }> => {
+  // The page's own origin: Next has checked it matches the host this action was posted to.
+  const origin = (await headers()).get('origin');
+  if (!origin) throw new UserFacingError('Your browser did not say which site this came from. Reload the page and try again.', 'no_origin');
+  const back = (notice: string) => new URL(`/account/billing?notice=${notice}`, origin).toString();
+  return startPlanChangeApproval(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey, { returnUrl: back('plan-change-approved'), cancelUrl: back('plan-change-left') });
 });
 
 export const cancelSubscription = userAction(NoInput, async (_input, user): Promise<{ endsAt: string }> => {

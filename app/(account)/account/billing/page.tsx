@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { CancelSubscription } from '@/components/portal/cancel-subscription';
+import { ApprovedPlanChange } from '@/components/portal/approved-plan-change';
 import { ChangePlan, type PlanOption } from '@/components/portal/change-plan';
 import { ProviderScript } from '@/components/payments/provider-script';
 import { longDate } from '@/components/portal/dates';
@@ -29,6 +30,8 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   subscribed: { tone: 'success', text: 'You are subscribed. Your plan, card and invoices are below.' },
   'already-subscribed': { tone: 'info', text: 'You already have a subscription. To move to another plan, change it here: an account has one subscription.' },
   paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
+  'plan-change-approved': { tone: 'success', text: 'You approved the change. Your new plan shows here as soon as your payment provider confirms it, and its price applies from your next payment.' },
+  'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
 };
 
 /** Statuses in which the subscription is over or never began: the portal offers a new one. */
@@ -134,7 +137,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
   // A PayPal subscriber keeps their funding at PayPal, and its plan changes need their approval there.
-  const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, cancelEndsTrialsNow: false };
+  const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, revisions: false, cancelEndsTrialsNow: false };
   const providerName = live ? PROVIDER_LABELS[live.provider] : '';
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
@@ -178,10 +181,14 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
             )}
             <Card
               title="Change plan"
-              description="Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period."
+              description={
+                can.priceChanges
+                  ? 'Moving up takes effect now, with the difference for the rest of this period charged today. Moving down takes effect at the end of the period.'
+                  : `${providerName} asks you to approve the change on its own page. Your new plan applies once you do, and its price from your next payment.`
+              }
             >
-              {!can.priceChanges ? (
-                <p className="text-sm text-stone-600">Plans of a subscription paid with {providerName} cannot be changed here yet.</p>
+              {!can.priceChanges && !can.revisions ? (
+                <p className="text-sm text-stone-600">Plans of a subscription paid with {providerName} cannot be changed here.</p>
               ) : live.cancelAtPeriodEnd ? (
                 <p className="text-sm text-stone-600">Your subscription is set to end. Resume it to change plans.</p>
               ) : live.status === 'past_due' || live.status === 'unpaid' ? (
@@ -190,6 +197,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 <p className="text-sm text-stone-600">
                   {live.status === 'incomplete' ? 'Plans can be changed once your first payment is complete.' : 'Plans cannot be changed while your subscription is paused.'}
                 </p>
+              ) : options.length > 0 && !can.priceChanges ? (
+                <ApprovedPlanChange options={options} providerName={providerName} />
               ) : options.length > 0 ? (
                 <ChangePlan options={options} currentLookupKey={live.plan.lookupKey} pendingLookupKey={live.pendingChange?.plan.lookupKey ?? null} />
               ) : (
