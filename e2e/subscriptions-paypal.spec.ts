@@ -112,6 +112,32 @@ test.describe('cancelling a PayPal subscription', () => {
   });
 });
 
+test.describe('resuming a PayPal subscription', () => {
+  test('a PayPal subscriber who cancelled resumes before the period ends by approving on PayPal’s page, and is not charged again for the period', async ({ page }) => {
+    await newSubscriber(page, 'paypal-resume');
+    await openSubscribe(page, 'starter-monthly-usd');
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await agreeInPaypal(window);
+    await expectPortalAfterSubscribing(page);
+    const periodEnd = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
+
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel at period end' }).click();
+    await expect(page.getByTestId('ends-on')).toHaveText(`On ${periodEnd}. You will not be charged again.`, { timeout: 30_000 });
+
+    await page.getByRole('button', { name: 'Resume with PayPal' }).click();
+    await expect(page.getByRole('heading', { name: 'Agree to the changed subscription' })).toBeVisible();
+    await page.getByRole('button', { name: 'Agree & Continue' }).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=resume-approved/);
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${periodEnd}`, { timeout: 1_000 });
+    });
+    await expect(page.getByTestId('ends-on')).toHaveCount(0);
+    await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
+  });
+});
+
 test.describe('changing plan with PayPal', () => {
   test('a PayPal subscriber switches plan: approves the change on PayPal’s page, comes back, and the portal shows the new plan once PayPal confirms it', async ({ page }) => {
     await newSubscriber(page, 'paypal-revise');

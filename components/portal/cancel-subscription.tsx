@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { cancelSubscription, resumeSubscription } from '@/app/(account)/account/billing/actions';
+import { cancelSubscription, resumeSubscription, startApprovedResume } from '@/app/(account)/account/billing/actions';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { longDate } from './dates';
@@ -13,10 +13,12 @@ interface CancelSubscriptionProps {
   cancelAtPeriodEnd: boolean;
   /** The current period's end, formatted on the server: when a cancellation takes effect. */
   periodEnd: string | null;
+  /** The provider whose page the subscriber approves a resume on (PayPal), or null when it is done here. */
+  resumeApprovedAt: string | null;
 }
 
 /** Cancel at the end of the period (asked twice), and resume while that end has not come. */
-export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubscriptionProps) {
+export function CancelSubscription({ cancelAtPeriodEnd, periodEnd, resumeApprovedAt }: CancelSubscriptionProps) {
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ text: string; expectCanceling: boolean } | null>(null);
@@ -49,6 +51,12 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
   function resume() {
     setError(null);
     startTransition(async () => {
+      if (resumeApprovedAt) {
+        const approval = await startApprovedResume({});
+        if (!approval.ok) return refused(approval.error);
+        window.location.assign(approval.data.approveUrl);
+        return;
+      }
       const result = await resumeSubscription({});
       if (!result.ok) return refused(result.error);
       setMessage({ text: 'Your subscription continues. It renews as before.', expectCanceling: false });
@@ -66,8 +74,9 @@ export function CancelSubscription({ cancelAtPeriodEnd, periodEnd }: CancelSubsc
           <p className="text-sm text-stone-600">
             Your subscription ends on <span className="font-medium text-ink">{periodEnd ?? 'the end of this period'}</span>. Changed your mind? Resume it before then and nothing changes.
           </p>
+          {resumeApprovedAt ? <p className="text-sm text-stone-600">{resumeApprovedAt} asks you to approve carrying on, on its own page; you are not charged again for this period.</p> : null}
           <Button type="button" onClick={resume} disabled={!hydrated || pending}>
-            {pending ? 'Resuming…' : 'Resume subscription'}
+            {pending ? 'Resuming…' : resumeApprovedAt ? `Resume with ${resumeApprovedAt}` : 'Resume subscription'}
           </Button>
         </>
       ) : confirming ? (

@@ -7,7 +7,7 @@ import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
 import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
-import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval } from './plan-changes';
+import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval, startResumeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
 
@@ -231,6 +231,26 @@ describe('cancelling a PayPal subscription', () => {
     expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'canceled' });
     expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none' });
     expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900]);
+  });
+
+  it('resumes with the buyer’s approval at PayPal while the paid period lasts, charging nothing again for it', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-resume');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const periodEnd = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!;
+    const urls = { returnUrl: 'http://127.0.0.1:3000/account/billing?notice=resume-approved', cancelUrl: 'http://127.0.0.1:3000/account/billing?notice=resume-left' };
+    expect((await userFacingError(startResumeApproval(t.paypalDeps, subscriber, urls))).code).toBe('not_canceling');
+    await cancelSubscription(t.paypalDeps, subscriber);
+    await applyAll(id);
+
+    const { approveUrl } = await startResumeApproval(t.paypalDeps, subscriber, urls);
+    expect((await decide(approveUrl, 'approve')).headers.get('location')).toMatch(/notice=resume-approved/);
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', cancelAtPeriodEnd: false, nextCharge: { amount: { amount: 900, currency: 'USD' }, at: periodEnd } });
+
+    await advancePaypal(id, { cycles: 1 });
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active' });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900, 900]);
   });
 
   it('ends a PayPal free trial at once when it is cancelled: nothing was charged', async () => {

@@ -165,6 +165,27 @@ export async function startPlanChangeApproval(
   });
 }
 
+/**
+ * Undoes a cancellation at the period end where the provider asks the buyer to approve it
+ * (PayPal will not give back billing cycles it was told were the last: the subscription is
+ * revised to its own plan, which bills on from the next payment, and the paid period is not
+ * charged again). The address where the buyer approves; the webhook reports it carrying on.
+ */
+export async function startResumeApproval(deps: SubscriptionDependencies, subscriber: Subscriber, urls: { returnUrl: string; cancelUrl: string }): Promise<{ approveUrl: string }> {
+  const revisions = deps.subscriptions.revisions;
+  if (!revisions) throw new UserFacingError('Your subscription is resumed here directly, with no approval elsewhere.', 'not_supported');
+  return withAccountLock(deps, subscriber, NO_SUBSCRIPTION, async (tx) => {
+    const current = await currentLive(tx, deps, subscriber);
+    if (!current || ENDED.includes(current.subscription.status)) {
+      throw new UserFacingError('Your subscription has already ended and cannot be resumed. You can subscribe again from the pricing page.', 'already_ended');
+    }
+    if (!current.subscription.cancelAtPeriodEnd) throw new UserFacingError('Your subscription is not set to end, so there is nothing to resume.', 'not_canceling');
+    // The price's plan without a trial: carrying on never starts another free period.
+    const providerPriceId = await providerPriceFor(tx, deps.subscriptions, await planByPriceId(tx, current.row.priceId), null);
+    return revisions.revise(current.subscription, providerPriceId, urls);
+  });
+}
+
 /** Ends the subscription at the end of the period paid for; a pending plan change is dropped. */
 export async function cancelSubscription(deps: SubscriptionDependencies, subscriber: Subscriber): Promise<{ endsAt: Date }> {
   return withAccountLock(deps, subscriber, NO_SUBSCRIPTION, async (tx) => {

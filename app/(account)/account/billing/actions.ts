@@ -7,7 +7,7 @@ import { userAction } from '@/lib/auth/actions';
 import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
-import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval } from '@/lib/billing/plan-changes';
+import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { accountSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
@@ -44,12 +44,22 @@ export const changePlan = userAction(PlanInput, async ({ lookupKey }, user): Pro
  * them to. They come back to the billing page, which shows the change once the provider confirms it.
  */
 export const startApprovedPlanChange = userAction(PlanInput, async ({ lookupKey }, user): Promise<{ approveUrl: string }> => {
+  return startPlanChangeApproval(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey, await backToBilling('plan-change-approved', 'plan-change-left'));
+});
+
+/** Starts resuming a subscription set to end where the provider asks the subscriber to approve it (PayPal). */
+export const startApprovedResume = userAction(NoInput, async (_input, user): Promise<{ approveUrl: string }> => {
+  return startResumeApproval(await accountSubscriptionDependencies(user.id), subscriber(user), await backToBilling('resume-approved', 'resume-left'));
+});
+
+/** Where a provider's approval page sends the subscriber back: this billing page, with what happened. */
+async function backToBilling(approved: string, left: string): Promise<{ returnUrl: string; cancelUrl: string }> {
   // The page's own origin: Next has checked it matches the host this action was posted to.
   const origin = (await headers()).get('origin');
   if (!origin) throw new UserFacingError('Your browser did not say which site this came from. Reload the page and try again.', 'no_origin');
   const back = (notice: string) => new URL(`/account/billing?notice=${notice}`, origin).toString();
-  return startPlanChangeApproval(await accountSubscriptionDependencies(user.id), subscriber(user), lookupKey, { returnUrl: back('plan-change-approved'), cancelUrl: back('plan-change-left') });
-});
+  return { returnUrl: back(approved), cancelUrl: back(left) };
+}
 
 export const cancelSubscription = userAction(NoInput, async (_input, user): Promise<{ endsAt: string }> => {
   const { endsAt } = await cancel(await accountSubscriptionDependencies(user.id), subscriber(user));

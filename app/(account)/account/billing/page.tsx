@@ -32,6 +32,8 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
   'plan-change-approved': { tone: 'success', text: 'You approved the change. Your new plan shows here as soon as your payment provider confirms it, and its price applies from your next payment.' },
   'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
+  'resume-approved': { tone: 'success', text: 'You approved carrying on. Your subscription shows as continuing as soon as your payment provider confirms it; you are not charged again for this period.' },
+  'resume-left': { tone: 'info', text: 'You left without approving: your subscription still ends as set.' },
 };
 
 /** Statuses in which the subscription is over or never began: the portal offers a new one. */
@@ -207,7 +209,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
             </Card>
             {CANCELABLE.includes(live.status) ? (
               <Card title="Cancel" description={cancelTerms(live, can, providerName)}>
-                <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} />
+                <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} resumeApprovedAt={can.revisions ? providerName : null} />
               </Card>
             ) : null}
           </div>
