@@ -112,3 +112,17 @@ export async function advancePaypalSubscription(id: string, by: { seconds: numbe
   });
   expect(response.status, await response.text()).toBe(200);
 }
+
+/**
+ * Subscribes as a person does with PayPal (its button, its window, agree), then waits while the
+ * page says it is activating, until PayPal's webhook has made it live and the portal is open.
+ * The PayPal subscription's id.
+ */
+export async function subscribeWithPaypal(page: Page, lookupKey: string, buyer: SandboxBuyer = 'buyer@example.com'): Promise<string> {
+  await page.goto(`/subscribe/${lookupKey}`);
+  const window = await openPaypalSubscription(page);
+  const id = paypalSubscriptionIdOf(window);
+  await agreeInPaypal(window, buyer);
+  await expect(page).toHaveURL(/\/account\/billing\?notice=subscribed$/, { timeout: 30_000 });
+  return id;
+}

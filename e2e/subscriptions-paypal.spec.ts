@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf } from './paypal-support';
+import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf, subscribeWithPaypal } from './paypal-support';
 import { expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
 
 test.describe.configure({ timeout: 90_000 });
@@ -86,11 +86,7 @@ test.describe('subscribing with PayPal', () => {
 test.describe('cancelling a PayPal subscription', () => {
   test('a PayPal subscriber cancels at the period end and keeps the members page until PayPal’s time passes that end; then it closes', async ({ page }) => {
     await newSubscriber(page, 'paypal-cancel');
-    await openSubscribe(page, 'starter-monthly-usd');
-    const window = await openPaypalSubscription(page);
-    const id = paypalSubscriptionIdOf(window);
-    await agreeInPaypal(window);
-    await expectPortalAfterSubscribing(page);
+    const id = await subscribeWithPaypal(page, 'starter-monthly-usd');
     const periodEnd = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
 
     await expect(page.getByText('Your plan stays active until the end of the period you have paid for, and you will not be charged again.')).toBeVisible();
@@ -115,11 +111,7 @@ test.describe('cancelling a PayPal subscription', () => {
 test.describe('resuming a PayPal subscription', () => {
   test('a PayPal subscriber who cancelled resumes before the period ends by approving on PayPal’s page, and is not charged again for the period', async ({ page }) => {
     await newSubscriber(page, 'paypal-resume');
-    await openSubscribe(page, 'starter-monthly-usd');
-    const window = await openPaypalSubscription(page);
-    const id = paypalSubscriptionIdOf(window);
-    await agreeInPaypal(window);
-    await expectPortalAfterSubscribing(page);
+    const id = await subscribeWithPaypal(page, 'starter-monthly-usd');
     const periodEnd = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
 
     await page.getByRole('button', { name: 'Cancel subscription' }).click();
@@ -141,11 +133,7 @@ test.describe('resuming a PayPal subscription', () => {
 test.describe('changing plan with PayPal', () => {
   test('a PayPal subscriber switches plan: approves the change on PayPal’s page, comes back, and the portal shows the new plan once PayPal confirms it', async ({ page }) => {
     await newSubscriber(page, 'paypal-revise');
-    await openSubscribe(page, 'starter-monthly-usd');
-    const window = await openPaypalSubscription(page);
-    const id = paypalSubscriptionIdOf(window);
-    await agreeInPaypal(window);
-    await expectPortalAfterSubscribing(page);
+    const id = await subscribeWithPaypal(page, 'starter-monthly-usd');
     const nextBilling = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
 
     await expect(page.getByText('PayPal asks you to approve the change on its own page.')).toBeVisible();

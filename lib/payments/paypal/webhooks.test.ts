@@ -272,7 +272,7 @@ function captureOrder(resource: Record<string, unknown>): string | undefined {
 
 const stored = (event: PaypalEvent) => ({ type: event.event_type, payload: event });
 
-/** For events that name what they are about: any read from PayPal would be a wasted call. */
+/** For events that name what they are about: reading PayPal as well would be a wasted call. */
 const noLookup: PaypalEventLookups = {
   orderOfCapture: (captureId) => Promise.reject(new Error(`looked up capture ${captureId} for an event that names its order`)),
   subscriptionOfSale: (saleId) => Promise.reject(new Error(`looked up sale ${saleId} for an event that names its subscription`)),
