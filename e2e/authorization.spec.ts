@@ -83,7 +83,12 @@ const VALID_INPUT: Record<string, unknown> = {
   startPaymentMethodUpdate: {},
   finishPaymentMethodUpdate: { cardUpdateId: 'seti_1AnotherCustomers' },
   payOpenInvoice: {},
+  startApprovedPlanChange: { lookupKey: 'pro-monthly-usd' },
+  startApprovedResume: {},
 };
+
+/** A receipt route with an invoice id that is nobody's: what matters is who may ask. */
+const RECEIPT_ROUTE = '/account/billing/invoices/00000000-0000-4000-8000-000000000000/receipt';
 
 // A cookie that gets past the proxy's "is there a session?" redirect but is no session at all.
 const FORGED_SESSION = { name: 'authjs.session-token', value: 'forged', domain: '127.0.0.1', path: '/' };
@@ -146,7 +151,7 @@ test('an anonymous visitor is refused by every subscriber action and route, even
     expect(result.body, action.exportedName).toContain('"code":"unauthenticated"');
   }
   await page.context().addCookies([FORGED_SESSION]);
-  for (const route of USER_ROUTES) {
+  for (const route of [...USER_ROUTES, RECEIPT_ROUTE]) {
     expect((await page.request.get(route)).status(), route).toBe(401);
   }
   for (const action of subscriberActions()) {
