@@ -5,8 +5,9 @@ import { applyBillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect } from '@/lib/billing/webhook-actions';
 import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
-import { confirmPayment, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
+import { confirmPayment, emailsTo, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
+import { payOutstandingBalance } from './outstanding-balance';
 import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval, startResumeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
@@ -206,6 +207,84 @@ describe('a PayPal renewal that fails', () => {
       ['open', 900],
       ['paid', 900],
     ]);
+  });
+});
+
+describe('fixing a failed PayPal renewal', () => {
+  /** The buyer changes how the subscription is paid on PayPal's automatic payments page (the sandbox's stand-in). */
+  async function changeFundingAtPaypal(id: string): Promise<void> {
+    const response = await fetch(`${t.sandbox.server.url}/paypal/myaccount/autopay/connect/${id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ funding: 'balance' }),
+    });
+    expect(response.status).toBeLessThan(400);
+  }
+
+  async function pastDueWithPaypal(label: string, failures = 1): Promise<{ subscriber: Subscriber; id: string }> {
+    const subscriber = await newSubscriber(t.db, label);
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd', 'renewals-fail@example.com');
+    await advancePaypal(id, { cycles: failures });
+    await applyAll(id);
+    return { subscriber, id };
+  }
+
+  it('emails a PayPal subscriber to change how they pay at PayPal, linking the billing page rather than a card form', async () => {
+    const { subscriber } = await pastDueWithPaypal('paypal-dunning-email');
+    const [email] = (await emailsTo(t.db, subscriber.email)).filter((sent) => sent.kind === 'payment_failed');
+    expect(email?.text).toContain('PayPal could not collect the payment for your Starter subscription ($9.00)');
+    expect(email?.text).toContain('change how you pay at PayPal');
+    expect(email?.text).toMatch(/\/account\/billing$/m);
+    expect(email?.text).not.toContain('card');
+  });
+
+  it('leaves the subscription past due when PayPal still cannot collect, changing nothing else', async () => {
+    const { subscriber } = await pastDueWithPaypal('paypal-still-failing');
+    const invoicesBefore = await invoicesFor(t.db, subscriber.userId);
+    expect(await payOutstandingBalance(t.paypalDeps, subscriber)).toEqual({ paid: false });
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'past_due', openInvoice: { amountDue: { amount: 900, currency: 'USD' } } });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.id, invoice.status])).toEqual(invoicesBefore.map((invoice) => [invoice.id, invoice.status]));
+  });
+
+  it('collects the balance once the subscriber changed how they pay at PayPal: the invoice is paid and access is full again', async () => {
+    const { subscriber, id } = await pastDueWithPaypal('paypal-fixed');
+    // A first try before the fix is refused; the one after is a new request, not its replay.
+    expect(await payOutstandingBalance(t.paypalDeps, subscriber)).toEqual({ paid: false });
+    await changeFundingAtPaypal(id);
+    const [first, second] = await Promise.all([payOutstandingBalance(t.paypalDeps, subscriber), payOutstandingBalance(t.paypalDeps, subscriber).catch((error: unknown) => error)]);
+    expect(first).toEqual({ paid: true });
+    // The second click waited for the first, found nothing owed and said so: one payment.
+    expect(second).toMatchObject({ code: 'nothing_due' });
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([
+      ['paid', 900],
+      ['paid', 900],
+    ]);
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
+    expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();
+  });
+
+  it('carries on a subscription PayPal suspended after two failed renewals, once its balance is paid', async () => {
+    const { subscriber, id } = await pastDueWithPaypal('paypal-suspended', 2);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'past_due', openInvoice: { amountDue: { amount: 1800, currency: 'USD' } } });
+    await changeFundingAtPaypal(id);
+    expect(await payOutstandingBalance(t.paypalDeps, subscriber)).toEqual({ paid: true });
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null });
+    expect(await t.paypal.subscriptions?.retrieveSubscription(id)).toMatchObject({ status: 'active' });
+  });
+
+  it('refuses to collect from a subscriber who owes nothing, or whose subscription is paid by card', async () => {
+    const paypalSubscriber = await newSubscriber(t.db, 'paypal-owes-nothing');
+    await subscribedWithPaypal(paypalSubscriber, 'starter-monthly-usd');
+    expect((await userFacingError(payOutstandingBalance(t.paypalDeps, paypalSubscriber))).code).toBe('nothing_due');
+
+    const cardSubscriber = await newSubscriber(t.db, 'card-no-wallet');
+    const started = await startSubscription(t.deps, cardSubscriber, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    expect((await userFacingError(payOutstandingBalance(t.deps, cardSubscriber))).code).toBe('not_supported');
   });
 });
 

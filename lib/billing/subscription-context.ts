@@ -47,6 +47,8 @@ export interface PortalCapabilities {
   revisions: boolean;
   /** Cancelling its free trial ends the trial at once. */
   cancelEndsTrialsNow: boolean;
+  /** Where the subscriber changes how the provider collects (PayPal's automatic payments), when it keeps their funding. */
+  fundingUrl: string | null;
 }
 
 /** What the portal can do for a subscription billed through `name`. */
@@ -57,5 +59,6 @@ export function portalCapabilities(name: PaymentProviderName): PortalCapabilitie
     priceChanges: Boolean(subscriptions?.priceChanges),
     revisions: Boolean(subscriptions?.revisions),
     cancelEndsTrialsNow: subscriptions?.cancelEndsTrialsNow ?? false,
+    fundingUrl: subscriptions?.wallets?.fundingUrl ?? null,
   };
 }

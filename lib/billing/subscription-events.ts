@@ -3,7 +3,7 @@ import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, providerPrices, subscriptions } from '@/db/schema';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
-import type { PaymentProviderName } from '@/lib/payments/types';
+import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription, SubscriptionStatus } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
 import { LIVE_STATUSES, isLive } from './subscription-status';
@@ -72,6 +72,11 @@ function paymentMethodColumns(subscription: ProviderSubscription) {
 }
 
 type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+/** Renewals are collected from the buyer's account at the provider (PayPal's), not a card saved here (see paymentMethodColumns). */
+export function paysWithWallet(row: Pick<SubscriptionRow, 'provider' | 'paymentMethodBrand' | 'paymentMethodLast4'>): boolean {
+  return row.paymentMethodBrand === row.provider && !row.paymentMethodLast4;
+}
 
 /** The columns a provider's subscription sets: any of them differing is a change. */
 const TRACKED = [
@@ -252,6 +257,8 @@ async function sendInvoiceNotices(tx: Transaction, invoice: ProviderInvoice, sub
     planName: await planName(tx, subscription.priceId),
     amountDue: invoice.amountRemaining,
     nextAttempt: invoice.nextPaymentAttempt,
+    // A wallet at the provider (PayPal) is fixed there, not by a new card here.
+    collectedBy: paysWithWallet(subscription) ? PROVIDER_LABELS[subscription.provider] : null,
   };
   if (invoice.payment.status === 'requires_action') await queueActionRequiredEmail(tx, notice);
   else if (invoice.payment.status === 'requires_payment_method' && invoice.payment.failureMessage !== null && invoice.attemptCount > 0) {

@@ -6,6 +6,7 @@ import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
 import { PROVIDER_LABELS, type InvoiceStatus, type PaymentProviderName, type SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
 import { hasOwnReceipt, receiptPath } from './receipts';
+import { paysWithWallet } from './subscription-events';
 import { isLive, LIVE_STATUSES } from './subscription-status';
 
 /**
@@ -92,6 +93,8 @@ export interface BillingAlert {
   kind: 'past_due' | 'action_required' | 'trial_ending' | 'collecting_at_provider';
   message: string;
   amountDue?: Money;
+  /** The provider the subscription is billed through (for `collecting_at_provider`, where to fix it). */
+  provider: PaymentProviderName;
 }
 
 type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -177,7 +180,7 @@ export async function currentSubscription(db: Database, userId: string): Promise
             expYear: subscription.paymentMethodExpYear ?? 0,
           }
         : null,
-    wallet: subscription.paymentMethodBrand === subscription.provider && !subscription.paymentMethodLast4 ? { email: subscription.paymentMethodEmail } : null,
+    wallet: paysWithWallet(subscription) ? { email: subscription.paymentMethodEmail } : null,
     nextCharge: nextCharge(subscription, plan, pendingChange),
     openInvoice: open
       ? { amountDue: money(open.amountRemaining, open.currency), hostedInvoiceUrl: open.hostedInvoiceUrl, needsAction: open.paymentStatus === 'requires_action' }
@@ -231,14 +234,16 @@ export async function billingAlertFor(db: Database, userId: string): Promise<Bil
         kind: 'action_required',
         message: 'Your bank needs you to confirm your latest payment. Confirm it, or pay with another card, to keep your subscription.',
         amountDue: view.openInvoice.amountDue,
+        provider: view.provider,
       };
     }
     if ((view.status === 'past_due' || view.status === 'unpaid') && view.wallet) {
       const provider = PROVIDER_LABELS[view.provider];
       return {
         kind: 'collecting_at_provider',
-        message: `${provider} could not collect your latest subscription payment and will try again. Make sure your ${provider} account can pay it to keep access.`,
+        message: `${provider} could not collect your latest subscription payment. Change how you pay at ${provider}, then pay the balance to keep access.`,
         amountDue: view.openInvoice.amountDue,
+        provider: view.provider,
       };
     }
     if (view.status === 'past_due' || view.status === 'unpaid') {
@@ -246,6 +251,7 @@ export async function billingAlertFor(db: Database, userId: string): Promise<Bil
         kind: 'past_due',
         message: 'We could not charge your card for your subscription. Update your card and pay the open invoice to keep access.',
         amountDue: view.openInvoice.amountDue,
+        provider: view.provider,
       };
     }
   }
@@ -262,6 +268,7 @@ export async function billingAlertFor(db: Database, userId: string): Promise<Bil
           ? `Your free trial ends on ${formatDay(row.trialEnd)}; ${PROVIDER_LABELS[view.provider]} will then collect your first payment.`
           : `Your free trial ends on ${formatDay(row.trialEnd)}. Add a card to keep your subscription.`,
       ...(view.nextCharge ? { amountDue: view.nextCharge.amount } : {}),
+      provider: view.provider,
     };
   }
   return null;

@@ -26,20 +26,36 @@ export interface InvoiceNotice {
   planName: string;
   amountDue: Money;
   nextAttempt: Date | null;
+  /** The provider that keeps the subscriber's funding and collects from it ("PayPal"), or null for a card saved here. */
+  collectedBy: string | null;
 }
 
-export async function queuePaymentFailedEmail(tx: Transaction, notice: InvoiceNotice): Promise<void> {
-  const amount = formatMoney(notice.amountDue);
-  const text = [
+/** What a failed renewal asks of the subscriber: a new card here, or a fix in their account at the provider that collects. */
+function paymentFailedLines(notice: InvoiceNotice, amount: string): string[] {
+  const provider = notice.collectedBy;
+  if (provider) {
+    return [
+      `${provider} could not collect the payment for your ${notice.planName} subscription (${amount}).`,
+      '',
+      notice.nextAttempt
+        ? `${provider} will try again on ${day(notice.nextAttempt)}. To keep your subscription without interruption, change how you pay at ${provider} and pay the balance now:`
+        : `To keep your subscription, change how you pay at ${provider} and pay the balance now:`,
+      link('/account/billing'),
+    ];
+  }
+  return [
     `We could not charge your card for your ${notice.planName} subscription (${amount}).`,
     '',
     notice.nextAttempt
       ? `We will try again on ${day(notice.nextAttempt)}. To keep your subscription without interruption, update your card and pay now:`
       : 'To keep your subscription, update your card and pay now:',
     link('/account/billing/pay'),
-    '',
-    'Billfold',
-  ].join('\n');
+  ];
+}
+
+export async function queuePaymentFailedEmail(tx: Transaction, notice: InvoiceNotice): Promise<void> {
+  const amount = formatMoney(notice.amountDue);
+  const text = [...paymentFailedLines(notice, amount), '', 'Billfold'].join('\n');
   await queueEmail(tx, { kind: 'payment_failed', ref: `${notice.invoiceId}:${notice.attempt}`, to: notice.to, subject: `Your payment of ${amount} failed`, text });
 }
 

@@ -205,6 +205,24 @@ export interface SubscriptionsApi {
   readonly priceChanges: SubscriptionPriceChangesApi | null;
   /** Null for a provider that changes plans on its own (Stripe). */
   readonly revisions: SubscriptionRevisionsApi | null;
+  /** Null for a provider whose subscribers pay with a card saved here (Stripe). */
+  readonly wallets: SubscriptionWalletsApi | null;
+}
+
+/**
+ * A provider that keeps the subscriber's funding itself (PayPal): a failed renewal is fixed at
+ * the provider, where the subscriber changes how they pay, and the balance it left is then
+ * collected by the provider on the merchant's request (or with the next cycle).
+ */
+export interface SubscriptionWalletsApi {
+  /** The provider's page where a subscriber changes how their subscriptions are paid (PayPal's automatic payments). */
+  readonly fundingUrl: string;
+  /**
+   * Collects what failed renewals left owing, now, from the subscriber's funding at the
+   * provider, and carries on a subscription the provider suspended for them. The subscription
+   * as it stands after: still owing when the funding refused again (nothing else changed).
+   */
+  collectOutstanding(subscriptionId: string, idempotencyKey: string): Promise<ProviderSubscription>;
 }
 
 /** A stored event as the worker reads it back from the ledger. */

@@ -73,6 +73,15 @@ function multipartOf(input: unknown, files: PaypalUpload[]): FormData {
 export interface PaypalClient {
   sdk: Client;
   rest: PaypalRest;
+  /** Where PayPal's own pages for buyers are: `https://www.paypal.com`, or the sandbox stand-in's base. */
+  webBase: string;
+}
+
+/** PayPal's site for buyers beside its API: PayPal's own for its hosts, the stand-in's base (which serves both) otherwise. */
+export function paypalWebBase(apiBase: string): string {
+  if (apiBase === PAYPAL_LIVE_API) return 'https://www.paypal.com';
+  if (apiBase === PAYPAL_SANDBOX_API) return 'https://www.sandbox.paypal.com';
+  return apiBase.replace(/\/+$/, '');
 }
 
 // The SDK's per-request timeout; PayPal itself allows captures a while, so this is generous.
@@ -169,7 +178,7 @@ export function paypalClientFor(connection: PaypalConnection): PaypalClient {
     // PayPal-Request-Id, where it knows a repeat is safe.
     ...(redirected ? { unstable_httpClientOptions: { adapter: paypalRedirect(connection.apiBase, { from: sdkHost }) } } : {}),
   });
-  return { sdk, rest: paypalRestFor(connection) };
+  return { sdk, rest: paypalRestFor(connection), webBase: paypalWebBase(connection.apiBase) };
 }
 
 /** The connection this configuration asks for: the sandbox stand-in in `sandbox` mode, else PAYPAL_* credentials. */

@@ -203,13 +203,13 @@ describe('capturing an approved order', () => {
       environment: Environment.Sandbox,
       unstable_httpClientOptions: { adapter: lossy },
     });
-    const rest = paypalClientFor({ apiBase: t.paypalUrl, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' }).rest;
+    const { rest, webBase } = paypalClientFor({ apiBase: t.paypalUrl, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' });
 
     const witness = await approvedPayment(money(1500, 'USD'));
     await expect(new OrdersController(sdk).captureOrder({ id: witness.id, paypalRequestId: `capture:${witness.id}`, prefer: 'return=representation' })).rejects.toBeInstanceOf(ResponseValidationError);
 
     const created = await approvedPayment(money(1500, 'USD'));
-    const captured = await paypalPayments({ sdk, rest }).capturePayment(created.id, `capture:${created.id}`);
+    const captured = await paypalPayments({ sdk, rest, webBase }).capturePayment(created.id, `capture:${created.id}`);
     expect(captured).toMatchObject({ id: created.id, status: 'succeeded', amountCaptured: money(1500, 'USD') });
     expect((await orderAtPaypal(created.id)).purchase_units?.[0]?.payments?.captures).toHaveLength(1);
   });

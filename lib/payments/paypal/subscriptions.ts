@@ -124,6 +124,12 @@ function amountOf(amount: PaypalAmount): Money {
   return fromPaypalAmount({ currencyCode: amount.currency_code, value: amount.value });
 }
 
+/** An amount as PayPal's REST JSON writes it (the SDK's model names its fields in camelCase). */
+function paypalJsonAmount(amount: Money): PaypalAmount {
+  const { currencyCode, value } = toPaypalAmount(amount);
+  return { currency_code: currencyCode, value };
+}
+
 function dateOf(time: string | undefined): Date | null {
   return time ? new Date(time) : null;
 }
@@ -679,7 +685,7 @@ function idInRefusedAnswer(error: unknown): string | null {
 const CANCEL_REASON = 'Ended in Billfold';
 
 /** Subscriptions on PayPal through the given client (the app's, or a test's pointed at its own sandbox). */
-export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsApi {
+export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): SubscriptionsApi {
   const sdkSubscriptions = new SubscriptionsController(sdk);
 
   async function read(id: string): Promise<PaypalSubscriptionReply> {
@@ -751,6 +757,39 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
       if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
     }
     return subscriptionFrom(await read(id));
+  }
+
+  /**
+   * Collects the outstanding balance with PayPal's capture. PayPal-Request-Id: the caller's key
+   * (our ids and the subscription's recorded version), extended by PayPal's last failed attempt:
+   * a repeat of one request is one capture, and asking again after the funding refused (which
+   * PayPal records as a failed payment) is a new request, not a replay of the refused one.
+   * PayPal accepts the capture (202) before the funding answers: the read after says how it went.
+   */
+  async function captureOutstanding(current: PaypalSubscriptionReply, idempotencyKey: string): Promise<PaypalSubscriptionReply> {
+    const owed = outstandingOf(current);
+    if (!owed || owed.amount === 0) return current;
+    const attempt = current.billing_info?.last_failed_payment?.time ?? 'none';
+    const body = { note: 'Outstanding balance', capture_type: 'OUTSTANDING_BALANCE', amount: paypalJsonAmount(owed) };
+    try {
+      await rest.request('POST', `/v1/billing/subscriptions/${encodeURIComponent(current.id)}/capture`, { body, requestId: `${idempotencyKey}:${attempt}` });
+    } catch (error) {
+      // Settled in between (PayPal's own retry, the next cycle, another tab): the read says so.
+      if (!(error instanceof PaypalApiError && error.issue === 'ZERO_OUTSTANDING_BALANCE')) throw error;
+    }
+    return read(current.id);
+  }
+
+  /** Carries on a subscription PayPal suspended for failed payments, once nothing is owed. */
+  async function reactivate(current: PaypalSubscriptionReply): Promise<PaypalSubscriptionReply> {
+    const suspendedForFailures = current.status === SubscriptionStatus.Suspended && (current.billing_info?.failed_payments_count ?? 0) > 0;
+    if (!suspendedForFailures || owes(current)) return current;
+    try {
+      await rest.request('POST', `/v1/billing/subscriptions/${encodeURIComponent(current.id)}/activate`, { body: { reason: 'The outstanding balance was paid.' } });
+    } catch (error) {
+      if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
+    }
+    return read(current.id);
   }
 
   return {
@@ -825,6 +864,15 @@ export function paypalSubscriptions({ sdk, rest }: PaypalClient): SubscriptionsA
 
     cards: null,
     priceChanges: null,
+    wallets: {
+      // PayPal's automatic payments, where a buyer changes how each subscription is paid.
+      fundingUrl: `${webBase}/myaccount/autopay/`,
+      async collectOutstanding(id, idempotencyKey) {
+        const current = await read(id);
+        if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
+        return subscriptionFrom(await reactivate(await captureOutstanding(current, idempotencyKey)));
+      },
+    },
     revisions: {
       async revise(subscription, priceId, urls) {
         // PayPal's revise takes no PayPal-Request-Id and changes nothing until the buyer approves:

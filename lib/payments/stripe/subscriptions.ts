@@ -413,5 +413,6 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
     cards,
     priceChanges,
     revisions: null,
+    wallets: null,
   };
 }

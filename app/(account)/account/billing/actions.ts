@@ -8,6 +8,7 @@ import { UserFacingError } from '@/lib/errors';
 import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
+import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
 import { accountSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
@@ -89,4 +90,9 @@ export const finishPaymentMethodUpdate = userAction(
 
 export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff; amountDue: Money }> => {
   return payInvoice(await accountSubscriptionDependencies(user.id), subscriber(user));
+});
+
+/** Collects the balance failed renewals left at a provider that keeps the subscriber's funding (PayPal), after they fixed it there. */
+export const payOutstandingBalance = userAction(NoInput, async (_input, user): Promise<{ paid: boolean }> => {
+  return payBalance(await accountSubscriptionDependencies(user.id), subscriber(user));
 });

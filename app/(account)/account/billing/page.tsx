@@ -7,6 +7,7 @@ import { ChangePlan, type PlanOption } from '@/components/portal/change-plan';
 import { ProviderScript } from '@/components/payments/provider-script';
 import { longDate } from '@/components/portal/dates';
 import { InvoiceTable } from '@/components/portal/invoice-table';
+import { PayBalance } from '@/components/portal/pay-balance';
 import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
 import { FinishReturnedCardUpdate, UpdateCard } from '@/components/portal/update-card';
 import { planPriceLabel } from '@/components/shop/plan-price';
@@ -30,6 +31,7 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   subscribed: { tone: 'success', text: 'You are subscribed. Your plan, card and invoices are below.' },
   'already-subscribed': { tone: 'info', text: 'You already have a subscription. To move to another plan, change it here: an account has one subscription.' },
   paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
+  'balance-paid': { tone: 'success', text: 'Thank you: the balance is paid and your subscription is active again.' },
   'plan-change-approved': { tone: 'success', text: 'You approved the change. Your new plan shows here as soon as your payment provider confirms it, and its price applies from your next payment.' },
   'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
   'resume-approved': { tone: 'success', text: 'You approved carrying on. Your subscription shows as continuing as soon as your payment provider confirms it; you are not charged again for this period.' },
@@ -58,7 +60,7 @@ function cardFingerprint(card: SubscriptionView['paymentMethod']): string | null
   return card ? `${card.brand} ${card.last4} ${card.expMonth}/${card.expYear}` : null;
 }
 
-function PlanDetails({ subscription }: { subscription: SubscriptionView }) {
+function PlanDetails({ subscription, can }: { subscription: SubscriptionView; can: PortalCapabilities }) {
   const { plan, status, nextCharge, pendingChange, openInvoice } = subscription;
   const periodEnd = dayOrNull(subscription.currentPeriodEnd);
   return (
@@ -102,7 +104,11 @@ function PlanDetails({ subscription }: { subscription: SubscriptionView }) {
           </dd>
         </div>
       ) : null}
-      {openInvoice && (openInvoice.needsAction || status === 'past_due' || status === 'unpaid') ? (
+      {openInvoice && subscription.wallet && (status === 'past_due' || status === 'unpaid') ? (
+        <div className="pt-1">
+          <PayBalance amount={formatMoney(openInvoice.amountDue)} providerName={PROVIDER_LABELS[subscription.provider]} fundingUrl={can.fundingUrl} />
+        </div>
+      ) : openInvoice && (openInvoice.needsAction || status === 'past_due' || status === 'unpaid') ? (
         <div className="pt-1">
           <Alert>
             {openInvoice.needsAction ? 'Your bank needs you to confirm a payment' : 'Your last payment failed'}: {formatMoney(openInvoice.amountDue)} is due.{' '}
@@ -139,7 +145,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
 
   const live = subscription && !ENDED.includes(subscription.status) ? subscription : null;
   // A PayPal subscriber keeps their funding at PayPal, and its plan changes need their approval there.
-  const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, revisions: false, cancelEndsTrialsNow: false };
+  const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, revisions: false, cancelEndsTrialsNow: false, fundingUrl: null };
   const providerName = live ? PROVIDER_LABELS[live.provider] : '';
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
@@ -162,7 +168,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
         {live ? (
           <div className="grid items-start gap-4 md:grid-cols-2">
             <Card title="Your plan">
-              <PlanDetails subscription={live} />
+              <PlanDetails subscription={live} can={can} />
             </Card>
             {can.cards ? (
               <Card title="Payment method" description="Renewals are charged to this card.">
