@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import type http from 'node:http';
 import { escapeHtml } from '../dashboard';
-import { TEST_BUYERS } from './buyers';
+import { buyerChoice, pageNonce, paypalDocument, sendPage } from './web-page';
 
 /**
  * The page a buyer approves on, served from the sandbox's own origin as PayPal's is from
@@ -41,49 +40,16 @@ export interface ApprovalView {
   refusal?: string;
 }
 
-const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f5f7fa;color:#1b1f24}
-main{max-width:420px;margin:40px auto;background:#fff;border-radius:14px;box-shadow:0 2px 12px rgba(0,0,0,.08);padding:28px}
-.brand{font-weight:700;color:#003087;font-size:22px}.brand span{color:#009cde}
-.sandbox{display:inline-block;background:#fff4d6;border-radius:6px;padding:2px 8px;font-size:12px;margin-left:8px;color:#6b4e00}
-label{display:block;margin:16px 0 6px;font-weight:600}select{width:100%;font:inherit;font-size:16px;padding:10px;border-radius:8px;border:1px solid #c5ccd6}
-.hint{color:#5b6570;font-size:13px;margin:6px 0 0}
-button{font:inherit;font-size:16px;width:100%;padding:12px;border-radius:999px;border:0;margin-top:14px;cursor:pointer;min-height:48px}
-.approve{background:#0070ba;color:#fff}.cancel{background:#fff;color:#0070ba;border:1px solid #0070ba}
-.refusal{background:#fdecea;border-radius:8px;padding:10px 12px}`;
-
-function send(response: http.ServerResponse, status: number, html: string, nonce: string): void {
-  response.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
-    // form-action also holds the redirects that answer the form: the 303 to the shop's
-    // return_url or cancel_url, on any origin, must pass (the form itself posts to this page).
-    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self' http: https:; frame-ancestors 'none'`,
-  });
-  response.end(html);
-}
-
 /** GET: the login and the buttons. */
 export function sendApprovalPage(response: http.ServerResponse, view: ApprovalView, status = 200): void {
-  const nonce = crypto.randomBytes(16).toString('base64');
-  const options = TEST_BUYERS.map((buyer) => `<option value="${escapeHtml(buyer.email)}">${escapeHtml(buyer.email)}</option>`).join('');
-  const hints = TEST_BUYERS.map((buyer) => `${buyer.email}: ${buyer.description}`);
   const form = view.refusal
     ? `<p class="refusal" role="alert">${escapeHtml(view.refusal)}</p>`
     : `<form method="post" action="${escapeHtml(view.action)}">
-<label for="buyer">Log in as a sandbox buyer</label>
-<select id="buyer" name="buyer">${options}</select>
-<details><summary class="hint">What each buyer does</summary><ul class="hint">${hints.map((hint) => `<li>${escapeHtml(hint)}</li>`).join('')}</ul></details>
+${buyerChoice()}
 <button class="approve" type="submit" name="decision" value="approve">${escapeHtml(view.approveLabel)}</button>
 <button class="cancel" type="submit" name="decision" value="cancel">Cancel and return to the shop</button>
 </form>`;
-  send(
-    response,
-    status,
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(view.title)} – PayPal sandbox</title><style>${STYLE}</style></head>
-<body><main><p class="brand">Pay<span>Pal</span><span class="sandbox">Billfold sandbox</span></p><h1>${escapeHtml(view.title)}</h1>
-${view.summary.map((line) => `<p>${escapeHtml(line)}</p>`).join('')}${form}</main></body></html>`,
-    nonce,
-  );
+  sendPage(response, status, paypalDocument(view.title, `${view.summary.map((line) => `<p>${escapeHtml(line)}</p>`).join('')}${form}`));
 }
 
 /** The POST's fields: the decision and the buyer chosen. */
@@ -124,9 +90,9 @@ export function finishApproval(response: http.ServerResponse, url: URL, message:
     }
     return;
   }
-  const nonce = crypto.randomBytes(16).toString('base64');
+  const nonce = pageNonce();
   const fallback = redirect ? `location.replace(${JSON.stringify(redirect)});` : '';
-  send(
+  sendPage(
     response,
     200,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Returning to the shop</title></head><body><p>Returning to the shop…</p>

@@ -8,6 +8,8 @@ import crypto from 'node:crypto';
  * buyer picks another), one PayPal refuses outright, one PayPal asks for a step first
  * (PAYER_ACTION_REQUIRED: approving again completes it), one whose payment stays PENDING and completes
  * later, one whose pending payment is then denied, and one whose subscription renewals fail.
+ * A subscription's payments can be moved to the PayPal balance, which always pays, on the
+ * automatic payments pages (subscription-funding.ts).
  */
 
 export type BuyerOutcome = 'pays' | 'instrument_declined' | 'transaction_refused' | 'payer_action_required' | 'pending' | 'pending_then_denied' | 'renewals_fail';
@@ -21,6 +23,8 @@ export interface TestBuyer {
   outcome: BuyerOutcome;
   /** What the approval page says the account does. */
   description: string;
+  /** What pays from the account, as PayPal's automatic payments page names it (autopay-pages.ts). */
+  funding: string;
 }
 
 function payerIdOf(email: string): string {
@@ -30,18 +34,21 @@ function payerIdOf(email: string): string {
   return Array.from(digest.subarray(0, 13), (byte) => alphabet[byte % alphabet.length]).join('');
 }
 
-function buyer(email: string, given_name: string, outcome: BuyerOutcome, description: string): TestBuyer {
-  return { email, name: { given_name, surname: 'Buyer' }, payerId: payerIdOf(email), countryCode: 'US', outcome, description };
+function buyer(email: string, given_name: string, outcome: BuyerOutcome, description: string, funding: string): TestBuyer {
+  return { email, name: { given_name, surname: 'Buyer' }, payerId: payerIdOf(email), countryCode: 'US', outcome, description, funding };
 }
 
+/** The funding every account has and that always pays: what a buyer switches a failing subscription to. */
+export const PAYPAL_BALANCE = 'PayPal balance';
+
 export const TEST_BUYERS: readonly TestBuyer[] = [
-  buyer('buyer@example.com', 'Sandy', 'pays', 'Pays from a PayPal balance: captures complete at once.'),
-  buyer('declined@example.com', 'Dee', 'instrument_declined', 'Funding declined at capture (INSTRUMENT_DECLINED): the buyer must choose another way to pay.'),
-  buyer('refused@example.com', 'Rex', 'transaction_refused', 'PayPal refuses the payment (TRANSACTION_REFUSED).'),
-  buyer('payer-action@example.com', 'Paco', 'payer_action_required', 'PayPal asks for one more step at capture (PAYER_ACTION_REQUIRED); approving again completes it.'),
-  buyer('pending@example.com', 'Penny', 'pending', 'Pays by eCheck: the capture is PENDING and completes a few seconds later.'),
-  buyer('denied@example.com', 'Dennis', 'pending_then_denied', 'Pays by eCheck that bounces: the capture is PENDING, then DENIED.'),
-  buyer('renewals-fail@example.com', 'Reni', 'renewals_fail', 'Subscribes, then every renewal payment fails.'),
+  buyer('buyer@example.com', 'Sandy', 'pays', 'Pays from a PayPal balance: captures complete at once.', PAYPAL_BALANCE),
+  buyer('declined@example.com', 'Dee', 'instrument_declined', 'Funding declined at capture (INSTRUMENT_DECLINED): the buyer must choose another way to pay.', 'Card that is declined'),
+  buyer('refused@example.com', 'Rex', 'transaction_refused', 'PayPal refuses the payment (TRANSACTION_REFUSED).', 'Account PayPal refuses payments from'),
+  buyer('payer-action@example.com', 'Paco', 'payer_action_required', 'PayPal asks for one more step at capture (PAYER_ACTION_REQUIRED); approving again completes it.', 'Bank account'),
+  buyer('pending@example.com', 'Penny', 'pending', 'Pays by eCheck: the capture is PENDING and completes a few seconds later.', 'Bank account (eCheck)'),
+  buyer('denied@example.com', 'Dennis', 'pending_then_denied', 'Pays by eCheck that bounces: the capture is PENDING, then DENIED.', 'Bank account (eCheck that bounces)'),
+  buyer('renewals-fail@example.com', 'Reni', 'renewals_fail', 'Subscribes, then every renewal payment fails until the buyer pays with their PayPal balance instead (Automatic payments, /myaccount/autopay/).', 'Bank account that refuses automatic payments'),
 ];
 
 export const DEFAULT_BUYER = TEST_BUYERS[0] as TestBuyer;

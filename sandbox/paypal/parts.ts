@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Chaos, RetryPolicy } from '../chaos';
 import type { DashboardTable } from '../dashboard';
 import type { Store } from '../store';
+import { AUTOPAY_PAGES } from './autopay-pages';
 import { JS_SDK_BUNDLE, JS_SDK_PAGE } from './browser';
 import { CHECKOUT_PAGE } from './checkout-page';
 import type { PaypalContext } from './context';
@@ -15,9 +16,10 @@ import { SUBSCRIPTIONS_DASHBOARD } from './subscriptions-dashboard';
 
 /**
  * What the PayPal module is made of besides its REST routes (routes.ts): pages a browser opens
- * (approval pages, the JS SDK stand-in, test endpoints under /_sandbox), background work (a
- * subscription's renewals as time passes, a pending capture completing) and the dashboard's
- * tables and buttons. Each area of the stand-in exports its parts and index.ts mounts them all.
+ * (approval pages, automatic payments pages, the JS SDK stand-in, test endpoints under
+ * /_sandbox), background work (a subscription's renewals as time passes, a pending capture
+ * completing) and the dashboard's tables and buttons. Each area of the stand-in exports its
+ * parts and index.ts mounts them all.
  */
 
 export interface PaypalServices {
@@ -60,7 +62,7 @@ export interface PaypalDashboardPart {
 export const DASHBOARD_ACTION_PATH = '/_sandbox/dashboard/';
 
 /** Every page, piece of background work and dashboard part, gathered from the stand-in's areas. */
-export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES, ...DISPUTE_PAGES];
+export const PAYPAL_PAGES: readonly PaypalPage[] = [JS_SDK_PAGE, CHECKOUT_PAGE, SETTLE_CAPTURE_PAGE, ...SUBSCRIPTION_APPROVAL_PAGES, ...SUBSCRIPTION_CLOCK_PAGES, ...AUTOPAY_PAGES, ...DISPUTE_PAGES];
 /** Made anew for each sandbox started (tests start several in one process), so each has its own timers. */
 export const PAYPAL_BACKGROUND: readonly (() => PaypalBackgroundWork)[] = [() => JS_SDK_BUNDLE, pendingCaptureWork, () => new SubscriptionWallClock()];
 export const PAYPAL_DASHBOARD: readonly PaypalDashboardPart[] = [ORDERS_DASHBOARD, SUBSCRIPTIONS_DASHBOARD, PAYPAL_EVENTS_DASHBOARD];

@@ -7,7 +7,7 @@ import { paypalTime } from './ids';
 import type { PaypalPage, PaypalServices } from './parts';
 import { PLAN, type PlanRecord } from './plans';
 import { activateSubscription, freshExecutions, raiseSubscriptionEvent, withStatus } from './subscription-billing';
-import { currentPriceVersions, cyclePrice, paymentPreferences, SUBSCRIPTION, subscriptionNow, type ApprovalRequest, type SubscriptionRecord } from './subscription-resource';
+import { currentPriceVersions, cyclePrice, merchantOf, paymentPreferences, SUBSCRIPTION, subscriptionNow, type ApprovalRequest, type SubscriptionRecord } from './subscription-resource';
 import { paypalMoney } from './money';
 
 /**
@@ -69,8 +69,7 @@ function planLines(plan: PlanRecord, record: SubscriptionRecord, now: number): s
 
 function view(found: Found, plan: PlanRecord, url: URL, now: number, problem?: string): ApprovalView {
   const { record, revision } = found;
-  const merchant = record.internal.brand_name ?? 'Billfold sandbox merchant';
-  const summary = [`${merchant}: ${plan.resource.name}`, ...planLines(plan, record, now), ...(record.resource.quantity !== '1' ? [`Quantity: ${record.resource.quantity}`] : []), ...(problem ? [problem] : [])];
+  const summary = [`${merchantOf(record)}: ${plan.resource.name}`, ...planLines(plan, record, now), ...(record.resource.quantity !== '1' ? [`Quantity: ${record.resource.quantity}`] : []), ...(problem ? [problem] : [])];
   const { status } = record.resource;
   const open = revision ? status === 'ACTIVE' || status === 'SUSPENDED' : status === 'APPROVAL_PENDING';
   const done = open ? undefined : revision ? `This subscription is ${status.toLowerCase()}: it can no longer be changed.` : `This subscription is already ${status.toLowerCase()}.`;

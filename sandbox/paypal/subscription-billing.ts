@@ -1,11 +1,11 @@
 import { addIntervals } from './billing-cycles';
-import { buyerByEmail, DEFAULT_BUYER } from './buyers';
 import type { PaypalContext } from './context';
 import { raiseEvent } from './events';
 import { paypalTime } from './ids';
 import { paypalMoney, unitsOf } from './money';
 import { basisPoints, PLAN, type PlanRecord } from './plans';
 import { recordSale } from './sales';
+import { payingBuyerOf, subscriptionPaymentFails } from './subscription-funding';
 import {
   cyclePrice,
   cycleTerms,
@@ -22,12 +22,12 @@ import {
  * billed when it begins (a free trial cycle costs nothing and only counts), and the next one
  * falls due one interval later; when every cycle has run, the subscription EXPIRES at the end
  * of the last one. A payment that fails (the `renewals-fail@` buyer's, and every payment of a
- * buyer whose funding is refused) adds the cycle's amount to the outstanding balance, counts
- * towards `payment_failure_threshold` (0: never suspend) and raises
- * BILLING.SUBSCRIPTION.PAYMENT.FAILED; at the threshold PayPal SUSPENDS the subscription. With
- * `auto_bill_outstanding` the next cycle also collects what is outstanding. A failed cycle still
- * counts as run: the sandbox does not retry a failed payment within the cycle (PayPal retries
- * up to twice, five days apart).
+ * buyer whose funding is refused, until the buyer moves it to their PayPal balance) adds the
+ * cycle's amount to the outstanding balance, counts towards `payment_failure_threshold` (0:
+ * never suspend) and raises BILLING.SUBSCRIPTION.PAYMENT.FAILED; at the threshold PayPal
+ * SUSPENDS the subscription. With `auto_bill_outstanding` the next cycle also collects what is
+ * outstanding. A failed cycle still counts as run: the sandbox does not retry a failed payment
+ * within the cycle (PayPal retries up to twice, five days apart).
  *
  * Every function works on the subscription's own time (`at`), which runs ahead of the wall
  * clock by what the advance endpoint moved it (subscription-clock.ts), and is called inside the
@@ -63,14 +63,13 @@ function cycleAmount(plan: PlanRecord, record: SubscriptionRecord, sequence: num
 }
 
 /**
- * Takes a payment from the buyer who approved. The buyer's first payment is made while they are
- * there (approval), later ones by PayPal on its own (`merchantInitiated`), which is when the
- * `renewals-fail@` buyer's fail.
+ * Takes a payment from the buyer who approved, unless their funding refuses it
+ * (subscription-funding.ts). The buyer's first payment is made while they are there (approval),
+ * later ones by PayPal on its own (`merchantInitiated`).
  */
 async function pay(ctx: PaypalContext, record: SubscriptionRecord, amount: CycleAmount, at: number, options: { merchantInitiated: boolean }): Promise<boolean> {
-  const buyer = buyerByEmail(record.internal.buyer ?? '') ?? DEFAULT_BUYER;
-  const fails = buyer.outcome === 'instrument_declined' || buyer.outcome === 'transaction_refused' || (options.merchantInitiated && buyer.outcome === 'renewals_fail');
-  if (fails) return false;
+  if (subscriptionPaymentFails(record, options)) return false;
+  const buyer = payingBuyerOf(record);
   await recordSale(ctx, {
     subscriptionId: record.id,
     currency: record.internal.currency,

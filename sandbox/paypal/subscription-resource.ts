@@ -2,6 +2,7 @@ import type { BillingCycle } from './billing-cycles';
 import type { PaypalRecord } from './context';
 import { unitsOf, type PaypalMoney } from './money';
 import { priceVersionAt, type PaymentPreferences, type PlanRecord, type Taxes } from './plans';
+import type { SubscriptionFunding } from './subscription-funding';
 
 /** The price version of each priced cycle of the plan now: what a new subscriber pays. */
 export function currentPriceVersions(plan: PlanRecord): Record<string, number> {
@@ -10,7 +11,7 @@ export function currentPriceVersions(plan: PlanRecord): Record<string, number> {
 
 /**
  * A subscription as PayPal shows it (Subscriptions v1) and what the sandbox keeps beside it: the
- * approval's tokens and return URLs, the buyer chosen on the approval page, and the
+ * approval's tokens and return URLs, the buyer chosen on the approval page and what pays, the
  * subscription's own clock (how far a test moved it ahead of the wall clock), from which the
  * billing engine (subscription-billing.ts) knows when its next cycle falls due.
  */
@@ -89,6 +90,8 @@ export interface SubscriptionInternal {
   brand_name?: string;
   /** The test buyer who approved (buyers.ts). */
   buyer?: string;
+  /** What pays its payments, as the buyer chose on the automatic payments page; absent: the buyer's own funding (subscription-funding.ts). */
+  funding?: SubscriptionFunding;
   override: PlanOverride;
   currency: string;
   /** Each priced cycle's price version when the buyer took the plan (later versions wait out PayPal's notice: plans.ts). */
@@ -109,6 +112,11 @@ export interface SubscriptionInternal {
 }
 
 export type SubscriptionRecord = PaypalRecord<SubscriptionResource, SubscriptionInternal>;
+
+/** Who the buyer agreed with, as PayPal's pages name the merchant. */
+export function merchantOf(record: SubscriptionRecord): string {
+  return record.internal.brand_name ?? 'Billfold sandbox merchant';
+}
 
 /** The wall-clock moment its next step is due, for the store's due index: only an ACTIVE subscription bills. */
 export function subscriptionDueAt(record: SubscriptionRecord): number | null {

@@ -4,13 +4,14 @@ import { PRODUCT, type ProductRecord } from './catalog';
 import { DASHBOARD_ACTION_PATH, type PaypalDashboardPart, type PaypalServices } from './parts';
 import { PLAN, type PlanRecord } from './plans';
 import { advanceSubscription } from './subscription-clock';
+import { fundingLabel, fundingOf, payingBuyerOf } from './subscription-funding';
 import { SUBSCRIPTION, type SubscriptionRecord } from './subscription-resource';
 
 /**
  * The dashboard's PayPal catalog and subscriptions: products, plans (price per interval) and
- * subscriptions (plan, status, buyer, next billing, failed payments) with a button that moves
- * one subscription's time to its next cycle and bills it. Every cell is escaped: names and
- * custom ids come from callers.
+ * subscriptions (plan, status, buyer, what pays, next billing, failed payments) with a button
+ * that moves one subscription's time to its next cycle and bills it. Every cell is escaped:
+ * names and custom ids come from callers.
  */
 
 const ADVANCE_ACTION = 'paypal-subscription-advance';
@@ -53,10 +54,11 @@ export const SUBSCRIPTIONS_DASHBOARD: PaypalDashboardPart = {
       {
         id: 'paypal-subscriptions',
         title: 'PayPal subscriptions',
-        columns: ['Id', 'Plan', 'Status', 'Buyer', 'Next billing', 'Failed payments', ''],
+        columns: ['Id', 'Plan', 'Status', 'Buyer', 'Funding', 'Next billing', 'Failed payments', ''],
         rows: subscriptions.map((subscription) => {
           const { resource, internal } = subscription;
-          const cells = [subscription.id, resource.plan_id, resource.status, internal.buyer ?? '', resource.billing_info?.next_billing_time ?? '', String(resource.billing_info?.failed_payments_count ?? 0)].map(escapeHtml);
+          const funding = internal.buyer ? fundingLabel(payingBuyerOf(subscription), fundingOf(subscription)) : '';
+          const cells = [subscription.id, resource.plan_id, resource.status, internal.buyer ?? '', funding, resource.billing_info?.next_billing_time ?? '', String(resource.billing_info?.failed_payments_count ?? 0)].map(escapeHtml);
           const button = resource.status === 'ACTIVE' ? actionButton(action, { subscription: subscription.id }, 'Advance one cycle') : '';
           return [...cells, button];
         }),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { buyerByEmail, DEFAULT_BUYER } from './buyers';
 import { mustGet, type PaypalContext, type PaypalRoute } from './context';
 import { invalidRequest, PaypalApiError, parseBody, unprocessable } from './errors';
 import { paypalTime, resourceId, subscriptionId } from './ids';
@@ -7,6 +6,7 @@ import { applyPatch, withField, type PatchRule } from './json-patch';
 import { paypalMoney, PaypalMoneySchema, unitsOf, type PaypalMoney } from './money';
 import { Percentage, planOf, type PlanRecord } from './plans';
 import { recordSale, salesOf, type SaleRecord } from './sales';
+import { payingBuyerOf, subscriptionPaymentFails } from './subscription-funding';
 import { activateSubscription, freshExecutions, raiseSubscriptionEvent, runDueCycles, withStatus } from './subscription-billing';
 import {
   currentPriceVersions,
@@ -434,14 +434,14 @@ export const SUBSCRIPTION_ROUTES: PaypalRoute[] = [
       if (record.internal.outstanding === 0) throw unprocessable('ZERO_OUTSTANDING_BALANCE', 'Current outstanding balance should be greater than zero.');
       if (units > record.internal.outstanding) throw unprocessable('AMOUNT_GREATER_THAN_OUTSTANDING_BALANCE', 'The capture amount can not be greater than the current outstanding balance.', '/amount/value');
       const now = subscriptionNow(record, ctx.now);
-      const buyer = buyerByEmail(record.internal.buyer ?? '') ?? DEFAULT_BUYER;
       const info = record.resource.billing_info;
-      if (buyer.outcome !== 'pays' && buyer.outcome !== 'pending' && buyer.outcome !== 'pending_then_denied') {
+      if (subscriptionPaymentFails(record, { merchantInitiated: true })) {
         // Accepted, then refused by the buyer's funding: a failed payment, as a renewal's would be.
         const failed = await ctx.tx.save({ ...record, resource: { ...record.resource, update_time: paypalTime(now), ...(info ? { billing_info: { ...info, last_failed_payment: { amount: input.amount, time: paypalTime(now), reason_code: 'PAYMENT_DENIED' as const } } } : {}) } });
         await raiseSubscriptionEvent(ctx, failed, 'BILLING.SUBSCRIPTION.PAYMENT.FAILED', `Payment failed on subscription ${record.id}.`, now);
         return { status: 202 };
       }
+      const buyer = payingBuyerOf(record);
       const sale = await recordSale(ctx, { subscriptionId: record.id, currency: record.internal.currency, subtotal: units, tax: 0, shipping: 0, customId: record.resource.custom_id, payer: { email: buyer.email, given_name: buyer.name.given_name, surname: buyer.name.surname }, at: now });
       const outstanding = record.internal.outstanding - units;
       await ctx.tx.save({
