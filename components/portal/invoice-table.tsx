@@ -12,6 +12,9 @@ const STATUS: Record<InvoiceView['status'], { text: string; tone: Tone }> = {
   void: { text: 'Void', tone: 'neutral' },
 };
 
+/** A balance a later payment collected: paid, but on that payment's invoice, so not counted here. */
+const COLLECTED_LATER = { text: 'Paid with a later payment', tone: 'neutral' as Tone };
+
 // Tall enough for a thumb: the table scrolls inside its own box on a phone, never the page.
 const linkClass = 'inline-flex min-h-11 items-center font-medium text-brand-600 hover:underline';
 
@@ -44,7 +47,10 @@ const COLUMNS: Column<InvoiceView>[] = [
     key: 'status',
     header: 'Status',
     unlabelled: true,
-    cell: (invoice) => <StatusBadge tone={STATUS[invoice.status].tone}>{STATUS[invoice.status].text}</StatusBadge>,
+    cell: (invoice) => {
+      const status = invoice.collectedLater ? COLLECTED_LATER : STATUS[invoice.status];
+      return <StatusBadge tone={status.tone}>{status.text}</StatusBadge>;
+    },
   },
   {
     key: 'documents',

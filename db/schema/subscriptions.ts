@@ -61,6 +61,12 @@ export const subscriptions = pgTable(
     /** The trial end the subscriber was told about (the provider's notice a few days before it). */
     trialEndingNoticeFor: timestamp('trial_ending_notice_for', { withTimezone: true }),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    /**
+     * Collections of the outstanding balance the subscriber asked for (PayPal's capture): the
+     * next one's idempotency key. Counted in the transaction that makes the call, so a call that
+     * failed on the way is retried under its key, and one the provider answered is not replayed.
+     */
+    balanceCollections: integer('balance_collections').notNull().default(0),
     ...timestamps,
   },
   (t) => [

@@ -1,6 +1,8 @@
+import { eq, sql } from 'drizzle-orm';
+import { subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
-import { changeKey, depsFor, liveRowOf, record, withAccountLock } from './subscription-account';
+import { depsFor, liveRowOf, record, withAccountLock } from './subscription-account';
 import type { Subscriber, SubscriptionDependencies } from './subscriptions';
 
 /**
@@ -37,7 +39,14 @@ export async function payOutstandingBalance(deps: SubscriptionDependencies, subs
     if (before.status !== 'past_due' && before.status !== 'unpaid') {
       throw new UserFacingError(`Your subscription owes nothing to ${PROVIDER_LABELS[live.provider]}: there is nothing to pay.`, 'nothing_due');
     }
-    const after = await wallets.collectOutstanding(before.id, changeKey('collect', row));
+    // Each collection asked for is a new request at the provider; counted with the call, so one
+    // that failed on the way (this transaction rolls back) is retried under the same key.
+    const [counted] = await tx
+      .update(subscriptions)
+      .set({ balanceCollections: sql`${subscriptions.balanceCollections} + 1` })
+      .where(eq(subscriptions.id, row.id))
+      .returning({ n: subscriptions.balanceCollections });
+    const after = await wallets.collectOutstanding(before.id, `collect:${row.providerSubscriptionId}:${counted?.n ?? 0}`);
     await record(tx, at, after, { latestInvoice: true });
     return { paid: after.status !== 'past_due' && after.status !== 'unpaid' };
   });

@@ -213,7 +213,7 @@ describe('a PayPal renewal that fails', () => {
 describe('fixing a failed PayPal renewal', () => {
   /** The buyer changes how the subscription is paid on PayPal's automatic payments page (the sandbox's stand-in). */
   async function changeFundingAtPaypal(id: string): Promise<void> {
-    const response = await fetch(`${t.sandbox.server.url}/paypal/myaccount/autopay/connect/${id}`, {
+    const response = await fetch(`${t.sandbox.server.url}/paypal/myaccount/autopay/connect/${id}?buyer=${encodeURIComponent('renewals-fail@example.com')}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ funding: 'balance' }),
@@ -250,6 +250,8 @@ describe('fixing a failed PayPal renewal', () => {
     const { subscriber, id } = await pastDueWithPaypal('paypal-fixed');
     // A first try before the fix is refused; the one after is a new request, not its replay.
     expect(await payOutstandingBalance(t.paypalDeps, subscriber)).toEqual({ paid: false });
+    // The subscriber takes a minute at PayPal (PayPal's times are to the second).
+    await advancePaypal(id, { seconds: 60 });
     await changeFundingAtPaypal(id);
     const [first, second] = await Promise.all([payOutstandingBalance(t.paypalDeps, subscriber), payOutstandingBalance(t.paypalDeps, subscriber).catch((error: unknown) => error)]);
     expect(first).toEqual({ paid: true });
@@ -257,9 +259,11 @@ describe('fixing a failed PayPal renewal', () => {
     expect(second).toMatchObject({ code: 'nothing_due' });
     await applyAll(id);
     expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'active', openInvoice: null });
-    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([
-      ['paid', 900],
-      ['paid', 900],
+    // The capture is the payment of record; the balance it collected is void, so $9.00 is counted once.
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount, invoice.collectedLater])).toEqual([
+      ['paid', 900, false],
+      ['void', 0, true],
+      ['paid', 900, false],
     ]);
     expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
     expect(await billingAlertFor(t.db, subscriber.userId)).toBeNull();

@@ -86,6 +86,8 @@ export interface InvoiceView {
   invoicePdf: string | null;
   /** Billfold's own PDF receipt, for a paid invoice the provider has no PDF of (PayPal's). */
   receiptUrl: string | null;
+  /** A void invoice whose amount a later payment collected (a PayPal balance): the money is on that payment's invoice. */
+  collectedLater: boolean;
 }
 
 export interface BillingAlert {
@@ -221,6 +223,7 @@ export async function invoicesFor(db: Database, userId: string): Promise<Invoice
     hostedInvoiceUrl: invoice.hostedInvoiceUrl,
     invoicePdf: invoice.invoicePdf,
     receiptUrl: hasOwnReceipt(invoice) ? receiptPath(invoice.id) : null,
+    collectedLater: invoice.status === 'void' && invoice.paymentStatus === 'succeeded',
   }));
 }
 

@@ -400,7 +400,7 @@ describe('the outstanding balance once it is settled', () => {
   const payment = (id: string, time: string, value: string): PaypalTransaction => ({ id, status: CaptureStatus.Completed, amount_with_breakdown: { gross_amount: { currency_code: 'USD', value } }, time });
   const transactions = [payment('SALE1', '2027-01-01T10:00:00Z', '9.00'), payment('SALE3', '2027-03-01T10:00:00Z', '18.00')];
 
-  it('reports it paid, under the id it was open with, by the renewal that collected it', () => {
+  it('reports it void once the renewal collected it, under the id it was open with: the money is counted once, on that renewal', () => {
     const open = invoicesFrom(reply({ outstanding_balance: { currency_code: 'USD', value: '9.00' }, failed_payments_count: 1, last_payment: { amount: { currency_code: 'USD', value: '9.00' }, time: '2027-01-01T10:00:00Z' } }), transactions.slice(0, 1));
     const settled = invoicesFrom(reply(), transactions);
     const owedId = 'I-SETTLED00001:outstanding-after:SALE1';
@@ -410,10 +410,11 @@ describe('the outstanding balance once it is settled', () => {
     ]);
     expect(settled.map((invoice) => [invoice.id, invoice.status])).toEqual([
       ['SALE1', 'paid'],
-      [owedId, 'paid'],
+      [owedId, 'void'],
       ['SALE3', 'paid'],
     ]);
-    expect(settled[1]).toMatchObject({ amountDue: money(900, 'USD'), amountPaid: money(900, 'USD'), amountRemaining: money(0, 'USD'), paidAt: new Date('2027-03-01T10:00:00Z'), payment: { id: 'SALE3', status: 'succeeded' } });
+    expect(settled[1]).toMatchObject({ amountDue: money(900, 'USD'), amountPaid: money(0, 'USD'), amountRemaining: money(0, 'USD'), paidAt: null, payment: { id: 'SALE3', status: 'succeeded' } });
+    expect(settled[2]).toMatchObject({ amountPaid: money(1800, 'USD') });
   });
 
   it('keeps one id across consecutive failed renewals, as no payment comes between them', () => {

@@ -493,10 +493,10 @@ function nextCollection(reply: PaypalSubscriptionReply): Date | null {
  *   PayPal's consecutive failures, failure = the last one's reason. Uncollectible when the
  *   subscription has ended owing it: PayPal bills a cancelled or expired subscription nothing more.
  * - Settled when the balance is back to zero: PayPal still reports the last failed payment, so
- *   the same id is derived again, now `paid` by the first payment after that failure (PayPal
- *   collects the balance with the next cycle, auto_bill_outstanding), or `void` when no payment
- *   came after it (the merchant forgave the balance). Its amount is then what PayPal last failed
- *   to collect, which with auto_bill_outstanding is the balance owed at that failure.
+ *   the same id is derived again, now `void`: collected by the first payment after that failure
+ *   (the next cycle with auto_bill_outstanding, or the merchant's capture), whose own invoice
+ *   counts the money, or forgiven when no payment came after it. Its amount is then what PayPal
+ *   last failed to collect, which with auto_bill_outstanding is the balance owed at that failure.
  *
  * A balance settled and followed by a new failure before Billfold re-read the subscription
  * cannot be reported any more (its anchor payment is no longer the last before the last
@@ -545,14 +545,17 @@ function owing(reply: PaypalSubscriptionReply, id: string, balance: Money, reaso
   };
 }
 
-/** A balance back at zero: paid by the first payment after the last failure, or forgiven (void) when none came. */
+/**
+ * A balance back at zero, void either way: forgiven when no payment came after the last failure,
+ * or collected by the first payment after it (its `payment`), whose own invoice holds the money.
+ * Counting it here too would count it twice: PayPal's transaction is the payment of record.
+ */
 function settled(id: string, owed: Money, settledBy: PaypalTransaction | undefined): BalanceState {
   const nothing = money(0, owed.currency);
-  if (!settledBy) {
-    return { status: 'void', amountDue: owed, amountPaid: nothing, amountRemaining: nothing, paidAt: null, nextPaymentAttempt: null, payment: { id, status: 'canceled', savesCard: false, card: null, failureMessage: null } };
-  }
-  const payment: ProviderInvoicePayment = { id: settledBy.id, status: 'succeeded', savesCard: false, card: null, failureMessage: null };
-  return { status: 'paid', amountDue: owed, amountPaid: owed, amountRemaining: nothing, paidAt: new Date(settledBy.time), nextPaymentAttempt: null, payment };
+  const payment: ProviderInvoicePayment = settledBy
+    ? { id: settledBy.id, status: 'succeeded', savesCard: false, card: null, failureMessage: null }
+    : { id, status: 'canceled', savesCard: false, card: null, failureMessage: null };
+  return { status: 'void', amountDue: owed, amountPaid: nothing, amountRemaining: nothing, paidAt: null, nextPaymentAttempt: null, payment };
 }
 
 /**
@@ -760,19 +763,16 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
   }
 
   /**
-   * Collects the outstanding balance with PayPal's capture. PayPal-Request-Id: the caller's key
-   * (our ids and the subscription's recorded version), extended by PayPal's last failed attempt:
-   * a repeat of one request is one capture, and asking again after the funding refused (which
-   * PayPal records as a failed payment) is a new request, not a replay of the refused one.
-   * PayPal accepts the capture (202) before the funding answers: the read after says how it went.
+   * Collects the outstanding balance with PayPal's capture, under the caller's PayPal-Request-Id
+   * (one per collection it asks for). PayPal accepts the capture (202) before the funding
+   * answers: the read after says how it went.
    */
   async function captureOutstanding(current: PaypalSubscriptionReply, idempotencyKey: string): Promise<PaypalSubscriptionReply> {
     const owed = outstandingOf(current);
     if (!owed || owed.amount === 0) return current;
-    const attempt = current.billing_info?.last_failed_payment?.time ?? 'none';
     const body = { note: 'Outstanding balance', capture_type: 'OUTSTANDING_BALANCE', amount: paypalJsonAmount(owed) };
     try {
-      await rest.request('POST', `/v1/billing/subscriptions/${encodeURIComponent(current.id)}/capture`, { body, requestId: `${idempotencyKey}:${attempt}` });
+      await rest.request('POST', `/v1/billing/subscriptions/${encodeURIComponent(current.id)}/capture`, { body, requestId: idempotencyKey });
     } catch (error) {
       // Settled in between (PayPal's own retry, the next cycle, another tab): the read says so.
       if (!(error instanceof PaypalApiError && error.issue === 'ZERO_OUTSTANDING_BALANCE')) throw error;

@@ -1,0 +1,1 @@
+ALTER TABLE "subscriptions" ADD COLUMN "balance_collections" integer DEFAULT 0 NOT NULL;
