@@ -108,6 +108,61 @@ test.describe('cancelling a PayPal subscription', () => {
   });
 });
 
+test.describe('a failed PayPal renewal', () => {
+  test('a PayPal renewal that fails makes the subscription past due with a banner; the subscriber changes how they pay at PayPal, pays the balance, and it is active again', async ({ page }) => {
+    await newSubscriber(page, 'paypal-dunning');
+    const id = await subscribeWithPaypal(page, 'starter-monthly-usd', 'renewals-fail@example.com');
+
+    // PayPal's time passes the renewal, which the buyer's funding refuses.
+    await advancePaypalSubscription(id, { cycles: 1 });
+    await page.goto('/');
+    const banner = page.getByTestId('billing-banner');
+    await reloadUntil(page, async () => {
+      await expect(banner).toContainText('PayPal could not collect your latest subscription payment', { timeout: 1_000 });
+    });
+    expect((await paypalSubscription(id)).billing_info?.outstanding_balance.value).toBe('9.00');
+
+    // Members keep access while it is owed, with a warning.
+    await page.goto('/members');
+    await expect(page.getByTestId('members-content')).toBeVisible();
+    await expect(page.getByRole('main').getByRole('alert')).toContainText('Your last payment failed.');
+
+    // Fix it at PayPal: its automatic payments page opens in a new tab.
+    const opened = page.waitForEvent('popup');
+    await banner.getByRole('link', { name: 'Fix it at PayPal' }).click();
+    const paypal = await opened;
+    await expect(paypal).toHaveURL(/\/paypal\/myaccount\/autopay\/$/);
+    await paypal.getByLabel('Log in as a sandbox buyer').selectOption('renewals-fail@example.com');
+    await paypal.getByRole('button', { name: 'Log in' }).click();
+    await expect(paypal.getByRole('heading', { name: 'Automatic payments' })).toBeVisible();
+    await paypal.getByRole('listitem').filter({ hasText: id }).getByRole('link').click();
+    const form = paypal.getByRole('form', { name: 'Change payment method' });
+    await form.getByLabel('PayPal balance').check();
+    await form.getByRole('button', { name: 'Save payment method' }).click();
+    await expect(paypal.getByText(/^PayPal will use PayPal balance for your automatic payments to /)).toBeVisible();
+    await paypal.close();
+
+    // Back at Billfold: pay the balance now rather than wait for PayPal's next attempt.
+    await banner.getByRole('link', { name: 'Pay the balance' }).click();
+    await expect(page).toHaveURL(/\/account\/billing#balance$/);
+    await expect(statusBadge(page)).toHaveText('Payment overdue');
+    await page.getByRole('button', { name: 'Pay $9.00 now with PayPal' }).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=balance-paid$/, { timeout: 30_000 });
+    await expect(page.getByText('the balance is paid and your subscription is active again')).toBeVisible();
+    await expect(statusBadge(page)).toHaveText('Active');
+    await expect(banner).toHaveCount(0);
+    const invoices = page.getByTestId('invoices').locator('tbody tr');
+    await expect(invoices).toHaveCount(3);
+    await expect(invoices.nth(0)).toContainText('Paid');
+    await expect(invoices.nth(1)).toContainText('Paid with a later payment');
+    expect(await paypalSubscription(id)).toMatchObject({ status: 'ACTIVE', billing_info: { outstanding_balance: { value: '0.00' } } });
+
+    await page.goto('/members');
+    await expect(page.getByTestId('members-content')).toBeVisible();
+    await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
+  });
+});
+
 test.describe('resuming a PayPal subscription', () => {
   test('a PayPal subscriber who cancelled resumes before the period ends by approving on PayPal’s page, and is not charged again for the period', async ({ page }) => {
     await newSubscriber(page, 'paypal-resume');
