@@ -85,6 +85,7 @@ const VALID_INPUT: Record<string, unknown> = {
   payOpenInvoice: {},
   startApprovedPlanChange: { lookupKey: 'pro-monthly-usd' },
   startApprovedResume: {},
+  payOutstandingBalance: {},
 };
 
 /** A receipt route with an invoice id that is nobody's: what matters is who may ask. */
