@@ -121,3 +121,35 @@ export const invoices = pgTable(
     index('invoices_subscription_id_idx').on(t.subscriptionId, t.providerCreatedAt),
   ],
 );
+
+export const subscriptionSwitchStatus = pgEnum('subscription_switch_status', ['scheduled', 'started']);
+
+/**
+ * A subscriber moving their subscription to another provider without paying twice (PayPal to a
+ * card): the subscription they leave is set to end with the period paid for, and the one they
+ * move to starts when it does, paid by what they gave (a card saved at that provider). One per
+ * subscription left; `started` once the new subscription exists.
+ */
+export const subscriptionSwitches = pgTable(
+  'subscription_switches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    fromSubscriptionId: uuid('from_subscription_id')
+      .notNull()
+      .references(() => subscriptions.id),
+    toProvider: paymentProvider('to_provider').notNull(),
+    /** The provider's id of the card saved for it, and how the portal names that card. */
+    providerCardId: text('provider_card_id').notNull(),
+    cardBrand: text('card_brand').notNull(),
+    cardLast4: char('card_last4', { length: 4 }).notNull(),
+    /** When the period paid for ends: the new subscription's first charge. */
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    status: subscriptionSwitchStatus('status').notNull().default('scheduled'),
+    toSubscriptionId: uuid('to_subscription_id').references(() => subscriptions.id),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('subscription_switches_from_key').on(t.fromSubscriptionId), index('subscription_switches_user_id_idx').on(t.userId)],
+);

@@ -1,13 +1,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { customers, invoices, subscriptions } from '@/db/schema';
+import { customers, invoices, subscriptionSwitches, subscriptions } from '@/db/schema';
 import { applyBillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect } from '@/lib/billing/webhook-actions';
 import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
-import { confirmPayment, emailsTo, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
+import { confirmPayment, confirmSetup, emailsTo, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
 import { payOutstandingBalance } from './outstanding-balance';
+import { finishSwitchToCard, startSwitchedSubscription, startSwitchToCard } from './provider-switch';
 import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval, startResumeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
@@ -289,6 +290,96 @@ describe('fixing a failed PayPal renewal', () => {
     await confirmPayment(t, started.handoff);
     await stripeEvents.applyNew();
     expect((await userFacingError(payOutstandingBalance(t.deps, cardSubscriber))).code).toBe('not_supported');
+  });
+});
+
+describe('moving from PayPal to a card', () => {
+  // The worker's dependencies, once the context has them.
+  const switchDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
+
+  async function switchJobsFor(switchId: string): Promise<number> {
+    const [row] = await t.db.execute<{ count: number }>(sql`select count(*)::int as count from pgboss.job where name = 'subscription-switches' and data->>'switchId' = ${switchId}`);
+    return row?.count ?? 0;
+  }
+
+  async function stripeSubscriptionsOf(subscriber: Subscriber) {
+    const [customer] = await t.db.select().from(customers).where(and(eq(customers.userId, subscriber.userId), eq(customers.provider, 'stripe')));
+    return customer ? (await t.sandbox.stripe.subscriptions.list({ customer: customer.providerCustomerId, status: 'all' })).data : [];
+  }
+
+  it('saves the card now, lets the PayPal period run out, then charges the card once and PayPal never again', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-to-card');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const paidUntil = (await currentSubscription(t.db, subscriber.userId))?.currentPeriodEnd;
+
+    const { handoff } = await startSwitchToCard(t.paypalDeps, t.deps, subscriber);
+    const setup = await confirmSetup(t, handoff, '4242424242424242');
+    const scheduled = await finishSwitchToCard(t.paypalDeps, t.deps, subscriber, setup.id);
+    expect(scheduled).toEqual({ startsAt: paidUntil, card: { brand: 'visa', last4: '4242' } });
+    // A second submit answers the same move.
+    expect(await finishSwitchToCard(t.paypalDeps, t.deps, subscriber, setup.id)).toEqual(scheduled);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'active', cancelAtPeriodEnd: true });
+    expect(await stripeSubscriptionsOf(subscriber)).toHaveLength(0);
+    expect((await userFacingError(startSwitchToCard(t.paypalDeps, t.deps, subscriber))).code).toBe('already_switching');
+
+    // PayPal's time passes the paid period: PayPal ends it, and the move is queued with that end.
+    await advancePaypal(id, { seconds: 32 * 86_400 });
+    await applyAll(id);
+    const [move] = await t.db.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.userId, subscriber.userId));
+    expect(move?.status).toBe('scheduled');
+    expect(await switchJobsFor(move!.id)).toBe(1);
+    await applyAll(id);
+    expect(await switchJobsFor(move!.id)).toBe(1);
+
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('started');
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('skipped');
+    await stripeEvents.applyNew();
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ provider: 'stripe', status: 'active', plan: { lookupKey: 'starter-monthly-usd' }, paymentMethod: { last4: '4242' } });
+    expect(await stripeSubscriptionsOf(subscriber)).toHaveLength(1);
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([
+      ['paid', 900],
+      ['paid', 900],
+    ]);
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
+    const rows = await rowsOf(subscriber);
+    expect(rows.map((row) => [row.provider, row.status])).toEqual([
+      ['paypal', 'canceled'],
+      ['stripe', 'active'],
+    ]);
+  });
+
+  it('refuses to move a free trial, a balance owed or a card subscription, changing nothing', async () => {
+    const trial = await newSubscriber(t.db, 'paypal-trial-switch');
+    await subscribedWithPaypal(trial, 'pro-monthly-usd');
+    const before = await snapshot(trial);
+    expect((await userFacingError(startSwitchToCard(t.paypalDeps, t.deps, trial))).code).toBe('trialing');
+    expect(await snapshot(trial)).toEqual(before);
+
+    const owing = await newSubscriber(t.db, 'paypal-owing-switch');
+    const owingId = await subscribedWithPaypal(owing, 'starter-monthly-usd', 'renewals-fail@example.com');
+    await advancePaypal(owingId, { cycles: 1 });
+    await applyAll(owingId);
+    expect((await userFacingError(startSwitchToCard(t.paypalDeps, t.deps, owing))).code).toBe('payment_due');
+
+    const byCard = await newSubscriber(t.db, 'card-switch');
+    const started = await startSubscription(t.deps, byCard, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    expect((await userFacingError(startSwitchToCard(t.deps, t.deps, byCard))).code).toBe('already_card');
+  });
+
+  it('never finishes a move with another account’s card setup', async () => {
+    const owner = await newSubscriber(t.db, 'switch-owner');
+    await subscribedWithPaypal(owner, 'starter-monthly-usd');
+    const { handoff } = await startSwitchToCard(t.paypalDeps, t.deps, owner);
+    const setup = await confirmSetup(t, handoff);
+    const stranger = await newSubscriber(t.db, 'switch-stranger');
+    await subscribedWithPaypal(stranger, 'starter-monthly-usd');
+    await startSwitchToCard(t.paypalDeps, t.deps, stranger);
+    const before = await snapshot(stranger);
+    expect((await userFacingError(finishSwitchToCard(t.paypalDeps, t.deps, stranger, setup.id))).code).toBe('not_found');
+    expect(await snapshot(stranger)).toEqual(before);
   });
 });
 

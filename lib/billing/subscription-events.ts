@@ -1,12 +1,15 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
-import { customers, invoices, prices, products, providerPrices, subscriptions } from '@/db/schema';
+import { customers, invoices, prices, products, providerPrices, subscriptionSwitches, subscriptions } from '@/db/schema';
+import { sendInTransaction } from '@/lib/jobs/boss';
+import { BOSS_SCHEMA, SUBSCRIPTION_SWITCH_QUEUE, type SubscriptionSwitchJob } from '@/lib/jobs/queues';
+import { log } from '@/lib/log';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
 import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription, SubscriptionStatus } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
-import { LIVE_STATUSES, isLive } from './subscription-status';
+import { ENDED, LIVE_STATUSES, isLive } from './subscription-status';
 
 /**
  * Subscriptions and their invoices as a provider reports them *now*: the worker re-fetches the
@@ -297,6 +300,28 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
     await sendInvoiceNotices(tx, invoice, owner);
   }
   if (row && change.trialEndingNotice) await sendTrialNotice(tx, row, change.trialEndingNotice);
+  if (row && ENDED.includes(row.status)) await startScheduledSwitch(tx, row);
+}
+
+/**
+ * A subscription that ended with a move to another provider scheduled (provider-switch.ts):
+ * the job that starts the new one is queued with the change that reports the end, once.
+ */
+async function startScheduledSwitch(tx: Transaction, row: SubscriptionRow): Promise<void> {
+  const [scheduled] = await tx
+    .select({ id: subscriptionSwitches.id })
+    .from(subscriptionSwitches)
+    .where(and(eq(subscriptionSwitches.fromSubscriptionId, row.id), eq(subscriptionSwitches.status, 'scheduled')));
+  if (!scheduled) return;
+  const [waiting] = await tx.execute<{ id: string }>(sql`
+    select id from ${sql.identifier(BOSS_SCHEMA)}.job
+    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry', 'active') and data->>'switchId' = ${scheduled.id}::text
+    limit 1`);
+  if (waiting) return;
+  const job: SubscriptionSwitchJob = { switchId: scheduled.id };
+  if (!(await sendInTransaction(tx, SUBSCRIPTION_SWITCH_QUEUE, job))) {
+    log.error({ switchId: scheduled.id }, 'a subscription switch is due, but its queue does not exist: the database was not migrated with this release');
+  }
 }
 
 /**

@@ -56,6 +56,20 @@ export interface DuplicatePaymentJob {
 }
 
 /**
+ * Subscriptions moving to another provider whose old subscription has ended: the job starts the
+ * new one on the saved card (lib/billing/provider-switch.ts). Backoff from 10 s over about three
+ * hours: a provider outage, after which an operator must look (the subscriber has no plan).
+ */
+export const SUBSCRIPTION_SWITCH_QUEUE = 'subscription-switches';
+
+export const SUBSCRIPTION_SWITCH_MAX_ATTEMPTS = 10;
+
+export interface SubscriptionSwitchJob {
+  /** Our subscription_switches.id. */
+  switchId: string;
+}
+
+/**
  * WEBHOOK_RETRY_FIXED_DELAY_SECONDS, when set, retries a failed webhook event every that many
  * seconds instead of with backoff from 2 s: the same number of attempts, over seconds rather
  * than minutes, so the browser tests can see an event die (and be re-processed) within a test's
@@ -83,6 +97,7 @@ export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [CHECKOUT_SWEEP_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 60 * 60 },
   [EMAIL_QUEUE]: { retryLimit: EMAIL_MAX_ATTEMPTS - 1, retryDelay: 60, retryBackoff: true, expireInSeconds: 120 },
   [DUPLICATE_PAYMENT_QUEUE]: { retryLimit: DUPLICATE_PAYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
+  [SUBSCRIPTION_SWITCH_QUEUE]: { retryLimit: SUBSCRIPTION_SWITCH_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */

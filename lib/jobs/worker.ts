@@ -4,10 +4,23 @@ import { abandonStaleCheckouts } from '@/lib/billing/abandoned-checkouts';
 import { log } from '@/lib/log';
 import type { MailDelivery } from '@/lib/mail/mailer';
 import type { PaymentRegistry } from '@/lib/payments';
+import type { PaymentProviderName } from '@/lib/payments/types';
 import { createBoss, startBoss } from './boss';
 import { processDuplicatePayment } from './duplicate-payment-worker';
 import { deliverEmail, sweepOutbox } from './email-worker';
-import { CHECKOUT_SWEEP_CRON, CHECKOUT_SWEEP_QUEUE, DUPLICATE_PAYMENT_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, type DuplicatePaymentJob, type EmailJob, type WebhookJob } from './queues';
+import {
+  CHECKOUT_SWEEP_CRON,
+  CHECKOUT_SWEEP_QUEUE,
+  DUPLICATE_PAYMENT_QUEUE,
+  EMAIL_QUEUE,
+  SUBSCRIPTION_SWITCH_QUEUE,
+  WEBHOOK_QUEUE,
+  type DuplicatePaymentJob,
+  type EmailJob,
+  type SubscriptionSwitchJob,
+  type WebhookJob,
+} from './queues';
+import { processSubscriptionSwitch } from './subscription-switch-worker';
 import { processWebhookEvents } from './webhook-worker';
 
 export interface WorkerDeps {
@@ -57,6 +70,20 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
   await boss.work<DuplicatePaymentJob>(DUPLICATE_PAYMENT_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
     if (job) await processDuplicatePayment(deps, job.data.paymentId, job);
   });
+
+  // Rare (a subscriber moving to a card, once their old subscription ended), one at a time.
+  const switchDeps = {
+    db: deps.db,
+    depsOf(name: PaymentProviderName) {
+      const provider = deps.payments.get(name);
+      if (!provider.subscriptions) throw new Error(`${name} bills no subscriptions`);
+      return { db: deps.db, payments: provider.payments, subscriptions: provider.subscriptions };
+    },
+  };
+  await boss.work<SubscriptionSwitchJob>(SUBSCRIPTION_SWITCH_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+    if (job) await processSubscriptionSwitch(switchDeps, job.data.switchId, job);
+  });
+  queues.push(SUBSCRIPTION_SWITCH_QUEUE);
 
   await boss.work(CHECKOUT_SWEEP_QUEUE, async () => {
     await sweepAbandonedCheckouts(deps);

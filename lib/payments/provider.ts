@@ -130,6 +130,13 @@ export interface SubscriptionCardsApi {
   retrieveDefaultCard(customerId: string, subscriptionId: string | null): Promise<ProviderCard | null>;
   /** How the browser pays an open invoice. */
   invoiceToPay(id: string): Promise<PaymentHandoff>;
+  /**
+   * A subscription paid by a card already saved, with nobody in the browser (a subscriber who
+   * moved here from another provider, once that one's paid period is over): its first invoice
+   * is charged off-session now, or at `firstChargeAt` when that is later (free until then). A
+   * refused first charge leaves it incomplete, for the subscriber to pay in the portal.
+   */
+  subscribeWithSavedCard(request: SubscriptionRequest & { cardId: string; firstChargeAt: Date | null }, idempotencyKey: string): Promise<ProviderSubscription>;
 }
 
 /** Plan changes the provider makes on its own, without the buyer's approval (Stripe's prorations and schedules). */

@@ -332,6 +332,27 @@ export function stripeSubscriptions(client: Stripe): SubscriptionsApi {
     if (!secret) throw new Error(`invoice ${id} has no payment to confirm`);
     return { kind: 'client_secret', clientSecret: secret };
   },
+
+  async subscribeWithSavedCard(request, idempotencyKey) {
+    // Nobody is in the browser: the first invoice is charged off-session to the saved card, and
+    // a refusal leaves the subscription incomplete (allow_incomplete) rather than failing the call.
+    const subscription = await call(() =>
+      client.subscriptions.create(
+        {
+          customer: request.customerId,
+          items: [{ price: request.priceId }],
+          default_payment_method: request.cardId,
+          payment_behavior: 'allow_incomplete',
+          off_session: true,
+          // Free until the other provider's paid period ends; Stripe bills then, and every period after.
+          ...(request.firstChargeAt ? { trial_end: Math.floor(request.firstChargeAt.getTime() / 1000) } : {}),
+          metadata: request.metadata,
+        },
+        { idempotencyKey },
+      ),
+    );
+    return retrieve(subscription.id);
+  },
   };
 
   return {
