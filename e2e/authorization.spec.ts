@@ -86,6 +86,8 @@ const VALID_INPUT: Record<string, unknown> = {
   startApprovedPlanChange: { lookupKey: 'pro-monthly-usd' },
   startApprovedResume: {},
   payOutstandingBalance: {},
+  startSwitchToCard: {},
+  finishSwitchToCard: { cardUpdateId: 'seti_1AnotherCustomers' },
 };
 
 /** A receipt route with an invoice id that is nobody's: what matters is who may ask. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf, subscribeWithPaypal } from './paypal-support';
-import { expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
+import { enterCard, expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -205,5 +205,42 @@ test.describe('changing plan with PayPal', () => {
     await expect(page.getByTestId('next-charge')).toHaveText(`$29.00 on ${nextBilling}`);
     await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
     expect((await paypalSubscription(id)).status).toBe('ACTIVE');
+  });
+});
+
+test.describe('moving from PayPal to a card', () => {
+  test('a PayPal subscriber switches to a card: the card is charged only when the period paid with PayPal ends, and PayPal never again', async ({ page }) => {
+    await newSubscriber(page, 'paypal-to-card');
+    const id = await subscribeWithPaypal(page, 'starter-monthly-usd');
+    const paidUntil = longDay((await paypalSubscription(id)).billing_info!.next_billing_time!);
+
+    await page.getByRole('button', { name: 'Pay with a card instead' }).click();
+    await expect(page.getByTestId('switch-terms')).toHaveText(
+      `Your card is charged $9.00 on ${paidUntil}, when the period you paid for with PayPal ends, and then every period. PayPal will not charge you again.`,
+    );
+    await enterCard(page, '4242424242424242');
+    await page.getByRole('button', { name: 'Switch to this card' }).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=switch-scheduled$/, { timeout: 30_000 });
+    await expect(page.getByText('Your card is saved. It takes over when the period you have paid for ends')).toBeVisible();
+    await expect(page.getByTestId('moving-to-card')).toHaveText(`From ${paidUntil}, your Visa •••• 4242 pays instead. PayPal will not charge you again.`);
+    await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${paidUntil}, to your card`);
+    await expect(page.getByRole('button', { name: 'Cancel subscription' })).toHaveCount(0);
+    await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
+
+    // PayPal's time passes the paid period: PayPal ends the subscription, and the card takes over.
+    await advancePaypalSubscription(id, { seconds: 32 * 86_400 });
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('payment-method')).toHaveText(/^Visa •••• 4242, expires/, { timeout: 1_000 });
+    });
+    await expect(statusBadge(page)).toHaveText('Active');
+    await expect(page.getByTestId('current-plan')).toHaveText('Starter · $9.00 / month');
+    const invoices = page.getByTestId('invoices').locator('tbody tr');
+    await expect(invoices).toHaveCount(2);
+    await expect(invoices.nth(0)).toContainText('$9.00');
+    await expect(invoices.nth(0)).toContainText('Paid');
+    expect((await paypalSubscription(id)).status).toBe('EXPIRED');
+
+    await page.goto('/members');
+    await expect(page.getByTestId('members-content')).toBeVisible();
   });
 });

@@ -26,6 +26,15 @@ export function subscriptionDependencies(name?: PaymentProviderName): Subscripti
   return { db, payments: provider.payments, subscriptions: provider.subscriptions, providerOf };
 }
 
+/** The dependencies of the provider that takes cards for subscriptions (the card form's): where a subscriber moves to pay by card. */
+export function cardSubscriptionDependencies(): SubscriptionDependencies {
+  const provider = paymentRegistry()
+    .all()
+    .find((candidate) => candidate.subscriptions?.cards);
+  if (!provider?.subscriptions) throw new UserFacingError('Paying for a subscription by card is not available here.', 'provider_unavailable');
+  return { db, payments: provider.payments, subscriptions: provider.subscriptions, providerOf };
+}
+
 /** The dependencies for the account's own subscription: the provider its current subscription is billed through. */
 export async function accountSubscriptionDependencies(userId: string): Promise<SubscriptionDependencies> {
   const row = await subscriptionRowFor(db, userId);

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database, Transaction } from '@/db/client';
-import { customers, invoices, prices, products, subscriptions } from '@/db/schema';
+import { customers, invoices, prices, products, subscriptionSwitches, subscriptions } from '@/db/schema';
 import type { PaymentsApi, SubscriptionsApi } from '@/lib/payments/provider';
 import { PROVIDER_LABELS, type InvoiceStatus, type PaymentProviderName, type SubscriptionStatus } from '@/lib/payments/types';
 import { money, type Money } from '@/lib/money';
@@ -70,6 +70,8 @@ export interface SubscriptionView {
   nextCharge: { amount: Money; at: Date } | null;
   /** The unpaid invoice of a subscription that is behind on payments. */
   openInvoice: { amountDue: Money; hostedInvoiceUrl: string | null; needsAction: boolean } | null;
+  /** A move to a card at another provider, taking over when the period paid for ends (provider-switch.ts). */
+  movingTo: { provider: PaymentProviderName; card: { brand: string; last4: string }; startsAt: Date } | null;
 }
 
 export interface InvoiceView {
@@ -161,6 +163,10 @@ export async function currentSubscription(db: Database, userId: string): Promise
         .orderBy(desc(invoices.providerCreatedAt))
         .limit(1)
     : [];
+  const [move] = await db
+    .select()
+    .from(subscriptionSwitches)
+    .where(and(eq(subscriptionSwitches.fromSubscriptionId, subscription.id), eq(subscriptionSwitches.status, 'scheduled')));
 
   return {
     id: subscription.id,
@@ -187,6 +193,7 @@ export async function currentSubscription(db: Database, userId: string): Promise
     openInvoice: open
       ? { amountDue: money(open.amountRemaining, open.currency), hostedInvoiceUrl: open.hostedInvoiceUrl, needsAction: open.paymentStatus === 'requires_action' }
       : null,
+    movingTo: move ? { provider: move.toProvider, card: { brand: move.cardBrand, last4: move.cardLast4 }, startsAt: move.startsAt } : null,
   };
 }
 

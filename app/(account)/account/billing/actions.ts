@@ -9,7 +9,8 @@ import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
-import { accountSubscriptionDependencies } from '@/lib/billing/subscription-context';
+import { finishSwitchToCard as finishSwitch, startSwitchToCard as startSwitch } from '@/lib/billing/provider-switch';
+import { accountSubscriptionDependencies, cardSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
 import type { SessionUser } from '@/lib/auth/users';
@@ -96,3 +97,22 @@ export const payOpenInvoice = userAction(NoInput, async (_input, user): Promise<
 export const payOutstandingBalance = userAction(NoInput, async (_input, user): Promise<{ paid: boolean }> => {
   return payBalance(await accountSubscriptionDependencies(user.id), subscriber(user));
 });
+
+/**
+ * Moving a subscription paid through PayPal to a card: the card form's hand-off, then (once the
+ * card is saved) the move, which takes over when the period paid for ends.
+ */
+export const startSwitchToCard = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
+  if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
+    throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
+  }
+  return startSwitch(await accountSubscriptionDependencies(user.id), cardSubscriptionDependencies(), subscriber(user));
+});
+
+export const finishSwitchToCard = userAction(
+  z.strictObject({ cardUpdateId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,255}$/, 'That card setup is not valid.') }),
+  async ({ cardUpdateId }, user): Promise<{ startsAt: string }> => {
+    const scheduled = await finishSwitch(await accountSubscriptionDependencies(user.id), cardSubscriptionDependencies(), subscriber(user), cardUpdateId);
+    return { startsAt: scheduled.startsAt.toISOString() };
+  },
+);

@@ -8,6 +8,7 @@ import { ProviderScript } from '@/components/payments/provider-script';
 import { longDate } from '@/components/portal/dates';
 import { InvoiceTable } from '@/components/portal/invoice-table';
 import { PayBalance } from '@/components/portal/pay-balance';
+import { FinishReturnedSwitch, SwitchToCard } from '@/components/portal/switch-to-card';
 import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
 import { FinishReturnedCardUpdate, UpdateCard } from '@/components/portal/update-card';
 import { planPriceLabel } from '@/components/shop/plan-price';
@@ -32,6 +33,7 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   'already-subscribed': { tone: 'info', text: 'You already have a subscription. To move to another plan, change it here: an account has one subscription.' },
   paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
   'balance-paid': { tone: 'success', text: 'Thank you: the balance is paid and your subscription is active again.' },
+  'switch-scheduled': { tone: 'success', text: 'Your card is saved. It takes over when the period you have paid for ends; it is not charged before.' },
   'plan-change-approved': { tone: 'success', text: 'You approved the change. Your new plan shows here as soon as your payment provider confirms it, and its price applies from your next payment.' },
   'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
   'resume-approved': { tone: 'success', text: 'You approved carrying on. Your subscription shows as continuing as soon as your payment provider confirms it; you are not charged again for this period.' },
@@ -83,7 +85,14 @@ function PlanDetails({ subscription, can }: { subscription: SubscriptionView; ca
           <dd data-testid="trial-end">Until {longDate(subscription.trialEnd)}</dd>
         </div>
       ) : null}
-      {subscription.cancelAtPeriodEnd ? (
+      {subscription.movingTo ? (
+        <div>
+          <dt className="text-stone-500">Next charge</dt>
+          <dd data-testid="next-charge">
+            {formatMoney(plan.price)} on {longDate(subscription.movingTo.startsAt)}, to your card
+          </dd>
+        </div>
+      ) : subscription.cancelAtPeriodEnd ? (
         <div>
           <dt className="text-stone-500">Ends</dt>
           <dd data-testid="ends-on">{periodEnd ? `On ${periodEnd}` : 'At the end of this period'}. You will not be charged again.</dd>
@@ -147,6 +156,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   // A PayPal subscriber keeps their funding at PayPal, and its plan changes need their approval there.
   const can: PortalCapabilities = live ? portalCapabilities(live.provider) : { cards: false, priceChanges: false, revisions: false, cancelEndsTrialsNow: false, fundingUrl: null };
   const providerName = live ? PROVIDER_LABELS[live.provider] : '';
+  // A subscription paid through PayPal can move to a card once it is running and paid up.
+  const cardSwitch = live !== null && !can.cards && live.wallet !== null && live.status === 'active' && !live.cancelAtPeriodEnd;
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
     ? catalog
@@ -164,7 +175,12 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       <PageHeader title="Plan and billing" description="Your subscription, the card it is charged to, and your invoices." />
       <div className="space-y-4">
         {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
-        {returnedCardUpdate ? <FinishReturnedCardUpdate cardUpdateId={returnedCardUpdate} /> : null}
+        {returnedCardUpdate && params.switch === 'card' ? (
+          <FinishReturnedSwitch cardUpdateId={returnedCardUpdate} />
+        ) : returnedCardUpdate ? (
+          <FinishReturnedCardUpdate cardUpdateId={returnedCardUpdate} />
+        ) : null}
+        {subscription?.movingTo && !live ? <Alert tone="info">Your subscription is moving to your card. This page shows it in a moment.</Alert> : null}
         {live ? (
           <div className="grid items-start gap-4 md:grid-cols-2">
             <Card title="Your plan">
@@ -185,6 +201,22 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                   {live.wallet ? `Paid with ${providerName}${live.wallet.email ? ` (${live.wallet.email})` : ''}` : `Waiting for your approval in ${providerName}.`}
                 </p>
                 <p className="mt-2 text-xs text-stone-500">How {providerName} pays your renewals (balance, bank or card) is chosen in your {providerName} account.</p>
+                {live.movingTo ? (
+                  <p className="mt-4 text-sm" data-testid="moving-to-card">
+                    From {longDate(live.movingTo.startsAt)}, your {BRANDS[live.movingTo.card.brand] ?? live.movingTo.card.brand} •••• {live.movingTo.card.last4} pays instead. {providerName} will not
+                    charge you again.
+                  </p>
+                ) : cardSwitch && live.currentPeriodEnd ? (
+                  <div className="mt-4">
+                    <SwitchToCard
+                      currency={live.plan.price.currency}
+                      providerName={providerName}
+                      paidUntil={longDate(live.currentPeriodEnd)}
+                      amount={formatMoney(live.plan.price)}
+                      browser={browser}
+                    />
+                  </div>
+                ) : null}
               </Card>
             )}
             <Card
@@ -197,6 +229,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
             >
               {!can.priceChanges && !can.revisions ? (
                 <p className="text-sm text-stone-600">Plans of a subscription paid with {providerName} cannot be changed here.</p>
+              ) : live.movingTo ? (
+                <p className="text-sm text-stone-600">Plans can be changed once your card has taken over.</p>
               ) : live.cancelAtPeriodEnd ? (
                 <p className="text-sm text-stone-600">Your subscription is set to end. Resume it to change plans.</p>
               ) : live.status === 'past_due' || live.status === 'unpaid' ? (
@@ -213,7 +247,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 <p className="text-sm text-stone-500">There are no other plans in {live.plan.price.currency}.</p>
               )}
             </Card>
-            {CANCELABLE.includes(live.status) ? (
+            {CANCELABLE.includes(live.status) && !live.movingTo ? (
               <Card title="Cancel" description={cancelTerms(live, can, providerName)}>
                 <CancelSubscription cancelAtPeriodEnd={live.cancelAtPeriodEnd} periodEnd={dayOrNull(live.currentPeriodEnd)} resumeApprovedAt={can.revisions ? providerName : null} />
               </Card>
