@@ -2,6 +2,7 @@ import type { Transaction } from '@/db/client';
 import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
 import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/types';
+import { switchOf } from './provider-switch';
 import { isUpgrade, planByPriceId, providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { changeKey, liveRowOf, priceChangesOf, record, withAccountLock, type Customer, type SubscriptionRow } from './subscription-account';
 import { ENDED } from './subscription-status';
@@ -180,10 +181,19 @@ export async function startResumeApproval(deps: SubscriptionDependencies, subscr
       throw new UserFacingError('Your subscription has already ended and cannot be resumed. You can subscribe again from the pricing page.', 'already_ended');
     }
     if (!current.subscription.cancelAtPeriodEnd) throw new UserFacingError('Your subscription is not set to end, so there is nothing to resume.', 'not_canceling');
+    await refuseWhileMoving(tx, current.row);
     // The price's plan without a trial: carrying on never starts another free period.
     const providerPriceId = await providerPriceFor(tx, deps.subscriptions, await planByPriceId(tx, current.row.priceId), null);
     return revisions.revise(current.subscription, providerPriceId, urls);
   });
+}
+
+/** A subscription set to end because it moves to a card then (provider-switch.ts) is not resumed: the card takes over. */
+async function refuseWhileMoving(tx: Transaction, row: SubscriptionRow): Promise<void> {
+  const move = await switchOf(tx, row.id);
+  if (move?.status === 'scheduled') {
+    throw new UserFacingError(`Your subscription moves to your card on ${formatDay(move.startsAt)}, so it is not set to end: there is nothing to resume.`, 'switch_scheduled');
+  }
 }
 
 /** Ends the subscription at the end of the period paid for; a pending plan change is dropped. */
@@ -224,6 +234,7 @@ export async function resumeSubscription(deps: SubscriptionDependencies, subscri
       throw NO_SUBSCRIPTION;
     }
     if (!current.subscription.cancelAtPeriodEnd) throw new UserFacingError('Your subscription is not set to end, so there is nothing to resume.', 'not_canceling');
+    await refuseWhileMoving(tx, current.row);
     await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.subscription.id, false, changeKey('resume', current.row)));
   });
 }

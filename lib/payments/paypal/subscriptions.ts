@@ -526,7 +526,9 @@ function outstandingInvoice(context: InvoiceContext, payments: PaypalTransaction
     attemptCount: Math.max(info.failed_payments_count ?? 0, 1),
   };
   if (balance.amount > 0) return { ...base, ...owing(context.reply, id, balance, failed.reason_code) };
-  return { ...base, ...settled(id, amountOf(failed.amount), payments.find((payment) => new Date(payment.time) > failedAt)) };
+  // PayPal's times are to the second: a payment in the failure's own second came after it (a
+  // failed attempt is no payment), as when the subscriber pays the balance just after a refusal.
+  return { ...base, ...settled(id, amountOf(failed.amount), payments.find((payment) => new Date(payment.time) >= failedAt)) };
 }
 
 type BalanceState = Pick<ProviderInvoice, 'status' | 'amountDue' | 'amountPaid' | 'amountRemaining' | 'paidAt' | 'nextPaymentAttempt' | 'payment'>;
