@@ -782,9 +782,13 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
     return read(current.id);
   }
 
-  /** Carries on a subscription PayPal suspended for failed payments, once nothing is owed. */
-  async function reactivate(current: PaypalSubscriptionReply): Promise<PaypalSubscriptionReply> {
-    const suspendedForFailures = current.status === SubscriptionStatus.Suspended && (current.billing_info?.failed_payments_count ?? 0) > 0;
+  /**
+   * Carries on a subscription PayPal suspended for failed payments, once nothing is owed: the
+   * balance was just collected (`owedBefore`), or PayPal still counts the failures (a retry after
+   * the capture went through but the activation did not). One suspended for another reason stays so.
+   */
+  async function reactivate(current: PaypalSubscriptionReply, owedBefore: boolean): Promise<PaypalSubscriptionReply> {
+    const suspendedForFailures = current.status === SubscriptionStatus.Suspended && (owedBefore || (current.billing_info?.failed_payments_count ?? 0) > 0);
     if (!suspendedForFailures || owes(current)) return current;
     try {
       await rest.request('POST', `/v1/billing/subscriptions/${encodeURIComponent(current.id)}/activate`, { body: { reason: 'The outstanding balance was paid.' } });
@@ -872,7 +876,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
       async collectOutstanding(id, idempotencyKey) {
         const current = await read(id);
         if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
-        return subscriptionFrom(await reactivate(await captureOutstanding(current, idempotencyKey)));
+        return subscriptionFrom(await reactivate(await captureOutstanding(current, idempotencyKey), owes(current)));
       },
     },
     revisions: {
