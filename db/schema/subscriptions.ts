@@ -122,13 +122,19 @@ export const invoices = pgTable(
   ],
 );
 
-export const subscriptionSwitchStatus = pgEnum('subscription_switch_status', ['scheduled', 'started']);
+/**
+ * `awaiting_approval`: the new subscription exists at a provider that starts with approval
+ * (PayPal) and waits for the buyer; `scheduled`: the old one is set to end with its paid period,
+ * and the new one takes over then; `started`: it has.
+ */
+export const subscriptionSwitchStatus = pgEnum('subscription_switch_status', ['awaiting_approval', 'scheduled', 'started']);
 
 /**
- * A subscriber moving their subscription to another provider without paying twice (PayPal to a
- * card): the subscription they leave is set to end with the period paid for, and the one they
- * move to starts when it does, paid by what they gave (a card saved at that provider). One per
- * subscription left; `started` once the new subscription exists.
+ * A subscriber moving their subscription to another provider without paying twice: the
+ * subscription they leave is set to end with the period paid for, and the one they move to
+ * starts when it does. To a card (from PayPal): the card is saved at that provider now and the
+ * new subscription made then. To PayPal (from a card): the new subscription is made now, starting
+ * then (PayPal's start_time), and approved by the buyer. One per subscription left.
  */
 export const subscriptionSwitches = pgTable(
   'subscription_switches',
@@ -141,15 +147,21 @@ export const subscriptionSwitches = pgTable(
       .notNull()
       .references(() => subscriptions.id),
     toProvider: paymentProvider('to_provider').notNull(),
-    /** The provider's id of the card saved for it, and how the portal names that card. */
-    providerCardId: text('provider_card_id').notNull(),
-    cardBrand: text('card_brand').notNull(),
-    cardLast4: char('card_last4', { length: 4 }).notNull(),
+    /** To a card: the provider's id of the card saved for it, and how the portal names that card. */
+    providerCardId: text('provider_card_id'),
+    cardBrand: text('card_brand'),
+    cardLast4: char('card_last4', { length: 4 }),
+    /** To PayPal: its subscription, made up front to start when the paid period ends. */
+    toProviderSubscriptionId: text('to_provider_subscription_id'),
     /** When the period paid for ends: the new subscription's first charge. */
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     status: subscriptionSwitchStatus('status').notNull().default('scheduled'),
     toSubscriptionId: uuid('to_subscription_id').references(() => subscriptions.id),
     ...timestamps,
   },
-  (t) => [uniqueIndex('subscription_switches_from_key').on(t.fromSubscriptionId), index('subscription_switches_user_id_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('subscription_switches_from_key').on(t.fromSubscriptionId),
+    index('subscription_switches_user_id_idx').on(t.userId),
+    uniqueIndex('subscription_switches_to_provider_subscription_key').on(t.toProvider, t.toProviderSubscriptionId),
+  ],
 );

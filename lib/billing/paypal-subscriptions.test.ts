@@ -5,10 +5,10 @@ import { applyBillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect } from '@/lib/billing/webhook-actions';
 import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
-import { confirmPayment, confirmSetup, emailsTo, eventApplier, newSubscriber, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
+import { advanceClock, confirmPayment, confirmSetup, emailsTo, eventApplier, newSubscriber, subscriberOnClock, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
 import { entitlementsFor } from './entitlements';
 import { payOutstandingBalance } from './outstanding-balance';
-import { finishSwitchToCard, startSwitchedSubscription, startSwitchToCard } from './provider-switch';
+import { finishSwitchToApproval, finishSwitchToCard, startSwitchedSubscription, startSwitchToApproval, startSwitchToCard } from './provider-switch';
 import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval, startResumeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
@@ -367,7 +367,7 @@ describe('moving from PayPal to a card', () => {
     const started = await startSubscription(t.deps, byCard, 'starter-monthly-usd');
     await confirmPayment(t, started.handoff);
     await stripeEvents.applyNew();
-    expect((await userFacingError(startSwitchToCard(t.deps, t.deps, byCard))).code).toBe('already_card');
+    expect((await userFacingError(startSwitchToCard(t.deps, t.deps, byCard))).code).toBe('already_there');
   });
 
   it('never finishes a move with another account’s card setup', async () => {
@@ -380,6 +380,71 @@ describe('moving from PayPal to a card', () => {
     await startSwitchToCard(t.paypalDeps, t.deps, stranger);
     const before = await snapshot(stranger);
     expect((await userFacingError(finishSwitchToCard(t.paypalDeps, t.deps, stranger, setup.id))).code).toBe('not_found');
+    expect(await snapshot(stranger)).toEqual(before);
+  });
+});
+
+describe('moving from a card to PayPal', () => {
+  const switchDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
+
+  async function approveUrlOfSubscription(id: string): Promise<string> {
+    const checkout = await t.paypal.subscriptions!.retrieveSubscriptionCheckout(id);
+    const handoff = checkout.pending?.handoff;
+    if (handoff?.kind !== 'approval' || !handoff.approveUrl) throw new Error(`PayPal subscription ${id} waits for no approval`);
+    return handoff.approveUrl;
+  }
+
+  it('has PayPal approved now and billing from the end of the period paid by card, with the card charged no more and one live subscription throughout', async () => {
+    const { subscriber, clock } = await subscriberOnClock(t, 'card-to-paypal', Math.floor(Date.now() / 1000));
+    const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    const paidUntil = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!;
+
+    const { subscriptionId } = await startSwitchToApproval(t.deps, t.paypalDeps, subscriber);
+    expect((await startSwitchToApproval(t.deps, t.paypalDeps, subscriber)).subscriptionId).toBe(subscriptionId);
+    expect((await userFacingError(finishSwitchToApproval(t.deps, t.paypalDeps, subscriber, subscriptionId))).code).toBe('not_approved');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', cancelAtPeriodEnd: false, movingTo: null });
+
+    const page = await decide(await approveUrlOfSubscription(subscriptionId), 'approve', 'buyer@example.com');
+    expect(page.status).toBeLessThan(400);
+    // PayPal's webhooks arrive first: its subscription is not recorded while the card one lives,
+    // and its approval is handed to the move's job.
+    await applyAll(subscriptionId);
+    expect((await rowsOf(subscriber)).map((row) => [row.provider, row.status])).toEqual([['stripe', 'active']]);
+    const [move] = await t.db.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.userId, subscriber.userId));
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('confirmed');
+    // The browser's report comes after: the same move.
+    expect(await finishSwitchToApproval(t.deps, t.paypalDeps, subscriber, subscriptionId)).toEqual({ startsAt: paidUntil });
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', cancelAtPeriodEnd: true, movingTo: { provider: 'paypal', card: null, startsAt: paidUntil } });
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('waiting');
+
+    // The card's period ends: Stripe ends the subscription, and PayPal's takes over.
+    await advanceClock(t, clock, Math.floor(paidUntil.getTime() / 1000) + 3600);
+    await stripeEvents.applyNew();
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('started');
+    expect((await rowsOf(subscriber)).map((row) => [row.provider, row.status])).toEqual([
+      ['stripe', 'canceled'],
+      ['paypal', 'active'],
+    ]);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'active', wallet: { email: 'buyer@example.com' } });
+    // One payment by card; PayPal bills from the end of that period, not before.
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([['paid', 900]]);
+    expect(new Date((await t.paypal.subscriptions!.retrieveSubscription(subscriptionId)).currentPeriodEnd!).getTime()).toBe(paidUntil.getTime());
+  });
+
+  it('never finishes a move with another account’s PayPal subscription', async () => {
+    const { subscriber: owner } = await subscriberOnClock(t, 'to-paypal-owner', Math.floor(Date.now() / 1000));
+    const started = await startSubscription(t.deps, owner, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    const { subscriptionId } = await startSwitchToApproval(t.deps, t.paypalDeps, owner);
+    const stranger = await newSubscriber(t.db, 'to-paypal-stranger');
+    const byCard = await startSubscription(t.deps, stranger, 'starter-monthly-usd');
+    await confirmPayment(t, byCard.handoff);
+    await stripeEvents.applyNew();
+    const before = await snapshot(stranger);
+    expect((await userFacingError(finishSwitchToApproval(t.deps, t.paypalDeps, stranger, subscriptionId))).code).toBe('not_found');
     expect(await snapshot(stranger)).toEqual(before);
   });
 });

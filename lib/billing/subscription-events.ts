@@ -293,6 +293,7 @@ async function sendTrialNotice(tx: Transaction, row: SubscriptionRow, trialEnd: 
 
 /** Applies a subscription and its invoices, as the provider holds them now. */
 export async function applySubscriptionChange(tx: Transaction, change: SubscriptionChange): Promise<void> {
+  if (change.subscription && (await waitsForPredecessor(tx, change.subscription))) return;
   const row = change.subscription ? await upsertSubscription(tx, change.subscription) : null;
   for (const invoice of change.invoices) {
     const owner = await subscriptionRowOf(tx, invoice, row);
@@ -305,23 +306,46 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
 
 /**
  * A subscription that ended with a move to another provider scheduled (provider-switch.ts):
- * the job that starts the new one is queued with the change that reports the end, once.
+ * the job that starts the new one is queued with the change that reports the end.
  */
 async function startScheduledSwitch(tx: Transaction, row: SubscriptionRow): Promise<void> {
   const [scheduled] = await tx
     .select({ id: subscriptionSwitches.id })
     .from(subscriptionSwitches)
     .where(and(eq(subscriptionSwitches.fromSubscriptionId, row.id), eq(subscriptionSwitches.status, 'scheduled')));
-  if (!scheduled) return;
+  if (scheduled) await queueSwitchJob(tx, scheduled.id);
+}
+
+/** Queues the move's job, unless one is already waiting or running. */
+async function queueSwitchJob(tx: Transaction, switchId: string): Promise<void> {
   const [waiting] = await tx.execute<{ id: string }>(sql`
     select id from ${sql.identifier(BOSS_SCHEMA)}.job
-    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry', 'active') and data->>'switchId' = ${scheduled.id}::text
+    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry', 'active') and data->>'switchId' = ${switchId}::text
     limit 1`);
   if (waiting) return;
-  const job: SubscriptionSwitchJob = { switchId: scheduled.id };
+  const job: SubscriptionSwitchJob = { switchId };
   if (!(await sendInTransaction(tx, SUBSCRIPTION_SWITCH_QUEUE, job))) {
-    log.error({ switchId: scheduled.id }, 'a subscription switch is due, but its queue does not exist: the database was not migrated with this release');
+    log.error({ switchId }, 'a subscription switch is due, but its queue does not exist: the database was not migrated with this release');
   }
+}
+
+/**
+ * A subscription made to take over from the account's live one when its paid period ends (a
+ * move to PayPal, approved by the buyer and billing only from then): not recorded while the old
+ * one lives, so the account keeps one live subscription. Its approval, reported here before the
+ * browser did (or if it never does), is handed to the move's job to confirm. Once the old one has
+ * ended it is recorded as any other.
+ */
+async function waitsForPredecessor(tx: Transaction, subscription: ProviderSubscription): Promise<boolean> {
+  const [found] = await tx
+    .select({ id: subscriptionSwitches.id, status: subscriptionSwitches.status, fromStatus: subscriptions.status })
+    .from(subscriptionSwitches)
+    .innerJoin(subscriptions, eq(subscriptions.id, subscriptionSwitches.fromSubscriptionId))
+    .where(and(eq(subscriptionSwitches.toProvider, subscription.provider), eq(subscriptionSwitches.toProviderSubscriptionId, subscription.id)));
+  if (!found || found.status === 'started' || !isLive(found.fromStatus)) return false;
+  const approved = subscription.status !== 'incomplete' && !ENDED.includes(subscription.status);
+  if (found.status === 'awaiting_approval' && approved) await queueSwitchJob(tx, found.id);
+  return true;
 }
 
 /**

@@ -70,8 +70,8 @@ export interface SubscriptionView {
   nextCharge: { amount: Money; at: Date } | null;
   /** The unpaid invoice of a subscription that is behind on payments. */
   openInvoice: { amountDue: Money; hostedInvoiceUrl: string | null; needsAction: boolean } | null;
-  /** A move to a card at another provider, taking over when the period paid for ends (provider-switch.ts). */
-  movingTo: { provider: PaymentProviderName; card: { brand: string; last4: string }; startsAt: Date } | null;
+  /** A move to another provider (a card there, or PayPal), taking over when the period paid for ends (provider-switch.ts). */
+  movingTo: { provider: PaymentProviderName; card: { brand: string; last4: string } | null; startsAt: Date } | null;
 }
 
 export interface InvoiceView {
@@ -193,7 +193,9 @@ export async function currentSubscription(db: Database, userId: string): Promise
     openInvoice: open
       ? { amountDue: money(open.amountRemaining, open.currency), hostedInvoiceUrl: open.hostedInvoiceUrl, needsAction: open.paymentStatus === 'requires_action' }
       : null,
-    movingTo: move ? { provider: move.toProvider, card: { brand: move.cardBrand, last4: move.cardLast4 }, startsAt: move.startsAt } : null,
+    movingTo: move
+      ? { provider: move.toProvider, card: move.cardBrand && move.cardLast4 ? { brand: move.cardBrand, last4: move.cardLast4 } : null, startsAt: move.startsAt }
+      : null,
   };
 }
 

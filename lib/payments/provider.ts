@@ -115,6 +115,11 @@ export interface SubscriptionRequest {
   /** Where receipts go; a provider with its own buyer accounts may prefill its approval page with it. */
   email: string;
   metadata: Record<string, string>;
+  /**
+   * Billing starts then, not now (a subscription taking over from another provider's when its
+   * paid period ends): at a provider whose subscriptions start with approval (PayPal's start_time).
+   */
+  startAt?: Date;
 }
 
 /** Saving and charging cards for a provider's subscriptions from Billfold's own card form (Stripe's SetupIntents). */

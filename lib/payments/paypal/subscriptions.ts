@@ -819,6 +819,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
         plan_id: request.priceId,
         custom_id: request.customerId,
         subscriber: { email_address: request.email },
+        ...(request.startAt ? { start_time: paypalTime(request.startAt) } : {}),
         application_context: { shipping_preference: 'NO_SHIPPING', user_action: 'SUBSCRIBE_NOW' },
       };
       const created = await creating(() => rest.request<{ id?: string }>('POST', '/v1/billing/subscriptions', { body, requestId: idempotencyKey }));

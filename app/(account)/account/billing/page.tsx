@@ -89,7 +89,7 @@ function PlanDetails({ subscription, can }: { subscription: SubscriptionView; ca
         <div>
           <dt className="text-stone-500">Next charge</dt>
           <dd data-testid="next-charge">
-            {formatMoney(plan.price)} on {longDate(subscription.movingTo.startsAt)}, to your card
+            {formatMoney(plan.price)} on {longDate(subscription.movingTo.startsAt)}, {subscription.movingTo.card ? 'to your card' : `with ${PROVIDER_LABELS[subscription.movingTo.provider]}`}
           </dd>
         </div>
       ) : subscription.cancelAtPeriodEnd ? (
@@ -201,7 +201,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                   {live.wallet ? `Paid with ${providerName}${live.wallet.email ? ` (${live.wallet.email})` : ''}` : `Waiting for your approval in ${providerName}.`}
                 </p>
                 <p className="mt-2 text-xs text-stone-500">How {providerName} pays your renewals (balance, bank or card) is chosen in your {providerName} account.</p>
-                {live.movingTo ? (
+                {live.movingTo?.card ? (
                   <p className="mt-4 text-sm" data-testid="moving-to-card">
                     From {longDate(live.movingTo.startsAt)}, your {BRANDS[live.movingTo.card.brand] ?? live.movingTo.card.brand} •••• {live.movingTo.card.last4} pays instead. {providerName} will not
                     charge you again.
