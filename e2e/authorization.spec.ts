@@ -88,6 +88,8 @@ const VALID_INPUT: Record<string, unknown> = {
   payOutstandingBalance: {},
   startSwitchToCard: {},
   finishSwitchToCard: { cardUpdateId: 'seti_1AnotherCustomers' },
+  startSwitchToPaypal: {},
+  finishSwitchToPaypal: { subscriptionId: 'I-ANOTHERACCOUNTS' },
 };
 
 /** A receipt route with an invoice id that is nobody's: what matters is who may ask. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { agreeInPaypal, advancePaypalSubscription, openPaypalSubscription, paypalSubscribeButton, paypalSubscription, paypalSubscriptionIdOf, subscribeWithPaypal } from './paypal-support';
-import { enterCard, expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, test } from './subscription-support';
+import { advanceClock, enterCard, expect, expectPortalAfterSubscribing, newSubscriber, openSubscribe, reloadUntil, statusBadge, subscribe, subscriptionFor, test } from './subscription-support';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -239,6 +239,42 @@ test.describe('moving from PayPal to a card', () => {
     await expect(invoices.nth(0)).toContainText('$9.00');
     await expect(invoices.nth(0)).toContainText('Paid');
     expect((await paypalSubscription(id)).status).toBe('EXPIRED');
+
+    await page.goto('/members');
+    await expect(page.getByTestId('members-content')).toBeVisible();
+  });
+});
+
+test.describe('moving from a card to PayPal', () => {
+  test('a card subscriber switches to PayPal: approves in PayPal’s window now, and PayPal takes over when the period paid by card ends, with the card charged no more', async ({ page }) => {
+    const email = await newSubscriber(page, 'card-to-paypal');
+    await subscribe(page, 'starter-monthly-usd');
+    const periodEnd = (await subscriptionFor(email)).items.data[0]!.current_period_end;
+    const paidUntil = longDay(new Date(periodEnd * 1000));
+
+    await page.getByRole('button', { name: 'Pay with PayPal instead' }).click();
+    await expect(page.getByTestId('switch-terms')).toHaveText(
+      `PayPal collects $9.00 on ${paidUntil}, when the period you paid for by card ends, and then every period. Your card will not be charged again.`,
+    );
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await agreeInPaypal(window);
+    await expect(page).toHaveURL(/\/account\/billing\?notice=switch-approved$/, { timeout: 30_000 });
+    await expect(page.getByTestId('moving-to-provider')).toHaveText(`From ${paidUntil}, PayPal pays instead. Your card will not be charged again.`);
+    await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${paidUntil}, with PayPal`);
+    await expect(statusBadge(page)).toHaveText('Active');
+    expect(await paypalSubscription(id)).toMatchObject({ status: 'ACTIVE', billing_info: { next_billing_time: new Date(periodEnd * 1000).toISOString().replace('.000Z', 'Z') } });
+
+    // The card's period ends: Stripe ends that subscription, and PayPal's takes over.
+    await advanceClock(email, { to: new Date((periodEnd + 2 * 60 * 60) * 1000) });
+    await reloadUntil(page, async () => {
+      await expect(page.getByTestId('payment-method')).toHaveText('Paid with PayPal (buyer@example.com)', { timeout: 1_000 });
+    });
+    await expect(statusBadge(page)).toHaveText('Active');
+    await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${paidUntil}`);
+    // One payment, by card: PayPal has taken nothing yet.
+    await expect(page.getByTestId('invoices').locator('tbody tr')).toHaveCount(1);
+    expect((await subscriptionFor(email)).status).toBe('canceled');
 
     await page.goto('/members');
     await expect(page.getByTestId('members-content')).toBeVisible();

@@ -35,6 +35,15 @@ export function cardSubscriptionDependencies(): SubscriptionDependencies {
   return { db, payments: provider.payments, subscriptions: provider.subscriptions, providerOf };
 }
 
+/** The dependencies of the provider whose subscriptions the buyer approves in its window (PayPal): where a card subscriber moves to pay that way. */
+export function approvalSubscriptionDependencies(): SubscriptionDependencies {
+  const provider = paymentRegistry()
+    .all()
+    .find((candidate) => candidate.subscriptions?.startsWith === 'approval');
+  if (!provider?.subscriptions) throw new UserFacingError('Paying for a subscription this way is not available here.', 'provider_unavailable');
+  return { db, payments: provider.payments, subscriptions: provider.subscriptions, providerOf };
+}
+
 /** The dependencies for the account's own subscription: the provider its current subscription is billed through. */
 export async function accountSubscriptionDependencies(userId: string): Promise<SubscriptionDependencies> {
   const row = await subscriptionRowFor(db, userId);

@@ -9,8 +9,8 @@ import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
-import { finishSwitchToCard as finishSwitch, startSwitchToCard as startSwitch } from '@/lib/billing/provider-switch';
-import { accountSubscriptionDependencies, cardSubscriptionDependencies } from '@/lib/billing/subscription-context';
+import { finishSwitchToApproval, finishSwitchToCard as finishSwitch, startSwitchToApproval, startSwitchToCard as startSwitch } from '@/lib/billing/provider-switch';
+import { accountSubscriptionDependencies, approvalSubscriptionDependencies, cardSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
 import type { SessionUser } from '@/lib/auth/users';
@@ -114,5 +114,22 @@ export const finishSwitchToCard = userAction(
   async ({ cardUpdateId }, user): Promise<{ startsAt: string }> => {
     const scheduled = await finishSwitch(await accountSubscriptionDependencies(user.id), cardSubscriptionDependencies(), subscriber(user), cardUpdateId);
     return { startsAt: scheduled.startsAt.toISOString() };
+  },
+);
+
+/**
+ * Moving a card subscription to PayPal: PayPal's subscription, made to bill from the end of the
+ * period paid by card, for the buyer to approve in PayPal's window; then the approval reported.
+ */
+export const startSwitchToPaypal = userAction(NoInput, async (_input, user): Promise<{ subscriptionId: string }> => {
+  return startSwitchToApproval(await accountSubscriptionDependencies(user.id), approvalSubscriptionDependencies(), subscriber(user));
+});
+
+export const finishSwitchToPaypal = userAction(
+  // PayPal's id of the subscription the buyer approved: checked against the account's own move below.
+  z.strictObject({ subscriptionId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'That subscription is not valid.') }),
+  async ({ subscriptionId }, user): Promise<{ startsAt: string }> => {
+    const { startsAt } = await finishSwitchToApproval(await accountSubscriptionDependencies(user.id), approvalSubscriptionDependencies(), subscriber(user), subscriptionId);
+    return { startsAt: startsAt.toISOString() };
   },
 );

@@ -8,6 +8,7 @@ import { ProviderScript } from '@/components/payments/provider-script';
 import { longDate } from '@/components/portal/dates';
 import { InvoiceTable } from '@/components/portal/invoice-table';
 import { PayBalance } from '@/components/portal/pay-balance';
+import { SwitchToApproval } from '@/components/portal/switch-to-approval';
 import { FinishReturnedSwitch, SwitchToCard } from '@/components/portal/switch-to-card';
 import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
 import { FinishReturnedCardUpdate, UpdateCard } from '@/components/portal/update-card';
@@ -17,11 +18,11 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { requireUserForPage } from '@/lib/auth/guards';
 import { listCatalog } from '@/lib/billing/catalog';
-import { portalCapabilities, type PortalCapabilities } from '@/lib/billing/subscription-context';
+import { portalCapabilities, subscribesByApproval, type PortalCapabilities } from '@/lib/billing/subscription-context';
 import { currentSubscription, invoicesFor, type SubscriptionView } from '@/lib/billing/subscriptions';
 import { PROVIDER_LABELS, type SubscriptionStatus } from '@/lib/payments/types';
 import { formatMoney } from '@/lib/money';
-import { cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
+import { approvalBrowserConfigs, cardBrowserConfig, providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Plan and billing' };
 
@@ -34,6 +35,7 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   paid: { tone: 'success', text: 'Thank you: the invoice is paid and your subscription is active again.' },
   'balance-paid': { tone: 'success', text: 'Thank you: the balance is paid and your subscription is active again.' },
   'switch-scheduled': { tone: 'success', text: 'Your card is saved. It takes over when the period you have paid for ends; it is not charged before.' },
+  'switch-approved': { tone: 'success', text: 'You approved paying with PayPal. It takes over when the period you have paid for by card ends; your card is not charged again.' },
   'plan-change-approved': { tone: 'success', text: 'You approved the change. Your new plan shows here as soon as your payment provider confirms it, and its price applies from your next payment.' },
   'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
   'resume-approved': { tone: 'success', text: 'You approved carrying on. Your subscription shows as continuing as soon as your payment provider confirms it; you are not charged again for this period.' },
@@ -158,6 +160,9 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const providerName = live ? PROVIDER_LABELS[live.provider] : '';
   // A subscription paid through PayPal can move to a card once it is running and paid up.
   const cardSwitch = live !== null && !can.cards && live.wallet !== null && live.status === 'active' && !live.cancelAtPeriodEnd;
+  // A card subscription can move to PayPal likewise, where PayPal is enabled.
+  const approvalSwitch =
+    live !== null && can.cards && live.status === 'active' && !live.cancelAtPeriodEnd ? (approvalBrowserConfigs(nonce).find((config) => subscribesByApproval(config.provider)) ?? null) : null;
   // Plans can be changed within one currency: a subscription bills in one.
   const options: PlanOption[] = live
     ? catalog
@@ -194,6 +199,20 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                     : 'No card on file.'}
                 </p>
                 <UpdateCard currency={live.plan.price.currency} currentCard={cardFingerprint(live.paymentMethod)} browser={browser} />
+                {live.movingTo && !live.movingTo.card ? (
+                  <p className="mt-4 text-sm" data-testid="moving-to-provider">
+                    From {longDate(live.movingTo.startsAt)}, {PROVIDER_LABELS[live.movingTo.provider]} pays instead. Your card will not be charged again.
+                  </p>
+                ) : approvalSwitch && live.currentPeriodEnd ? (
+                  <div className="mt-4">
+                    <SwitchToApproval
+                      providerName={PROVIDER_LABELS[approvalSwitch.provider]}
+                      browser={approvalSwitch}
+                      paidUntil={longDate(live.currentPeriodEnd)}
+                      amount={formatMoney(live.plan.price)}
+                    />
+                  </div>
+                ) : null}
               </Card>
             ) : (
               <Card title="Payment method" description={`Renewals are paid through your ${providerName} account.`}>
