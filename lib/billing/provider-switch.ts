@@ -12,12 +12,14 @@ import { ENDED } from './subscription-status';
 import { formatDay, type Subscriber, type SubscriptionDependencies } from './subscriptions';
 
 /**
- * Moving a subscription paid through a provider that keeps the subscriber's funding (PayPal) to
- * a card, without paying twice. The card is saved now at the card provider (Stripe) and the
- * subscription left is set to end with the period already paid for; when it has ended (its
- * provider's webhook says so), the worker starts the same plan on the card, charging it from
- * then on (startSwitchedSubscription). Nothing is charged before the paid period is over, and
- * the account never holds two live subscriptions.
+ * Moving a subscription between providers without paying twice, and without the account ever
+ * holding two live subscriptions: the subscription left is set to end with the period already
+ * paid for, and the new one takes over when it has ended (its provider's webhook says so).
+ * - To a card (from PayPal): the card is saved now at the card provider (Stripe); the worker then
+ *   starts the same plan on it, charged from then on.
+ * - To PayPal (from a card): PayPal's subscription is made now to bill from the end of the paid
+ *   period (start_time) and approved by the buyer; it is recorded only once the card one ended.
+ * The worker's part is startSwitchedSubscription (queue `subscription-switches`).
  */
 
 export type SubscriptionSwitch = typeof subscriptionSwitches.$inferSelect;

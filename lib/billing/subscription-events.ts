@@ -334,7 +334,7 @@ async function queueSwitchJob(tx: Transaction, switchId: string): Promise<void> 
  * move to PayPal, approved by the buyer and billing only from then): not recorded while the old
  * one lives, so the account keeps one live subscription. Its approval, reported here before the
  * browser did (or if it never does), is handed to the move's job to confirm. Once the old one has
- * ended it is recorded as any other.
+ * ended it is recorded like every other.
  */
 async function waitsForPredecessor(tx: Transaction, subscription: ProviderSubscription): Promise<boolean> {
   const [found] = await tx
