@@ -270,7 +270,9 @@ describe('fixing a failed PayPal renewal', () => {
 
   it('carries on a subscription PayPal suspended after two failed renewals, once its balance is paid', async () => {
     const { subscriber, id } = await pastDueWithPaypal('paypal-suspended', 2);
-    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'past_due', openInvoice: { amountDue: { amount: 1800, currency: 'USD' } } });
+    // PayPal stopped billing at its threshold: access ends until the balance is paid, as after a card's last retry.
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ status: 'unpaid', openInvoice: { amountDue: { amount: 1800, currency: 'USD' } } });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none', status: 'unpaid' });
     await changeFundingAtPaypal(id);
     expect(await payOutstandingBalance(t.paypalDeps, subscriber)).toEqual({ paid: true });
     await applyAll(id);

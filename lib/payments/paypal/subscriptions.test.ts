@@ -303,7 +303,7 @@ describe('starting a PayPal subscription', () => {
 });
 
 describe('failed renewals', () => {
-  it('is past due with one open invoice for the outstanding balance when a renewal fails, and suspended owing both renewals at the threshold, under the same invoice', async () => {
+  it('is past due with one open invoice for the outstanding balance when a renewal fails, and unpaid (suspended) owing both renewals at the threshold, under the same invoice', async () => {
     const api = subscriptions();
     const { id, customerId } = await subscribed(price(), 'renewals-fail@example.com');
     const [firstPayment] = await api.invoicesOf!(id);
@@ -338,7 +338,7 @@ describe('failed renewals', () => {
     await advance(id, 1);
     expect(await subscriptionAtPaypal(id)).toMatchObject({ status: 'SUSPENDED', billing_info: { failed_payments_count: 2, outstanding_balance: { value: '18.00' } } });
     const suspended = await api.retrieveSubscription(id);
-    expect(suspended.status).toBe('past_due');
+    expect(suspended.status).toBe('unpaid');
     // Nothing new was paid: the period last paid for ended at the first failed renewal.
     expect(suspended.currentPeriodEnd).toEqual(firstPayment?.periodEnd);
     const owing = await api.invoicesOf!(id);

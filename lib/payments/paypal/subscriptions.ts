@@ -250,8 +250,9 @@ function owes(reply: PaypalSubscriptionReply): boolean {
  * - ACTIVE: `past_due` while it owes an outstanding balance (PayPal adds every failed payment to
  *   it; a failure count left up after the merchant forgave the balance owes nothing); else
  *   `trialing` within its trial (see inTrial); else `active`.
- * - SUSPENDED: `past_due` when suspended owing a balance (PayPal's payment failure threshold);
- *   `paused` when suspended with nothing owed (by the merchant).
+ * - SUSPENDED: `unpaid` when suspended owing a balance (PayPal's payment failure threshold: it
+ *   stops billing, as Stripe's subscription does once its retries are spent, and access ends
+ *   until the balance is paid); `paused` when suspended with nothing owed (by the merchant).
  * - CANCELLED, EXPIRED: `canceled`.
  */
 export function subscriptionStatusOf(reply: PaypalSubscriptionReply): BillfoldSubscriptionStatus {
@@ -263,7 +264,7 @@ export function subscriptionStatusOf(reply: PaypalSubscriptionReply): BillfoldSu
       if (owes(reply)) return 'past_due';
       return inTrial(reply) ? 'trialing' : 'active';
     case SubscriptionStatus.Suspended:
-      return owes(reply) ? 'past_due' : 'paused';
+      return owes(reply) ? 'unpaid' : 'paused';
     case SubscriptionStatus.Cancelled:
     case SubscriptionStatus.Expired:
       return 'canceled';
