@@ -95,6 +95,12 @@ export interface SubscriptionButtonProps {
   onApproved: () => void;
   /** What to tell the buyer (left the window, refused); null clears it. */
   onMessage: (message: { tone: 'info' | 'error'; text: string } | null) => void;
+  /**
+   * Where the page is, for what the button says when PayPal fails or the buyer leaves its window:
+   * the other way to go on (`instead`, as a clause: "subscribe by card"), and what leaving means
+   * (`left`). The subscribe page's by default.
+   */
+  wording?: { instead: string; left: string };
 }
 
 export interface ProviderPieces {

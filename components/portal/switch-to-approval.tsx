@@ -64,6 +64,7 @@ export function SwitchToApproval({ providerName, browser, paidUntil, amount }: S
           });
         }}
         onMessage={setMessage}
+        wording={{ instead: 'keep paying by card', left: 'You left PayPal before approving. Nothing changed: your card still pays your subscription.' }}
       />
       <Button type="button" variant="ghost" onClick={() => setOpen(false)}>
         Keep paying by card

@@ -17,14 +17,19 @@ const COMPONENTS: Components[] = ['paypal-subscriptions'];
  * trial. Nothing here decides that the subscription started: the page waits for our server,
  * which learns it from PayPal's BILLING.SUBSCRIPTION.ACTIVATED webhook.
  */
-export function PaypalSubscriptionButton({ browser, createSubscription, onRefused, onApproved, onMessage }: SubscriptionButtonProps) {
+const SUBSCRIBE_WORDING = {
+  instead: 'subscribe by card',
+  left: `You left PayPal before approving the subscription. ${NOT_CHARGED} Subscribe with PayPal or by card when you are ready.`,
+};
+
+export function PaypalSubscriptionButton({ browser, createSubscription, onRefused, onApproved, onMessage, wording = SUBSCRIBE_WORDING }: SubscriptionButtonProps) {
   const sdk = useSdkReady(browser);
   const [approved, setApproved] = useState(false);
   // Set when our server refused to make the subscription, whose message is already shown:
   // PayPal's onError that follows must not replace it with a vaguer one.
   const refusedByUs = useRef(false);
 
-  if (sdk !== 'ready') return <SdkPlaceholder sdk={sdk} instead="Subscribe by card below" />;
+  if (sdk !== 'ready') return <SdkPlaceholder sdk={sdk} instead={wording.instead.charAt(0).toUpperCase() + wording.instead.slice(1)} />;
 
   return (
     <PayPalProvider clientId={browser.publicKey} environment={browser.live ? 'production' : 'sandbox'} components={COMPONENTS} pageType="checkout">
@@ -46,10 +51,10 @@ export function PaypalSubscriptionButton({ browser, createSubscription, onRefuse
           setApproved(true);
           onApproved();
         }}
-        onCancel={() => onMessage({ tone: 'info', text: `You left PayPal before approving the subscription. ${NOT_CHARGED} Subscribe with PayPal or by card when you are ready.` })}
+        onCancel={() => onMessage({ tone: 'info', text: wording.left })}
         onError={(error: OnErrorData) => {
           if (refusedByUs.current) return;
-          onMessage({ tone: 'error', text: paypalErrorText(error, 'subscribe by card') });
+          onMessage({ tone: 'error', text: paypalErrorText(error, wording.instead) });
         }}
       />
     </PayPalProvider>
