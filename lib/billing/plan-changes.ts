@@ -1,7 +1,7 @@
 import type { Transaction } from '@/db/client';
 import { UserFacingError } from '@/lib/errors';
 import { money, type Money } from '@/lib/money';
-import { PaymentDeclinedError, type ProviderSubscription } from '@/lib/payments/types';
+import { PaymentDeclinedError, PROVIDER_LABELS, type ProviderSubscription } from '@/lib/payments/types';
 import { switchOf } from './provider-switch';
 import { isUpgrade, planByPriceId, providerPriceFor, subscribablePlan, type Plan } from './plans';
 import { changeKey, liveRowOf, priceChangesOf, record, withAccountLock, type Customer, type SubscriptionRow } from './subscription-account';
@@ -188,11 +188,12 @@ export async function startResumeApproval(deps: SubscriptionDependencies, subscr
   });
 }
 
-/** A subscription set to end because it moves to a card then (provider-switch.ts) is not resumed: the card takes over. */
+/** A subscription set to end because it moves to another provider then (provider-switch.ts) is not resumed: the new one takes over. */
 async function refuseWhileMoving(tx: Transaction, row: SubscriptionRow): Promise<void> {
   const move = await switchOf(tx, row.id);
   if (move?.status === 'scheduled') {
-    throw new UserFacingError(`Your subscription moves to your card on ${formatDay(move.startsAt)}, so it is not set to end: there is nothing to resume.`, 'switch_scheduled');
+    const to = move.cardLast4 ? 'your card' : PROVIDER_LABELS[move.toProvider];
+    throw new UserFacingError(`Your subscription moves to ${to} on ${formatDay(move.startsAt)}, so it is not set to end: there is nothing to resume.`, 'switch_scheduled');
   }
 }
 

@@ -316,11 +316,15 @@ async function startScheduledSwitch(tx: Transaction, row: SubscriptionRow): Prom
   if (scheduled) await queueSwitchJob(tx, scheduled.id);
 }
 
-/** Queues the move's job, unless one is already waiting or running. */
+/**
+ * Queues the move's job, unless one is already waiting. A running one does not count: it may be
+ * confirming an approval and done before this change (an end) commits, so another run follows;
+ * runs are idempotent under the account's lock.
+ */
 async function queueSwitchJob(tx: Transaction, switchId: string): Promise<void> {
   const [waiting] = await tx.execute<{ id: string }>(sql`
     select id from ${sql.identifier(BOSS_SCHEMA)}.job
-    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry', 'active') and data->>'switchId' = ${switchId}::text
+    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry') and data->>'switchId' = ${switchId}::text
     limit 1`);
   if (waiting) return;
   const job: SubscriptionSwitchJob = { switchId };
