@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { auditLog, disputes, orders, payments, refunds } from '@/db/schema';
-import { sendInTransaction } from '@/lib/jobs/boss';
-import { BOSS_SCHEMA, DUPLICATE_PAYMENT_QUEUE, type DuplicatePaymentJob } from '@/lib/jobs/queues';
+import { sendOnceInTransaction } from '@/lib/jobs/boss';
+import { DUPLICATE_PAYMENT_QUEUE, type DuplicatePaymentJob } from '@/lib/jobs/queues';
 import { log } from '@/lib/log';
 import { queueReceipt } from '@/lib/mail/receipts';
 import { MoneyError, type Money } from '@/lib/money';
@@ -240,14 +240,9 @@ async function queueDuplicatePayment(tx: Transaction, orderId: string, paidBy: s
       log.warn({ orderId, paymentId: duplicate.id, provider: duplicate.provider, paidByPaymentId: paidBy }, 'order paid twice: refunding the duplicate payment');
     }
   }
-  const [waiting] = await tx.execute<{ id: string }>(sql`
-    select id from ${sql.identifier(BOSS_SCHEMA)}.job
-    where name = ${DUPLICATE_PAYMENT_QUEUE} and state in ('created', 'retry') and data->>'paymentId' = ${duplicate.id}::text
-    limit 1`);
-  if (waiting) return;
   const job: DuplicatePaymentJob = { paymentId: duplicate.id };
   // No queue means the database was not migrated with this release: the next settlement retries.
-  if (!(await sendInTransaction(tx, DUPLICATE_PAYMENT_QUEUE, job))) {
+  if ((await sendOnceInTransaction(tx, DUPLICATE_PAYMENT_QUEUE, job, 'paymentId')) === 'missing_queue') {
     log.error({ orderId, paymentId: duplicate.id }, 'payment of a paid order found, but the duplicate payment queue does not exist');
   }
 }

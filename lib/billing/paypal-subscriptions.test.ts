@@ -1,11 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { customers, invoices, subscriptionSwitches, subscriptions } from '@/db/schema';
+import { auditLog, customers, invoices, subscriptionSwitches, subscriptions } from '@/db/schema';
 import { applyBillingChange } from '@/lib/billing/payment-events';
 import { webhookEffect } from '@/lib/billing/webhook-actions';
 import { decide } from '@/sandbox/paypal/tests/order-support';
 import { userFacingError } from '@/test/errors';
 import { advanceClock, confirmPayment, confirmSetup, emailsTo, eventApplier, newSubscriber, subscriberOnClock, subscriptionTestContext, type SubscriptionTestContext } from '@/test/subscriptions';
+import { closeDisownedSubscription } from './disowned-subscriptions';
 import { entitlementsFor } from './entitlements';
 import { payOutstandingBalance } from './outstanding-balance';
 import { finishSwitchToApproval, finishSwitchToCard, startSwitchedSubscription, startSwitchToApproval, startSwitchToCard } from './provider-switch';
@@ -506,6 +507,23 @@ describe('cancelling a PayPal subscription', () => {
 });
 
 describe('one live subscription and one trial per account, across providers', () => {
+  const disownedDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
+
+  async function disownedJobsFor(subscriptionId: string): Promise<number> {
+    const [row] = await t.db.execute<{ count: number }>(sql`select count(*)::int as count from pgboss.job where name = 'disowned-subscriptions' and data->>'subscriptionId' = ${subscriptionId}`);
+    return row?.count ?? 0;
+  }
+
+  /** The subscription's status at PayPal, and its sales with their refunds. */
+  async function paypalStateOf(id: string) {
+    const [subscription] = await t.db.execute<{ status: string }>(sql`select data->'resource'->>'status' as status from sandbox.objects where type = 'paypal_subscription' and id = ${id}`);
+    const sales = await t.db.execute<{ id: string; state: string }>(
+      sql`select id, data->'resource'->>'state' as state from sandbox.objects where type = 'paypal_sale' and data->'resource'->>'billing_agreement_id' = ${id} order by seq`,
+    );
+    const refunds = await t.db.execute<{ sale: string }>(sql`select data->'resource'->>'sale_id' as sale from sandbox.objects where type = 'paypal_sale_refund'`);
+    return { status: subscription?.status, sales: sales.map((sale) => ({ state: sale.state, refunds: refunds.filter((refund) => refund.sale === sale.id).length })) };
+  }
+
   it('refuses PayPal to an account subscribed by card, changing nothing at PayPal or here', async () => {
     const subscriber = await newSubscriber(t.db, 'card-then-paypal');
     const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
@@ -539,6 +557,51 @@ describe('one live subscription and one trial per account, across providers', ()
       ['stripe', 'active'],
     ]);
     expect((await currentSubscription(t.db, subscriber.userId))?.provider).toBe('stripe');
+  });
+
+  it('ends a given-up PayPal subscription the buyer approves later from a window left open, and refunds its payment, leaving the card one alone', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-stale-approval');
+    const abandoned = await startSubscription(t.paypalDeps, subscriber, 'starter-monthly-usd');
+    const byCard = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, byCard.handoff);
+    await stripeEvents.applyNew();
+    // The PayPal window was never closed: the buyer approves there, and PayPal takes the first payment.
+    await approve(abandoned);
+    const id = paypalIdOf(abandoned);
+    await applyAll(id);
+    const [given] = (await rowsOf(subscriber)).filter((row) => row.provider === 'paypal');
+    expect(given?.status).toBe('incomplete_expired');
+    expect(await disownedJobsFor(given!.id)).toBe(1);
+    // Every later event about it queues nothing more while that job waits.
+    await applyAll(id);
+    expect(await disownedJobsFor(given!.id)).toBe(1);
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
+    expect((await currentSubscription(t.db, subscriber.userId))?.provider).toBe('stripe');
+
+    const closed = await closeDisownedSubscription(disownedDeps(), given!.id);
+    expect(closed.outcome).toBe('closed');
+    expect(closed.outcome === 'closed' && closed.refunded.map((invoice) => invoice.amountPaid.amount)).toEqual([900]);
+    // A retried job (its answer lost) refunds nothing twice.
+    expect(await closeDisownedSubscription(disownedDeps(), given!.id)).toMatchObject({ outcome: 'closed' });
+    await applyAll(id);
+    expect(await paypalStateOf(id)).toEqual({ status: 'CANCELLED', sales: [{ state: 'refunded', refunds: 1 }] });
+    const rows = await rowsOf(subscriber);
+    expect(rows.map((row) => [row.provider, row.status])).toEqual([
+      ['paypal', 'incomplete_expired'],
+      ['stripe', 'active'],
+    ]);
+    expect(await disownedJobsFor(given!.id)).toBe(1);
+    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.subjectId, given!.id), eq(auditLog.action, 'subscription.disowned_refunded')));
+    expect(audit?.data).toMatchObject({ provider: 'paypal', providerSubscriptionId: id, refunded: [{ amount: 900, currency: 'USD' }] });
+  });
+
+  it('leaves a subscription alone that Billfold did not give up', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-not-disowned');
+    await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const [row] = await rowsOf(subscriber);
+    const before = await snapshot(subscriber);
+    expect(await closeDisownedSubscription(disownedDeps(), row!.id)).toEqual({ outcome: 'not_disowned' });
+    expect(await snapshot(subscriber)).toEqual(before);
   });
 
   it('gives the free trial once per account: after a PayPal trial, the card path charges today, and the other way round', async () => {

@@ -1,8 +1,8 @@
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, providerPrices, subscriptionSwitches, subscriptions } from '@/db/schema';
-import { sendInTransaction } from '@/lib/jobs/boss';
-import { BOSS_SCHEMA, SUBSCRIPTION_SWITCH_QUEUE, type SubscriptionSwitchJob } from '@/lib/jobs/queues';
+import { sendOnceInTransaction } from '@/lib/jobs/boss';
+import { DISOWNED_SUBSCRIPTION_QUEUE, SUBSCRIPTION_SWITCH_QUEUE, type DisownedSubscriptionJob, type SubscriptionSwitchJob } from '@/lib/jobs/queues';
 import { log } from '@/lib/log';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
 import { money } from '@/lib/money';
@@ -108,17 +108,22 @@ const TRACKED = [
 
 /**
  * The status to record: the provider's, except that a start Billfold gave up (lib/billing/
- * subscribe.ts: a PayPal approval never given, which PayPal cannot end) stays ended while the
- * provider still reports it unstarted. Read under the customer's lock, so it cannot change
- * before the write.
+ * subscribe.ts: a PayPal approval never given, which PayPal cannot end) stays ended whatever the
+ * provider reports later: still unstarted, or approved from a window left open, when the
+ * disowned subscription job ends it and gives its money back. (A provider's own
+ * incomplete_expired is final there.) Read under the customer's lock, so it cannot change before
+ * the write.
  */
 async function statusToRecord(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionStatus> {
-  if (subscription.status !== 'incomplete') return subscription.status;
+  return (await disowned(tx, subscription)) ?? subscription.status;
+}
+
+async function disowned(tx: Transaction, subscription: ProviderSubscription): Promise<'incomplete_expired' | null> {
   const [row] = await tx
     .select({ status: subscriptions.status })
     .from(subscriptions)
     .where(and(eq(subscriptions.provider, subscription.provider), eq(subscriptions.providerSubscriptionId, subscription.id)));
-  return row?.status === 'incomplete_expired' ? row.status : subscription.status;
+  return row?.status === 'incomplete_expired' ? row.status : null;
 }
 
 async function upsertSubscription(tx: Transaction, subscription: ProviderSubscription): Promise<SubscriptionRow> {
@@ -295,6 +300,7 @@ async function sendTrialNotice(tx: Transaction, row: SubscriptionRow, trialEnd: 
 export async function applySubscriptionChange(tx: Transaction, change: SubscriptionChange): Promise<void> {
   if (change.subscription && (await waitsForPredecessor(tx, change.subscription))) return;
   const row = change.subscription ? await upsertSubscription(tx, change.subscription) : null;
+  if (row && change.subscription && row.status === 'incomplete_expired' && startedAtProvider(change.subscription)) await queueDisownedJob(tx, row);
   for (const invoice of change.invoices) {
     const owner = await subscriptionRowOf(tx, invoice, row);
     await upsertInvoice(tx, invoice, owner?.id ?? null);
@@ -302,6 +308,23 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
   }
   if (row && change.trialEndingNotice) await sendTrialNotice(tx, row, change.trialEndingNotice);
   if (row && ENDED.includes(row.status)) await startScheduledSwitch(tx, row);
+}
+
+/** The provider took the buyer's approval or first payment: it bills, or has billed. */
+function startedAtProvider(subscription: ProviderSubscription): boolean {
+  return subscription.status !== 'incomplete' && subscription.status !== 'incomplete_expired' && subscription.status !== 'canceled';
+}
+
+/**
+ * A subscription Billfold gave up that the provider now says started (the buyer approved it in a
+ * window left open after choosing otherwise): the account must not pay for it, so a job ends it
+ * at the provider and refunds what it took.
+ */
+async function queueDisownedJob(tx: Transaction, row: SubscriptionRow): Promise<void> {
+  const job: DisownedSubscriptionJob = { subscriptionId: row.id };
+  const sent = await sendOnceInTransaction(tx, DISOWNED_SUBSCRIPTION_QUEUE, job, 'subscriptionId');
+  if (sent === 'queued') log.warn({ subscriptionId: row.id, provider: row.provider, providerSubscriptionId: row.providerSubscriptionId }, 'a subscription given up was approved later: ending it and refunding its payments');
+  if (sent === 'missing_queue') log.error({ subscriptionId: row.id }, 'a subscription given up was approved later, but its queue does not exist: the database was not migrated with this release');
 }
 
 /**
@@ -322,13 +345,8 @@ async function startScheduledSwitch(tx: Transaction, row: SubscriptionRow): Prom
  * runs are idempotent under the account's lock.
  */
 async function queueSwitchJob(tx: Transaction, switchId: string): Promise<void> {
-  const [waiting] = await tx.execute<{ id: string }>(sql`
-    select id from ${sql.identifier(BOSS_SCHEMA)}.job
-    where name = ${SUBSCRIPTION_SWITCH_QUEUE} and state in ('created', 'retry') and data->>'switchId' = ${switchId}::text
-    limit 1`);
-  if (waiting) return;
   const job: SubscriptionSwitchJob = { switchId };
-  if (!(await sendInTransaction(tx, SUBSCRIPTION_SWITCH_QUEUE, job))) {
+  if ((await sendOnceInTransaction(tx, SUBSCRIPTION_SWITCH_QUEUE, job, 'switchId')) === 'missing_queue') {
     log.error({ switchId }, 'a subscription switch is due, but its queue does not exist: the database was not migrated with this release');
   }
 }

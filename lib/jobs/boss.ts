@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import type { Transaction } from '@/db/client';
 import { log } from '@/lib/log';
@@ -72,4 +73,25 @@ export function sendInTransaction(tx: Transaction, queue: string, data: object):
     migrate: false,
   });
   return jobWriter.send(queue, data, { db: transactionExecutor(tx) });
+}
+
+/**
+ * Enqueues a job about one thing (its `key` field names it), unless a job about it is already
+ * waiting to run: a nudge sent again while one waits adds nothing. A running job does not count,
+ * since it may have read its subject before the change now committing, so another run follows;
+ * the jobs are idempotent. Returns what happened, `missing_queue` when the database was not
+ * migrated with this release.
+ */
+export async function sendOnceInTransaction<Job extends object>(
+  tx: Transaction,
+  queue: string,
+  job: Job,
+  key: keyof Job & string,
+): Promise<'queued' | 'waiting' | 'missing_queue'> {
+  const [waiting] = await tx.execute<{ id: string }>(sql`
+    select id from ${sql.identifier(BOSS_SCHEMA)}.job
+    where name = ${queue} and state in ('created', 'retry') and data->>${key} = ${String(job[key])}::text
+    limit 1`);
+  if (waiting) return 'waiting';
+  return (await sendInTransaction(tx, queue, job)) ? 'queued' : 'missing_queue';
 }

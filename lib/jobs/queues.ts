@@ -70,6 +70,21 @@ export interface SubscriptionSwitchJob {
 }
 
 /**
+ * Subscriptions the buyer approved at the provider after Billfold had given them up (they chose
+ * another plan or provider before approving, from a window left open): the job ends each at the
+ * provider and gives back what it collected (lib/billing/disowned-subscriptions.ts). Backoff from
+ * 10 s over about three hours, after which an operator must refund by hand.
+ */
+export const DISOWNED_SUBSCRIPTION_QUEUE = 'disowned-subscriptions';
+
+export const DISOWNED_SUBSCRIPTION_MAX_ATTEMPTS = 10;
+
+export interface DisownedSubscriptionJob {
+  /** Our subscriptions.id of the given-up subscription. */
+  subscriptionId: string;
+}
+
+/**
  * WEBHOOK_RETRY_FIXED_DELAY_SECONDS, when set, retries a failed webhook event every that many
  * seconds instead of with backoff from 2 s: the same number of attempts, over seconds rather
  * than minutes, so the browser tests can see an event die (and be re-processed) within a test's
@@ -98,6 +113,7 @@ export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [EMAIL_QUEUE]: { retryLimit: EMAIL_MAX_ATTEMPTS - 1, retryDelay: 60, retryBackoff: true, expireInSeconds: 120 },
   [DUPLICATE_PAYMENT_QUEUE]: { retryLimit: DUPLICATE_PAYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
   [SUBSCRIPTION_SWITCH_QUEUE]: { retryLimit: SUBSCRIPTION_SWITCH_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
+  [DISOWNED_SUBSCRIPTION_QUEUE]: { retryLimit: DISOWNED_SUBSCRIPTION_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */

@@ -6,15 +6,18 @@ import type { MailDelivery } from '@/lib/mail/mailer';
 import type { PaymentRegistry } from '@/lib/payments';
 import type { PaymentProviderName } from '@/lib/payments/types';
 import { createBoss, startBoss } from './boss';
+import { processDisownedSubscription } from './disowned-subscription-worker';
 import { processDuplicatePayment } from './duplicate-payment-worker';
 import { deliverEmail, sweepOutbox } from './email-worker';
 import {
   CHECKOUT_SWEEP_CRON,
   CHECKOUT_SWEEP_QUEUE,
+  DISOWNED_SUBSCRIPTION_QUEUE,
   DUPLICATE_PAYMENT_QUEUE,
   EMAIL_QUEUE,
   SUBSCRIPTION_SWITCH_QUEUE,
   WEBHOOK_QUEUE,
+  type DisownedSubscriptionJob,
   type DuplicatePaymentJob,
   type EmailJob,
   type SubscriptionSwitchJob,
@@ -84,6 +87,12 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
     if (job) await processSubscriptionSwitch(switchDeps, job.data.switchId, job);
   });
   queues.push(SUBSCRIPTION_SWITCH_QUEUE);
+
+  // Rare (a subscription given up, approved later from a window left open), one at a time.
+  await boss.work<DisownedSubscriptionJob>(DISOWNED_SUBSCRIPTION_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+    if (job) await processDisownedSubscription(switchDeps, job.data.subscriptionId, job);
+  });
+  queues.push(DISOWNED_SUBSCRIPTION_QUEUE);
 
   await boss.work(CHECKOUT_SWEEP_QUEUE, async () => {
     await sweepAbandonedCheckouts(deps);

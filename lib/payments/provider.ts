@@ -235,6 +235,12 @@ export interface SubscriptionWalletsApi {
    * as it stands after: still owing when the funding refused again (nothing else changed).
    */
   collectOutstanding(subscriptionId: string, idempotencyKey: string): Promise<ProviderSubscription>;
+  /**
+   * Gives back, whole, a payment the provider collected for a subscription (one the buyer
+   * approved after Billfold had given it up). Nothing when it is refunded already; one refunded
+   * in part is refused (an operator decides what is left to give back).
+   */
+  refundPayment(invoice: ProviderInvoice, idempotencyKey: string): Promise<void>;
 }
 
 /** A stored event as the worker reads it back from the ledger. */

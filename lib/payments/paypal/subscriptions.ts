@@ -114,6 +114,7 @@ export interface PaypalTransaction {
 interface PaypalSale {
   id: string;
   billing_agreement_id?: string;
+  state?: 'completed' | 'partially_refunded' | 'refunded' | 'pending' | 'denied';
 }
 
 // What every read asks for: the plan's cycles (trial and period lengths) and the last failed
@@ -879,6 +880,14 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
         const current = await read(id);
         if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
         return subscriptionFrom(await reactivate(await captureOutstanding(current, idempotencyKey), owes(current)));
+      },
+      async refundPayment(invoice, idempotencyKey) {
+        // A subscription's payment is a v1 sale: refunded whole when the body names no amount.
+        const path = `/v1/payments/sale/${encodeURIComponent(invoice.id)}`;
+        const sale = await rest.request<PaypalSale>('GET', path);
+        if (sale.state === 'refunded') return;
+        if (sale.state !== 'completed') throw new Error(`PayPal sale ${invoice.id} is ${sale.state ?? 'in an unknown state'}, not completed: it is not refunded whole`);
+        await rest.request('POST', `${path}/refund`, { body: {}, requestId: idempotencyKey });
       },
     },
     revisions: {
