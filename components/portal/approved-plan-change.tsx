@@ -3,8 +3,8 @@
 import { useState, useTransition } from 'react';
 import { startApprovedPlanChange } from '@/app/(account)/account/billing/actions';
 import { Alert } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
 import type { PlanOption } from './change-plan';
+import { PlanOptionList } from './plan-options';
 import { useHydrated } from './use-hydrated';
 
 interface ApprovedPlanChangeProps {
@@ -38,24 +38,13 @@ export function ApprovedPlanChange({ options, providerName }: ApprovedPlanChange
   return (
     <div className="space-y-4">
       {error ? <Alert>{error}</Alert> : null}
-      <ul className="divide-y divide-stone-100" data-testid="plan-options">
-        {options.map((option) => (
-          <li key={option.lookupKey} className="flex flex-wrap items-center justify-between gap-3 py-3 text-sm">
-            <span>
-              <span className="font-medium">{option.name}</span> <span className="text-stone-500">{option.priceLabel}</span>
-            </span>
-            <Button
-              type="button"
-              variant="secondary"
-              disabled={!hydrated || pending}
-              onClick={() => switchTo(option)}
-              aria-label={`Switch to ${option.name} (${option.priceLabel}) with ${providerName}`}
-            >
-              Switch with {providerName}
-            </Button>
-          </li>
-        ))}
-      </ul>
+      <PlanOptionList
+        options={options}
+        enabled={hydrated && !pending}
+        label={`Switch with ${providerName}`}
+        ariaLabel={(option) => `Switch to ${option.name} (${option.priceLabel}) with ${providerName}`}
+        onChoose={switchTo}
+      />
     </div>
   );
 }

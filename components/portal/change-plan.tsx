@@ -7,6 +7,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { formatMoney, type Money } from '@/lib/money';
 import { longDate } from './dates';
+import { PlanOptionList } from './plan-options';
 import { useHydrated } from './use-hydrated';
 import { useRefreshUntil } from './use-refresh-until';
 
@@ -84,25 +85,16 @@ export function ChangePlan({ options, currentLookupKey, pendingLookupKey }: Chan
       {done ? <Alert tone="success">{done.message}</Alert> : null}
       {done && sync.waiting ? <p className="text-sm text-stone-500">Updating your plan details…</p> : null}
       {error ? <Alert>{error}</Alert> : null}
-      <ul className="divide-y divide-stone-100" data-testid="plan-options">
-        {options.map((option) => (
-          <li key={option.lookupKey} className="flex flex-wrap items-center justify-between gap-3 py-3 text-sm">
-            <span>
-              <span className="font-medium">{option.name}</span> <span className="text-stone-500">{option.priceLabel}</span>
-              {option.lookupKey === pendingLookupKey ? <span className="ml-2 rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">Scheduled</span> : null}
-            </span>
-            <Button
-              type="button"
-              variant="secondary"
-              disabled={!hydrated || pending}
-              onClick={() => showPreview(option)}
-              aria-label={`Switch to ${option.name} (${option.priceLabel})`}
-            >
-              Switch
-            </Button>
-          </li>
-        ))}
-      </ul>
+      <PlanOptionList
+        options={options}
+        enabled={hydrated && !pending}
+        label="Switch"
+        ariaLabel={(option) => `Switch to ${option.name} (${option.priceLabel})`}
+        onChoose={showPreview}
+        badge={(option) =>
+          option.lookupKey === pendingLookupKey ? <span className="ml-2 rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">Scheduled</span> : null
+        }
+      />
       {target ? (
         <section aria-label={`Switching to ${target.name}`} data-testid="plan-change-preview" className="rounded-xl border border-stone-200 bg-stone-50 p-4 text-sm">
           <h3 className="font-semibold">
