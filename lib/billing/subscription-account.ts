@@ -113,7 +113,7 @@ export function depsFor(deps: SubscriptionDependencies, name: PaymentProviderNam
  * payments (PayPal's transactions), else the latest it names.
  */
 export async function invoicesOfSubscription(provider: SubscriptionsApi, subscription: ProviderSubscription): Promise<ProviderInvoice[]> {
-  if (provider.invoicesOf) return provider.invoicesOf(subscription.id);
+  if (provider.invoicesOf) return provider.invoicesOf(subscription.id, subscription);
   return subscription.latestInvoiceId ? [await provider.retrieveInvoice(subscription.latestInvoiceId)] : [];
 }
 

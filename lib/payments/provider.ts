@@ -208,9 +208,10 @@ export interface SubscriptionsApi {
   /**
    * Every invoice of one subscription, oldest first: for a provider whose subscription names no
    * latest invoice but lists its payments (PayPal's transactions, each an invoice to Billfold).
-   * Left out where the subscription names its latest invoice.
+   * Left out where the subscription names its latest invoice. Given the subscription as this
+   * provider answered it (`as`), they are listed as of that answer, without reading it again.
    */
-  invoicesOf?(subscriptionId: string): Promise<ProviderInvoice[]>;
+  invoicesOf?(subscriptionId: string, as?: ProviderSubscription): Promise<ProviderInvoice[]>;
   /** Null for a provider whose subscribers keep their funding at the provider (PayPal). */
   readonly cards: SubscriptionCardsApi | null;
   /** Null for a provider whose plan changes need the buyer's approval (PayPal's revise). */

@@ -230,6 +230,24 @@ describe('starting a PayPal subscription', () => {
     ]);
   });
 
+  it('lists the invoices of a subscription it answered from that answer, reading only the transactions again', async () => {
+    const api = subscriptions();
+    const { id } = await subscribed(price(), 'buyer@example.com');
+    const subscription = await api.retrieveSubscription(id);
+    const reads: string[] = [];
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if ((init?.method ?? 'GET') === 'GET') reads.push(url.pathname.slice(url.pathname.indexOf('/v1/')));
+      return realFetch(input, init);
+    });
+    try {
+      expect(await api.invoicesOf!(id, subscription)).toEqual(await api.invoicesOf!(id));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(reads).toEqual([`/v1/billing/subscriptions/${id}/transactions`, `/v1/billing/subscriptions/${id}`, `/v1/billing/subscriptions/${id}/transactions`]);
+  });
+
   it('is active once the buyer approves, drawn from the payer’s PayPal account, with the first payment as its one paid invoice', async () => {
     const api = subscriptions();
     const { id, customerId } = await subscribed(price(), 'buyer@example.com');

@@ -695,6 +695,22 @@ const CANCEL_REASON = 'Ended in Billfold';
 export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): SubscriptionsApi {
   const sdkSubscriptions = new SubscriptionsController(sdk);
 
+  // The reply each subscription handed out was made from, so its invoices are listed from the
+  // same read (one GET fewer a webhook) and agree with the state the caller records.
+  const replies = new WeakMap<ProviderSubscription, PaypalSubscriptionReply>();
+
+  function answer(reply: PaypalSubscriptionReply): ProviderSubscription {
+    const subscription = subscriptionFrom(reply);
+    replies.set(subscription, reply);
+    return subscription;
+  }
+
+  function checkoutOf(reply: PaypalSubscriptionReply): SubscriptionCheckout {
+    const checkout = checkoutFrom(reply);
+    replies.set(checkout.subscription, reply);
+    return checkout;
+  }
+
   async function read(id: string): Promise<PaypalSubscriptionReply> {
     return rest.request<PaypalSubscriptionReply>('GET', `/v1/billing/subscriptions/${encodeURIComponent(id)}?fields=${READ_FIELDS}`);
   }
@@ -712,8 +728,9 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
     return list.transactions ?? [];
   }
 
-  async function invoicesOf(subscriptionId: string): Promise<ProviderInvoice[]> {
-    const reply = await read(subscriptionId);
+  async function invoicesOf(subscriptionId: string, as?: ProviderSubscription): Promise<ProviderInvoice[]> {
+    const known = as?.id === subscriptionId ? replies.get(as) : undefined;
+    const reply = known ?? (await read(subscriptionId));
     return invoicesFrom(reply, await transactionsOf(reply));
   }
 
@@ -756,14 +773,14 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
    */
   async function cancelNow(id: string): Promise<ProviderSubscription> {
     const current = await read(id);
-    if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
+    if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return answer(current);
     try {
       await call(() => sdkSubscriptions.cancelSubscription({ id, body: { reason: CANCEL_REASON } }));
     } catch (error) {
       // Ended in between (another request, the subscriber at PayPal): the read below says how.
       if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
     }
-    return subscriptionFrom(await read(id));
+    return answer(await read(id));
   }
 
   /**
@@ -826,15 +843,15 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
       };
       const created = await creating(() => rest.request<{ id?: string }>('POST', '/v1/billing/subscriptions', { body, requestId: idempotencyKey }));
       if (!created?.id) throw new Error(`PayPal answered the subscription for ${request.customerId} without its id`);
-      return checkoutFrom(await read(created.id));
+      return checkoutOf(await read(created.id));
     },
 
     async retrieveSubscription(id) {
-      return subscriptionFrom(await read(id));
+      return answer(await read(id));
     },
 
     async retrieveSubscriptionCheckout(id) {
-      return checkoutFrom(await read(id));
+      return checkoutOf(await read(id));
     },
 
     cancelSubscriptionNow: (id) => cancelNow(id),
@@ -843,7 +860,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
       // PayPal's PATCH takes no PayPal-Request-Id: it sets a value, so a repeat sets it again.
       const current = await read(id);
       const schedule = scheduleOf(current);
-      if (current.status !== SubscriptionStatus.Active || endsWithPeriod(current, schedule) === cancel) return subscriptionFrom(current);
+      if (current.status !== SubscriptionStatus.Active || endsWithPeriod(current, schedule) === cancel) return answer(current);
       // A free trial cannot be cut short of the regular cycles its plan has: it ends now (nothing was charged).
       if (cancel && inTrial(current)) return cancelNow(id);
       const billed = regularExecutionOf(current, schedule)?.cycles_completed ?? 0;
@@ -857,7 +874,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
         }
         throw error;
       }
-      return subscriptionFrom(await read(id));
+      return answer(await read(id));
     },
 
     async retrieveInvoice(id) {
@@ -878,8 +895,8 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
       fundingUrl: `${webBase}/myaccount/autopay/`,
       async collectOutstanding(id, idempotencyKey) {
         const current = await read(id);
-        if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return subscriptionFrom(current);
-        return subscriptionFrom(await reactivate(await captureOutstanding(current, idempotencyKey), owes(current)));
+        if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return answer(current);
+        return answer(await reactivate(await captureOutstanding(current, idempotencyKey), owes(current)));
       },
       async refundPayment(invoice, idempotencyKey) {
         // A subscription's payment is a v1 sale: refunded whole when the body names no amount.
