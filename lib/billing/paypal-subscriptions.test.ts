@@ -353,6 +353,40 @@ describe('moving from PayPal to a card', () => {
     ]);
   });
 
+  it('emails a subscriber whose card declines the first charge after the move, leaves no access until it is paid, and takes the payment when they finish', async () => {
+    const subscriber = await newSubscriber(t.db, 'paypal-to-declining-card');
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const { handoff } = await startSwitchToCard(t.paypalDeps, t.deps, subscriber);
+    // The card is saved without a charge; the bank declines it later, off session.
+    const setup = await confirmSetup(t, handoff, '4000000000000341');
+    await finishSwitchToCard(t.paypalDeps, t.deps, subscriber, setup.id);
+    await advancePaypal(id, { seconds: 32 * 86_400 });
+    await applyAll(id);
+    const [move] = await t.db.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.userId, subscriber.userId));
+    expect(await startSwitchedSubscription(switchDeps(), move!.id)).toBe('started');
+    await stripeEvents.applyNew();
+
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', status: 'incomplete' });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'none' });
+    const failed = (await emailsTo(t.db, subscriber.email)).filter((sent) => sent.kind === 'payment_failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.subject).toBe('Your payment of $9.00 failed');
+    expect(failed[0]?.text).toContain('We could not take the first payment for your Starter subscription ($9.00) from the card it moved to.');
+    expect(failed[0]?.text).toContain('/account/billing');
+
+    // "Finish subscribing" on the billing page: the same subscription's first payment, with a card that pays.
+    const finishing = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, finishing.handoff);
+    await stripeEvents.applyNew();
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', status: 'active' });
+    expect(await entitlementsFor(t.db, subscriber.userId)).toMatchObject({ access: 'full' });
+    expect((await rowsOf(subscriber)).map((row) => [row.provider, row.status])).toEqual([
+      ['paypal', 'canceled'],
+      ['stripe', 'active'],
+    ]);
+    expect(await stripeSubscriptionsOf(subscriber)).toHaveLength(1);
+  });
+
   it('refuses to move a free trial, a balance owed or a card subscription, changing nothing', async () => {
     const trial = await newSubscriber(t.db, 'paypal-trial-switch');
     await subscribedWithPaypal(trial, 'pro-monthly-usd');

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
 import { customers, invoices, prices, products, providerPrices, subscriptionSwitches, subscriptions } from '@/db/schema';
 import { sendOnceInTransaction } from '@/lib/jobs/boss';
@@ -249,16 +249,40 @@ async function planName(tx: Transaction, priceId: string): Promise<string> {
 }
 
 /**
+ * A subscription the account's move to another provider started (provider-switch.ts): its first
+ * payment is taken by the worker, with nobody on a page to see it fail. Asked while the worker
+ * records it (the move still `scheduled`, naming no subscription yet) or later.
+ */
+async function movedHere(tx: Transaction, subscription: SubscriptionRow): Promise<boolean> {
+  const [move] = await tx
+    .select({ id: subscriptionSwitches.id })
+    .from(subscriptionSwitches)
+    .where(
+      and(
+        eq(subscriptionSwitches.userId, subscription.userId),
+        eq(subscriptionSwitches.toProvider, subscription.provider),
+        or(eq(subscriptionSwitches.toSubscriptionId, subscription.id), and(isNull(subscriptionSwitches.toSubscriptionId), eq(subscriptionSwitches.status, 'scheduled'))),
+      ),
+    )
+    .limit(1);
+  return move !== undefined;
+}
+
+/**
  * Dunning: a renewal the provider could not collect. Only subscriptions that are behind
- * (`past_due`, `unpaid`) or renewing are told by email; a first payment that fails is shown
+ * (`past_due`, `unpaid`) or renewing are told by email, and the first payment of one a move to
+ * another provider started (the worker took it); any other first payment that fails is shown
  * to the subscriber on the page they are paying on.
  */
 async function sendInvoiceNotices(tx: Transaction, invoice: ProviderInvoice, subscription: SubscriptionRow | null): Promise<void> {
   if (!subscription || invoice.status !== 'open' || invoice.amountRemaining.amount === 0 || !invoice.payment) return;
-  if (subscription.status === 'incomplete' || subscription.status === 'incomplete_expired') return;
+  if (subscription.status === 'incomplete_expired') return;
+  const firstPayment = subscription.status === 'incomplete';
+  if (firstPayment && !(await movedHere(tx, subscription))) return;
   const [customer] = await tx.select({ email: customers.email }).from(customers).where(eq(customers.id, subscription.customerId));
   if (!customer) return;
   const notice = {
+    firstPayment,
     to: customer.email,
     invoiceId: invoice.id,
     attempt: invoice.attemptCount,

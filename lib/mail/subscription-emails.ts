@@ -28,11 +28,21 @@ export interface InvoiceNotice {
   nextAttempt: Date | null;
   /** The provider that keeps the subscriber's funding and collects from it ("PayPal"), or null for a card saved here. */
   collectedBy: string | null;
+  /** The subscription's first payment (one a move to another provider started), not a renewal. */
+  firstPayment?: boolean;
 }
 
 /** What a failed renewal asks of the subscriber: a new card here, or a fix in their account at the provider that collects. */
 function paymentFailedLines(notice: InvoiceNotice, amount: string): string[] {
   const provider = notice.collectedBy;
+  if (notice.firstPayment) {
+    return [
+      `We could not take the first payment for your ${notice.planName} subscription (${amount}) from ${provider ? `your ${provider} account` : 'the card it moved to'}.`,
+      '',
+      'Your subscription has no access until it is paid. To keep it, finish the payment here:',
+      link('/account/billing'),
+    ];
+  }
   if (provider) {
     return [
       `${provider} could not collect the payment for your ${notice.planName} subscription (${amount}).`,
