@@ -322,9 +322,9 @@ const CHARGE_NOW_WITHIN_MS = 60_000;
  * old subscription has ended, starts the new one (`started`): on the saved card, charged from the
  * end of the period paid for (at once when the old one ran to that end, free until then when it
  * ended early), or records the approved one already made at PayPal, which bills from then on its
- * own. Idempotent: provider calls carry the move's keys, and a started or undone move is left alone. A move
- * whose old subscription has not ended waits; one whose account has a live subscription again is
- * skipped.
+ * own. Idempotent: provider calls carry the move's keys, and a started or undone move is left
+ * alone. A move whose old subscription has not ended waits; one whose account has a live
+ * subscription again is skipped.
  */
 export async function startSwitchedSubscription(deps: SwitchStartDependencies, switchId: string): Promise<'started' | 'confirmed' | 'waiting' | 'skipped'> {
   return deps.db.transaction(async (tx) => {
