@@ -90,6 +90,7 @@ const VALID_INPUT: Record<string, unknown> = {
   finishSwitchToCard: { cardUpdateId: 'seti_1AnotherCustomers' },
   startSwitchToPaypal: {},
   finishSwitchToPaypal: { subscriptionId: 'I-ANOTHERACCOUNTS' },
+  undoSwitch: {},
 };
 
 /** A receipt route with an invoice id that is nobody's: what matters is who may ask. */

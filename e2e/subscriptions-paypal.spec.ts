@@ -280,3 +280,29 @@ test.describe('moving from a card to PayPal', () => {
     await expect(page.getByTestId('members-content')).toBeVisible();
   });
 });
+
+test.describe('calling off a move', () => {
+  test('a card subscriber who approved PayPal to take over keeps paying by card: PayPal’s subscription is cancelled, and the card renews as before', async ({ page }) => {
+    const email = await newSubscriber(page, 'undo-to-paypal');
+    await subscribe(page, 'starter-monthly-usd');
+    const periodEnd = (await subscriptionFor(email)).items.data[0]!.current_period_end;
+    const paidUntil = longDay(new Date(periodEnd * 1000));
+
+    await page.getByRole('button', { name: 'Pay with PayPal instead' }).click();
+    const window = await openPaypalSubscription(page);
+    const id = paypalSubscriptionIdOf(window);
+    await agreeInPaypal(window);
+    await expect(page).toHaveURL(/\/account\/billing\?notice=switch-approved$/, { timeout: 30_000 });
+    await expect(page.getByTestId('moving-to-provider')).toBeVisible();
+
+    await page.getByRole('button', { name: 'Keep paying by card' }).click();
+    await expect(page).toHaveURL(/\/account\/billing\?notice=switch-undone$/, { timeout: 30_000 });
+    await expect(page.getByText('The move is called off: your subscription renews as before')).toBeVisible();
+    await expect(page.getByTestId('moving-to-provider')).toHaveCount(0);
+    await expect(page.getByTestId('next-charge')).toHaveText(`$9.00 on ${paidUntil}`);
+    await expect(page.getByRole('button', { name: 'Pay with PayPal instead' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Cancel subscription' })).toBeVisible();
+    expect((await paypalSubscription(id)).status).toBe('CANCELLED');
+    expect(await subscriptionFor(email)).toMatchObject({ status: 'active', cancel_at_period_end: false });
+  });
+});

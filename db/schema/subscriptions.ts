@@ -125,9 +125,10 @@ export const invoices = pgTable(
 /**
  * `awaiting_approval`: the new subscription exists at a provider that starts with approval
  * (PayPal) and waits for the buyer; `scheduled`: the old one is set to end with its paid period,
- * and the new one takes over then; `started`: it has.
+ * and the new one takes over then; `started`: it has; `undone`: the subscriber kept the old one
+ * before it ended (kept, not deleted, for the record; a later move replaces it).
  */
-export const subscriptionSwitchStatus = pgEnum('subscription_switch_status', ['awaiting_approval', 'scheduled', 'started']);
+export const subscriptionSwitchStatus = pgEnum('subscription_switch_status', ['awaiting_approval', 'scheduled', 'started', 'undone']);
 
 /**
  * A subscriber moving their subscription to another provider without paying twice: the

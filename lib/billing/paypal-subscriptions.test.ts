@@ -9,7 +9,7 @@ import { advanceClock, confirmPayment, confirmSetup, emailsTo, eventApplier, new
 import { closeDisownedSubscription } from './disowned-subscriptions';
 import { entitlementsFor } from './entitlements';
 import { payOutstandingBalance } from './outstanding-balance';
-import { finishSwitchToApproval, finishSwitchToCard, startSwitchedSubscription, startSwitchToApproval, startSwitchToCard } from './provider-switch';
+import { finishSwitchToApproval, finishSwitchToCard, startSwitchedSubscription, startSwitchToApproval, startSwitchToCard, undoSwitch } from './provider-switch';
 import { cancelSubscription, changePlan, resumeSubscription, startPlanChangeApproval, startResumeApproval } from './plan-changes';
 import { startSubscription, trialDaysFor, type StartedSubscription } from './subscribe';
 import { billingAlertFor, currentSubscription, invoicesFor, type Subscriber } from './subscriptions';
@@ -294,20 +294,28 @@ describe('fixing a failed PayPal renewal', () => {
   });
 });
 
+// The switch worker's dependencies, once the context has them.
+const switchDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
+
+async function switchJobsFor(switchId: string): Promise<number> {
+  const [row] = await t.db.execute<{ count: number }>(sql`select count(*)::int as count from pgboss.job where name = 'subscription-switches' and data->>'switchId' = ${switchId}`);
+  return row?.count ?? 0;
+}
+
+async function stripeSubscriptionsOf(subscriber: Subscriber) {
+  const [customer] = await t.db.select().from(customers).where(and(eq(customers.userId, subscriber.userId), eq(customers.provider, 'stripe')));
+  return customer ? (await t.sandbox.stripe.subscriptions.list({ customer: customer.providerCustomerId, status: 'all' })).data : [];
+}
+
+/** Where the buyer approves a PayPal subscription made for a move. */
+async function approveUrlOfSubscription(id: string): Promise<string> {
+  const checkout = await t.paypal.subscriptions!.retrieveSubscriptionCheckout(id);
+  const handoff = checkout.pending?.handoff;
+  if (handoff?.kind !== 'approval' || !handoff.approveUrl) throw new Error(`PayPal subscription ${id} waits for no approval`);
+  return handoff.approveUrl;
+}
+
 describe('moving from PayPal to a card', () => {
-  // The worker's dependencies, once the context has them.
-  const switchDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
-
-  async function switchJobsFor(switchId: string): Promise<number> {
-    const [row] = await t.db.execute<{ count: number }>(sql`select count(*)::int as count from pgboss.job where name = 'subscription-switches' and data->>'switchId' = ${switchId}`);
-    return row?.count ?? 0;
-  }
-
-  async function stripeSubscriptionsOf(subscriber: Subscriber) {
-    const [customer] = await t.db.select().from(customers).where(and(eq(customers.userId, subscriber.userId), eq(customers.provider, 'stripe')));
-    return customer ? (await t.sandbox.stripe.subscriptions.list({ customer: customer.providerCustomerId, status: 'all' })).data : [];
-  }
-
   it('saves the card now, lets the PayPal period run out, then charges the card once and PayPal never again', async () => {
     const subscriber = await newSubscriber(t.db, 'paypal-to-card');
     const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
@@ -422,15 +430,6 @@ describe('moving from PayPal to a card', () => {
 });
 
 describe('moving from a card to PayPal', () => {
-  const switchDeps = () => ({ db: t.db, depsOf: (name: string) => (name === 'paypal' ? t.paypalDeps : t.deps) });
-
-  async function approveUrlOfSubscription(id: string): Promise<string> {
-    const checkout = await t.paypal.subscriptions!.retrieveSubscriptionCheckout(id);
-    const handoff = checkout.pending?.handoff;
-    if (handoff?.kind !== 'approval' || !handoff.approveUrl) throw new Error(`PayPal subscription ${id} waits for no approval`);
-    return handoff.approveUrl;
-  }
-
   it('has PayPal approved now and billing from the end of the period paid by card, with the card charged no more and one live subscription throughout', async () => {
     const { subscriber, clock } = await subscriberOnClock(t, 'card-to-paypal', Math.floor(Date.now() / 1000));
     const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
@@ -483,6 +482,188 @@ describe('moving from a card to PayPal', () => {
     const before = await snapshot(stranger);
     expect((await userFacingError(finishSwitchToApproval(t.deps, t.paypalDeps, stranger, subscriptionId))).code).toBe('not_found');
     expect(await snapshot(stranger)).toEqual(before);
+  });
+});
+
+describe('undoing a scheduled move', () => {
+  const resumeUrls = { returnUrl: 'http://127.0.0.1:3000/account/billing?notice=resume-approved', cancelUrl: 'http://127.0.0.1:3000/account/billing?notice=resume-left' };
+
+  async function moveOf(subscriber: Subscriber) {
+    const [move] = await t.db.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.userId, subscriber.userId));
+    if (!move) throw new Error(`${subscriber.email} has no move`);
+    return move;
+  }
+
+  async function undoAuditsOf(subscriber: Subscriber) {
+    return t.db
+      .select({ subjectId: auditLog.subjectId, data: auditLog.data })
+      .from(auditLog)
+      .where(and(eq(auditLog.actorUserId, subscriber.userId), eq(auditLog.action, 'subscription.switch_undone')));
+  }
+
+  /** Everything an undo could change: the provider's and our subscriptions, the moves, the audit trail. */
+  async function everything(subscriber: Subscriber) {
+    return {
+      ...(await snapshot(subscriber)),
+      stripe: (await stripeSubscriptionsOf(subscriber)).map((subscription) => [subscription.id, subscription.status, subscription.cancel_at_period_end]),
+      moves: await t.db.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.userId, subscriber.userId)),
+      audits: await undoAuditsOf(subscriber),
+    };
+  }
+
+  async function subscribedByCard(label: string) {
+    const { subscriber, clock } = await subscriberOnClock(t, label, Math.floor(Date.now() / 1000));
+    const started = await startSubscription(t.deps, subscriber, 'starter-monthly-usd');
+    await confirmPayment(t, started.handoff);
+    await stripeEvents.applyNew();
+    return { subscriber, clock, paidUntil: (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd! };
+  }
+
+  /** A card subscriber who approved PayPal to take over: the move is scheduled. */
+  async function movingToPaypal(label: string) {
+    const byCard = await subscribedByCard(label);
+    const { subscriptionId } = await startSwitchToApproval(t.deps, t.paypalDeps, byCard.subscriber);
+    expect((await decide(await approveUrlOfSubscription(subscriptionId), 'approve', 'buyer@example.com')).status).toBeLessThan(400);
+    await finishSwitchToApproval(t.deps, t.paypalDeps, byCard.subscriber, subscriptionId);
+    return { ...byCard, successorId: subscriptionId };
+  }
+
+  /** A PayPal subscriber who saved a card to take over: the move is scheduled. */
+  async function movingToCard(label: string) {
+    const subscriber = await newSubscriber(t.db, label);
+    const id = await subscribedWithPaypal(subscriber, 'starter-monthly-usd');
+    const { handoff } = await startSwitchToCard(t.paypalDeps, t.deps, subscriber);
+    await finishSwitchToCard(t.paypalDeps, t.deps, subscriber, (await confirmSetup(t, handoff)).id);
+    return { subscriber, id };
+  }
+
+  it('keeps the card paying when a move to PayPal is called off: PayPal’s subscription is cancelled having charged nothing, and the card renews', async () => {
+    const { subscriber, clock, paidUntil, successorId } = await movingToPaypal('undo-to-paypal');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', cancelAtPeriodEnd: true, movingTo: { provider: 'paypal' } });
+
+    // A double click: the second waits for the first under the account's lock, finds the move undone, and answers the same.
+    expect(await Promise.all([undoSwitch(t.deps, subscriber), undoSwitch(t.deps, subscriber)])).toEqual([
+      { provider: 'stripe', renews: true },
+      { provider: 'stripe', renews: true },
+    ]);
+    const view = await currentSubscription(t.db, subscriber.userId);
+    expect(view).toMatchObject({ provider: 'stripe', status: 'active', cancelAtPeriodEnd: false, movingTo: null, nextCharge: { amount: { amount: 900, currency: 'USD' }, at: paidUntil } });
+    const [atStripe] = await stripeSubscriptionsOf(subscriber);
+    expect(atStripe).toMatchObject({ status: 'active', cancel_at_period_end: false });
+    expect(await t.paypal.subscriptions!.retrieveSubscription(successorId)).toMatchObject({ status: 'canceled' });
+    const move = await moveOf(subscriber);
+    expect(move.status).toBe('undone');
+    expect(await undoAuditsOf(subscriber)).toEqual([{ subjectId: view!.id, data: expect.objectContaining({ switchId: move.id, toProvider: 'paypal', successor: { id: successorId, status: 'canceled' } }) }]);
+
+    // PayPal's webhooks about its subscription: recorded as the ended subscription it is, never the account's.
+    await applyAll(successorId);
+    expect((await rowsOf(subscriber)).map((row) => [row.provider, row.status])).toEqual([
+      ['stripe', 'active'],
+      ['paypal', 'canceled'],
+    ]);
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('skipped');
+
+    // Past the period paid by card: the card renews, no move is queued, and PayPal charges nothing.
+    await advanceClock(t, clock, Math.floor(paidUntil.getTime() / 1000) + 3600);
+    await stripeEvents.applyNew();
+    await advancePaypal(successorId, { seconds: 40 * 86_400 });
+    await applyAll(successorId);
+    expect(await switchJobsFor(move.id)).toBe(0);
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('skipped');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', status: 'active', movingTo: null });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => [invoice.status, invoice.amountPaid.amount])).toEqual([
+      ['paid', 900],
+      ['paid', 900],
+    ]);
+    expect((await eventsOf(successorId)).filter((event) => event.event_type.startsWith('PAYMENT.'))).toEqual([]);
+    expect(await t.paypal.subscriptions!.invoicesOf!(successorId)).toEqual([]);
+    expect(await moveOf(subscriber)).toMatchObject({ status: 'undone', toSubscriptionId: null });
+  });
+
+  it('keeps PayPal paying when a move to a card is called off: the card never takes over, and the subscription ends with its period unless resumed with PayPal’s approval', async () => {
+    const { subscriber, id } = await movingToCard('undo-to-card');
+    const paidUntil = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!;
+
+    // PayPal will not take back the end it was given: the move is called off, and the subscription still ends unless resumed.
+    expect(await undoSwitch(t.paypalDeps, subscriber)).toEqual({ provider: 'paypal', renews: false });
+    expect(await undoSwitch(t.paypalDeps, subscriber)).toEqual({ provider: 'paypal', renews: false });
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'active', cancelAtPeriodEnd: true, movingTo: null, currentPeriodEnd: paidUntil });
+    expect(await undoAuditsOf(subscriber)).toHaveLength(1);
+    const move = await moveOf(subscriber);
+    expect(move.status).toBe('undone');
+    // Resume is open again, with the buyer's approval at PayPal (it was refused while the card was to take over).
+    expect((await startResumeApproval(t.paypalDeps, subscriber, resumeUrls)).approveUrl).toMatch(/^http/);
+
+    // Not resumed: PayPal ends it with its period, and the worker starts nothing on the card.
+    await advancePaypal(id, { seconds: 32 * 86_400 });
+    await applyAll(id);
+    expect(await switchJobsFor(move.id)).toBe(0);
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('skipped');
+    expect(await stripeSubscriptionsOf(subscriber)).toEqual([]);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'canceled' });
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900]);
+  });
+
+  it('leaves a PayPal subscriber whose move to a card was called off carrying on with PayPal once they approve the resume', async () => {
+    const { subscriber, id } = await movingToCard('undo-to-card-resume');
+    const paidUntil = (await currentSubscription(t.db, subscriber.userId))!.currentPeriodEnd!;
+    await undoSwitch(t.paypalDeps, subscriber);
+    const { approveUrl } = await startResumeApproval(t.paypalDeps, subscriber, resumeUrls);
+    expect((await decide(approveUrl, 'approve')).headers.get('location')).toMatch(/notice=resume-approved/);
+    await applyAll(id);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'active', cancelAtPeriodEnd: false, nextCharge: { at: paidUntil } });
+
+    await advancePaypal(id, { cycles: 1 });
+    await applyAll(id);
+    expect(await startSwitchedSubscription(switchDeps(), (await moveOf(subscriber)).id)).toBe('skipped');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'paypal', status: 'active' });
+    expect(await stripeSubscriptionsOf(subscriber)).toEqual([]);
+    expect((await invoicesFor(t.db, subscriber.userId)).map((invoice) => invoice.amountPaid.amount)).toEqual([900, 900]);
+  });
+
+  it('refuses when nothing is scheduled (no move, or one still waiting for PayPal’s approval), changing nothing', async () => {
+    const none = await newSubscriber(t.db, 'undo-no-subscription');
+    expect((await userFacingError(undoSwitch(t.deps, none))).code).toBe('no_switch');
+
+    const { subscriber } = await subscribedByCard('undo-nothing-scheduled');
+    const before = await everything(subscriber);
+    expect((await userFacingError(undoSwitch(t.deps, subscriber))).code).toBe('no_switch');
+    expect(await everything(subscriber)).toEqual(before);
+
+    // PayPal's subscription made, not approved: the card subscription is not set to end, there is nothing to undo.
+    await startSwitchToApproval(t.deps, t.paypalDeps, subscriber);
+    const waiting = await everything(subscriber);
+    expect((await userFacingError(undoSwitch(t.deps, subscriber))).code).toBe('no_switch');
+    expect(await everything(subscriber)).toEqual(waiting);
+  });
+
+  it('never undoes another account’s move', async () => {
+    const owner = await movingToPaypal('undo-owner');
+    const stranger = await subscribedByCard('undo-stranger');
+    const ownerBefore = await everything(owner.subscriber);
+    const strangerBefore = await everything(stranger.subscriber);
+    expect((await userFacingError(undoSwitch(t.deps, stranger.subscriber))).code).toBe('no_switch');
+    expect(await everything(owner.subscriber)).toEqual(ownerBefore);
+    expect(await everything(stranger.subscriber)).toEqual(strangerBefore);
+    expect(await currentSubscription(t.db, owner.subscriber.userId)).toMatchObject({ movingTo: { provider: 'paypal' } });
+  });
+
+  it('refuses once the old subscription has ended, before and after the card has taken over, changing nothing', async () => {
+    const { subscriber, id } = await movingToCard('undo-too-late');
+    await advancePaypal(id, { seconds: 32 * 86_400 });
+    await applyAll(id);
+    const ended = await everything(subscriber);
+    const refusal = await userFacingError(undoSwitch(t.paypalDeps, subscriber));
+    expect(refusal).toMatchObject({ code: 'switch_started', message: expect.stringContaining('moved to your card') });
+    expect(await everything(subscriber)).toEqual(ended);
+
+    const move = await moveOf(subscriber);
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('started');
+    await stripeEvents.applyNew();
+    const started = await everything(subscriber);
+    expect((await userFacingError(undoSwitch(t.deps, subscriber))).code).toBe('switch_started');
+    expect(await everything(subscriber)).toEqual(started);
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', status: 'active' });
   });
 });
 

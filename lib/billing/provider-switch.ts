@@ -1,12 +1,12 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
-import { customers, subscriptionSwitches, subscriptions } from '@/db/schema';
+import { auditLog, customers, subscriptionSwitches, subscriptions } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { log } from '@/lib/log';
-import { PROVIDER_LABELS, type PaymentHandoff } from '@/lib/payments/types';
+import { PROVIDER_LABELS, type PaymentHandoff, type PaymentProviderName, type ProviderSubscription } from '@/lib/payments/types';
 import { ensureAccountCustomer } from './customers';
 import { planByPriceId, providerPriceFor } from './plans';
-import { cardsOf, changeKey, liveRowOf, lockAccountBilling, record, withAccountLock, type SubscriptionRow } from './subscription-account';
+import { cardsOf, changeKey, customerOf, depsFor, liveRowOf, lockAccountBilling, record, withAccountLock, type SubscriptionRow } from './subscription-account';
 import { lockBillingCustomer } from './subscription-events';
 import { ENDED } from './subscription-status';
 import { formatDay, type Subscriber, type SubscriptionDependencies } from './subscriptions';
@@ -19,7 +19,8 @@ import { formatDay, type Subscriber, type SubscriptionDependencies } from './sub
  *   starts the same plan on it, charged from then on.
  * - To PayPal (from a card): PayPal's subscription is made now to bill from the end of the paid
  *   period (start_time) and approved by the buyer; it is recorded only once the card one ended.
- * The worker's part is startSwitchedSubscription (queue `subscription-switches`).
+ * The worker's part is startSwitchedSubscription (queue `subscription-switches`). Until the old
+ * subscription has ended the subscriber can call the move off (undoSwitch).
  */
 
 export type SubscriptionSwitch = typeof subscriptionSwitches.$inferSelect;
@@ -47,7 +48,7 @@ function refusal(row: SubscriptionRow, to: SubscriptionDependencies, pending: Su
       ? new UserFacingError('Your subscription is already paid by card. To use another card, update it under Payment method.', 'already_there')
       : new UserFacingError(`Your subscription is already paid with ${target}.`, 'already_there');
   }
-  if (pending && pending.status !== 'awaiting_approval') return new UserFacingError(`Your subscription already moves on ${formatDay(pending.startsAt)}.`, 'already_switching');
+  if (pending?.status === 'scheduled' || pending?.status === 'started') return new UserFacingError(`Your subscription already moves on ${formatDay(pending.startsAt)}.`, 'already_switching');
   switch (row.status) {
     case 'active':
       break;
@@ -215,6 +216,97 @@ export async function finishSwitchToApproval(from: SubscriptionDependencies, to:
   });
 }
 
+const NO_SWITCH = new UserFacingError('Your subscription is not moving to another way of paying, so there is nothing to undo.', 'no_switch');
+
+export interface UndoneSwitch {
+  /** Who keeps billing the subscription (the provider it was moving from). */
+  provider: PaymentProviderName;
+  /**
+   * It renews as before. False where the provider will not take back an end it was given (PayPal):
+   * the subscription still ends with its paid period unless the subscriber resumes it, approving
+   * that at the provider like any other resume.
+   */
+  renews: boolean;
+}
+
+/** Why there is no move to undo: the account's last one has started (or is starting: the old subscription ended), or there is none. */
+async function nothingToUndo(tx: Transaction, userId: string): Promise<UserFacingError> {
+  const [last] = await tx
+    .select()
+    .from(subscriptionSwitches)
+    .where(and(eq(subscriptionSwitches.userId, userId), inArray(subscriptionSwitches.status, ['scheduled', 'started'])))
+    .orderBy(desc(subscriptionSwitches.updatedAt))
+    .limit(1);
+  if (!last) return NO_SWITCH;
+  const to = last.cardLast4 ? 'your card' : PROVIDER_LABELS[last.toProvider];
+  return new UserFacingError(`The period you paid for has ended and your subscription has moved to ${to}, so the move can no longer be undone.`, 'switch_started');
+}
+
+/**
+ * Calls off the account's scheduled move while the subscription it leaves is still running
+ * ("keep paying with PayPal", "keep paying by card"), under the account's lock, so the worker
+ * (startSwitchedSubscription, which checks the move under the same lock) either started it
+ * already, and this is refused, or will find it undone and do nothing.
+ * - The new subscription made up front (PayPal's, approved and billing only from the period's
+ *   end) is cancelled now: it has charged nothing.
+ * - The old subscription is no longer set to end, where its provider takes that back (Stripe).
+ *   PayPal will not give back cycles it was told were the last (its resume is a revision the
+ *   buyer approves): the subscription stays set to end, and the portal offers that resume.
+ * The card saved for a move to a card stays saved. Nothing changes when refused: no move, one
+ * that has started or whose old subscription has ended. A repeat (a double click) finds the
+ * move undone and answers the same.
+ */
+export async function undoSwitch(deps: SubscriptionDependencies, subscriber: Subscriber): Promise<UndoneSwitch> {
+  return withAccountLock(deps, subscriber, NO_SWITCH, async (tx) => {
+    const live = await liveRowOf(tx, subscriber.userId);
+    const move = live ? await switchOf(tx, live.id) : null;
+    if (!live || !move || move.status === 'awaiting_approval' || move.status === 'started') throw await nothingToUndo(tx, subscriber.userId);
+    if (live.provider !== deps.subscriptions.name) throw new Error(`undoSwitch was given ${deps.subscriptions.name} for a subscription billed through ${live.provider}`);
+
+    const current = await record(tx, deps, await deps.subscriptions.retrieveSubscription(live.providerSubscriptionId));
+    if (ENDED.includes(current.status)) throw await nothingToUndo(tx, subscriber.userId);
+    if (move.status === 'undone') return { provider: current.provider, renews: !current.cancelAtPeriodEnd };
+
+    // The new subscription is cancelled first: should the next step fail, the old one still ends
+    // and nothing bills twice; a retry finds it cancelled (cancelling reads it first) and goes on.
+    const to = move.toProviderSubscriptionId ? depsFor(deps, move.toProvider) : null;
+    let successor: ProviderSubscription | null = null;
+    if (to && move.toProviderSubscriptionId) {
+      successor = await to.subscriptions.cancelSubscriptionNow(move.toProviderSubscriptionId, `switch-undo:${move.id}`);
+      if (!ENDED.includes(successor.status)) throw new Error(`subscription switch ${move.id}: ${successor.id} is ${successor.status} after cancelling it`);
+    }
+    let kept = current;
+    // As the portal's resume does: directly, unless the provider asks the buyer to approve it.
+    if (!deps.subscriptions.revisions && current.cancelAtPeriodEnd) {
+      kept = await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.providerSubscriptionId, false, changeKey('resume', current, 'switch-undo')));
+    }
+    await tx.update(subscriptionSwitches).set({ status: 'undone' }).where(eq(subscriptionSwitches.id, move.id));
+    if (to && successor) {
+      // Recorded, now that the move no longer holds it back, under its customer's lock as its
+      // webhooks are: an ended subscription, never the account's live one.
+      const toCustomer = await customerOf(tx, to, subscriber.userId);
+      if (toCustomer) await lockBillingCustomer(tx, toCustomer.provider, toCustomer.providerCustomerId);
+      await record(tx, to, successor);
+    }
+    await tx.insert(auditLog).values({
+      actorKind: 'user',
+      actorUserId: subscriber.userId,
+      action: 'subscription.switch_undone',
+      subjectType: 'subscription',
+      subjectId: current.id,
+      data: {
+        switchId: move.id,
+        toProvider: move.toProvider,
+        startsAt: move.startsAt.toISOString(),
+        successor: successor ? { id: successor.id, status: successor.status } : null,
+        cancelAtPeriodEnd: { before: current.cancelAtPeriodEnd, after: kept.cancelAtPeriodEnd },
+      },
+    });
+    log.info({ switchId: move.id, from: current.provider, to: move.toProvider, renews: !kept.cancelAtPeriodEnd }, 'subscription switch undone');
+    return { provider: kept.provider, renews: !kept.cancelAtPeriodEnd };
+  });
+}
+
 export interface SwitchStartDependencies {
   db: Database;
   /** The provider of a subscription (the old one's, the new one's). */
@@ -230,9 +322,9 @@ const CHARGE_NOW_WITHIN_MS = 60_000;
  * old subscription has ended, starts the new one (`started`): on the saved card, charged from the
  * end of the period paid for (at once when the old one ran to that end, free until then when it
  * ended early), or records the approved one already made at PayPal, which bills from then on its
- * own. Idempotent: provider calls carry the move's keys, and a started move is left alone. A move
- * whose old subscription has not ended waits; one whose account has a live subscription again is
- * skipped.
+ * own. Idempotent: provider calls carry the move's keys, and a started or undone move is left
+ * alone. A move whose old subscription has not ended waits; one whose account has a live
+ * subscription again is skipped.
  */
 export async function startSwitchedSubscription(deps: SwitchStartDependencies, switchId: string): Promise<'started' | 'confirmed' | 'waiting' | 'skipped'> {
   return deps.db.transaction(async (tx) => {
@@ -244,7 +336,8 @@ export async function startSwitchedSubscription(deps: SwitchStartDependencies, s
       .from(subscriptionSwitches)
       .innerJoin(subscriptions, eq(subscriptions.id, subscriptionSwitches.fromSubscriptionId))
       .where(and(eq(subscriptionSwitches.id, switchId), isNull(subscriptionSwitches.toSubscriptionId)));
-    if (!current || current.switch.status === 'started') return 'skipped';
+    // Started already, or called off by the subscriber (undoSwitch, under this same lock).
+    if (!current || current.switch.status === 'started' || current.switch.status === 'undone') return 'skipped';
     const move = current.switch;
     const to = deps.depsOf(move.toProvider);
     if (move.status === 'awaiting_approval') {

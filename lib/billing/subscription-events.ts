@@ -353,7 +353,8 @@ async function queueDisownedJob(tx: Transaction, row: SubscriptionRow): Promise<
 
 /**
  * A subscription that ended with a move to another provider scheduled (provider-switch.ts):
- * the job that starts the new one is queued with the change that reports the end.
+ * the job that starts the new one is queued with the change that reports the end. A move the
+ * subscriber undid is not scheduled: its subscription just ends.
  */
 async function startScheduledSwitch(tx: Transaction, row: SubscriptionRow): Promise<void> {
   const [scheduled] = await tx
@@ -380,7 +381,8 @@ async function queueSwitchJob(tx: Transaction, switchId: string): Promise<void> 
  * move to PayPal, approved by the buyer and billing only from then): not recorded while the old
  * one lives, so the account keeps one live subscription. Its approval, reported here before the
  * browser did (or if it never does), is handed to the move's job to confirm. Once the old one has
- * ended it is recorded like every other.
+ * ended it is recorded like every other; so is one whose move the subscriber called off (undone:
+ * cancelled at its provider, it never takes over).
  */
 async function waitsForPredecessor(tx: Transaction, subscription: ProviderSubscription): Promise<boolean> {
   const [found] = await tx
@@ -388,7 +390,7 @@ async function waitsForPredecessor(tx: Transaction, subscription: ProviderSubscr
     .from(subscriptionSwitches)
     .innerJoin(subscriptions, eq(subscriptions.id, subscriptionSwitches.fromSubscriptionId))
     .where(and(eq(subscriptionSwitches.toProvider, subscription.provider), eq(subscriptionSwitches.toProviderSubscriptionId, subscription.id)));
-  if (!found || found.status === 'started' || !isLive(found.fromStatus)) return false;
+  if (!found || found.status === 'started' || found.status === 'undone' || !isLive(found.fromStatus)) return false;
   const approved = subscription.status !== 'incomplete' && !ENDED.includes(subscription.status);
   if (found.status === 'awaiting_approval' && approved) await queueSwitchJob(tx, found.id);
   return true;

@@ -9,7 +9,7 @@ import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
-import { finishSwitchToApproval, finishSwitchToCard as finishSwitch, startSwitchToApproval, startSwitchToCard as startSwitch } from '@/lib/billing/provider-switch';
+import { finishSwitchToApproval, finishSwitchToCard as finishSwitch, startSwitchToApproval, startSwitchToCard as startSwitch, undoSwitch as undo } from '@/lib/billing/provider-switch';
 import { accountSubscriptionDependencies, approvalSubscriptionDependencies, cardSubscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { Money } from '@/lib/money';
 import type { PaymentHandoff } from '@/lib/payments/types';
@@ -133,3 +133,12 @@ export const finishSwitchToPaypal = userAction(
     return { startsAt: startsAt.toISOString() };
   },
 );
+
+/**
+ * Calls off a scheduled move while the subscription it leaves still runs: that one keeps paying.
+ * `renews` false: its provider (PayPal) keeps it set to end until the subscriber resumes it there.
+ */
+export const undoSwitch = userAction(NoInput, async (_input, user): Promise<{ renews: boolean }> => {
+  const { renews } = await undo(await accountSubscriptionDependencies(user.id), subscriber(user));
+  return { renews };
+});

@@ -11,6 +11,7 @@ import { PayBalance } from '@/components/portal/pay-balance';
 import { SwitchToApproval } from '@/components/portal/switch-to-approval';
 import { FinishReturnedSwitch, SwitchToCard } from '@/components/portal/switch-to-card';
 import { SubscriptionStatusBadge } from '@/components/portal/subscription-status';
+import { UndoSwitch } from '@/components/portal/undo-switch';
 import { FinishReturnedCardUpdate, UpdateCard } from '@/components/portal/update-card';
 import { planPriceLabel } from '@/components/shop/plan-price';
 import { Alert } from '@/components/ui/alert';
@@ -40,6 +41,11 @@ const NOTICES: Record<string, { tone: 'success' | 'info'; text: string }> = {
   'plan-change-left': { tone: 'info', text: 'You left without approving the change: your plan is as it was.' },
   'resume-approved': { tone: 'success', text: 'You approved carrying on. Your subscription shows as continuing as soon as your payment provider confirms it; you are not charged again for this period.' },
   'resume-left': { tone: 'info', text: 'You left without approving: your subscription still ends as set.' },
+  'switch-undone': { tone: 'success', text: 'The move is called off: your subscription renews as before, paid the way it was.' },
+  'switch-undone-ending': {
+    tone: 'info',
+    text: 'The move to your card is called off, and your card will not be charged. PayPal still ends your subscription when the period you paid for ends: to carry on with PayPal, resume it below and approve that at PayPal.',
+  },
 };
 
 /** Statuses in which the subscription is over or never began: the portal offers a new one. */
@@ -200,9 +206,12 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 </p>
                 <UpdateCard currency={live.plan.price.currency} currentCard={cardFingerprint(live.paymentMethod)} browser={browser} />
                 {live.movingTo && !live.movingTo.card ? (
-                  <p className="mt-4 text-sm" data-testid="moving-to-provider">
-                    From {longDate(live.movingTo.startsAt)}, {PROVIDER_LABELS[live.movingTo.provider]} pays instead. Your card will not be charged again.
-                  </p>
+                  <div className="mt-4 space-y-3">
+                    <p className="text-sm" data-testid="moving-to-provider">
+                      From {longDate(live.movingTo.startsAt)}, {PROVIDER_LABELS[live.movingTo.provider]} pays instead. Your card will not be charged again.
+                    </p>
+                    <UndoSwitch keeping={{ label: 'card', isCard: true }} stillEndsOn={can.revisions ? dayOrNull(live.currentPeriodEnd) : null} />
+                  </div>
                 ) : approvalSwitch && live.currentPeriodEnd ? (
                   <div className="mt-4">
                     <SwitchToApproval
@@ -221,10 +230,13 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
                 </p>
                 <p className="mt-2 text-xs text-stone-500">How {providerName} pays your renewals (balance, bank or card) is chosen in your {providerName} account.</p>
                 {live.movingTo?.card ? (
-                  <p className="mt-4 text-sm" data-testid="moving-to-card">
-                    From {longDate(live.movingTo.startsAt)}, your {BRANDS[live.movingTo.card.brand] ?? live.movingTo.card.brand} •••• {live.movingTo.card.last4} pays instead. {providerName} will not
-                    charge you again.
-                  </p>
+                  <div className="mt-4 space-y-3">
+                    <p className="text-sm" data-testid="moving-to-card">
+                      From {longDate(live.movingTo.startsAt)}, your {BRANDS[live.movingTo.card.brand] ?? live.movingTo.card.brand} •••• {live.movingTo.card.last4} pays instead.{' '}
+                      {providerName} will not charge you again.
+                    </p>
+                    <UndoSwitch keeping={{ label: providerName, isCard: false }} stillEndsOn={can.revisions ? dayOrNull(live.currentPeriodEnd) : null} />
+                  </div>
                 ) : cardSwitch && live.currentPeriodEnd ? (
                   <div className="mt-4">
                     <SwitchToCard

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."subscription_switch_status" ADD VALUE 'undone';
