@@ -537,6 +537,22 @@ describe('undoing a scheduled move', () => {
     return { subscriber, id };
   }
 
+  it('calls the move off and keeps the card renewing when PayPal’s subscription is cancelled at PayPal before it starts', async () => {
+    const { subscriber, successorId } = await movingToPaypal('paypal-successor-cancelled');
+    // The buyer cancels it at PayPal (their automatic payments page): PayPal's webhook says so.
+    await t.paypalDeps.subscriptions.cancelSubscriptionNow(successorId, 'test:buyer-cancels');
+    await applyAll(successorId);
+    const move = await moveOf(subscriber);
+    expect(await switchJobsFor(move.id)).toBe(1);
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('undone');
+    expect(await startSwitchedSubscription(switchDeps(), move.id)).toBe('skipped');
+    expect((await moveOf(subscriber)).status).toBe('undone');
+    expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', status: 'active', cancelAtPeriodEnd: false, movingTo: null });
+    expect((await stripeSubscriptionsOf(subscriber)).map((subscription) => [subscription.status, subscription.cancel_at_period_end])).toEqual([['active', false]]);
+    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'subscription.switch_undone'), eq(auditLog.subjectId, move.fromSubscriptionId)));
+    expect(audit).toMatchObject({ actorKind: 'system', data: { successor: { id: successorId, status: 'canceled' } } });
+  });
+
   it('keeps the card paying when a move to PayPal is called off: PayPal’s subscription is cancelled having charged nothing, and the card renews', async () => {
     const { subscriber, clock, paidUntil, successorId } = await movingToPaypal('undo-to-paypal');
     expect(await currentSubscription(t.db, subscriber.userId)).toMatchObject({ provider: 'stripe', cancelAtPeriodEnd: true, movingTo: { provider: 'paypal' } });

@@ -267,44 +267,55 @@ export async function undoSwitch(deps: SubscriptionDependencies, subscriber: Sub
     if (ENDED.includes(current.status)) throw await nothingToUndo(tx, subscriber.userId);
     if (move.status === 'undone') return { provider: current.provider, renews: !current.cancelAtPeriodEnd };
 
-    // The new subscription is cancelled first: should the next step fail, the old one still ends
-    // and nothing bills twice; a retry finds it cancelled (cancelling reads it first) and goes on.
-    const to = move.toProviderSubscriptionId ? depsFor(deps, move.toProvider) : null;
-    let successor: ProviderSubscription | null = null;
-    if (to && move.toProviderSubscriptionId) {
-      successor = await to.subscriptions.cancelSubscriptionNow(move.toProviderSubscriptionId, `switch-undo:${move.id}`);
-      if (!ENDED.includes(successor.status)) throw new Error(`subscription switch ${move.id}: ${successor.id} is ${successor.status} after cancelling it`);
-    }
-    let kept = current;
-    // As the portal's resume does: directly, unless the provider asks the buyer to approve it.
-    if (!deps.subscriptions.revisions && current.cancelAtPeriodEnd) {
-      kept = await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.providerSubscriptionId, false, changeKey('resume', current, 'switch-undo')));
-    }
-    await tx.update(subscriptionSwitches).set({ status: 'undone' }).where(eq(subscriptionSwitches.id, move.id));
-    if (to && successor) {
-      // Recorded, now that the move no longer holds it back, under its customer's lock as its
-      // webhooks are: an ended subscription, never the account's live one.
-      const toCustomer = await customerOf(tx, to, subscriber.userId);
-      if (toCustomer) await lockBillingCustomer(tx, toCustomer.provider, toCustomer.providerCustomerId);
-      await record(tx, to, successor);
-    }
-    await tx.insert(auditLog).values({
-      actorKind: 'user',
-      actorUserId: subscriber.userId,
-      action: 'subscription.switch_undone',
-      subjectType: 'subscription',
-      subjectId: current.id,
-      data: {
-        switchId: move.id,
-        toProvider: move.toProvider,
-        startsAt: move.startsAt.toISOString(),
-        successor: successor ? { id: successor.id, status: successor.status } : null,
-        cancelAtPeriodEnd: { before: current.cancelAtPeriodEnd, after: kept.cancelAtPeriodEnd },
-      },
-    });
-    log.info({ switchId: move.id, from: current.provider, to: move.toProvider, renews: !kept.cancelAtPeriodEnd }, 'subscription switch undone');
+    const kept = await callOff(tx, deps, move, current, { actorKind: 'user', actorUserId: subscriber.userId });
     return { provider: kept.provider, renews: !kept.cancelAtPeriodEnd };
   });
+}
+
+/**
+ * Calls a scheduled move off, under the account's lock: the new subscription made up front is
+ * ended (it has charged nothing), the old one renews again where its provider takes that back,
+ * and the move is undone and audited. For the subscriber's undo, and for the worker when the new
+ * subscription ended before it started (the buyer cancelled it at PayPal; an undo whose last
+ * step failed after the cancel), so the account keeps the subscription it has.
+ */
+async function callOff(tx: Transaction, deps: SubscriptionDependencies, move: SubscriptionSwitch, current: SubscriptionRow, actor: { actorKind: 'user' | 'system'; actorUserId?: string }): Promise<SubscriptionRow> {
+  // The new subscription is cancelled first: should the next step fail, the old one still ends
+  // and nothing bills twice; the worker (or a retry) finds it cancelled and goes on.
+  const to = move.toProviderSubscriptionId ? depsFor(deps, move.toProvider) : null;
+  let successor: ProviderSubscription | null = null;
+  if (to && move.toProviderSubscriptionId) {
+    successor = await to.subscriptions.cancelSubscriptionNow(move.toProviderSubscriptionId, `switch-undo:${move.id}`);
+    if (!ENDED.includes(successor.status)) throw new Error(`subscription switch ${move.id}: ${successor.id} is ${successor.status} after cancelling it`);
+  }
+  let kept = current;
+  // As the portal's resume does: directly, unless the provider asks the buyer to approve it.
+  if (!deps.subscriptions.revisions && current.cancelAtPeriodEnd) {
+    kept = await record(tx, deps, await deps.subscriptions.setCancelAtPeriodEnd(current.providerSubscriptionId, false, changeKey('resume', current, 'switch-undo')));
+  }
+  await tx.update(subscriptionSwitches).set({ status: 'undone' }).where(eq(subscriptionSwitches.id, move.id));
+  if (to && successor) {
+    // Recorded, now that the move no longer holds it back, under its customer's lock as its
+    // webhooks are: an ended subscription, never the account's live one.
+    const toCustomer = await customerOf(tx, to, current.userId);
+    if (toCustomer) await lockBillingCustomer(tx, toCustomer.provider, toCustomer.providerCustomerId);
+    await record(tx, to, successor);
+  }
+  await tx.insert(auditLog).values({
+    ...actor,
+    action: 'subscription.switch_undone',
+    subjectType: 'subscription',
+    subjectId: current.id,
+    data: {
+      switchId: move.id,
+      toProvider: move.toProvider,
+      startsAt: move.startsAt.toISOString(),
+      successor: successor ? { id: successor.id, status: successor.status } : null,
+      cancelAtPeriodEnd: { before: current.cancelAtPeriodEnd, after: kept.cancelAtPeriodEnd },
+    },
+  });
+  log.info({ switchId: move.id, from: current.provider, to: move.toProvider, renews: !kept.cancelAtPeriodEnd, by: actor.actorKind }, 'subscription switch undone');
+  return kept;
 }
 
 export interface SwitchStartDependencies {
@@ -323,10 +334,11 @@ const CHARGE_NOW_WITHIN_MS = 60_000;
  * end of the period paid for (at once when the old one ran to that end, free until then when it
  * ended early), or records the approved one already made at PayPal, which bills from then on its
  * own. Idempotent: provider calls carry the move's keys, and a started or undone move is left
- * alone. A move whose old subscription has not ended waits; one whose account has a live
- * subscription again is skipped.
+ * alone. A move whose old subscription has not ended waits, unless the new one ended first
+ * (cancelled at its provider): the move is called off (`undone`) and the old one renews again.
+ * One whose account has a live subscription again is skipped.
  */
-export async function startSwitchedSubscription(deps: SwitchStartDependencies, switchId: string): Promise<'started' | 'confirmed' | 'waiting' | 'skipped'> {
+export async function startSwitchedSubscription(deps: SwitchStartDependencies, switchId: string): Promise<'started' | 'confirmed' | 'undone' | 'waiting' | 'skipped'> {
   return deps.db.transaction(async (tx) => {
     const [scheduled] = await tx.select().from(subscriptionSwitches).where(eq(subscriptionSwitches.id, switchId));
     if (!scheduled) throw new Error(`subscription switch ${switchId} does not exist`);
@@ -344,7 +356,15 @@ export async function startSwitchedSubscription(deps: SwitchStartDependencies, s
       if (ENDED.includes(current.from.status)) return 'skipped';
       return (await confirmApproval(tx, deps.depsOf(current.from.provider), to, move, current.from)) ? 'confirmed' : 'waiting';
     }
-    if (!ENDED.includes(current.from.status)) return 'waiting';
+    if (!ENDED.includes(current.from.status)) {
+      // The new subscription ended before it could start: the account keeps the one it has.
+      const successor = move.toProviderSubscriptionId ? await to.subscriptions.retrieveSubscription(move.toProviderSubscriptionId) : null;
+      if (!successor || !ENDED.includes(successor.status)) return 'waiting';
+      const from = deps.depsOf(current.from.provider);
+      log.warn({ switchId, userId: move.userId, successor: successor.id }, 'the subscription a move was to start ended before it did: the move is called off and the old subscription kept');
+      await callOff(tx, from, move, await record(tx, from, await from.subscriptions.retrieveSubscription(current.from.providerSubscriptionId)), { actorKind: 'system' });
+      return 'undone';
+    }
     if (await liveRowOf(tx, move.userId)) {
       log.warn({ switchId, userId: move.userId }, 'subscription switch skipped: the account has a live subscription again');
       return 'skipped';

@@ -393,6 +393,8 @@ async function waitsForPredecessor(tx: Transaction, subscription: ProviderSubscr
   if (!found || found.status === 'started' || found.status === 'undone' || !isLive(found.fromStatus)) return false;
   const approved = subscription.status !== 'incomplete' && !ENDED.includes(subscription.status);
   if (found.status === 'awaiting_approval' && approved) await queueSwitchJob(tx, found.id);
+  // Ended before it could start (cancelled at its provider): the job calls the move off.
+  if (found.status === 'scheduled' && ENDED.includes(subscription.status)) await queueSwitchJob(tx, found.id);
   return true;
 }
 
