@@ -301,6 +301,24 @@ test('the outbox is the console’s alone: /dev/outbox is gone, and no visitor o
   await page.context().close();
 });
 
+test('an admin’s session does not work from another site: every console route that changes something refuses a cross-site request', async ({ browser, expectConsoleError }) => {
+  expectConsoleError(resourceFailedWith(404));
+  const admin = await adminBrowser(browser);
+  const changing = consoleRoutes().filter((route) => route.method !== 'GET');
+  expect(changing.length).toBeGreaterThan(0);
+  for (const route of changing) {
+    // What a form on another site makes the admin's browser send (it adds Sec-Fetch-Site itself).
+    const crossSite = await admin.request.fetch(route.path, { method: route.method, headers: { 'sec-fetch-site': 'cross-site' }, maxRedirects: 0 });
+    expect(crossSite.status(), `${route.method} ${route.path}`).toBe(403);
+    expect(await crossSite.json()).toEqual({ error: { code: 'forbidden', message: 'You do not have access to this.' } });
+    // The same request from the console itself gets past that check (to a 404 for the made-up id, or a refusal of the empty input).
+    const sameOrigin = await admin.request.fetch(route.path, { method: route.method, headers: { 'sec-fetch-site': 'same-origin' }, maxRedirects: 0 });
+    expect(sameOrigin.status(), `${route.method} ${route.path}`).not.toBe(403);
+    expect(sameOrigin.status(), `${route.method} ${route.path}`).toBeLessThan(500);
+  }
+  await admin.context().close();
+});
+
 test('an admin can promote a customer, who then sees the admin area', async ({ browser }) => {
   const { adminPage, customer, customerEmail: promoted } = await adminAndCustomer(browser);
   const customerContext = customer.context();

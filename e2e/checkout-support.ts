@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import Stripe from 'stripe';
 import type { ArmedFault } from '../sandbox/stripe/faults';
@@ -14,6 +15,30 @@ export interface PolicyReport {
   violations: string[];
   /** Every script the pages asked for, by URL. */
   scripts: string[];
+  /** Every frame the pages opened, by URL. */
+  frames: string[];
+}
+
+interface InventoryEntry {
+  /** `app` (Billfold's origin), `provider` (the payment provider's hosts: the sandbox here), or an origin. */
+  origin: string;
+  /** The path, or a prefix ending in `*`. */
+  path: string;
+  why: string;
+}
+
+/**
+ * PCI DSS 6.4.3 / 11.6.1: the scripts and frames the payment pages may load, committed in
+ * e2e/script-inventory.json. A journey that loads anything else fails, so a new third-party
+ * script (or a provider script at a new path) is reviewed before it ships.
+ */
+const INVENTORY = JSON.parse(readFileSync(new URL('./script-inventory.json', import.meta.url), 'utf8')) as { scripts: InventoryEntry[]; frames: InventoryEntry[] };
+
+function inventoried(entries: InventoryEntry[], url: string, appOrigin: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'about:' || parsed.protocol === 'data:' || parsed.protocol === 'blob:') return parsed.protocol === 'about:';
+  const origin = parsed.origin === appOrigin ? 'app' : parsed.origin === SANDBOX_ORIGIN ? 'provider' : parsed.origin;
+  return entries.some((entry) => entry.origin === origin && (entry.path.endsWith('*') ? parsed.pathname.startsWith(entry.path.slice(0, -1)) : parsed.pathname === entry.path));
 }
 
 /**
@@ -56,7 +81,7 @@ export const test = base.extend<{ policy: PolicyReport; sidewaysScroll: string[]
   },
   policy: [
     async ({ page, baseURL }, use) => {
-      const report: PolicyReport = { violations: [], scripts: [] };
+      const report: PolicyReport = { violations: [], scripts: [], frames: [] };
       await page.exposeBinding('__reportPolicyViolation', (_source, violation: string) => {
         report.violations.push(violation);
       });
@@ -72,10 +97,15 @@ export const test = base.extend<{ policy: PolicyReport; sidewaysScroll: string[]
       page.on('request', (request) => {
         if (request.resourceType() === 'script') report.scripts.push(request.url());
       });
+      page.on('framenavigated', (frame) => {
+        if (frame !== page.mainFrame()) report.frames.push(frame.url());
+      });
       await use(report);
       expect(report.violations, 'Content-Security-Policy violations').toEqual([]);
-      const allowed = [new URL(baseURL ?? '').origin, SANDBOX_ORIGIN];
-      expect(report.scripts.filter((url) => !allowed.includes(new URL(url).origin)), 'scripts from other origins').toEqual([]);
+      const appOrigin = new URL(baseURL ?? '').origin;
+      const unlisted = (urls: string[], entries: InventoryEntry[]) => [...new Set(urls.filter((url) => !inventoried(entries, url, appOrigin)))];
+      expect(unlisted(report.scripts, INVENTORY.scripts), 'scripts missing from e2e/script-inventory.json (PCI DSS 11.6.1: review, then list them)').toEqual([]);
+      expect(unlisted(report.frames, INVENTORY.frames), 'frames missing from e2e/script-inventory.json (PCI DSS 11.6.1: review, then list them)').toEqual([]);
     },
     { auto: true },
   ],
