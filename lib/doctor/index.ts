@@ -1,12 +1,12 @@
 import type { Database } from '@/db/client';
 import type { Env, PaymentsMode } from '@/lib/env';
-import { scrubString } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
 import { checkAuthUrl, checkMode } from './configuration';
 import { checkAdmins, checkMigrations } from './database';
 import { blocker, type Finding } from './finding';
 import { checkMail } from './mail';
 import { checkQueue, checkWorker } from './queue';
+import { reasonOf } from './reason';
 import { checkWebhookRegistration } from './webhooks';
 
 export type { Finding, FindingStatus } from './finding';
@@ -41,12 +41,6 @@ function checksOf(context: DoctorContext): Check[] {
     { name: 'worker', run: () => checkWorker(db) },
     { name: 'queue', run: () => checkQueue(db) },
   ];
-}
-
-/** The first line of what went wrong, without credentials. */
-function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return scrubString(message.split('\n')[0] ?? '').slice(0, 300);
 }
 
 /** Runs every check in turn; one that cannot run (a provider or the database unreachable) is a blocker saying why. */

@@ -1,6 +1,7 @@
 import type { Env } from '@/lib/env';
 import type { PaymentProvider, WebhookRegistration } from '@/lib/payments/provider';
 import { blocker, ok, warn, type Finding } from './finding';
+import { reasonOf } from './reason';
 
 /** How many missing event types a line names before it says how many more. */
 const LISTED_TYPES = 8;
@@ -66,8 +67,14 @@ export async function checkWebhookRegistration(provider: PaymentProvider, config
   if (!read) return warn(name, `not checked: Billfold cannot read ${provider.name}'s webhook registrations`);
   const url = webhookUrl(config, provider.name);
   if (!url) return blocker(name, `AUTH_URL is not set, so the URL ${provider.name} must send to is unknown`);
-  const registration = await read(url);
   const sandbox = config.paymentsMode === 'sandbox';
+  let registration: WebhookRegistration;
+  try {
+    registration = await read(url);
+  } catch (error) {
+    if (sandbox) return blocker(name, `the sandbox at ${config.sandboxUrl} did not answer (${reasonOf(error)}): is it running? npm run dev starts it, or npm run sandbox`);
+    return blocker(name, `could not be read from ${provider.name}: ${reasonOf(error)}`);
+  }
 
   if (registration.endpoints.length === 0) {
     return blocker(name, `nothing is registered at ${provider.name} for ${url}: add a webhook there for that URL (every event type Billfold acts on, or all events)`);
