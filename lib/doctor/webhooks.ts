@@ -53,7 +53,7 @@ function verificationNote(registration: WebhookRegistration, sandbox: boolean): 
     return `; a signing secret is set in ${verification.variable} (the provider never shows it again: make sure it is this endpoint's)`;
   }
   if (verification.configured.length === 0 && sandbox) return '; its id reaches the app from npm run dev when it registers the webhook';
-  return `, the id in ${verification.variable}`;
+  return `; it is the webhook ${verification.variable} names`;
 }
 
 /**
