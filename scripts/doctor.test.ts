@@ -14,6 +14,9 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const t = isolatedSandbox();
 // The port the app would serve on: only the webhook URLs are made from it.
 const APP_PORT = 43_117;
+// Each run starts a tsx process that loads the SDKs: seconds apiece on a busy 2-core machine.
+const RUN_TIMEOUT_MS = 40_000;
+const SCRIPT_TIMEOUT_MS = 2 * RUN_TIMEOUT_MS + 10_000;
 
 let boss: PgBoss | undefined;
 afterAll(async () => {
@@ -24,7 +27,7 @@ afterAll(async () => {
 async function doctor(extraEnv: Record<string, string> = {}, args: string[] = []): Promise<{ code: number; stdout: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test' as const, DATABASE_URL: t.databaseUrl, PORT: String(APP_PORT), SANDBOX_PORT: new URL(t.server.url).port, ...extraEnv };
   try {
-    const { stdout } = await promisify(execFile)(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/doctor.ts', ...args], { cwd: ROOT, env, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/doctor.ts', ...args], { cwd: ROOT, env, timeout: RUN_TIMEOUT_MS });
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -57,10 +60,10 @@ it('exits 1 and says what blocks going live, then 0 once the webhooks are regist
   expect(after.stdout).toContain(`ok       paypal webhooks: ${webhook.id} for http://127.0.0.1:${APP_PORT}/api/webhooks/paypal is sent every event type Billfold acts on`);
   expect(after.stdout).toMatch(/billfold doctor: no blockers( \(\d+ warnings?\))?: ready\n$/);
   expect(after.code).toBe(0);
-});
+}, SCRIPT_TIMEOUT_MS);
 
 it('exits 1 with one line when the configuration itself is one the app refuses to start with', async () => {
   const refused = await doctor({ STRIPE_SECRET_KEY: 'sk_live_doctor', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_live_doctor', STRIPE_WEBHOOK_SECRET: 'whsec_doctor' });
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('BLOCKER  configuration: Configuration error: STRIPE_SECRET_KEY selects live mode, which is refused outside production');
-});
+}, SCRIPT_TIMEOUT_MS);
