@@ -45,13 +45,14 @@ export async function checkMigrations(db: Database, migrationsFolder: string): P
     return blocker(name, `${missing.length} of ${entries.length} migrations not applied (${missing.map((entry) => entry.tag).join(', ')}); ${fix}`);
   }
   const queues = await installedQueues(db);
-  const absent = Object.keys(QUEUE_OPTIONS).filter((queue) => !queues.has(queue));
+  const needed = Object.keys(QUEUE_OPTIONS);
+  const absent = needed.filter((queue) => !queues.has(queue));
   if (absent.length > 0) return blocker(name, `the job queues ${absent.join(', ')} are not installed; ${fix}`);
   const known = new Set(entries.map((entry) => entry.when));
   const unknown = [...applied].filter((when) => !known.has(when)).length;
   const latest = entries.at(-1)?.tag ?? 'none';
   if (unknown > 0) return warn(name, `migrated to ${latest}, but ${unknown} applied migration(s) are not in this code: a newer Billfold has run against this database`);
-  return ok(name, `migrated: all ${entries.length} migrations applied (latest ${latest}), ${queues.size} job queues installed`);
+  return ok(name, `migrated: all ${entries.length} migrations applied (latest ${latest}), Billfold's ${needed.length} job queues installed`);
 }
 
 /** Someone must be able to run the console: refunds, disputes, dead webhook events. */
