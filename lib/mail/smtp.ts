@@ -18,19 +18,14 @@ function reasonFor(error: unknown): string {
   return scrubString(`${code}${error.message}`).slice(0, 2000);
 }
 
-/**
- * A Mailer over SMTP. `url` is SMTP_URL: smtp:// upgrades with STARTTLS when the server offers
- * it, smtps:// is TLS from the first byte, `user:password@` logs in, and query parameters are
- * nodemailer options (e.g. `?requireTLS=true`). A connection per message: receipts are few,
- * and nothing stays open between jobs.
- */
-export function createSmtpMailer(url: string): Mailer {
+/** The transport to SMTP_URL, with the limits and the silence delivery needs. */
+function smtpTransport(url: string) {
   // Options in the URL's query win over the ones below, except logging: nodemailer's own logger
   // would print the AUTH exchange and message bodies, which Billfold never logs.
   const settings = new URL(url);
   settings.searchParams.delete('logger');
   settings.searchParams.delete('debug');
-  const transport = nodemailer.createTransport({
+  return nodemailer.createTransport({
     url: settings.toString(),
     // Give up well inside the 120 s after which the queue presumes a job dead (lib/jobs/queues.ts).
     dnsTimeout: 10_000,
@@ -42,6 +37,32 @@ export function createSmtpMailer(url: string): Mailer {
     disableUrlAccess: true,
     logger: false,
   });
+}
+
+/**
+ * Whether the mail service at `url` answers as delivery needs it to: it connects, greets (EHLO),
+ * upgrades to TLS where asked and accepts the login, sending nothing (nodemailer's verify).
+ * Throws a MailDeliveryError saying what failed.
+ */
+export async function verifySmtpServer(url: string): Promise<void> {
+  const transport = smtpTransport(url);
+  try {
+    await transport.verify();
+  } catch (error) {
+    throw new MailDeliveryError(reasonFor(error));
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * A Mailer over SMTP. `url` is SMTP_URL: smtp:// upgrades with STARTTLS when the server offers
+ * it, smtps:// is TLS from the first byte, `user:password@` logs in, and query parameters are
+ * nodemailer options (e.g. `?requireTLS=true`). A connection per message: receipts are few,
+ * and nothing stays open between jobs.
+ */
+export function createSmtpMailer(url: string): Mailer {
+  const transport = smtpTransport(url);
   return {
     async send(message) {
       try {

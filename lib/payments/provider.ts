@@ -263,6 +263,34 @@ export interface WebhooksApi {
    * names only its capture, whose order is our payment), hence the promise.
    */
   classify(event: StoredWebhookEvent): WebhookAction | null | Promise<WebhookAction | null>;
+  /**
+   * What is registered at the provider to send events to `url` (Billfold's route for this
+   * provider), read from the provider: for the go-live check (lib/doctor), which decides what is
+   * missing. Left out by a provider whose registrations cannot be read.
+   */
+  registration?(url: string): Promise<WebhookRegistration>;
+}
+
+/** The provider's webhook registrations for one URL, and what Billfold needs of them. */
+export interface WebhookRegistration {
+  /** Every endpoint (webhook) the provider has for that URL. */
+  endpoints: {
+    id: string;
+    /** False for one the provider holds but does not send to (Stripe's disabled endpoints). */
+    enabled: boolean;
+    /** The event types it is sent; null for every type (`*`). */
+    eventTypes: readonly string[] | null;
+  }[];
+  /** Every event type Billfold acts on (the provider's classifier's table). */
+  handledEventTypes: readonly string[];
+  /**
+   * How Billfold tells the provider's deliveries from forgeries, as configured: a signing secret
+   * (which the provider never shows again, so only its presence is known), or the ids of the
+   * webhooks whose deliveries are accepted (which must include the endpoint's).
+   */
+  verification:
+    | { kind: 'signing_secret'; variable: string; configured: boolean }
+    | { kind: 'webhook_id'; variable: string; configured: readonly string[] };
 }
 
 /** One provider, ready to use: what a registry entry builds from the configuration. */

@@ -35,6 +35,9 @@ export const PAYPAL_EVENT_TYPES = {
   'BILLING.SUBSCRIPTION.CANCELLED': 'A billing subscription is cancelled.',
   'BILLING.SUBSCRIPTION.SUSPENDED': 'A billing subscription is suspended.',
   'BILLING.SUBSCRIPTION.PAYMENT.FAILED': 'Payment failed on subscription.',
+  // PayPal's name for a suspended subscription made active again. The stand-in's subscriptions
+  // raise ACTIVATED then; this one is registered and simulated, as PayPal lets an app do.
+  'BILLING.SUBSCRIPTION.RE-ACTIVATED': 'A billing subscription is re-activated.',
   'PAYMENT.SALE.COMPLETED': 'A payment is made on a subscription.',
   'PAYMENT.SALE.PENDING': 'The state of a sale changes to pending.',
   'PAYMENT.SALE.DENIED': 'The state of a sale changes from pending to denied.',

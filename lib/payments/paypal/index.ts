@@ -4,7 +4,7 @@ import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
 import { paypal, paypalConnection, type PaypalClient } from './client';
 import { paypalPayments } from './payments';
 import { paypalSubscriptions } from './subscriptions';
-import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation, type PaypalEventLookups } from './webhooks';
+import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation, type PaypalEventLookups, type PaypalWebhook } from './webhooks';
 
 /**
  * PayPal as Billfold uses it: orders the buyer approves in PayPal's buttons, captured and
@@ -84,6 +84,10 @@ export function paypalWebhooksFor(config: Pick<Env, 'paymentsMode' | 'sandboxUrl
     certificateLocations: sandbox ? [sandboxCertificateLocation(paypalConnection(config).apiBase)] : PAYPAL_CERTIFICATE_LOCATIONS[config.paypal?.environment ?? 'sandbox'],
     postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request }),
     lookups: paypalEventLookups(client),
+    registrations: {
+      list: async () => (await client.rest.request<{ webhooks: PaypalWebhook[] }>('GET', '/v1/notifications/webhooks')).webhooks,
+      variable: sandbox ? 'PAYPAL_SANDBOX_WEBHOOK_ID' : 'PAYPAL_WEBHOOK_ID',
+    },
   });
 }
 

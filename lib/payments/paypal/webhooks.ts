@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import type { WebhooksApi } from '@/lib/payments/provider';
+import type { WebhookRegistration, WebhooksApi } from '@/lib/payments/provider';
 import { PaymentProviderUnavailableError, type WebhookAction } from '@/lib/payments/types';
 
 /**
@@ -404,6 +404,9 @@ const SUBJECTS: Readonly<Record<string, SubjectOf>> = {
   'PAYMENT.SALE.REVERSED': onSaleRefund,
 };
 
+/** Every event type Billfold acts on: the webhook registered at PayPal must send each (the go-live check asks). */
+export const PAYPAL_HANDLED_EVENT_TYPES: readonly string[] = Object.keys(SUBJECTS);
+
 /** What a stored PayPal event is about, in PayPal's ids; null for a type Billfold does not act on. */
 export function paypalEventSubject(stored: { type: string; payload: unknown }): PaypalEventSubject | null {
   const subjectOf = Object.hasOwn(SUBJECTS, stored.type) ? SUBJECTS[stored.type] : undefined;
@@ -472,7 +475,43 @@ export async function classifyPaypalEvent(stored: { type: string; payload: unkno
   }
 }
 
-/** PayPal's webhooks: offline verification (with the postback as fallback) and classification. */
-export function paypalWebhooks(options: PaypalWebhooksOptions & { lookups: PaypalEventLookups }): WebhooksApi {
-  return { verify: paypalWebhookVerifier(options), classify: (stored) => classifyPaypalEvent(stored, options.lookups) };
+/** A webhook as PayPal's GET /v1/notifications/webhooks lists it. */
+export interface PaypalWebhook {
+  id: string;
+  url: string;
+  event_types: { name: string }[];
+}
+
+export interface PaypalWebhookRegistrations {
+  /** GET /v1/notifications/webhooks: the app's webhooks. */
+  list(): Promise<PaypalWebhook[]>;
+  /** The variable the accepted webhook id is configured in (PAYPAL_WEBHOOK_ID, or the sandbox's). */
+  variable: string;
+}
+
+/** The app's webhooks at PayPal for `url`, and the ids Billfold accepts deliveries for (`webhookIds`). */
+export async function paypalWebhookRegistration(url: string, options: Pick<PaypalWebhooksOptions, 'webhookIds'> & { registrations: PaypalWebhookRegistrations }): Promise<WebhookRegistration> {
+  const webhooks = await options.registrations.list();
+  const endpoints = webhooks
+    .filter((webhook) => webhook.url.replace(/\/+$/, '') === url.replace(/\/+$/, ''))
+    .map((webhook) => {
+      const names = webhook.event_types.map((type) => type.name);
+      // PayPal has no disabled webhooks: a registered one is sent to.
+      return { id: webhook.id, enabled: true, eventTypes: names.includes('*') ? null : names };
+    });
+  return {
+    endpoints,
+    handledEventTypes: PAYPAL_HANDLED_EVENT_TYPES,
+    verification: { kind: 'webhook_id', variable: options.registrations.variable, configured: await options.webhookIds() },
+  };
+}
+
+/** PayPal's webhooks: offline verification (with the postback as fallback), classification, and what is registered. */
+export function paypalWebhooks(options: PaypalWebhooksOptions & { lookups: PaypalEventLookups; registrations?: PaypalWebhookRegistrations }): WebhooksApi {
+  const { registrations } = options;
+  return {
+    verify: paypalWebhookVerifier(options),
+    classify: (stored) => classifyPaypalEvent(stored, options.lookups),
+    ...(registrations ? { registration: (url: string) => paypalWebhookRegistration(url, { webhookIds: options.webhookIds, registrations }) } : {}),
+  };
 }

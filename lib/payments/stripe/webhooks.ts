@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { WebhooksApi } from '@/lib/payments/provider';
+import type { WebhookRegistration, WebhooksApi } from '@/lib/payments/provider';
 import type { WebhookAction } from '@/lib/payments/types';
 import { idOf } from './common';
 import { NEW_CARD_PURPOSE } from './subscriptions';
@@ -110,8 +110,16 @@ const CLASSIFIERS: { [T in Stripe.Event.Type]?: Classifier<T> } = {
   'setup_intent.succeeded': onSetupIntentSucceeded,
 };
 
+/** Every event type Billfold acts on: the endpoint registered at Stripe must send each (the go-live check asks). */
+export const STRIPE_HANDLED_EVENT_TYPES = Object.keys(CLASSIFIERS) as readonly Stripe.Event.Type[];
+
 function classifierFor<T extends Stripe.Event.Type>(event: EventOf<T>): Classifier<T> | undefined {
   return (CLASSIFIERS as { [K in T]?: Classifier<K> })[event.type as T];
+}
+
+/** The same URL, give or take a trailing slash (Stripe keeps the URL as it was registered). */
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
 /** Stripe's webhooks through the given SDK client, verified against each configured signing secret. */
@@ -136,6 +144,22 @@ export function stripeWebhooks(client: Stripe, secrets: () => readonly string[])
       // The payload is the body this module verified before it was stored.
       const event = stored.payload as Stripe.Event;
       return classifierFor(event)?.(event) ?? null;
+    },
+
+    // Stripe shows an endpoint's signing secret only when it is created, so whether the
+    // configured one is that endpoint's cannot be read back: only that one is configured.
+    async registration(url): Promise<WebhookRegistration> {
+      const endpoints: WebhookRegistration['endpoints'][number][] = [];
+      for await (const endpoint of client.webhookEndpoints.list({ limit: 100 })) {
+        if (sameUrl(endpoint.url, url)) {
+          endpoints.push({ id: endpoint.id, enabled: endpoint.status === 'enabled', eventTypes: endpoint.enabled_events.includes('*') ? null : endpoint.enabled_events });
+        }
+      }
+      return {
+        endpoints,
+        handledEventTypes: STRIPE_HANDLED_EVENT_TYPES,
+        verification: { kind: 'signing_secret', variable: 'STRIPE_WEBHOOK_SECRET', configured: secrets().length > 0 },
+      };
     },
   };
 }

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, isolatedSandbox, webhookReceiver } from '@/test/sandbox';
+import { eventually, isolatedSandbox, stripeError, webhookReceiver } from '@/test/sandbox';
 
 // Retries after 100, 200, 400 ms here, so backoff is observable in a test.
 const t = isolatedSandbox({ retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 5, timeoutMs: 2000 } });
@@ -24,6 +24,40 @@ describe('webhook endpoints', () => {
     const read = await t.stripe.webhookEndpoints.retrieve(endpoint.id);
     expect(read.secret).toBeUndefined();
     expect(read.enabled_events).toContain('payment_intent.succeeded');
+  });
+
+  it('lists, updates and deletes endpoints as Stripe does', async () => {
+    const url = `${receiver.url}?listed=${crypto.randomUUID()}`;
+    const created = await t.stripe.webhookEndpoints.create({ url, enabled_events: ['product.created'], description: 'listed' });
+    const listed: Stripe.WebhookEndpoint[] = [];
+    for await (const each of t.stripe.webhookEndpoints.list({ limit: 1 })) listed.push(each);
+    expect(listed.map((each) => each.id)).toEqual(expect.arrayContaining([endpoint.id, created.id]));
+    expect(listed.find((each) => each.id === created.id)).toMatchObject({ object: 'webhook_endpoint', url, status: 'enabled', livemode: false });
+    expect(listed.every((each) => each.secret === undefined)).toBe(true);
+
+    const updated = await t.stripe.webhookEndpoints.update(created.id, { enabled_events: ['product.created', 'product.updated'], disabled: true });
+    expect(updated).toMatchObject({ enabled_events: ['product.created', 'product.updated'], status: 'disabled', description: 'listed' });
+    expect((await stripeError(t.stripe.webhookEndpoints.update(created.id, { url: 'ftp://example.com/hook' }))).param).toBe('url');
+
+    expect(await t.stripe.webhookEndpoints.del(created.id)).toEqual({ id: created.id, object: 'webhook_endpoint', deleted: true });
+    expect((await stripeError(t.stripe.webhookEndpoints.retrieve(created.id))).statusCode).toBe(404);
+  });
+
+  it('queues an event only for enabled endpoints that listen for its type: what is registered is what is delivered', async () => {
+    const listener = await t.stripe.webhookEndpoints.create({ url: `${receiver.url}?registered=${crypto.randomUUID()}`, enabled_events: ['product.created'] });
+    const deliveriesTo = async (eventId: string) =>
+      (await t.server.store.sql<{ endpoint_id: string }[]>`select endpoint_id from sandbox.deliveries where event_id = ${eventId}`).map((row) => row.endpoint_id);
+    const eventOf = async (productId: string) => {
+      const events = await t.stripe.events.list({ type: 'product.created', limit: 100 });
+      return events.data.find((event) => (event.data.object as Stripe.Product).id === productId)!;
+    };
+
+    const sent = await eventOf((await t.stripe.products.create({ name: 'registered' })).id);
+    expect(await deliveriesTo(sent.id)).toEqual([listener.id]);
+    await t.stripe.webhookEndpoints.update(listener.id, { disabled: true });
+    const unsent = await eventOf((await t.stripe.products.create({ name: 'disabled' })).id);
+    expect(unsent.pending_webhooks).toBe(0);
+    expect(await deliveriesTo(unsent.id)).toEqual([]);
   });
 });
 
