@@ -23,6 +23,7 @@ export const DELETED_TABLES: Readonly<Record<string, string>> = {
 export const PERSONAL_COLUMNS: Readonly<Record<string, ColumnHandling>> = {
   'users.email': { erase: 'pseudonymised', how: 'erased-<uuid>@invalid (a reserved, non-routable domain)' },
   'users.name': { erase: 'cleared', how: 'null' },
+  'users.email_verified': { erase: 'cleared', how: 'null' },
   'users.image': { erase: 'cleared', how: 'null' },
   'users.password_hash': { erase: 'cleared', how: 'null: no password signs in as this account' },
   'customers.email': { erase: 'pseudonymised', how: 'the same placeholder; the provider customer id is kept' },
@@ -46,7 +47,7 @@ export const PERSONAL_COLUMNS: Readonly<Record<string, ColumnHandling>> = {
 };
 
 /** Column names that suggest personal data; every match must be listed above (or its table deleted). */
-export const PERSONAL_COLUMN_NAME = /e_?mail|(^|_)name$|phone|address|street|city|postal|payer|^to$|identifier|image|password|token|note|^text$|html|payload|^data$|subject/;
+export const PERSONAL_COLUMN_NAME = /e_?mail|(^|_)name$|phone|address|street|city|postal|payer|^to$|identifier|image|password|token|note|^text$|html|payload|^data$|^subject$/;
 
 /** Provider payload keys whose values are personal (Stripe's and PayPal's spellings). */
 export const PERSONAL_PAYLOAD_KEYS: ReadonlySet<string> = new Set([
