@@ -60,8 +60,13 @@ function commandFor(name: string | undefined, values: { role?: string | boolean;
         if (result.outcome === 'already_erased') return say(`billfold: account ${result.userId} was already erased; nothing changed`);
         say(`billfold: erased ${email}; its records now carry ${result.placeholder}`);
         say(`billfold: ${Object.entries(result.counts).map(([what, count]) => `${what} ${count}`).join(', ')}`);
+        // The providers keep their own copy: what the operator does at each is in SECURITY.md.
         for (const customer of result.providerCustomers) {
-          say(`billfold: ask ${customer.provider} to redact customer ${customer.providerCustomerId} (SECURITY.md, "GDPR")`);
+          say(
+            customer.provider === 'stripe'
+              ? `billfold: Stripe still holds customer ${customer.providerCustomerId}: delete it there (SECURITY.md, "GDPR")`
+              : `billfold: ${customer.provider} keeps its own record of this payer (${customer.providerCustomerId}): see SECURITY.md, "GDPR"`,
+          );
         }
       };
     default:

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { accounts, auditLog, emails, orders, payments, rateLimits, refunds, sessions, users, verificationTokens } from '@/db/schema';
 import { findUserById } from '@/lib/auth/users';
+import { resendEmail } from '@/lib/billing/admin/emails';
 import { volumeByCurrency } from '@/lib/billing/admin/revenue';
 import { isolatedDatabase } from '@/test/database';
 import { userFacingError } from '@/test/errors';
@@ -113,7 +114,7 @@ describe('erasing a person', () => {
     expect(await findUserById(t.db, ada.userId)).toBeUndefined();
   });
 
-  it('settles a still-pending email to them as not sent, so nothing is mailed to the placeholder', async () => {
+  it('settles a still-pending email to them as not sent, and the console will not resend it, so nothing is mailed to the placeholder', async () => {
     const ada = await seedPerson(t.db);
     const result = await erasePersonalData(t.db, ada.email, CLI);
     const rows = await t.db
@@ -125,6 +126,9 @@ describe('erasing a person', () => {
       ['refund', 'failed', '[erased]', null],
     ]);
     expect(rows.find((row) => row.kind === 'refund')?.lastError).toContain('erased');
+    const staff = { id: crypto.randomUUID(), email: 'ops@example.com', name: null, role: 'admin' } as const;
+    const refusal = await userFacingError(resendEmail(t.db, staff, rows.find((row) => row.kind === 'refund')!.id));
+    expect(refusal.code).toBe('recipient_erased');
   });
 
   it('is audited as the command line’s doing, with the provider customers to redact and without the address it erased', async () => {
