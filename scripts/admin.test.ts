@@ -58,14 +58,14 @@ describe('npm run admin -- export / erase', () => {
     expect(run.stderr.trim()).toBe('billfold: Billfold holds nothing for nobody-at-all@example.com: no account, order, provider customer or email has that address.');
   });
 
-  it('erases a person, printing the placeholder and the provider customers to redact', { timeout: 60_000 }, async () => {
+  it('erases a person, printing the placeholder and the provider customers the operator must see to', { timeout: 60_000 }, async () => {
     const ada = await seedPerson(t.db);
     const run = await admin(t.url, 'erase', ada.email);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/its records now carry erased-[0-9a-f-]{36}@invalid/);
-    expect(run.stdout).toContain(`Stripe still holds customer cus_${ada.tag}: delete it there`);
-    expect(run.stdout).toContain(`paypal keeps its own record of this payer (PAYER${ada.tag})`);
+    expect(run.stdout).toContain(`at stripe, check customer cus_${ada.tag} (SECURITY.md`);
+    expect(run.stdout).toContain(`at paypal, check customer PAYER${ada.tag} (SECURITY.md`);
   });
 
   it('says how to use it when the command is unknown', { timeout: 60_000 }, async () => {

@@ -62,11 +62,7 @@ function commandFor(name: string | undefined, values: { role?: string | boolean;
         say(`billfold: ${Object.entries(result.counts).map(([what, count]) => `${what} ${count}`).join(', ')}`);
         // The providers keep their own copy: what the operator does at each is in SECURITY.md.
         for (const customer of result.providerCustomers) {
-          say(
-            customer.provider === 'stripe'
-              ? `billfold: Stripe still holds customer ${customer.providerCustomerId}: delete it there (SECURITY.md, "GDPR")`
-              : `billfold: ${customer.provider} keeps its own record of this payer (${customer.providerCustomerId}): see SECURITY.md, "GDPR"`,
-          );
+          say(`billfold: at ${customer.provider}, check customer ${customer.providerCustomerId} (SECURITY.md, "GDPR", says what to do there)`);
         }
       };
     default:

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '@/db/client';
+import { paymentProvider } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { findPersonRecords, hasAnyRecord, type PersonRecords } from './person';
 
@@ -11,7 +12,7 @@ import { findPersonRecords, hasAnyRecord, type PersonRecords } from './person';
 
 const Timestamp = z.iso.datetime({ offset: true });
 const Money = z.object({ minor: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/) });
-const Provider = z.enum(['stripe', 'paypal']);
+const Provider = z.enum(paymentProvider.enumValues);
 
 export const PersonalDataExport = z.object({
   format: z.literal('billfold.personal-data/1'),
