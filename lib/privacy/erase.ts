@@ -17,7 +17,7 @@ import {
 import type { Actor } from '@/lib/auth/users';
 import { UserFacingError } from '@/lib/errors';
 import { ERASED, erasedEmail, isErasedEmail, PERSONAL_PAYLOAD_KEYS } from './inventory';
-import { findPersonRecords, hasAnyRecord, type PersonRecords } from './person';
+import { emailPattern, findPersonRecords, hasAnyRecord, type PersonRecords } from './person';
 
 /**
  * `npm run admin -- erase <email>` (GDPR art. 17): in one transaction, the person's data is
@@ -77,17 +77,13 @@ export function erasureBlockers(person: PersonRecords): string[] {
 export function redactPayload(value: unknown, email: string, placeholder: string, inside = false): unknown {
   if (typeof value === 'string') {
     if (inside) return ERASED;
-    return value.toLowerCase().includes(email) ? value.replace(new RegExp(escapeRegExp(email), 'gi'), placeholder) : value;
+    return value.replace(new RegExp(emailPattern(email), 'gi'), placeholder);
   }
   if (Array.isArray(value)) return value.map((item) => redactPayload(item, email, placeholder, inside));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactPayload(item, email, placeholder, inside || PERSONAL_PAYLOAD_KEYS.has(key))]));
   }
   return value;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function erasePersonalData(db: Database, rawEmail: string, actor: Actor): Promise<EraseResult> {

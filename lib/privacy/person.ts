@@ -54,6 +54,15 @@ function oneOf(column: AnyColumn, values: readonly string[]): SQL {
 
 const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
 
+/**
+ * A pattern for the address as a whole address (not inside a longer one), the same in
+ * JavaScript and PostgreSQL's regular expressions; use it case-insensitively.
+ */
+export function emailPattern(email: string): string {
+  const escaped = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `(?<![a-z0-9._%+-])${escaped}(?![a-z0-9_-]|\\.[a-z0-9])`;
+}
+
 export function hasAnyRecord(person: PersonRecords): boolean {
   return Boolean(person.user) || person.customers.length > 0 || person.orders.length > 0 || person.emails.length > 0;
 }
@@ -136,20 +145,22 @@ export async function findPersonRecords(db: Executor, rawEmail: string, options:
 
   // Provider events carry the person's details in their payloads: those naming the address, one
   // of their provider customers or subscriptions, or about one of their payments. A scan of the
-  // ledger, acceptable for a command run a few times a year.
-  const needles = [
-    email,
+  // ledger, acceptable for a command run a few times a year (SECURITY.md has its cost). Ids are
+  // matched as whole JSON strings and the address as a whole address, so erasing ann@example.com
+  // never touches joann@example.com's events.
+  const providerIds = [
     ...personCustomers.map((row) => row.providerCustomerId),
     ...personSubscriptions.map((row) => row.providerSubscriptionId),
     ...personPayments.map((row) => row.providerPaymentId),
   ];
-  const payloadText = sql`lower(${webhookEvents.payload}::text)`;
+  const payloadText = sql`${webhookEvents.payload}::text`;
   const providerEvents = await db
     .select()
     .from(webhookEvents)
     .where(
       or(
-        ...needles.map((needle) => sql`position(${needle.toLowerCase()} in ${payloadText}) > 0`),
+        sql`${payloadText} ~* ${emailPattern(email)}`,
+        ...providerIds.map((id) => sql`position(${JSON.stringify(id)} in ${payloadText}) > 0`),
         oneOf(
           webhookEvents.providerPaymentId,
           personPayments.map((row) => row.providerPaymentId),

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { accounts, auditLog, emails, orders, payments, rateLimits, refunds, sessions, users, verificationTokens } from '@/db/schema';
+import { accounts, auditLog, emails, orders, payments, rateLimits, refunds, sessions, users, verificationTokens, webhookEvents } from '@/db/schema';
 import { findUserById } from '@/lib/auth/users';
 import { resendEmail } from '@/lib/billing/admin/emails';
 import { volumeByCurrency } from '@/lib/billing/admin/revenue';
@@ -188,6 +188,19 @@ describe('erasing a person', () => {
     expect(await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'person.erased'), eq(auditLog.subjectId, ada.userId)))).toHaveLength(1);
   });
 
+  it('leaves alone another person whose address contains theirs (ann@ inside joann@), in rows and in provider events', async () => {
+    const ada = await seedPerson(t.db);
+    const longer = `jo${ada.email}`;
+    const [order] = await t.db.insert(orders).values({ email: longer, status: 'paid', currency: 'USD', amountSubtotal: 100, amountTotal: 100 }).returning();
+    const payload = { id: `evt_jo${ada.tag}`, data: { object: { receipt_email: longer, billing_details: { name: 'Jo' } } } };
+    await t.db.insert(webhookEvents).values({ provider: 'stripe', eventId: `evt_jo${ada.tag}`, type: 'charge.succeeded', payload });
+
+    await erasePersonalData(t.db, ada.email, CLI);
+
+    expect((await t.db.select().from(orders).where(eq(orders.id, order!.id)))[0]?.email).toBe(longer);
+    expect((await t.db.select().from(webhookEvents).where(eq(webhookEvents.eventId, `evt_jo${ada.tag}`)))[0]?.payload).toEqual(payload);
+  });
+
   it('erases a guest who never had an account: their orders and emails carry the placeholder, audited under it', async () => {
     const email = `guest.${crypto.randomUUID().slice(0, 8)}@example.com`;
     const [order] = await t.db.insert(orders).values({ email, status: 'canceled', currency: 'USD', amountSubtotal: 100, amountTotal: 100 }).returning();
@@ -222,6 +235,15 @@ describe('redacting a provider payload', () => {
       billing_details: { name: '[erased]', email: '[erased]', address: { line1: '[erased]', country: '[erased]' } },
       payer: { payer_id: '[erased]', name: { given_name: '[erased]' } },
       lines: [{ amount: 500, metadata: { buyer: 'erased-x@invalid' } }],
+    });
+  });
+
+  it('replaces the address only as a whole address, at the end of a sentence too, never inside a longer one', () => {
+    expect(redactPayload({ a: 'to ada@example.com.', b: 'joada@example.com', c: 'ada@example.com.au', d: 'ada@example.community' }, 'ada@example.com', 'erased-x@invalid')).toEqual({
+      a: 'to erased-x@invalid.',
+      b: 'joada@example.com',
+      c: 'ada@example.com.au',
+      d: 'ada@example.community',
     });
   });
 });
