@@ -6,11 +6,7 @@
  */
 
 /** What erasure does to one column of the person's rows. */
-export type ColumnHandling =
-  | { erase: 'pseudonymised'; how: string }
-  | { erase: 'cleared'; how: string }
-  | { erase: 'redacted'; how: string }
-  | { kept: string };
+export type ColumnHandling = { erase: 'pseudonymised' | 'cleared' | 'redacted'; how: string } | { kept: string };
 
 /** Tables whose rows about the person are deleted outright. */
 export const DELETED_TABLES: Readonly<Record<string, string>> = {
