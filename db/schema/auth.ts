@@ -20,6 +20,11 @@ export const users = pgTable(
     /** argon2id PHC string; null for accounts that only sign in with OAuth. */
     passwordHash: text('password_hash'),
     role: userRole('role').notNull().default('customer'),
+    /**
+     * When the person's data was erased (lib/privacy/erase.ts): the row stays, pseudonymised, because
+     * their orders, subscriptions and the audit log still name it; it never signs in again.
+     */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     ...timestamps,
   },
   // The console's customers list pages by keyset on (created_at desc, id desc).

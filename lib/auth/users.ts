@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { auditLog, users } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
@@ -25,8 +25,12 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** The account a session names; an erased account (lib/privacy/erase.ts) is no one, whatever its cookie says. */
 export async function findUserById(db: Database, id: string): Promise<User | undefined> {
-  const [user] = await db.select().from(users).where(eq(users.id, id));
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.erasedAt)));
   return user;
 }
 

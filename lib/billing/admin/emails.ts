@@ -7,6 +7,7 @@ import type { SessionUser } from '@/lib/auth/users';
 import { UserFacingError } from '@/lib/errors';
 import { sendInTransaction } from '@/lib/jobs/boss';
 import { EMAIL_QUEUE, type EmailJob } from '@/lib/jobs/queues';
+import { isErasedEmail } from '@/lib/privacy/inventory';
 import { auditEntriesFor, type AuditEntry } from './audit';
 import { beforeCursor, cursorText, dateBounds, encodeCursor, Instant, Limit, parseListQuery, CursorParam, type SearchParams } from './query';
 
@@ -126,6 +127,7 @@ export async function resendEmail(db: Database, staff: SessionUser, emailId: str
     const [email] = await tx.select().from(emails).where(eq(emails.id, emailId)).for('update');
     if (!email) throw new UserFacingError('No email has this id.', 'not_found');
     if (email.status !== 'failed') return { outcome: 'unchanged', status: email.status };
+    if (isErasedEmail(email.to)) throw new UserFacingError("This email's recipient was erased: there is no address to send it to.", 'recipient_erased');
     await tx.update(emails).set({ status: 'pending', attempts: 0, updatedAt: sql`now()` }).where(eq(emails.id, email.id));
     const job: EmailJob = { emailId: email.id };
     // Without a queue the worker's sweep gives the pending row a job (lib/jobs/email-worker.ts).
