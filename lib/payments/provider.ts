@@ -265,6 +265,34 @@ export interface WebhooksApi {
   classify(event: StoredWebhookEvent): WebhookAction | null | Promise<WebhookAction | null>;
 }
 
+/** A span of provider creation times, `from` included, `to` not. */
+export interface ListingWindow {
+  from: Date;
+  to: Date;
+}
+
+/** One page of a provider listing; `next` continues it (null: the last page). */
+export interface ListingPage<T> {
+  items: T[];
+  next: string | null;
+}
+
+/**
+ * What reconciliation reads: the provider's own list of what it holds for Billfold, made in a
+ * window, page by page, in the neutral types the webhook path applies. Only objects Billfold
+ * made are listed (its metadata on them, or a customer of its own), so another integration
+ * sharing the account is never "missing here". A provider that cannot list (PayPal has no list
+ * of orders) leaves this out, and reconciliation re-reads our own rows one by one instead.
+ */
+export interface ReconciliationApi {
+  listPayments(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderPayment>>;
+  listRefunds(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderRefund>>;
+  listDisputes(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderDispute>>;
+  listSubscriptions(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderSubscription>>;
+  /** The payment as the provider holds it now, or null when the provider has no such payment. */
+  findPayment(id: string): Promise<ProviderPayment | null>;
+}
+
 /** One provider, ready to use: what a registry entry builds from the configuration. */
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
@@ -280,4 +308,6 @@ export interface PaymentProvider {
   /** Null for a provider Billfold does not bill subscriptions through. */
   readonly subscriptions: SubscriptionsApi | null;
   readonly webhooks: WebhooksApi;
+  /** Left out by a provider that cannot list what it holds (see ReconciliationApi). */
+  readonly listing?: ReconciliationApi;
 }
