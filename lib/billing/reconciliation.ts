@@ -97,8 +97,11 @@ function paymentSide(payment: { amount: number; amountCaptured: number; amountRe
 
 function paymentDrift(ours: ReturnType<typeof paymentSide> | null, theirs: ProviderPayment | null): Drift | null {
   const their = theirs && paymentSide({ amount: theirs.amount.amount, amountCaptured: theirs.amountCaptured.amount, amountRefunded: theirs.amountRefunded.amount, currency: theirs.amount.currency, status: theirs.status });
-  if (ours && their && (ours.captured !== their.captured || ours.refunded !== their.refunded)) return { kind: 'amount_differs', ours, theirs: their };
-  return driftBetween(ours, their);
+  // The payment's own amount, then its status, then the money moved: a lost success is a status drift, a silent refund an amount drift.
+  const drift = driftBetween(ours, their);
+  if (drift || !ours || !their) return drift;
+  if (ours.captured !== their.captured || ours.refunded !== their.refunded) return { kind: 'amount_differs', ours, theirs: their };
+  return null;
 }
 
 /** How one object type is read on both sides and healed. */

@@ -1,0 +1,129 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { orders, payments, prices, reconciliationFindings, reconciliationRuns, refunds } from '@/db/schema';
+import { seedCatalog } from '@/db/seed';
+import type { PaymentProvider } from '@/lib/payments/provider';
+import { isolatedDatabase } from '@/test/database';
+import { stripeThrough } from '@/test/payments';
+import { isolatedSandbox } from '@/test/sandbox';
+import { startCheckout, type CheckoutDependencies } from './checkout';
+import { reconcileProvider, type ReconciliationReport } from './reconciliation';
+
+const t = isolatedDatabase();
+const sandbox = isolatedSandbox();
+let provider: PaymentProvider;
+let deps: CheckoutDependencies;
+let notebookPriceId: string;
+
+beforeAll(async () => {
+  await seedCatalog(t.db);
+  const [price] = await t.db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
+  notebookPriceId = price!.id;
+  provider = stripeThrough(sandbox.stripe);
+  deps = { db: t.db, payments: provider.payments };
+});
+
+const buyer = (label: string) => ({ userId: null, email: `${label}-${crypto.randomUUID().slice(0, 8)}@example.com` });
+
+/** The last hour and the next minute: everything these tests made. */
+function reconcile(): Promise<ReconciliationReport> {
+  const now = Date.now();
+  return reconcileProvider({ db: t.db, provider }, { window: { from: new Date(now - 3_600_000), to: new Date(now + 60_000) }, requestedBy: 'test' });
+}
+
+async function findingsFor(providerObjectId: string) {
+  return t.db.select().from(reconciliationFindings).where(eq(reconciliationFindings.providerObjectId, providerObjectId));
+}
+
+async function paymentRow(providerPaymentId: string) {
+  const [row] = await t.db.select().from(payments).where(eq(payments.providerPaymentId, providerPaymentId));
+  return row;
+}
+
+/** Arms the sandbox's `silent` fault: the customer's next matching request changes Stripe without an event. */
+async function silently(email: string, path: string): Promise<void> {
+  const response = await fetch(`${sandbox.server.url}/_sandbox/chaos`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ faults: [{ email, kind: 'silent', method: 'POST', path }] }),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** A card checkout paid at Stripe whose webhooks never reached Billfold: our row still waits for payment. */
+async function paidWithoutWebhooks(label: string) {
+  const who = buyer(label);
+  const session = await startCheckout(deps, { buyer: who, items: [{ priceId: notebookPriceId, quantity: 2 }], currentOrderId: null });
+  await sandbox.stripe.paymentIntents.confirm(session.paymentId, { payment_method: 'pm_card_visa' });
+  return { ...session, email: who.email };
+}
+
+describe('reconciling Stripe with Billfold', () => {
+  it('heals a payment whose success webhook was lost through the webhook path: the payment succeeds and its order is paid', async () => {
+    const session = await paidWithoutWebhooks('lost');
+    expect((await paymentRow(session.paymentId))?.status).toBe('requires_payment_method');
+
+    const report = await reconcile();
+
+    expect(report.outcome).toBe('succeeded');
+    const row = await paymentRow(session.paymentId);
+    expect(row).toMatchObject({ status: 'succeeded', amountCaptured: row?.amount });
+    const [order] = await t.db.select().from(orders).where(eq(orders.id, session.order.id));
+    expect(order?.status).toBe('paid');
+    const [finding] = await findingsFor(session.paymentId);
+    expect(finding).toMatchObject({ kind: 'status_differs', objectType: 'payment', healed: true, oursStatus: 'requires_payment_method', theirsStatus: 'succeeded' });
+  });
+
+  it('records a payment Stripe made for one of our orders whose answer never reached us (missing here), as its webhook would have', async () => {
+    const who = buyer('orphan');
+    const session = await startCheckout(deps, { buyer: who, items: [{ priceId: notebookPriceId, quantity: 1 }], currentOrderId: null });
+    const orphan = await sandbox.stripe.paymentIntents.create({ amount: 1234, currency: 'usd', metadata: { order_id: session.order.id }, automatic_payment_methods: { enabled: true } });
+
+    await reconcile();
+
+    expect(await paymentRow(orphan.id)).toMatchObject({ orderId: session.order.id, amount: 1234, currency: 'USD', status: 'requires_payment_method' });
+    expect(await findingsFor(orphan.id)).toMatchObject([{ kind: 'missing_here', healed: true, theirsAmount: 1234, theirsCurrency: 'USD' }]);
+  });
+
+  it('heals a refund made at Stripe without any event: the payment’s refunded amount and the refund row follow Stripe', async () => {
+    const session = await paidWithoutWebhooks('silent-refund');
+    await reconcile();
+    await silently(session.email, '/v1/refunds');
+    const refund = await sandbox.stripe.refunds.create({ payment_intent: session.paymentId, amount: 500 });
+    const events = await sandbox.stripe.events.list({ type: 'refund.created', limit: 100 });
+    expect(events.data.map((event) => (event.data.object as { id: string }).id)).not.toContain(refund.id);
+
+    await reconcile();
+
+    expect((await paymentRow(session.paymentId))?.amountRefunded).toBe(500);
+    const [row] = await t.db.select().from(refunds).where(eq(refunds.providerRefundId, refund.id));
+    expect(row).toMatchObject({ amount: 500, currency: 'USD' });
+    const healed = (await findingsFor(session.paymentId)).filter((finding) => finding.kind === 'amount_differs');
+    expect(healed).toMatchObject([{ healed: true }]);
+    const [order] = await t.db.select().from(orders).where(eq(orders.id, session.order.id));
+    expect(order?.status).toBe('partially_refunded');
+  });
+
+  it('lists a payment of ours that Stripe does not have (missing there) with what to do, and a second run adds nothing', async () => {
+    const ghost = `pi_gone_${crypto.randomUUID().replaceAll('-', '')}`;
+    await t.db.insert(payments).values({ provider: 'stripe', providerPaymentId: ghost, status: 'succeeded', currency: 'USD', amount: 4200, amountCaptured: 4200 });
+
+    const first = await reconcile();
+    const [finding] = await findingsFor(ghost);
+    expect(finding).toMatchObject({ kind: 'missing_there', healed: false, resolvedAt: null, oursAmount: 4200, oursStatus: 'succeeded', theirsAmount: null });
+    expect(finding?.action).toMatch(/provider does not know/);
+
+    const second = await reconcile();
+    expect(second).toMatchObject({ outcome: 'succeeded', healed: 0, open: first.open });
+    const again = await findingsFor(ghost);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ id: finding!.id, runId: first.runId, lastSeenRunId: second.runId });
+  });
+
+  it('runs one reconciliation of a provider at a time: a second asked for meanwhile does nothing', async () => {
+    const reports = await Promise.all([reconcile(), reconcile()]);
+    expect(reports.map((report) => report.outcome).sort()).toEqual(['already_running', 'succeeded']);
+    const running = await t.db.select().from(reconciliationRuns).where(and(eq(reconciliationRuns.provider, 'stripe'), eq(reconciliationRuns.status, 'running')));
+    expect(running).toEqual([]);
+  });
+});
