@@ -303,6 +303,16 @@ async function startRun(db: Database, provider: PaymentProviderName, window: Lis
   return run?.id ?? null;
 }
 
+/** How far back a scheduled run looks: three days, so a day or two of failed runs is still covered. */
+const LOOKBACK_MS = 3 * 24 * 60 * 60 * 1000;
+/** Objects younger than this are left to their webhooks, which are usually seconds behind. */
+const SETTLING_MS = 10 * 60 * 1000;
+
+/** The window a scheduled (or an admin's) run compares. */
+export function scheduledWindow(now: Date): ListingWindow {
+  return { from: new Date(now.getTime() - LOOKBACK_MS), to: new Date(now.getTime() - SETTLING_MS) };
+}
+
 export interface ReconcileRequest {
   window: ListingWindow;
   /** `schedule`, or the id of the admin who asked. */
