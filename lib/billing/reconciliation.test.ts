@@ -1,11 +1,17 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { orders, payments, prices, reconciliationFindings, reconciliationRuns, refunds } from '@/db/schema';
+import { auditLog, orders, payments, prices, reconciliationFindings, reconciliationRuns, refunds, users } from '@/db/schema';
+import { AuthorizationError } from '@/lib/auth/errors';
+import type { SessionUser } from '@/lib/auth/users';
+import { BOSS_SCHEMA, RECONCILIATION_QUEUE } from '@/lib/jobs/queues';
+import { processReconciliation } from '@/lib/jobs/reconciliation-worker';
+import { createPaymentRegistry } from '@/lib/payments';
 import { seedCatalog } from '@/db/seed';
 import type { PaymentProvider } from '@/lib/payments/provider';
 import { isolatedDatabase } from '@/test/database';
-import { stripeThrough } from '@/test/payments';
+import { paypalThrough, stripeThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
+import { requestReconciliation } from './admin/reconciliation';
 import { startCheckout, type CheckoutDependencies } from './checkout';
 import { reconcileProvider, type ReconciliationReport } from './reconciliation';
 
@@ -120,10 +126,55 @@ describe('reconciling Stripe with Billfold', () => {
     expect(again[0]).toMatchObject({ id: finding!.id, runId: first.runId, lastSeenRunId: second.runId });
   });
 
-  it('runs one reconciliation of a provider at a time: a second asked for meanwhile does nothing', async () => {
-    const reports = await Promise.all([reconcile(), reconcile()]);
-    expect(reports.map((report) => report.outcome).sort()).toEqual(['already_running', 'succeeded']);
+  it('runs one reconciliation of a provider at a time: one asked for while another runs does nothing, and a run whose process died is failed after an hour', async () => {
+    const window = { windowStart: new Date(), windowEnd: new Date() };
+    const [other] = await t.db.insert(reconciliationRuns).values({ provider: 'stripe', requestedBy: 'another-worker', ...window }).returning();
+
+    expect(await reconcile()).toMatchObject({ outcome: 'already_running', runId: null });
+
+    await t.db.update(reconciliationRuns).set({ startedAt: sql`now() - interval '61 minutes'` }).where(eq(reconciliationRuns.id, other!.id));
+    expect(await reconcile()).toMatchObject({ outcome: 'succeeded' });
+    const [died] = await t.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, other!.id));
+    expect(died).toMatchObject({ status: 'failed', error: 'did not finish (its process stopped)' });
     const running = await t.db.select().from(reconciliationRuns).where(and(eq(reconciliationRuns.provider, 'stripe'), eq(reconciliationRuns.status, 'running')));
     expect(running).toEqual([]);
+  });
+});
+
+describe('running reconciliation', () => {
+  it('the daily job reconciles every provider that can list what it holds, and skips one that cannot (PayPal, for now)', async () => {
+    const registry = createPaymentRegistry([provider, paypalThrough(sandbox.server.url)]);
+
+    const reports = await processReconciliation({ db: t.db, payments: registry }, {});
+
+    expect(reports).toMatchObject([{ provider: 'stripe', outcome: 'succeeded' }]);
+    const [run] = await t.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, reports[0]!.runId!));
+    expect(run).toMatchObject({ status: 'succeeded', requestedBy: 'schedule' });
+    // The window leaves the last minutes to their webhooks.
+    expect(run!.windowEnd.getTime()).toBeLessThan(Date.now() - 5 * 60_000);
+  });
+
+  it('an admin’s "Run now" queues one run, audited; asked again while it waits, nothing more is queued; support is refused', async () => {
+    const [a, s] = await t.db
+      .insert(users)
+      .values([
+        { email: `recon-admin-${crypto.randomUUID().slice(0, 8)}@example.com`, role: 'admin' },
+        { email: `recon-support-${crypto.randomUUID().slice(0, 8)}@example.com`, role: 'support' },
+      ])
+      .returning();
+    const admin: SessionUser = { id: a!.id, email: a!.email, name: null, role: 'admin' };
+    const support: SessionUser = { id: s!.id, email: s!.email, name: null, role: 'support' };
+    const registry = createPaymentRegistry([provider]);
+    const waitingJobs = async () =>
+      (await t.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(BOSS_SCHEMA)}.job where name = ${RECONCILIATION_QUEUE} and state = 'created'`))[0]!.n;
+
+    await expect(requestReconciliation(t.db, registry, support, { provider: 'stripe' })).rejects.toBeInstanceOf(AuthorizationError);
+    expect(await waitingJobs()).toBe(0);
+
+    expect(await requestReconciliation(t.db, registry, admin, { provider: 'stripe' })).toEqual({ outcome: 'queued' });
+    expect(await requestReconciliation(t.db, registry, admin, { provider: 'stripe' })).toEqual({ outcome: 'waiting' });
+    expect(await waitingJobs()).toBe(1);
+    const audited = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'reconciliation.requested'), eq(auditLog.actorUserId, admin.id)));
+    expect(audited).toMatchObject([{ subjectType: 'reconciliation', subjectId: 'stripe' }]);
   });
 });
