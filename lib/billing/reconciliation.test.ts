@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, orders, payments, prices, reconciliationFindings, reconciliationRuns, refunds, users } from '@/db/schema';
+import { auditLog, disputes, orders, payments, prices, reconciliationFindings, reconciliationRuns, refunds, users } from '@/db/schema';
 import { AuthorizationError } from '@/lib/auth/errors';
 import type { SessionUser } from '@/lib/auth/users';
 import { BOSS_SCHEMA, RECONCILIATION_QUEUE } from '@/lib/jobs/queues';
@@ -108,6 +108,22 @@ describe('reconciling Stripe with Billfold', () => {
     expect(healed).toMatchObject([{ healed: true }]);
     const [order] = await t.db.select().from(orders).where(eq(orders.id, session.order.id));
     expect(order?.status).toBe('partially_refunded');
+  });
+
+  it('records a dispute opened at Stripe without any event (missing here), after the payment it disputes', async () => {
+    const who = buyer('silent-dispute');
+    const session = await startCheckout(deps, { buyer: who, items: [{ priceId: notebookPriceId, quantity: 1 }], currentOrderId: null });
+    await silently(who.email, '/v1/payment_intents/:id/confirm');
+    await sandbox.stripe.paymentIntents.confirm(session.paymentId, { payment_method: 'pm_card_createDispute' });
+    const [dispute] = (await sandbox.stripe.disputes.list({ payment_intent: session.paymentId })).data;
+    expect(dispute).toBeDefined();
+
+    await reconcile();
+
+    const [row] = await t.db.select().from(disputes).where(eq(disputes.providerDisputeId, dispute!.id));
+    expect(row).toMatchObject({ status: dispute!.status, amount: dispute!.amount, currency: 'USD' });
+    expect(await findingsFor(dispute!.id)).toMatchObject([{ kind: 'missing_here', objectType: 'dispute', healed: true }]);
+    expect(await findingsFor(session.paymentId)).toMatchObject([{ kind: 'status_differs', healed: true }]);
   });
 
   it('lists a payment of ours that Stripe does not have (missing there) with what to do, and a second run adds nothing', async () => {
