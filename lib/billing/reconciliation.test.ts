@@ -11,13 +11,16 @@ import type { PaymentProvider } from '@/lib/payments/provider';
 import { isolatedDatabase } from '@/test/database';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { isolatedSandbox } from '@/test/sandbox';
+import { decide } from '@/sandbox/paypal/tests/order-support';
 import { requestReconciliation } from './admin/reconciliation';
+import { startApprovalPayment } from './approval-checkout';
 import { startCheckout, type CheckoutDependencies } from './checkout';
 import { reconcileProvider, type ReconciliationReport } from './reconciliation';
 
 const t = isolatedDatabase();
 const sandbox = isolatedSandbox();
 let provider: PaymentProvider;
+let paypal: PaymentProvider;
 let deps: CheckoutDependencies;
 let notebookPriceId: string;
 
@@ -26,15 +29,16 @@ beforeAll(async () => {
   const [price] = await t.db.select().from(prices).where(eq(prices.lookupKey, 'field-notebook-usd'));
   notebookPriceId = price!.id;
   provider = stripeThrough(sandbox.stripe);
+  paypal = paypalThrough(sandbox.server.url);
   deps = { db: t.db, payments: provider.payments };
 });
 
 const buyer = (label: string) => ({ userId: null, email: `${label}-${crypto.randomUUID().slice(0, 8)}@example.com` });
 
 /** The last hour and the next minute: everything these tests made. */
-function reconcile(): Promise<ReconciliationReport> {
+function reconcile(which: PaymentProvider = provider): Promise<ReconciliationReport> {
   const now = Date.now();
-  return reconcileProvider({ db: t.db, provider }, { window: { from: new Date(now - 3_600_000), to: new Date(now + 60_000) }, requestedBy: 'test' });
+  return reconcileProvider({ db: t.db, provider: which }, { window: { from: new Date(now - 3_600_000), to: new Date(now + 60_000) }, requestedBy: 'test' });
 }
 
 async function findingsFor(providerObjectId: string) {
@@ -157,16 +161,46 @@ describe('reconciling Stripe with Billfold', () => {
   });
 });
 
+describe('reconciling PayPal with Billfold (our orders re-read one by one: PayPal lists none)', () => {
+  it('heals a PayPal order captured while Billfold heard nothing (the buyer’s browser and the webhook both lost): its order is paid', async () => {
+    const who = buyer('paypal-lost');
+    const session = await startCheckout(deps, { buyer: who, items: [{ priceId: notebookPriceId, quantity: 1 }], currentOrderId: null });
+    const { paymentId } = await startApprovalPayment({ db: t.db, payments: paypal.payments }, { userId: null, email: who.email, orderId: session.order.id, items: [{ priceId: notebookPriceId, quantity: 1 }] });
+    const approved = await decide(`${sandbox.server.url}/paypal/checkoutnow?token=${encodeURIComponent(paymentId)}`, 'approve', 'buyer@example.com');
+    expect(approved.status).toBeLessThan(400);
+    await paypal.payments.capturePayment(paymentId, `test-capture:${paymentId}`);
+    expect((await paymentRow(paymentId))?.status).not.toBe('succeeded');
+
+    await reconcile(paypal);
+
+    expect(await paymentRow(paymentId)).toMatchObject({ status: 'succeeded', amountCaptured: 1800 });
+    const [order] = await t.db.select().from(orders).where(eq(orders.id, session.order.id));
+    expect(order?.status).toBe('paid');
+    expect(await findingsFor(paymentId)).toMatchObject([{ kind: 'status_differs', healed: true, theirsStatus: 'succeeded' }]);
+  });
+
+  it('lists a PayPal order of ours that PayPal does not have (missing there)', async () => {
+    const ghost = `GHOST${crypto.randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
+    await t.db.insert(payments).values({ provider: 'paypal', providerPaymentId: ghost, status: 'succeeded', currency: 'USD', amount: 900, amountCaptured: 900 });
+
+    await reconcile(paypal);
+
+    expect(await findingsFor(ghost)).toMatchObject([{ provider: 'paypal', kind: 'missing_there', healed: false, oursAmount: 900 }]);
+  });
+});
+
 describe('running reconciliation', () => {
-  it('the daily job reconciles every provider that can list what it holds, and skips one that cannot (PayPal, for now)', async () => {
-    const registry = createPaymentRegistry([provider, paypalThrough(sandbox.server.url)]);
+  it('the daily job reconciles every provider, as requested by the schedule, over a window that leaves the last minutes to their webhooks', async () => {
+    const registry = createPaymentRegistry([provider, paypal]);
 
     const reports = await processReconciliation({ db: t.db, payments: registry }, {});
 
-    expect(reports).toMatchObject([{ provider: 'stripe', outcome: 'succeeded' }]);
+    expect(reports).toMatchObject([
+      { provider: 'stripe', outcome: 'succeeded' },
+      { provider: 'paypal', outcome: 'succeeded' },
+    ]);
     const [run] = await t.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, reports[0]!.runId!));
     expect(run).toMatchObject({ status: 'succeeded', requestedBy: 'schedule' });
-    // The window leaves the last minutes to their webhooks.
     expect(run!.windowEnd.getTime()).toBeLessThan(Date.now() - 5 * 60_000);
   });
 

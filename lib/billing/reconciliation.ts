@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { disputes, payments, reconciliationFindings, reconciliationRuns, refunds, subscriptions } from '@/db/schema';
 import { log } from '@/lib/log';
-import type { ListingPage, ListingWindow, PaymentProvider, ReconciliationApi } from '@/lib/payments/provider';
+import type { ListingPage, ListingWindow, PaymentProvider, ProviderListing, ReconciliationApi } from '@/lib/payments/provider';
 import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
 import { applyBillingChange, type BillingChange } from './payment-events';
 import { webhookEffect } from './webhook-actions';
@@ -114,7 +114,9 @@ interface Comparison<T> {
   action(item: T): WebhookAction;
   /** The object as the heal's re-fetch found it. */
   fresh(change: BillingChange, id: string): T | null;
-  list: (listing: ReconciliationApi) => (window: ListingWindow, cursor: string | null) => Promise<ListingPage<T>>;
+  list: (listing: ProviderListing) => (window: ListingWindow, cursor: string | null) => Promise<ListingPage<T>>;
+  /** Re-reads one object of ours that no listing showed; null when the provider has no such object. */
+  find: ((api: ReconciliationApi, id: string) => Promise<T | null>) | null;
 }
 
 const PAYMENTS: Comparison<ProviderPayment> = {
@@ -128,6 +130,7 @@ const PAYMENTS: Comparison<ProviderPayment> = {
   action: (payment) => ({ kind: 'payment', paymentId: payment.id }),
   fresh: (change) => (change.kind === 'payment' ? change.payment : null),
   list: (listing) => listing.listPayments.bind(listing),
+  find: (api, id) => api.findPayment(id),
 };
 
 const REFUNDS: Comparison<ProviderRefund> = {
@@ -141,6 +144,8 @@ const REFUNDS: Comparison<ProviderRefund> = {
   action: (refund) => ({ kind: 'refund', paymentId: refund.paymentId, refundId: refund.id }),
   fresh: (change, id) => (change.kind === 'payment' ? (change.refunds?.find((refund) => refund.id === id) ?? null) : null),
   list: (listing) => listing.listRefunds.bind(listing),
+  // Re-read with their payment (a payment's re-read compares its refunded amount).
+  find: null,
 };
 
 const DISPUTES: Comparison<ProviderDispute> = {
@@ -154,6 +159,7 @@ const DISPUTES: Comparison<ProviderDispute> = {
   action: (dispute) => ({ kind: 'dispute', paymentId: dispute.paymentId, disputeId: dispute.id }),
   fresh: (change) => (change.kind === 'dispute' ? change.dispute : null),
   list: (listing) => listing.listDisputes.bind(listing),
+  find: null,
 };
 
 /** Subscriptions have no amount of their own here (their price's is the catalog's): status only. */
@@ -168,12 +174,13 @@ const SUBSCRIPTIONS: Comparison<ProviderSubscription> = {
   action: (subscription) => ({ kind: 'subscription', customerId: subscription.customerId, subscriptionId: subscription.id }),
   fresh: (change) => (change.kind === 'subscription' ? change.subscription : null),
   list: (listing) => listing.listSubscriptions.bind(listing),
+  find: (api, id) => api.findSubscription(id),
 };
 
 interface RunContext {
   db: Database;
   provider: PaymentProvider;
-  listing: ReconciliationApi;
+  api: ReconciliationApi;
   runId: string;
   /** `<type>:<provider id>` of every object compared in this run. */
   compared: Set<string>;
@@ -246,8 +253,8 @@ async function reconcileObject<T>(run: RunContext, comparison: Comparison<T>, th
   await recordFinding(run, comparison.type, id, after ?? drift, after === null, theirsAfter);
 }
 
-async function reconcileListed<T>(run: RunContext, comparison: Comparison<T>, window: ListingWindow): Promise<void> {
-  const list = comparison.list(run.listing);
+async function reconcileListed<T>(run: RunContext, listing: ProviderListing, comparison: Comparison<T>, window: ListingWindow): Promise<void> {
+  const list = comparison.list(listing);
   let cursor: string | null = null;
   do {
     const page: ListingPage<T> = await list(window, cursor);
@@ -256,26 +263,44 @@ async function reconcileListed<T>(run: RunContext, comparison: Comparison<T>, wi
   } while (cursor);
 }
 
+/** Our rows of a type made in the window, by their provider ids. */
+const OUR_ROWS: Partial<Record<ObjectType, (db: Database, provider: PaymentProviderName, window: ListingWindow) => Promise<string[]>>> = {
+  payment: async (db, provider, window) =>
+    (
+      await db
+        .select({ id: payments.providerPaymentId })
+        .from(payments)
+        .where(and(eq(payments.provider, provider), gte(payments.createdAt, window.from), lt(payments.createdAt, window.to)))
+    ).map((row) => row.id),
+  subscription: async (db, provider, window) =>
+    (
+      await db
+        .select({ id: subscriptions.providerSubscriptionId })
+        .from(subscriptions)
+        .where(and(eq(subscriptions.provider, provider), gte(subscriptions.createdAt, window.from), lt(subscriptions.createdAt, window.to)))
+    ).map((row) => row.id),
+};
+
 /**
- * Our payments made in the window that the listing did not show: each is read on its own (it may
- * have been made at the provider just outside the window); one the provider does not have at all
- * is missing there, which no webhook could ever have told us.
+ * Our rows made in the window that no listing showed (all of them, at a provider that cannot
+ * list): each is re-read on its own (it may have been made at the provider just outside the
+ * window); one the provider does not have at all is missing there, which no webhook could ever
+ * have told us.
  */
-async function reconcileUnlisted(run: RunContext, window: ListingWindow): Promise<void> {
-  const ours = await run.db
-    .select({ providerPaymentId: payments.providerPaymentId })
-    .from(payments)
-    .where(and(eq(payments.provider, run.provider.name), gte(payments.createdAt, window.from), lt(payments.createdAt, window.to)));
-  for (const { providerPaymentId } of ours) {
-    if (run.compared.has(`payment:${providerPaymentId}`)) continue;
-    const theirs = await run.listing.findPayment(providerPaymentId);
+async function reconcileUnlisted<T>(run: RunContext, comparison: Comparison<T>, window: ListingWindow): Promise<void> {
+  const ours = OUR_ROWS[comparison.type];
+  const find = comparison.find;
+  if (!ours || !find) return;
+  for (const id of await ours(run.db, run.provider.name, window)) {
+    if (run.compared.has(`${comparison.type}:${id}`)) continue;
+    const theirs = await find(run.api, id);
     if (theirs) {
-      await reconcileObject(run, PAYMENTS, theirs);
+      await reconcileObject(run, comparison, theirs);
       continue;
     }
-    run.compared.add(`payment:${providerPaymentId}`);
-    const drift = PAYMENTS.drift(await PAYMENTS.ours(run.db, run.provider.name, providerPaymentId), null);
-    if (drift) await recordFinding(run, 'payment', providerPaymentId, drift, false, null);
+    run.compared.add(`${comparison.type}:${id}`);
+    const drift = comparison.drift(await comparison.ours(run.db, run.provider.name, id), null);
+    if (drift) await recordFinding(run, comparison.type, id, drift, false, null);
   }
 }
 
@@ -326,18 +351,21 @@ export interface ReconcileRequest {
  */
 export async function reconcileProvider(deps: { db: Database; provider: PaymentProvider }, request: ReconcileRequest): Promise<ReconciliationReport> {
   const { db, provider } = deps;
-  const listing = provider.listing;
-  if (!listing) throw new Error(`${provider.name} cannot list what it holds, so it cannot be reconciled yet`);
+  const api = provider.reconciliation;
+  if (!api) throw new Error(`${provider.name} cannot be reconciled yet`);
   const runId = await startRun(db, provider.name, request.window, request.requestedBy);
   if (!runId) return { runId: null, provider: provider.name, outcome: 'already_running', compared: 0, healed: 0, open: 0 };
-  const run: RunContext = { db, provider, listing, runId, compared: new Set(), healed: 0, open: 0 };
+  const run: RunContext = { db, provider, api, runId, compared: new Set(), healed: 0, open: 0 };
+  const reconcileAll = async <T>(comparison: Comparison<T>) => {
+    if (api.listing) await reconcileListed(run, api.listing, comparison, request.window);
+    await reconcileUnlisted(run, comparison, request.window);
+  };
   try {
     // Payments first: a refund or dispute is applied to its payment, which must be recorded.
-    await reconcileListed(run, PAYMENTS, request.window);
-    await reconcileUnlisted(run, request.window);
-    await reconcileListed(run, REFUNDS, request.window);
-    await reconcileListed(run, DISPUTES, request.window);
-    if (provider.subscriptions) await reconcileListed(run, SUBSCRIPTIONS, request.window);
+    await reconcileAll(PAYMENTS);
+    await reconcileAll(REFUNDS);
+    await reconcileAll(DISPUTES);
+    if (provider.subscriptions) await reconcileAll(SUBSCRIPTIONS);
     await resolveAgreed(run);
   } catch (error) {
     await db

@@ -17,8 +17,8 @@ export async function processReconciliation(deps: { db: Database; payments: Paym
   const reports: ReconciliationReport[] = [];
   let failure: unknown = null;
   for (const provider of providers) {
-    if (!provider.listing) {
-      log.info({ provider: provider.name }, 'reconciliation skipped: this provider cannot list what it holds yet');
+    if (!provider.reconciliation) {
+      log.info({ provider: provider.name }, 'reconciliation skipped: Billfold cannot reconcile this provider yet');
       continue;
     }
     try {

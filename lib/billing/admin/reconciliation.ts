@@ -45,7 +45,7 @@ export async function requestReconciliation(db: Database, registry: PaymentRegis
   const { provider } = RunReconciliationInput.parse(input);
   const enabled = registry.all().find((candidate) => candidate.name === provider);
   if (!enabled) throw new UserFacingError(`${PROVIDER_LABELS[provider]} is not enabled here.`);
-  if (!enabled.listing) throw new UserFacingError(`${PROVIDER_LABELS[provider]} cannot be reconciled yet: Billfold cannot list what it holds there.`);
+  if (!enabled.reconciliation) throw new UserFacingError(`${PROVIDER_LABELS[provider]} cannot be reconciled yet.`);
   return db.transaction(async (tx) => {
     const job: ReconciliationJob = { provider, requestedBy: staff.id };
     const sent = await sendInTransaction(tx, RECONCILIATION_QUEUE, job);

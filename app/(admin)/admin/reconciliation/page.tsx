@@ -32,7 +32,7 @@ export default async function ReconciliationPage() {
   const mayRun = can(staff, 'reconciliation.run');
   const listable = paymentRegistry()
     .all()
-    .filter((provider) => provider.listing);
+    .filter((provider) => provider.reconciliation);
 
   const runColumns: Column<ReconciliationRunRow>[] = [
     { key: 'started', header: 'Started', unlabelled: true, className: 'max-sm:w-full max-sm:font-medium', cell: (run) => <Time date={run.startedAt} /> },

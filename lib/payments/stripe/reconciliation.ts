@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import type { ListingPage, ListingWindow, ReconciliationApi } from '@/lib/payments/provider';
+import type { ListingPage, ListingWindow, ProviderListing, ReconciliationApi } from '@/lib/payments/provider';
 import type { ProviderRefund } from '@/lib/payments/types';
 import { call, isMissing } from './common';
 import { disputeFrom, paymentFrom, refundFrom } from './payments';
-import { subscriptionFrom } from './subscriptions';
+import { subscriptionFrom, SUBSCRIPTION_EXPAND } from './subscriptions';
 
 /**
  * Stripe's lists for reconciliation: creation-time windows paged with `starting_after`. Billfold's
@@ -31,7 +31,25 @@ function intentOf(value: string | Stripe.PaymentIntent | null): Stripe.PaymentIn
   return typeof value === 'object' ? value : null;
 }
 
-export function stripeListing(client: Stripe): ReconciliationApi {
+/** Missing at Stripe: null, not an error (Stripe's resource_missing). */
+async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+export function stripeReconciliation(client: Stripe): ReconciliationApi {
+  return {
+    listing: stripeListing(client),
+    findPayment: (id) => unlessMissing(async () => paymentFrom(await call(() => client.paymentIntents.retrieve(id, { expand: ['latest_charge'] })))),
+    findSubscription: (id) => unlessMissing(async () => subscriptionFrom(await call(() => client.subscriptions.retrieve(id, { expand: SUBSCRIPTION_EXPAND })))),
+  };
+}
+
+function stripeListing(client: Stripe): ProviderListing {
   return {
     async listPayments(window, cursor) {
       // Expanded, so the amounts captured and refunded are the charge's (paymentFrom).
@@ -55,15 +73,6 @@ export function stripeListing(client: Stripe): ReconciliationApi {
     async listSubscriptions(window, cursor) {
       const list = await call(() => client.subscriptions.list({ ...paging(window, cursor), status: 'all' }));
       return pageOf(list, (subscription) => (subscription.metadata.user_id ? subscriptionFrom(subscription) : null));
-    },
-
-    async findPayment(id) {
-      try {
-        return paymentFrom(await call(() => client.paymentIntents.retrieve(id, { expand: ['latest_charge'] })));
-      } catch (error) {
-        if (isMissing(error)) return null;
-        throw error;
-      }
     },
   };
 }
