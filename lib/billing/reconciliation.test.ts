@@ -130,6 +130,25 @@ describe('reconciling Stripe with Billfold', () => {
     expect(await findingsFor(session.paymentId)).toMatchObject([{ kind: 'status_differs', healed: true }]);
   });
 
+  it('fails the run, recording nothing about the object, when Stripe cannot be reached while healing it; the next run heals it', async () => {
+    const session = await paidWithoutWebhooks('outage');
+    const armed = await fetch(`${sandbox.server.url}/_sandbox/chaos`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ faults: [{ email: session.email, kind: '500', method: 'GET', path: '/v1/payment_intents/:id', times: 5 }] }),
+    });
+    expect(armed.status).toBe(200);
+
+    await expect(reconcile()).rejects.toThrow(/stripe is unavailable/);
+    const [failed] = await t.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.status, 'failed')).orderBy(sql`${reconciliationRuns.startedAt} desc`).limit(1);
+    expect(failed?.error).toMatch(/stripe is unavailable/);
+    expect(await findingsFor(session.paymentId)).toEqual([]);
+
+    await fetch(`${sandbox.server.url}/_sandbox/chaos?email=${encodeURIComponent(session.email)}`, { method: 'DELETE' });
+    await reconcile();
+    expect((await paymentRow(session.paymentId))?.status).toBe('succeeded');
+  });
+
   it('lists a payment of ours that Stripe does not have (missing there) with what to do, and a second run adds nothing', async () => {
     const ghost = `pi_gone_${crypto.randomUUID().replaceAll('-', '')}`;
     await t.db.insert(payments).values({ provider: 'stripe', providerPaymentId: ghost, status: 'succeeded', currency: 'USD', amount: 4200, amountCaptured: 4200 });

@@ -3,7 +3,7 @@ import type { Database } from '@/db/client';
 import { disputes, payments, reconciliationFindings, reconciliationRuns, refunds, subscriptions } from '@/db/schema';
 import { log } from '@/lib/log';
 import type { ListingPage, ListingWindow, PaymentProvider, ProviderListing, ReconciliationApi } from '@/lib/payments/provider';
-import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderDispute, type ProviderPayment, type ProviderRefund, type ProviderSubscription, type WebhookAction } from '@/lib/payments/types';
 import { applyBillingChange, type BillingChange } from './payment-events';
 import { webhookEffect } from './webhook-actions';
 
@@ -20,11 +20,13 @@ import { webhookEffect } from './webhook-actions';
 export type FindingKind = (typeof reconciliationFindings.$inferInsert)['kind'];
 export type ObjectType = (typeof reconciliationFindings.$inferInsert)['objectType'];
 
-/** One side of a comparison: minor units and currency (where the object has an amount) and status. */
+/** One side of a comparison: minor units and currency (where the object has an amount) and status; a payment's money moved too. */
 interface Side {
   amount: number | null;
   currency: string | null;
   status: string;
+  captured?: number;
+  refunded?: number;
 }
 
 interface Drift {
@@ -80,36 +82,30 @@ function sideOf(amount: number | null, currency: string | null, status: string):
   return { amount, currency: currency?.toUpperCase() ?? null, status };
 }
 
-/** The drift between our side and theirs, or null when they agree. Amounts before statuses: a wrong amount is the graver. */
+/**
+ * The drift between our side and theirs, or null when they agree: the amount, then the status,
+ * then the money a payment moved (a lost success is a status drift, a silent refund an amount drift).
+ */
 function driftBetween(ours: Side | null, theirs: Side | null): Drift | null {
   if (!ours && !theirs) return null;
   if (!ours) return { kind: 'missing_here', ours, theirs };
   if (!theirs) return { kind: 'missing_there', ours, theirs };
   if (ours.amount !== theirs.amount || ours.currency !== theirs.currency) return { kind: 'amount_differs', ours, theirs };
   if (ours.status !== theirs.status) return { kind: 'status_differs', ours, theirs };
+  if (ours.captured !== theirs.captured || ours.refunded !== theirs.refunded) return { kind: 'amount_differs', ours, theirs };
   return null;
 }
 
-/** Several amounts of one payment compared as one: any of them differing is an amount drift. */
-function paymentSide(payment: { amount: number; amountCaptured: number; amountRefunded: number; currency: string; status: string }): Side & { captured: number; refunded: number } {
+function paymentSide(payment: { amount: number; amountCaptured: number; amountRefunded: number; currency: string; status: string }): Side {
   return { ...sideOf(payment.amount, payment.currency, payment.status), captured: payment.amountCaptured, refunded: payment.amountRefunded };
-}
-
-function paymentDrift(ours: ReturnType<typeof paymentSide> | null, theirs: ProviderPayment | null): Drift | null {
-  const their = theirs && paymentSide({ amount: theirs.amount.amount, amountCaptured: theirs.amountCaptured.amount, amountRefunded: theirs.amountRefunded.amount, currency: theirs.amount.currency, status: theirs.status });
-  // The payment's own amount, then its status, then the money moved: a lost success is a status drift, a silent refund an amount drift.
-  const drift = driftBetween(ours, their);
-  if (drift || !ours || !their) return drift;
-  if (ours.captured !== their.captured || ours.refunded !== their.refunded) return { kind: 'amount_differs', ours, theirs: their };
-  return null;
 }
 
 /** How one object type is read on both sides and healed. */
 interface Comparison<T> {
   type: ObjectType;
   idOf(item: T): string;
-  ours(db: Database, provider: PaymentProviderName, id: string): Promise<Side & Partial<ReturnType<typeof paymentSide>> | null>;
-  drift(ours: Awaited<ReturnType<Comparison<T>['ours']>>, theirs: T | null): Drift | null;
+  ours(db: Database, provider: PaymentProviderName, id: string): Promise<Side | null>;
+  theirs(item: T): Side;
   /** The webhook action a lost event about it would have been classified as. */
   action(item: T): WebhookAction;
   /** The object as the heal's re-fetch found it. */
@@ -126,7 +122,8 @@ const PAYMENTS: Comparison<ProviderPayment> = {
     const [row] = await db.select().from(payments).where(and(eq(payments.provider, provider), eq(payments.providerPaymentId, id)));
     return row ? paymentSide(row) : null;
   },
-  drift: (ours, theirs) => paymentDrift(ours as ReturnType<typeof paymentSide> | null, theirs),
+  theirs: (payment) =>
+    paymentSide({ amount: payment.amount.amount, amountCaptured: payment.amountCaptured.amount, amountRefunded: payment.amountRefunded.amount, currency: payment.amount.currency, status: payment.status }),
   action: (payment) => ({ kind: 'payment', paymentId: payment.id }),
   fresh: (change) => (change.kind === 'payment' ? change.payment : null),
   list: (listing) => listing.listPayments.bind(listing),
@@ -140,7 +137,7 @@ const REFUNDS: Comparison<ProviderRefund> = {
     const [row] = await db.select().from(refunds).where(and(eq(refunds.provider, provider), eq(refunds.providerRefundId, id)));
     return row ? sideOf(row.amount, row.currency, row.status) : null;
   },
-  drift: (ours, theirs) => driftBetween(ours, theirs && sideOf(theirs.amount.amount, theirs.amount.currency, theirs.status)),
+  theirs: (item) => sideOf(item.amount.amount, item.amount.currency, item.status),
   action: (refund) => ({ kind: 'refund', paymentId: refund.paymentId, refundId: refund.id }),
   fresh: (change, id) => (change.kind === 'payment' ? (change.refunds?.find((refund) => refund.id === id) ?? null) : null),
   list: (listing) => listing.listRefunds.bind(listing),
@@ -155,7 +152,7 @@ const DISPUTES: Comparison<ProviderDispute> = {
     const [row] = await db.select().from(disputes).where(and(eq(disputes.provider, provider), eq(disputes.providerDisputeId, id)));
     return row ? sideOf(row.amount, row.currency, row.status) : null;
   },
-  drift: (ours, theirs) => driftBetween(ours, theirs && sideOf(theirs.amount.amount, theirs.amount.currency, theirs.status)),
+  theirs: (item) => sideOf(item.amount.amount, item.amount.currency, item.status),
   action: (dispute) => ({ kind: 'dispute', paymentId: dispute.paymentId, disputeId: dispute.id }),
   fresh: (change) => (change.kind === 'dispute' ? change.dispute : null),
   list: (listing) => listing.listDisputes.bind(listing),
@@ -170,7 +167,7 @@ const SUBSCRIPTIONS: Comparison<ProviderSubscription> = {
     const [row] = await db.select().from(subscriptions).where(and(eq(subscriptions.provider, provider), eq(subscriptions.providerSubscriptionId, id)));
     return row ? sideOf(null, null, row.status) : null;
   },
-  drift: (ours, theirs) => driftBetween(ours, theirs && sideOf(null, null, theirs.status)),
+  theirs: (subscription) => sideOf(null, null, subscription.status),
   action: (subscription) => ({ kind: 'subscription', customerId: subscription.customerId, subscriptionId: subscription.id }),
   fresh: (change) => (change.kind === 'subscription' ? change.subscription : null),
   list: (listing) => listing.listSubscriptions.bind(listing),
@@ -189,7 +186,7 @@ interface RunContext {
 }
 
 async function recordFinding(run: RunContext, type: ObjectType, id: string, drift: Drift, healed: boolean, theirsAfter: Side | null): Promise<void> {
-  const theirs = healed ? theirsAfter : (theirsAfter ?? drift.theirs);
+  const theirs = theirsAfter ?? drift.theirs;
   const values = {
     runId: run.runId,
     lastSeenRunId: run.runId,
@@ -233,7 +230,7 @@ async function recordFinding(run: RunContext, type: ObjectType, id: string, drif
 async function reconcileObject<T>(run: RunContext, comparison: Comparison<T>, theirs: T): Promise<void> {
   const id = comparison.idOf(theirs);
   run.compared.add(`${comparison.type}:${id}`);
-  const drift = comparison.drift(await comparison.ours(run.db, run.provider.name, id), theirs);
+  const drift = driftBetween(await comparison.ours(run.db, run.provider.name, id), comparison.theirs(theirs));
   if (!drift) return;
   const effect = webhookEffect(run.provider, comparison.action(theirs));
   let fresh: T | null = null;
@@ -244,13 +241,15 @@ async function reconcileObject<T>(run: RunContext, comparison: Comparison<T>, th
       return change;
     });
   } catch (error) {
+    // The provider being down ends the run (the job reports it); nothing is known about this object.
+    if (error instanceof PaymentProviderUnavailableError) throw error;
     // Not healable this way (the order it names is gone, a subscription of a customer we do not
     // know): that is what the open finding reports.
     log.warn({ err: error, provider: run.provider.name, objectType: comparison.type, providerObjectId: id }, 'reconciliation could not apply the provider object');
   }
-  const after = comparison.drift(await comparison.ours(run.db, run.provider.name, id), fresh ?? theirs);
-  const theirsAfter = after?.theirs ?? comparison.drift(null, fresh ?? theirs)?.theirs ?? null;
-  await recordFinding(run, comparison.type, id, after ?? drift, after === null, theirsAfter);
+  const theirsNow = comparison.theirs(fresh ?? theirs);
+  const after = driftBetween(await comparison.ours(run.db, run.provider.name, id), theirsNow);
+  await recordFinding(run, comparison.type, id, after ?? drift, after === null, theirsNow);
 }
 
 async function reconcileListed<T>(run: RunContext, listing: ProviderListing, comparison: Comparison<T>, window: ListingWindow): Promise<void> {
@@ -299,7 +298,7 @@ async function reconcileUnlisted<T>(run: RunContext, comparison: Comparison<T>, 
       continue;
     }
     run.compared.add(`${comparison.type}:${id}`);
-    const drift = comparison.drift(await comparison.ours(run.db, run.provider.name, id), null);
+    const drift = driftBetween(await comparison.ours(run.db, run.provider.name, id), null);
     if (drift) await recordFinding(run, comparison.type, id, drift, false, null);
   }
 }
