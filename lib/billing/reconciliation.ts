@@ -327,14 +327,18 @@ async function startRun(db: Database, provider: PaymentProviderName, window: Lis
   return run?.id ?? null;
 }
 
-/** How far back a scheduled run looks: three days, so a day or two of failed runs is still covered. */
+/** How far back a run looks: three days, so a day or two of failed daily runs is still covered. */
 const LOOKBACK_MS = 3 * 24 * 60 * 60 * 1000;
-/** Objects younger than this are left to their webhooks, which are usually seconds behind. */
+/** A scheduled run leaves objects younger than this to their webhooks, which are usually seconds behind. */
 const SETTLING_MS = 10 * 60 * 1000;
 
-/** The window a scheduled (or an admin's) run compares. */
-export function scheduledWindow(now: Date): ListingWindow {
-  return { from: new Date(now.getTime() - LOOKBACK_MS), to: new Date(now.getTime() - SETTLING_MS) };
+/**
+ * The window a run compares. The daily run stops short of the last minutes, so an object whose
+ * webhook is simply on its way is not reported as healed drift; a run an admin asks for goes up
+ * to now (they want to know now, and healing such an object does what its webhook will: nothing more).
+ */
+export function reconciliationWindow(now: Date, requested: 'schedule' | 'admin'): ListingWindow {
+  return { from: new Date(now.getTime() - LOOKBACK_MS), to: new Date(now.getTime() - (requested === 'schedule' ? SETTLING_MS : 0)) };
 }
 
 export interface ReconcileRequest {

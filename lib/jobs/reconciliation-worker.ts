@@ -1,5 +1,5 @@
 import type { Database } from '@/db/client';
-import { reconcileProvider, scheduledWindow, type ReconciliationReport } from '@/lib/billing/reconciliation';
+import { reconcileProvider, reconciliationWindow, type ReconciliationReport } from '@/lib/billing/reconciliation';
 import { log } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
 import type { ReconciliationJob } from './queues';
@@ -11,8 +11,8 @@ import type { ReconciliationJob } from './queues';
  * so pg-boss records it.
  */
 export async function processReconciliation(deps: { db: Database; payments: PaymentRegistry }, job: ReconciliationJob, now = new Date()): Promise<ReconciliationReport[]> {
-  const window = scheduledWindow(now);
   const requestedBy = job.requestedBy ?? 'schedule';
+  const window = reconciliationWindow(now, job.requestedBy ? 'admin' : 'schedule');
   const providers = job.provider ? [deps.payments.get(job.provider)] : deps.payments.all();
   const reports: ReconciliationReport[] = [];
   let failure: unknown = null;
