@@ -245,5 +245,12 @@ describe('running reconciliation', () => {
     expect(await waitingJobs()).toBe(1);
     const audited = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'reconciliation.requested'), eq(auditLog.actorUserId, admin.id)));
     expect(audited).toMatchObject([{ subjectType: 'reconciliation', subjectId: 'stripe' }]);
+
+    // The worker runs that job: the admin's provider alone, compared up to now.
+    const [report, ...others] = await processReconciliation({ db: t.db, payments: createPaymentRegistry([provider, paypal]) }, { provider: 'stripe', requestedBy: admin.id });
+    expect(others).toEqual([]);
+    const [run] = await t.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, report!.runId!));
+    expect(run).toMatchObject({ provider: 'stripe', requestedBy: admin.id, status: 'succeeded' });
+    expect(run!.windowEnd.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 });
