@@ -31,6 +31,7 @@ CREATE TABLE "reconciliation_runs" (
 	"objects_compared" integer DEFAULT 0 NOT NULL,
 	"healed" integer DEFAULT 0 NOT NULL,
 	"open" integer DEFAULT 0 NOT NULL,
+	"unreadable" integer DEFAULT 0 NOT NULL,
 	"error" text,
 	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone

@@ -25,6 +25,8 @@ export const reconciliationRuns = pgTable(
     healed: integer('healed').notNull().default(0),
     /** Findings still open after this run (new or seen again). */
     open: integer('open').notNull().default(0),
+    /** Objects with drift the provider failed to answer for while healing: nothing recorded, the next run compares them again. */
+    unreadable: integer('unreadable').notNull().default(0),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -43,6 +43,8 @@ export interface ReconciliationReport {
   compared: number;
   healed: number;
   open: number;
+  /** Objects with drift the provider failed to answer for: compared again by the next run. */
+  unreadable: number;
 }
 
 /** A run that did not finish in this long is taken to have died with its process. */
@@ -183,6 +185,7 @@ interface RunContext {
   compared: Set<string>;
   healed: number;
   open: number;
+  unreadable: number;
 }
 
 async function recordFinding(run: RunContext, type: ObjectType, id: string, drift: Drift, healed: boolean, theirsAfter: Side | null): Promise<void> {
@@ -241,8 +244,13 @@ async function reconcileObject<T>(run: RunContext, comparison: Comparison<T>, th
       return change;
     });
   } catch (error) {
-    // The provider being down ends the run (the job reports it); nothing is known about this object.
-    if (error instanceof PaymentProviderUnavailableError) throw error;
+    // The provider failing for this object says nothing about it: nothing is recorded, and the
+    // next run compares it again. The rest of the run goes on.
+    if (error instanceof PaymentProviderUnavailableError) {
+      run.unreadable += 1;
+      log.warn({ err: error, provider: run.provider.name, objectType: comparison.type, providerObjectId: id }, 'reconciliation could not re-read an object: the next run compares it again');
+      return;
+    }
     // Not healable this way (the order it names is gone, a subscription of a customer we do not
     // know): that is what the open finding reports.
     log.warn({ err: error, provider: run.provider.name, objectType: comparison.type, providerObjectId: id }, 'reconciliation could not apply the provider object');
@@ -357,8 +365,8 @@ export async function reconcileProvider(deps: { db: Database; provider: PaymentP
   const api = provider.reconciliation;
   if (!api) throw new Error(`${provider.name} cannot be reconciled yet`);
   const runId = await startRun(db, provider.name, request.window, request.requestedBy);
-  if (!runId) return { runId: null, provider: provider.name, outcome: 'already_running', compared: 0, healed: 0, open: 0 };
-  const run: RunContext = { db, provider, api, runId, compared: new Set(), healed: 0, open: 0 };
+  if (!runId) return { runId: null, provider: provider.name, outcome: 'already_running', compared: 0, healed: 0, open: 0, unreadable: 0 };
+  const run: RunContext = { db, provider, api, runId, compared: new Set(), healed: 0, open: 0, unreadable: 0 };
   const reconcileAll = async <T>(comparison: Comparison<T>) => {
     if (api.listing) await reconcileListed(run, api.listing, comparison, request.window);
     await reconcileUnlisted(run, comparison, request.window);
@@ -373,13 +381,13 @@ export async function reconcileProvider(deps: { db: Database; provider: PaymentP
   } catch (error) {
     await db
       .update(reconciliationRuns)
-      .set({ status: 'failed', error: error instanceof Error ? error.message : String(error), objectsCompared: run.compared.size, healed: run.healed, open: run.open, finishedAt: sql`now()` })
+      .set({ status: 'failed', error: error instanceof Error ? error.message : String(error), objectsCompared: run.compared.size, healed: run.healed, open: run.open, unreadable: run.unreadable, finishedAt: sql`now()` })
       .where(eq(reconciliationRuns.id, runId));
     throw error;
   }
   await db
     .update(reconciliationRuns)
-    .set({ status: 'succeeded', objectsCompared: run.compared.size, healed: run.healed, open: run.open, finishedAt: sql`now()` })
+    .set({ status: 'succeeded', objectsCompared: run.compared.size, healed: run.healed, open: run.open, unreadable: run.unreadable, finishedAt: sql`now()` })
     .where(eq(reconciliationRuns.id, runId));
-  return { runId, provider: provider.name, outcome: 'succeeded', compared: run.compared.size, healed: run.healed, open: run.open };
+  return { runId, provider: provider.name, outcome: 'succeeded', compared: run.compared.size, healed: run.healed, open: run.open, unreadable: run.unreadable };
 }

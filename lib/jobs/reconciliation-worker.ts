@@ -2,6 +2,7 @@ import type { Database } from '@/db/client';
 import { reconcileProvider, reconciliationWindow, type ReconciliationReport } from '@/lib/billing/reconciliation';
 import { log } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
+import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import type { ReconciliationJob } from './queues';
 
 /**
@@ -26,8 +27,10 @@ export async function processReconciliation(deps: { db: Database; payments: Paym
       reports.push(report);
       log.info({ ...report, window }, 'reconciliation run finished');
     } catch (error) {
-      // An operator must look: drift goes unseen until a run succeeds.
-      log.error({ err: error, provider: provider.name }, 'reconciliation run failed');
+      // The provider down for the whole run: tomorrow's run (or an admin's) covers the same days.
+      // Anything else is a bug an operator must look at: drift goes unseen until a run succeeds.
+      if (error instanceof PaymentProviderUnavailableError) log.warn({ err: error, provider: provider.name }, 'reconciliation run failed: the provider is unavailable');
+      else log.error({ err: error, provider: provider.name }, 'reconciliation run failed');
       failure ??= error;
     }
   }

@@ -41,6 +41,7 @@ export default async function ReconciliationPage() {
     { key: 'compared', header: 'Compared', align: 'right', cell: (run) => run.objectsCompared },
     { key: 'healed', header: 'Healed', align: 'right', cell: (run) => run.healed },
     { key: 'open', header: 'Open', align: 'right', cell: (run) => run.open },
+    { key: 'unreadable', header: 'Not read', align: 'right', cell: (run) => run.unreadable },
     { key: 'by', header: 'Asked by', cell: (run) => (run.requestedBy === 'schedule' ? 'Daily schedule' : 'An admin') },
     { key: 'error', header: 'Error', className: 'max-w-xs', cell: (run) => (run.error ? <span className="line-clamp-2 text-xs break-all text-red-700">{run.error}</span> : '—') },
   ];
