@@ -21,8 +21,8 @@ test('a refund made in Stripe without any webhook is found by the reconciliation
   const admin = await adminBrowser(browser);
   await admin.goto('/admin/transactions?q=' + encodeURIComponent(email));
   await admin.getByRole('table', { name: 'Transactions' }).getByTestId('transaction-link').click();
-  const paymentPage = admin.url();
   await expect(admin.getByTestId('amount-refunded')).toHaveText('$0.00');
+  const paymentPage = admin.url();
 
   // The admin runs a reconciliation of Stripe now; the worker heals the payment as the lost webhook would have.
   await admin.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'Reconciliation' }).click();
