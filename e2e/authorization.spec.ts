@@ -29,6 +29,7 @@ async function callRoute(request: APIRequestContext, route: { path: string; meth
  */
 const FORGED_CONSOLE_INPUT: Record<string, (email: string) => unknown> = {
   changeUserRole: (email) => ({ email, role: 'admin' }),
+  runReconciliationNow: () => ({ provider: 'stripe' }),
 };
 
 function forgedInput(action: ServerAction, email: string): unknown {
@@ -136,10 +137,10 @@ test.beforeAll(async ({ browser }) => {
 test('the authorization tests cover at least the pages, routes and actions that exist today', () => {
   expect(ACCOUNT_PAGES).toEqual(expect.arrayContaining(['/account', '/account/billing', '/account/billing/pay', '/members']));
   expect(ACCOUNT_PAGES.some((page) => page.startsWith('/subscribe/'))).toBe(true);
-  expect(ADMIN_PAGES).toEqual(expect.arrayContaining(['/admin', '/admin/team', '/admin/webhooks', '/admin/emails', '/admin/audit']));
+  expect(ADMIN_PAGES).toEqual(expect.arrayContaining(['/admin', '/admin/team', '/admin/webhooks', '/admin/emails', '/admin/audit', '/admin/reconciliation']));
   expect(ADMIN_PAGES.filter((page) => /^\/admin\/(webhooks|emails)\/[0-9a-f-]{36}$/.test(page))).toHaveLength(2);
   expect(USER_ROUTES).toContain('/api/billing/subscription');
-  expect(adminActions().map((action) => action.exportedName)).toEqual(expect.arrayContaining(['changeUserRole', 'reprocessEvent', 'reprocessDeadOfType', 'resendFailedEmail']));
+  expect(adminActions().map((action) => action.exportedName)).toEqual(expect.arrayContaining(['changeUserRole', 'reprocessEvent', 'reprocessDeadOfType', 'resendFailedEmail', 'runReconciliationNow']));
   expect(consoleRoutes()).toEqual(expect.arrayContaining([{ path: '/api/admin/users', method: 'GET' }, expect.objectContaining({ method: 'POST' })]));
   const subscriber = subscriberActions().map((action) => action.exportedName);
   expect(subscriber).toEqual(expect.arrayContaining(Object.keys(VALID_INPUT)));

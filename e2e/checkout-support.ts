@@ -184,7 +184,7 @@ export async function intentsFor(email: string) {
 export interface ProviderFault {
   /** The customer's email: only requests about that customer fail. */
   email: string;
-  kind: 'unreachable' | '500';
+  kind: 'unreachable' | '500' | 'silent';
   times?: number;
   method?: 'GET' | 'POST' | 'DELETE';
   /** `:id` stands for any one path segment. */

@@ -11,6 +11,7 @@ const SECTIONS = [
   { href: '/admin/subscriptions', label: 'Subscriptions' },
   { href: '/admin/disputes', label: 'Disputes' },
   { href: '/admin/webhooks', label: 'Webhook events' },
+  { href: '/admin/reconciliation', label: 'Reconciliation' },
   { href: '/admin/emails', label: 'Emails' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/team', label: 'Team' },

@@ -8,3 +8,4 @@ export * from './webhooks';
 export * from './audit';
 export * from './emails';
 export * from './revenue';
+export * from './reconciliation';

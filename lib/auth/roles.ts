@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'emails.resend',
   'subscriptions.cancel',
   'team.manage',
+  /** Start a reconciliation run now (it heals drift through the webhook path: it changes rows). */
+  'reconciliation.run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

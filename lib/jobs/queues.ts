@@ -3,6 +3,7 @@ import { PostgresJsSession } from 'drizzle-orm/postgres-js';
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
 import type { Transaction } from '@/db/client';
+import type { PaymentProviderName } from '@/lib/payments/types';
 
 /** pg-boss keeps its tables in this schema beside Billfold's. */
 export const BOSS_SCHEMA = 'pgboss';
@@ -85,6 +86,22 @@ export interface DisownedSubscriptionJob {
 }
 
 /**
+ * Reconciliation runs (lib/billing/reconciliation.ts): daily by pg-boss's cron (every provider
+ * that can list), and on demand from the admin console (one provider).
+ */
+export const RECONCILIATION_QUEUE = 'reconciliation';
+
+/** Daily at 03:30 UTC, a quiet hour for most shops. */
+export const RECONCILIATION_CRON = '30 3 * * *';
+
+export interface ReconciliationJob {
+  /** One provider (an admin's "Run now"); every provider that can list when left out (the cron's job is `{}`). */
+  provider?: PaymentProviderName;
+  /** The admin's user id; the cron's jobs say nothing and are the schedule's. */
+  requestedBy?: string;
+}
+
+/**
  * WEBHOOK_RETRY_FIXED_DELAY_SECONDS, when set, retries a failed webhook event every that many
  * seconds instead of with backoff from 2 s: the same number of attempts, over seconds rather
  * than minutes, so the browser tests can see an event die (and be re-processed) within a test's
@@ -114,6 +131,8 @@ export const QUEUE_OPTIONS: Record<string, Omit<PgBoss.Queue, 'name'>> = {
   [DUPLICATE_PAYMENT_QUEUE]: { retryLimit: DUPLICATE_PAYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
   [SUBSCRIPTION_SWITCH_QUEUE]: { retryLimit: SUBSCRIPTION_SWITCH_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
   [DISOWNED_SUBSCRIPTION_QUEUE]: { retryLimit: DISOWNED_SUBSCRIPTION_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 120 },
+  // Like the sweep: one waiting and one running at most; a failed run waits for the next day or an admin.
+  [RECONCILIATION_QUEUE]: { policy: 'stately', retryLimit: 0, expireInSeconds: 2 * 60 * 60 },
 };
 
 /** Executes pg-boss's SQL inside a postgres.js transaction, so a job commits with the row it is about. */

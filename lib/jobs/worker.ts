@@ -8,6 +8,7 @@ import type { PaymentProviderName } from '@/lib/payments/types';
 import { createBoss, startBoss } from './boss';
 import { processDisownedSubscription } from './disowned-subscription-worker';
 import { processDuplicatePayment } from './duplicate-payment-worker';
+import { processReconciliation } from './reconciliation-worker';
 import { deliverEmail, sweepOutbox } from './email-worker';
 import {
   CHECKOUT_SWEEP_CRON,
@@ -15,11 +16,14 @@ import {
   DISOWNED_SUBSCRIPTION_QUEUE,
   DUPLICATE_PAYMENT_QUEUE,
   EMAIL_QUEUE,
+  RECONCILIATION_CRON,
+  RECONCILIATION_QUEUE,
   SUBSCRIPTION_SWITCH_QUEUE,
   WEBHOOK_QUEUE,
   type DisownedSubscriptionJob,
   type DuplicatePaymentJob,
   type EmailJob,
+  type ReconciliationJob,
   type SubscriptionSwitchJob,
   type WebhookJob,
 } from './queues';
@@ -99,6 +103,12 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
   });
   // An upsert: every worker start (re)states the one schedule, and pg-boss sends one job a tick.
   await boss.schedule(CHECKOUT_SWEEP_QUEUE, CHECKOUT_SWEEP_CRON);
+
+  await boss.work<ReconciliationJob>(RECONCILIATION_QUEUE, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+    if (job) await processReconciliation(deps, job.data);
+  });
+  await boss.schedule(RECONCILIATION_QUEUE, RECONCILIATION_CRON);
+  queues.push(RECONCILIATION_QUEUE);
 
   const { mail } = deps;
   if (mail.mode === 'off') {

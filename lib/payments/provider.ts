@@ -293,6 +293,44 @@ export interface WebhookRegistration {
     | { kind: 'webhook_id'; variable: string; configured: readonly string[] };
 }
 
+/** A span of provider creation times, `from` included, `to` not. */
+export interface ListingWindow {
+  from: Date;
+  to: Date;
+}
+
+/** One page of a provider listing; `next` continues it (null: the last page). */
+export interface ListingPage<T> {
+  items: T[];
+  next: string | null;
+}
+
+/**
+ * A provider's own list of what it holds for Billfold, made in a window, page by page, in the
+ * neutral types the webhook path applies. Only objects Billfold made are listed (its metadata on
+ * them), so another integration sharing the account is never "missing here".
+ */
+export interface ProviderListing {
+  listPayments(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderPayment>>;
+  listRefunds(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderRefund>>;
+  listDisputes(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderDispute>>;
+  listSubscriptions(window: ListingWindow, cursor: string | null): Promise<ListingPage<ProviderSubscription>>;
+}
+
+/** What reconciliation (lib/billing/reconciliation.ts) reads from a provider. */
+export interface ReconciliationApi {
+  /**
+   * Null for a provider with no list of what it holds (PayPal has no list of orders; its
+   * transaction search is not used yet): our own rows are then re-read one by one, which finds
+   * drift and "missing there", never "missing here".
+   */
+  readonly listing: ProviderListing | null;
+  /** The payment as the provider holds it now, or null when the provider has no such payment. */
+  findPayment(id: string): Promise<ProviderPayment | null>;
+  /** The subscription as the provider holds it now, or null when the provider has no such subscription. */
+  findSubscription(id: string): Promise<ProviderSubscription | null>;
+}
+
 /** One provider, ready to use: what a registry entry builds from the configuration. */
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
@@ -308,4 +346,6 @@ export interface PaymentProvider {
   /** Null for a provider Billfold does not bill subscriptions through. */
   readonly subscriptions: SubscriptionsApi | null;
   readonly webhooks: WebhooksApi;
+  /** Left out by a provider Billfold cannot reconcile yet. */
+  readonly reconciliation?: ReconciliationApi;
 }

@@ -97,6 +97,7 @@ export function createStripeApi(store: Store, options: ApiOptions) {
     requestId: string,
     idempotencyKey: string | null,
     baseUrl: string,
+    silent = false,
   ): Promise<Reply> {
     const route = matchRoute(method, pathname);
     if (!route) {
@@ -116,6 +117,13 @@ export function createStripeApi(store: Store, options: ApiOptions) {
     const result = await within(async (tx) => {
       const ctx: RequestContext = { tx, auth, requestId, idempotencyKey, params, path: route.params, raisedEvents, baseUrl, later };
       const object = await route.handler(ctx);
+      // A `silent` fault: the change stands, but Stripe never had an event for it (drift that
+      // only reconciliation finds).
+      if (silent && raisedEvents.length > 0) {
+        await tx.sql`delete from sandbox.deliveries where event_id in ${tx.sql(raisedEvents)}`;
+        await tx.sql`delete from sandbox.objects where type = 'event' and id in ${tx.sql(raisedEvents)}`;
+        raisedEvents.length = 0;
+      }
       if (object instanceof CommittedError) return object;
       const expand = params.expand;
       const paths = Array.isArray(expand) ? expand.filter((item): item is string => typeof item === 'string') : [];
@@ -216,7 +224,7 @@ export function createStripeApi(store: Store, options: ApiOptions) {
       if (idempotencyKey && idempotencyKey.length > 255) {
         throw new StripeApiError(400, { type: 'invalid_request_error', message: 'Idempotency-Key must be at most 255 characters.' });
       }
-      const run = () => execute(method, url.pathname, params, auth, requestId, idempotencyKey, url.origin);
+      const run = () => execute(method, url.pathname, params, auth, requestId, idempotencyKey, url.origin, fault === 'silent');
       if (idempotencyKey) {
         const hash = crypto.createHash('sha256').update(`${method} ${url.pathname}\n${body}`).digest('hex');
         reply = await withIdempotency(auth.key, idempotencyKey, hash, run);

@@ -16,8 +16,12 @@ import { matchRoute } from './routes';
  * PaymentIntent of theirs, retrieved or confirmed with either key, as Stripe.js confirms).
  */
 
-export const FAULT_KINDS = ['unreachable', '500'] as const;
-/** `unreachable`: the connection is dropped without an answer. `500`: Stripe's api_error. */
+export const FAULT_KINDS = ['unreachable', '500', 'silent'] as const;
+/**
+ * `unreachable`: the connection is dropped without an answer. `500`: Stripe's api_error.
+ * `silent`: the request succeeds, but raises no event (no webhook is ever sent for it): an
+ * object changed behind Billfold's back, as reconciliation must find.
+ */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const METHODS = ['GET', 'POST', 'DELETE'] as const;

@@ -108,6 +108,8 @@ export function subjectHref(row: Pick<AuditRow, 'subjectType' | 'subjectId' | 's
     }
     case 'email':
       return `/admin/emails/${encodeURIComponent(row.subjectId)}`;
+    case 'reconciliation':
+      return '/admin/reconciliation';
     case 'user':
       return row.subjectEmail ? `/admin/team?email=${encodeURIComponent(row.subjectEmail)}` : null;
     default:

@@ -3,6 +3,7 @@ import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider, WebhooksApi } from '@/lib/payments/provider';
 import { paypal, paypalConnection, type PaypalClient } from './client';
 import { paypalPayments } from './payments';
+import { paypalReconciliation } from './reconciliation';
 import { paypalSubscriptions } from './subscriptions';
 import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocation, type PaypalEventLookups, type PaypalWebhook } from './webhooks';
 
@@ -14,13 +15,16 @@ import { PAYPAL_CERTIFICATE_LOCATIONS, paypalWebhooks, sandboxCertificateLocatio
  * the verifier (./webhooks.ts) is wired where the provider is made.
  */
 export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): PaymentProvider {
+  const payments = paypalPayments(client);
+  const subscriptions = paypalSubscriptions(client);
   return {
     name: 'paypal',
     takesCards: false,
     capturesApprovedPayments: true,
-    payments: paypalPayments(client),
-    subscriptions: paypalSubscriptions(client),
+    payments,
+    subscriptions,
     webhooks,
+    reconciliation: paypalReconciliation(payments, subscriptions),
   };
 }
 

@@ -2,6 +2,7 @@ import type { PaymentProviderEntry } from '@/lib/payments';
 import type { PaymentProvider } from '@/lib/payments/provider';
 import type Stripe from 'stripe';
 import { stripe } from './client';
+import { stripeReconciliation } from './reconciliation';
 import { stripePayments } from './payments';
 import { stripeSubscriptions } from './subscriptions';
 import { stripeWebhooks } from './webhooks';
@@ -16,6 +17,7 @@ export function stripeProviderFor(client: Stripe, webhookSecrets: () => readonly
     payments: stripePayments(client),
     subscriptions: stripeSubscriptions(client),
     webhooks: stripeWebhooks(client, webhookSecrets),
+    reconciliation: stripeReconciliation(client),
   };
 }
 

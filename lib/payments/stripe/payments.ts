@@ -90,7 +90,7 @@ async function refusedWhenClosed<T>(id: string, request: () => Promise<T>): Prom
   }
 }
 
-function disputeFrom(dispute: Stripe.Dispute): ProviderDispute {
+export function disputeFrom(dispute: Stripe.Dispute): ProviderDispute {
   const paymentId = idOf(dispute.payment_intent);
   if (!paymentId) throw new Error(`dispute ${dispute.id} has no PaymentIntent`);
   return {

@@ -31,7 +31,7 @@ const INVOICE_STATUSES: readonly InvoiceStatus[] = ['draft', 'open', 'paid', 'un
 const PAYMENT_STATUSES: readonly PaymentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'canceled'];
 
 /** What a subscription read expands: the cards it may be charged to, and the schedule carrying a later change. */
-const SUBSCRIPTION_EXPAND = ['default_payment_method', 'customer.invoice_settings.default_payment_method', 'schedule'];
+export const SUBSCRIPTION_EXPAND = ['default_payment_method', 'customer.invoice_settings.default_payment_method', 'schedule'];
 
 /** Purpose noted on SetupIntents that save a new card from the portal. */
 export const NEW_CARD_PURPOSE = 'billfold_card_update';
