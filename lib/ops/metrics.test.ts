@@ -180,6 +180,25 @@ describe('the alert rules operators load (ops/alerts/billfold.rules.yml)', () =>
   });
 });
 
+describe('the worker’s metrics port', () => {
+  it('serves the worker’s own metrics only to a scraper with the token', async () => {
+    const { serveWorkerMetrics } = await import('./metrics-server');
+    const server = await serveWorkerMetrics(0, TOKEN, '127.0.0.1');
+    try {
+      const { port } = server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/metrics`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/other`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+      const response = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('# TYPE billfold_webhook_apply_latency_seconds histogram');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('tracing', () => {
   it('stays off, constructing no exporter, when OTEL_EXPORTER_OTLP_ENDPOINT is not set', async () => {
     expect(await startTracing({ serviceName: 'billfold-test', environment: {} })).toBe(false);
