@@ -82,6 +82,16 @@ describe('traces', () => {
     expect(call?.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200 });
   });
 
+  it('makes PayPal REST calls client spans, the token exchange included', async () => {
+    const { paypalClientFor } = await import('@/lib/payments/paypal/client');
+    const { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } = await import('@/lib/payments/paypal/sandbox-credentials');
+    const paypal = paypalClientFor({ apiBase: `${t.server.url}/paypal`, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, environment: 'sandbox' });
+    await paypal.rest.request('GET', '/v1/notifications/webhooks');
+    const spans = named(/^paypal /);
+    expect(spans.map((span) => span.name)).toEqual(['paypal POST /v1/oauth2/token', 'paypal GET /v1/notifications/webhooks']);
+    expect(spans.every((span) => span.kind === SpanKind.CLIENT && span.attributes['http.response.status_code'] === 200)).toBe(true);
+  });
+
   it('names a provider call by its path with the object ids taken out, so names stay few', async () => {
     const { stripe } = await import('@/lib/payments/stripe/client');
     const customer = await stripe().customers.create({ email: 'ids@example.com' });
