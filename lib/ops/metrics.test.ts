@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { trace } from '@opentelemetry/api';
@@ -170,6 +171,15 @@ describe('the alert rules operators load (ops/alerts/billfold.rules.yml)', () =>
       expect(['page', 'ticket'], rule.alert).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
     }
+  });
+
+  // Prometheus's own checker, where it is installed (Debian: apt-get install prometheus): the
+  // rules parse as PromQL, and each alert fires, or stays quiet, as ops/alerts/billfold.rules.test.yml says.
+  const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((candidate) => fs.existsSync(candidate));
+  it.skipIf(!promtool)('passes promtool’s rule check and unit tests of its thresholds', () => {
+    const run = (...args: string[]) => execFileSync(promtool!, args, { cwd: path.dirname(file), encoding: 'utf8' });
+    expect(run('check', 'rules', 'billfold.rules.yml')).toMatch(/SUCCESS: \d+ rules found/);
+    expect(run('test', 'rules', 'billfold.rules.test.yml')).toContain('SUCCESS');
   });
 
   it('names only metrics Billfold exports', async () => {
