@@ -1,8 +1,8 @@
 import 'server-only';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { unstable_rethrow } from 'next/navigation';
 import { z } from 'zod';
 import { log } from '@/lib/log';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { UserFacingError } from '@/lib/errors';
 import { inSpan } from '@/lib/ops/tracing';
 import { AuthorizationError } from './errors';

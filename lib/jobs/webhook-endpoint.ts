@@ -1,5 +1,5 @@
-import { sqlClient } from '@/db/client';
 import type { Span } from '@opentelemetry/api';
+import { sqlClient } from '@/db/client';
 import { log } from '@/lib/log';
 import { processMetrics } from '@/lib/ops/metrics';
 import { currentTraceparent, inSpan } from '@/lib/ops/tracing';
