@@ -12,7 +12,7 @@ export async function serveWorkerMetrics(port: number, token: string, host = '0.
   const server = http.createServer((request, response) => {
     const verdict = request.method === 'GET' && request.url === '/metrics' ? judgeScrape(request.headers.authorization, token) : 'metrics_off';
     if (verdict !== 'allowed') {
-      if (verdict === 'unauthorized') log.warn({ hasAuthorization: Boolean(request.headers.authorization) }, 'worker metrics scrape refused: missing or wrong bearer token');
+      if (verdict === 'unauthorized') log.warn({ headerSent: Boolean(request.headers.authorization) }, 'worker metrics scrape refused: missing or wrong bearer token');
       const status = verdict === 'unauthorized' ? 401 : 404;
       response.writeHead(status, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end(status === 401 ? 'unauthorized\n' : 'not found\n');
       return;

@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from '@opentelemetry/api';
 
 /**
  * OpenTelemetry traces of the paths money takes: server actions (lib/auth/actions.ts), provider
@@ -27,6 +27,9 @@ export interface TracingOptions {
  */
 export async function startTracing({ serviceName, environment = process.env }: TracingOptions): Promise<boolean> {
   if (!environment.OTEL_EXPORTER_OTLP_ENDPOINT) return false;
+  // OTEL_LOG_LEVEL=debug shows the SDK's own diagnostics (an exporter that cannot reach its collector).
+  const level = environment.OTEL_LOG_LEVEL?.toUpperCase() as keyof typeof DiagLogLevel | undefined;
+  if (level && level in DiagLogLevel) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[level]);
   const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),

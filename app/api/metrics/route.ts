@@ -16,7 +16,8 @@ export async function GET(request: Request): Promise<Response> {
   const verdict = judgeScrape(request.headers.get('authorization'), env().metrics.token);
   if (verdict === 'metrics_off') return Response.json({ error: 'not found' }, { status: 404, headers: NEVER_CACHED });
   if (verdict === 'unauthorized') {
-    log.warn({ hasAuthorization: request.headers.has('authorization') }, 'metrics scrape refused: missing or wrong bearer token');
+    // `headerSent`, not a key naming the header: the logger masks those wholesale.
+    log.warn({ headerSent: request.headers.has('authorization') }, 'metrics scrape refused: missing or wrong bearer token');
     return Response.json({ error: 'unauthorized' }, { status: 401, headers: { ...NEVER_CACHED, 'WWW-Authenticate': 'Bearer realm="metrics"' } });
   }
   const { contentType, body } = await exposition(sqlClient());
