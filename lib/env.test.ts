@@ -229,3 +229,21 @@ describe('email delivery', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  const TOKEN = 'm'.repeat(40);
+
+  it('leaves metrics off without METRICS_TOKEN, and reads the token and the worker port when set', () => {
+    expect(parseEnv({}).metrics).toEqual({ token: undefined, workerPort: undefined });
+    expect(parseEnv({ METRICS_TOKEN: TOKEN, WORKER_METRICS_PORT: '9464' }).metrics).toEqual({ token: TOKEN, workerPort: 9464 });
+  });
+
+  it('refuses a METRICS_TOKEN too short to be secret', () => {
+    expect(failure({ METRICS_TOKEN: 'short' }).message).toBe('Configuration error: METRICS_TOKEN must be at least 32 characters (try: openssl rand -hex 32)');
+  });
+
+  it('refuses WORKER_METRICS_PORT without METRICS_TOKEN, so the worker never serves its metrics unprotected', () => {
+    expect(failure({ WORKER_METRICS_PORT: '9464' }).variable).toBe('METRICS_TOKEN');
+    expect(failure({ METRICS_TOKEN: TOKEN, WORKER_METRICS_PORT: '99999' }).variable).toBe('WORKER_METRICS_PORT');
+  });
+});

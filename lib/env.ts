@@ -14,12 +14,12 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const port = (fallback: number) =>
+const port = <F extends number | undefined>(fallback: F) =>
   z
     .string()
     .trim()
     .optional()
-    .transform((value, ctx) => {
+    .transform((value, ctx): number | F => {
       if (value === undefined || value === '') return fallback;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
@@ -95,6 +95,9 @@ const RawEnv = z.object({
   // The message names the variable only: the value may carry an SMTP password.
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, hostname: /^[^\s]+$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com:465' }).optional()),
   MAIL_FROM: optionalString.pipe(z.string().regex(MAIL_ADDRESS, 'must be an email address, optionally with a name: Shop <receipts@example.com>').optional()),
+  /** The bearer token Prometheus sends to /api/metrics and the worker's metrics port; unset, metrics are off. */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 32)').optional()),
+  WORKER_METRICS_PORT: port(undefined),
 });
 
 type RawEnv = z.infer<typeof RawEnv>;
@@ -144,6 +147,12 @@ export interface Env {
   refunds: {
     /** Per currency, the largest refund (minor units) an admin sends alone; above it a second admin approves. */
     approvalAbove: ReadonlyMap<string, number>;
+  };
+  metrics: {
+    /** Bearer token of /api/metrics and the worker's metrics port; undefined: both are off (404 / not listening). */
+    token: string | undefined;
+    /** Where the worker serves its own metrics (lib/ops/metrics-server.ts); undefined: it does not. */
+    workerPort: number | undefined;
   };
 }
 
@@ -272,6 +281,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError('AUTH_SECRET', 'is missing: production needs a secret of at least 32 characters (try: openssl rand -base64 32)');
   }
   const mail = deriveMail(raw, payments.paymentsMode);
+  if (raw.WORKER_METRICS_PORT !== undefined && !raw.METRICS_TOKEN) {
+    throw new EnvError('METRICS_TOKEN', 'is missing: it is required when WORKER_METRICS_PORT is set (the worker serves its metrics only to a scraper with the token)');
+  }
 
   const adminEmails = new Set(
     (raw.ADMIN_EMAILS ?? '')
@@ -299,6 +311,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     checkout: { abandonAfterHours: raw.CHECKOUT_ABANDON_AFTER_HOURS ?? 24 },
     mail,
     refunds: { approvalAbove: raw.ADMIN_REFUND_APPROVAL_ABOVE ?? new Map() },
+    metrics: { token: raw.METRICS_TOKEN, workerPort: raw.WORKER_METRICS_PORT },
   };
 }
 

@@ -5,6 +5,8 @@ import { startWorker } from '@/lib/jobs/worker';
 import { mailDelivery } from '@/lib/mail/mailer';
 import { paymentRegistry } from '@/lib/payments';
 import { log } from '@/lib/log';
+import { serveWorkerMetrics } from '@/lib/ops/metrics-server';
+import { startTracing } from '@/lib/ops/tracing';
 import { loadDotEnv, runCli, validateEnv } from './lib/stack';
 import { StartupError } from './lib/ports';
 
@@ -17,6 +19,8 @@ runCli(async () => {
   // The worker catches up; the web process answers people and providers. When both want the
   // CPU (a webhook storm on a small machine), the web process goes first.
   os.setPriority(WORKER_NICENESS);
+  await startTracing({ serviceName: 'billfold-worker' });
+  if (config.metrics.workerPort !== undefined && config.metrics.token) await serveWorkerMetrics(config.metrics.workerPort, config.metrics.token);
   const boss = await startWorker(config.databaseUrl, { db, payments: paymentRegistry(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours, mail: mailDelivery(config.mail) });
   const shutdown = async () => {
     log.info('worker stopping');

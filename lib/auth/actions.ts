@@ -1,8 +1,10 @@
 import 'server-only';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { unstable_rethrow } from 'next/navigation';
 import { z } from 'zod';
 import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
+import { inSpan } from '@/lib/ops/tracing';
 import { AuthorizationError } from './errors';
 import { checkInWords, describeInvalidInput } from './refusals';
 import { requirePermission, requireUser } from './guards';
@@ -23,7 +25,29 @@ function inputFrom(input: unknown): unknown {
   return object;
 }
 
-async function run<S extends z.ZodType, T, W>(
+/** What an action's span is named by: its wrapper, and for a console action the permission it needs. */
+type ActionKind = 'public' | 'user' | `console ${Permission}`;
+
+/**
+ * Runs an action in a span (lib/ops/tracing.ts), so the provider calls it makes are its children
+ * and its outcome code is on it (a refusal is not an error of the span; a failure is).
+ */
+function run<S extends z.ZodType, T, W>(
+  kind: ActionKind,
+  schema: S,
+  rawInput: unknown,
+  body: (input: z.output<S>, caller: W) => Promise<T>,
+  authorize: () => Promise<W>,
+): Promise<ActionResult<T>> {
+  return inSpan(`server action (${kind})`, {}, async (span) => {
+    const result = await settle(schema, rawInput, body, authorize);
+    span.setAttribute('billfold.action.outcome', result.ok ? 'ok' : result.code);
+    if (!result.ok && result.code === 'internal') span.setStatus({ code: SpanStatusCode.ERROR });
+    return result;
+  });
+}
+
+async function settle<S extends z.ZodType, T, W>(
   schema: S,
   rawInput: unknown,
   body: (input: z.output<S>, caller: W) => Promise<T>,
@@ -54,12 +78,12 @@ async function run<S extends z.ZodType, T, W>(
  * is checked before the body runs, so no action can forget either.
  */
 export function publicAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>) => Promise<T>) {
-  return (input: z.input<S> | FormData) => run(schema, input, (parsed) => body(parsed), async () => undefined);
+  return (input: z.input<S> | FormData) => run('public', schema, input, (parsed) => body(parsed), async () => undefined);
 }
 
 export function userAction<S extends z.ZodType, T>(schema: S, body: (input: z.output<S>, user: SessionUser) => Promise<T>) {
   return (input: z.input<S> | FormData) =>
-    run(schema, input, async (parsed) => body(parsed, await requireUser()), async () => undefined);
+    run('user', schema, input, async (parsed) => body(parsed, await requireUser()), async () => undefined);
 }
 
 /**
@@ -72,5 +96,5 @@ export function consoleAction<S extends z.ZodType, T>(
   schema: S,
   body: (input: z.output<S>, staff: SessionUser) => Promise<T>,
 ) {
-  return (input: z.input<S> | FormData) => run(schema, input, body, () => requirePermission(permission));
+  return (input: z.input<S> | FormData) => run(`console ${permission}`, schema, input, body, () => requirePermission(permission));
 }

@@ -2,6 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { emails } from '@/db/schema';
 import { log, scrubString } from '@/lib/log';
+import { processMetrics } from '@/lib/ops/metrics';
 import { outgoingMessage, type MailDelivery } from '@/lib/mail/mailer';
 import { sendInTransaction } from './boss';
 import { BOSS_SCHEMA, EMAIL_MAX_ATTEMPTS, EMAIL_QUEUE, type EmailJob } from './queues';
@@ -60,6 +61,7 @@ export async function deliverEmail(deps: EmailDeps, emailId: string): Promise<vo
   // Ids and outcomes only: never the recipient's address, the subject or the body.
   if (result.outcome === 'failed') {
     log.warn({ emailId, attempt: result.attempt, final: result.final, reason: result.reason }, result.final ? 'email delivery failed for good' : 'email delivery failed; will retry');
+    processMetrics().emailAttemptsFailed.inc({ final: String(result.final) });
     if (!result.final) throw new Error(result.reason);
   } else if (result.outcome === 'sent') {
     log.info({ emailId }, 'email sent');

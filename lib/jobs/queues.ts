@@ -16,6 +16,8 @@ export const WEBHOOK_MAX_ATTEMPTS = 8;
 
 export interface WebhookJob {
   webhookEventId: string;
+  /** The W3C traceparent of the endpoint span that stored the event, when tracing is on (lib/ops/tracing.ts). */
+  traceparent?: string;
 }
 
 /** The sweep of abandoned checkouts (lib/billing/abandoned-checkouts.ts), sent by pg-boss's cron. */

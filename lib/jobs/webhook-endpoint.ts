@@ -1,5 +1,8 @@
+import type { Span } from '@opentelemetry/api';
 import { sqlClient } from '@/db/client';
 import { log } from '@/lib/log';
+import { processMetrics } from '@/lib/ops/metrics';
+import { currentTraceparent, inSpan } from '@/lib/ops/tracing';
 import { paymentRegistry, type PaymentRegistry } from '@/lib/payments';
 import type { PaymentProvider } from '@/lib/payments/provider';
 import { UnknownPaymentProviderError, type PaymentProviderName } from '@/lib/payments/types';
@@ -29,23 +32,36 @@ function enabled(registry: PaymentRegistry, name: PaymentProviderName): PaymentP
  * configuration does not enable has no endpoint: 404.
  */
 export function webhookEndpoint(name: PaymentProviderName, registry: () => PaymentRegistry = paymentRegistry): (request: Request) => Promise<Response> {
-  return async function POST(request) {
-    const provider = enabled(registry(), name);
-    if (!provider) {
-      log.warn({ provider: name }, 'webhook for a payment provider that is not enabled');
-      return Response.json({ error: 'not found' }, { status: 404 });
-    }
-    const declared = Number(request.headers.get('content-length') ?? 0);
-    if (declared > MAX_BODY_BYTES) return Response.json({ error: 'payload too large' }, { status: 413 });
-    const rawBody = await request.text();
-    const event = await provider.webhooks.verify(rawBody, request.headers);
-    if (!event) {
-      // Only the names of the headers sent (whether a signature header was among them), never a value.
-      log.warn({ provider: name, headerNames: [...request.headers.keys()], bytes: rawBody.length }, 'webhook refused: signature did not verify');
-      return Response.json({ error: 'invalid signature' }, { status: 400 });
-    }
-    // Stored under the route's provider, whatever the verifier named: the route is what the provider called.
-    const outcome = await recordWebhookEvent(sqlClient(), { ...event, provider: name });
-    return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
-  };
+  return (request) => inSpan(`webhook receive ${name}`, { attributes: { 'billfold.provider': name } }, (span) => receive(name, registry, request, span));
+}
+
+async function receive(name: PaymentProviderName, registry: () => PaymentRegistry, request: Request, span: Span): Promise<Response> {
+  const metrics = processMetrics();
+  const provider = enabled(registry(), name);
+  if (!provider) {
+    metrics.webhooksRejected.inc({ provider: name, reason: 'not_enabled' });
+    log.warn({ provider: name }, 'webhook for a payment provider that is not enabled');
+    return Response.json({ error: 'not found' }, { status: 404 });
+  }
+  metrics.webhooksReceived.inc({ provider: name });
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    metrics.webhooksRejected.inc({ provider: name, reason: 'too_large' });
+    return Response.json({ error: 'payload too large' }, { status: 413 });
+  }
+  const rawBody = await request.text();
+  const event = await provider.webhooks.verify(rawBody, request.headers);
+  if (!event) {
+    metrics.webhooksRejected.inc({ provider: name, reason: 'signature' });
+    span.setAttribute('billfold.webhook.outcome', 'rejected');
+    // Only the names of the headers sent (whether a signature header was among them), never a value.
+    log.warn({ provider: name, headerNames: [...request.headers.keys()], bytes: rawBody.length }, 'webhook refused: signature did not verify');
+    return Response.json({ error: 'invalid signature' }, { status: 400 });
+  }
+  metrics.webhooksVerified.inc({ provider: name });
+  // Stored under the route's provider, whatever the verifier named: the route is what the provider
+  // called. The span's traceparent goes with the job, so the worker's apply links back to it.
+  const outcome = await recordWebhookEvent(sqlClient(), { ...event, provider: name }, currentTraceparent());
+  span.setAttributes({ 'billfold.webhook.outcome': outcome, 'billfold.webhook.type': event.type });
+  return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
 }

@@ -11,8 +11,10 @@ import { WEBHOOK_QUEUE } from './queues';
  * webhooks.test.ts checks the row against one `boss.send` makes, so a pg-boss upgrade that
  * changes its table cannot slip by. If the queue does not exist, the job has no partition (nor
  * queue for its foreign key), the statement fails and nothing is stored: the provider retries.
+ * `traceparent` (when traced: the endpoint's span) rides in the job's data, for the worker's
+ * apply span to link to (lib/jobs/webhook-worker.ts, applyWebhookJobs).
  */
-export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent): Promise<'stored' | 'duplicate'> {
+export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent, traceparent: string | null = null): Promise<'stored' | 'duplicate'> {
   const rows = await sql`
     with event as (
       insert into webhook_events (provider, event_id, type, payload)
@@ -24,7 +26,7 @@ export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent):
     select
       event.id,
       ${WEBHOOK_QUEUE},
-      jsonb_build_object('webhookEventId', event.id),
+      jsonb_strip_nulls(jsonb_build_object('webhookEventId', event.id, 'traceparent', ${traceparent}::text)),
       coalesce(queue.retry_limit, 2),
       case when coalesce(queue.retry_backoff, false) then greatest(queue.retry_delay, 1) else coalesce(queue.retry_delay, 0) end,
       coalesce(queue.retry_backoff, false),

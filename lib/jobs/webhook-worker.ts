@@ -7,7 +7,9 @@ import { webhookEffect, type WebhookEffect } from '@/lib/billing/webhook-actions
 import { log } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
 import { PaymentDeclinedError } from '@/lib/payments/types';
-import { WEBHOOK_MAX_ATTEMPTS } from './queues';
+import { processMetrics } from '@/lib/ops/metrics';
+import { inSpan, linkFrom } from '@/lib/ops/tracing';
+import { WEBHOOK_MAX_ATTEMPTS, type WebhookJob } from './queues';
 
 export interface WebhookDeps {
   db: Database;
@@ -129,6 +131,7 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   await recordPaymentsAbout(deps, [...groups.values()]);
   if (ignored.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'ignored', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, ignored));
+    observeApplied(rows, ignored);
   }
   const applied: Group[] = [];
   const applyAlone = async (group: Group) => {
@@ -193,8 +196,32 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
   // jobs come back and apply them again, which changes nothing (the effects are idempotent).
   if (settled.length > 0) {
     await deps.db.update(webhookEvents).set({ status: 'processed', processedAt: sql`now()`, lastError: null, updatedAt: sql`now()` }).where(inArray(webhookEvents.id, settled));
+    observeApplied(rows, settled);
   }
   return failures;
+}
+
+/** Apply latency: from the event being stored (its row's received_at) to now, when it is settled. */
+function observeApplied(rows: EventRow[], settledIds: string[]): void {
+  const settled = new Set(settledIds);
+  const { webhookApplyLatency } = processMetrics();
+  const now = Date.now();
+  for (const row of rows) {
+    if (settled.has(row.id)) webhookApplyLatency.observe({ provider: row.provider }, Math.max(0, (now - row.receivedAt.getTime()) / 1000));
+  }
+}
+
+/**
+ * The worker's handling of a batch of webhook jobs, in one span linked to each endpoint span
+ * that stored one of its events (the traceparent in the job): a batch applies events many
+ * deliveries brought, so they are links rather than one parent. Returns what
+ * processWebhookEvents returns.
+ */
+export function applyWebhookJobs(deps: WebhookDeps, jobs: readonly { data: WebhookJob }[]): Promise<Map<string, Error>> {
+  const links = jobs.map((job) => linkFrom(job.data.traceparent)).filter((link) => link !== null);
+  return inSpan('webhook apply', { links, attributes: { 'billfold.webhook.events': jobs.length } }, () =>
+    processWebhookEvents(deps, jobs.map((job) => job.data.webhookEventId)),
+  );
 }
 
 /**

@@ -28,7 +28,7 @@ import {
   type WebhookJob,
 } from './queues';
 import { processSubscriptionSwitch } from './subscription-switch-worker';
-import { processWebhookEvents } from './webhook-worker';
+import { applyWebhookJobs } from './webhook-worker';
 
 export interface WorkerDeps {
   db: Database;
@@ -64,7 +64,7 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
   // object share one re-fetch). A job that fails is failed on its own and retried with backoff.
   for (let i = 0; i < 2; i++) {
     await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds }, async (jobs) => {
-      const failures = await processWebhookEvents(deps, jobs.map((job) => job.data.webhookEventId));
+      const failures = await applyWebhookJobs(deps, jobs);
       for (const job of jobs) {
         const failure = failures.get(job.data.webhookEventId);
         if (failure) await boss.fail(WEBHOOK_QUEUE, job.id, { message: failure.message });

@@ -1,5 +1,6 @@
 import { ApiError, type ApiResponse } from '@paypal/paypal-server-sdk';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
+import { inSpan, SpanKind } from '@/lib/ops/tracing';
 import { PaypalApiError, paypalErrorFrom, type PaypalErrorBody } from './client';
 
 /**
@@ -49,13 +50,21 @@ function translated(error: unknown): unknown {
   return error;
 }
 
-/** An SDK call whose failures are translated (see `translated`). */
-export async function call<T>(request: () => Promise<ApiResponse<T>>): Promise<T> {
-  try {
-    return (await request()).result;
-  } catch (error) {
-    throw translated(error);
-  }
+/**
+ * An SDK call whose failures are translated (see `translated`), in a client span named by its
+ * `operation` (`orders.capture`): the SDK has no hook of its own for one.
+ */
+export function call<T>(operation: string, request: () => Promise<ApiResponse<T>>): Promise<T> {
+  return inSpan(`paypal ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'billfold.provider': 'paypal' } }, async (span) => {
+    try {
+      const response = await request();
+      span.setAttribute('http.response.status_code', response.statusCode);
+      return response.result;
+    } catch (error) {
+      if (error instanceof ApiError) span.setAttribute('http.response.status_code', error.statusCode);
+      throw translated(error);
+    }
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Client, Environment } from '@paypal/paypal-server-sdk';
 import { env, type Env } from '@/lib/env';
+import { providerCallSpan } from '@/lib/ops/provider-spans';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
 import { PAYPAL_LIVE_API, PAYPAL_SANDBOX_API, paypalRedirect } from './transport';
@@ -117,12 +118,17 @@ function paypalRestFor(connection: PaypalConnection): PaypalRest {
   const base = connection.apiBase.replace(/\/+$/, '');
   let token: { value: string; expiresAt: number } | null = null;
 
-  async function exchange(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    } catch (error) {
-      throw new PaymentProviderUnavailableError('paypal', { cause: error });
-    }
+  function exchange(url: string, init: RequestInit): Promise<Response> {
+    // Named by the path below the API base (`/v1/customer/disputes/{id}`), as Stripe's are.
+    return providerCallSpan('paypal', init.method ?? 'GET', url.slice(base.length), async (span) => {
+      try {
+        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      } catch (error) {
+        throw new PaymentProviderUnavailableError('paypal', { cause: error });
+      }
+    });
   }
 
   async function bearer(): Promise<string> {

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { env } from '@/lib/env';
+import { providerCallSpan } from '@/lib/ops/provider-spans';
 
 /**
  * The secret key the sandbox accepts in `sandbox` mode (it takes any test-mode key; this one
@@ -16,6 +17,26 @@ export const SANDBOX_SECRET_KEY = 'sk_test_billfold_sandbox';
  */
 export const STRIPE_CLIENT_OPTIONS = { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, appInfo: { name: 'Billfold' } } satisfies Stripe.StripeConfig;
 
+/**
+ * The SDK's own Node HTTP client with a span around every request (lib/ops/provider-spans.ts):
+ * the one place every Stripe call passes, retries included (each attempt is a span).
+ */
+class TracedHttpClient extends Stripe.HttpClient {
+  private readonly inner = Stripe.createNodeHttpClient();
+
+  override getClientName(): string {
+    return this.inner.getClientName();
+  }
+
+  override makeRequest(...[host, port, path, method, headers, data, protocol, timeout]: Parameters<Stripe.HttpClient['makeRequest']>) {
+    return providerCallSpan('stripe', method, path, async (span) => {
+      const response = await this.inner.makeRequest(host, port, path, method, headers, data, protocol, timeout);
+      span.setAttribute('http.response.status_code', response.getStatusCode());
+      return response;
+    });
+  }
+}
+
 const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 
 /**
@@ -25,7 +46,7 @@ const globalForStripe = globalThis as unknown as { billfoldStripe?: Stripe };
 export function stripe(): Stripe {
   if (globalForStripe.billfoldStripe) return globalForStripe.billfoldStripe;
   const config = env();
-  const options: Stripe.StripeConfig = { ...STRIPE_CLIENT_OPTIONS };
+  const options: Stripe.StripeConfig = { ...STRIPE_CLIENT_OPTIONS, httpClient: new TracedHttpClient() };
   let client: Stripe;
   if (config.paymentsMode === 'sandbox') {
     const { hostname, port } = new URL(config.sandboxUrl);
