@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import { rateLimits } from '@/db/schema';
+import { UserFacingError } from '@/lib/errors';
 
 export interface RateLimitRule {
   /** Most events allowed per window. */
@@ -12,7 +13,7 @@ export interface RateLimitRule {
  * Fixed-window counters in PostgreSQL, so every server process shares them. `count` returns
  * the number of events in the key's current window after adding `by`.
  */
-export async function countEvent(db: Database, key: string, rule: RateLimitRule, by = 1): Promise<number> {
+export async function countEvent(db: Database | Transaction, key: string, rule: RateLimitRule, by = 1): Promise<number> {
   const [row] = await db
     .insert(rateLimits)
     .values({ key, windowStart: sql`now()`, count: by })
@@ -26,6 +27,16 @@ export async function countEvent(db: Database, key: string, rule: RateLimitRule,
     })
     .returning({ count: rateLimits.count });
   return row?.count ?? by;
+}
+
+/**
+ * Counts one event for `key` and refuses it, as a user's mistake (`rate_limited`, which route
+ * handlers answer with 429 and actions as a refusal), once the window holds more than the rule
+ * allows. Inside a transaction the count rolls back with it, so a refused or failed attempt of
+ * something else does not use up the allowance.
+ */
+export async function enforceLimit(db: Database | Transaction, key: string, rule: RateLimitRule, message: string): Promise<void> {
+  if ((await countEvent(db, key, rule)) > rule.limit) throw new UserFacingError(message, 'rate_limited');
 }
 
 /** Seconds until `key` may be used again, or 0 when it is under its limit. */

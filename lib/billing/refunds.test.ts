@@ -279,6 +279,27 @@ describe('who may refund', () => {
     expect(await db.select().from(refundRequests).where(eq(refundRequests.paymentId, paid.paymentId))).toEqual([]);
   });
 
+  it('refuses a staff member’s refunds above their hourly allowance, sending nothing, while a refused request uses none of it and another admin can still refund', async () => {
+    const paid = await paidOrder('stripe');
+    const refunder = await staffMember(`refund-limit-${crypto.randomUUID()}@example.com`, 'admin');
+    const limited: RefundDeps = { ...deps, refundsPerStaff: { limit: 2, windowSeconds: 3600 } };
+    // A request refused for its amount is not counted.
+    expect(await refusal(requestRefund(limited, refunder, input(paid, AMOUNT + 1)))).toMatchObject({ code: 'over_refund' });
+    await requestRefund(limited, refunder, input(paid, 100));
+    const second = input(paid, 100);
+    await requestRefund(limited, refunder, second);
+    // The same form submitted again is its first request, not a third.
+    expect((await requestRefund(limited, refunder, second)).outcome).toBe('sent');
+    const spy = vi.spyOn(stripe.payments, 'refundPayment');
+    const third = await refusal(requestRefund(limited, refunder, input(paid, 100)));
+    expect(third).toMatchObject({ code: 'rate_limited', message: 'You have asked for many refunds in a short time. Wait a while, or ask another admin to send this one.' });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(await db.select().from(refundRequests).where(eq(refundRequests.paymentId, paid.paymentId))).toHaveLength(2);
+    expect(await refundedAtProvider(paid)).toBe(200);
+    expect((await requestRefund(limited, secondAdmin, input(paid, 100))).outcome).toBe('sent');
+  });
+
   it('refuses an amount that is not a positive whole number of minor units, or in another currency, naming the field, and an id that names nothing', async () => {
     const paid = await paidOrder('stripe');
     for (const amount of [0, -5, 1.5]) {

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '@/db/client';
 import { auditLog, orders, payments, refundReason, refundRequests, refunds } from '@/db/schema';
+import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { assertCan } from '@/lib/auth/roles';
 import type { SessionUser } from '@/lib/auth/users';
 import { UserFacingError } from '@/lib/errors';
@@ -33,7 +34,15 @@ export interface RefundDeps {
   payments: PaymentRegistry;
   /** Per currency, the largest refund an admin sends alone (env().refunds.approvalAbove). */
   approvalAbove: ReadonlyMap<string, number>;
+  /** How many refunds one staff member may ask for in a window; REFUNDS_PER_STAFF unless a test sets another. */
+  refundsPerStaff?: RateLimitRule;
 }
+
+/**
+ * Refunds one staff member may ask for in an hour. A person refunds a few at a time; a stolen
+ * admin session emptying the account in a loop is stopped here, and the rest need another admin.
+ */
+export const REFUNDS_PER_STAFF: RateLimitRule = { limit: 30, windowSeconds: 60 * 60 };
 
 export interface RefundInput {
   /** Our payment (payments.id). */
@@ -225,6 +234,8 @@ export async function requestRefund(deps: RefundDeps, staff: SessionUser, input:
     const payment = await lockedPayment(tx, input.paymentId);
     const [repeated] = await tx.select().from(refundRequests).where(eq(refundRequests.idempotencyKey, key));
     if (repeated) return { outcome: repeated.status, request: repeated };
+    // Counted in this transaction: a refusal below (too much, wrong currency) uses none of the allowance.
+    await enforceLimit(tx, `refund:staff:${staff.id}`, deps.refundsPerStaff ?? REFUNDS_PER_STAFF, 'You have asked for many refunds in a short time. Wait a while, or ask another admin to send this one.');
     if (payment.amountCaptured === 0) throw new UserFacingError('This payment has taken no money, so there is nothing to refund.', 'not_captured');
     const before = (await refundableAmounts(tx, payment.id))!;
     if (input.amount.currency !== payment.currency) throw new UserFacingError(`This payment is in ${payment.currency}, not ${input.amount.currency}.`, 'wrong_currency', 'amount');

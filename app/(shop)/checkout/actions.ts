@@ -9,7 +9,7 @@ import { publicAction } from '@/lib/auth/actions';
 import { clientKeyFromHeaders } from '@/lib/auth/client-key';
 import { UserFacingError } from '@/lib/errors';
 import { getCurrentUser } from '@/lib/auth/guards';
-import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishApprovalPayment as finishApproval, startApprovalPayment as startApproval, type ApprovalResult } from '@/lib/billing/approval-checkout';
 import { CartItemsInput } from '@/lib/billing/cart';
 import { startCheckout as startCardCheckout } from '@/lib/billing/checkout';
@@ -28,9 +28,7 @@ const CHECKOUTS_PER_CLIENT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 
 
 async function limitCheckoutsPerClient(): Promise<void> {
   const clientKey = clientKeyFromHeaders(await headers());
-  if ((await countEvent(db, `checkout:client:${clientKey}`, CHECKOUTS_PER_CLIENT)) > CHECKOUTS_PER_CLIENT.limit) {
-    throw new UserFacingError('Too many checkout attempts from this connection. Please wait a while and try again.', 'rate_limited');
-  }
+  await enforceLimit(db, `checkout:client:${clientKey}`, CHECKOUTS_PER_CLIENT, 'Too many checkout attempts from this connection. Please wait a while and try again.');
 }
 
 const StartCheckoutInput = z.strictObject({

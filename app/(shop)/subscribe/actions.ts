@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { db } from '@/db/client';
 import { paymentProvider } from '@/db/schema';
 import { userAction } from '@/lib/auth/actions';
-import { UserFacingError } from '@/lib/errors';
-import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { StartedSubscription } from '@/lib/billing/subscribe';
@@ -24,8 +23,6 @@ const Provider = z.enum(paymentProvider.enumValues, 'That way to pay is not avai
  * same subscription back.
  */
 export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey, provider: Provider.optional() }), async ({ lookupKey, provider }, user): Promise<StartedSubscription> => {
-  if ((await countEvent(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT)) > SUBSCRIBE_ATTEMPTS_PER_ACCOUNT.limit) {
-    throw new UserFacingError('Too many attempts to subscribe. Please wait a while and try again.', 'rate_limited');
-  }
+  await enforceLimit(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT, 'Too many attempts to subscribe. Please wait a while and try again.');
   return startProviderSubscription(subscriptionDependencies(provider), { userId: user.id, email: user.email }, lookupKey);
 });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
 import { UserFacingError } from '@/lib/errors';
-import { countEvent, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
@@ -25,6 +25,11 @@ const NoInput = z.strictObject({});
 
 // Saving cards hands out SetupIntents, which card testers farm: a subscriber needs a few.
 const CARD_UPDATES_PER_ACCOUNT: RateLimitRule = { limit: 30, windowSeconds: 60 * 60 };
+
+/** Starting a card form (a new card, or a move to a card) makes a SetupIntent at the provider: card testers farm those. */
+function limitCardChanges(userId: string): Promise<void> {
+  return enforceLimit(db, `card-update:user:${userId}`, CARD_UPDATES_PER_ACCOUNT, 'Too many card changes. Please wait a while and try again.');
+}
 
 const subscriber = (user: SessionUser) => ({ userId: user.id, email: user.email });
 
@@ -74,9 +79,7 @@ export const resumeSubscription = userAction(NoInput, async (_input, user): Prom
 });
 
 export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
-  if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
-    throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
-  }
+  await limitCardChanges(user.id);
   return startCardUpdate(await accountSubscriptionDependencies(user.id), subscriber(user));
 });
 
@@ -103,9 +106,7 @@ export const payOutstandingBalance = userAction(NoInput, async (_input, user): P
  * card is saved) the move, which takes over when the period paid for ends.
  */
 export const startSwitchToCard = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
-  if ((await countEvent(db, `card-update:user:${user.id}`, CARD_UPDATES_PER_ACCOUNT)) > CARD_UPDATES_PER_ACCOUNT.limit) {
-    throw new UserFacingError('Too many card changes. Please wait a while and try again.', 'rate_limited');
-  }
+  await limitCardChanges(user.id);
   return startSwitch(await accountSubscriptionDependencies(user.id), cardSubscriptionDependencies(), subscriber(user));
 });
 
