@@ -198,6 +198,31 @@ test('an anonymous visitor is refused by every admin page, route and action, eve
   }
 });
 
+/** What CVE-2025-29927 sent: Next.js took it for its own subrequest and skipped the middleware (the proxy, since Next 16). */
+const MIDDLEWARE_BYPASS = { 'x-middleware-subrequest': 'proxy:proxy:proxy:proxy:proxy:middleware:middleware:middleware:middleware:middleware:src/middleware:src/middleware:src/middleware:src/middleware:src/middleware' };
+
+test('the middleware-bypass header opens nothing: with it, an anonymous visitor is still refused by every page, route and action', async ({ page, baseURL }) => {
+  // With a cookie that gets past the proxy's redirect, so every page, route and action answers for itself.
+  await page.context().addCookies([FORGED_SESSION]);
+  for (const pagePath of [...ADMIN_PAGES, ...ACCOUNT_PAGES]) {
+    const response = await page.request.get(pagePath, { headers: MIDDLEWARE_BYPASS, maxRedirects: 0 });
+    expect([302, 303, 307, 308], pagePath).toContain(response.status());
+    expect(response.headers()['location'], pagePath).toMatch(/\/sign-in/);
+  }
+  for (const route of [...consoleRoutes(), ...USER_ROUTES.map((path) => ({ path, method: 'GET' })), { path: RECEIPT_ROUTE, method: 'GET' }]) {
+    const response = await page.request.fetch(route.path, { method: route.method, headers: MIDDLEWARE_BYPASS, maxRedirects: 0 });
+    expect(response.status(), `${route.method} ${route.path}`).toBe(401);
+  }
+  for (const action of [...adminActions(), ...subscriberActions()]) {
+    const response = await page.request.post(action.pagePath, {
+      headers: { ...MIDDLEWARE_BYPASS, 'Next-Action': action.id, 'Content-Type': 'text/plain;charset=UTF-8', Origin: baseURL!, Accept: 'text/x-component' },
+      data: JSON.stringify([VALID_INPUT[action.exportedName] ?? forgedInput(action, E2E_ADMIN_EMAIL)]),
+      maxRedirects: 0,
+    });
+    expect(await response.text(), action.exportedName).toContain('"code":"unauthenticated"');
+  }
+});
+
 test('a customer is refused by every admin page, route and action, and nothing changes', async ({ browser, baseURL, expectConsoleError }) => {
   expectConsoleError(resourceFailedWith(404)); // admin pages are a 404 to a customer
   // An admin is signed in, and so is a customer whose role the forged calls try to change.
