@@ -1,8 +1,7 @@
 import { closeDisownedSubscription } from '@/lib/billing/disowned-subscriptions';
 import type { SwitchStartDependencies } from '@/lib/billing/provider-switch';
 import { log } from '@/lib/log';
-import { PaymentProviderUnavailableError } from '@/lib/payments/types';
-import type { JobAttempt } from './duplicate-payment-worker';
+import { logJobFailure, type JobAttempt } from './duplicate-payment-worker';
 
 /**
  * Runs one disowned subscription job (lib/billing/disowned-subscriptions.ts). A failure is thrown
@@ -16,11 +15,11 @@ export async function processDisownedSubscription(deps: SwitchStartDependencies,
     if (result.outcome === 'not_disowned') log.warn({ subscriptionId }, 'disowned subscription job skipped: the subscription is not one Billfold gave up');
     else log.info({ subscriptionId, refunded: result.refunded.map((invoice) => invoice.id) }, 'subscription given up and approved later: ended at the provider and refunded');
   } catch (error) {
-    const final = attempt.retryCount >= attempt.retryLimit;
-    const details = { subscriptionId, attempt: attempt.retryCount + 1, final, err: error };
-    if (final) log.error(details, 'a subscription given up and approved later could not be ended or refunded: an operator must do it by hand');
-    else if (error instanceof PaymentProviderUnavailableError) log.warn(details, 'disowned subscription job failed: provider unavailable; will retry');
-    else log.error(details, 'disowned subscription job failed; will retry');
+    logJobFailure(error, attempt, { subscriptionId }, {
+      lastTry: 'a subscription given up and approved later could not be ended or refunded: an operator must do it by hand',
+      outage: 'disowned subscription job failed: provider unavailable; will retry',
+      other: 'disowned subscription job failed; will retry',
+    });
     throw error;
   }
 }

@@ -9,6 +9,19 @@ export interface JobAttempt {
 }
 
 /**
+ * Logs a failed try of a one-at-a-time job, for pg-boss to retry: a provider outage is routine
+ * (a warning) until the last try; anything else, and the last try of any kind, is an error an
+ * operator must act on (`lastTry` says what they must do by hand).
+ */
+export function logJobFailure(error: unknown, attempt: JobAttempt, subject: Record<string, string>, messages: { lastTry: string; outage: string; other: string }): void {
+  const final = attempt.retryCount >= attempt.retryLimit;
+  const details = { ...subject, attempt: attempt.retryCount + 1, final, err: error };
+  if (final) log.error(details, messages.lastTry);
+  else if (error instanceof PaymentProviderUnavailableError) log.warn(details, messages.outage);
+  else log.error(details, messages.other);
+}
+
+/**
  * Runs one duplicate payment job (lib/billing/duplicate-payments.ts). A failure is thrown so
  * pg-boss retries with backoff; an outage is routine and logged as a warning, anything else,
  * and the last failed try of any kind, as an error: the customer's money is still held and an
@@ -27,11 +40,11 @@ export async function processDuplicatePayment(deps: DuplicatePaymentDeps, paymen
       log.info({ paymentId }, 'duplicate payment holds no money: nothing to refund');
     }
   } catch (error) {
-    const final = attempt.retryCount >= attempt.retryLimit;
-    const details = { paymentId, attempt: attempt.retryCount + 1, final, err: error };
-    if (final) log.error(details, 'duplicate payment could not be refunded or canceled: an operator must refund it by hand');
-    else if (error instanceof PaymentProviderUnavailableError) log.warn(details, 'duplicate payment job failed: provider unavailable; will retry');
-    else log.error(details, 'duplicate payment job failed; will retry');
+    logJobFailure(error, attempt, { paymentId }, {
+      lastTry: 'duplicate payment could not be refunded or canceled: an operator must refund it by hand',
+      outage: 'duplicate payment job failed: provider unavailable; will retry',
+      other: 'duplicate payment job failed; will retry',
+    });
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 import { startSwitchedSubscription, type SwitchStartDependencies } from '@/lib/billing/provider-switch';
 import { log } from '@/lib/log';
-import { PaymentProviderUnavailableError } from '@/lib/payments/types';
-import type { JobAttempt } from './duplicate-payment-worker';
+import { logJobFailure, type JobAttempt } from './duplicate-payment-worker';
 
 /**
  * Runs one subscription switch job (lib/billing/provider-switch.ts). A failure is thrown so
@@ -14,11 +13,11 @@ export async function processSubscriptionSwitch(deps: SwitchStartDependencies, s
     const outcome = await startSwitchedSubscription(deps, switchId);
     if (outcome === 'waiting') log.warn({ switchId }, 'subscription switch job ran before its old subscription ended: nothing to do yet');
   } catch (error) {
-    const final = attempt.retryCount >= attempt.retryLimit;
-    const details = { switchId, attempt: attempt.retryCount + 1, final, err: error };
-    if (final) log.error(details, 'subscription switch could not start the new subscription: an operator must start it');
-    else if (error instanceof PaymentProviderUnavailableError) log.warn(details, 'subscription switch failed: provider unavailable; will retry');
-    else log.error(details, 'subscription switch failed; will retry');
+    logJobFailure(error, attempt, { switchId }, {
+      lastTry: 'subscription switch could not start the new subscription: an operator must start it',
+      outage: 'subscription switch failed: provider unavailable; will retry',
+      other: 'subscription switch failed; will retry',
+    });
     throw error;
   }
 }
