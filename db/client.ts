@@ -16,10 +16,22 @@ interface Connection {
 // user set none); the global survives Next's hot reloads so edits don't leak connections.
 const globalForDb = globalThis as unknown as { billfoldDb?: Connection };
 
-export function connect(url: string, options: { max?: number } = {}): Connection {
+export interface ConnectOptions {
+  /** Pool size (10). */
+  max?: number;
+  /** How long to wait for a connection to be ready before failing (postgres.js waits 30 s). */
+  connectTimeoutSeconds?: number;
+}
+
+export function connect(url: string, options: ConnectOptions = {}): Connection {
   // PGAPPNAME (libpq's own variable) names the process in pg_stat_activity: npm run dev and
   // npm start set billfold-web and billfold-worker.
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: process.env.PGAPPNAME || 'billfold' } });
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: process.env.PGAPPNAME || 'billfold' },
+    ...(options.connectTimeoutSeconds === undefined ? {} : { connect_timeout: options.connectTimeoutSeconds }),
+  });
   return { sql, db: drizzle(sql, { schema }) };
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type PgBoss from 'pg-boss';
@@ -66,4 +67,24 @@ it('exits 1 with one line when the configuration itself is one the app refuses t
   const refused = await doctor({ STRIPE_SECRET_KEY: 'sk_live_doctor', NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: 'pk_live_doctor', STRIPE_WEBHOOK_SECRET: 'whsec_doctor' });
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('BLOCKER  configuration: Configuration error: STRIPE_SECRET_KEY selects live mode, which is refused outside production');
+}, SCRIPT_TIMEOUT_MS);
+
+it('says within seconds that the database cannot be reached when its host accepts and never answers, once for every database check', async () => {
+  // A firewall that swallows packets looks like this: the connection opens and nothing comes back.
+  const silent = net.createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  try {
+    const started = Date.now();
+    const result = await doctor({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/billfold` }, ['--expect', 'sandbox']);
+    const seconds = (Date.now() - started) / 1000;
+    expect(result.code).toBe(1);
+    for (const check of ['database', 'admins', 'worker', 'queue']) {
+      expect(result.stdout).toContain(`BLOCKER  ${check}: could not be checked: the database cannot be reached (write CONNECT_TIMEOUT 127.0.0.1:${port})`);
+    }
+    // One 5-second connection timeout plus starting tsx and the SDKs, not four of postgres.js's 30 s.
+    expect(seconds).toBeLessThan(30);
+  } finally {
+    silent.close();
+  }
 }, SCRIPT_TIMEOUT_MS);

@@ -15,6 +15,7 @@ import { paymentRegistry } from '@/lib/payments';
 import { StartupError } from './lib/ports';
 import { loadDotEnv, resolveDatabase, runCli, say } from './lib/stack';
 
+const DATABASE_CONNECT_TIMEOUT_SECONDS = 5;
 const MODES: readonly PaymentsMode[] = ['live', 'test', 'sandbox'];
 const USAGE = 'usage: npm run doctor [-- --expect live|test|sandbox]';
 
@@ -35,7 +36,9 @@ runCli(async () => {
   }
 
   const { url, embedded } = await resolveDatabase();
-  const { sql, db } = connect(url, { max: 2 });
+  // An operator waits for the verdict: a database host that never answers is said to be
+  // unreachable after a few seconds, not postgres.js's default 30.
+  const { sql, db } = connect(url, { max: 2, connectTimeoutSeconds: DATABASE_CONNECT_TIMEOUT_SECONDS });
   let code = 1;
   try {
     const findings = await runDoctor({ config, db, payments: paymentRegistry(), migrationsFolder: MIGRATIONS_FOLDER, expectedMode });

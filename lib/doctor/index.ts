@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import type { Env, PaymentsMode } from '@/lib/env';
 import type { PaymentRegistry } from '@/lib/payments';
@@ -27,7 +28,7 @@ export interface DoctorContext {
   expectedMode: PaymentsMode | null;
 }
 
-type Check = { name: string; run: () => Finding | Promise<Finding> };
+type Check = { name: string; run: () => Finding | Promise<Finding>; needsDatabase?: boolean };
 
 function checksOf(context: DoctorContext): Check[] {
   const { config, db } = context;
@@ -35,18 +36,38 @@ function checksOf(context: DoctorContext): Check[] {
     { name: 'payments mode', run: () => checkMode(config, context.expectedMode) },
     { name: 'AUTH_URL', run: () => checkAuthUrl(config) },
     ...context.payments.all().map((provider) => ({ name: `${provider.name} webhooks`, run: () => checkWebhookRegistration(provider, config) })),
-    { name: 'database', run: () => checkMigrations(db, context.migrationsFolder) },
+    { name: 'database', run: () => checkMigrations(db, context.migrationsFolder), needsDatabase: true },
     { name: 'email', run: () => checkMail(config.mail) },
-    { name: 'admins', run: () => checkAdmins(db) },
-    { name: 'worker', run: () => checkWorker(db) },
-    { name: 'queue', run: () => checkQueue(db) },
+    { name: 'admins', run: () => checkAdmins(db), needsDatabase: true },
+    { name: 'worker', run: () => checkWorker(db), needsDatabase: true },
+    { name: 'queue', run: () => checkQueue(db), needsDatabase: true },
   ];
 }
 
-/** Runs every check in turn; one that cannot run (a provider or the database unreachable) is a blocker saying why. */
+/** Why the database cannot be reached, or null when it answers. */
+async function databaseUnreachable(db: Database): Promise<string | null> {
+  try {
+    await db.execute(sql`select 1`);
+    return null;
+  } catch (error) {
+    return reasonOf(error);
+  }
+}
+
+/**
+ * Runs every check in turn; one that cannot run (a provider or the database unreachable) is a
+ * blocker saying why. The database is reached once first: when it cannot be, its checks say so
+ * at once instead of each waiting out the connection timeout again.
+ */
 export async function runDoctor(context: DoctorContext): Promise<Finding[]> {
   const findings: Finding[] = [];
-  for (const check of checksOf(context)) {
+  const checks = checksOf(context);
+  const unreachable = checks.some((check) => check.needsDatabase) ? await databaseUnreachable(context.db) : null;
+  for (const check of checks) {
+    if (unreachable !== null && check.needsDatabase) {
+      findings.push(blocker(check.name, `could not be checked: the database cannot be reached (${unreachable})`));
+      continue;
+    }
     try {
       findings.push(await check.run());
     } catch (error) {
