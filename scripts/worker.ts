@@ -6,7 +6,7 @@ import { mailDelivery } from '@/lib/mail/mailer';
 import { paymentRegistry } from '@/lib/payments';
 import { log } from '@/lib/log';
 import { serveWorkerMetrics } from '@/lib/ops/metrics-server';
-import { startTracing } from '@/lib/ops/tracing';
+import { startTracing, stopTracing } from '@/lib/ops/tracing';
 import { loadDotEnv, runCli, validateEnv } from './lib/stack';
 import { StartupError } from './lib/ports';
 
@@ -25,6 +25,7 @@ runCli(async () => {
   const shutdown = async () => {
     log.info('worker stopping');
     await boss.stop({ graceful: true, timeout: 10_000 });
+    await stopTracing();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());

@@ -38,13 +38,45 @@ export async function startTracing({ serviceName, environment = process.env }: T
   ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: environment.OTEL_SERVICE_NAME ?? serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(environment) }))],
   });
   // Also installs the AsyncLocalStorage context manager and the W3C trace-context propagator.
   provider.register();
-  const flush = () => void provider.shutdown().catch(() => {});
-  process.once('beforeExit', flush);
+  running = provider;
+  process.once('beforeExit', () => void stopTracing());
   return true;
+}
+
+/**
+ * Where spans go, from the environment given (the exporter itself reads only process.env):
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or `/v1/traces` under OTEL_EXPORTER_OTLP_ENDPOINT.
+ */
+function tracesUrl(environment: Record<string, string | undefined>): string {
+  return environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${environment.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** The provider startTracing registered, until stopTracing ends it. */
+let running: { shutdown(): Promise<void> } | undefined;
+
+/** A collector that does not answer must not hold a stopping process longer than this. */
+const FLUSH_TIMEOUT_MS = 3000;
+
+/**
+ * Sends the spans still batched (the exporter sends every few seconds) and stops tracing. A
+ * process that exits on a signal calls it first: `beforeExit` does not fire on process.exit,
+ * and the last seconds of spans, the ones about why it stopped, would be lost. Resolves within
+ * FLUSH_TIMEOUT_MS whether or not the collector answers; does nothing when tracing is off.
+ */
+export async function stopTracing(): Promise<void> {
+  const provider = running;
+  running = undefined;
+  if (!provider) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+  });
+  await Promise.race([provider.shutdown().catch(() => {}), timeout]);
+  clearTimeout(timer);
 }
 
 export interface SpanOptions {
