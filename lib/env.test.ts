@@ -135,6 +135,17 @@ describe('other variables', () => {
     expect(failure({ DATABASE_URL: 'mysql://localhost/db' }).variable).toBe('DATABASE_URL');
   });
 
+  it('takes several comma-separated AUTH_SECRETs for a rotation, the first signing, each of them long', () => {
+    const next = 'n'.repeat(40);
+    expect(parseEnv({ AUTH_SECRET: ` ${next}, ${SECRET} ` }).authSecrets).toEqual([next, SECRET]);
+    expect(failure({ AUTH_SECRET: `${next},short` }).variable).toBe('AUTH_SECRET');
+    expect(parseEnv({}).authSecrets).toEqual([]);
+  });
+
+  it('takes several comma-separated PAYPAL_WEBHOOK_IDs, so deliveries to the webhook being replaced still verify', () => {
+    expect(parseEnv({ ...PAYPAL_SANDBOX, PAYPAL_WEBHOOK_ID: 'WH-NEW, WH-OLD' }).paypal?.webhookIds).toEqual(['WH-NEW', 'WH-OLD']);
+  });
+
   it('requires a long AUTH_SECRET, and one in production', () => {
     expect(failure({ AUTH_SECRET: 'short' }).variable).toBe('AUTH_SECRET');
     expect(failure({ NODE_ENV: 'production', ...KEYS.live }).variable).toBe('AUTH_SECRET');

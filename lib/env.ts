@@ -8,6 +8,14 @@ import { z } from 'zod';
 
 export type PaymentsMode = 'sandbox' | 'test' | 'live';
 
+/** The non-empty items of a comma-separated value, trimmed. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 const optionalString = z
   .string()
   .trim()
@@ -44,7 +52,13 @@ const RawEnv = z.object({
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
       .optional(),
   ),
-  AUTH_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)').optional()),
+  // Comma-separated for a rotation: the first signs, every one is still accepted (SECURITY.md).
+  AUTH_SECRET: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => commaList(value).length > 0 && commaList(value).every((secret) => secret.length >= 32), 'must be at least 32 characters, or several such secrets separated by commas (try: openssl rand -base64 32)')
+      .optional(),
+  ),
   AUTH_URL: optionalString.pipe(z.url('must be an absolute URL').optional()),
   ADMIN_EMAILS: optionalString,
   AUTH_GITHUB_ID: optionalString,
@@ -114,7 +128,8 @@ export interface Env {
   nodeEnv: RawEnv['NODE_ENV'];
   port: number;
   databaseUrl: string | undefined;
-  authSecret: string | undefined;
+  /** The secrets sessions and order links are signed with: the first signs, all are accepted (empty when unset). */
+  authSecrets: string[];
   authUrl: string | undefined;
   adminEmails: ReadonlySet<string>;
   oauth: {
@@ -131,7 +146,8 @@ export interface Env {
   paypal: {
     clientId: string;
     clientSecret: string;
-    webhookId: string;
+    /** The webhook ids deliveries are accepted for: several while a webhook is being replaced. */
+    webhookIds: string[];
     environment: 'sandbox' | 'live';
   } | null;
   sandboxPort: number;
@@ -199,10 +215,7 @@ function derivePayments(raw: RawEnv): Pick<Env, 'paymentsMode' | 'stripe' | 'pay
     kinds.push({ variable: 'STRIPE_SECRET_KEY', kind: secret });
   }
   // Several comma-separated secrets are accepted so a signing secret can be rotated without downtime.
-  const webhookSecrets = (raw.STRIPE_WEBHOOK_SECRET ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const webhookSecrets = commaList(raw.STRIPE_WEBHOOK_SECRET);
   for (const secret of webhookSecrets) {
     if (!secret.startsWith('whsec_')) throw new EnvError('STRIPE_WEBHOOK_SECRET', 'must be one or more comma-separated whsec_… secrets');
   }
@@ -214,7 +227,8 @@ function derivePayments(raw: RawEnv): Pick<Env, 'paymentsMode' | 'stripe' | 'pay
       throw new EnvError('PAYPAL_WEBHOOK_ID', 'is missing: it is required with real PayPal credentials (the id of the webhook you registered)');
     }
     const environment = raw.PAYPAL_ENVIRONMENT ?? 'sandbox';
-    paypal = { clientId: raw.PAYPAL_CLIENT_ID, clientSecret: raw.PAYPAL_CLIENT_SECRET, webhookId: raw.PAYPAL_WEBHOOK_ID, environment };
+    // Several comma-separated ids: deliveries to the old webhook still verify while a new one is registered.
+    paypal = { clientId: raw.PAYPAL_CLIENT_ID, clientSecret: raw.PAYPAL_CLIENT_SECRET, webhookIds: commaList(raw.PAYPAL_WEBHOOK_ID), environment };
     kinds.push({ variable: 'PAYPAL_ENVIRONMENT', kind: environment === 'live' ? 'live' : 'test' });
   } else if (raw.PAYPAL_WEBHOOK_ID) {
     throw new EnvError('PAYPAL_CLIENT_ID', 'is missing: PAYPAL_WEBHOOK_ID is set without PayPal credentials');
@@ -285,18 +299,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError('METRICS_TOKEN', 'is missing: it is required when WORKER_METRICS_PORT is set (the worker serves its metrics only to a scraper with the token)');
   }
 
-  const adminEmails = new Set(
-    (raw.ADMIN_EMAILS ?? '')
-      .split(',')
-      .map((email) => email.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const adminEmails = new Set(commaList(raw.ADMIN_EMAILS).map((email) => email.toLowerCase()));
 
   return {
     nodeEnv: raw.NODE_ENV,
     port: raw.PORT,
     databaseUrl: raw.DATABASE_URL,
-    authSecret: raw.AUTH_SECRET,
+    authSecrets: commaList(raw.AUTH_SECRET),
     authUrl: raw.AUTH_URL,
     adminEmails,
     oauth: {

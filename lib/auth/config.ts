@@ -30,7 +30,7 @@ const globalForAuth = globalThis as unknown as { billfoldUnreadableSessions?: Ma
 const warnUnreadableSession = createUnreadableSessionWarner(log, (globalForAuth.billfoldUnreadableSessions ??= new Map()));
 
 function buildConfig(requestHeaders: Headers | undefined): NextAuthConfig {
-  const { oauth, adminEmails, authSecret } = env();
+  const { oauth, adminEmails, authSecrets } = env();
   const providers: NextAuthConfig['providers'] = [
     Credentials({
       credentials: { email: {}, password: {} },
@@ -59,7 +59,8 @@ function buildConfig(requestHeaders: Headers | undefined): NextAuthConfig {
     // Credentials sign-in requires JWT sessions. The token only names the user: the role and
     // the account itself are read from the database on every guarded request.
     session: { strategy: 'jwt', maxAge: 30 * 24 * 60 * 60 },
-    secret: authSecret,
+    // Auth.js encrypts with the first and decrypts with any: a rotation signs nobody out.
+    secret: authSecrets.length > 0 ? authSecrets : undefined,
     // Billfold is self-hosted behind its own server or proxy, which sets the Host header.
     trustHost: true,
     pages: { signIn: '/sign-in', error: '/sign-in' },

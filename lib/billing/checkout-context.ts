@@ -43,18 +43,19 @@ export function progressDependencies(): ProgressDependencies {
   return { db, paymentsOf: (provider) => paymentRegistry().get(provider).payments };
 }
 
-function tokenSecret(): string {
-  const secret = env().authSecret;
-  if (!secret) throw new Error('AUTH_SECRET is not set: checkout cannot sign order tokens');
-  return secret;
+function tokenSecrets(): [string, ...string[]] {
+  const [current, ...previous] = env().authSecrets;
+  if (!current) throw new Error('AUTH_SECRET is not set: checkout cannot sign order tokens');
+  return [current, ...previous];
 }
 
 export function orderToken(orderId: string): string {
-  return signOrderToken(tokenSecret(), orderId);
+  return signOrderToken(tokenSecrets()[0], orderId);
 }
 
+/** Order links made before an AUTH_SECRET rotation (in receipts already sent) still open while the old secret is listed. */
 export function orderIdFromToken(token: string | null | undefined): string | null {
-  return verifyOrderToken(tokenSecret(), token);
+  return verifyOrderToken(tokenSecrets(), token);
 }
 
 /** The order this browser is checking out, when its cookie carries a valid token. */

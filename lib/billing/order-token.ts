@@ -16,13 +16,16 @@ export function signOrderToken(secret: string, orderId: string): string {
   return `${orderId}.${mac(secret, orderId)}`;
 }
 
-/** The order id the token was made for, or null for anything forged, altered or malformed. */
-export function verifyOrderToken(secret: string, token: string | null | undefined): string | null {
+/** The order id the token was made for with any of `secrets`, or null for anything forged, altered or malformed. */
+export function verifyOrderToken(secrets: readonly string[], token: string | null | undefined): string | null {
   if (!token) return null;
   const dot = token.indexOf('.');
   const orderId = token.slice(0, dot);
   if (dot < 0 || !isUuid(orderId)) return null;
   const given = Buffer.from(token.slice(dot + 1));
-  const expected = Buffer.from(mac(secret, orderId));
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? orderId : null;
+  const madeWith = (secret: string) => {
+    const expected = Buffer.from(mac(secret, orderId));
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  };
+  return secrets.some(madeWith) ? orderId : null;
 }

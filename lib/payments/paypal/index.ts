@@ -82,9 +82,9 @@ export function paypalEventLookups({ rest }: PaypalClient): PaypalEventLookups {
  */
 export function paypalWebhooksFor(config: Pick<Env, 'paymentsMode' | 'sandboxUrl' | 'sandboxPaypalWebhookId' | 'paypal'>, client: PaypalClient): WebhooksApi {
   const sandbox = config.paymentsMode === 'sandbox';
-  const webhookId = sandbox ? config.sandboxPaypalWebhookId : config.paypal?.webhookId;
+  const webhookIds = sandbox ? (config.sandboxPaypalWebhookId ? [config.sandboxPaypalWebhookId] : []) : (config.paypal?.webhookIds ?? []);
   return paypalWebhooks({
-    webhookIds: () => (webhookId ? [webhookId] : []),
+    webhookIds: () => webhookIds,
     certificateLocations: sandbox ? [sandboxCertificateLocation(paypalConnection(config).apiBase)] : PAYPAL_CERTIFICATE_LOCATIONS[config.paypal?.environment ?? 'sandbox'],
     postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request }),
     lookups: paypalEventLookups(client),
