@@ -26,7 +26,7 @@ import { PaypalApiError, type PaypalClient } from './client';
  */
 
 /** PayPal's largest page and widest window (31 days); a longer window is searched in slices. */
-const PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 500;
 const MAX_SEARCH_MS = 31 * 24 * 60 * 60 * 1000;
 
 const PAYMENT_CODES = new Set(['T0003', 'T0006']);
@@ -71,15 +71,16 @@ function distinct<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-export function paypalReconciliation(client: PaypalClient, payments: PaymentsApi, subscriptions: SubscriptionsApi): ReconciliationApi {
+/** `pageSize`: transactions asked for a page (PayPal's largest, 500, unless a test wants more pages). */
+export function paypalReconciliation(client: PaypalClient, payments: PaymentsApi, subscriptions: SubscriptionsApi, options: { pageSize?: number } = {}): ReconciliationApi {
   return {
-    listing: paypalListing(client, payments, subscriptions),
+    listing: paypalListing(client, payments, subscriptions, options.pageSize ?? MAX_PAGE_SIZE),
     findPayment: (id) => unlessMissing(() => payments.retrievePayment(id)),
     findSubscription: (id) => unlessMissing(() => subscriptions.retrieveSubscription(id)),
   };
 }
 
-function paypalListing({ sdk, rest }: PaypalClient, payments: PaymentsApi, subscriptions: SubscriptionsApi): ProviderListing {
+function paypalListing({ sdk, rest }: PaypalClient, payments: PaymentsApi, subscriptions: SubscriptionsApi, pageSize: number): ProviderListing {
   const search = new TransactionSearchController(sdk);
 
   /** One page of Billfold's transactions of some event codes (those with a custom field). */
@@ -87,7 +88,7 @@ function paypalListing({ sdk, rest }: PaypalClient, payments: PaymentsApi, subsc
     const cursor = cursorOf(cursorValue, window);
     const sliceEnd = Math.min(cursor.sliceStart + MAX_SEARCH_MS, window.to.getTime());
     const answer = await call('transactions.search', () =>
-      search.searchTransactions({ startDate: searchDate(cursor.sliceStart), endDate: searchDate(sliceEnd), fields: 'all', pageSize: PAGE_SIZE, page: cursor.page }),
+      search.searchTransactions({ startDate: searchDate(cursor.sliceStart), endDate: searchDate(sliceEnd), fields: 'all', pageSize, page: cursor.page }),
     );
     const transactions = (answer.transactionDetails ?? [])
       .flatMap((detail) => detail.transactionInfo ?? [])
