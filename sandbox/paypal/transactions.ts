@@ -140,6 +140,7 @@ function refundTransaction(refund: RefundRecord, capture: CaptureRecord | undefi
   };
 }
 
+/** A subscription's payment names its subscription (`I-…`, which the spec's alphanumeric pattern refuses: openapi.test.ts). */
 function saleTransaction(sale: SaleRecord, seq: number): Transaction {
   const { resource, internal } = sale;
   return {

@@ -293,4 +293,15 @@ describe('error bodies', () => {
     });
     expect(() => expectMatchesPaypalSpec('GET', '/paypal/v1/notifications/webhooks', 401, { name: 'UNAUTHORIZED', message: 'No.' })).toThrow(/response default \(for 401\)/);
   });
+
+  it('records where Transaction Search’s spec and live PayPal disagree: an empty page, and a subscription’s I-… id as the reference of its payments', () => {
+    const search = '/paypal/v1/reporting/transactions?start_date=2026-12-01T00:00:00Z&end_date=2026-12-02T00:00:00Z';
+    const sale = { transaction_id: '5TY05013RG002845M', paypal_reference_id: 'I-BW452GLLEP1G', paypal_reference_id_type: 'SUB', transaction_event_code: 'T0002', transaction_amount: { currency_code: 'USD', value: '9.00' } };
+    // The spec wants at least one transaction and an alphanumeric reference; PayPal answers an
+    // empty window with `transaction_details: []` and names a subscription by its `I-` id, as
+    // the stand-in does. Neither is sent through the contract-checked clients in these tests.
+    expect(() => expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [], page: 1, total_items: 0, total_pages: 0 })).toThrow(/transaction_details must NOT have fewer than 1 items/);
+    expect(() => expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [{ transaction_info: sale }], page: 1, total_items: 1, total_pages: 1 })).toThrow(/paypal_reference_id must match pattern/);
+    expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [{ transaction_info: { ...sale, paypal_reference_id: 'BW452GLLEP1G' } }], page: 1, total_items: 1, total_pages: 1 });
+  });
 });
