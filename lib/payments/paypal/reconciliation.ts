@@ -57,7 +57,11 @@ function cursorOf(value: string | null, window: ListingWindow): Cursor {
   return { sliceStart: start as number, page: page as number };
 }
 
-/** Seconds are required and fractions allowed; PayPal's `end_date` includes its second, our window's `to` does not. */
+/**
+ * Seconds are required and fractions allowed. PayPal's `end_date` is inclusive, so a transaction
+ * at the very end of one slice can be listed again at the start of the next: comparing an object
+ * twice changes nothing.
+ */
 function searchDate(ms: number): string {
   return new Date(ms).toISOString();
 }
