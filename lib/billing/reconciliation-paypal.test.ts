@@ -72,7 +72,11 @@ async function atPaypal<T>(method: string, path: string, body?: unknown): Promis
   return answer;
 }
 
-/** Every webhook delivery of events about this order of ours is lost on the way (PayPal's sandbox drops them). */
+/**
+ * Every webhook delivery of events about this order of ours is lost on the way, as the sandbox's
+ * `drop-webhooks` fault loses them. These tests register no endpoint and apply no event, so what
+ * Billfold knows is only what its own calls answered and what reconciliation finds.
+ */
 async function dropDeliveriesFor(orderId: string): Promise<void> {
   const response = await fetch(`${sandbox.server.url}/_sandbox/chaos`, {
     method: 'POST',
