@@ -66,6 +66,9 @@ export const reconciliationFindings = pgTable(
     theirsAmount: bigint('theirs_amount', { mode: 'number' }),
     theirsCurrency: char('theirs_currency', { length: 3 }),
     theirsStatus: text('theirs_status'),
+    /** A payment's refunded total on each side (minor units of its currency), so a refund drift shows both; null for other objects. */
+    oursRefunded: bigint('ours_refunded', { mode: 'number' }),
+    theirsRefunded: bigint('theirs_refunded', { mode: 'number' }),
     /** Applied through the webhook path, after which ours matched theirs. */
     healed: boolean('healed').notNull(),
     /** What an operator should do about an open finding (or what was done, for a healed one). */

@@ -183,7 +183,7 @@ describe('reconciling Stripe with Billfold', () => {
   });
 });
 
-describe('reconciling PayPal with Billfold (our orders re-read one by one: PayPal lists none)', () => {
+describe('reconciling PayPal with Billfold (its transaction search, and our own orders re-read)', () => {
   it('heals a PayPal order captured while Billfold heard nothing (the buyer’s browser and the webhook both lost): its order is paid', async () => {
     const who = buyer('paypal-lost');
     const session = await startCheckout(deps, { buyer: who, items: [{ priceId: notebookPriceId, quantity: 1 }], currentOrderId: null });

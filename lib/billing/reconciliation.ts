@@ -1,9 +1,9 @@
-import { and, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { disputes, payments, reconciliationFindings, reconciliationRuns, refunds, subscriptions } from '@/db/schema';
 import { log } from '@/lib/log';
 import type { ListingPage, ListingWindow, PaymentProvider, ProviderListing, ReconciliationApi } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderDispute, type ProviderPayment, type ProviderRefund, type ProviderSubscription, type WebhookAction } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderDispute, type ProviderPayment, type ProviderRefund, type ProviderSubscription, type SubscriptionStatus, type WebhookAction } from '@/lib/payments/types';
 import { applyBillingChange, type BillingChange } from './payment-events';
 import { webhookEffect } from './webhook-actions';
 
@@ -200,9 +200,11 @@ async function recordFinding(run: RunContext, type: ObjectType, id: string, drif
     oursAmount: drift.ours?.amount ?? null,
     oursCurrency: drift.ours?.currency ?? null,
     oursStatus: drift.ours?.status ?? null,
+    oursRefunded: drift.ours?.refunded ?? null,
     theirsAmount: theirs?.amount ?? null,
     theirsCurrency: theirs?.currency ?? null,
     theirsStatus: theirs?.status ?? null,
+    theirsRefunded: theirs?.refunded ?? null,
     healed,
     action: healed ? HEALED : WHAT_TO_DO[drift.kind][type],
   };
@@ -270,7 +272,10 @@ async function reconcileListed<T>(run: RunContext, listing: ProviderListing, com
   } while (cursor);
 }
 
-/** Our rows of a type made in the window, by their provider ids. */
+/** A subscription in one of these will not change again: the rest are live, and re-read on every run. */
+const ENDED_SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['canceled', 'incomplete_expired'];
+
+/** Our rows of a type made in the window (subscriptions: and every live one), by their provider ids. */
 const OUR_ROWS: Partial<Record<ObjectType, (db: Database, provider: PaymentProviderName, window: ListingWindow) => Promise<string[]>>> = {
   payment: async (db, provider, window) =>
     (
@@ -279,18 +284,26 @@ const OUR_ROWS: Partial<Record<ObjectType, (db: Database, provider: PaymentProvi
         .from(payments)
         .where(and(eq(payments.provider, provider), gte(payments.createdAt, window.from), lt(payments.createdAt, window.to)))
     ).map((row) => row.id),
+  // Every live subscription as well as those made in the window: one made months ago can be
+  // canceled at the provider without an event, and a provider lists subscriptions by creation
+  // (Stripe) or by their payments (PayPal), so no listing of a recent window shows it.
   subscription: async (db, provider, window) =>
     (
       await db
         .select({ id: subscriptions.providerSubscriptionId })
         .from(subscriptions)
-        .where(and(eq(subscriptions.provider, provider), gte(subscriptions.createdAt, window.from), lt(subscriptions.createdAt, window.to)))
+        .where(
+          and(
+            eq(subscriptions.provider, provider),
+            or(and(gte(subscriptions.createdAt, window.from), lt(subscriptions.createdAt, window.to)), notInArray(subscriptions.status, ENDED_SUBSCRIPTION_STATUSES)),
+          ),
+        )
     ).map((row) => row.id),
 };
 
 /**
- * Our rows made in the window that no listing showed (all of them, at a provider that cannot
- * list): each is re-read on its own (it may have been made at the provider just outside the
+ * Our rows made in the window (and live subscriptions of any age) that no listing showed (all of
+ * them, at a provider that cannot list): each is re-read on its own (it may have been made at the provider just outside the
  * window); one the provider does not have at all is missing there, which no webhook could ever
  * have told us.
  */

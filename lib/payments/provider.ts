@@ -320,9 +320,9 @@ export interface ProviderListing {
 /** What reconciliation (lib/billing/reconciliation.ts) reads from a provider. */
 export interface ReconciliationApi {
   /**
-   * Null for a provider with no list of what it holds (PayPal has no list of orders; its
-   * transaction search is not used yet): our own rows are then re-read one by one, which finds
-   * drift and "missing there", never "missing here".
+   * Null for a provider with no list of what it holds: our own rows are then re-read one by one,
+   * which finds drift and "missing there", never "missing here". (PayPal, which lists no orders,
+   * builds its listing on its transaction search.)
    */
   readonly listing: ProviderListing | null;
   /** The payment as the provider holds it now, or null when the provider has no such payment. */

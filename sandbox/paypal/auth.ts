@@ -63,7 +63,7 @@ export class PaypalAuth {
     return {
       status: 200,
       body: {
-        scope: 'https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/subscriptions https://uri.paypal.com/services/disputes/read-seller https://uri.paypal.com/services/disputes/update-seller https://uri.paypal.com/services/applications/webhooks',
+        scope: 'https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/subscriptions https://uri.paypal.com/services/disputes/read-seller https://uri.paypal.com/services/disputes/update-seller https://uri.paypal.com/services/applications/webhooks https://uri.paypal.com/services/reporting/search/read',
         access_token: token,
         token_type: 'Bearer',
         app_id: appIdOf(clientId),

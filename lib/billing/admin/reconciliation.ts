@@ -8,6 +8,7 @@ import { UserFacingError } from '@/lib/errors';
 import { sendInTransaction } from '@/lib/jobs/boss';
 import { RECONCILIATION_QUEUE, type ReconciliationJob } from '@/lib/jobs/queues';
 import type { PaymentRegistry } from '@/lib/payments';
+import { formatMoney } from '@/lib/money';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 
 /** The reconciliation console: the last runs, the findings still open, and running one now. */
@@ -30,6 +31,19 @@ export async function openReconciliationFindings(db: Database): Promise<Reconcil
     .where(and(eq(reconciliationFindings.healed, false), isNull(reconciliationFindings.resolvedAt)))
     .orderBy(desc(reconciliationFindings.createdAt))
     .limit(FINDINGS_SHOWN);
+}
+
+/**
+ * One side of a finding as the console shows it: the amount and status, and for a payment the
+ * total it refunded, each in its currency's own exponent ("¥500 · succeeded · ¥200 refunded"),
+ * so a refund drift reads from both sides' refunded totals. "—" for a side that has no object.
+ */
+export function findingSide(finding: Pick<ReconciliationFindingRow, 'oursAmount' | 'oursCurrency' | 'oursStatus' | 'oursRefunded' | 'theirsAmount' | 'theirsCurrency' | 'theirsStatus' | 'theirsRefunded'>, which: 'ours' | 'theirs'): string {
+  const [amount, currency, status, refunded] =
+    which === 'ours' ? [finding.oursAmount, finding.oursCurrency, finding.oursStatus, finding.oursRefunded] : [finding.theirsAmount, finding.theirsCurrency, finding.theirsStatus, finding.theirsRefunded];
+  if (status === null) return '—';
+  const parts = [amount !== null && currency !== null ? formatMoney({ amount, currency }) : null, status, refunded !== null && currency !== null ? `${formatMoney({ amount: refunded, currency })} refunded` : null];
+  return parts.filter((part) => part !== null).join(' · ');
 }
 
 export const RunReconciliationInput = z.object({ provider: z.enum(paymentProvider.enumValues, 'Choose a payment provider to reconcile.') });

@@ -24,7 +24,7 @@ export function paypalProviderFor(client: PaypalClient, webhooks: WebhooksApi): 
     payments,
     subscriptions,
     webhooks,
-    reconciliation: paypalReconciliation(payments, subscriptions),
+    reconciliation: paypalReconciliation(client, payments, subscriptions),
   };
 }
 

@@ -128,14 +128,14 @@ describe('finding the operation', () => {
     expect(() => expectMatchesPaypalSpec('POST', CAPTURE_PATH, 202, capturedOrder())).toThrow(/declares no response for 202 \(it declares 200, 201, 400, 401, 403, 404, 422, 500, default\)/);
   });
 
-  it('lists every operation of the six files with the file that declares it, each once', () => {
+  it('lists every operation of the seven files with the file that declares it, each once', () => {
     const operations = paypalSpecOperations();
     expect(operations).toContainEqual({ method: 'POST', pathTemplate: '/v2/checkout/orders/{id}/capture', file: 'checkout_orders_v2.json', operationId: 'orders.capture' });
     expect(new Set(operations.map(({ file }) => file))).toEqual(
-      new Set(['billing_subscriptions_v1.json', 'catalogs_products_v1.json', 'checkout_orders_v2.json', 'customer_disputes_v1.json', 'notifications_webhooks_v1.json', 'payments_payment_v2.json']),
+      new Set(['billing_subscriptions_v1.json', 'catalogs_products_v1.json', 'checkout_orders_v2.json', 'customer_disputes_v1.json', 'notifications_webhooks_v1.json', 'payments_payment_v2.json', 'reporting_transactions_v1.json']),
     );
     expect(new Set(operations.map(({ method, pathTemplate }) => `${method} ${pathTemplate}`)).size).toBe(operations.length);
-    expect(operations).toHaveLength(66);
+    expect(operations).toHaveLength(68);
   });
 
   it('compiles every response of every operation, so a contract test never fails on the spec itself', () => {
@@ -147,7 +147,7 @@ describe('finding the operation', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(357);
+    expect(checked).toBe(364);
   });
 });
 
@@ -292,5 +292,16 @@ describe('error bodies', () => {
       debug_id: '90957fca61718',
     });
     expect(() => expectMatchesPaypalSpec('GET', '/paypal/v1/notifications/webhooks', 401, { name: 'UNAUTHORIZED', message: 'No.' })).toThrow(/response default \(for 401\)/);
+  });
+
+  it('records where Transaction Search’s spec and live PayPal disagree: an empty page, and a subscription’s I-… id as the reference of its payments', () => {
+    const search = '/paypal/v1/reporting/transactions?start_date=2026-12-01T00:00:00Z&end_date=2026-12-02T00:00:00Z';
+    const sale = { transaction_id: '5TY05013RG002845M', paypal_reference_id: 'I-BW452GLLEP1G', paypal_reference_id_type: 'SUB', transaction_event_code: 'T0002', transaction_amount: { currency_code: 'USD', value: '9.00' } };
+    // The spec wants at least one transaction and an alphanumeric reference; PayPal answers an
+    // empty window with `transaction_details: []` and names a subscription by its `I-` id, as
+    // the stand-in does. Neither is sent through the contract-checked clients in these tests.
+    expect(() => expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [], page: 1, total_items: 0, total_pages: 0 })).toThrow(/transaction_details must NOT have fewer than 1 items/);
+    expect(() => expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [{ transaction_info: sale }], page: 1, total_items: 1, total_pages: 1 })).toThrow(/paypal_reference_id must match pattern/);
+    expectMatchesPaypalSpec('GET', search, 200, { transaction_details: [{ transaction_info: { ...sale, paypal_reference_id: 'BW452GLLEP1G' } }], page: 1, total_items: 1, total_pages: 1 });
   });
 });

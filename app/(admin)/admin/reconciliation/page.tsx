@@ -6,8 +6,7 @@ import { DataTable, type Column } from '@/components/ui/data-table';
 import { db } from '@/db/client';
 import { requireStaffForPage } from '@/lib/auth/guards';
 import { can } from '@/lib/auth/roles';
-import { openReconciliationFindings, recentReconciliationRuns, type ReconciliationFindingRow, type ReconciliationRunRow } from '@/lib/billing/admin/reconciliation';
-import { formatMoney } from '@/lib/money';
+import { findingSide, openReconciliationFindings, recentReconciliationRuns, type ReconciliationFindingRow, type ReconciliationRunRow } from '@/lib/billing/admin/reconciliation';
 import { paymentRegistry } from '@/lib/payments';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
 import { runReconciliationNow } from './actions';
@@ -20,11 +19,6 @@ const KIND_LABELS: Record<ReconciliationFindingRow['kind'], string> = {
   amount_differs: 'Amount differs',
   status_differs: 'Status differs',
 };
-
-function side(amount: number | null, currency: string | null, status: string | null): string {
-  if (status === null) return '—';
-  return amount !== null && currency !== null ? `${formatMoney({ amount, currency })} · ${status}` : status;
-}
 
 export default async function ReconciliationPage() {
   const staff = await requireStaffForPage('/admin/reconciliation');
@@ -49,8 +43,8 @@ export default async function ReconciliationPage() {
     { key: 'object', header: 'Object', unlabelled: true, className: 'max-sm:w-full max-sm:font-medium', cell: (finding) => <span className="font-mono text-xs">{finding.providerObjectId}</span> },
     { key: 'type', header: 'Type', cell: (finding) => finding.objectType },
     { key: 'kind', header: 'Finding', cell: (finding) => KIND_LABELS[finding.kind] },
-    { key: 'ours', header: 'Ours', cell: (finding) => side(finding.oursAmount, finding.oursCurrency, finding.oursStatus) },
-    { key: 'theirs', header: 'Provider', cell: (finding) => `${PROVIDER_LABELS[finding.provider]}: ${side(finding.theirsAmount, finding.theirsCurrency, finding.theirsStatus)}` },
+    { key: 'ours', header: 'Ours', cell: (finding) => findingSide(finding, 'ours') },
+    { key: 'theirs', header: 'Provider', cell: (finding) => `${PROVIDER_LABELS[finding.provider]}: ${findingSide(finding, 'theirs')}` },
     { key: 'action', header: 'What to do', className: 'max-w-md', cell: (finding) => <span className="text-sm">{finding.action}</span> },
     { key: 'found', header: 'Found', cell: (finding) => <Time date={finding.createdAt} /> },
   ];
