@@ -42,14 +42,19 @@ async function toPaymentStep(page: Page, email: string): Promise<void> {
   await page.getByRole('button', { name: 'Continue to payment' }).click();
 }
 
-/** Milliseconds until the order's page shows "Paid", from `pressed` (a performance.now() in this process). */
-async function untilPaid(page: Page, pressed: () => number): Promise<number> {
+/** When Pay was pressed (wall clock, to compare with the database's timestamps) and how long until "Paid" showed. */
+interface Timing {
+  pressedAt: number;
+  ms: number;
+}
+
+async function untilPaid(page: Page, pressed: number, pressedAt: number): Promise<Timing> {
   await page.getByTestId('order-status').filter({ hasText: /^Paid$/ }).waitFor({ timeout: 30_000 });
-  return performance.now() - pressed();
+  return { pressedAt, ms: performance.now() - pressed };
 }
 
 /** One card payment: from the click on Pay to "Paid". */
-async function payByCard(page: Page): Promise<number> {
+async function payByCard(page: Page): Promise<Timing> {
   const frame = page.frameLocator('iframe[title="Secure payment input frame"]');
   await frame.getByLabel('Card number').fill('4242424242424242');
   await frame.getByLabel('Expiration date').fill(EXPIRY);
@@ -58,30 +63,46 @@ async function payByCard(page: Page): Promise<number> {
   const pay = page.getByRole('button', { name: /^Pay (?!with PayPal$)/ });
   // Actionable (the form is complete and the button enabled) before the clock starts.
   await pay.click({ trial: true });
-  const pressed = performance.now();
+  const [pressed, pressedAt] = [performance.now(), Date.now()];
   await pay.click();
-  return untilPaid(page, () => pressed);
+  return untilPaid(page, pressed, pressedAt);
 }
 
 /** One PayPal payment: from the approval in PayPal's window to "Paid". */
-async function payWithPaypal(page: Page): Promise<number> {
+async function payWithPaypal(page: Page): Promise<Timing> {
   const popup = page.waitForEvent('popup');
   await page.getByRole('button', { name: 'Pay with PayPal' }).click();
   const window = await popup;
   await window.getByLabel('Log in as a sandbox buyer').selectOption('buyer@example.com');
   const approve = window.getByRole('button', { name: /^Pay / });
   await approve.click({ trial: true });
-  const pressed = performance.now();
+  const [pressed, pressedAt] = [performance.now(), Date.now()];
   await approve.click();
-  return untilPaid(page, () => pressed);
+  return untilPaid(page, pressed, pressedAt);
 }
 
-async function journey(browser: Browser, app: string, provider: Provider, n: number): Promise<number> {
+/** Where the wait went, from the database's own timestamps: the first webhook stored, and the order marked paid (ms after Pay). */
+interface Stages {
+  stored: number;
+  paid: number;
+}
+
+async function stagesOf(sql: postgres.Sql, email: string, pressedAt: number): Promise<Stages> {
+  const [row] = await sql<{ stored: Date | null; paid: Date | null }[]>`
+    select min(w.received_at) as stored, min(o.paid_at) as paid
+    from orders o join payments p on p.order_id = o.id left join webhook_events w on w.provider_payment_id = p.provider_payment_id
+    where o.email = ${email}`;
+  return { stored: (row?.stored?.getTime() ?? NaN) - pressedAt, paid: (row?.paid?.getTime() ?? NaN) - pressedAt };
+}
+
+async function journey(browser: Browser, sql: postgres.Sql, app: string, provider: Provider, n: number): Promise<Timing & Stages> {
   const context = await browser.newContext({ baseURL: app });
+  const email = `journey-${provider}-${n}-${Date.now()}@example.com`;
   try {
     const page = await context.newPage();
-    await toPaymentStep(page, `journey-${provider}-${n}-${Date.now()}@example.com`);
-    return await (provider === 'card' ? payByCard(page) : payWithPaypal(page));
+    await toPaymentStep(page, email);
+    const timing = await (provider === 'card' ? payByCard(page) : payWithPaypal(page));
+    return { ...timing, ...(await stagesOf(sql, email, timing.pressedAt)) };
   } finally {
     await context.close();
   }
@@ -122,6 +143,7 @@ runCli(async () => {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'billfold-bench' } });
   let browser: Browser | undefined;
   let failed = false;
   try {
@@ -133,11 +155,11 @@ runCli(async () => {
     }
     browser = await chromium.launch({ executablePath: CHROMIUM });
     // One journey of each, not counted: the pages' first renders, the JIT, the pools.
-    for (const provider of ['card', 'paypal'] as const) await journey(browser, app, provider, 0);
-    const times: Record<Provider, number[]> = { card: [], paypal: [] };
+    for (const provider of ['card', 'paypal'] as const) await journey(browser, sql, app, provider, 0);
+    const results: Record<Provider, (Timing & Stages)[]> = { card: [], paypal: [] };
     // Alternated, so a noisy minute on the machine falls on both.
     for (let n = 1; n <= runs; n++) {
-      for (const provider of ['card', 'paypal'] as const) times[provider].push(await journey(browser, app, provider, n));
+      for (const provider of ['card', 'paypal'] as const) results[provider].push(await journey(browser, sql, app, provider, n));
     }
     await browser.close();
     browser = undefined;
@@ -146,12 +168,16 @@ runCli(async () => {
     say(`journey bench: ${runs} runs each, pressing Pay (PayPal: approving in its window) → the order page shows "Paid" (ms)`);
     sayBaseline(BASELINE_LOAD, baseline);
     for (const provider of ['card', 'paypal'] as const) {
-      const { median, p95 } = summary(times[provider]);
-      say(`  ${provider}: median ${median.toFixed(0)}, p95 ${p95.toFixed(0)} (all: ${times[provider].map((time) => time.toFixed(0)).join(' ')})`);
+      const { median, p95 } = summary(results[provider].map((result) => result.ms));
+      say(`  ${provider}: median ${median.toFixed(0)}, p95 ${p95.toFixed(0)} (all: ${results[provider].map((result) => result.ms.toFixed(0)).join(' ')})`);
+      const stored = summary(results[provider].map((result) => result.stored)).median;
+      const paid = summary(results[provider].map((result) => result.paid)).median;
+      say(`    median stages after Pay: first webhook stored ${stored.toFixed(0)}, order marked paid ${paid.toFixed(0)}, page shows "Paid" ${median.toFixed(0)}`);
       if (!sayRatio(`${provider} median ms vs baseline p50`, { baseline: baseline.p50, bench: median }, { atMost: TARGET_RATIO })) failed = true;
     }
   } finally {
     await browser?.close();
+    await sql.end();
     stack.kill('SIGTERM');
     await new Promise((resolve) => stack.once('exit', resolve));
     const cleanup = postgres(databaseUrl.replace(`/${DATABASE}`, '/postgres'), { max: 1, onnotice: () => {} });
