@@ -23,7 +23,7 @@ const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;
 const FAST_FOR_MS = 2 * 60_000;
 
-/** The order's payment state, polled while the provider's webhook is still on its way. */
+/** The order's payment state, pushed (or polled) while the provider's webhook is still on its way. */
 export function PaymentProgress({ token, initial, returnedFromProvider }: { token: string; initial: OrderProgress; returnedFromProvider: boolean }) {
   const [progress, setProgress] = useState<OrderProgress>(initial);
 
@@ -34,27 +34,44 @@ export function PaymentProgress({ token, initial, returnedFromProvider }: { toke
 
   useEffect(() => {
     if (progress !== 'confirming') return;
+    const query = `order=${encodeURIComponent(token)}`;
     const started = Date.now();
-    let timer: ReturnType<typeof setTimeout>;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
+    let source: EventSource | undefined;
+    const settle = (next: OrderProgress) => {
+      if (stopped || next === 'confirming') return false;
+      source?.close();
+      setProgress(next);
+      return true;
+    };
     const poll = async () => {
       try {
-        const response = await fetch(`/api/checkout/order-status?order=${encodeURIComponent(token)}`, { cache: 'no-store' });
-        if (response.ok) {
-          const body = (await response.json()) as { progress: OrderProgress };
-          if (!stopped && body.progress !== 'confirming') {
-            setProgress(body.progress);
-            return;
-          }
-        }
+        const response = await fetch(`/api/checkout/order-status?${query}`, { cache: 'no-store' });
+        if (response.ok && settle(((await response.json()) as { progress: OrderProgress }).progress)) return;
       } catch {
         // Offline for a moment: try again on the next tick.
       }
       if (!stopped) timer = setTimeout(poll, Date.now() - started < FAST_FOR_MS ? FAST_POLL_MS : SLOW_POLL_MS);
     };
-    timer = setTimeout(poll, FAST_POLL_MS);
+    const startPolling = () => {
+      if (!stopped && timer === undefined) timer = setTimeout(poll, FAST_POLL_MS);
+    };
+    // Pushed: the server sends the order's progress as soon as the webhook's change commits.
+    // Polling is the fallback, for a browser without EventSource or a stream that fails or ends.
+    if (typeof EventSource === 'function') {
+      source = new EventSource(`/api/checkout/order-events?${query}`);
+      source.addEventListener('progress', (event) => settle((JSON.parse((event as MessageEvent<string>).data) as { progress: OrderProgress }).progress));
+      source.addEventListener('error', () => {
+        source?.close();
+        startPolling();
+      });
+    } else {
+      startPolling();
+    }
     return () => {
       stopped = true;
+      source?.close();
       clearTimeout(timer);
     };
   }, [progress, token]);

@@ -4,6 +4,7 @@ import { customers, orders, payments } from '@/db/schema';
 import { log } from '@/lib/log';
 import { PaymentProviderUnavailableError, type PaymentProviderName, type ProviderPayment } from '@/lib/payments/types';
 import { CHANGEABLE, tryLockOrderCheckout, type CheckoutDependencies } from './checkout';
+import { notifyOrderChanged } from './order-changes';
 import { PAYABLE_STATUSES, type Order } from './orders';
 
 /**
@@ -99,10 +100,12 @@ async function abandonOrder(deps: CheckoutDependencies, orderId: string, options
       // Nothing at any provider can pay this order (it never got an intent: the provider was
       // unreachable at checkout), so no webhook will ever speak for it. Closing it here
       // touches no money state; it only stops the order showing as open for ever.
-      await tx
+      const closed = await tx
         .update(orders)
         .set({ status: 'canceled', updatedAt: sql`now()` })
-        .where(and(eq(orders.id, order.id), inArray(orders.status, [...PAYABLE_STATUSES])));
+        .where(and(eq(orders.id, order.id), inArray(orders.status, [...PAYABLE_STATUSES])))
+        .returning({ id: orders.id });
+      if (closed.length > 0) await notifyOrderChanged(tx, order.id);
       return { kind: 'closed' };
     }
 

@@ -9,6 +9,7 @@ import { MoneyError, type Money } from '@/lib/money';
 import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRefund } from '@/lib/payments/types';
 import { CHANGEABLE } from './checkout';
 import { NotYetKnownError } from './not-yet-known';
+import { notifyOrderChanged } from './order-changes';
 import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
 
 export type OrderStatus = (typeof orders.$inferSelect)['status'];
@@ -269,6 +270,8 @@ async function settleOrder(tx: Transaction, orderId: string): Promise<void> {
       .where(eq(orders.id, orderId))
       .returning();
     if (becomesPaid && updated) await queueReceipt(tx, updated);
+    // The order's page, open in the buyer's browser, is told when this commits (order-changes.ts).
+    await notifyOrderChanged(tx, orderId);
   }
   if (!winner) return;
   // When the order first becomes paid, its other attempts still open (a card form left in

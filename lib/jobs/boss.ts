@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import type { Transaction } from '@/db/client';
 import { log } from '@/lib/log';
-import { BOSS_SCHEMA, QUEUE_OPTIONS, transactionExecutor } from './queues';
+import { BOSS_SCHEMA, JOBS_CHANNEL, QUEUE_OPTIONS, transactionExecutor } from './queues';
 
 /** pg-boss keeps its tables in their own schema beside Billfold's. */
 export function createBoss(connectionString: string, role: 'worker' | 'producer', overrides: Partial<PgBoss.ConstructorOptions> = {}): PgBoss {
@@ -63,8 +63,9 @@ let jobWriter: PgBoss | undefined;
  * without a started pg-boss being passed down to it. Like pg-boss's send, it writes nothing
  * (and returns null) if the queue does not exist: migrating the database creates the queues
  * (installQueues), and whatever sweeps the queue's rows covers a queue that was cleared.
+ * It also NOTIFYs the workers (JOBS_CHANNEL) as webhook-ledger.ts does.
  */
-export function sendInTransaction(tx: Transaction, queue: string, data: object): Promise<string | null> {
+export async function sendInTransaction(tx: Transaction, queue: string, data: object): Promise<string | null> {
   jobWriter ??= new PgBoss({
     schema: BOSS_SCHEMA,
     db: { executeSql: () => Promise.reject(new Error('the job writer only runs on a transaction it is given')) },
@@ -72,7 +73,10 @@ export function sendInTransaction(tx: Transaction, queue: string, data: object):
     schedule: false,
     migrate: false,
   });
-  return jobWriter.send(queue, data, { db: transactionExecutor(tx) });
+  const id = await jobWriter.send(queue, data, { db: transactionExecutor(tx) });
+  // Sent when the transaction commits (never for one rolled back): an idle worker takes the job now.
+  if (id) await tx.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${queue})`);
+  return id;
 }
 
 /**

@@ -8,6 +8,13 @@ import type { PaymentProviderName } from '@/lib/payments/types';
 /** pg-boss keeps its tables in this schema beside Billfold's. */
 export const BOSS_SCHEMA = 'pgboss';
 
+/**
+ * The channel a new job NOTIFYs, with its queue's name as the payload, in the transaction that
+ * writes it (so the notification goes out when the job is committed, never before): an idle
+ * worker fetches it at once instead of at its next poll (lib/jobs/worker.ts, wakeWorkers).
+ */
+export const JOBS_CHANNEL = 'billfold_jobs';
+
 /** Verified provider events waiting to be applied (one job per stored webhook_events row). */
 export const WEBHOOK_QUEUE = 'webhook-events';
 

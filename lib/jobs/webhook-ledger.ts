@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { VerifiedWebhookEvent } from '@/lib/payments/types';
-import { WEBHOOK_QUEUE } from './queues';
+import { JOBS_CHANNEL, WEBHOOK_QUEUE } from './queues';
 
 /**
  * Stores a verified provider event once and enqueues its job, in one statement (so in one
@@ -12,7 +12,8 @@ import { WEBHOOK_QUEUE } from './queues';
  * changes its table cannot slip by. If the queue does not exist, the job has no partition (nor
  * queue for its foreign key), the statement fails and nothing is stored: the provider retries.
  * `traceparent` (when traced: the endpoint's span) rides in the job's data, for the worker's
- * apply span to link to (lib/jobs/webhook-worker.ts, applyWebhookJobs).
+ * apply span to link to (lib/jobs/webhook-worker.ts, applyWebhookJobs). A stored event also
+ * NOTIFYs the workers (JOBS_CHANNEL), sent by PostgreSQL when the statement commits.
  */
 export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent, traceparent: string | null = null): Promise<'stored' | 'duplicate'> {
   const rows = await sql`
@@ -21,20 +22,23 @@ export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent, 
       values (${event.provider}, ${event.eventId}, ${event.type}, ${event.payloadJson}::jsonb)
       on conflict (provider, event_id) do nothing
       returning id
+    ),
+    job as (
+      insert into pgboss.job (id, name, data, retry_limit, retry_delay, retry_backoff, expire_in, keep_until, dead_letter, policy)
+      select
+        event.id,
+        ${WEBHOOK_QUEUE},
+        jsonb_strip_nulls(jsonb_build_object('webhookEventId', event.id, 'traceparent', ${traceparent}::text)),
+        coalesce(queue.retry_limit, 2),
+        case when coalesce(queue.retry_backoff, false) then greatest(queue.retry_delay, 1) else coalesce(queue.retry_delay, 0) end,
+        coalesce(queue.retry_backoff, false),
+        coalesce(queue.expire_seconds * interval '1 second', interval '15 minutes'),
+        now() + coalesce(queue.retention_minutes * interval '1 minute', interval '14 days'),
+        queue.dead_letter,
+        queue.policy
+      from event left join pgboss.queue queue on queue.name = ${WEBHOOK_QUEUE}
+      returning id
     )
-    insert into pgboss.job (id, name, data, retry_limit, retry_delay, retry_backoff, expire_in, keep_until, dead_letter, policy)
-    select
-      event.id,
-      ${WEBHOOK_QUEUE},
-      jsonb_strip_nulls(jsonb_build_object('webhookEventId', event.id, 'traceparent', ${traceparent}::text)),
-      coalesce(queue.retry_limit, 2),
-      case when coalesce(queue.retry_backoff, false) then greatest(queue.retry_delay, 1) else coalesce(queue.retry_delay, 0) end,
-      coalesce(queue.retry_backoff, false),
-      coalesce(queue.expire_seconds * interval '1 second', interval '15 minutes'),
-      now() + coalesce(queue.retention_minutes * interval '1 minute', interval '14 days'),
-      queue.dead_letter,
-      queue.policy
-    from event left join pgboss.queue queue on queue.name = ${WEBHOOK_QUEUE}
-    returning id`;
+    select id, pg_notify(${JOBS_CHANNEL}, ${WEBHOOK_QUEUE}) from job`;
   return rows.length > 0 ? 'stored' : 'duplicate';
 }

@@ -28,6 +28,7 @@ import {
   type WebhookJob,
 } from './queues';
 import { processSubscriptionSwitch } from './subscription-switch-worker';
+import { wakeWorkersOnNewJobs } from './wake';
 import { applyWebhookJobs } from './webhook-worker';
 
 export interface WorkerDeps {
@@ -41,7 +42,10 @@ export interface WorkerDeps {
 }
 
 export interface WorkerOptions {
+  /** How often each queue is polled for jobs whose NOTIFY was missed (see ./wake.ts). */
   pollingIntervalSeconds?: number;
+  /** Where to LISTEN for new jobs: the queue's own database unless given (tests give one that is down). */
+  notificationsUrl?: string;
   /** How often unsent email without a job is looked for (also once at start). */
   sweepIntervalSeconds?: number;
   boss?: Partial<PgBoss.ConstructorOptions>;
@@ -59,24 +63,31 @@ async function sweepAbandonedCheckouts(deps: WorkerDeps): Promise<void> {
 export async function startWorker(connectionString: string, deps: WorkerDeps, options: WorkerOptions = {}): Promise<PgBoss> {
   const boss = await startBoss(createBoss(connectionString, 'worker', options.boss));
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+  // The workers a committed job's NOTIFY wakes, by queue.
+  const wakeable = new Map<string, string[]>();
+  const woken = (queue: string) => (id: string) => void wakeable.set(queue, [...(wakeable.get(queue) ?? []), id]);
   // pg-boss pauses a worker for its polling interval after every fetch, so throughput comes
   // from batches: each fetch takes up to 50 jobs, applied together (events about the same
   // object share one re-fetch). A job that fails is failed on its own and retried with backoff.
   for (let i = 0; i < 2; i++) {
-    await boss.work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds }, async (jobs) => {
-      const failures = await applyWebhookJobs(deps, jobs);
-      for (const job of jobs) {
-        const failure = failures.get(job.data.webhookEventId);
-        if (failure) await boss.fail(WEBHOOK_QUEUE, job.id, { message: failure.message });
-      }
-    });
+    await boss
+      .work<WebhookJob>(WEBHOOK_QUEUE, { batchSize: 50, pollingIntervalSeconds }, async (jobs) => {
+        const failures = await applyWebhookJobs(deps, jobs);
+        for (const job of jobs) {
+          const failure = failures.get(job.data.webhookEventId);
+          if (failure) await boss.fail(WEBHOOK_QUEUE, job.id, { message: failure.message });
+        }
+      })
+      .then(woken(WEBHOOK_QUEUE));
   }
   const queues = [WEBHOOK_QUEUE, CHECKOUT_SWEEP_QUEUE, DUPLICATE_PAYMENT_QUEUE];
 
   // Rare (an order paid twice), one at a time: each job holds its payment's lock over a refund.
-  await boss.work<DuplicatePaymentJob>(DUPLICATE_PAYMENT_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-    if (job) await processDuplicatePayment(deps, job.data.paymentId, job);
-  });
+  await boss
+    .work<DuplicatePaymentJob>(DUPLICATE_PAYMENT_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+      if (job) await processDuplicatePayment(deps, job.data.paymentId, job);
+    })
+    .then(woken(DUPLICATE_PAYMENT_QUEUE));
 
   // Rare (a subscriber moving to a card, once their old subscription ended), one at a time.
   const switchDeps = {
@@ -87,15 +98,19 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
       return { db: deps.db, payments: provider.payments, subscriptions: provider.subscriptions };
     },
   };
-  await boss.work<SubscriptionSwitchJob>(SUBSCRIPTION_SWITCH_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-    if (job) await processSubscriptionSwitch(switchDeps, job.data.switchId, job);
-  });
+  await boss
+    .work<SubscriptionSwitchJob>(SUBSCRIPTION_SWITCH_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+      if (job) await processSubscriptionSwitch(switchDeps, job.data.switchId, job);
+    })
+    .then(woken(SUBSCRIPTION_SWITCH_QUEUE));
   queues.push(SUBSCRIPTION_SWITCH_QUEUE);
 
   // Rare (a subscription given up, approved later from a window left open), one at a time.
-  await boss.work<DisownedSubscriptionJob>(DISOWNED_SUBSCRIPTION_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
-    if (job) await processDisownedSubscription(switchDeps, job.data.subscriptionId, job);
-  });
+  await boss
+    .work<DisownedSubscriptionJob>(DISOWNED_SUBSCRIPTION_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+      if (job) await processDisownedSubscription(switchDeps, job.data.subscriptionId, job);
+    })
+    .then(woken(DISOWNED_SUBSCRIPTION_QUEUE));
   queues.push(DISOWNED_SUBSCRIPTION_QUEUE);
 
   await boss.work(CHECKOUT_SWEEP_QUEUE, async () => {
@@ -120,9 +135,11 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
     // workers keep one slow server from holding up the rest.
     const emailDeps = { db: deps.db, delivery: mail };
     for (let i = 0; i < 2; i++) {
-      await boss.work<EmailJob>(EMAIL_QUEUE, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
-        if (job) await deliverEmail(emailDeps, job.data.emailId);
-      });
+      await boss
+        .work<EmailJob>(EMAIL_QUEUE, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
+          if (job) await deliverEmail(emailDeps, job.data.emailId);
+        })
+        .then(woken(EMAIL_QUEUE));
     }
     const sweep = () => sweepOutbox(deps.db).catch((error: unknown) => log.error({ err: error }, 'email sweep failed'));
     await sweep();
@@ -131,6 +148,10 @@ export async function startWorker(connectionString: string, deps: WorkerDeps, op
     boss.once('stopped', () => clearInterval(timer));
     queues.push(EMAIL_QUEUE);
   }
-  log.info({ queues, mail: mail.mode, abandonCheckoutsAfterHours: deps.abandonCheckoutsAfterHours }, 'worker started');
+  const notifications = wakeWorkersOnNewJobs(boss, options.notificationsUrl ?? connectionString, wakeable);
+  // Started with LISTEN in place when the database allows it, so the first job's NOTIFY is heard;
+  // a server that refuses it does not hold the worker up (it polls, and keeps trying to listen).
+  await Promise.race([notifications.ready, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  log.info({ queues, wokenByNotifications: notifications.listening(), mail: mail.mode, abandonCheckoutsAfterHours: deps.abandonCheckoutsAfterHours }, 'worker started');
   return boss;
 }
