@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { drawApiFault } from '../chaos';
 import { redirectWithNotice } from '../dashboard';
 import type { ProviderModule, SandboxServices } from '../module';
 import { WebhookDispatcher } from '../webhooks';
@@ -42,7 +43,7 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     routes: PAYPAL_ROUTES,
     auth,
     prefix: PAYPAL_PREFIX,
-    faultRate: () => chaos().apiFaultRate,
+    apiFault: () => drawApiFault(chaos()),
     onEvents: () => dispatcher.wake(),
     customerFault: (method, pathname, body, pathIds) => faults.takeForRequest(store.reader, method, pathname, body, pathIds),
   });

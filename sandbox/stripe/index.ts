@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { drawApiFault } from '../chaos';
 import type { ProviderModule, SandboxServices } from '../module';
 import { createStripeApi } from './api';
 import { handleCustomerAdvance } from './billing/customer-clock';
@@ -38,7 +39,7 @@ export function createStripeModule({ store, chaos, retry, origin }: SandboxServi
   const onEvents = () => dispatcher.wake();
   const billing = new WallClockBilling(store, origin, onEvents);
   const api = createStripeApi(store, {
-    faultRate: () => chaos().apiFaultRate,
+    apiFault: () => drawApiFault(chaos()),
     customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
     onEvents,
   });
