@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { drawApiFault } from '../chaos';
 import { redirectWithNotice } from '../dashboard';
 import type { ProviderModule, SandboxServices } from '../module';
 import { WebhookDispatcher } from '../webhooks';
@@ -22,7 +21,7 @@ import { CERT_PATH, CERTIFICATE_PEM } from './signing';
 
 export const PAYPAL_PREFIX = '/paypal';
 
-export function createPaypalModule({ store, chaos, retry, origin }: SandboxServices): ProviderModule {
+export function createPaypalModule({ store, chaos, apiFault, retry, origin }: SandboxServices): ProviderModule {
   const auth = new PaypalAuth(store);
   const background = PAYPAL_BACKGROUND.map((make) => make());
   const faults = new PaypalFaults();
@@ -43,7 +42,7 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     routes: PAYPAL_ROUTES,
     auth,
     prefix: PAYPAL_PREFIX,
-    apiFault: () => drawApiFault(chaos()),
+    apiFault,
     onEvents: () => dispatcher.wake(),
     customerFault: (method, pathname, body, pathIds) => faults.takeForRequest(store.reader, method, pathname, body, pathIds),
   });

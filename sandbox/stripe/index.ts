@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { drawApiFault } from '../chaos';
 import type { ProviderModule, SandboxServices } from '../module';
 import { createStripeApi } from './api';
 import { handleCustomerAdvance } from './billing/customer-clock';
@@ -28,7 +27,7 @@ export interface StripeModule extends ProviderModule {
   faults: CustomerFaults;
 }
 
-export function createStripeModule({ store, chaos, retry, origin }: SandboxServices): StripeModule {
+export function createStripeModule({ store, chaos, apiFault, retry, origin }: SandboxServices): StripeModule {
   // Stripe.js and the card frame are bundled from TypeScript while the store migrates; start()
   // waits for them, so no page does, and a script that does not build stops the start, not a
   // checkout. (Caught here only so a failure is reported by start(), not as unhandled.)
@@ -39,7 +38,7 @@ export function createStripeModule({ store, chaos, retry, origin }: SandboxServi
   const onEvents = () => dispatcher.wake();
   const billing = new WallClockBilling(store, origin, onEvents);
   const api = createStripeApi(store, {
-    apiFault: () => drawApiFault(chaos()),
+    apiFault,
     customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
     onEvents,
   });

@@ -59,6 +59,20 @@ describe('when an injected fault strikes', () => {
     const accepted = await post({ apiFaultRate: 0.1, apiFaultAfterShare: 0.5 });
     expect(await accepted.json()).toMatchObject({ apiFaultRate: 0.1, apiFaultAfterShare: 0.5 });
   });
+
+  it('counts the faults it injected, by when they struck, so a test knows how much chaos its run met', async () => {
+    const injected = async () => ((await (await fetch(`${t.server.url}/_sandbox/chaos`)).json()) as { injectedApiFaults: { before: number; after: number } }).injectedApiFaults;
+    await t.rest('GET', '/v1/notifications/webhooks'); // the bearer token, fetched while PayPal is healthy
+    const start = await injected();
+    failEveryRequest('before');
+    await stripeError(t.stripe.customers.list());
+    failEveryRequest('after');
+    await stripeError(t.stripe.customers.list());
+    expect((await t.rest('GET', '/v1/notifications/webhooks')).status).toBe(500);
+    healProvider();
+    await t.stripe.customers.list();
+    expect(await injected()).toEqual({ before: start.before + 1, after: start.after + 2 });
+  });
 });
 
 describe('Stripe, when the answer is lost after the work', () => {

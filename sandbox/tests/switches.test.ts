@@ -26,7 +26,7 @@ afterEach(() => {
 describe('the chaos switches', () => {
   it('changes only the switches it is given and answers with all of them', async () => {
     const changed = await call('/_sandbox/chaos', { duplicateRate: 0.25, shuffle: true });
-    expect(changed).toEqual({ status: 200, body: { ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, faults: [], providerFaults: { paypal: [] } } });
+    expect(changed).toEqual({ status: 200, body: { ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, injectedApiFaults: { before: 0, after: 0 }, faults: [], providerFaults: { paypal: [] } } });
     expect(await call('/_sandbox/chaos', { delayMs: 50 })).toMatchObject({ body: { duplicateRate: 0.25, shuffle: true, delayMs: 50 } });
     expect(t.server.chaos).toEqual({ ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, delayMs: 50 });
   });
