@@ -54,6 +54,8 @@ export default defineConfig({
       name: 'provider-chaos',
       testMatch: PROVIDER_CHAOS_SPEC,
       dependencies: ['chromium', PHONE_PROJECT],
+      // Four people at once in one worker's browser: each step may wait behind the others'.
+      expect: { timeout: 20_000 },
       use: { ...devices['Desktop Chrome'], launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS } },
     },
   ],
