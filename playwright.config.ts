@@ -5,6 +5,7 @@ import { CHROMIUM_ARGS, findBrowser } from './scripts/lib/browser';
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 4343);
 export const E2E_ADMIN_EMAIL = 'admin@billfold.test';
+const PROVIDER_CHAOS_SPEC = 'provider-chaos.spec.ts';
 
 /**
  * Browser journeys against the production build (`npm run build` first; `npm test` does it),
@@ -31,7 +32,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testIgnore: 'phone.spec.ts',
+      testIgnore: ['phone.spec.ts', PROVIDER_CHAOS_SPEC],
       use: { ...devices['Desktop Chrome'], launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS } },
     },
     {
@@ -39,11 +40,23 @@ export default defineConfig({
       // sideways (e2e/phone-support.ts); the journeys tagged @phone, and every page at 360 px.
       name: PHONE_PROJECT,
       grep: /@phone/,
+      testIgnore: PROVIDER_CHAOS_SPEC,
       use: {
         ...devices['Pixel 7'],
         viewport: { width: PHONE_WIDTH, height: 780 },
         launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS },
       },
+    },
+    {
+      // The provider failing a share of all calls (e2e/provider-chaos.spec.ts). The sandbox's
+      // switch disturbs every caller, so this runs alone, after every other journey has ended:
+      // a project that depends on the others starts only once they are all done.
+      name: 'provider-chaos',
+      testMatch: PROVIDER_CHAOS_SPEC,
+      dependencies: ['chromium', PHONE_PROJECT],
+      // Four people at once in one worker's browser: each step may wait behind the others'.
+      expect: { timeout: 20_000 },
+      use: { ...devices['Desktop Chrome'], launchOptions: { executablePath: findBrowser(), args: CHROMIUM_ARGS } },
     },
   ],
   webServer: {

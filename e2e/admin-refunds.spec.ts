@@ -1,23 +1,10 @@
-import type { Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
-import { adminBrowser, newTeamMember } from './admin-support';
-import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, sandbox, test } from './checkout-support';
+import { adminBrowser, newTeamMember, paymentIdOf, refund, refundsAtProvider } from './admin-support';
+import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, test } from './checkout-support';
 import { resourceFailedWith, uniqueEmail } from './support';
 
 test.describe.configure({ timeout: 120_000 });
-
-/** Our id of the payment a buyer made, as an admin finds it: searched by email in the transactions list. */
-async function paymentIdOf(browser: Browser, email: string): Promise<string> {
-  const admin = await adminBrowser(browser);
-  await admin.goto(`/admin/transactions?q=${encodeURIComponent(email)}`);
-  const link = admin.getByRole('table', { name: 'Transactions' }).getByTestId('transaction-link');
-  await expect(link).toHaveCount(1);
-  const href = await link.getAttribute('href');
-  await admin.context().close();
-  const id = /^\/admin\/transactions\/([0-9a-f-]{36})$/.exec(href ?? '')?.[1];
-  if (!id) throw new Error(`the transactions list links ${email}'s payment as ${href}`);
-  return id;
-}
 
 /** A customer pays for `quantity` of `product` by card; returns their email and the provider's payment id. */
 async function paidByCard(page: Page, product: string, quantity: number) {
@@ -30,21 +17,6 @@ async function paidByCard(page: Page, product: string, quantity: number) {
   await expectConfirmation(page);
   const [intent] = await intentsFor(email);
   return { email, intentId: intent!.id, paymentId: await paymentIdOf(browser, email) };
-}
-
-async function refund(admin: Page, amount: string, options: { note?: string; click?: 'once' | 'twice' } = {}) {
-  const form = admin.getByTestId('refund-form');
-  await form.getByLabel(/^Amount/).fill(amount);
-  await form.getByLabel('Reason').selectOption('requested_by_customer');
-  if (options.note) await form.getByLabel(/^Note/).fill(options.note);
-  const button = form.getByRole('button', { name: 'Refund' });
-  if (options.click === 'twice') await button.dblclick();
-  else await button.click();
-}
-
-/** The provider's refunds of the payment, as its dashboard would list them. */
-async function refundsAtProvider(intentId: string) {
-  return (await sandbox.refunds.list({ payment_intent: intentId, limit: 100 })).data;
 }
 
 test('an admin refunds part of a card payment, sees what is left and the refund settle in the timeline, and a double-clicked refund is one refund', async ({ page, browser }) => {

@@ -1,5 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { sandbox } from './checkout-support';
 import { clientHeaders, expect, PASSWORD, signIn, signUp, uniqueEmail } from './support';
 
 /**
@@ -63,4 +64,33 @@ export async function openEmail(admin: Page, to: string, subject: string): Promi
     await admin.getByRole('table', { name: 'Emails' }).getByRole('link', { name: subject }).click({ timeout: 1_000 });
     await expect(admin.getByRole('heading', { name: subject })).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
+}
+
+/** Our id of the payment a buyer made, as an admin finds it: searched by email in the transactions list. */
+export async function paymentIdOf(browser: Browser, email: string): Promise<string> {
+  const admin = await adminBrowser(browser);
+  await admin.goto(`/admin/transactions?q=${encodeURIComponent(email)}`);
+  const link = admin.getByRole('table', { name: 'Transactions' }).getByTestId('transaction-link');
+  await expect(link).toHaveCount(1);
+  const href = await link.getAttribute('href');
+  await admin.context().close();
+  const id = /^\/admin\/transactions\/([0-9a-f-]{36})$/.exec(href ?? '')?.[1];
+  if (!id) throw new Error(`the transactions list links ${email}'s payment as ${href}`);
+  return id;
+}
+
+/** Fills the payment page's refund form as an admin does and sends it (a double click when asked). */
+export async function refund(admin: Page, amount: string, options: { note?: string; click?: 'once' | 'twice' } = {}) {
+  const form = admin.getByTestId('refund-form');
+  await form.getByLabel(/^Amount/).fill(amount);
+  await form.getByLabel('Reason').selectOption('requested_by_customer');
+  if (options.note) await form.getByLabel(/^Note/).fill(options.note);
+  const button = form.getByRole('button', { name: 'Refund' });
+  if (options.click === 'twice') await button.dblclick();
+  else await button.click();
+}
+
+/** The provider's refunds of the payment, as its dashboard would list them. */
+export async function refundsAtProvider(intentId: string) {
+  return (await sandbox.refunds.list({ payment_intent: intentId, limit: 100 })).data;
 }

@@ -212,3 +212,15 @@ export async function faultsArmedFor(email: string): Promise<ArmedFault[]> {
   const body = (await response.json()) as { faults: ArmedFault[] };
   return body.faults.filter((fault) => fault.email === email);
 }
+
+/** The sandbox's global chaos switches (README, "Chaos switches"): they disturb every caller, so only a spec running alone sets them. */
+export async function setProviderChaos(switches: { apiFaultRate: number; apiFaultAfterShare: number }): Promise<void> {
+  const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(switches) });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+/** How many API faults the sandbox has injected since it started, by when they struck (before the work, or after it with the answer lost). */
+export async function injectedApiFaults(): Promise<{ before: number; after: number }> {
+  const response = await fetch(`${SANDBOX_ORIGIN}/_sandbox/chaos`);
+  return ((await response.json()) as { injectedApiFaults: { before: number; after: number } }).injectedApiFaults;
+}

@@ -18,8 +18,14 @@ export const ChaosSwitches = z.strictObject({
   shuffle: z.boolean({ error: 'shuffle must be true or false.' }),
   /** Each delivery waits a random 0..delayMs before it is sent. */
   delayMs: z.number({ error: 'delayMs must be a whole number of milliseconds from 0 to 60000.' }).int().min(0).max(60 * SECOND),
-  /** Chance (0–1) that an API request fails with a 500 before doing anything. */
+  /** Chance (0–1) that an API request meets a fault: a 500 instead of its answer. */
   apiFaultRate: z.number({ error: 'apiFaultRate must be a chance from 0 to 1.' }).min(0).max(1),
+  /**
+   * Share (0–1) of those faults that strike after the request did its work: the change commits
+   * (and its idempotency key remembers it), only the answer is lost, as when a provider times out
+   * or a proxy fails after the commit. The rest strike before anything happens.
+   */
+  apiFaultAfterShare: z.number({ error: 'apiFaultAfterShare must be a share from 0 to 1.' }).min(0).max(1),
 });
 export type Chaos = z.infer<typeof ChaosSwitches>;
 
@@ -34,7 +40,16 @@ export const RetrySwitches = z.strictObject({
 });
 export type RetryPolicy = z.infer<typeof RetrySwitches>;
 
-export const DEFAULT_CHAOS: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0 };
+export const DEFAULT_CHAOS: Chaos = { duplicateRate: 0, shuffle: false, delayMs: 0, apiFaultRate: 0, apiFaultAfterShare: 0 };
+
+/** When an injected API fault strikes: before the request does anything, or after, its answer lost. */
+export type ApiFault = 'before' | 'after';
+
+/** Whether one API request meets an injected fault (apiFaultRate), and when (apiFaultAfterShare). */
+export function drawApiFault(chaos: Pick<Chaos, 'apiFaultRate' | 'apiFaultAfterShare'>, random: () => number = Math.random): ApiFault | null {
+  if (chaos.apiFaultRate === 0 || random() >= chaos.apiFaultRate) return null;
+  return random() < chaos.apiFaultAfterShare ? 'after' : 'before';
+}
 const HOUR = 3600 * SECOND;
 
 /**

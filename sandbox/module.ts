@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Chaos, RetryPolicy } from './chaos';
+import type { ApiFault, Chaos, RetryPolicy } from './chaos';
 import type { DashboardTable } from './dashboard';
 import type { Store } from './store';
 
@@ -13,6 +13,8 @@ import type { Store } from './store';
 export interface SandboxServices {
   store: Store;
   chaos(): Chaos;
+  /** The injected fault one API request meets under the chaos switches (none, before or after its work), counted by the server. */
+  apiFault(): ApiFault | null;
   /** This provider's webhook backoff (its own defaults, as /_sandbox/retry leaves them). */
   retry(): RetryPolicy;
   /**

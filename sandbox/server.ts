@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody, sendJson } from './admin-json';
-import { DEFAULT_CHAOS, defaultRetryPolicies, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicies, type RetryProvider, type RetryRequest } from './chaos';
+import { DEFAULT_CHAOS, defaultRetryPolicies, drawApiFault, parseChaosRequest, parseRetryRequest, type Chaos, type RetryPolicies, type RetryProvider, type RetryRequest } from './chaos';
 import { sendDashboard } from './dashboard';
 import type { ProviderModule, SandboxServices } from './module';
 import { Store } from './store';
@@ -67,7 +67,15 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
   const { chaos, retry } = initialSwitches(options);
   const store = new Store(options.databaseUrl);
   let origin = '';
-  const services = (provider: RetryProvider): SandboxServices => ({ store, chaos: () => chaos, retry: () => retry[provider], origin: () => origin });
+  // Every injected API fault, by when it struck, since the server started: a test reads how much
+  // chaos its run really met (GET /_sandbox/chaos), not only what it asked for.
+  const injectedApiFaults = { before: 0, after: 0 };
+  const apiFault = () => {
+    const fault = drawApiFault(chaos);
+    if (fault) injectedApiFaults[fault] += 1;
+    return fault;
+  };
+  const services = (provider: RetryProvider): SandboxServices => ({ store, chaos: () => chaos, apiFault, retry: () => retry[provider], origin: () => origin });
 
   // Created before the store migrates: a module prepares what it can meanwhile (Stripe bundles its scripts).
   const stripe = createStripeModule(services('stripe'));
@@ -129,7 +137,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxServ
         }
         Object.assign(chaos, parsed.switches);
       }
-      sendJson(response, 200, { ...chaos, faults: stripe.faults.list(), providerFaults: listProviderFaults(providers) });
+      sendJson(response, 200, { ...chaos, injectedApiFaults, faults: stripe.faults.list(), providerFaults: listProviderFaults(providers) });
     } else if (url.pathname === '/_sandbox/retry') {
       if (request.method === 'POST') {
         const body = await readJsonBody(request, response);

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { ApiFault } from '../chaos';
 import type { Store, Tx } from '../store';
 import type { PaypalAuth } from './auth';
 import { REQUEST_ID_RETENTION_SECONDS, type PaypalContext, type PaypalReply, type PaypalRoute } from './context';
@@ -17,8 +18,8 @@ export interface PaypalApiOptions {
   auth: PaypalAuth;
   /** The module's prefix on the sandbox (`/paypal`): links in responses are built under it. */
   prefix: string;
-  /** Chance (0–1) that a request fails with a 500 before doing anything (the sandbox's chaos switch). */
-  faultRate(): number;
+  /** The injected fault this request meets (the sandbox's chaos switches): none, before its work, or after it. */
+  apiFault(): ApiFault | null;
   /** After a request that raised events committed. */
   onEvents(): void;
   /** The per-buyer fault this request meets, if any (faults.ts), spent as it fires. */
@@ -175,8 +176,10 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
     const found = match(method, url.pathname);
     const docs = 'route' in found ? found.route.docs : 'rest';
     const headers: Record<string, string> = { 'PayPal-Debug-Id': debug };
+    const injected = options.apiFault();
+    const injectedError = (when: string) => new PaypalApiError(500, [{ issue: 'INTERNAL_SERVER_ERROR', description: `Sandbox chaos: an API fault was injected (apiFaultRate) ${when}.` }]);
     try {
-      if (options.faultRate() > 0 && Math.random() < options.faultRate()) throw new PaypalApiError(500, [{ issue: 'INTERNAL_SERVER_ERROR', description: 'Sandbox chaos: an API fault was injected (apiFaultRate).' }]);
+      if (injected === 'before') throw injectedError('before the request was carried out');
       const clientId = await options.auth.clientOf(request.headers.authorization);
       if (!clientId) throw new PaypalApiError(401);
       if (!('route' in found)) {
@@ -232,6 +235,9 @@ export function createPaypalApi(store: Store, options: PaypalApiOptions) {
               return made;
             });
       if (raisedEvents.length > 0) options.onEvents();
+      // The work committed (and its PayPal-Request-Id remembers it, so a repeat with the id
+      // answers what it made); only this answer is lost, as when PayPal fails after the commit.
+      if (injected === 'after') throw injectedError('after the request was carried out');
       send(response, reply.status, reply.body, { ...headers, ...reply.headers });
     } catch (error) {
       if (!(error instanceof PaypalApiError)) throw error;

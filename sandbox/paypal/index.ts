@@ -21,7 +21,7 @@ import { CERT_PATH, CERTIFICATE_PEM } from './signing';
 
 export const PAYPAL_PREFIX = '/paypal';
 
-export function createPaypalModule({ store, chaos, retry, origin }: SandboxServices): ProviderModule {
+export function createPaypalModule({ store, chaos, apiFault, retry, origin }: SandboxServices): ProviderModule {
   const auth = new PaypalAuth(store);
   const background = PAYPAL_BACKGROUND.map((make) => make());
   const faults = new PaypalFaults();
@@ -42,7 +42,7 @@ export function createPaypalModule({ store, chaos, retry, origin }: SandboxServi
     routes: PAYPAL_ROUTES,
     auth,
     prefix: PAYPAL_PREFIX,
-    faultRate: () => chaos().apiFaultRate,
+    apiFault,
     onEvents: () => dispatcher.wake(),
     customerFault: (method, pathname, body, pathIds) => faults.takeForRequest(store.reader, method, pathname, body, pathIds),
   });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import type { ApiFault } from '../chaos';
 import type { Store, Tx } from '../store';
 import type { ApiKey, LaterWork, RequestContext } from './context';
 import { CommittedError, StripeApiError, type StripeErrorBody } from './errors';
@@ -12,8 +13,8 @@ import { matchRoute } from './routes';
 import { API_VERSION } from './version';
 
 export interface ApiOptions {
-  /** Chance (0–1) that a request fails with a 500 before doing anything, for reliability tests. */
-  faultRate(): number;
+  /** The injected fault this request meets (the chaos switches), drawn once per request: none, before its work, or after it. */
+  apiFault(): ApiFault | null;
   /** The fault armed for a customer this request concerns, if any (faults.ts), spent as it fires. */
   customerFault(method: string, pathname: string, params: FormObject): Promise<FaultKind | null>;
   /** Called after a request that raised events has committed. */
@@ -194,8 +195,9 @@ export function createStripeApi(store: Store, options: ApiOptions) {
     const requestId = `req_${randomToken(14)}`;
     const method = request.method ?? 'GET';
     let reply: Reply;
+    const injected = options.apiFault();
     try {
-      if (options.faultRate() > 0 && Math.random() < options.faultRate()) {
+      if (injected === 'before') {
         throw new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred (sandbox chaos: API fault injected).' });
       }
       const auth = authenticate(request.headers.authorization);
@@ -238,6 +240,12 @@ export function createStripeApi(store: Store, options: ApiOptions) {
         reply = errorReply(new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred in the Billfold sandbox.' }), requestId);
         process.stderr.write(`sandbox: ${method} ${url.pathname} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
       }
+    }
+    if (injected === 'after') {
+      // The work is done and committed, and an Idempotency-Key has recorded its answer: a retry
+      // with the key replays it (Idempotent-Replayed), one without does the work again. Only this
+      // answer is lost, as when Stripe times out after committing.
+      reply = errorReply(new StripeApiError(500, { type: 'api_error', message: 'An unknown error occurred (sandbox chaos: API fault injected after the request was carried out).' }), requestId);
     }
     const text = JSON.stringify(reply.body, null, 2);
     response.writeHead(reply.status, {

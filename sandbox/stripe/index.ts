@@ -27,7 +27,7 @@ export interface StripeModule extends ProviderModule {
   faults: CustomerFaults;
 }
 
-export function createStripeModule({ store, chaos, retry, origin }: SandboxServices): StripeModule {
+export function createStripeModule({ store, chaos, apiFault, retry, origin }: SandboxServices): StripeModule {
   // Stripe.js and the card frame are bundled from TypeScript while the store migrates; start()
   // waits for them, so no page does, and a script that does not build stops the start, not a
   // checkout. (Caught here only so a failure is reported by start(), not as unhandled.)
@@ -38,7 +38,7 @@ export function createStripeModule({ store, chaos, retry, origin }: SandboxServi
   const onEvents = () => dispatcher.wake();
   const billing = new WallClockBilling(store, origin, onEvents);
   const api = createStripeApi(store, {
-    faultRate: () => chaos().apiFaultRate,
+    apiFault,
     customerFault: (method, pathname, params) => faults.take(store.reader, method, pathname, params),
     onEvents,
   });

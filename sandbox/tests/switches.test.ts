@@ -26,7 +26,7 @@ afterEach(() => {
 describe('the chaos switches', () => {
   it('changes only the switches it is given and answers with all of them', async () => {
     const changed = await call('/_sandbox/chaos', { duplicateRate: 0.25, shuffle: true });
-    expect(changed).toEqual({ status: 200, body: { ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, faults: [], providerFaults: { paypal: [] } } });
+    expect(changed).toEqual({ status: 200, body: { ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, injectedApiFaults: { before: 0, after: 0 }, faults: [], providerFaults: { paypal: [] } } });
     expect(await call('/_sandbox/chaos', { delayMs: 50 })).toMatchObject({ body: { duplicateRate: 0.25, shuffle: true, delayMs: 50 } });
     expect(t.server.chaos).toEqual({ ...DEFAULT_CHAOS, duplicateRate: 0.25, shuffle: true, delayMs: 50 });
   });
@@ -35,7 +35,7 @@ describe('the chaos switches', () => {
     const email = `typo-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const refused = await call('/_sandbox/chaos', { duplicateRate: 1, duplicateRat: 1, faults: [{ email, kind: '500' }] });
     expect(refused.status).toBe(400);
-    expect(refused.body.error?.message).toBe('Unknown switch: duplicateRat. The switches are duplicateRate, shuffle, delayMs, apiFaultRate, faults.');
+    expect(refused.body.error?.message).toBe('Unknown switch: duplicateRat. The switches are duplicateRate, shuffle, delayMs, apiFaultRate, apiFaultAfterShare, faults.');
     const after = await call('/_sandbox/chaos');
     expect(after.body).toMatchObject(DEFAULT_CHAOS);
     expect(after.body.faults?.filter((fault) => fault.email === email)).toEqual([]);
@@ -46,6 +46,7 @@ describe('the chaos switches', () => {
       [{ duplicateRate: 1.5 }, 'duplicateRate must be a chance from 0 to 1.'],
       [{ apiFaultRate: -0.1 }, 'apiFaultRate must be a chance from 0 to 1.'],
       [{ apiFaultRate: '1' }, 'apiFaultRate must be a chance from 0 to 1.'],
+      [{ apiFaultAfterShare: 1.5 }, 'apiFaultAfterShare must be a share from 0 to 1.'],
       [{ delayMs: -1 }, 'delayMs must be a whole number of milliseconds from 0 to 60000.'],
       [{ delayMs: 2.5 }, 'delayMs must be a whole number of milliseconds from 0 to 60000.'],
       [{ delayMs: 60_001 }, 'delayMs must be a whole number of milliseconds from 0 to 60000.'],
