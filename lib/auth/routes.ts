@@ -2,11 +2,16 @@ import 'server-only';
 import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
 import { AuthorizationError } from './errors';
+import { RateLimitedError } from './rate-limit';
 import { requirePermission, requireUser } from './guards';
 import type { Permission } from './roles';
 import type { SessionUser } from './users';
 
 function errorResponse(error: unknown): Response {
+  // Before UserFacingError, which it is: a client told to slow down is told for how long.
+  if (error instanceof RateLimitedError) {
+    return Response.json({ error: { code: error.code, message: error.message } }, { status: 429, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+  }
   if (error instanceof AuthorizationError) {
     return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'unauthenticated' ? 401 : 403 });
   }

@@ -4,7 +4,7 @@ import { auditLog, users } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from './password';
 import { assertCan } from './roles';
-import { countEvent, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
+import { countEvent, RateLimitedError, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
 
 export type User = typeof users.$inferSelect;
 export type Role = User['role'];
@@ -48,11 +48,7 @@ export const SIGN_UPS_PER_CLIENT: RateLimitRule = { limit: 20, windowSeconds: 60
 
 export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
 
-export class RateLimitedError extends UserFacingError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many attempts. Try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s).`, 'rate_limited');
-  }
-}
+export { RateLimitedError };
 
 /**
  * Checks an email and password. Unknown email and wrong password take the same time and give
