@@ -50,6 +50,17 @@ export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
 
 export { RateLimitedError };
 
+const signInAccountKey = (email: string) => `sign-in:account:${normalizeEmail(email)}`;
+const signInClientKey = (clientKey: string) => `sign-in:client:${clientKey}`;
+
+/** Seconds until this email may try a password again from this client, or 0 when it may now. */
+export async function signInWait(db: Database, email: string, clientKey: string): Promise<number> {
+  return Math.max(
+    await retryAfter(db, signInAccountKey(email), SIGN_IN_FAILURES_PER_ACCOUNT),
+    await retryAfter(db, signInClientKey(clientKey), SIGN_IN_FAILURES_PER_CLIENT),
+  );
+}
+
 /**
  * Checks an email and password. Unknown email and wrong password take the same time and give
  * the same error; failures are counted per account and per client, and past the limit every
@@ -61,12 +72,9 @@ export async function authenticateWithPassword(
   adminEmails: ReadonlySet<string>,
 ): Promise<User> {
   const email = normalizeEmail(input.email);
-  const accountKey = `sign-in:account:${email}`;
-  const clientKey = `sign-in:client:${input.clientKey}`;
-  const wait = Math.max(
-    await retryAfter(db, accountKey, SIGN_IN_FAILURES_PER_ACCOUNT),
-    await retryAfter(db, clientKey, SIGN_IN_FAILURES_PER_CLIENT),
-  );
+  const accountKey = signInAccountKey(email);
+  const clientKey = signInClientKey(input.clientKey);
+  const wait = await signInWait(db, email, input.clientKey);
   if (wait > 0) throw new RateLimitedError(wait);
 
   const user = await findUserByEmail(db, email);
