@@ -1,7 +1,8 @@
 import type { Page } from '@playwright/test';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
+import { actionsUnder, callAction } from './actions-support';
 import { adminBrowser, newTeamMember, paymentIdOf, refund, refundsAtProvider } from './admin-support';
-import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, test } from './checkout-support';
+import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, sandbox, test } from './checkout-support';
 import { resourceFailedWith, uniqueEmail } from './support';
 
 test.describe.configure({ timeout: 120_000 });
@@ -116,6 +117,36 @@ test('two admins refunding the same payment at once never refund more than was c
   expect((await refundsAtProvider(paid.intentId)).map((each) => each.amount)).toEqual([3000]);
   await first.context().close();
   await second.page.context().close();
+});
+
+test('a staff member who asked for 30 refunds in an hour is told to wait on the next, nothing more is refunded, and another admin still can', async ({ page, browser, baseURL }) => {
+  test.setTimeout(180_000);
+  const paid = await paidByCard(page, 'Field Notebook', 1);
+  const refunder = await newTeamMember(browser, 'admin');
+  const paymentPage = `/admin/transactions/${paid.paymentId}`;
+  // Thirty one-cent refunds, as a stolen session would send them in a loop: the form's own action.
+  const refundPayment = actionsUnder('(admin)').find((action) => action.exportedName === 'refundPayment')!;
+  for (let i = 0; i < 30; i++) {
+    const input = { paymentId: paid.paymentId, requestId: crypto.randomUUID(), currency: 'USD', amount: '0.01', reason: 'requested_by_customer' };
+    const sent = await callAction(refunder.page.context().request, baseURL!, paymentPage, refundPayment.id, [input]);
+    expect(sent.body, `refund ${i + 1}`).toContain('"outcome":"sent"');
+  }
+
+  await refunder.page.goto(paymentPage);
+  await expect(refunder.page.getByTestId('refund-remaining')).toHaveText('$17.70');
+  await refund(refunder.page, '1.00');
+  await expect(refunder.page.getByTestId('refund-message')).toHaveText('You have asked for many refunds in a short time. Wait a while, or ask another admin to send this one.');
+  expect(await refunder.page.getByTestId('refund-message').getAttribute('role')).toBe('alert');
+  expect(await refundsAtProvider(paid.intentId)).toHaveLength(30);
+
+  // The limit is the staff member's, not the payment's.
+  const other = await adminBrowser(browser);
+  await other.goto(paymentPage);
+  await refund(other, '1.00');
+  await expect(other.getByTestId('refund-message')).toHaveText('Refund sent. It shows as Refunded once the provider confirms it.');
+  expect((await refundsAtProvider(paid.intentId)).map((each) => each.amount).sort((a, b) => b - a)[0]).toBe(100);
+  await other.context().close();
+  await refunder.page.context().close();
 });
 
 test('support sees a payment’s page without the refund form', async ({ page, browser }) => {

@@ -74,6 +74,33 @@ test.describe('accounts', () => {
     await expect(page).toHaveURL(/\/sign-in/);
   });
 
+  test('passwords posted straight to the sign-in route, skipping the form, are answered 429 with Retry-After past 5 failures for an account and 20 from one client', async ({ page }) => {
+    test.slow(); // 27 argon2id verifications, costly by design
+    const { csrfToken } = (await (await page.request.get('/api/auth/csrf')).json()) as { csrfToken: string };
+    const post = (email: string) =>
+      page.request.post('/api/auth/callback/credentials', { form: { email, password: 'a wrong guess', csrfToken }, maxRedirects: 0 });
+    const expectRefusedForWrongPassword = async (response: Awaited<ReturnType<typeof post>>, what: string) => {
+      expect(response.status(), what).toBe(302);
+      expect(response.headers()['location'], what).toMatch(/\/sign-in\?error=CredentialsSignin&code=wrong_credentials/);
+    };
+    const expectRateLimited = async (response: Awaited<ReturnType<typeof post>>) => {
+      expect(response.status()).toBe(429);
+      // What is left of the 15 minutes that began with the first failure, however slow this run.
+      const wait = Number(response.headers()['retry-after']);
+      expect(wait).toBeGreaterThan(10 * 60);
+      expect(wait).toBeLessThanOrEqual(15 * 60);
+      expect(await response.json()).toEqual({ error: { code: 'rate_limited', message: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).` } });
+    };
+
+    const account = uniqueEmail('guessed');
+    for (let i = 0; i < 5; i++) await expectRefusedForWrongPassword(await post(account), `guess ${i + 1} at one account`);
+    await expectRateLimited(await post(account));
+
+    // The same client, guessing across other accounts: 15 more failures make its 20th.
+    for (let i = 0; i < 15; i++) await expectRefusedForWrongPassword(await post(uniqueEmail('sprayed')), `failure ${i + 6} from one client`);
+    await expectRateLimited(await post(uniqueEmail('sprayed')));
+  });
+
   test('a visitor with a forged session cookie is simply signed out, and the server only warns about it', async ({ page, context, baseURL }) => {
     // The server-log gate fails the run if this is logged at error level (it is routine).
     await context.addCookies([{ name: 'authjs.session-token', value: 'eyJhbGciOiJkaXIifQ.forged.cookie', url: baseURL! }]);

@@ -1,10 +1,11 @@
 import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import fs from 'node:fs';
-import path from 'node:path';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
 import { adminBrowser, newTeamMember, openEmail, teamRow } from './admin-support';
 import { addToCart, continueToPayment, enterCard, expectConfirmation, newCustomer, orderNumber, payButton } from './checkout-support';
+import { approveInPaypal, openPaypal, paypalOrderIdOf, paypalSubscription, subscribeWithPaypal } from './paypal-support';
 import { customerFor, newSubscriber, sandbox, subscribe, updateCard } from './subscription-support';
+import { actionsUnder, callAction, type ServerAction } from './actions-support';
 import { clientHeaders, expect, resourceFailedWith, routeFilesUnder, routesUnder, signIn, signUp, test, uniqueEmail } from './support';
 
 // Signed-in pages: the account area, the members' page, and subscribing to a plan.
@@ -36,31 +37,6 @@ function forgedInput(action: ServerAction, email: string): unknown {
   return FORGED_CONSOLE_INPUT[action.exportedName]?.(email) ?? {};
 }
 const USER_ROUTES = routesUnder('api/billing', 'route.ts');
-
-interface ServerAction {
-  id: string;
-  exportedName: string;
-  /** A page that can invoke the action (Next only runs an action on a page that imports it). */
-  pagePath: string;
-}
-
-/** Every server action the production build defines under these folders of app/, from Next's own manifest. */
-function actionsUnder(...folders: string[]): ServerAction[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(process.cwd(), '.next/server/server-reference-manifest.json'), 'utf8')) as {
-    node: Record<string, { filename?: string; exportedName?: string; workers: Record<string, unknown> }>;
-  };
-  return Object.entries(manifest.node)
-    .filter(([, entry]) => folders.some((folder) => entry.filename?.startsWith(`app/${folder}/`)))
-    .map(([id, entry]) => {
-      const worker = Object.keys(entry.workers).find((name) => name.endsWith('/page')) ?? 'app/page';
-      const segments = worker
-        .split('/')
-        .slice(1, -1)
-        .filter((segment) => !/^\(.*\)$/.test(segment))
-        .map((segment) => (/^\[.*\]$/.test(segment) ? 'starter-monthly-usd' : segment)); // a dynamic page: any value reaches the action
-      return { id, exportedName: entry.exportedName ?? '', pagePath: `/${segments.join('/')}` };
-    });
-}
 
 function adminActions(): ServerAction[] {
   return actionsUnder('(admin)');
@@ -99,16 +75,6 @@ const RECEIPT_ROUTE = '/account/billing/invoices/00000000-0000-4000-8000-0000000
 
 // A cookie that gets past the proxy's "is there a session?" redirect but is no session at all.
 const FORGED_SESSION = { name: 'authjs.session-token', value: 'forged', domain: '127.0.0.1', path: '/' };
-
-/** Calls a server action the way the browser's fetch does, with whatever session `request` carries. */
-async function callAction(request: APIRequestContext, baseURL: string, pagePath: string, actionId: string, args: unknown[]) {
-  const response = await request.post(pagePath, {
-    headers: { 'Next-Action': actionId, 'Content-Type': 'text/plain;charset=UTF-8', Origin: baseURL, Accept: 'text/x-component' },
-    data: JSON.stringify(args),
-    maxRedirects: 0,
-  });
-  return { status: response.status(), body: await response.text() };
-}
 
 async function signInAsAdmin(page: Page) {
   await signIn(page, E2E_ADMIN_EMAIL);
@@ -389,5 +355,198 @@ test('a subscriber cannot make another subscriber’s saved card their own', asy
   const aliceNow = await customerFor(aliceEmail);
   expect(aliceNow.invoice_settings.default_payment_method).toBe(aliceCustomer.invoice_settings.default_payment_method);
   await alice.context().close();
+  await bob.context().close();
+});
+
+/** What Alice owns that a page, route or action takes an id or reference of. */
+interface AlicesThings {
+  orderId: string;
+  /** The signed reference in her confirmation page's address (`?order=…`). */
+  orderToken: string;
+  invoiceId: string;
+  /** The PayPal order her order was paid with. */
+  paypalOrderId: string;
+  paypalSubscriptionId: string;
+  /** The succeeded SetupIntent of the card her subscription is moving to. */
+  cardSetupId: string;
+}
+
+/** The same shapes, naming nothing: what Bob is told for Alice's must be what he is told for these. */
+function madeUpThings(alice: AlicesThings): AlicesThings {
+  // A signed reference with one character of its signature changed: well formed, signed by nobody.
+  const last = alice.orderToken.at(-1) === 'A' ? 'B' : 'A';
+  return {
+    orderId: crypto.randomUUID(),
+    orderToken: alice.orderToken.slice(0, -1) + last,
+    invoiceId: crypto.randomUUID(),
+    paypalOrderId: `${alice.paypalOrderId.slice(0, -4)}ZZZZ`,
+    paypalSubscriptionId: `${alice.paypalSubscriptionId.slice(0, -4)}ZZZZ`,
+    cardSetupId: `${alice.cardSetupId.slice(0, -4)}zzzz`,
+  };
+}
+
+/**
+ * Every page and route outside the console that takes an id or reference of something a
+ * customer owns, and the address that names one. NAMES_NOTHING_OWNED lists the rest; a page or
+ * route added in neither fails the coverage test until it is placed.
+ */
+const OWNED_REFERENCES: Record<string, { kind: 'page' | 'route'; address: (things: AlicesThings) => string }> = {
+  '/account/orders/[id]': { kind: 'page', address: (things) => `/account/orders/${things.orderId}` },
+  '/checkout/complete': { kind: 'page', address: (things) => `/checkout/complete?order=${things.orderToken}` },
+  '/account/billing/invoices/[id]/receipt': { kind: 'route', address: (things) => `/account/billing/invoices/${things.invoiceId}/receipt` },
+  '/api/checkout/order-status': { kind: 'route', address: (things) => `/api/checkout/order-status?order=${things.orderToken}` },
+};
+
+/** Pages and routes that name nothing a customer owns: the catalog, the caller's own account, sign-in, provider webhooks, probes. */
+const NAMES_NOTHING_OWNED = [
+  '/',
+  '/pricing',
+  '/cart',
+  '/checkout', // this browser's own order, from its cookie
+  '/subscribe/[lookupKey]', // a plan of the catalog
+  '/sign-in',
+  '/sign-up',
+  '/account',
+  '/account/billing',
+  '/account/billing/pay',
+  '/members',
+  '/api/auth/[...nextauth]',
+  '/api/billing/subscription', // the caller's own subscription
+  '/api/health',
+  '/api/metrics',
+  '/api/webhooks/paypal',
+  '/api/webhooks/stripe',
+];
+
+/** Every page and route a customer could reach (the console has its own tests above), by pattern. */
+function customerFacingPatterns(): string[] {
+  const all = [...routeFilesUnder('', 'page.tsx'), ...routeFilesUnder('', 'route.ts')].map((route) => route.pattern);
+  return all.filter((pattern) => !pattern.startsWith('/admin') && !pattern.startsWith('/api/admin'));
+}
+
+/**
+ * The input each action that takes an id is called with, naming Alice's things (or the made-up
+ * ones). Actions without an id are sent one anyway (`subscriptionId`), as a forged call would:
+ * which subscription is never an input, so the call is refused whatever it names.
+ */
+const REFERENCE_INPUT: Record<string, (things: AlicesThings) => unknown> = {
+  finishPaymentMethodUpdate: (things) => ({ cardUpdateId: things.cardSetupId }),
+  finishSwitchToCard: (things) => ({ cardUpdateId: things.cardSetupId }),
+  finishSwitchToPaypal: (things) => ({ subscriptionId: things.paypalSubscriptionId }),
+  finishApprovalPayment: (things) => ({ provider: 'paypal', paymentId: things.paypalOrderId }),
+};
+
+/** Checkout's actions that take no reference: they price a cart and start this browser's own order. */
+const CHECKOUT_ACTIONS_WITHOUT_REFERENCES = ['startCheckout', 'startApprovalPayment'];
+
+function inputNaming(action: ServerAction, things: AlicesThings): unknown {
+  const reference = REFERENCE_INPUT[action.exportedName];
+  if (reference) return reference(things);
+  return { ...(VALID_INPUT[action.exportedName] as object), subscriptionId: things.paypalSubscriptionId };
+}
+
+/** The actions a customer can call that could name someone's things: the portal's, subscribing, and checkout's with a reference. */
+function actionsNamingThings(): ServerAction[] {
+  return [...subscriberActions(), ...actionsUnder('(shop)/checkout').filter((action) => !CHECKOUT_ACTIONS_WITHOUT_REFERENCES.includes(action.exportedName))];
+}
+
+test('the another-customer tests cover every page, route and action that takes an id or reference', () => {
+  const patterns = customerFacingPatterns();
+  expect(patterns).toEqual(expect.arrayContaining(['/account/orders/[id]', '/account/billing/invoices/[id]/receipt', '/api/checkout/order-status']));
+  // Each one is placed, in exactly one list.
+  const placed = [...Object.keys(OWNED_REFERENCES), ...NAMES_NOTHING_OWNED];
+  expect([...patterns].sort()).toEqual([...placed].sort());
+  // A page or route with a dynamic segment names something: it cannot be listed as naming nothing unless it names a catalog item.
+  expect(NAMES_NOTHING_OWNED.filter((pattern) => /\[(?!lookupKey\]|\.\.\.nextauth\])/.test(pattern))).toEqual([]);
+  const checkout = actionsUnder('(shop)/checkout').map((action) => action.exportedName);
+  expect(checkout).toEqual(expect.arrayContaining(CHECKOUT_ACTIONS_WITHOUT_REFERENCES));
+  for (const name of checkout.filter((candidate) => !CHECKOUT_ACTIONS_WITHOUT_REFERENCES.includes(candidate))) expect(Object.keys(REFERENCE_INPUT), name).toContain(name);
+  expect(actionsNamingThings().map((action) => action.exportedName)).toEqual(expect.arrayContaining(Object.keys(REFERENCE_INPUT)));
+});
+
+/**
+ * Alice, as a person makes her: an order paid with PayPal, a PayPal subscription with its first
+ * invoice, then a move to a card (a saved card, taking over at the period's end).
+ */
+async function aliceWithEverything(browser: Browser, baseURL: string): Promise<{ page: Page; email: string; things: AlicesThings }> {
+  const page = await newCustomer(browser, baseURL);
+  const email = await newSubscriber(page, 'alice-owner');
+  await addToCart(page, 'Field Notebook');
+  await continueToPayment(page);
+  const window = await openPaypal(page);
+  const paypalOrderId = paypalOrderIdOf(window);
+  await approveInPaypal(window);
+  await expectConfirmation(page);
+  const orderToken = new URL(page.url()).searchParams.get('order')!;
+  await page.goto('/account');
+  const orderId = (await page.getByTestId('order-list').getByRole('link').first().getAttribute('href'))!.split('/').pop()!;
+
+  const paypalSubscriptionId = await subscribeWithPaypal(page, 'starter-monthly-usd');
+  const receiptHref = await page.getByTestId('invoices').getByRole('link', { name: /^Receipt for invoice .+ as PDF$/ }).first().getAttribute('href');
+  const invoiceId = receiptHref!.split('/').at(-2)!;
+
+  await page.getByRole('button', { name: 'Pay with a card instead' }).click();
+  await enterCard(page, '4242424242424242');
+  await page.getByRole('button', { name: 'Switch to this card' }).click();
+  await expect(page).toHaveURL(/\/account\/billing\?notice=switch-scheduled$/, { timeout: 30_000 });
+  const [setup] = (await sandbox.setupIntents.list({ customer: (await customerFor(email)).id, limit: 1 })).data;
+  expect(setup?.status).toBe('succeeded');
+  return { page, email, things: { orderId, orderToken, invoiceId, paypalOrderId, paypalSubscriptionId, cardSetupId: setup!.id } };
+}
+
+test('another customer’s order, invoice, saved card and subscriptions are not found by a customer who names them, exactly as a made-up id, and nothing of theirs changes', async ({ browser, baseURL, expectConsoleError }) => {
+  test.setTimeout(300_000);
+  expectConsoleError(resourceFailedWith(404)); // others' pages are a 404
+  const alice = await aliceWithEverything(browser, baseURL!);
+  const madeUp = madeUpThings(alice.things);
+  const aliceCustomer = await customerFor(alice.email);
+  const movingBefore = await alice.page.getByTestId('moving-to-card').textContent();
+
+  // Alice herself opens each of them: the ids are real.
+  for (const [pattern, reference] of Object.entries(OWNED_REFERENCES)) {
+    const response = await alice.page.request.get(reference.address(alice.things), { maxRedirects: 0 });
+    expect(response.status(), `Alice: ${pattern}`).toBe(200);
+  }
+
+  // Bob, a subscriber paying by card, so that the portal's actions get as far as the ids he names.
+  const bob = await newCustomer(browser, baseURL!);
+  await newSubscriber(bob, 'bob-prober');
+  await subscribe(bob, 'starter-monthly-usd');
+  const bobCard = await bob.getByTestId('payment-method').textContent();
+
+  // Bob's calls carry the middleware-bypass header: the proxy refuses nobody signed in anyway, and
+  // what each page, route and action answers must not depend on it.
+  for (const [pattern, reference] of Object.entries(OWNED_REFERENCES)) {
+    const alices = await bob.request.get(reference.address(alice.things), { headers: MIDDLEWARE_BYPASS, maxRedirects: 0 });
+    const nobodys = await bob.request.get(reference.address(madeUp), { headers: MIDDLEWARE_BYPASS, maxRedirects: 0 });
+    expect(alices.status(), `Bob: ${pattern}`).toBe(404);
+    expect(nobodys.status(), `Bob, made up: ${pattern}`).toBe(404);
+    const body = await alices.text();
+    expect(body, pattern).not.toContain(alice.email);
+    if (reference.kind === 'route') expect(body, pattern).toBe(await nobodys.text());
+    else {
+      await bob.goto(reference.address(alice.things));
+      await expect(bob.getByRole('heading', { name: 'This page does not exist' }), pattern).toBeVisible();
+    }
+  }
+
+  for (const action of actionsNamingThings()) {
+    const alices = await callAction(bob.context().request, baseURL!, action.pagePath, action.id, [inputNaming(action, alice.things)], MIDDLEWARE_BYPASS);
+    const nobodys = await callAction(bob.context().request, baseURL!, action.pagePath, action.id, [inputNaming(action, madeUp)], MIDDLEWARE_BYPASS);
+    expect(alices.body, action.exportedName).toContain('"ok":false');
+    expect(alices.body, `${action.exportedName}: Alice's is answered as a made-up one`).toBe(nobodys.body);
+  }
+
+  // Nothing of Alice's changed: her subscription, its move to her card, her card, her order.
+  expect((await paypalSubscription(alice.things.paypalSubscriptionId)).status).toBe('ACTIVE');
+  expect((await customerFor(alice.email)).invoice_settings.default_payment_method).toBe(aliceCustomer.invoice_settings.default_payment_method);
+  await alice.page.reload();
+  await expect(alice.page.getByTestId('moving-to-card')).toHaveText(movingBefore!);
+  await alice.page.goto(`/account/orders/${alice.things.orderId}`);
+  await expect(alice.page.getByRole('main').getByText('Paid', { exact: true })).toBeVisible();
+  // Nor Bob's own: his subscription still pays with his own card.
+  await bob.goto('/account/billing');
+  await expect(bob.getByTestId('payment-method')).toHaveText(bobCard!);
+  await alice.page.context().close();
   await bob.context().close();
 });

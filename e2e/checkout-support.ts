@@ -44,8 +44,9 @@ function inventoried(entries: InventoryEntry[], url: string, appOrigin: string):
 /**
  * A customer of their own (see support.ts's clientHeaders) for our origin only: the header must
  * not go to the sandbox, whose CORS preflight, like Stripe's, does not allow X-Forwarded-For.
+ * The headers, for the context's API requests to send too (routing covers only the pages').
  */
-export async function asOwnClient(context: BrowserContext, baseURL: string): Promise<void> {
+export async function asOwnClient(context: BrowserContext, baseURL: string): Promise<Record<string, string>> {
   const origin = new URL(baseURL).origin;
   const headers = clientHeaders();
   await context.route(
@@ -57,6 +58,7 @@ export async function asOwnClient(context: BrowserContext, baseURL: string): Pro
         if (!(error instanceof Error && error.message.includes('Route is already handled'))) throw error;
       }),
   );
+  return headers;
 }
 
 /** A second person, in a browser of their own. */

@@ -125,8 +125,11 @@ export function routesUnder(appFolder: string, file: 'page.tsx' | 'route.ts'): s
   return routeFilesUnder(appFolder, file).map((route) => route.path);
 }
 
-/** Each page or route under `appFolder` of app/: its URL (any id for a dynamic segment) and its file. */
-export function routeFilesUnder(appFolder: string, file: 'page.tsx' | 'route.ts' = 'route.ts'): { path: string; file: string }[] {
+/**
+ * Each page or route under `appFolder` of app/: its URL (any id for a dynamic segment), its
+ * pattern (the URL with the segments' names, `/account/orders/[id]`) and its file.
+ */
+export function routeFilesUnder(appFolder: string, file: 'page.tsx' | 'route.ts' = 'route.ts'): { path: string; pattern: string; file: string }[] {
   const root = path.join(process.cwd(), 'app');
   const found: string[] = [];
   const walk = (dir: string) => {
@@ -137,14 +140,12 @@ export function routeFilesUnder(appFolder: string, file: 'page.tsx' | 'route.ts'
     }
   };
   walk(path.join(root, appFolder));
-  return found.map((dir) => ({
-    path:
-      '/' +
-      dir
-        .split(path.sep)
-        .filter((segment) => !/^\(.*\)$/.test(segment)) // route groups are not in the URL
-        .map((segment) => (/^\[.*\]$/.test(segment) ? crypto.randomUUID() : segment)) // any id: the guard runs first
-        .join('/'),
-    file: path.join(root, dir, file),
-  }));
+  return found.map((dir) => {
+    const segments = dir.split(path.sep).filter((segment) => !/^\(.*\)$/.test(segment)); // route groups are not in the URL
+    return {
+      path: '/' + segments.map((segment) => (/^\[.*\]$/.test(segment) ? crypto.randomUUID() : segment)).join('/'), // any id: the guard runs first
+      pattern: '/' + segments.join('/'),
+      file: path.join(root, dir, file),
+    };
+  });
 }

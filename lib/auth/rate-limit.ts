@@ -10,10 +10,21 @@ export interface RateLimitRule {
 }
 
 /**
- * Fixed-window counters in PostgreSQL, so every server process shares them. `count` returns
- * the number of events in the key's current window after adding `by`.
+ * Thrown when a rate limit refuses a request: a person's mistake (`rate_limited`) that route
+ * handlers answer with 429 and a Retry-After of `retryAfterSeconds`, and actions as a refusal.
  */
-export async function countEvent(db: Database | Transaction, key: string, rule: RateLimitRule, by = 1): Promise<number> {
+export class RateLimitedError extends UserFacingError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many attempts. Try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s).`,
+  ) {
+    super(message, 'rate_limited');
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** Adds `by` events to `key`'s current window: how many it now holds, and how many seconds it has left. */
+async function countInWindow(db: Database | Transaction, key: string, rule: RateLimitRule, by: number): Promise<{ count: number; secondsLeft: number }> {
   const [row] = await db
     .insert(rateLimits)
     .values({ key, windowStart: sql`now()`, count: by })
@@ -25,18 +36,29 @@ export async function countEvent(db: Database | Transaction, key: string, rule: 
         windowStart: sql`case when ${rateLimits.windowStart} < now() - make_interval(secs => ${rule.windowSeconds}) then now() else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ count: rateLimits.count });
-  return row?.count ?? by;
+    .returning({
+      count: rateLimits.count,
+      secondsLeft: sql<number>`greatest(1, ceil(extract(epoch from (${rateLimits.windowStart} + make_interval(secs => ${rule.windowSeconds}) - now()))))::int`,
+    });
+  return row ?? { count: by, secondsLeft: rule.windowSeconds };
 }
 
 /**
- * Counts one event for `key` and refuses it, as a user's mistake (`rate_limited`, which route
- * handlers answer with 429 and actions as a refusal), once the window holds more than the rule
- * allows. Inside a transaction the count rolls back with it, so a refused or failed attempt of
- * something else does not use up the allowance.
+ * Fixed-window counters in PostgreSQL, so every server process shares them. `count` returns
+ * the number of events in the key's current window after adding `by`.
+ */
+export async function countEvent(db: Database | Transaction, key: string, rule: RateLimitRule, by = 1): Promise<number> {
+  return (await countInWindow(db, key, rule, by)).count;
+}
+
+/**
+ * Counts one event for `key` and refuses it with a RateLimitedError once the window holds more
+ * than the rule allows. Inside a transaction the count rolls back with it, so a refused or
+ * failed attempt of something else does not use up the allowance.
  */
 export async function enforceLimit(db: Database | Transaction, key: string, rule: RateLimitRule, message: string): Promise<void> {
-  if ((await countEvent(db, key, rule)) > rule.limit) throw new UserFacingError(message, 'rate_limited');
+  const { count, secondsLeft } = await countInWindow(db, key, rule, 1);
+  if (count > rule.limit) throw new RateLimitedError(secondsLeft, message);
 }
 
 /** Seconds until `key` may be used again, or 0 when it is under its limit. */

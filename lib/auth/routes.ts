@@ -2,11 +2,19 @@ import 'server-only';
 import { log } from '@/lib/log';
 import { UserFacingError } from '@/lib/errors';
 import { AuthorizationError } from './errors';
+import { RateLimitedError } from './rate-limit';
 import { requirePermission, requireUser } from './guards';
 import type { Permission } from './roles';
 import type { SessionUser } from './users';
 
+/** A client told to slow down, and for how long: 429 with Retry-After, in the shape of every refusal. */
+export function rateLimitedResponse(error: RateLimitedError): Response {
+  return Response.json({ error: { code: error.code, message: error.message } }, { status: 429, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+}
+
 function errorResponse(error: unknown): Response {
+  // Before UserFacingError, which it is: a client told to slow down is told for how long.
+  if (error instanceof RateLimitedError) return rateLimitedResponse(error);
   if (error instanceof AuthorizationError) {
     return Response.json({ error: { code: error.code, message: error.message } }, { status: error.code === 'unauthenticated' ? 401 : 403 });
   }

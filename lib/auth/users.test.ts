@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog, users } from '@/db/schema';
 import { isolatedDatabase } from '@/test/database';
-import { authenticateWithPassword, RateLimitedError, registerWithPassword, setRole, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_UPS_PER_CLIENT, WRONG_CREDENTIALS } from './users';
+import { authenticateWithPassword, RateLimitedError, registerWithPassword, setRole, SIGN_UPS_PER_CLIENT, WRONG_CREDENTIALS } from './users';
 import { userFacingError } from '@/test/errors';
 
 const t = isolatedDatabase();
@@ -92,30 +92,35 @@ describe('sign-in with a password', () => {
     expect(error.message).toBe(WRONG_CREDENTIALS);
   });
 
-  it('locks an account after a burst of wrong passwords, even for the right one, while other accounts still work', async () => {
+  it('locks an account after five wrong passwords in 15 minutes, even for the right one, while other accounts still work', async () => {
     const email = uniqueEmail();
     const other = uniqueEmail();
     await registerWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS);
     await registerWithPassword(t.db, { email: other, password: 'right password', clientKey: client() }, NO_ADMINS);
     const attacker = client();
-    for (let i = 0; i < SIGN_IN_FAILURES_PER_ACCOUNT.limit; i++) {
+    for (let i = 0; i < 5; i++) {
       const error = await userFacingError(authenticateWithPassword(t.db, { email, password: `guess ${i}`, clientKey: attacker }, NO_ADMINS));
       expect(error.code).toBe('wrong_credentials');
     }
     const locked = await userFacingError(authenticateWithPassword(t.db, { email, password: 'right password', clientKey: client() }, NO_ADMINS));
     expect(locked).toBeInstanceOf(RateLimitedError);
     expect(locked.message).toMatch(/Too many attempts/);
+    expect((locked as RateLimitedError).retryAfterSeconds).toBeGreaterThan(14 * 60);
+    expect((locked as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
     await expect(authenticateWithPassword(t.db, { email: other, password: 'right password', clientKey: client() }, NO_ADMINS)).resolves.toBeTruthy();
   });
 
-  it('throttles one client that guesses across many accounts', async () => {
+  it('throttles one client that guesses across many accounts: twenty failures in 15 minutes pass, the next sign-in is refused for the rest of the window', async () => {
     const attacker = client();
-    let limited = false;
-    for (let i = 0; i < 25 && !limited; i++) {
+    for (let i = 0; i < 20; i++) {
       const error = await userFacingError(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'guess', clientKey: attacker }, NO_ADMINS));
-      limited = error instanceof RateLimitedError;
+      expect(error.code, `failure ${i + 1}`).toBe('wrong_credentials');
     }
-    expect(limited).toBe(true);
+    const limited = await userFacingError(authenticateWithPassword(t.db, { email: uniqueEmail(), password: 'guess', clientKey: attacker }, NO_ADMINS));
+    expect(limited).toBeInstanceOf(RateLimitedError);
+    expect(limited.code).toBe('rate_limited');
+    expect((limited as RateLimitedError).retryAfterSeconds).toBeGreaterThan(14 * 60);
+    expect((limited as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
   });
 
   it('promotes an ADMIN_EMAILS address on sign-in', async () => {

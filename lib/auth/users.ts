@@ -4,7 +4,7 @@ import { auditLog, users } from '@/db/schema';
 import { UserFacingError } from '@/lib/errors';
 import { hashPassword, verifyPassword } from './password';
 import { assertCan } from './roles';
-import { countEvent, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
+import { countEvent, RateLimitedError, resetKey, retryAfter, type RateLimitRule } from './rate-limit';
 
 export type User = typeof users.$inferSelect;
 export type Role = User['role'];
@@ -48,10 +48,17 @@ export const SIGN_UPS_PER_CLIENT: RateLimitRule = { limit: 20, windowSeconds: 60
 
 export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
 
-export class RateLimitedError extends UserFacingError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many attempts. Try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s).`, 'rate_limited');
-  }
+export { RateLimitedError };
+
+const signInAccountKey = (email: string) => `sign-in:account:${normalizeEmail(email)}`;
+const signInClientKey = (clientKey: string) => `sign-in:client:${clientKey}`;
+
+/** Seconds until this email may try a password again from this client, or 0 when it may now. */
+export async function signInWait(db: Database, email: string, clientKey: string): Promise<number> {
+  return Math.max(
+    await retryAfter(db, signInAccountKey(email), SIGN_IN_FAILURES_PER_ACCOUNT),
+    await retryAfter(db, signInClientKey(clientKey), SIGN_IN_FAILURES_PER_CLIENT),
+  );
 }
 
 /**
@@ -65,12 +72,9 @@ export async function authenticateWithPassword(
   adminEmails: ReadonlySet<string>,
 ): Promise<User> {
   const email = normalizeEmail(input.email);
-  const accountKey = `sign-in:account:${email}`;
-  const clientKey = `sign-in:client:${input.clientKey}`;
-  const wait = Math.max(
-    await retryAfter(db, accountKey, SIGN_IN_FAILURES_PER_ACCOUNT),
-    await retryAfter(db, clientKey, SIGN_IN_FAILURES_PER_CLIENT),
-  );
+  const accountKey = signInAccountKey(email);
+  const clientKey = signInClientKey(input.clientKey);
+  const wait = await signInWait(db, email, input.clientKey);
   if (wait > 0) throw new RateLimitedError(wait);
 
   const user = await findUserByEmail(db, email);

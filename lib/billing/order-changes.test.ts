@@ -19,7 +19,7 @@ vi.mock('@/db/client', async (importOriginal) => ({
   db: new Proxy({}, { get: (_target, property) => Reflect.get(route.db!, property) }),
 }));
 vi.mock('@/lib/env', async (importOriginal) => ({ ...(await importOriginal<typeof import('@/lib/env')>()), databaseUrl: () => route.url }));
-vi.mock('@/lib/billing/checkout-context', () => ({ orderIdFromToken: (token: string | null) => verifyOrderToken(SECRET, token) }));
+vi.mock('@/lib/billing/checkout-context', () => ({ orderIdFromToken: (token: string | null) => verifyOrderToken([SECRET], token) }));
 
 const t = isolatedDatabase();
 let GET: (request: Request) => Promise<Response>;

@@ -9,7 +9,7 @@ import { publicAction } from '@/lib/auth/actions';
 import { clientKeyFromHeaders } from '@/lib/auth/client-key';
 import { UserFacingError } from '@/lib/errors';
 import { getCurrentUser } from '@/lib/auth/guards';
-import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { limitCheckoutsPerClient as limitCheckouts } from '@/lib/auth/limits';
 import { finishApprovalPayment as finishApproval, startApprovalPayment as startApproval, type ApprovalResult } from '@/lib/billing/approval-checkout';
 import { CartItemsInput } from '@/lib/billing/cart';
 import { startCheckout as startCardCheckout } from '@/lib/billing/checkout';
@@ -23,12 +23,8 @@ import {
 } from '@/lib/billing/checkout-context';
 import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
 
-// Checkout makes provider customers, intents and PayPal orders, which card testers farm: a person needs a few.
-const CHECKOUTS_PER_CLIENT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
-
 async function limitCheckoutsPerClient(): Promise<void> {
-  const clientKey = clientKeyFromHeaders(await headers());
-  await enforceLimit(db, `checkout:client:${clientKey}`, CHECKOUTS_PER_CLIENT, 'Too many checkout attempts from this connection. Please wait a while and try again.');
+  await limitCheckouts(db, clientKeyFromHeaders(await headers()));
 }
 
 const StartCheckoutInput = z.strictObject({

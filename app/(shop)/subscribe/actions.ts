@@ -4,13 +4,10 @@ import { z } from 'zod';
 import { db } from '@/db/client';
 import { paymentProvider } from '@/db/schema';
 import { userAction } from '@/lib/auth/actions';
-import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { limitSubscribeAttempts } from '@/lib/auth/limits';
 import { startSubscription as startProviderSubscription } from '@/lib/billing/subscribe';
 import { subscriptionDependencies } from '@/lib/billing/subscription-context';
 import type { StartedSubscription } from '@/lib/billing/subscribe';
-
-// Each attempt may make provider objects and hand out a client secret that card testers farm.
-const SUBSCRIBE_ATTEMPTS_PER_ACCOUNT: RateLimitRule = { limit: 60, windowSeconds: 60 * 60 };
 
 const LookupKey = z.string().trim().min(1, 'Choose a plan.').max(100);
 const Provider = z.enum(paymentProvider.enumValues, 'That way to pay is not available.');
@@ -23,6 +20,6 @@ const Provider = z.enum(paymentProvider.enumValues, 'That way to pay is not avai
  * same subscription back.
  */
 export const startSubscription = userAction(z.strictObject({ lookupKey: LookupKey, provider: Provider.optional() }), async ({ lookupKey, provider }, user): Promise<StartedSubscription> => {
-  await enforceLimit(db, `subscribe:user:${user.id}`, SUBSCRIBE_ATTEMPTS_PER_ACCOUNT, 'Too many attempts to subscribe. Please wait a while and try again.');
+  await limitSubscribeAttempts(db, user.id);
   return startProviderSubscription(subscriptionDependencies(provider), { userId: user.id, email: user.email }, lookupKey);
 });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { db } from '@/db/client';
 import { userAction } from '@/lib/auth/actions';
 import { UserFacingError } from '@/lib/errors';
-import { enforceLimit, type RateLimitRule } from '@/lib/auth/rate-limit';
+import { limitCardForms } from '@/lib/auth/limits';
 import { finishPaymentMethodUpdate as finishCardUpdate, payOpenInvoice as payInvoice, startPaymentMethodUpdate as startCardUpdate } from '@/lib/billing/payment-methods';
 import { cancelSubscription as cancel, changePlan as change, previewPlanChange as preview, resumeSubscription as resume, startPlanChangeApproval, startResumeApproval } from '@/lib/billing/plan-changes';
 import { payOutstandingBalance as payBalance } from '@/lib/billing/outstanding-balance';
@@ -22,14 +22,6 @@ import type { SessionUser } from '@/lib/auth/users';
 
 const PlanInput = z.strictObject({ lookupKey: z.string().trim().min(1, 'Choose a plan.').max(100) });
 const NoInput = z.strictObject({});
-
-// Saving cards hands out SetupIntents, which card testers farm: a subscriber needs a few.
-const CARD_UPDATES_PER_ACCOUNT: RateLimitRule = { limit: 30, windowSeconds: 60 * 60 };
-
-/** Starting a card form (a new card, or a move to a card) makes a SetupIntent at the provider: card testers farm those. */
-function limitCardChanges(userId: string): Promise<void> {
-  return enforceLimit(db, `card-update:user:${userId}`, CARD_UPDATES_PER_ACCOUNT, 'Too many card changes. Please wait a while and try again.');
-}
 
 const subscriber = (user: SessionUser) => ({ userId: user.id, email: user.email });
 
@@ -79,7 +71,7 @@ export const resumeSubscription = userAction(NoInput, async (_input, user): Prom
 });
 
 export const startPaymentMethodUpdate = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
-  await limitCardChanges(user.id);
+  await limitCardForms(db, user.id);
   return startCardUpdate(await accountSubscriptionDependencies(user.id), subscriber(user));
 });
 
@@ -106,7 +98,7 @@ export const payOutstandingBalance = userAction(NoInput, async (_input, user): P
  * card is saved) the move, which takes over when the period paid for ends.
  */
 export const startSwitchToCard = userAction(NoInput, async (_input, user): Promise<{ handoff: PaymentHandoff }> => {
-  await limitCardChanges(user.id);
+  await limitCardForms(db, user.id);
   return startSwitch(await accountSubscriptionDependencies(user.id), cardSubscriptionDependencies(), subscriber(user));
 });
 
