@@ -6,7 +6,7 @@
  * machines of the same kind (and between a quiet and a busy hour of one machine), so each bench
  * also states its figure, and its target, as a ratio to this floor measured minutes apart.
  *
- *   npx tsx bench/baseline.ts [--rate 200 --seconds 20 | --concurrency 8 --requests 4000]
+ *   npm run bench:baseline [-- --rate 200 --seconds 20 | --concurrency 8 --requests 4000]
  *
  * (without DATABASE_URL it starts a throwaway PostgreSQL, as the benches do).
  */
