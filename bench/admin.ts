@@ -11,8 +11,9 @@
  * It prints the query plans of the list's statements as PostgreSQL chose them at this scale.
  * The page timings are also stated as ratios to the same-run baseline (bench/baseline.ts: a bare
  * server doing one insert per request, asked one request at a time as these pages are), against
- * targets stated as ratios (see `ratioTarget`); the export's memory does not depend on the
- * machine's speed and keeps its absolute target.
+ * targets stated as ratios (the absolute target ÷ the reference baseline's p95, in
+ * bench/reference.ts); the export's memory does not depend on the machine's speed and keeps its
+ * absolute target.
  *
  *   npm run bench:admin [-- --payments 1000000 --requests 40 --keep]
  *
@@ -30,24 +31,15 @@ import { encodeCursor, listTransactions, parseTransactionQuery } from '../lib/bi
 import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
+import { latencyRatioTarget } from './reference';
 import { option, percentile } from './measure';
 
 const DATABASE = 'billfold_bench_admin';
 const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
 const PAGE_SIZE = 50;
 
-/**
- * The baseline's p95 in ms (bench/baseline.ts, one request at a time) on the 2-core machine the
- * absolute targets were set for, December 2026.
- */
-const REFERENCE_BASELINE_P95 = 0;
 /** One request at a time, as an admin's browser asks; enough of them for a p95. */
 const BASELINE_LOAD = { concurrency: 1, requests: 500 };
-
-/** An absolute p95 target in ms as a ratio to the baseline's p95: target ÷ the reference machine's baseline p95. */
-function ratioTarget(ms: number): number {
-  return Number((ms / REFERENCE_BASELINE_P95).toFixed(1));
-}
 
 /**
  * The shop's history, written by PostgreSQL itself (generate_series), a year of it: 10 buyers
@@ -267,7 +259,7 @@ runCli(async () => {
         continue;
       }
       say(`  ${label}: ${p50.toFixed(1)} / ${p95.toFixed(1)} (< ${target})`);
-      if (!sayRatio(`  ${label}, p95 ms`, { baseline: baseline.p95, bench: p95 }, { atMost: ratioTarget(target) })) failed = true;
+      if (!sayRatio(`  ${label}, p95 ms`, { baseline: baseline.p95, bench: p95 }, latencyRatioTarget(target, BASELINE_LOAD, 'p95'))) failed = true;
     }
 
     // The export of every row, read as fast as the client can, the web server's memory sampled throughout.
