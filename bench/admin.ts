@@ -218,7 +218,8 @@ runCli(async () => {
     const app = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      if (i > 600) throw new Error('the stack did not start');
+      // Three minutes: a busy 2-core machine takes more than one to start the stack.
+      if (i > 1800) throw new Error('the stack did not start within 3 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // The 1,000th page (or the last, in a smaller run) starts after the full pages before it:

@@ -193,7 +193,8 @@ runCli(async () => {
     const app = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      if (i > 600) throw new Error('the stack did not start');
+      // Three minutes: a busy 2-core machine takes more than one to start the stack.
+      if (i > 1800) throw new Error('the stack did not start within 3 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', telemetry: false });
