@@ -119,7 +119,8 @@ runCli(async () => {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (await fetch(`${base}/health`).then((r) => r.ok).catch(() => false)) break;
-      if (i > 200) throw new Error('the sandbox did not start');
+      // Three minutes: a busy 2-core machine takes more than twenty seconds to start it.
+      if (i > 1800) throw new Error('the sandbox did not start within 3 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const database = ` ${new URL(databaseUrl).pathname.slice(1)} `;
