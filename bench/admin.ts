@@ -32,7 +32,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile } from './measure';
+import { option, percentile, stopChild } from './measure';
 
 const DATABASE = 'billfold_bench_admin';
 const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
@@ -303,8 +303,7 @@ runCli(async () => {
     await planSql.end();
   } finally {
     await sql.end();
-    stack.kill('SIGTERM');
-    await new Promise((resolve) => stack.once('exit', resolve));
+    await stopChild(stack);
     if (!keep) {
       const cleanup = postgres(new URL(databaseUrl.replace(`/${DATABASE}`, '/postgres')).toString(), { max: 1, onnotice: () => {} });
       await cleanup.unsafe(`drop database if exists ${DATABASE} with (force)`).catch(() => {});

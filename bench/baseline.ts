@@ -134,9 +134,12 @@ export async function measureBaseline({ databaseUrl, mode, niceness = 0 }: { dat
     const { latencies, failures, seconds } = await drive(port, mode);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), perSecond: latencies.length / seconds, failures };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.disconnect();
-    await exited;
+    // Disconnecting tells the server to close its pool and exit (see `serve`).
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
+    }
     await sql`drop table if exists ${sql(table)}`;
     await sql.end();
   }

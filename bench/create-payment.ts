@@ -31,7 +31,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile } from './measure';
+import { option, percentile, stopChild } from './measure';
 
 const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
 const TARGET_P95_MS = 100;
@@ -311,8 +311,7 @@ runCli(async () => {
   } finally {
     await sql.end();
     receiver.close();
-    stack.kill('SIGTERM');
-    await new Promise((resolve) => stack.once('exit', resolve));
+    await stopChild(stack);
     const cleanup = postgres(databaseUrl.replace(`/${databaseName}`, '/postgres'), { max: 1, onnotice: () => {} });
     await cleanup.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => {});
     await cleanup.end();

@@ -21,7 +21,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget, throughputRatioTarget } from './reference';
-import { cpuByLabel, descendantsOf, option, percentile, processCpu } from './measure';
+import { cpuByLabel, descendantsOf, option, percentile, processCpu, stopChild } from './measure';
 
 /** One provider's round of the bench: `once` does one whole payment, as a client would. */
 interface Run {
@@ -182,8 +182,7 @@ runCli(async () => {
     for (const run of runs.filter((candidate) => !only || candidate.name.toLowerCase() === only)) failed = !(await measure(run, { seconds, concurrency: option('concurrency', run.concurrency), cpu, databaseUrl })) || failed;
     if (failed) process.exitCode = 1;
   } finally {
-    sandbox.kill('SIGTERM');
-    await new Promise((resolve) => sandbox.once('exit', resolve));
+    await stopChild(sandbox);
     await temporary?.stop();
   }
 });

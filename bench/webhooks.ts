@@ -32,7 +32,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { cpuByLabel, descendantsOf, option, percentile, processCpu } from './measure';
+import { cpuByLabel, descendantsOf, option, percentile, processCpu, stopChild } from './measure';
 
 const SECRET = 'whsec_billfold_bench_secret';
 
@@ -375,8 +375,7 @@ runCli(async () => {
     if (failures > 0 || !ratioMet || !(result.drained <= 10)) process.exitCode = 1;
   } finally {
     await sql.end();
-    stack.kill('SIGTERM');
-    await new Promise((resolve) => stack.once('exit', resolve));
+    await stopChild(stack);
     await temporary?.stop();
   }
 });
