@@ -6,12 +6,13 @@
  * machines of the same kind (and between a quiet and a busy hour of one machine), so each bench
  * also states its figure, and its target, as a ratio to this floor measured minutes apart.
  *
- *   npx tsx bench/baseline.ts [--rate 200 --seconds 20 | --concurrency 8 --requests 4000]
+ *   npm run bench:baseline [-- --rate 200 --seconds 20 | --concurrency 8 --requests 4000]
  *
  * (without DATABASE_URL it starts a throwaway PostgreSQL, as the benches do).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -40,7 +41,8 @@ const POOL_SIZE = 10;
 const BODY = JSON.stringify({ id: 'evt_baseline', type: 'payment_intent.succeeded', data: { object: { id: 'pi_baseline', object: 'payment_intent', amount: 1999, currency: 'usd' } }, padding: 'x'.repeat(300) });
 
 /** The server side, in the forked process: one insert per request, then 200. */
-async function serve(databaseUrl: string, table: string): Promise<void> {
+async function serve(databaseUrl: string, table: string, niceness: number): Promise<void> {
+  os.setPriority(niceness);
   const sql = postgres(databaseUrl, { max: POOL_SIZE, onnotice: () => {}, connection: { application_name: 'billfold-baseline' } });
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -60,11 +62,11 @@ async function serve(databaseUrl: string, table: string): Promise<void> {
   });
 }
 
-/** Starts the baseline server in its own process; resolves with its port once it listens. */
-function startServer(databaseUrl: string, table: string): Promise<{ child: ChildProcess; port: number }> {
+/** Starts the baseline server in its own process at `niceness`; resolves with its port once it listens. */
+function startServer(databaseUrl: string, table: string, niceness: number): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(import.meta.url), ['serve'], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BASELINE_DATABASE_URL: databaseUrl, BASELINE_TABLE: table },
+    env: { ...process.env, BASELINE_DATABASE_URL: databaseUrl, BASELINE_TABLE: table, BASELINE_NICENESS: String(niceness) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -119,21 +121,25 @@ function warmUpOf(load: BaselineLoad): BaselineLoad {
 
 /**
  * The floor of this machine, now: a bare server doing one insert per request under `mode`, in a
- * table of its own (created and dropped here) on the bench's database.
+ * table of its own (created and dropped here) on the bench's database. `niceness` is the measured
+ * server's (the sandbox runs at 10), so on a busy machine the floor is scheduled as it is.
  */
-export async function measureBaseline({ databaseUrl, mode }: { databaseUrl: string; mode: BaselineLoad }): Promise<LatencyFigures> {
+export async function measureBaseline({ databaseUrl, mode, niceness = 0 }: { databaseUrl: string; mode: BaselineLoad; niceness?: number }): Promise<LatencyFigures> {
   const table = `bench_baseline_${process.pid}_${Date.now()}`;
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   await sql`create table ${sql(table)} (id bigserial primary key, body text not null, received_at timestamptz not null default now())`;
-  const { child, port } = await startServer(databaseUrl, table);
+  const { child, port } = await startServer(databaseUrl, table, niceness);
   try {
     await drive(port, warmUpOf(mode));
     const { latencies, failures, seconds } = await drive(port, mode);
     return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), perSecond: latencies.length / seconds, failures };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.disconnect();
-    await exited;
+    // Disconnecting tells the server to close its pool and exit (see `serve`).
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
+    }
     await sql`drop table if exists ${sql(table)}`;
     await sql.end();
   }
@@ -160,13 +166,13 @@ export function sayRatio(label: string, { baseline, bench }: { baseline: number;
 }
 
 /** Prints the baseline's own figures, the line every bench starts its comparison with. */
-export function sayBaseline(load: BaselineLoad, figures: LatencyFigures): void {
-  say(`  baseline (bare node:http + one PostgreSQL insert, ${describeLoad(load)}): p50 ${figures.p50.toFixed(1)}, p95 ${figures.p95.toFixed(1)}, p99 ${figures.p99.toFixed(1)} ms, ${figures.perSecond.toFixed(0)}/s${figures.failures ? `, ${figures.failures} FAILED` : ''}`);
+export function sayBaseline(load: BaselineLoad, figures: LatencyFigures, niceness = 0): void {
+  say(`  baseline (bare node:http + one PostgreSQL insert, ${describeLoad(load)}${niceness ? `, at nice ${niceness}` : ''}): p50 ${figures.p50.toFixed(1)}, p95 ${figures.p95.toFixed(1)}, p99 ${figures.p99.toFixed(1)} ms, ${figures.perSecond.toFixed(0)}/s${figures.failures ? `, ${figures.failures} FAILED` : ''}`);
 }
 
 const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain && process.argv[2] === 'serve') {
-  void serve(process.env.BASELINE_DATABASE_URL!, process.env.BASELINE_TABLE!);
+  void serve(process.env.BASELINE_DATABASE_URL!, process.env.BASELINE_TABLE!, Number(process.env.BASELINE_NICENESS ?? 0));
 } else if (isMain) {
   runCli(async () => {
     const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(54335);

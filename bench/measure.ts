@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 
 /** `--name value` from the command line, as a number. */
@@ -61,4 +62,16 @@ export function cpuByLabel(processes: ProcessCpu[], patterns: Record<string, Reg
     if (label) totals[label]! += candidate.cpuMs;
   }
   return totals;
+}
+
+/**
+ * Stops `child` (SIGTERM) and waits until it has exited. A child that already exited (a stack
+ * that gave up starting) is not waited for: nothing would ever wake the wait, and Node would end
+ * the bench silently with exit code 0, as if it had passed.
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
