@@ -126,7 +126,8 @@ interface PaypalSaleRefund {
   id: string;
   sale_id?: string;
   amount?: { total: string; currency: string };
-  total_refunded_amount?: PaypalAmount;
+  /** v1's money here names its currency `currency`, not `currency_code`. */
+  total_refunded_amount?: { value: string; currency: string };
 }
 
 // What every read asks for: the plan's cycles (trial and period lengths) and the last failed
@@ -917,9 +918,9 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
       const refund = await rest.request<PaypalSaleRefund>('GET', `/v1/payments/refund/${encodeURIComponent(refundId)}`);
       if (!refund.sale_id) throw new Error(`PayPal refund ${refundId} names no sale`);
       // A refund without its running total still proves at least its own amount went back.
-      const total = refund.total_refunded_amount ?? (refund.amount ? { currency_code: refund.amount.currency, value: refund.amount.total } : null);
+      const total = refund.total_refunded_amount ?? (refund.amount ? { currency: refund.amount.currency, value: refund.amount.total } : null);
       if (!total) throw new Error(`PayPal refund ${refundId} came back without its amount`);
-      return { invoiceId: refund.sale_id, totalRefunded: amountOf(total) };
+      return { invoiceId: refund.sale_id, totalRefunded: amountOf({ currency_code: total.currency, value: total.value }) };
     },
 
     cards: null,
