@@ -8,6 +8,7 @@ import { accessToken } from '@/sandbox/paypal/tests/support';
 import { decide } from '@/sandbox/paypal/tests/order-support';
 import { applyEvent, confirmPayment, eventApplier, newSubscriber, subscriptionTestContext } from '@/test/subscriptions';
 import { customerDetail } from './admin/customers';
+import { volumeByCurrency } from './admin/revenue';
 import { closeDisownedSubscription } from './disowned-subscriptions';
 import { applyBillingChange } from './payment-events';
 import { receiptForUser } from './receipts';
@@ -68,6 +69,9 @@ describe('a Stripe subscription invoice refunded', () => {
     const paid = invoice.amountPaid;
     expect(await shown(subscriber)).toEqual({ portal: [null], console: [usd(0)], lifetimeValue: [usd(paid)] });
 
+    const today = async () => (await volumeByCurrency(t.db, new Date())).find((volume) => volume.currency === 'USD')!.windows.today;
+    const before = await today();
+
     // Refunded from Stripe's dashboard: Billfold hears of it only through the charge's and refund's events.
     await t.sandbox.stripe.refunds.create({ payment_intent: intentId, amount: 300 });
     await stripeEvents.applyNew();
@@ -76,6 +80,9 @@ describe('a Stripe subscription invoice refunded', () => {
       console: [usd(300)],
       lifetimeValue: [usd(paid - 300)],
     });
+    // The overview's revenue nets it out too: the invoice's payment is one of the payments it sums.
+    const after = await today();
+    expect([after.gross, after.refunded, after.net]).toEqual([before.gross, usd(before.refunded.amount + 300), usd(before.net.amount - 300)]);
 
     await t.sandbox.stripe.refunds.create({ payment_intent: intentId });
     await stripeEvents.applyNew();
