@@ -219,7 +219,8 @@ async function recordedPaymentRefund(tx: Transaction, invoice: ProviderInvoice):
  * What an invoice has given back, to record now: the most any read has said (this one, the
  * payment's own record, the row already kept), never more than was paid. Refunds only add up,
  * so a redelivered, stale or out-of-order report can never lower it. (A Stripe refund that later
- * fails gives the money back to us, which this keeps counting as refunded: see the report.)
+ * fails returns the money to the merchant; this keeps it counted as refunded, the price of never
+ * going backwards on a stale read.)
  */
 function refundedToRecord(invoice: ProviderInvoice, recorded: number): number {
   const reported = invoice.amountRefunded?.amount ?? 0;
