@@ -1,4 +1,4 @@
-import { expect, newSubscriber, subscribe, test } from './subscription-support';
+import { expect, newSubscriber, reloadUntil, sandbox, subscribe, subscriptionFor, test } from './subscription-support';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -23,4 +23,18 @@ test('a subscriber opens an invoice as a PDF and as the hosted page', { tag: '@p
   const [hosted] = await Promise.all([context.waitForEvent('page'), row.getByRole('link', { name: `View invoice ${number}` }).click()]);
   await expect(hosted.getByRole('heading', { name: '$9.00 paid' })).toBeVisible();
   await expect(hosted.getByText(`Invoice ${number}`)).toBeVisible();
+});
+
+test('a subscriber sees the invoice refunded in part at Stripe as partly refunded, with the amount', async ({ page }) => {
+  const email = await newSubscriber(page, 'invoice-refund');
+  await subscribe(page, 'starter-monthly-usd');
+  const row = page.getByTestId('invoices').locator('tbody tr').first();
+  await expect(row).toContainText('Paid');
+
+  // Refunded from Stripe's dashboard: Billfold hears of it only through Stripe's webhooks.
+  const { latest_invoice: latest } = await subscriptionFor(email);
+  const invoice = await sandbox.invoices.retrieve(typeof latest === 'string' ? latest : latest!.id!, { expand: ['payments'] });
+  const intent = invoice.payments?.data[0]?.payment.payment_intent;
+  await sandbox.refunds.create({ payment_intent: typeof intent === 'string' ? intent : intent!.id, amount: 300 });
+  await reloadUntil(page, () => expect(page.getByTestId('invoices').locator('tbody tr').first()).toContainText('Partly refunded ($3.00)'));
 });

@@ -1,5 +1,6 @@
 import { DataTable, type Column } from '@/components/ui/data-table';
 import { StatusBadge, type Tone } from '@/components/ui/status-badge';
+import { invoiceRefundLabel } from '@/lib/billing/invoice-refund';
 import type { InvoiceView } from '@/lib/billing/subscriptions';
 import { formatMoney } from '@/lib/money';
 import { shortDate } from './dates';
@@ -14,6 +15,13 @@ const STATUS: Record<InvoiceView['status'], { text: string; tone: Tone }> = {
 
 /** A balance a later payment collected: paid, but on that payment's invoice, so not counted here. */
 const COLLECTED_LATER = { text: 'Paid with a later payment', tone: 'neutral' as Tone };
+
+/** A paid invoice whose payment went back, in whole or in part: it says so instead of "Paid". */
+function statusOf(invoice: InvoiceView): { text: string; tone: Tone } {
+  if (invoice.collectedLater) return COLLECTED_LATER;
+  if (invoice.status === 'paid' && invoice.refund) return { text: invoiceRefundLabel(invoice.refund), tone: 'neutral' };
+  return STATUS[invoice.status];
+}
 
 // Tall enough for a thumb: the table scrolls inside its own box on a phone, never the page.
 const linkClass = 'inline-flex min-h-11 items-center font-medium text-brand-600 hover:underline';
@@ -48,7 +56,7 @@ const COLUMNS: Column<InvoiceView>[] = [
     header: 'Status',
     unlabelled: true,
     cell: (invoice) => {
-      const status = invoice.collectedLater ? COLLECTED_LATER : STATUS[invoice.status];
+      const status = statusOf(invoice);
       return <StatusBadge tone={status.tone}>{status.text}</StatusBadge>;
     },
   },

@@ -103,6 +103,16 @@ export const invoices = pgTable(
     periodStart: timestamp('period_start', { withTimezone: true }),
     periodEnd: timestamp('period_end', { withTimezone: true }),
     amountRemaining: bigint('amount_remaining', { mode: 'number' }).notNull().default(0),
+    /**
+     * Given back from what was paid (a refund of the invoice's payment), never more than
+     * `amount_paid` and never lowered: a late or stale report of fewer refunds changes nothing.
+     */
+    amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
+    /**
+     * The provider's payment that collected it (a Stripe PaymentIntent, a PayPal sale), once
+     * known: a refund of that payment, reported as the payment's, lands on this invoice.
+     */
+    providerPaymentId: text('provider_payment_id'),
     /** When the provider created it (its date on the invoice), and when it is due or was paid. */
     providerCreatedAt: timestamp('provider_created_at', { withTimezone: true }).notNull(),
     dueDate: timestamp('due_date', { withTimezone: true }),
@@ -119,6 +129,8 @@ export const invoices = pgTable(
     uniqueIndex('invoices_provider_invoice_key').on(t.provider, t.providerInvoiceId),
     index('invoices_customer_id_idx').on(t.customerId),
     index('invoices_subscription_id_idx').on(t.subscriptionId, t.providerCreatedAt),
+    // A payment's refund finds the invoice it paid (applyPayments, for every refunded payment).
+    index('invoices_provider_payment_id_idx').on(t.provider, t.providerPaymentId).where(sql`${t.providerPaymentId} is not null`),
   ],
 );
 

@@ -10,7 +10,8 @@ import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRef
 import { CHANGEABLE } from './checkout';
 import { NotYetKnownError } from './not-yet-known';
 import { notifyOrderChanged } from './order-changes';
-import { applySubscriptionChange, lockBillingCustomer, type SubscriptionChange } from './subscription-events';
+import { lockProviderPayments, paymentName, type PaymentKey } from './payment-locks';
+import { applySubscriptionChange, lockBillingCustomer, recordInvoicePaymentRefunds, type SubscriptionChange } from './subscription-events';
 
 export type OrderStatus = (typeof orders.$inferSelect)['status'];
 
@@ -26,7 +27,7 @@ export type BillingChange = { kind: 'payment'; payment: ProviderPayment; refunds
  * What a change is serialised on: a payment (its refunds and disputes with it), or a customer
  * (their subscriptions and invoices: see lockBillingCustomer).
  */
-export type PaymentKey = { provider: PaymentProviderName; providerPaymentId: string };
+export type { PaymentKey };
 export type BillingKey = PaymentKey | { provider: PaymentProviderName; providerCustomerId: string };
 
 export { NotYetKnownError };
@@ -35,29 +36,10 @@ export function isPaymentKey(key: BillingKey): key is PaymentKey {
   return 'providerPaymentId' in key;
 }
 
-/** One provider payment's name, the same wherever it is locked or looked up. */
-function paymentName(provider: string, providerPaymentId: string): string {
-  return `${provider}:${providerPaymentId}`;
-}
-
 /** The minor units of an amount a provider reported beside others in `currency`: one payment never mixes currencies. */
 function minorUnits(value: Money, currency: string, what: string): number {
   if (value.currency !== currency) throw new MoneyError(`${what} is in ${value.currency}, not ${currency}`);
   return value.amount;
-}
-
-/**
- * Serialises every change to a provider payment: the caller re-fetches the provider object while
- * holding this lock, so the last writer always wrote the newest state. Several payments' locks
- * are taken in one statement and in one order (sorted by name), so two batches that share a
- * payment wait for each other instead of deadlocking.
- */
-async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<void> {
-  const names = [...new Set(keys.map((key) => `payment:${paymentName(key.provider, key.providerPaymentId)}`))].sort();
-  await tx.execute(sql`
-    select pg_advisory_xact_lock(hashtextextended(name, 0))
-    from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) with ordinality as lock(name, position)
-    order by position`);
 }
 
 type OrderPayment = Pick<typeof payments.$inferSelect, 'id' | 'status' | 'amountCaptured' | 'amountRefunded' | 'failureCode' | 'createdAt'>;
@@ -297,6 +279,8 @@ async function applyPayments(tx: Transaction, changes: PaymentChange[]): Promise
     if (row.orderId && (row.changed || paymentRefunds.length > 0)) toSettle.add(row.orderId);
   }
   for (const orderId of [...toSettle].sort()) await settleOrder(tx, orderId);
+  // A payment of no order collected an invoice (a subscription's): its refunds are the invoice's too.
+  await recordInvoicePaymentRefunds(tx, changes.map((change) => change.payment).filter((payment) => payment.orderId === null && payment.amountRefunded.amount > 0));
 }
 
 /** Applies one provider payment (and its refunds) to payments, refunds and the order. */

@@ -12,6 +12,7 @@ const PAYPAL_RECEIPT: Receipt = {
   planName: 'Starter',
   period: { start: new Date('2026-12-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') },
   amountPaid: money(1234, 'USD'),
+  refund: null,
   payment: { kind: 'account', provider: 'paypal', email: 'payer@example.com' },
   provider: 'paypal',
   providerTransactionId: '8MC585209K746392H',
@@ -103,6 +104,18 @@ describe('the PDF receipt', () => {
     expect(await amounts(money(1234, 'USD'))).toEqual(['$12.34', '$12.34']);
     expect(await amounts(money(1980, 'JPY'))).toEqual(['¥1,980', '¥1,980']);
     expect(await amounts(money(12345, 'KWD'))).toEqual(['KWD\u00a012.345', 'KWD\u00a012.345']);
+  });
+
+  it('says Partly refunded with the amount given back and what was kept, still showing what was paid', async () => {
+    const text = shownText(await renderReceiptPdf({ ...PAYPAL_RECEIPT, refund: { kind: 'partly_refunded', amount: money(234, 'USD') } }));
+    expect(text).toEqual(expect.arrayContaining(['Partly refunded', 'Amount paid', '$12.34', '$2.34', 'Net paid', '$10.00']));
+    expect(text).not.toContain('Paid');
+  });
+
+  it('says Refunded, with nothing kept, once all of the payment went back, in the currency’s own exponent', async () => {
+    const text = shownText(await renderReceiptPdf({ ...PAYPAL_RECEIPT, amountPaid: money(1980, 'JPY'), refund: { kind: 'refunded', amount: money(1980, 'JPY') } }));
+    expect(text).toEqual(expect.arrayContaining(['Refunded', '¥1,980', 'Net paid', '¥0']));
+    expect(text).not.toContain('Paid');
   });
 
   it('names the card by its last four digits when the subscription is paid by card', async () => {

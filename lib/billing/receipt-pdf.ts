@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
-import { formatMoney, type Money } from '@/lib/money';
+import { formatMoney, money, type Money } from '@/lib/money';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
+import type { InvoiceRefund } from './invoice-refund';
 import type { Receipt, ReceiptPayment } from './receipts';
 import { formatDay } from './subscriptions';
 
@@ -49,7 +50,8 @@ function paymentText(payment: ReceiptPayment): string {
 
 /**
  * The receipt as a one-page A4 PDF: who was paid, for what and which period, how much, how and
- * through which provider, marked Paid (only paid invoices have receipts).
+ * through which provider, marked Paid (only paid invoices have receipts), or Refunded / Partly
+ * refunded with what went back and what was kept once money was returned.
  */
 export async function renderReceiptPdf(receipt: Receipt): Promise<Buffer<ArrayBuffer>> {
   const doc = new PDFDocument({
@@ -66,7 +68,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Buffer<ArrayBu
 
   doc.fillColor(INK).font('Helvetica-Bold').fontSize(20).text(MERCHANT, MARGIN, MARGIN);
   doc.font('Helvetica').fontSize(24).text('Receipt', MARGIN, MARGIN + 36);
-  paidStamp(doc, MARGIN + 40);
+  stamp(doc, MARGIN + 40, receipt.refund);
 
   let y = MARGIN + 92;
   const row = (label: string, value: string) => {
@@ -102,7 +104,17 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Buffer<ArrayBu
   doc.font('Helvetica-Bold').fontSize(11).fillColor(INK);
   doc.text('Amount paid', MARGIN, y, { width: CONTENT_WIDTH - AMOUNT_WIDTH });
   doc.text(amount, MARGIN + CONTENT_WIDTH - AMOUNT_WIDTH, y, { width: AMOUNT_WIDTH, align: 'right' });
-  y = doc.y + 24;
+  y = doc.y + 4;
+  if (receipt.refund) {
+    // Money given back since: the receipt still shows what was paid, then what went back and what was kept.
+    const kept = money(receipt.amountPaid.amount - receipt.refund.amount.amount, receipt.amountPaid.currency);
+    for (const [label, value] of [[receipt.refund.kind === 'refunded' ? 'Refunded' : 'Partly refunded', receipt.refund.amount], ['Net paid', kept]] as const) {
+      doc.font('Helvetica').fontSize(11).fillColor(INK).text(label, MARGIN, y, { width: CONTENT_WIDTH - AMOUNT_WIDTH });
+      doc.text(amountText(value), MARGIN + CONTENT_WIDTH - AMOUNT_WIDTH, y, { width: AMOUNT_WIDTH, align: 'right' });
+      y = doc.y + 4;
+    }
+  }
+  y += 20;
 
   row('Paid with', paymentText(receipt.payment));
   row('Provider', PROVIDER_LABELS[receipt.provider]);
@@ -116,10 +128,12 @@ function rule(doc: PDFKit.PDFDocument, y: number): void {
   doc.moveTo(MARGIN, y).lineTo(MARGIN + CONTENT_WIDTH, y).lineWidth(0.75).strokeColor(RULE).stroke();
 }
 
-/** "Paid", boxed in green at the right of the title. */
-function paidStamp(doc: PDFKit.PDFDocument, y: number): void {
-  const width = 64;
+/** "Paid" boxed in green at the right of the title; "Refunded" or "Partly refunded" in grey once money went back. */
+function stamp(doc: PDFKit.PDFDocument, y: number, refund: InvoiceRefund | null): void {
+  const text = refund ? (refund.kind === 'refunded' ? 'Refunded' : 'Partly refunded') : 'Paid';
+  const color = refund ? MUTED : PAID;
+  const width = refund ? 124 : 64;
   const x = MARGIN + CONTENT_WIDTH - width;
-  doc.roundedRect(x, y, width, 24, 4).lineWidth(1.5).strokeColor(PAID).stroke();
-  doc.font('Helvetica-Bold').fontSize(12).fillColor(PAID).text('Paid', x, y + 6.5, { width, align: 'center' });
+  doc.roundedRect(x, y, width, 24, 4).lineWidth(1.5).strokeColor(color).stroke();
+  doc.font('Helvetica-Bold').fontSize(12).fillColor(color).text(text, x, y + 6.5, { width, align: 'center' });
 }

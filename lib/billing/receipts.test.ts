@@ -95,6 +95,7 @@ describe('the receipt of an invoice, for its own account only', () => {
       planName: 'Starter',
       period: { start: new Date('2026-12-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') },
       amountPaid: { amount: 900, currency: 'USD' },
+      refund: null,
       payment: { kind: 'account', provider: 'paypal', email: 'alice-payer@example.com' },
       provider: 'paypal',
       providerTransactionId: '8MC585209K746392H',

@@ -4,6 +4,7 @@ import { customers, invoices, prices, products, subscriptions } from '@/db/schem
 import { money, type Money } from '@/lib/money';
 import type { InvoiceStatus, PaymentProviderName } from '@/lib/payments/types';
 import { isUuid } from '@/lib/uuid';
+import { invoiceRefundOf, type InvoiceRefund } from './invoice-refund';
 
 /**
  * Billfold's own receipt for a paid invoice the provider keeps no PDF of: each PayPal
@@ -27,6 +28,8 @@ export interface Receipt {
   planName: string | null;
   period: { start: Date; end: Date } | null;
   amountPaid: Money;
+  /** What went back from the payment since (the receipt says so, and what was kept). */
+  refund: InvoiceRefund | null;
   payment: ReceiptPayment;
   provider: PaymentProviderName;
   providerTransactionId: string;
@@ -71,6 +74,7 @@ export async function receiptForUser(db: Database, userId: string, invoiceId: st
     planName: row.planName,
     period: invoice.periodStart && invoice.periodEnd ? { start: invoice.periodStart, end: invoice.periodEnd } : null,
     amountPaid: money(invoice.amountPaid, invoice.currency),
+    refund: invoiceRefundOf(money(invoice.amountPaid, invoice.currency), money(invoice.amountRefunded, invoice.currency)),
     // Likewise the subscription's payment method now: a PayPal payer stays the same account.
     payment:
       subscription?.paymentMethodLast4

@@ -1,14 +1,15 @@
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Transaction } from '@/db/client';
-import { customers, invoices, prices, products, providerPrices, subscriptionSwitches, subscriptions } from '@/db/schema';
+import { customers, invoices, payments, prices, products, providerPrices, subscriptionSwitches, subscriptions } from '@/db/schema';
 import { sendOnceInTransaction } from '@/lib/jobs/boss';
 import { DISOWNED_SUBSCRIPTION_QUEUE, SUBSCRIPTION_SWITCH_QUEUE, type DisownedSubscriptionJob, type SubscriptionSwitchJob } from '@/lib/jobs/queues';
 import { log } from '@/lib/log';
 import { queueActionRequiredEmail, queuePaymentFailedEmail, queueTrialEndingEmail } from '@/lib/mail/subscription-emails';
-import { money } from '@/lib/money';
+import { money, MoneyError } from '@/lib/money';
 import { PROVIDER_LABELS, type PaymentProviderName } from '@/lib/payments/types';
-import type { ProviderCard, ProviderInvoice, ProviderPriceRef, ProviderSubscription, SubscriptionStatus } from '@/lib/payments/types';
+import type { ProviderCard, ProviderInvoice, ProviderPayment, ProviderPriceRef, ProviderSubscription, SubscriptionStatus } from '@/lib/payments/types';
 import { NotYetKnownError } from './not-yet-known';
+import { lockProviderPayments } from './payment-locks';
 import { ENDED, LIVE_STATUSES, isLive } from './subscription-status';
 
 /**
@@ -199,8 +200,38 @@ async function upsertSubscription(tx: Transaction, subscription: ProviderSubscri
   return unchanged;
 }
 
+/**
+ * What the payments record says went back from the payment that collected `invoice` (a Stripe
+ * PaymentIntent's refunds arrive as the payment's own events, applied by payment-events.ts);
+ * 0 when that payment is not recorded as one (PayPal's sales) or in another currency.
+ */
+async function recordedPaymentRefund(tx: Transaction, invoice: ProviderInvoice): Promise<number> {
+  const paymentId = invoice.payment?.id;
+  if (!paymentId || invoice.status !== 'paid') return 0;
+  const [row] = await tx
+    .select({ amountRefunded: payments.amountRefunded })
+    .from(payments)
+    .where(and(eq(payments.provider, invoice.provider), eq(payments.providerPaymentId, paymentId), eq(payments.currency, invoice.amountPaid.currency)));
+  return row?.amountRefunded ?? 0;
+}
+
+/**
+ * What an invoice has given back, to record now: the most any read has said (this one, the
+ * payment's own record, the row already kept), never more than was paid. Refunds only add up,
+ * so a redelivered, stale or out-of-order report can never lower it. (A Stripe refund that later
+ * fails returns the money to the merchant; this keeps it counted as refunded, the price of never
+ * going backwards on a stale read.)
+ */
+function refundedToRecord(invoice: ProviderInvoice, recorded: number): number {
+  const reported = invoice.amountRefunded?.amount ?? 0;
+  return Math.min(invoice.amountPaid.amount, Math.max(reported, recorded));
+}
+
 async function upsertInvoice(tx: Transaction, invoice: ProviderInvoice, subscriptionRowId: string | null): Promise<typeof invoices.$inferSelect> {
   const customer = await customerRow(tx, invoice.provider, invoice.customerId);
+  if (invoice.amountRefunded && invoice.amountRefunded.currency !== invoice.amountPaid.currency) {
+    throw new MoneyError(`invoice ${invoice.id} refunded ${invoice.amountRefunded.currency} from a payment in ${invoice.amountPaid.currency}`);
+  }
   const values = {
     subscriptionId: subscriptionRowId,
     number: invoice.number,
@@ -219,16 +250,50 @@ async function upsertInvoice(tx: Transaction, invoice: ProviderInvoice, subscrip
     attemptCount: invoice.attemptCount,
     nextPaymentAttempt: invoice.nextPaymentAttempt,
     paymentStatus: invoice.payment?.status ?? null,
+    providerPaymentId: invoice.payment?.id ?? null,
+    amountRefunded: refundedToRecord(invoice, await recordedPaymentRefund(tx, invoice)),
     providerUpdatedAt: sql`now()`,
     updatedAt: sql`now()`,
   };
   const [row] = await tx
     .insert(invoices)
     .values({ ...values, customerId: customer.id, provider: invoice.provider, providerInvoiceId: invoice.id, providerCreatedAt: invoice.created })
-    .onConflictDoUpdate({ target: [invoices.provider, invoices.providerInvoiceId], set: values })
+    .onConflictDoUpdate({
+      target: [invoices.provider, invoices.providerInvoiceId],
+      set: {
+        ...values,
+        providerPaymentId: sql`coalesce(excluded.provider_payment_id, ${invoices.providerPaymentId})`,
+        amountRefunded: sql`least(excluded.amount_paid, greatest(excluded.amount_refunded, ${invoices.amountRefunded}))`,
+      },
+    })
     .returning();
   if (!row) throw new Error(`invoice ${invoice.id} was not stored`);
   return row;
+}
+
+/**
+ * Refunds of payments that collected invoices, reported as the payments' own (Stripe's
+ * `charge.refunded`, `refund.*`): each paid invoice a payment collected shows what the payment has
+ * given back, only ever more, never more than was paid. Called under those payments' locks, which
+ * the invoices' own upserts take too (applySubscriptionChange), so whichever writes second sees
+ * the other's: an invoice first recorded after this ran reads the payment's record instead.
+ */
+export async function recordInvoicePaymentRefunds(tx: Transaction, refunded: ProviderPayment[]): Promise<void> {
+  if (refunded.length === 0) return;
+  const input = refunded.map((payment) => ({ provider: payment.provider, payment_id: payment.id, currency: payment.amountRefunded.currency, amount: payment.amountRefunded.amount }));
+  await tx.execute(sql`
+    update ${invoices} set amount_refunded = least(${invoices.amountPaid}, input.amount), updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as input(provider payment_provider, payment_id text, currency text, amount bigint)
+    where ${invoices.provider} = input.provider and ${invoices.providerPaymentId} = input.payment_id and ${invoices.currency} = input.currency
+      and ${invoices.status} = 'paid' and ${invoices.amountRefunded} < least(${invoices.amountPaid}, input.amount)`);
+}
+
+/** The payments whose refunds an invoice may show: locked before the invoices are written (see recordInvoicePaymentRefunds). */
+async function lockInvoicePayments(tx: Transaction, list: ProviderInvoice[]): Promise<void> {
+  await lockProviderPayments(
+    tx,
+    list.filter((invoice) => invoice.status === 'paid' && invoice.payment).map((invoice) => ({ provider: invoice.provider, providerPaymentId: invoice.payment!.id })),
+  );
 }
 
 /** The subscription row an invoice belongs to: the one just written, or one recorded before. */
@@ -325,6 +390,7 @@ export async function applySubscriptionChange(tx: Transaction, change: Subscript
   if (change.subscription && (await waitsForPredecessor(tx, change.subscription))) return;
   const row = change.subscription ? await upsertSubscription(tx, change.subscription) : null;
   if (row && change.subscription && row.status === 'incomplete_expired' && startedAtProvider(change.subscription)) await queueDisownedJob(tx, row);
+  await lockInvoicePayments(tx, change.invoices);
   for (const invoice of change.invoices) {
     const owner = await subscriptionRowOf(tx, invoice, row);
     await upsertInvoice(tx, invoice, owner?.id ?? null);

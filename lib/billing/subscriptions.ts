@@ -8,6 +8,7 @@ import { money, type Money } from '@/lib/money';
 import { hasOwnReceipt, receiptPath } from './receipts';
 import { paysWithWallet } from './subscription-events';
 import { isLive, LIVE_STATUSES } from './subscription-status';
+import { invoiceRefundOf, type InvoiceRefund } from './invoice-refund';
 
 /**
  * Subscriptions as pages show them (read models), and what the subscription actions share.
@@ -90,6 +91,8 @@ export interface InvoiceView {
   receiptUrl: string | null;
   /** A void invoice whose amount a later payment collected (a PayPal balance): the money is on that payment's invoice. */
   collectedLater: boolean;
+  /** What went back from its payment, if anything: the invoice stays paid, and says so beside it. */
+  refund: InvoiceRefund | null;
 }
 
 export interface BillingAlert {
@@ -233,6 +236,7 @@ export async function invoicesFor(db: Database, userId: string): Promise<Invoice
     invoicePdf: invoice.invoicePdf,
     receiptUrl: hasOwnReceipt(invoice) ? receiptPath(invoice.id) : null,
     collectedLater: invoice.status === 'void' && invoice.paymentStatus === 'succeeded',
+    refund: invoiceRefundOf(money(invoice.amountPaid, invoice.currency), money(invoice.amountRefunded, invoice.currency)),
   }));
 }
 

@@ -92,6 +92,7 @@ function paidInvoice(paidWith: ProviderCard, savesCard: boolean): ProviderInvoic
     amountDue: usd(1000),
     amountPaid: usd(1000),
     amountRemaining: usd(0),
+    amountRefunded: usd(0),
     created: new Date('2026-05-01T00:00:00Z'),
     dueDate: null,
     paidAt: null,

@@ -1,5 +1,6 @@
 import type { PaymentProvider, SubscriptionsApi } from '@/lib/payments/provider';
-import type { ProviderSubscription, WebhookAction } from '@/lib/payments/types';
+import type { Money } from '@/lib/money';
+import type { ProviderInvoice, ProviderSubscription, WebhookAction } from '@/lib/payments/types';
 import { makeSavedCardDefault, renewingSubscriptionId } from './default-card';
 import type { BillingChange, BillingKey } from './payment-events';
 import { invoicesOfSubscription } from './subscription-account';
@@ -70,6 +71,26 @@ async function currentInvoice(subscriptions: SubscriptionsApi, invoiceId: string
 }
 
 /**
+ * An invoice given money back by a refund the provider reported on its own (a PayPal sale's): the
+ * invoice and its subscription as they are now, with at least what the refund says the payment
+ * has given back in all. Both reads are current; the larger wins, and the record never goes
+ * down (subscription-events.ts), so redelivered and out-of-order refunds of one payment agree.
+ */
+async function refundedInvoice(subscriptions: SubscriptionsApi, invoiceId: string, refundId: string): Promise<SubscriptionChange> {
+  if (!subscriptions.retrieveInvoiceRefund) throw new Error(`${subscriptions.name} reads no invoice refunds, yet classified an event as one`);
+  const refund = await subscriptions.retrieveInvoiceRefund(refundId);
+  if (refund.invoiceId !== invoiceId) throw new Error(`refund ${refundId} gave money back from ${refund.invoiceId}, not from invoice ${invoiceId}`);
+  const change = await currentInvoice(subscriptions, invoiceId);
+  return { ...change, invoices: change.invoices.map((invoice) => (invoice.id === invoiceId ? withRefundOf(invoice, refund.totalRefunded) : invoice)) };
+}
+
+function withRefundOf(invoice: ProviderInvoice, totalRefunded: Money): ProviderInvoice {
+  const known = invoice.amountRefunded;
+  if (known && known.currency !== totalRefunded.currency) throw new Error(`invoice ${invoice.id} is in ${known.currency}, its refund in ${totalRefunded.currency}`);
+  return { ...invoice, amountRefunded: known && known.amount >= totalRefunded.amount ? known : totalRefunded };
+}
+
+/**
  * A card saved from the portal (finishing the card update in the browser does the same; this
  * covers a browser that never came back): it becomes the default if it is the newest card.
  */
@@ -125,6 +146,14 @@ export function webhookEffect(provider: PaymentProvider, action: WebhookAction):
         key: { provider: provider.name, providerCustomerId: action.customerId },
         target: `invoice:${action.invoiceId}`,
         refetch: () => currentInvoice(subscriptions, action.invoiceId),
+      };
+    }
+    case 'invoice_refund': {
+      const subscriptions = subscriptionsOf(provider, action);
+      return {
+        key: { provider: provider.name, providerCustomerId: action.customerId },
+        target: `invoice-refund:${action.refundId}`,
+        refetch: () => refundedInvoice(subscriptions, action.invoiceId, action.refundId),
       };
     }
     case 'card_saved': {

@@ -212,6 +212,13 @@ export interface SubscriptionsApi {
    * provider answered it (`as`), they are listed as of that answer, without reading it again.
    */
   invoicesOf?(subscriptionId: string, as?: ProviderSubscription): Promise<ProviderInvoice[]>;
+  /**
+   * A refund of an invoice's payment, for a provider that reports such refunds as events of their
+   * own (classified `invoice_refund`) and whose invoice reads may not say how much went back
+   * (PayPal's PARTIALLY_REFUNDED transactions): the invoice it gave money back from, and the
+   * total refunded from that payment once this refund was made.
+   */
+  retrieveInvoiceRefund?(refundId: string): Promise<{ invoiceId: string; totalRefunded: Money }>;
   /** Null for a provider whose subscribers keep their funding at the provider (PayPal). */
   readonly cards: SubscriptionCardsApi | null;
   /** Null for a provider whose plan changes need the buyer's approval (PayPal's revise). */

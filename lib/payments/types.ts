@@ -205,6 +205,12 @@ export interface ProviderInvoice {
   amountDue: Money;
   amountPaid: Money;
   amountRemaining: Money;
+  /**
+   * Given back from what was paid, as far as this read says: null when the provider reports
+   * that some was refunded without the amount (a PayPal transaction PARTIALLY_REFUNDED; the
+   * refund itself says how much, see SubscriptionsApi.retrieveInvoiceRefund).
+   */
+  amountRefunded: Money | null;
   created: Date;
   dueDate: Date | null;
   paidAt: Date | null;
@@ -261,6 +267,8 @@ export type WebhookAction =
   /** The provider's notice that a trial ends soon (an email is owed, if the trial still ends then). */
   | { kind: 'trial_ending'; customerId: string; subscriptionId: string; trialEnd: Date }
   | { kind: 'invoice'; customerId: string; invoiceId: string }
+  /** Money given back from an invoice's payment, by a refund the provider reports on its own (a PayPal sale's). */
+  | { kind: 'invoice_refund'; customerId: string; invoiceId: string; refundId: string }
   /** A card saved outside a checkout (the portal's card update), which may become the default. */
   | { kind: 'card_saved'; customerId: string; subscriptionId: string; cardUpdateId: string };
 

@@ -6,6 +6,7 @@ import { money, type Money } from '@/lib/money';
 import type { PaymentProviderName } from '@/lib/payments/types';
 import { beforeCursor, CursorParam, cursorText, encodeCursor, Limit, parseListQuery, type SearchParams } from './query';
 import { listTransactions, type TransactionRow } from './transactions';
+import { invoiceRefundOf, type InvoiceRefund } from '../invoice-refund';
 
 /**
  * Customers as the console reads them: an account (a row of `users`) with everything it bought
@@ -99,6 +100,9 @@ export interface CustomerInvoice {
   status: (typeof invoices.$inferSelect)['status'];
   amountDue: Money;
   amountPaid: Money;
+  /** Given back from its payment since. */
+  amountRefunded: Money;
+  refund: InvoiceRefund | null;
   createdAt: Date;
 }
 
@@ -121,7 +125,7 @@ export interface CustomerDetail {
   /**
    * What they have paid, net of refunds, one amount per currency (never added across
    * currencies): captured minus refunded on their orders' payments, plus what their
-   * subscription invoices collected.
+   * subscription invoices collected minus what went back from them.
    */
   lifetimeValue: Money[];
   orders: CustomerOrder[];
@@ -168,7 +172,7 @@ export async function customerDetail(db: Database, userId: string): Promise<Cust
     customerIds.length === 0
       ? []
       : db
-          .select({ currency: invoices.currency, net: sql<string>`sum(${invoices.amountPaid})::text` })
+          .select({ currency: invoices.currency, net: sql<string>`sum(${invoices.amountPaid} - ${invoices.amountRefunded})::text` })
           .from(invoices)
           .where(inArray(invoices.customerId, customerIds))
           .groupBy(invoices.currency),
@@ -218,6 +222,8 @@ export async function customerDetail(db: Database, userId: string): Promise<Cust
       status: invoice.status,
       amountDue: money(invoice.amountDue, invoice.currency),
       amountPaid: money(invoice.amountPaid, invoice.currency),
+      amountRefunded: money(invoice.amountRefunded, invoice.currency),
+      refund: invoiceRefundOf(money(invoice.amountPaid, invoice.currency), money(invoice.amountRefunded, invoice.currency)),
       createdAt: invoice.providerCreatedAt,
     })),
     emails: emailRows,

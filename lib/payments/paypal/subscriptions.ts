@@ -117,6 +117,19 @@ interface PaypalSale {
   state?: 'completed' | 'partially_refunded' | 'refunded' | 'pending' | 'denied';
 }
 
+/**
+ * PayPal's v1 refund of a sale (GET /v1/payments/refund/{id}): a reversal has the same shape.
+ * `total_refunded_amount` is what the sale had given back once this refund was made (PayPal's
+ * refund-sale answer and the sandbox carry it); without it only this refund's `amount` is known.
+ */
+interface PaypalSaleRefund {
+  id: string;
+  sale_id?: string;
+  amount?: { total: string; currency: string };
+  /** v1's money here names its currency `currency`, not `currency_code`. */
+  total_refunded_amount?: { value: string; currency: string };
+}
+
 // What every read asks for: the plan's cycles (trial and period lengths) and the last failed
 // payment (what is owed and since when), which PayPal leaves out unless asked.
 const READ_FIELDS = 'plan,last_failed_payment';
@@ -440,8 +453,19 @@ interface InvoiceContext {
 }
 
 /**
- * A transaction as a paid invoice (refunded ones too: the money was collected, and a refund is
- * the payment's story, not the invoice's). A PENDING one (an eCheck) is open, its payment
+ * What a transaction's status says went back: all of it (REFUNDED), nothing (COMPLETED and the
+ * rest), or some amount it does not name (PARTIALLY_REFUNDED: null, the refund's own event says
+ * how much, see retrieveInvoiceRefund).
+ */
+function refundedOf(transaction: PaypalTransaction, gross: Money): Money | null {
+  if (transaction.status === CaptureStatus.Refunded) return gross;
+  if (transaction.status === CaptureStatus.PartiallyRefunded) return null;
+  return money(0, gross.currency);
+}
+
+/**
+ * A transaction as a paid invoice (refunded ones too: the money was collected, and stays paid,
+ * with what went back as its refunded amount). A PENDING one (an eCheck) is open, its payment
  * processing, until PayPal completes it. PayPal's subscriptions have no invoice documents:
  * Billfold renders receipts itself.
  */
@@ -460,6 +484,7 @@ function transactionInvoice(context: InvoiceContext, transaction: PaypalTransact
     amountDue: gross,
     amountPaid: pending ? nothing : gross,
     amountRemaining: pending ? gross : nothing,
+    amountRefunded: refundedOf(transaction, gross),
     created: time,
     dueDate: null,
     paidAt: pending ? null : time,
@@ -533,7 +558,7 @@ function outstandingInvoice(context: InvoiceContext, payments: PaypalTransaction
   return { ...base, ...settled(id, amountOf(failed.amount), payments.find((payment) => new Date(payment.time) >= failedAt)) };
 }
 
-type BalanceState = Pick<ProviderInvoice, 'status' | 'amountDue' | 'amountPaid' | 'amountRemaining' | 'paidAt' | 'nextPaymentAttempt' | 'payment'>;
+type BalanceState = Pick<ProviderInvoice, 'status' | 'amountDue' | 'amountPaid' | 'amountRemaining' | 'amountRefunded' | 'paidAt' | 'nextPaymentAttempt' | 'payment'>;
 
 /** A balance still owed: open while PayPal may collect it, uncollectible once the subscription ended. */
 function owing(reply: PaypalSubscriptionReply, id: string, balance: Money, reason: ReasonCode | undefined): BalanceState {
@@ -543,6 +568,7 @@ function owing(reply: PaypalSubscriptionReply, id: string, balance: Money, reaso
     amountDue: balance,
     amountPaid: money(0, balance.currency),
     amountRemaining: balance,
+    amountRefunded: money(0, balance.currency),
     paidAt: null,
     nextPaymentAttempt: status === 'open' ? nextCollection(reply) : null,
     payment: { id, status: 'requires_payment_method', savesCard: false, card: null, failureMessage: failureReason(reason) },
@@ -559,7 +585,7 @@ function settled(id: string, owed: Money, settledBy: PaypalTransaction | undefin
   const payment: ProviderInvoicePayment = settledBy
     ? { id: settledBy.id, status: 'succeeded', savesCard: false, card: null, failureMessage: null }
     : { id, status: 'canceled', savesCard: false, card: null, failureMessage: null };
-  return { status: 'void', amountDue: owed, amountPaid: nothing, amountRemaining: nothing, paidAt: null, nextPaymentAttempt: null, payment };
+  return { status: 'void', amountDue: owed, amountPaid: nothing, amountRemaining: nothing, amountRefunded: nothing, paidAt: null, nextPaymentAttempt: null, payment };
 }
 
 /**
@@ -887,6 +913,15 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
     },
 
     invoicesOf,
+
+    async retrieveInvoiceRefund(refundId) {
+      const refund = await rest.request<PaypalSaleRefund>('GET', `/v1/payments/refund/${encodeURIComponent(refundId)}`);
+      if (!refund.sale_id) throw new Error(`PayPal refund ${refundId} names no sale`);
+      // A refund without its running total still proves at least its own amount went back.
+      const total = refund.total_refunded_amount ?? (refund.amount ? { currency: refund.amount.currency, value: refund.amount.total } : null);
+      if (!total) throw new Error(`PayPal refund ${refundId} came back without its amount`);
+      return { invoiceId: refund.sale_id, totalRefunded: amountOf({ currency_code: total.currency, value: total.value }) };
+    },
 
     cards: null,
     priceChanges: null,

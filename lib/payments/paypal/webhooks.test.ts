@@ -453,7 +453,7 @@ describe('classifying PayPal subscription events', () => {
     expect(reads).toEqual([`subscription ${id}`, `subscription ${id}`]);
   });
 
-  it('names the subscription of PAYMENT.SALE.REFUNDED by reading its sale, never trusting parent_payment, and of a reversal naming only itself by reading the refund', async () => {
+  it('names the refunded invoice (the sale) and its account of PAYMENT.SALE.REFUNDED by reading its sale, never trusting parent_payment, and of a reversal naming only itself by reading the refund', async () => {
     const account = `account:${crypto.randomUUID()}`;
     const id = await approvedSubscription(await newPlan(), { customId: account });
     const sale = (await eventOf('PAYMENT.SALE.COMPLETED', (resource) => resource.billing_agreement_id === id)).resource as { id: string };
@@ -463,13 +463,14 @@ describe('classifying PayPal subscription events', () => {
     const { lookups, reads } = countedLookups();
     // PayPal's refund names its v1 payment (PAY-…) as parent_payment, which is no subscription.
     const asPaypalSends = { ...(refunded.resource as Record<string, unknown>), parent_payment: 'PAY-5437236047802405NKRJ22UA' };
-    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REFUNDED', asPaypalSends), lookups)).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+    const invoiceRefund = { kind: 'invoice_refund', customerId: account, invoiceId: sale.id, refundId: refund.body.id };
+    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REFUNDED', asPaypalSends), lookups)).toEqual(invoiceRefund);
     expect(reads).toEqual([`sale ${sale.id}`, `subscription ${id}`]);
 
     // PayPal's published PAYMENT.SALE.REVERSED sample: the refund's id, amount and self link only.
     reads.length = 0;
     const reversal = { id: refund.body.id, state: 'completed', amount: { total: '-2.00', currency: 'USD' }, links: [{ href: `${t.paypalUrl}/v1/payments/refund/${refund.body.id}`, rel: 'self', method: 'GET' }] };
-    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REVERSED', reversal), lookups)).toEqual({ kind: 'subscription', customerId: account, subscriptionId: id });
+    expect(await classifyPaypalEvent(retyped(refunded, 'PAYMENT.SALE.REVERSED', reversal), lookups)).toEqual(invoiceRefund);
     expect(reads).toEqual([`refund ${refund.body.id}`, `sale ${sale.id}`, `subscription ${id}`]);
   });
 

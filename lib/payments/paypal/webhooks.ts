@@ -446,10 +446,16 @@ async function saleAction(subject: { subscriptionId: string | null; customerId: 
   return subscriptionAction(subject.subscriptionId, subject.customerId ?? (await lookups.accountOfSubscription(subject.subscriptionId)));
 }
 
-/** A refund names its sale (or, a reversal, only itself): the sale's subscription is read from PayPal. */
+/**
+ * A refund names its sale (or, a reversal, only itself): the sale's subscription and account are
+ * read from PayPal. It is the invoice's refund (the sale is the invoice to Billfold), re-read with
+ * the refund itself, since the subscription's transactions do not say how much a partial refund gave back.
+ */
 async function saleRefundAction(subject: { refundId: string; saleId: string | null }, lookups: PaypalEventLookups): Promise<WebhookAction | null> {
   const saleId = subject.saleId ?? (await lookups.saleOfRefund(subject.refundId));
-  return saleAction({ subscriptionId: await lookups.subscriptionOfSale(saleId), customerId: null }, lookups);
+  const subscription = await saleAction({ subscriptionId: await lookups.subscriptionOfSale(saleId), customerId: null }, lookups);
+  if (subscription?.kind !== 'subscription') return subscription;
+  return { kind: 'invoice_refund', customerId: subscription.customerId, invoiceId: saleId, refundId: subject.refundId };
 }
 
 /**

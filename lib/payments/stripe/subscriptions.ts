@@ -118,6 +118,7 @@ export function invoiceFrom(invoice: Stripe.Invoice, intent: Stripe.PaymentInten
     amountDue: money(invoice.amount_due, currency),
     amountPaid: money(invoice.amount_paid, currency),
     amountRemaining: money(invoice.amount_remaining, currency),
+    amountRefunded: money(refundedFrom(intent), currency),
     created: new Date(invoice.created * 1000),
     dueDate: date(invoice.due_date),
     paidAt: date(invoice.status_transitions.paid_at),
@@ -130,6 +131,15 @@ export function invoiceFrom(invoice: Stripe.Invoice, intent: Stripe.PaymentInten
     nextPaymentAttempt: date(invoice.next_payment_attempt),
     payment,
   };
+}
+
+/**
+ * What went back from the invoice's payment: refunds are made on the PaymentIntent's charge
+ * (Stripe's invoice keeps `amount_paid` as it was), read with `latest_charge` expanded.
+ */
+function refundedFrom(intent: Stripe.PaymentIntent | null): number {
+  const charge = intent?.latest_charge;
+  return charge && typeof charge === 'object' ? charge.amount_refunded : 0;
 }
 
 /** Stripe's SetupIntent statuses as a card update's: still with the person, with Stripe, done, or dropped. */
@@ -156,11 +166,11 @@ function cardUpdateFrom(intent: Stripe.SetupIntent): ProviderCardUpdate {
   };
 }
 
-/** The PaymentIntent collecting an invoice (its default payment), with the card it used. */
+/** The PaymentIntent collecting an invoice (its default payment), with the card it used and its charge (what was refunded). */
 async function invoiceIntent(client: Stripe, invoice: Stripe.Invoice): Promise<Stripe.PaymentIntent | null> {
   const payment = invoice.payments?.data.find((candidate) => candidate.is_default) ?? invoice.payments?.data[0];
   const intentId = payment?.payment.type === 'payment_intent' ? idOf(payment.payment.payment_intent) : null;
-  return intentId ? call(() => client.paymentIntents.retrieve(intentId, { expand: ['payment_method'] })) : null;
+  return intentId ? call(() => client.paymentIntents.retrieve(intentId, { expand: ['payment_method', 'latest_charge'] })) : null;
 }
 
 /**

@@ -12,6 +12,7 @@ import { can, ROLE_LABELS } from '@/lib/auth/roles';
 import { customerDetail, type CustomerEmail, type CustomerInvoice, type CustomerOrder } from '@/lib/billing/admin/customers';
 import { formatMoney } from '@/lib/money';
 import { PROVIDER_LABELS } from '@/lib/payments/types';
+import { invoiceRefundLabel } from '@/lib/billing/invoice-refund';
 
 export const metadata: Metadata = { title: 'Customer' };
 
@@ -27,7 +28,8 @@ const INVOICE_COLUMNS: Column<CustomerInvoice>[] = [
   { key: 'date', header: 'Date', cell: (invoice) => shortDate(invoice.createdAt) },
   { key: 'due', header: 'Due', align: 'right', cell: (invoice) => formatMoney(invoice.amountDue) },
   { key: 'paid', header: 'Paid', align: 'right', cell: (invoice) => formatMoney(invoice.amountPaid) },
-  { key: 'status', header: 'Status', cell: (invoice) => invoice.status },
+  { key: 'refunded', header: 'Refunded', align: 'right', cell: (invoice) => (invoice.amountRefunded.amount > 0 ? formatMoney(invoice.amountRefunded) : '—') },
+  { key: 'status', header: 'Status', cell: (invoice) => (invoice.status === 'paid' && invoice.refund ? invoiceRefundLabel(invoice.refund) : invoice.status) },
 ];
 
 const EMAIL_COLUMNS: Column<CustomerEmail>[] = [

@@ -32,6 +32,8 @@ function describeAction(action: WebhookAction): string {
       return `Subscription ${action.subscriptionId}'s trial ends ${action.trialEnd.toISOString().slice(0, 10)}: email the subscriber if it still does.`;
     case 'invoice':
       return `Re-read invoice ${action.invoiceId} (customer ${action.customerId}) and its subscription, and apply them.`;
+    case 'invoice_refund':
+      return `Re-read refund ${action.refundId} of invoice ${action.invoiceId} (customer ${action.customerId}), the invoice and its subscription, and record what was given back.`;
     case 'card_saved':
       return `A card saved for subscription ${action.subscriptionId}: make it the default if it is the newest.`;
   }
