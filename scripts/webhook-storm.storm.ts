@@ -13,9 +13,9 @@ const PORTS = { postgres: Number(process.env.STORM_POSTGRES_PORT ?? 55401), sand
 let stack: StormStack;
 
 beforeAll(async () => {
-  // A job left running by a killed worker is presumed lost after 10 s here (60 s in production),
-  // so the test waits seconds, not minutes, for its retry.
-  stack = await startStormStack({ ports: PORTS, workers: 1, jobExpirySeconds: 10 });
+  // A job left running by a killed worker is presumed lost after 30 s here (60 s in production),
+  // so the test waits less for its retry.
+  stack = await startStormStack({ ports: PORTS, workers: 1, jobExpirySeconds: 30 });
 });
 
 afterAll(async () => {

@@ -59,6 +59,21 @@ async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]): Promis
     order by position`);
 }
 
+/**
+ * Takes, without waiting, the locks of those payments no other transaction holds, and returns
+ * the keys it locked. A batch that waited for a contested payment would wait holding the locks
+ * of all the others it had taken, and every batch wanting one of those would queue behind it: a
+ * convoy that, under a storm with several workers, made them take turns (seen with three workers
+ * in the storm suite). A try-lock never waits, so it cannot deadlock either.
+ */
+async function lockFreeProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<PaymentKey[]> {
+  const byName = new Map(keys.map((key) => [`payment:${paymentName(key.provider, key.providerPaymentId)}`, key]));
+  const rows = await tx.execute<{ name: string }>(sql`
+    select name from jsonb_array_elements_text(${JSON.stringify([...byName.keys()].sort())}::jsonb) as lock(name)
+    where pg_try_advisory_xact_lock(hashtextextended(name, 0))`);
+  return rows.map((row) => byName.get(row.name)!);
+}
+
 type OrderPayment = Pick<typeof payments.$inferSelect, 'id' | 'status' | 'amountCaptured' | 'amountRefunded' | 'failureCode' | 'createdAt'>;
 
 /**
@@ -350,22 +365,27 @@ export async function applyBillingChange(db: Database, key: BillingKey, refetch:
 }
 
 /**
- * Applies the changes of several payments in one transaction that holds all of their locks:
- * `refetchAll` is called inside them and returns the changes built from the provider's current
- * objects (it may leave out the ones it could not read). A webhook storm's events are mostly
- * about different payments; one lock statement, one upsert and one commit for a batch of them
- * cost the database a few round trips instead of four per payment. If anything fails, nothing
- * is applied: the caller applies each key on its own (applyBillingChange), so that one bad
- * object fails alone.
+ * Applies the changes of several payments in one transaction that holds their locks:
+ * `refetch` is called inside them with the keys locked and returns the changes built from the
+ * provider's current objects (it may leave out the ones it could not read). A webhook storm's
+ * events are mostly about different payments; one lock statement, one upsert and one commit for
+ * a batch of them cost the database a few round trips instead of four per payment. Payments
+ * another transaction holds are not waited for: they are returned, for the caller to apply on
+ * their own (applyBillingChange) once this transaction, and its locks, are over. If anything
+ * fails, nothing is applied: the caller applies each key on its own, so that one bad object
+ * fails alone.
  */
-export async function applyPaymentChanges(db: Database, keys: PaymentKey[], refetchAll: () => Promise<BillingChange[]>): Promise<void> {
-  await db.transaction(async (tx) => {
-    await lockProviderPayments(tx, keys);
-    const changes = await refetchAll();
+export async function applyPaymentChanges(db: Database, keys: PaymentKey[], refetch: (locked: PaymentKey[]) => Promise<BillingChange[]>): Promise<{ busy: PaymentKey[] }> {
+  return db.transaction(async (tx) => {
+    const locked = await lockFreeProviderPayments(tx, keys);
+    const busy = keys.filter((key) => !locked.includes(key));
+    if (locked.length === 0) return { busy };
+    const changes = await refetch(locked);
     await applyPayments(
       tx,
       changes.filter((change): change is PaymentChange => change.kind === 'payment'),
     );
     for (const change of changes) if (change.kind !== 'payment') await applyChange(tx, change);
+    return { busy };
   });
 }

@@ -211,7 +211,7 @@ export async function startStormStack({ ports, workers: workerCount, jobExpirySe
       const worker = spawnLogged(logDir, `worker-${++started}`, ['--import', 'tsx', 'scripts/worker.ts'], { ...env, LOG_LEVEL: 'info', PGAPPNAME: 'billfold-worker' });
       children.push(worker);
       workers.push(worker);
-      await until(`${worker.name} starting`, () => fs.readFileSync(worker.log, 'utf8').includes('"msg":"worker started"') || worker.process.exitCode !== null, 60_000, 200);
+      await until(`${worker.name} starting`, () => fs.readFileSync(worker.log, 'utf8').includes('"msg":"worker started"') || worker.process.exitCode !== null, 300_000, 200);
       if (worker.process.exitCode !== null) throw new Error(`${worker.name} exited at start: ${fs.readFileSync(worker.log, 'utf8').slice(-2000)}`);
       return worker;
     };
@@ -478,7 +478,7 @@ async function drained(stack: StormStack, plan: StormPlan): Promise<boolean> {
 }
 
 /** Seconds from `since` (ms since the epoch) until the storm is drained (polled every 100 ms); throws after `timeoutMs`. */
-export async function secondsToDrain(stack: StormStack, plan: StormPlan, since: number, timeoutMs = 180_000): Promise<number> {
+export async function secondsToDrain(stack: StormStack, plan: StormPlan, since: number, timeoutMs = 600_000): Promise<number> {
   await until('the backlog draining', async () => (await drained(stack, plan).catch(() => false)) || null, timeoutMs, 100);
   return (Date.now() - since) / 1000;
 }
