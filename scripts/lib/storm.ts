@@ -25,6 +25,7 @@ import { WEBHOOK_QUEUE } from '@/lib/jobs/queues';
 import { money } from '@/lib/money';
 import { paypalClientFor, paypalConnection } from '@/lib/payments/paypal/client';
 import type { PaymentProvider } from '@/lib/payments/provider';
+import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { startTemporaryPostgres, type RunningPostgres } from './postgres';
 import { deliver, paypalEvent, stripeEvent, type Delivery } from './signed-webhooks';
@@ -82,6 +83,20 @@ export interface StormStack {
 
 // As npm start runs them (scripts/lib/orchestrator.ts): fewer scavenges under a storm.
 const NODE_OPTIONS = '--max-semi-space-size=32';
+
+/**
+ * The worker and the sandbox lower their own priority (nice 10) so that, on a machine of their
+ * own, the web process answers first. On a host shared with other work that would leave them
+ * almost no CPU at all, and the storm would measure the host: they run at the harness's
+ * priority instead (as root; otherwise as they set it).
+ */
+function runAtOurPriority(child: ChildProcess): void {
+  try {
+    if (child.pid) os.setPriority(child.pid, os.getPriority());
+  } catch {
+    // Not allowed to raise a priority: they stay at nice 10.
+  }
+}
 
 function spawnLogged(logDir: string, name: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const log = path.join(logDir, `${name}.log`);
@@ -197,7 +212,8 @@ export async function startStormStack({ ports, workers: workerCount, jobExpirySe
     };
     const sandbox = spawnLogged(logDir, 'sandbox', ['--import', 'tsx', 'scripts/sandbox.ts'], { ...env, PGAPPNAME: 'billfold-sandbox' });
     children.push(sandbox);
-    await until('the sandbox answering', () => answersOk(`${sandboxUrl}/health`), 60_000);
+    await until('the sandbox answering', () => answersOk(`${sandboxUrl}/health`), 120_000);
+    runAtOurPriority(sandbox.process);
     const paypalWebhookId = await registerPaypalWebhook(sandboxUrl, `http://127.0.0.1:${ports.proxy}/api/webhooks/paypal`);
     env.PAYPAL_SANDBOX_WEBHOOK_ID = paypalWebhookId;
 
@@ -213,6 +229,7 @@ export async function startStormStack({ ports, workers: workerCount, jobExpirySe
       workers.push(worker);
       await until(`${worker.name} starting`, () => fs.readFileSync(worker.log, 'utf8').includes('"msg":"worker started"') || worker.process.exitCode !== null, 300_000, 200);
       if (worker.process.exitCode !== null) throw new Error(`${worker.name} exited at start: ${fs.readFileSync(worker.log, 'utf8').slice(-2000)}`);
+      runAtOurPriority(worker.process);
       return worker;
     };
     for (let i = 0; i < workerCount; i++) await startWorker();
@@ -285,6 +302,21 @@ const MIX = {
   paypalRefunded: 40,
 } as const;
 
+/**
+ * A call to the sandbox while planning, tried again when it is unavailable (a busy host can keep
+ * it from answering in time): every call carries an idempotency key, so a retry repeats nothing.
+ */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof PaymentProviderUnavailableError || (error as { type?: string }).type === 'StripeConnectionError')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
 async function forEachAtMost<T>(limit: number, items: T[], apply: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
@@ -319,9 +351,11 @@ export async function planStorm(stack: StormStack, tag: string): Promise<StormPl
     const orderId = order!.id;
     const add = (type: string, object: Record<string, unknown>) => events.push({ provider, id: eventId(provider), type, object });
     if (provider === 'stripe') {
-      const intent = await stripeSdk.paymentIntents.create(
-        { amount, currency: 'usd', metadata: { order_id: orderId }, receipt_email: 'buyer@example.com', payment_method: 'pm_card_visa', confirm: true },
-        { idempotencyKey: `checkout:${orderId}:intent:0` },
+      const intent = await retried(() =>
+        stripeSdk.paymentIntents.create(
+          { amount, currency: 'usd', metadata: { order_id: orderId }, receipt_email: 'buyer@example.com', payment_method: 'pm_card_visa', confirm: true },
+          { idempotencyKey: `checkout:${orderId}:intent:0` },
+        ),
       );
       const charge = String(intent.latest_charge);
       const pi = { id: intent.id, object: 'payment_intent' };
@@ -330,7 +364,7 @@ export async function planStorm(stack: StormStack, tag: string): Promise<StormPl
       add('charge.succeeded', { id: charge, object: 'charge', payment_intent: intent.id });
       const refundIds: string[] = [];
       if (refunded) {
-        const refund = await stripe.payments.refundPayment({ paymentId: intent.id, amount: money(amount, 'USD'), reason: 'requested_by_customer', metadata: {} }, `refund:${intent.id}:0`);
+        const refund = await retried(() => stripe.payments.refundPayment({ paymentId: intent.id, amount: money(amount, 'USD'), reason: 'requested_by_customer', metadata: {} }, `refund:${intent.id}:0`));
         refundIds.push(refund.id);
         add('charge.refunded', { id: charge, object: 'charge', payment_intent: intent.id });
         add('refund.created', { id: refund.id, object: 'refund', payment_intent: intent.id });
@@ -348,13 +382,15 @@ export async function planStorm(stack: StormStack, tag: string): Promise<StormPl
       });
       return;
     }
-    const created = await paypal.payments.createPayment({ amount: money(amount, 'USD'), customerId: null, receiptEmail: 'buyer@example.com', orderId, metadata: { order_id: orderId } }, `checkout:${orderId}:intent:0`);
+    const created = await retried(() =>
+      paypal.payments.createPayment({ amount: money(amount, 'USD'), customerId: null, receiptEmail: 'buyer@example.com', orderId, metadata: { order_id: orderId } }, `checkout:${orderId}:intent:0`),
+    );
     // Recorded as the checkout records the attempt it hands to the browser.
     await stack.db.insert(payments).values({ orderId, provider: 'paypal', providerPaymentId: created.id, status: created.status, amount, currency: 'USD' });
     const approval = await fetch(`${stack.sandboxUrl}/paypal/checkoutnow?token=${encodeURIComponent(created.id)}`, { method: 'POST', body: new URLSearchParams({ decision: 'approve', buyer: 'buyer@example.com' }), redirect: 'manual' });
     await approval.arrayBuffer();
     if (approval.status >= 400) throw new Error(`PayPal's approval page answered ${approval.status}`);
-    const captured = await paypal.payments.capturePayment(created.id, `capture:${orderId}:0`);
+    const captured = await retried(() => paypal.payments.capturePayment(created.id, `capture:${orderId}:0`));
     const captureId = captured.chargeId!;
     const capture = { id: captureId, status: 'COMPLETED', supplementary_data: { related_ids: { order_id: created.id } } };
     add('CHECKOUT.ORDER.APPROVED', { id: created.id, status: 'APPROVED' });
@@ -363,7 +399,7 @@ export async function planStorm(stack: StormStack, tag: string): Promise<StormPl
     const refundIds: string[] = [];
     if (refunded) {
       for (const [i, part] of [100, 200].entries()) {
-        const refund = await paypal.payments.refundPayment({ paymentId: created.id, amount: money(part, 'USD'), reason: 'requested_by_customer', metadata: {} }, `refund:${orderId}:${i}`);
+        const refund = await retried(() => paypal.payments.refundPayment({ paymentId: created.id, amount: money(part, 'USD'), reason: 'requested_by_customer', metadata: {} }, `refund:${orderId}:${i}`));
         refundIds.push(refund.id);
         add('PAYMENT.CAPTURE.REFUNDED', { id: refund.id, status: 'COMPLETED', links: [{ rel: 'up', href: `${stack.sandboxUrl}/paypal/v2/payments/captures/${captureId}` }] });
       }
