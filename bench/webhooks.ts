@@ -18,17 +18,15 @@
  * BENCH_TRACE=<file> writes each event's send time and latency, to see when slow answers happen.
  */
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import postgres from 'postgres';
 import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
 import Stripe from 'stripe';
-import { paypalClientFor, paypalConnection } from '../lib/payments/paypal/client';
 import { sdkClientFor } from '../sandbox/paypal/sdk';
-import { CERT_PATH, signTransmission } from '../sandbox/paypal/signing';
 import { startTemporaryPostgres } from '../scripts/lib/postgres';
+import { deliver, paypalEvent, registeredPaypalWebhook, stripeEvent, type Delivery } from '../scripts/lib/signed-webhooks';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
@@ -78,77 +76,10 @@ function sayStep(result: LoadResult): void {
   say(`  ${result.rate}/s for ${result.seconds} s: p50 ${percentile(latencies, 50).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms; non-2xx ${failureCount(result)}; drained in ${result.drained.toFixed(1)} s${holds(result) ? '' : '  (not held)'}`);
 }
 
-/** One event as delivered: its body and the provider's signature headers. */
-interface Delivery {
-  payload: string;
-  headers: Record<string, string>;
-}
-
-/** POSTs one signed event to the provider's webhook route; resolves with the HTTP status. */
-function deliver(agent: http.Agent, port: number, provider: string, { payload, headers }: Delivery): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { agent, host: '127.0.0.1', port, path: `/api/webhooks/${provider}`, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers } },
-      (response) => {
-        response.resume();
-        response.once('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.once('error', reject);
-    request.end(payload);
-  });
-}
-
-/** A `payment_intent.succeeded` event for `intentId`, signed with the secret the stack was given. */
-function stripeEvent(stripe: Stripe, id: string, intentId: string): Delivery {
-  const payload = JSON.stringify({
-    id,
-    object: 'event',
-    api_version: Stripe.API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    type: 'payment_intent.succeeded',
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    data: { object: { id: intentId, object: 'payment_intent' } },
-  });
-  return { payload, headers: { 'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }) } };
-}
-
-/** A PAYMENT.CAPTURE.COMPLETED event for `subject` (`<order id>:<capture id>`), signed by the sandbox's PayPal for `webhookId`. */
-function paypalEvent(paypalUrl: string, webhookId: string, id: string, subject: string): Delivery {
+/** A PAYMENT.CAPTURE.COMPLETED event for `subject` (`<order id>:<capture id>`). */
+function capturedEvent(paypalUrl: string, webhookId: string, id: string, subject: string): Delivery {
   const [orderId, captureId] = subject.split(':');
-  const payload = JSON.stringify({
-    id,
-    event_version: '1.0',
-    create_time: new Date().toISOString(),
-    resource_type: 'capture',
-    resource_version: '2.0',
-    event_type: 'PAYMENT.CAPTURE.COMPLETED',
-    summary: 'Payment completed',
-    resource: { id: captureId, status: 'COMPLETED', supplementary_data: { related_ids: { order_id: orderId } } },
-  });
-  const transmissionId = crypto.randomUUID();
-  const transmissionTime = new Date().toISOString();
-  return {
-    payload,
-    headers: {
-      'PAYPAL-TRANSMISSION-ID': transmissionId,
-      'PAYPAL-TRANSMISSION-TIME': transmissionTime,
-      'PAYPAL-TRANSMISSION-SIG': signTransmission({ transmissionId, transmissionTime, webhookId, body: payload }),
-      'PAYPAL-CERT-URL': `${paypalUrl}${CERT_PATH}`,
-      'PAYPAL-AUTH-ALGO': 'SHA256withRSA',
-    },
-  };
-}
-
-/** The id of the PayPal webhook the stack registered with its sandbox (at `sandboxUrl`) for `url` (PAYPAL_SANDBOX_WEBHOOK_ID). */
-async function registeredPaypalWebhook(sandboxUrl: string, url: string): Promise<string> {
-  const { rest } = paypalClientFor(paypalConnection({ paymentsMode: 'sandbox', sandboxUrl, paypal: null }));
-  const { webhooks } = await rest.request<{ webhooks: { id: string; url: string }[] }>('GET', '/v1/notifications/webhooks');
-  const found = webhooks.find((webhook) => webhook.url === url);
-  if (!found) throw new Error(`the stack registered no PayPal webhook for ${url}`);
-  return found.id;
+  return paypalEvent(paypalUrl, webhookId, id, 'PAYMENT.CAPTURE.COMPLETED', { id: captureId, status: 'COMPLETED', supplementary_data: { related_ids: { order_id: orderId } } });
 }
 
 runCli(async () => {
@@ -227,7 +158,7 @@ runCli(async () => {
     // Events are signed before the clock starts, so the measurement is of the endpoint, not of
     // this client's signing (Stripe's tolerance and Billfold's PayPal window, 5 minutes each, cover the run).
     const signEvents = (prefix: string, count: number): Delivery[] =>
-      Array.from({ length: count }, (_, n) => (provider === 'stripe' ? stripeEvent(stripe, `evt_${prefix}_${n}`, subjects[n % subjects.length]!) : paypalEvent(paypalUrl, webhookId, `WH-${prefix}-${n}`, subjects[n % subjects.length]!)));
+      Array.from({ length: count }, (_, n) => (provider === 'stripe' ? stripeEvent(SECRET, `evt_${prefix}_${n}`, 'payment_intent.succeeded', { id: subjects[n % subjects.length]!, object: 'payment_intent' }) : capturedEvent(paypalUrl, webhookId, `WH-${prefix}-${n}`, subjects[n % subjects.length]!)));
 
     // node:http with keep-alive costs this client a third of what fetch does, leaving the CPU to
     // the stack being measured.
@@ -260,7 +191,7 @@ runCli(async () => {
         const delivery = deliveries[n]!;
         const sent = performance.now();
         inFlight.push(
-          deliver(agent, port, provider, delivery).then(
+          deliver(agent, port, delivery).then(
             (status) => {
               const latency = performance.now() - sent;
               latencies.push(latency);

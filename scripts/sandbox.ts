@@ -1,6 +1,7 @@
 /** `npm run sandbox`: the local Stripe/PayPal emulator on SANDBOX_PORT (default 4242). */
 import os from 'node:os';
 import { log } from '@/lib/log';
+import { surviveDatabaseRestarts } from '@/lib/ops/database-outage';
 import { startSandbox } from '@/sandbox/server';
 import { assertPortFree } from './lib/ports';
 import { loadDotEnv, resolveDatabase, runCli } from './lib/stack';
@@ -12,6 +13,7 @@ const SANDBOX_NICENESS = 10;
 runCli(async () => {
   loadDotEnv(process.env.NODE_ENV !== 'production');
   os.setPriority(SANDBOX_NICENESS);
+  surviveDatabaseRestarts(process);
   const port = Number(process.env.SANDBOX_PORT || 4242);
   await assertPortFree(port, 'the sandbox', 'SANDBOX_PORT');
   const { url: databaseUrl, embedded } = await resolveDatabase();

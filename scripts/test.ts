@@ -1,6 +1,6 @@
 /**
  * `npm test`: typecheck, lint, vitest (unit + integration on real PostgreSQL), a production
- * build, and Playwright against it. PostgreSQL is DATABASE_URL's server when set, otherwise a
+ * build, the webhook storm suite and Playwright against it. PostgreSQL is DATABASE_URL's server when set, otherwise a
  * throwaway embedded one. Stops at the first failing step and exits non-zero.
  */
 import { spawn } from 'node:child_process';
@@ -53,6 +53,8 @@ runCli(async () => {
     const env = { DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: '1' };
     await run('vitest: unit and integration', bin('vitest'), ['run'], env);
     await run('production build', bin('next'), ['build'], { ...env, NODE_ENV: 'production' });
+    // The storm starts its own throwaway PostgreSQL, which it restarts mid-storm.
+    await run('vitest: webhook storm on the production build', bin('vitest'), ['run', '--config', 'vitest.storm.config.ts'], { NEXT_TELEMETRY_DISABLED: '1' });
     await run('playwright: browser journeys', bin('playwright'), ['test'], env);
   } finally {
     await embedded?.stop();

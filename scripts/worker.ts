@@ -5,6 +5,7 @@ import { startWorker } from '@/lib/jobs/worker';
 import { mailDelivery } from '@/lib/mail/mailer';
 import { paymentRegistry } from '@/lib/payments';
 import { log } from '@/lib/log';
+import { surviveDatabaseRestarts } from '@/lib/ops/database-outage';
 import { serveWorkerMetrics } from '@/lib/ops/metrics-server';
 import { startTracing, stopTracing } from '@/lib/ops/tracing';
 import { loadDotEnv, runCli, validateEnv } from './lib/stack';
@@ -19,6 +20,7 @@ runCli(async () => {
   // The worker catches up; the web process answers people and providers. When both want the
   // CPU (a webhook storm on a small machine), the web process goes first.
   os.setPriority(WORKER_NICENESS);
+  surviveDatabaseRestarts(process);
   await startTracing({ serviceName: 'billfold-worker' });
   if (config.metrics.workerPort !== undefined && config.metrics.token) await serveWorkerMetrics(config.metrics.workerPort, config.metrics.token);
   const boss = await startWorker(config.databaseUrl, { db, payments: paymentRegistry(), abandonCheckoutsAfterHours: config.checkout.abandonAfterHours, mail: mailDelivery(config.mail) });

@@ -10,7 +10,7 @@ import type { PaymentProviderName, ProviderDispute, ProviderPayment, ProviderRef
 import { CHANGEABLE } from './checkout';
 import { NotYetKnownError } from './not-yet-known';
 import { notifyOrderChanged } from './order-changes';
-import { lockProviderPayments, paymentName, type PaymentKey } from './payment-locks';
+import { lockFreeProviderPayments, lockProviderPayments, paymentName, type PaymentKey } from './payment-locks';
 import { applySubscriptionChange, lockBillingCustomer, recordInvoicePaymentRefunds, type SubscriptionChange } from './subscription-events';
 
 export type OrderStatus = (typeof orders.$inferSelect)['status'];
@@ -337,22 +337,27 @@ export async function applyBillingChange(db: Database, key: BillingKey, refetch:
 }
 
 /**
- * Applies the changes of several payments in one transaction that holds all of their locks:
- * `refetchAll` is called inside them and returns the changes built from the provider's current
- * objects (it may leave out the ones it could not read). A webhook storm's events are mostly
- * about different payments; one lock statement, one upsert and one commit for a batch of them
- * cost the database a few round trips instead of four per payment. If anything fails, nothing
- * is applied: the caller applies each key on its own (applyBillingChange), so that one bad
- * object fails alone.
+ * Applies the changes of several payments in one transaction that holds their locks:
+ * `refetch` is called inside them with the keys locked and returns the changes built from the
+ * provider's current objects (it may leave out the ones it could not read). A webhook storm's
+ * events are mostly about different payments; one lock statement, one upsert and one commit for
+ * a batch of them cost the database a few round trips instead of four per payment. Payments
+ * another transaction holds are not waited for: they are returned, for the caller to apply on
+ * their own (applyBillingChange) once this transaction, and its locks, are over. If anything
+ * fails, nothing is applied: the caller applies each key on its own, so that one bad object
+ * fails alone.
  */
-export async function applyPaymentChanges(db: Database, keys: PaymentKey[], refetchAll: () => Promise<BillingChange[]>): Promise<void> {
-  await db.transaction(async (tx) => {
-    await lockProviderPayments(tx, keys);
-    const changes = await refetchAll();
+export async function applyPaymentChanges(db: Database, keys: PaymentKey[], refetch: (locked: PaymentKey[]) => Promise<BillingChange[]>): Promise<{ busy: PaymentKey[] }> {
+  return db.transaction(async (tx) => {
+    const locked = await lockFreeProviderPayments(tx, keys);
+    const busy = keys.filter((key) => !locked.includes(key));
+    if (locked.length === 0) return { busy };
+    const changes = await refetch(locked);
     await applyPayments(
       tx,
       changes.filter((change): change is PaymentChange => change.kind === 'payment'),
     );
     for (const change of changes) if (change.kind !== 'payment') await applyChange(tx, change);
+    return { busy };
   });
 }

@@ -24,3 +24,19 @@ export async function lockProviderPayments(tx: Transaction, keys: PaymentKey[]):
     from jsonb_array_elements_text(${JSON.stringify(names)}::jsonb) with ordinality as lock(name, position)
     order by position`);
 }
+
+/**
+ * Takes, without waiting, the locks of those payments no other transaction holds, and returns
+ * the keys it locked. A batch that waited for a contested payment would wait holding the locks
+ * of all the others it had taken, and every batch wanting one of those would queue behind it: a
+ * convoy that, under a storm with several workers, made them take turns (seen with three workers
+ * in the storm suite). A try-lock never waits, so it cannot deadlock either.
+ */
+export async function lockFreeProviderPayments(tx: Transaction, keys: PaymentKey[]): Promise<PaymentKey[]> {
+  const byName = new Map(keys.map((key) => [`payment:${paymentName(key.provider, key.providerPaymentId)}`, key]));
+  if (byName.size === 0) return [];
+  const rows = await tx.execute<{ name: string }>(sql`
+    select name from jsonb_array_elements_text(${JSON.stringify([...byName.keys()].sort())}::jsonb) as lock(name)
+    where pg_try_advisory_xact_lock(hashtextextended(name, 0))`);
+  return rows.map((row) => byName.get(row.name)!);
+}

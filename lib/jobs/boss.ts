@@ -18,6 +18,12 @@ export function createBoss(connectionString: string, role: 'worker' | 'producer'
     // breaks for good if one send is lost and doubles if two workers each start one.
     supervise: role === 'worker',
     schedule: role === 'worker',
+    // Maintenance is what finds the jobs of a worker that died (killed, its machine gone) once
+    // they expire and puts them back in the queue. pg-boss looks every two minutes by default,
+    // so a crashed worker's events waited up to two minutes past their expiry; every 15 s they
+    // wait at most that. One worker maintains per interval however many run (pg-boss takes
+    // turns through the database), and its statements are indexed lookups.
+    maintenanceIntervalSeconds: 15,
     ...overrides,
   });
 }

@@ -2,7 +2,7 @@ import { and, DrizzleQueryError, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { payments, webhookEvents } from '@/db/schema';
 import { captureApprovedPayment } from '@/lib/billing/capture';
-import { applyBillingChange, applyPaymentChanges, isPaymentKey, type BillingChange } from '@/lib/billing/payment-events';
+import { applyBillingChange, applyPaymentChanges, isPaymentKey, type BillingChange, type PaymentKey } from '@/lib/billing/payment-events';
 import { webhookEffect, type WebhookEffect } from '@/lib/billing/webhook-actions';
 import { log } from '@/lib/log';
 import type { PaymentRegistry } from '@/lib/payments';
@@ -33,6 +33,10 @@ interface Group {
 // bench:webhooks on 2 cores: two keep the endpoint's p99 lower than four and still drain a
 // 200 events/s storm as it comes (the two pg-boss workers make four chains in all).
 const GROUPS_AT_ONCE = 2;
+
+function paymentKeyName(key: PaymentKey): string {
+  return `${key.provider}:${key.providerPaymentId}`;
+}
 
 async function forEachAtMost<T>(limit: number, items: T[], apply: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -146,20 +150,22 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
       }
     }
   };
-  // Payments (a storm's usual events) are applied together, under all of their locks in one
-  // transaction; subscriptions and anything else one object at a time. A together-batch that
+  // Payments (a storm's usual events) are applied together, under their locks in one
+  // transaction (those another batch holds wait for their own turn, alone); subscriptions and
+  // anything else one object at a time. A together-batch that
   // fails is applied again one object at a time, so the failure stays with its object.
   const together = [...groups.values()].filter((group) => isPaymentKey(group.effect.key));
   const alone = [...groups.values()].filter((group) => !isPaymentKey(group.effect.key));
   if (together.length > 1) {
     const unread = new Set<Group>();
     try {
-      await applyPaymentChanges(
+      const { busy } = await applyPaymentChanges(
         deps.db,
         together.map((group) => group.effect.key).filter(isPaymentKey),
-        async () => {
+        async (locked) => {
           const changes: BillingChange[] = [];
-          await forEachAtMost(GROUPS_AT_ONCE, together, async (group) => {
+          const lockedNames = new Set(locked.map(paymentKeyName));
+          await forEachAtMost(GROUPS_AT_ONCE, together.filter((group) => lockedNames.has(paymentKeyName(group.effect.key as PaymentKey))), async (group) => {
             try {
               changes.push((group.applied = await group.effect.refetch()));
             } catch {
@@ -170,8 +176,12 @@ export async function processWebhookEvents(deps: WebhookDeps, ids: string[]): Pr
           return changes;
         },
       );
-      for (const group of together) if (!unread.has(group)) applied.push(group);
-      alone.push(...unread);
+      // Payments another batch was applying are applied alone below, each waiting for its own
+      // lock only, now that this batch's transaction has let go of the others.
+      const busyNames = new Set(busy.map(paymentKeyName));
+      const waiting = together.filter((group) => busyNames.has(paymentKeyName(group.effect.key as PaymentKey)));
+      for (const group of together) if (!unread.has(group) && !waiting.includes(group)) applied.push(group);
+      alone.push(...unread, ...waiting);
     } catch (error) {
       log.warn({ err: error, payments: together.length }, 'applying payments together failed; applying each on its own');
       alone.push(...together);

@@ -35,6 +35,13 @@ export interface RunningPostgres {
   /** URL for another database on the same server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (PostgreSQL's fast shutdown: clients are disconnected, nothing waits) and
+   * keeps its data, for a test of what Billfold does while its database is away.
+   */
+  stopServer(): Promise<void>;
+  /** Starts a server stopped by stopServer again, on the same port and data. */
+  startServer(): Promise<void>;
 }
 
 export function embeddedUrl(port: number, database: string): string {
@@ -79,7 +86,9 @@ export async function startEmbeddedPostgres(options: {
     user: 'postgres',
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: options.persistent,
+    // The package deletes a non-persistent data directory whenever the server stops, which would
+    // make stopServer a wipe. startTemporaryPostgres deletes its own directory when it is done.
+    persistent: true,
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', ...(options.persistent ? [] : ['--no-sync'])],
     postgresFlags,
@@ -111,6 +120,8 @@ export async function startEmbeddedPostgres(options: {
       await pg.stop();
       logStream.end();
     },
+    stopServer: () => pg.stop(),
+    startServer: () => pg.start(),
   };
 }
 
