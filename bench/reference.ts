@@ -5,12 +5,10 @@
  * load. A faster or slower machine moves the bench and its same-run baseline together, so the
  * ratio is what carries from one machine to another.
  *
- * Measured 4 December 2026 on a shared 2-core machine that six other jobs were building and
- * testing on. The open-loop 200/s row and the 8-client row come from its quietest moment (load
- * average 3.5). The 1-, 2- and 4-client rows could only be measured later, at a load average of
- * 22, when the 8-client row measured 4.3× slower than at the quiet moment (p99 181 against
- * 42.5 ms, 182 against 786 answers/s); they are those later figures divided by that factor.
- * Re-measure on a quiet machine (`npm run bench:baseline -- --concurrency N`) and replace them.
+ * Measured 4 December 2026 at 22:48 UTC on the 2-core machine of issue 16, at a quiet moment
+ * (load average under 2, nothing else running): `npm run bench:baseline -- --concurrency N
+ * --requests 3000` and `-- --rate 200 --seconds 20`. Re-measure on the machine a target is set
+ * for, and replace them.
  */
 import type { BaselineLoad } from './baseline';
 
@@ -23,23 +21,15 @@ interface ReferenceFigures {
   perSecond: number;
 }
 
-const BUSY_FACTOR = 181 / 42.5;
-
-/** Figures measured at a load average of 22, brought back to the quiet moment (see above). */
-function quieted({ p50, p95, p99, perSecond }: ReferenceFigures): ReferenceFigures {
-  const round = (value: number) => Number(value.toFixed(1));
-  return { p50: round(p50 / BUSY_FACTOR), p95: round(p95 / BUSY_FACTOR), p99: round(p99 / BUSY_FACTOR), perSecond: Math.round(perSecond * BUSY_FACTOR) };
-}
-
 const OPEN_LOOP: Record<number, ReferenceFigures> = {
-  200: { p50: 3.8, p95: 12.7, p99: 19.8, perSecond: 200 },
+  200: { p50: 1.7, p95: 3.0, p99: 6.2, perSecond: 200 },
 };
 
 const CLOSED_LOOP: Record<number, ReferenceFigures> = {
-  1: quieted({ p50: 11.9, p95: 31.4, p99: 52.3, perSecond: 69 }),
-  2: quieted({ p50: 18.3, p95: 58.7, p99: 97.5, perSecond: 85 }),
-  4: quieted({ p50: 25.5, p95: 80.4, p99: 127.5, perSecond: 126 }),
-  8: { p50: 7.5, p95: 26.3, p99: 42.5, perSecond: 786 },
+  1: { p50: 0.8, p95: 2.6, p99: 5.5, perSecond: 885 },
+  2: { p50: 1.1, p95: 3.6, p99: 5.9, perSecond: 1346 },
+  4: { p50: 1.8, p95: 5.8, p99: 8.3, perSecond: 1678 },
+  8: { p50: 4.5, p95: 11.6, p99: 16.6, perSecond: 1461 },
 };
 
 /** The reference baseline for `load`'s rate or concurrency (its length does not matter). */
