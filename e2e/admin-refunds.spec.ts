@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { E2E_ADMIN_EMAIL } from '../playwright.config';
 import { actionsUnder, callAction } from './actions-support';
 import { adminBrowser, newTeamMember, paymentIdOf, refund, refundsAtProvider } from './admin-support';
-import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, sandbox, test } from './checkout-support';
+import { addToCart, continueToPayment, enterCard, expect, expectConfirmation, intentsFor, payButton, test } from './checkout-support';
 import { resourceFailedWith, uniqueEmail } from './support';
 
 test.describe.configure({ timeout: 120_000 });
