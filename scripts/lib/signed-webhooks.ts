@@ -8,11 +8,12 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import Stripe from 'stripe';
 import { paypalClientFor, paypalConnection } from '@/lib/payments/paypal/client';
+import type { PaymentProviderName } from '@/lib/payments/types';
 import { CERT_PATH, signTransmission } from '@/sandbox/paypal/signing';
 
 /** One event as delivered: its body and the provider's signature headers. */
 export interface Delivery {
-  provider: 'stripe' | 'paypal';
+  provider: PaymentProviderName;
   payload: string;
   headers: Record<string, string>;
 }

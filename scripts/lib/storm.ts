@@ -25,7 +25,7 @@ import { WEBHOOK_QUEUE } from '@/lib/jobs/queues';
 import { money } from '@/lib/money';
 import { paypalClientFor, paypalConnection } from '@/lib/payments/paypal/client';
 import type { PaymentProvider } from '@/lib/payments/provider';
-import { PaymentProviderUnavailableError } from '@/lib/payments/types';
+import { PaymentProviderUnavailableError, type PaymentProviderName } from '@/lib/payments/types';
 import { paypalThrough, stripeThrough } from '@/test/payments';
 import { startTemporaryPostgres, type RunningPostgres } from './postgres';
 import { deliver, paypalEvent, stripeEvent, type Delivery } from './signed-webhooks';
@@ -269,7 +269,7 @@ export async function startStormStack({ ports, workers: workerCount, jobExpirySe
 
 /** One event of the storm, before it is signed. */
 interface StormEvent {
-  provider: 'stripe' | 'paypal';
+  provider: PaymentProviderName;
   id: string;
   type: string;
   object: Record<string, unknown>;
@@ -277,7 +277,7 @@ interface StormEvent {
 
 /** A Billfold order paid through the sandbox, and what Billfold must end up knowing about it. */
 export interface PlannedPayment {
-  provider: 'stripe' | 'paypal';
+  provider: PaymentProviderName;
   orderId: string;
   providerPaymentId: string;
   amount: number;
@@ -344,7 +344,7 @@ export async function planStorm(stack: StormStack, tag: string): Promise<StormPl
   const planned: PlannedPayment[] = [];
   const events: StormEvent[] = [];
   let n = 0;
-  const eventId = (provider: 'stripe' | 'paypal') => (provider === 'stripe' ? `evt_storm_${tag}_${++n}` : `WH-STORM-${tag}-${++n}`);
+  const eventId = (provider: PaymentProviderName) => (provider === 'stripe' ? `evt_storm_${tag}_${++n}` : `WH-STORM-${tag}-${++n}`);
   await forEachAtMost(6, kinds, async ({ provider, refunded }) => {
     const amount = 1000 + Math.floor(Math.random() * 9000);
     const [order] = await stack.db.insert(orders).values({ email: `storm-${tag}-${crypto.randomUUID()}@example.com`, currency: 'USD', amountSubtotal: amount, amountTotal: amount }).returning({ id: orders.id });
