@@ -395,6 +395,8 @@ const OWNED_REFERENCES: Record<string, { kind: 'page' | 'route'; address: (thing
   '/checkout/complete': { kind: 'page', address: (things) => `/checkout/complete?order=${things.orderToken}` },
   '/account/billing/invoices/[id]/receipt': { kind: 'route', address: (things) => `/account/billing/invoices/${things.invoiceId}/receipt` },
   '/api/checkout/order-status': { kind: 'route', address: (things) => `/api/checkout/order-status?order=${things.orderToken}` },
+  // The pushed progress of the same order: Alice's stream ends at once, her order being settled.
+  '/api/checkout/order-events': { kind: 'route', address: (things) => `/api/checkout/order-events?order=${things.orderToken}` },
 };
 
 /** Pages and routes that name nothing a customer owns: the catalog, the caller's own account, sign-in, provider webhooks, probes. */
