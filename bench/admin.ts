@@ -32,7 +32,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile, stopChild } from './measure';
+import { option, percentile, stopChild, waitForHealth } from './measure';
 
 const DATABASE = 'billfold_bench_admin';
 const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
@@ -216,12 +216,7 @@ runCli(async () => {
   let failed = false;
   try {
     const app = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      // Three minutes: a busy 2-core machine takes more than one to start the stack.
-      if (i > 1800) throw new Error('the stack did not start within 3 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForHealth(app);
     // The 1,000th page (or the last, in a smaller run) starts after the full pages before it:
     // where it starts is read here directly, as the pager's "Older" link would have carried it there.
     const deepPage = Math.min(1000, Math.floor(count / PAGE_SIZE));

@@ -31,7 +31,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile, stopChild } from './measure';
+import { option, percentile, stopChild, waitForHealth } from './measure';
 
 const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
 const TARGET_P95_MS = 100;
@@ -243,12 +243,7 @@ runCli(async () => {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const app = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      // Three minutes: a busy 2-core machine takes more than one to start the stack.
-      if (i > 1800) throw new Error('the stack did not start within 3 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForHealth(app);
     const [price] = await sql<{ id: string }[]>`select id from prices where lookup_key = 'field-notebook-usd'`;
     const items = [{ priceId: price!.id, quantity: 1 }];
     const run = Date.now();

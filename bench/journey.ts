@@ -17,7 +17,7 @@ import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio, type BaselineLoad } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile } from './measure';
+import { option, percentile, waitForHealth } from './measure';
 
 const DATABASE = 'billfold_bench_journey';
 const CHROMIUM = process.env.BILLFOLD_BROWSER ?? '/usr/bin/chromium-headless-shell';
@@ -148,11 +148,7 @@ runCli(async () => {
   let failed = false;
   try {
     const app = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      if (i > 900) throw new Error('the stack did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForHealth(app);
     browser = await chromium.launch({ executablePath: CHROMIUM });
     // One journey of each, not counted: the pages' first renders, the JIT, the pools.
     for (const provider of ['card', 'paypal'] as const) await journey(browser, sql, app, provider, 0);

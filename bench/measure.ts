@@ -75,3 +75,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await exited;
 }
+
+/**
+ * Waits until the stack at `app` answers its health check. Three minutes: a busy 2-core machine
+ * takes more than one to start it.
+ */
+export async function waitForHealth(app: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(`${app}/api/health`).then((response) => response.ok).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`the stack did not start within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -30,7 +30,7 @@ import { deliver, paypalEvent, registeredPaypalWebhook, stripeEvent, type Delive
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { cpuByLabel, descendantsOf, option, percentile, processCpu, stopChild } from './measure';
+import { cpuByLabel, descendantsOf, option, percentile, processCpu, stopChild, waitForHealth } from './measure';
 
 const SECRET = 'whsec_billfold_bench_secret';
 
@@ -122,12 +122,7 @@ runCli(async () => {
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, connection: { application_name: 'billfold-bench' } });
   try {
     const app = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${app}/api/health`).then((r) => r.ok).catch(() => false)) break;
-      // Three minutes: a busy 2-core machine takes more than one to start the stack.
-      if (i > 1800) throw new Error('the stack did not start within 3 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForHealth(app);
     const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', telemetry: false });
     const paypalUrl = `http://127.0.0.1:${sandboxPort}/paypal`;
     // What the events are about: real payments at the sandbox, which the worker re-fetches.
