@@ -226,7 +226,7 @@ describe('running reconciliation', () => {
     expect(run!.windowEnd.getTime()).toBeLessThan(Date.now() - 5 * 60_000);
   });
 
-  it('an admin’s "Run now" queues one run, audited; asked again while it waits, nothing more is queued; support is refused', async () => {
+  it('an admin’s "Run now" queues one run, audited; asked again while it waits, nothing more is queued, but another provider’s run is; support is refused', async () => {
     const [a, s] = await t.db
       .insert(users)
       .values([
@@ -236,7 +236,7 @@ describe('running reconciliation', () => {
       .returning();
     const admin: SessionUser = { id: a!.id, email: a!.email, name: null, role: 'admin' };
     const support: SessionUser = { id: s!.id, email: s!.email, name: null, role: 'support' };
-    const registry = createPaymentRegistry([provider]);
+    const registry = createPaymentRegistry([provider, paypal]);
     const waitingJobs = async () =>
       (await t.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(BOSS_SCHEMA)}.job where name = ${RECONCILIATION_QUEUE} and state = 'created'`))[0]!.n;
 
@@ -246,8 +246,15 @@ describe('running reconciliation', () => {
     expect(await requestReconciliation(t.db, registry, admin, { provider: 'stripe' })).toEqual({ outcome: 'queued' });
     expect(await requestReconciliation(t.db, registry, admin, { provider: 'stripe' })).toEqual({ outcome: 'waiting' });
     expect(await waitingJobs()).toBe(1);
-    const audited = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'reconciliation.requested'), eq(auditLog.actorUserId, admin.id)));
-    expect(audited).toMatchObject([{ subjectType: 'reconciliation', subjectId: 'stripe' }]);
+    // Stripe's run still waiting for the worker: PayPal's is queued beside it, not refused as "already waiting".
+    expect(await requestReconciliation(t.db, registry, admin, { provider: 'paypal' })).toEqual({ outcome: 'queued' });
+    expect(await requestReconciliation(t.db, registry, admin, { provider: 'paypal' })).toEqual({ outcome: 'waiting' });
+    expect(await waitingJobs()).toBe(2);
+    const audited = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'reconciliation.requested'), eq(auditLog.actorUserId, admin.id))).orderBy(auditLog.id);
+    expect(audited).toMatchObject([
+      { subjectType: 'reconciliation', subjectId: 'stripe' },
+      { subjectType: 'reconciliation', subjectId: 'paypal' },
+    ]);
 
     // The worker runs that job: the admin's provider alone, compared up to now.
     const [report, ...others] = await processReconciliation({ db: t.db, payments: createPaymentRegistry([provider, paypal]) }, { provider: 'stripe', requestedBy: admin.id });

@@ -71,7 +71,7 @@ let jobWriter: PgBoss | undefined;
  * (installQueues), and whatever sweeps the queue's rows covers a queue that was cleared.
  * It also NOTIFYs the workers (JOBS_CHANNEL) as webhook-ledger.ts does.
  */
-export async function sendInTransaction(tx: Transaction, queue: string, data: object): Promise<string | null> {
+export async function sendInTransaction(tx: Transaction, queue: string, data: object, options: Pick<PgBoss.SendOptions, 'singletonKey'> = {}): Promise<string | null> {
   jobWriter ??= new PgBoss({
     schema: BOSS_SCHEMA,
     db: { executeSql: () => Promise.reject(new Error('the job writer only runs on a transaction it is given')) },
@@ -79,7 +79,7 @@ export async function sendInTransaction(tx: Transaction, queue: string, data: ob
     schedule: false,
     migrate: false,
   });
-  const id = await jobWriter.send(queue, data, { db: transactionExecutor(tx) });
+  const id = await jobWriter.send(queue, data, { ...options, db: transactionExecutor(tx) });
   // Sent when the transaction commits (never for one rolled back): an idle worker takes the job now.
   if (id) await tx.execute(sql`select pg_notify(${JOBS_CHANNEL}, ${queue})`);
   return id;

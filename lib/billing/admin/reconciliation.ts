@@ -62,7 +62,9 @@ export async function requestReconciliation(db: Database, registry: PaymentRegis
   if (!enabled.reconciliation) throw new UserFacingError(`${PROVIDER_LABELS[provider]} cannot be reconciled yet.`);
   return db.transaction(async (tx) => {
     const job: ReconciliationJob = { provider, requestedBy: staff.id };
-    const sent = await sendInTransaction(tx, RECONCILIATION_QUEUE, job);
+    // The queue is stately per singleton key: one waiting run per provider, so a Stripe run
+    // waiting for the worker does not turn away a PayPal one (the cron's run for all has no key).
+    const sent = await sendInTransaction(tx, RECONCILIATION_QUEUE, job, { singletonKey: provider });
     if (!sent) return { outcome: 'waiting' };
     await tx.insert(auditLog).values({ actorKind: 'user', actorUserId: staff.id, action: 'reconciliation.requested', subjectType: 'reconciliation', subjectId: provider, data: { provider, jobId: sent } });
     return { outcome: 'queued' };
