@@ -8,7 +8,7 @@ import type { PaymentRequest, PaymentsApi } from '@/lib/payments/provider';
 import { PaymentProviderUnavailableError, type PaymentHandoff, type PaymentProviderName, type PaymentStatus, type ProviderPayment } from '@/lib/payments/types';
 import { priceCart, type CartItem, type PricedCart } from './cart';
 import { paymentCustomer } from './customers';
-import { createOrder, linesMatchCart, orderDetails, orderLines, PAYABLE_STATUSES, paymentsForOrder, reviseOrder, type Buyer, type Order, type OrderDetails } from './orders';
+import { createOrder, linesAreCart, linesMatchCart, orderDetails, orderLines, PAYABLE_STATUSES, paymentsForOrder, reviseOrder, type Buyer, type Order, type OrderDetails } from './orders';
 
 /**
  * Checkout: a priced cart becomes an order (orders + order_items) and one provider payment
@@ -137,7 +137,8 @@ export async function preparePaymentForOrder(
     await lockOrderCheckout(tx, orderId);
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
     if (!order || order.userId !== buyer.userId || !(await orderStillPayable(tx, order, provider.name))) throw new OrderNotPayableError();
-    const cartIsOrders = linesMatchCart(await orderLines(tx, order.id), cart) && order.email === buyer.email;
+    const lines = await orderLines(tx, order.id);
+    const cartIsOrders = linesMatchCart(lines, cart) && order.email === buyer.email;
     if (!revise && !cartIsOrders) throw new CartChangedError();
 
     const attempts = await paymentsForOrder(tx, order.id, provider.name);
@@ -186,13 +187,16 @@ export async function preparePaymentForOrder(
     }
 
     let current: Order = order;
+    let linesNow = lines;
     if (revise && (!cartIsOrders || order.customerId !== (customer?.id ?? null))) {
-      const revised = await reviseOrder(tx, order.id, buyer, customer?.id ?? null, cart);
+      // A new order only gains its customer here: its lines are the cart's already and stay.
+      const revised = await reviseOrder(tx, order.id, buyer, customer?.id ?? null, cart, lines);
       if (!revised) throw new OrderNotPayableError();
       current = revised;
+      if (!linesAreCart(lines, cart)) linesNow = await orderLines(tx, order.id);
     }
     if (!payment.handoff) throw new Error(`payment ${payment.id} of order ${order.id} can no longer be paid`);
-    return { order: await orderDetails(tx, current), paymentId: payment.id, handoff: payment.handoff };
+    return { order: await orderDetails(tx, current, linesNow), paymentId: payment.id, handoff: payment.handoff };
   });
 }
 

@@ -24,11 +24,14 @@ export async function ensureProviderCustomer(db: Database, provider: PaymentsApi
   const email = normalizeEmail(buyer.email);
   // A guest's email stays out of idempotency keys and lock names, which end up in logs.
   const who = buyer.userId ?? `guest:${crypto.createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+  const match = buyer.userId
+    ? and(eq(customers.provider, provider.name), eq(customers.userId, buyer.userId))
+    : and(eq(customers.provider, provider.name), isNull(customers.userId), sql`lower(${customers.email}) = ${email}`);
+  // A returning buyer's customer needs no lock: the lock only keeps two first checkouts from making two.
+  const [known] = await db.select().from(customers).where(match);
+  if (known) return known;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`billfold:customer:${provider.name}:${who}`}, 0))`);
-    const match = buyer.userId
-      ? and(eq(customers.provider, provider.name), eq(customers.userId, buyer.userId))
-      : and(eq(customers.provider, provider.name), isNull(customers.userId), sql`lower(${customers.email}) = ${email}`);
     const [existing] = await tx.select().from(customers).where(match);
     if (existing) return existing;
 

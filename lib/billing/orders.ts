@@ -71,13 +71,22 @@ export async function createOrder(db: Database, buyer: Buyer, cart: PricedCart):
  * Makes a still payable order say what the cart now says: its lines, amounts, email and
  * customer. Null when the order is no longer payable (then nothing is changed).
  */
-export async function reviseOrder(tx: Transaction, orderId: string, buyer: Buyer, customerId: string | null, cart: PricedCart): Promise<Order | null> {
+export async function reviseOrder(
+  tx: Transaction,
+  orderId: string,
+  buyer: Buyer,
+  customerId: string | null,
+  cart: PricedCart,
+  /** The order's lines as just read in `tx`: when they are the cart's already, only the order row is written. */
+  currentLines?: readonly OrderLine[],
+): Promise<Order | null> {
   const [order] = await tx
     .update(orders)
     .set({ email: buyer.email, customerId, currency: cart.currency, amountSubtotal: cart.subtotal.amount, amountTotal: cart.total.amount, updatedAt: new Date() })
     .where(and(eq(orders.id, orderId), inArray(orders.status, [...PAYABLE_STATUSES])))
     .returning();
   if (!order) return null;
+  if (currentLines && linesAreCart(currentLines, cart)) return order;
   await tx.delete(orderItems).where(eq(orderItems.orderId, orderId));
   await tx.insert(orderItems).values(lineValues(orderId, cart));
   return order;
@@ -101,14 +110,23 @@ export function linesMatchCart(lines: readonly OrderLine[], cart: PricedCart): b
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-export async function orderDetails(db: Executor, order: Order): Promise<OrderDetails> {
+/** Every field of every line is the cart's, descriptions too (linesMatchCart compares what is charged). */
+export function linesAreCart(lines: readonly OrderLine[], cart: PricedCart): boolean {
+  const key = (line: OrderLine) => JSON.stringify([line.priceId, line.description, line.quantity, line.unitAmount.amount, line.unitAmount.currency, line.amountTotal.amount]);
+  const a = lines.map(key).sort();
+  const b = cart.lines.map(key).sort();
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/** The order as the buyer sees it; `lines` when the caller has just read them (orderLines), in the same transaction. */
+export async function orderDetails(db: Executor, order: Order, lines?: OrderLine[]): Promise<OrderDetails> {
   return {
     id: order.id,
     number: order.number,
     email: order.email,
     status: order.status,
     total: money(order.amountTotal, order.currency),
-    lines: await orderLines(db, order.id),
+    lines: lines ?? (await orderLines(db, order.id)),
     createdAt: order.createdAt,
     paidAt: order.paidAt,
     guest: order.userId === null,

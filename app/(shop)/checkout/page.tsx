@@ -14,12 +14,17 @@ export const metadata: Metadata = { title: 'Checkout' };
 
 export default async function CheckoutPage() {
   await connection(); // rendered per request: the CSP nonce is new on every load
-  const nonce = (await headers()).get('x-nonce') ?? undefined;
+  const requestHeaders = await headers();
+  const nonce = requestHeaders.get('x-nonce') ?? undefined;
   const user = await getCurrentUser();
   const browser = cardBrowserConfig(nonce);
   const approvals = approvalBrowserConfigs(nonce);
 
-  const orderId = await currentCheckoutOrderId();
+  // An action of this page that set the order cookie gets the page rendered again in its
+  // answer. The checkout on screen keeps the session the action returned (`resumed` only seeds
+  // it when it mounts), so that render does not read the order and its payment again.
+  const renderingAnAction = requestHeaders.has('next-action');
+  const orderId = renderingAnAction ? null : await currentCheckoutOrderId();
   const resumed = orderId ? await resumeCheckout(checkoutDependencies(), orderId, { userId: user?.id ?? null }) : null;
   // The handoff is wrapped here until lib/billing hands out a PaymentHandoff itself (issue 10).
   const session: CheckoutSessionView | null = resumed
