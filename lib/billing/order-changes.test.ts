@@ -7,6 +7,7 @@ import { money } from '@/lib/money';
 import type { ProviderPayment } from '@/lib/payments/types';
 import { isolatedDatabase } from '@/test/database';
 import { signOrderToken, verifyOrderToken } from './order-token';
+import { orderChangeFeed, readUntilSettled } from './order-changes';
 import { applyPayment } from './payment-events';
 
 // The route handler is called as Next.js calls it, with who is signed in (or nobody), this file's
@@ -155,5 +156,50 @@ describe('the order events stream', () => {
     expect(await listenConnections()).toBe(1);
     for (const controller of leaving) controller.abort();
     for (const next of readers) expect(await next()).toBeNull();
+  });
+});
+
+describe('waiting for an order to settle (the confirmation page)', () => {
+  const statusOf = async (orderId: string) => (await t.db.select({ status: orders.status }).from(orders).where(sql`${orders.id} = ${orderId}`))[0]!.status;
+
+  it('resolves as soon as the payment applied to the order is announced, long before the wait would end', async () => {
+    const { id } = await order(null);
+    const started = performance.now();
+    const settled = readUntilSettled(orderChangeFeed(), id, () => statusOf(id), (status) => status !== 'processing', 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await paymentSucceeds(id);
+    expect(await settled).toBe('paid');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('resolves with the order as it stands when nothing settles it within the wait', async () => {
+    const { id } = await order(null);
+    const started = performance.now();
+    expect(await readUntilSettled(orderChangeFeed(), id, () => statusOf(id), (status) => status !== 'processing', 400)).toBe('processing');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+  });
+
+  it('resolves at once with an order settled already, and with the last value read when a re-read fails', async () => {
+    const { id } = await order(null);
+    await paymentSucceeds(id);
+    expect(await readUntilSettled(orderChangeFeed(), id, () => statusOf(id), (status) => status !== 'processing', 20_000)).toBe('paid');
+
+    const other = await order(null);
+    let reads = 0;
+    const settled = readUntilSettled(
+      orderChangeFeed(),
+      other.id,
+      async () => {
+        reads += 1;
+        if (reads > 1) throw new Error('the database went away');
+        return statusOf(other.id);
+      },
+      (status) => status !== 'processing',
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await paymentSucceeds(other.id);
+    expect(await settled).toBe('processing');
+    expect(reads).toBe(2);
   });
 });

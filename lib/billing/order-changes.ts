@@ -73,3 +73,47 @@ export function orderChangeFeed(): OrderChangeFeed {
   globalForFeed.billfoldOrderChanges ??= createOrderChangeFeed(databaseUrl());
   return globalForFeed.billfoldOrderChanges;
 }
+
+/**
+ * Reads with `read` until `settled` says the value is final, re-reading each time the order is
+ * announced changed, and resolves with it; after `withinMs` it resolves with the last value read
+ * instead. Subscribed before the first read, so a change committed in between is not missed.
+ * Without a LISTEN connection ready (within a quarter of a second at most) it reads once. A failed first read rejects; a failed re-read
+ * resolves with the value read before it.
+ */
+export async function readUntilSettled<T>(
+  feed: OrderChangeFeed,
+  orderId: string,
+  read: () => Promise<T>,
+  settled: (value: T) => boolean,
+  withinMs: number,
+): Promise<T> {
+  if (!(await feed.listening(Math.min(withinMs, 250)))) return read();
+  return new Promise<T>((resolve, reject) => {
+    let finished = false;
+    let last: { value: T } | undefined;
+    let reading = Promise.resolve();
+    const finish = (outcome: { value: T } | { error: unknown }) => {
+      if (finished) return;
+      finished = true;
+      unsubscribe();
+      clearTimeout(timer);
+      if ('value' in outcome) resolve(outcome.value);
+      else reject(outcome.error);
+    };
+    const check = () => {
+      reading = reading.then(async () => {
+        if (finished) return;
+        try {
+          last = { value: await read() };
+        } catch (error) {
+          return finish(last ?? { error });
+        }
+        if (settled(last.value)) finish(last);
+      });
+    };
+    const unsubscribe = feed.subscribe(orderId, check);
+    const timer = setTimeout(() => void reading.then(() => last && finish(last)), withinMs);
+    check();
+  });
+}

@@ -7,14 +7,40 @@ import { PaymentProgress } from '@/components/checkout/payment-progress';
 import { PageHeader } from '@/components/ui/card';
 import { db } from '@/db/client';
 import { getCurrentUser } from '@/lib/auth/guards';
-import { orderProgress } from '@/lib/billing/checkout';
+import { orderProgress, progressFromStatus, type OrderProgress } from '@/lib/billing/checkout';
 import { orderIdFromToken, progressDependencies } from '@/lib/billing/checkout-context';
+import { orderChangeFeed, readUntilSettled } from '@/lib/billing/order-changes';
 import { findOrderForViewer, orderDetails } from '@/lib/billing/orders';
 import { providerReturn } from '@/lib/payments/browser';
 
 export const metadata: Metadata = { title: 'Your order', referrer: 'no-referrer' };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/**
+ * How long the page waits for the webhook of an order the provider is confirming, which usually
+ * lands within a fraction of a second of the payment: the buyer, still on the checkout's
+ * "Paying…", then sees "Paid" on the first paint instead of "Processing" turning into "Paid".
+ * After this the page says "Processing" and follows the order itself (PaymentProgress). (Not a
+ * Suspense boundary streamed later: React holds a streamed reveal back some 300 ms after the
+ * first paint, longer than the wait usually is.)
+ */
+const SETTLE_WAIT_MS = 1_000;
+
+/** The progress of an order the provider is confirming, once its webhook has been applied, or as it stands after SETTLE_WAIT_MS. */
+async function settlingProgress(orderId: string, viewerId: string | null): Promise<OrderProgress> {
+  const progress = await readUntilSettled<OrderProgress | null>(
+    orderChangeFeed(),
+    orderId,
+    async () => {
+      const order = await findOrderForViewer(db, orderId, viewerId);
+      return order ? (progressFromStatus(order.status) ?? 'confirming') : null;
+    },
+    (value) => value !== 'confirming',
+    SETTLE_WAIT_MS,
+  );
+  return progress ?? 'confirming';
+}
 
 export default async function CheckoutCompletePage({ searchParams }: { searchParams: SearchParams }) {
   await connection();
@@ -27,7 +53,8 @@ export default async function CheckoutCompletePage({ searchParams }: { searchPar
   const order = orderId ? await findOrderForViewer(db, orderId, user?.id ?? null) : null;
   if (!order || !token) notFound();
 
-  const [progress, details] = await Promise.all([orderProgress(progressDependencies(), order), orderDetails(db, order)]);
+  const [progressNow, details] = await Promise.all([orderProgress(progressDependencies(), order), orderDetails(db, order)]);
+  const progress = progressNow === 'confirming' ? await settlingProgress(order.id, user?.id ?? null) : progressNow;
   const view = orderView(details, token);
 
   return (
