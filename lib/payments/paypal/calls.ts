@@ -2,6 +2,7 @@ import { ApiError, type ApiResponse } from '@paypal/paypal-server-sdk';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import { inSpan, SpanKind } from '@/lib/ops/tracing';
 import { PaypalApiError, paypalErrorFrom, type PaypalErrorBody } from './client';
+import { repeatWhileUnavailable } from './retry';
 
 /**
  * How this folder's calls to PayPal fail, in Billfold's terms, whether they go through the
@@ -52,18 +53,24 @@ function translated(error: unknown): unknown {
 
 /**
  * An SDK call whose failures are translated (see `translated`), in a client span named by its
- * `operation` (`orders.capture`): the SDK has no hook of its own for one.
+ * `operation` (`orders.capture`): the SDK has no hook of its own for one. `repeatable`: a read,
+ * or a request with a PayPal-Request-Id, which is sent again while PayPal is unavailable
+ * (./retry.ts); anything else is sent once (the SDK's own retries stay off).
  */
-export function call<T>(operation: string, request: () => Promise<ApiResponse<T>>): Promise<T> {
+export function call<T>(operation: string, { repeatable }: { repeatable: boolean }, request: () => Promise<ApiResponse<T>>): Promise<T> {
   return inSpan(`paypal ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'billfold.provider': 'paypal' } }, async (span) => {
-    try {
-      const response = await request();
-      span.setAttribute('http.response.status_code', response.statusCode);
-      return response.result;
-    } catch (error) {
-      if (error instanceof ApiError) span.setAttribute('http.response.status_code', error.statusCode);
-      throw translated(error);
-    }
+    const once = async () => {
+      try {
+        const response = await request();
+        span.setAttribute('http.response.status_code', response.statusCode);
+        return response.result;
+      } catch (error) {
+        if (error instanceof ApiError) span.setAttribute('http.response.status_code', error.statusCode);
+        throw translated(error);
+      }
+    };
+    if (!repeatable) return once();
+    return repeatWhileUnavailable(once, { onRetry: (attempt) => span.setAttribute('billfold.provider.retries', attempt) });
   });
 }
 

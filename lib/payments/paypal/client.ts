@@ -2,6 +2,7 @@ import { Client, Environment } from '@paypal/paypal-server-sdk';
 import { env, type Env } from '@/lib/env';
 import { providerCallSpan } from '@/lib/ops/provider-spans';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
+import { repeatWhileUnavailable } from './retry';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET } from './sandbox-credentials';
 import { PAYPAL_LIVE_API, PAYPAL_SANDBOX_API, paypalRedirect } from './transport';
 
@@ -49,8 +50,10 @@ export interface PaypalUpload {
 
 export interface PaypalRequestOptions {
   body?: unknown;
-  /** Becomes PayPal-Request-Id. */
+  /** Becomes PayPal-Request-Id; the request is then sent again while PayPal is unavailable (./retry.ts), as a GET is. */
   requestId?: string;
+  /** A POST without a PayPal-Request-Id that changes nothing (a signature check): sent again like a read. */
+  changesNothing?: boolean;
   /**
    * Sends the request as multipart/form-data, as the Disputes API takes its actions: `body` as
    * the JSON `input` part, and these files in parts of their own.
@@ -145,24 +148,31 @@ function paypalRestFor(connection: PaypalConnection): PaypalRest {
     return token.value;
   }
 
+  async function requestOnce<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: PaypalRequestOptions): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' };
+    if (options.requestId) headers['PayPal-Request-Id'] = options.requestId;
+    let body: string | FormData | undefined;
+    // fetch writes a multipart body's Content-Type itself, with its boundary.
+    if (options.files) body = multipartOf(options.body, options.files);
+    else if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const response = await exchange(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    const answer = text ? (JSON.parse(text) as unknown) : undefined;
+    if (response.status === 401) token = null; // a revoked or expired token: the next call fetches another
+    // 409 under a PayPal-Request-Id: the first request with it is still running; a repeat gets its answer.
+    const busy = response.status === 409 && options.requestId !== undefined;
+    if (response.status >= 500 || response.status === 429 || busy) throw new PaymentProviderUnavailableError('paypal', { cause: paypalErrorFrom(response.status, answer as PaypalErrorBody) });
+    if (!response.ok) throw paypalErrorFrom(response.status, answer as PaypalErrorBody);
+    return answer as T;
+  }
+
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: PaypalRequestOptions = {}): Promise<T> {
-      const headers: Record<string, string> = { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' };
-      if (options.requestId) headers['PayPal-Request-Id'] = options.requestId;
-      let body: string | FormData | undefined;
-      // fetch writes a multipart body's Content-Type itself, with its boundary.
-      if (options.files) body = multipartOf(options.body, options.files);
-      else if (options.body !== undefined) {
-        headers['Content-Type'] = 'application/json';
-        body = JSON.stringify(options.body);
-      }
-      const response = await exchange(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-      const text = await response.text();
-      const answer = text ? (JSON.parse(text) as unknown) : undefined;
-      if (response.status === 401) token = null; // a revoked or expired token: the next call fetches another
-      if (response.status >= 500 || response.status === 429) throw new PaymentProviderUnavailableError('paypal', { cause: paypalErrorFrom(response.status, answer as PaypalErrorBody) });
-      if (!response.ok) throw paypalErrorFrom(response.status, answer as PaypalErrorBody);
-      return answer as T;
+    request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: PaypalRequestOptions = {}): Promise<T> {
+      const once = () => requestOnce<T>(method, path, options);
+      return method === 'GET' || options.requestId !== undefined || options.changesNothing ? repeatWhileUnavailable(once) : once();
     },
   };
 }
@@ -180,8 +190,8 @@ export function paypalClientFor(connection: PaypalConnection): PaypalClient {
     clientCredentialsAuthCredentials: { oAuthClientId: connection.clientId, oAuthClientSecret: connection.clientSecret },
     environment,
     timeout: TIMEOUT_MS,
-    // The SDK's retries stay off (its default): the caller retries, with the same
-    // PayPal-Request-Id, where it knows a repeat is safe.
+    // The SDK's retries stay off (its default): it would repeat by method alone. Our calls
+    // (./calls.ts) repeat reads and requests with a PayPal-Request-Id, which are safe (./retry.ts).
     ...(redirected ? { unstable_httpClientOptions: { adapter: paypalRedirect(connection.apiBase, { from: sdkHost }) } } : {}),
   });
   return { sdk, rest: paypalRestFor(connection), webBase: paypalWebBase(connection.apiBase) };

@@ -86,7 +86,7 @@ export function paypalWebhooksFor(config: Pick<Env, 'paymentsMode' | 'sandboxUrl
   return paypalWebhooks({
     webhookIds: () => webhookIds,
     certificateLocations: sandbox ? [sandboxCertificateLocation(paypalConnection(config).apiBase)] : PAYPAL_CERTIFICATE_LOCATIONS[config.paypal?.environment ?? 'sandbox'],
-    postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request }),
+    postback: (request) => client.rest.request('POST', '/v1/notifications/verify-webhook-signature', { body: request, changesNothing: true }),
     lookups: paypalEventLookups(client),
     registrations: {
       list: async () => (await client.rest.request<{ webhooks: PaypalWebhook[] }>('GET', '/v1/notifications/webhooks')).webhooks,

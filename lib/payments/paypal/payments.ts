@@ -373,7 +373,7 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       // payment_source.paypal.experience_context, makes PayPal start the order in
       // PAYER_ACTION_REQUIRED and wants return and cancel addresses a popup has no use for.
       const body = { intent: CheckoutPaymentIntent.Capture, purchaseUnits: [purchaseUnitOf(request)], applicationContext: { userAction: OrderApplicationContextUserAction.PayNow } };
-      const order = await call('orders.create', () =>
+      const order = await call('orders.create', { repeatable: true }, () =>
         sdkOrders.createOrder({
           body,
           paypalRequestId: idempotencyKey,
@@ -407,7 +407,7 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
     async capturePayment(id, idempotencyKey) {
       let failure: unknown;
       try {
-        const order = await call('orders.capture', () => sdkOrders.captureOrder({ id, paypalRequestId: idempotencyKey, prefer: REPRESENTATION }));
+        const order = await call('orders.capture', { repeatable: true }, () => sdkOrders.captureOrder({ id, paypalRequestId: idempotencyKey, prefer: REPRESENTATION }));
         const payment = paymentFrom(order);
         if (isCaptured(payment)) return payment;
       } catch (error) {
@@ -434,7 +434,7 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
       if (!capture?.id) throw new Error(`PayPal order ${request.paymentId} has no capture that took money, so nothing to refund`);
       const captureId = capture.id;
       const body = { amount: toPaypalAmount(request.amount) };
-      const refund = await call('captures.refund', () => sdkPayments.refundCapturedPayment({ captureId, paypalRequestId: idempotencyKey, prefer: REPRESENTATION, body }));
+      const refund = await call('captures.refund', { repeatable: true }, () => sdkPayments.refundCapturedPayment({ captureId, paypalRequestId: idempotencyKey, prefer: REPRESENTATION, body }));
       return refundFrom(refund, request.paymentId);
     },
 
@@ -493,7 +493,7 @@ export function paypalPayments({ sdk, rest }: PaypalClient): PaymentsApi {
   }
 
   async function orderOfCapture(captureId: string): Promise<string> {
-    const capture = await call('captures.get', () => sdkPayments.getCapturedPayment({ captureId }));
+    const capture = await call('captures.get', { repeatable: true }, () => sdkPayments.getCapturedPayment({ captureId }));
     const orderId = capture.supplementaryData?.relatedIds?.orderId;
     if (!orderId) throw new Error(`PayPal capture ${captureId} names no order`);
     return orderId;

@@ -91,7 +91,7 @@ function paypalListing({ sdk, rest }: PaypalClient, payments: PaymentsApi, subsc
   async function searchPage(window: ListingWindow, cursorValue: string | null, codes: Set<string>): Promise<SearchPage> {
     const cursor = cursorOf(cursorValue, window);
     const sliceEnd = Math.min(cursor.sliceStart + MAX_SEARCH_MS, window.to.getTime());
-    const answer = await call('transactions.search', () =>
+    const answer = await call('transactions.search', { repeatable: true }, () =>
       search.searchTransactions({ startDate: searchDate(cursor.sliceStart), endDate: searchDate(sliceEnd), fields: 'all', pageSize, page: cursor.page }),
     );
     const transactions = (answer.transactionDetails ?? [])

@@ -780,7 +780,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
 
   async function createPlan(body: PlanRequest, requestId: string): Promise<string> {
     try {
-      const plan = await call('plans.create', () => sdkSubscriptions.createBillingPlan({ body, paypalRequestId: requestId, prefer: 'return=representation' }));
+      const plan = await call('plans.create', { repeatable: true }, () => sdkSubscriptions.createBillingPlan({ body, paypalRequestId: requestId, prefer: 'return=representation' }));
       if (!plan.id) throw new Error(`PayPal answered the plan for ${body.description ?? body.name} without its id`);
       return plan.id;
     } catch (error) {
@@ -801,7 +801,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
     const current = await read(id);
     if (current.status !== SubscriptionStatus.Active && current.status !== SubscriptionStatus.Suspended) return answer(current);
     try {
-      await call('subscriptions.cancel', () => sdkSubscriptions.cancelSubscription({ id, body: { reason: CANCEL_REASON } }));
+      await call('subscriptions.cancel', { repeatable: false }, () => sdkSubscriptions.cancelSubscription({ id, body: { reason: CANCEL_REASON } }));
     } catch (error) {
       // Ended in between (another request, the subscriber at PayPal): the read below says how.
       if (!(error instanceof PaypalApiError && error.issue === 'SUBSCRIPTION_STATUS_INVALID')) throw error;
