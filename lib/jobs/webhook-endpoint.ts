@@ -1,6 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import { sqlClient } from '@/db/client';
 import { log } from '@/lib/log';
+import { isDatabaseUnavailable } from '@/lib/ops/database-outage';
 import { processMetrics } from '@/lib/ops/metrics';
 import { currentTraceparent, inSpan } from '@/lib/ops/tracing';
 import { paymentRegistry, type PaymentRegistry } from '@/lib/payments';
@@ -14,6 +15,31 @@ const MAX_BODY_BYTES = 1024 * 1024;
 // `no-transform` keeps Next from gzipping a 40-byte acknowledgement: under a webhook storm the
 // compressor costs more CPU than the rest of the answer.
 const ACKNOWLEDGEMENT_HEADERS = { 'Cache-Control': 'no-store, no-transform' };
+
+/**
+ * How long storing an event may take before the provider is told to deliver it again (503 with
+ * Retry-After): Stripe and PayPal wait some 10 to 30 s for an answer, so a database that is away
+ * is said within this, not held until the provider gives up on the delivery.
+ */
+export const STORE_DEADLINE_MS = 5_000;
+/** What the 503 asks the provider to wait; each provider keeps its own backoff besides. */
+const RETRY_AFTER_SECONDS = 30;
+
+/** Thrown when the store took longer than STORE_DEADLINE_MS; the store may still complete, and the redelivery is then a duplicate. */
+class StoreDeadlineError extends Error {
+  constructor() {
+    super(`storing the webhook event took over ${STORE_DEADLINE_MS} ms`);
+    this.name = 'StoreDeadlineError';
+  }
+}
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new StoreDeadlineError()), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 function enabled(registry: PaymentRegistry, name: PaymentProviderName): PaymentProvider | null {
   try {
@@ -61,7 +87,18 @@ async function receive(name: PaymentProviderName, registry: () => PaymentRegistr
   metrics.webhooksVerified.inc({ provider: name });
   // Stored under the route's provider, whatever the verifier named: the route is what the provider
   // called. The span's traceparent goes with the job, so the worker's apply links back to it.
-  const outcome = await recordWebhookEvent(sqlClient(), { ...event, provider: name }, currentTraceparent());
+  let outcome: Awaited<ReturnType<typeof recordWebhookEvent>>;
+  try {
+    outcome = await withinDeadline(recordWebhookEvent(sqlClient(), { ...event, provider: name }, currentTraceparent()), STORE_DEADLINE_MS);
+  } catch (error) {
+    if (!(error instanceof StoreDeadlineError) && !isDatabaseUnavailable(error)) throw error;
+    // The database is away or not answering: the provider delivers the event again later, and
+    // the ledger stores it once whenever it arrives (a store that completed after all included).
+    metrics.webhooksRejected.inc({ provider: name, reason: 'store_unavailable' });
+    span.setAttribute('billfold.webhook.outcome', 'unavailable');
+    log.warn({ provider: name, eventId: event.eventId, err: error }, 'webhook not stored: the database is unavailable; the provider delivers it again');
+    return Response.json({ error: 'temporarily unavailable' }, { status: 503, headers: { ...ACKNOWLEDGEMENT_HEADERS, 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+  }
   span.setAttributes({ 'billfold.webhook.outcome': outcome, 'billfold.webhook.type': event.type });
   return Response.json({ received: true, duplicate: outcome === 'duplicate' }, { headers: ACKNOWLEDGEMENT_HEADERS });
 }

@@ -42,7 +42,7 @@ function createProcessMetrics() {
     }),
     webhooksRejected: new Counter({
       name: 'billfold_webhook_events_rejected_total',
-      help: 'Webhook deliveries refused: signature (did not verify), too_large, not_enabled (provider off in this configuration).',
+      help: 'Webhook deliveries refused: signature (did not verify), too_large, not_enabled (provider off in this configuration), store_unavailable (the database did not store it in time: 503, delivered again).',
       labelNames: ['provider', 'reason'] as const,
       registers: [registry],
     }),
