@@ -10,16 +10,18 @@ import { signIn, signOut } from '@/lib/auth/config';
 import { UserFacingError } from '@/lib/errors';
 import { safeReturnPath } from '@/lib/auth/guards';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
-import { registerWithPassword, WRONG_CREDENTIALS } from '@/lib/auth/users';
+import { RateLimitedError, registerWithPassword, signInWait, WRONG_CREDENTIALS } from '@/lib/auth/users';
 import { env } from '@/lib/env';
 
 const email = z.string().trim().toLowerCase().pipe(z.email('Enter a valid email address.')).pipe(z.string().max(320));
 const next = z.string().optional();
 
-const REFUSALS: Record<string, string> = {
-  wrong_credentials: WRONG_CREDENTIALS,
-  rate_limited: 'Too many sign-in attempts. Wait 15 minutes, then try again.',
-};
+/** The form's words for a refused sign-in, with how long is left of the limit's window (the 429's Retry-After). */
+async function rateLimitedSignIn(email: string): Promise<RateLimitedError> {
+  const seconds = Math.max(1, await signInWait(db, email, clientKeyFromHeaders(await headers())));
+  const minutes = Math.ceil(seconds / 60);
+  return new RateLimitedError(seconds, `Too many sign-in attempts. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}.`);
+}
 
 /** Signs in through Auth.js; a refusal becomes a message on the form, success a redirect. */
 async function signInWithCredentials(credentials: { email: string; password: string }, returnTo: string | undefined) {
@@ -27,7 +29,8 @@ async function signInWithCredentials(credentials: { email: string; password: str
     await signIn('credentials', { ...credentials, redirectTo: safeReturnPath(returnTo) });
   } catch (error) {
     if (error instanceof CredentialsSignin) {
-      throw new UserFacingError(REFUSALS[error.code] ?? WRONG_CREDENTIALS, error.code);
+      if (error.code === 'rate_limited') throw await rateLimitedSignIn(credentials.email);
+      throw new UserFacingError(WRONG_CREDENTIALS, error.code);
     }
     if (error instanceof AuthError) throw new UserFacingError('Sign-in failed. Please try again.', 'sign_in_failed');
     throw error;
