@@ -93,25 +93,29 @@ export async function runStack({ production, logDir }: { production: boolean; lo
   const children: ChildProcess[] = [];
   let stopping = false;
 
+  /** Every child stopped (SIGTERM, SIGKILL after 10 s), then the embedded database; once. */
+  async function stopAll(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await embedded?.stop();
+  }
+
   async function stop(code: number): Promise<never> {
-    if (!stopping) {
-      stopping = true;
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-              child.once('exit', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
-      await embedded?.stop();
-    }
+    await stopAll();
     process.exit(code);
   }
   process.on('SIGINT', () => void stop(0));
@@ -144,21 +148,31 @@ export async function runStack({ production, logDir }: { production: boolean; lo
     children.push(child);
   }
 
-  if (config.paymentsMode === 'sandbox') {
-    start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
-    // The app's webhook route is registered with the sandbox on every start, as a developer
-    // registers it with Stripe; its signing secret reaches the app through the environment.
-    // Secrets already set stay valid too (e.g. a forwarding tool's, or a benchmark's own).
-    const sandboxSecret = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
-    process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
-    // PayPal signs with the webhook's id rather than a secret: the app learns which id is its own.
-    process.env.PAYPAL_SANDBOX_WEBHOOK_ID = await registerSandboxPaypalWebhook(paypalConnection(config), `http://127.0.0.1:${config.port}/api/webhooks/paypal`);
+  // A start that fails half-way (the sandbox never answered, say) leaves nothing running behind it.
+  try {
+    await startChildren();
+  } catch (error) {
+    await stopAll();
+    throw error;
   }
-  start('worker', bin('tsx'), ['scripts/worker.ts'], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-worker' } });
-  start('web', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });
 
   say(
     `billfold: ${production ? 'production' : 'development'} stack on http://localhost:${config.port} ` +
       `(payments: ${config.paymentsMode}${embedded ? ', embedded PostgreSQL in .data/' : ''})`,
   );
+
+  async function startChildren(): Promise<void> {
+    if (config.paymentsMode === 'sandbox') {
+      start('sandbox', bin('tsx'), ['scripts/sandbox.ts']);
+      // The app's webhook route is registered with the sandbox on every start, as a developer
+      // registers it with Stripe; its signing secret reaches the app through the environment.
+      // Secrets already set stay valid too (e.g. a forwarding tool's, or a benchmark's own).
+      const sandboxSecret = await registerSandboxWebhook(config.sandboxUrl, `http://127.0.0.1:${config.port}/api/webhooks/stripe`);
+      process.env.STRIPE_WEBHOOK_SECRET = [sandboxSecret, ...config.stripe.webhookSecrets].join(',');
+      // PayPal signs with the webhook's id rather than a secret: the app learns which id is its own.
+      process.env.PAYPAL_SANDBOX_WEBHOOK_ID = await registerSandboxPaypalWebhook(paypalConnection(config), `http://127.0.0.1:${config.port}/api/webhooks/paypal`);
+    }
+    start('worker', bin('tsx'), ['scripts/worker.ts'], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-worker' } });
+    start('web', bin('next'), [production ? 'start' : 'dev', '--port', String(config.port)], { nodeOptions: HOT_PATH_NODE_OPTIONS, env: { PGAPPNAME: 'billfold-web' } });
+  }
 }
