@@ -125,22 +125,57 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-/** A throwaway server in a fresh temporary directory, for test runs without DATABASE_URL. */
+/** Cleanups to run when the process is interrupted before it could run them itself. */
+const onInterrupt = new Set<() => Promise<void>>();
+
+/**
+ * Runs `cleanup` if the process gets SIGINT (Ctrl-C) or SIGTERM first, then exits as the signal
+ * would have (130, 143); each cleanup is given 15 s. Returns the function that unregisters it.
+ */
+function cleanUpOnInterrupt(cleanup: () => Promise<void>): () => void {
+  if (onInterrupt.size === 0) {
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      process.once(signal, () => {
+        const pending = [...onInterrupt].map((each) => Promise.race([each().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 15_000))]));
+        void Promise.all(pending).then(() => process.exit(code));
+      });
+    }
+  }
+  onInterrupt.add(cleanup);
+  return () => onInterrupt.delete(cleanup);
+}
+
+/**
+ * A throwaway server in a fresh temporary directory, for test runs without DATABASE_URL. Ctrl-C
+ * stops it and removes the directory too, rather than leaving a server and /tmp/billfold-pg-*.
+ */
 export async function startTemporaryPostgres(port: number): Promise<RunningPostgres> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-pg-'));
   fs.chmodSync(root, 0o1777);
-  const running = await startEmbeddedPostgres({
-    dataDir: path.join(root, 'data'),
-    port,
-    database: 'test',
-    logFile: path.join(root, 'postgres.log'),
-    persistent: false,
-  });
+  const remove = () => fs.rmSync(root, { recursive: true, force: true });
+  let running: RunningPostgres;
+  try {
+    running = await startEmbeddedPostgres({
+      dataDir: path.join(root, 'data'),
+      port,
+      database: 'test',
+      logFile: path.join(root, 'postgres.log'),
+      persistent: false,
+    });
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  const stop = async () => {
+    await running.stop();
+    remove();
+  };
+  const forget = cleanUpOnInterrupt(stop);
   return {
     ...running,
     async stop() {
-      await running.stop();
-      fs.rmSync(root, { recursive: true, force: true });
+      forget();
+      await stop();
     },
   };
 }
