@@ -20,20 +20,18 @@
  *
  * BENCH_SPANS=<file> writes the spans of every measured call's trace as JSON.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import postgres from 'postgres';
-import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
 import { option, percentile, stopChild, waitForHealth } from './measure';
+import { dropBenchDatabase, freshBenchDatabase, startBenchStack } from './stack';
 
-const AUTH_SECRET = 'bench-secret-that-is-long-enough-for-auth-js-0123456789';
 const TARGET_P95_MS = 100;
 /** OpenTelemetry's SpanKind.CLIENT in OTLP's encoding. */
 const SPAN_KIND_CLIENT = 3;
@@ -211,34 +209,20 @@ runCli(async () => {
   const startCheckout = actionId('startCheckout');
   const startApprovalPayment = actionId('startApprovalPayment');
 
-  const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(54336);
-  const base = new URL(process.env.DATABASE_URL ?? temporary!.url);
-  const databaseName = `billfold_bench_${port}`;
-  const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
-  await admin.unsafe(`create database ${databaseName}`);
-  await admin.end();
-  base.pathname = `/${databaseName}`;
-  const databaseUrl = base.toString();
+  const { url: databaseUrl, temporary } = await freshBenchDatabase(`billfold_bench_${port}`, 54336);
 
   const receiver = await startTraceReceiver();
-  const stack = spawn(`${ROOT}/node_modules/.bin/tsx`, ['scripts/dev.ts', '--production'], {
+  const stack = startBenchStack({
+    databaseUrl,
+    port,
+    sandboxPort,
     env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      AUTH_SECRET,
-      BILLFOLD_ALLOW_TEST_MODE: '1',
-      LOG_LEVEL: 'error',
-      NEXT_TELEMETRY_DISABLED: '1',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
       // Export often and keep every span: the bench reads all of them.
       OTEL_BSP_SCHEDULE_DELAY: '200',
       OTEL_BSP_MAX_QUEUE_SIZE: '100000',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2000',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
@@ -307,9 +291,7 @@ runCli(async () => {
     await sql.end();
     receiver.close();
     await stopChild(stack);
-    const cleanup = postgres(databaseUrl.replace(`/${databaseName}`, '/postgres'), { max: 1, onnotice: () => {} });
-    await cleanup.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => {});
-    await cleanup.end();
+    await dropBenchDatabase(databaseUrl);
     await temporary?.stop();
   }
 });

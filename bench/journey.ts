@@ -9,15 +9,14 @@
  * Target: median < 0.8 s for each provider, on the machine the issue measured (1.55 s there
  * before the push path); stated as a ratio to the same-run baseline below, so it travels.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import postgres from 'postgres';
-import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio, type BaselineLoad } from './baseline';
 import { latencyRatioTarget } from './reference';
-import { option, percentile, waitForHealth } from './measure';
+import { option, percentile, stopChild, waitForHealth } from './measure';
+import { dropBenchDatabase, freshBenchDatabase, startBenchStack } from './stack';
 
 const DATABASE = 'billfold_bench_journey';
 const CHROMIUM = process.env.BILLFOLD_BROWSER ?? '/usr/bin/chromium-headless-shell';
@@ -153,30 +152,11 @@ runCli(async () => {
   const runs = option('runs', 10);
   const port = option('port', 3210);
   const sandboxPort = option('sandbox-port', 4210);
-  const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(option('postgres-port', 55420));
-  const base = new URL(process.env.DATABASE_URL ?? temporary!.url);
-  const server = postgres(base.toString(), { max: 1, onnotice: () => {} });
-  await server.unsafe(`drop database if exists ${DATABASE} with (force)`);
-  await server.unsafe(`create database ${DATABASE}`);
-  await server.end();
-  base.pathname = `/${DATABASE}`;
-  const databaseUrl = base.toString();
+  const { url: databaseUrl, temporary } = await freshBenchDatabase(DATABASE, option('postgres-port', 55420));
 
   // The stack migrates and seeds its database, starts the sandbox (which delivers its webhooks
   // to the app) and the worker, and serves the production build.
-  const stack = spawn(`${ROOT}/node_modules/.bin/tsx`, ['scripts/dev.ts', '--production'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      AUTH_SECRET: 'bench-secret-that-is-long-enough-for-auth-js-0123456789',
-      BILLFOLD_ALLOW_TEST_MODE: '1',
-      LOG_LEVEL: 'error',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const stack = startBenchStack({ databaseUrl, port, sandboxPort });
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'billfold-bench' } });
   let browser: Browser | undefined;
   let failed = false;
@@ -208,11 +188,8 @@ runCli(async () => {
   } finally {
     await browser?.close();
     await sql.end();
-    stack.kill('SIGTERM');
-    await new Promise((resolve) => stack.once('exit', resolve));
-    const cleanup = postgres(databaseUrl.replace(`/${DATABASE}`, '/postgres'), { max: 1, onnotice: () => {} });
-    await cleanup.unsafe(`drop database if exists ${DATABASE} with (force)`).catch(() => {});
-    await cleanup.end();
+    await stopChild(stack);
+    await dropBenchDatabase(databaseUrl);
     await temporary?.stop();
   }
   if (failed) process.exitCode = 1;

@@ -17,7 +17,6 @@
  *
  * BENCH_TRACE=<file> writes each event's send time and latency, to see when slow answers happen.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,12 +24,12 @@ import postgres from 'postgres';
 import { CheckoutPaymentIntent, OrdersController } from '@paypal/paypal-server-sdk';
 import Stripe from 'stripe';
 import { sdkClientFor } from '../sandbox/paypal/sdk';
-import { startTemporaryPostgres } from '../scripts/lib/postgres';
 import { deliver, paypalEvent, registeredPaypalWebhook, stripeEvent, type Delivery } from '../scripts/lib/signed-webhooks';
 import { ROOT, runCli, say } from '../scripts/lib/stack';
 import { measureBaseline, sayBaseline, sayRatio } from './baseline';
 import { latencyRatioTarget } from './reference';
 import { cpuByLabel, descendantsOf, option, percentile, processCpu, stopChild, waitForHealth } from './measure';
+import { dropBenchDatabase, freshBenchDatabase, startBenchStack } from './stack';
 
 const SECRET = 'whsec_billfold_bench_secret';
 
@@ -94,31 +93,10 @@ runCli(async () => {
   const maxRate = option('max-rate', 800);
   const provider = process.argv.includes('--provider') ? process.argv[process.argv.indexOf('--provider') + 1] : 'stripe';
   if (provider !== 'stripe' && provider !== 'paypal') throw new Error(`--provider is stripe or paypal, not ${provider}`);
-  const temporary = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres(54333);
-  const base = new URL(process.env.DATABASE_URL ?? temporary!.url);
-  const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
   // Named by the port, so two runs on one PostgreSQL server (one per provider, say) do not drop each other's.
   const databaseName = `billfold_bench_${port}`;
-  await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
-  await admin.unsafe(`create database ${databaseName}`);
-  await admin.end();
-  base.pathname = `/${databaseName}`;
-  const databaseUrl = base.toString();
-
-  const stack = spawn(`${ROOT}/node_modules/.bin/tsx`, ['scripts/dev.ts', '--production'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      AUTH_SECRET: 'bench-secret-that-is-long-enough-for-auth-js-0123456789',
-      BILLFOLD_ALLOW_TEST_MODE: '1',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      LOG_LEVEL: 'error',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { url: databaseUrl, temporary } = await freshBenchDatabase(databaseName, 54333);
+  const stack = startBenchStack({ databaseUrl, port, sandboxPort, env: { STRIPE_WEBHOOK_SECRET: SECRET } });
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, connection: { application_name: 'billfold-bench' } });
   try {
     const app = `http://127.0.0.1:${port}`;
@@ -302,6 +280,7 @@ runCli(async () => {
   } finally {
     await sql.end();
     await stopChild(stack);
+    await dropBenchDatabase(databaseUrl);
     await temporary?.stop();
   }
 });
