@@ -80,6 +80,17 @@ describe('the worker woken by NOTIFY', () => {
     expect(rows.map((row) => row.attempts)).toEqual(ids.map(() => 1));
   });
 
+  it('applies a burst stored in one transaction, which sends one NOTIFY, batch after batch without waiting for the poll', async () => {
+    const ids = Array.from({ length: 180 }, () => `evt_wake_${crypto.randomUUID()}`);
+    // PostgreSQL sends a transaction's identical notifications once: one wake for four batches.
+    await sql.begin(async (tx) => {
+      for (const eventId of ids) {
+        await recordWebhookEvent(tx as unknown as Sql, { provider: 'stripe', eventId, type: 'customer.created', payloadJson: JSON.stringify({ id: eventId, type: 'customer.created', data: { object: {} } }) });
+      }
+    });
+    expect(await millisecondsUntilApplied(ids, 20_000)).toBeLessThan(10_000);
+  });
+
   it('listens again after its connection is killed, and catches up on the jobs stored meanwhile', async () => {
     const before = await listenerPid();
     expect(before).toBeDefined();
