@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import { Status } from '@/components/admin/statuses';
 import { DataTable, type Column } from '@/components/ui/data-table';
 import type { TransactionRow } from '@/lib/billing/admin/transactions';
@@ -26,15 +25,15 @@ const COLUMNS: Column<TransactionRow>[] = [
     unlabelled: true,
     className: 'max-sm:w-full max-sm:font-medium',
     cell: (row) => (
-      // No prefetch: a list of fifty would fetch fifty payment pages nobody opened.
-      <Link
+      // A plain link, which the table navigates within the app (clientLinks below); like a
+      // `next/link` without prefetch, since a list of fifty would fetch fifty pages nobody opened.
+      <a
         href={`/admin/transactions/${row.paymentId}`}
-        prefetch={false}
         className="underline decoration-stone-300 underline-offset-2 hover:decoration-stone-600"
         data-testid="transaction-link"
       >
         <time dateTime={row.createdAt.toISOString()}>{WHEN.format(row.createdAt)} UTC</time>
-      </Link>
+      </a>
     ),
   },
   { key: 'order', header: 'Order', cell: (row) => (row.orderNumber === null ? '—' : `#${row.orderNumber}`) },
@@ -78,6 +77,7 @@ export function TransactionsTable({ rows, label = 'Transactions', empty = 'No pa
       rowTestId={(row) => `transaction-row-${row.providerPaymentId}`}
       empty={empty}
       columns={COLUMNS}
+      clientLinks
     />
   );
 }

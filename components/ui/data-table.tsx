@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ClientLinks } from './client-links';
 
 export interface Column<Row> {
   /** Unique within the table. */
@@ -30,6 +31,7 @@ export function DataTable<Row>({
   empty,
   label,
   testId,
+  clientLinks = false,
 }: {
   rows: readonly Row[];
   columns: readonly Column<Row>[];
@@ -40,32 +42,33 @@ export function DataTable<Row>({
   /** The table's accessible name. */
   label: string;
   testId?: string;
+  /** The cells' plain links navigate without a full page load (components/ui/client-links.tsx). */
+  clientLinks?: boolean;
 }) {
   if (rows.length === 0) return <p className="text-sm text-stone-500">{empty}</p>;
-  return (
-    <div className="overflow-x-auto">
-      <table className="data-table" aria-label={label} data-testid={testId}>
-        <thead>
-          <tr>
+  const table = (
+    <table className="data-table" aria-label={label} data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column.key} scope="col" data-align={column.align}>
+              {column.hideHeader ? <span className="sr-only">{column.header}</span> : column.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)} data-testid={rowTestId?.(row)}>
             {columns.map((column) => (
-              <th key={column.key} scope="col" data-align={column.align}>
-                {column.hideHeader ? <span className="sr-only">{column.header}</span> : column.header}
-              </th>
+              <td key={column.key} data-align={column.align} data-label={column.unlabelled || column.hideHeader ? undefined : column.header} className={column.className}>
+                {column.cell(row)}
+              </td>
             ))}
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={rowKey(row)} data-testid={rowTestId?.(row)}>
-              {columns.map((column) => (
-                <td key={column.key} data-align={column.align} data-label={column.unlabelled || column.hideHeader ? undefined : column.header} className={column.className}>
-                  {column.cell(row)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
   );
+  return clientLinks ? <ClientLinks className="overflow-x-auto">{table}</ClientLinks> : <div className="overflow-x-auto">{table}</div>;
 }

@@ -5,7 +5,7 @@ import { auditLog, disputes, orders, payments, refunds, users } from '@/db/schem
 import { AuthorizationError } from '@/lib/auth/errors';
 import type { SessionUser } from '@/lib/auth/users';
 import { isolatedDatabase, type TestDatabase } from '@/test/database';
-import { CSV_HEADER, exportTransactions, transactionCsv, transactionRows } from './transaction-export';
+import { CSV_HEADER, exportTransactions, transactionChunks, transactionCsv } from './transaction-export';
 import { parseTransactionSearch, TransactionQuery } from './transactions';
 
 const t = isolatedDatabase();
@@ -65,7 +65,7 @@ describe('walking the transactions for an export', () => {
     await addPayment(t.db, { createdAt: '2026-06-01T12:00:00Z', currency: 'CHF' });
 
     const seen: string[] = [];
-    for await (const row of transactionRows(t.db, TransactionQuery.parse({ currency: 'DKK' }), { chunkSize: 5 })) seen.push(row.paymentId);
+    for await (const ids of transactionChunks(t.db, TransactionQuery.parse({ currency: 'DKK' }), (rows) => rows.map((row) => row.paymentId), { chunkSize: 5 })) seen.push(...ids);
 
     expect(seen).toHaveLength(expected.length);
     expect(new Set(seen).size).toBe(expected.length);
@@ -76,9 +76,9 @@ describe('walking the transactions for an export', () => {
   it('ignores a page cursor and a page size: an export is the whole filtered list', async () => {
     for (let minute = 0; minute < 4; minute += 1) await addPayment(t.db, { createdAt: `2026-06-02T10:0${minute}:00Z`, currency: 'PLN' });
     const first = parseTransactionSearch({ currency: 'PLN', limit: '1' });
-    const rows = [];
-    for await (const row of transactionRows(t.db, first, { chunkSize: 3 })) rows.push(row);
-    expect(rows).toHaveLength(4);
+    const chunks: number[] = [];
+    for await (const count of transactionChunks(t.db, first, (rows) => rows.length, { chunkSize: 3 })) chunks.push(count);
+    expect(chunks).toEqual([3, 1]);
   });
 });
 
