@@ -103,19 +103,23 @@ export async function orderLines(db: Executor, orderId: string): Promise<OrderLi
   }));
 }
 
-export function linesMatchCart(lines: readonly OrderLine[], cart: PricedCart): boolean {
-  const key = (priceId: string, quantity: number, unit: Money) => `${priceId}:${quantity}:${unit.amount}:${unit.currency}`;
-  const a = lines.map((line) => key(line.priceId, line.quantity, line.unitAmount)).sort();
-  const b = cart.lines.map((line) => key(line.priceId, line.quantity, line.unitAmount)).sort();
+type LineFields = Pick<OrderLine, 'priceId' | 'description' | 'quantity' | 'unitAmount' | 'amountTotal'>;
+
+/** Whether the lines and the cart's are the same multiset, each line read by `key`. */
+function sameLines(lines: readonly OrderLine[], cart: PricedCart, key: (line: LineFields) => string): boolean {
+  const a = lines.map(key).sort();
+  const b = cart.lines.map(key).sort();
   return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/** The order charges what the cart charges: the same prices, quantities and unit amounts. */
+export function linesMatchCart(lines: readonly OrderLine[], cart: PricedCart): boolean {
+  return sameLines(lines, cart, (line) => `${line.priceId}:${line.quantity}:${line.unitAmount.amount}:${line.unitAmount.currency}`);
 }
 
 /** Every field of every line is the cart's, descriptions too (linesMatchCart compares what is charged). */
 export function linesAreCart(lines: readonly OrderLine[], cart: PricedCart): boolean {
-  const key = (line: OrderLine) => JSON.stringify([line.priceId, line.description, line.quantity, line.unitAmount.amount, line.unitAmount.currency, line.amountTotal.amount]);
-  const a = lines.map(key).sort();
-  const b = cart.lines.map(key).sort();
-  return a.length === b.length && a.every((value, index) => value === b[index]);
+  return sameLines(lines, cart, (line) => JSON.stringify([line.priceId, line.description, line.quantity, line.unitAmount.amount, line.unitAmount.currency, line.amountTotal.amount]));
 }
 
 /** The order as the buyer sees it; `lines` when the caller has just read them (orderLines), in the same transaction. */

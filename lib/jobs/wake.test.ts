@@ -85,7 +85,7 @@ describe('the worker woken by NOTIFY', () => {
     // PostgreSQL sends a transaction's identical notifications once: one wake for four batches.
     await sql.begin(async (tx) => {
       for (const eventId of ids) {
-        await recordWebhookEvent(tx as unknown as Sql, { provider: 'stripe', eventId, type: 'customer.created', payloadJson: JSON.stringify({ id: eventId, type: 'customer.created', data: { object: {} } }) });
+        await recordWebhookEvent(tx, { provider: 'stripe', eventId, type: 'customer.created', payloadJson: JSON.stringify({ id: eventId, type: 'customer.created', data: { object: {} } }) });
       }
     });
     expect(await millisecondsUntilApplied(ids, 20_000)).toBeLessThan(10_000);

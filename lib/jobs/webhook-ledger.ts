@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import type { VerifiedWebhookEvent } from '@/lib/payments/types';
 import { JOBS_CHANNEL, WEBHOOK_QUEUE } from './queues';
 
@@ -13,9 +13,10 @@ import { JOBS_CHANNEL, WEBHOOK_QUEUE } from './queues';
  * queue for its foreign key), the statement fails and nothing is stored: the provider retries.
  * `traceparent` (when traced: the endpoint's span) rides in the job's data, for the worker's
  * apply span to link to (lib/jobs/webhook-worker.ts, applyWebhookJobs). A stored event also
- * NOTIFYs the workers (JOBS_CHANNEL), sent by PostgreSQL when the statement commits.
+ * NOTIFYs the workers (JOBS_CHANNEL), sent by PostgreSQL when the statement commits. `sql` is a
+ * client, or a transaction the caller holds (the event then commits with it).
  */
-export async function recordWebhookEvent(sql: Sql, event: VerifiedWebhookEvent, traceparent: string | null = null): Promise<'stored' | 'duplicate'> {
+export async function recordWebhookEvent(sql: Sql | TransactionSql, event: VerifiedWebhookEvent, traceparent: string | null = null): Promise<'stored' | 'duplicate'> {
   const rows = await sql`
     with event as (
       insert into webhook_events (provider, event_id, type, payload)

@@ -1,7 +1,7 @@
 import { ApiError, type ApiResponse } from '@paypal/paypal-server-sdk';
 import { PaymentProviderUnavailableError } from '@/lib/payments/types';
 import { inSpan, SpanKind } from '@/lib/ops/tracing';
-import { PaypalApiError, paypalErrorFrom, type PaypalErrorBody } from './client';
+import { paypalErrorFrom, type PaypalErrorBody } from './client';
 import { repeatWhileUnavailable } from './retry';
 
 /**
@@ -72,20 +72,4 @@ export function call<T>(operation: string, { repeatable }: { repeatable: boolean
     if (!repeatable) return once();
     return repeatWhileUnavailable(once, { onRetry: (attempt) => span.setAttribute('billfold.provider.retries', attempt) });
   });
-}
-
-/**
- * A REST call that makes something under a PayPal-Request-Id. The REST caller already reports
- * outages (5xx, 429, no answer) as PaymentProviderUnavailableError; PayPal refusing a second
- * request while the first with the same id is still running (409 PREVIOUS_REQUEST_IN_PROGRESS)
- * is one too, as the SDK's calls report it: the first may still make the object, and the same
- * id sent again answers it.
- */
-export async function creating<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    if (error instanceof PaypalApiError && error.status === 409) throw new PaymentProviderUnavailableError('paypal', { cause: error });
-    throw error;
-  }
 }

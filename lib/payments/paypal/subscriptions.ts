@@ -24,7 +24,7 @@ import type {
   SubscriptionStatus as BillfoldSubscriptionStatus,
 } from '@/lib/payments/types';
 import { SubscriptionChangeRefusedError } from '@/lib/payments/types';
-import { call, creating } from './calls';
+import { call } from './calls';
 import { PaypalApiError, type PaypalClient } from './client';
 import { fromPaypalAmount, toPaypalAmount } from './currency';
 
@@ -771,7 +771,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
     const { id, name } = PAYPAL_PLANS_PRODUCT;
     const body = { id, name, type: 'SERVICE' };
     try {
-      await creating(() => rest.request('POST', '/v1/catalogs/products', { body, requestId: `catalog:product:${id}` }));
+      await rest.request('POST', '/v1/catalogs/products', { body, requestId: `catalog:product:${id}` });
     } catch (error) {
       if (!(error instanceof PaypalApiError && error.issue === 'DUPLICATE_RESOURCE_IDENTIFIER')) throw error;
     }
@@ -867,7 +867,7 @@ export function paypalSubscriptions({ sdk, rest, webBase }: PaypalClient): Subsc
         ...(request.startAt ? { start_time: paypalTime(request.startAt) } : {}),
         application_context: { shipping_preference: 'NO_SHIPPING', user_action: 'SUBSCRIBE_NOW' },
       };
-      const created = await creating(() => rest.request<{ id?: string }>('POST', '/v1/billing/subscriptions', { body, requestId: idempotencyKey }));
+      const created = await rest.request<{ id?: string }>('POST', '/v1/billing/subscriptions', { body, requestId: idempotencyKey });
       if (!created?.id) throw new Error(`PayPal answered the subscription for ${request.customerId} without its id`);
       return checkoutOf(await read(created.id));
     },
