@@ -303,15 +303,23 @@ const MIX = {
 } as const;
 
 /**
- * A call to the sandbox while planning, tried again when it is unavailable (a busy host can keep
- * it from answering in time): every call carries an idempotency key, so a retry repeats nothing.
+ * Whether a planning call may simply be sent again: the sandbox was unavailable (a busy host can
+ * keep it from answering in time), or it is still running the first request with the same
+ * Idempotency-Key (409, idempotency_error: the SDK's own retry came while the first was running).
  */
+function worthRetrying(error: unknown): boolean {
+  if (error instanceof PaymentProviderUnavailableError) return true;
+  const { type, code } = error as { type?: string; code?: string };
+  return type === 'StripeConnectionError' || code === 'idempotency_key_in_use';
+}
+
+/** A call to the sandbox while planning, tried again while worthRetrying: every call carries an idempotency key, so a retry repeats nothing. */
 async function retried<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= 5 || !(error instanceof PaymentProviderUnavailableError || (error as { type?: string }).type === 'StripeConnectionError')) throw error;
+      if (attempt >= 5 || !worthRetrying(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
     }
   }
